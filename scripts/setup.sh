@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs on a fresh Debian machine: system packages
+# (LibreOffice to recalculate workbooks) and a virtual environment in .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-calc-nogui libreoffice-writer-nogui)
+if [ -n "${NI179_EXTRA_APT:-}" ]; then need_apt+=($NI179_EXTRA_APT); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "Installing system packages: ${need_apt[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "Missing system packages (${need_apt[*]}); run this script as root or install them with apt-get." >&2
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[test]"

@@ -1,0 +1,3 @@
+"""NI 179 value-for-money savings collection."""
+
+__version__ = "0.1.0"

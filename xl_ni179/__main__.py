@@ -1,0 +1,3 @@
+from xl_ni179.cli import main
+
+main()

@@ -1,0 +1,217 @@
+"""The `ni179` command: a thin adapter that parses options, calls the library and turns
+the library's named errors into one-line messages (exit 2 when a command cannot run)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from xl_ni179 import __version__
+from xl_ni179.errors import Ni179Error
+
+CONFIG_NAME = "config.toml"
+
+
+def friendly_errors(fn: Callable) -> Callable:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Ni179Error as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+    return wrapper
+
+
+def workspace_path(ctx: click.Context) -> Path:
+    return Path(ctx.obj["workspace"])
+
+
+def partnership(ctx: click.Context):  # noqa: ANN201 - Partnership, imported lazily
+    """The workspace's configuration if it has one, else the built-in partnership."""
+    from xl_ni179.config import load_partnership
+
+    config = workspace_path(ctx) / CONFIG_NAME
+    return load_partnership(config if config.exists() else None)
+
+
+round_option = click.option("--round", "round_id", metavar="ROUND",
+                            help="Collection round id (default: the latest round in the configuration).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
+              default=lambda: os.environ.get("NI179_WORKSPACE", "ni179-workspace"), show_default="./ni179-workspace or $NI179_WORKSPACE",
+              help="Workspace folder holding the configuration and the returns store.")
+@click.version_option(__version__, prog_name="ni179")
+@click.pass_context
+def main(ctx: click.Context, workspace: Path) -> None:
+    """NI 179 value-for-money savings collection: partner return workbooks, validation on
+    receipt, and consolidation for the treasurers' group.
+
+    Example: ni179 demo --out demo-output
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["workspace"] = workspace
+
+
+@main.group()
+def config() -> None:
+    """Check or print the partnership configuration.
+
+    Example: ni179 config check my-partnership.toml
+    """
+
+
+@config.command("check")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@friendly_errors
+def config_check(ctx: click.Context, file: Path | None) -> None:
+    """Load a configuration file and report the first problem with its key.
+
+    Without FILE, checks the workspace's configuration (or the built-in one).
+
+    Example: ni179 config check partnership.toml
+    """
+    from xl_ni179.config import load_partnership
+
+    p = load_partnership(file) if file else partnership(ctx)
+    click.echo(f"{p.source}: OK: {len(p.organisations)} organisations, {len(p.agreements)} agreements, "
+               f"{len(p.rounds)} round(s), {len(p.projects)} projects.")
+
+
+@config.command("show")
+def config_show() -> None:
+    """Print the built-in Leicestershire configuration, to copy and edit.
+
+    Example: ni179 config show > partnership.toml
+    """
+    from xl_ni179.config import default_config_text
+
+    click.echo(default_config_text(), nl=False)
+
+
+@main.command()
+@round_option
+@click.option("--json", "as_json", is_flag=True, help="Print the fields as a JSON list.")
+@click.pass_context
+@friendly_errors
+def schema(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
+    """Print every input of the return: defined name, label, sheet, cell, type, required.
+
+    Example: ni179 schema --json > fields.json
+    """
+    from xl_ni179.schema import build_schema
+
+    p = partnership(ctx)
+    s = build_schema(p, p.round(round_id))
+    if as_json:
+        click.echo(json.dumps([f.to_dict() for f in s.fields], indent=2))
+        return
+    for f in s.fields:
+        need = "required" if f.required else "optional"
+        click.echo(f"{f.name:<40} {f.sheet}!{f.cell:<5} {f.type:<7} {need:<8} {f.label}")
+
+
+@main.command()
+@round_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the workbooks into.")
+@click.option("--org", "orgs", multiple=True, metavar="CODE", help="Only this organisation (repeatable).")
+@click.pass_context
+@friendly_errors
+def templates(ctx: click.Context, round_id: str | None, out_dir: Path, orgs: tuple[str, ...]) -> None:
+    """Write one return workbook per partner, named NI179_<CODE>_<ROUND>.xlsx.
+
+    Example: ni179 templates --out templates/
+    """
+    from xl_ni179.template import write_templates
+
+    p = partnership(ctx)
+    unknown = [o for o in orgs if p.find_organisation(o) is None]
+    if unknown:
+        raise click.BadParameter(f"unknown organisation code(s): {', '.join(unknown)}", param_hint="--org")
+    paths = write_templates(p, p.round(round_id), out_dir, list(orgs) or None)
+    for path in paths:
+        click.echo(str(path))
+    click.echo(f"Wrote {len(paths)} workbook(s) to {out_dir}.")
+
+
+@main.command()
+@click.argument("template", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the filled workbook.")
+@click.pass_context
+@friendly_errors
+def fill(ctx: click.Context, template: Path, data: Path, out: Path) -> None:
+    """Fill a template's inputs from a JSON object of {defined name: value}.
+
+    Numbers stay numbers, text is always stored as text (never a formula), null clears.
+
+    Example: ni179 fill NI179_LCC_2008-09-review.xlsx figures.json -o LCC-return.xlsx
+    """
+    from xl_ni179.fill import fill_workbook, load_data
+
+    fill_workbook(partnership(ctx), template, load_data(data), out)
+    click.echo(f"Wrote {out}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one entry per file.")
+@click.option("--sender", metavar="EMAIL", help="Check the return's organisation against this sender.")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The organisation's previous accepted return, for the cross-return rules.")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write an annotated copy of each file (comments at each finding) into this folder.")
+@round_option
+@click.pass_context
+@friendly_errors
+def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender: str | None,
+             previous: Path | None, annotate_dir: Path | None, round_id: str | None) -> None:
+    """Validate returned workbooks. Exit 0 if all are acceptable, 1 if any is rejected.
+
+    Example: ni179 validate --annotate checked/ returns/*.xlsx
+    """
+    from xl_ni179 import render
+    from xl_ni179.validate import validate_file
+
+    p = partnership(ctx)
+    if round_id:
+        p.round(round_id)
+    prior = validate_file(p, previous) if previous else None
+    reports = []
+    for path in files:
+        report = validate_file(p, path, sender=sender, round_id=round_id, previous=prior)
+        reports.append(report)
+        if annotate_dir:
+            from xl_ni179.annotate import annotate
+
+            annotate(report, path, annotate_dir / f"{path.stem}-checked.xlsx")
+        if not as_json:
+            org = p.find_organisation(report.organisation or "")
+            click.echo(render.to_text(report, org.name if org else None))
+    if as_json:
+        click.echo(render.to_json(reports))
+    sys.exit(0 if all(r.valid for r in reports) else 1)
+
+
+def register_optional_commands() -> None:
+    """Attach command groups that live in their own packages."""
+    try:
+        from xl_ni179.addin.cli_commands import addin
+    except ImportError:
+        return
+    main.add_command(addin)
+
+
+register_optional_commands()

@@ -1,0 +1,26 @@
+"""Named exceptions the library raises; the CLI, ribbon and intake turn them into messages."""
+
+
+class Ni179Error(Exception):
+    """Base for every error a user can act on. ``str(err)`` is the message to show."""
+
+
+class ConfigError(Ni179Error):
+    """The partnership configuration file cannot be used."""
+
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        self.file, self.key, self.problem = file, key, problem
+        where = f"{file}: {key}" if key else file
+        super().__init__(f"{where}: {problem}")
+
+
+class UnknownRoundError(Ni179Error):
+    """A round id that the configuration does not define."""
+
+
+class FillError(Ni179Error):
+    """Data for ``ni179 fill`` names an input the schema does not have, or is malformed."""
+
+
+class WorkspaceError(Ni179Error):
+    """The workspace folder or its store cannot be used."""

@@ -1,0 +1,267 @@
+"""Data rules: checks on the figures a partner entered.
+
+Each rule below is written once as a Check generator that carries BOTH forms of the
+test: an Excel expression (TRUE when failing) that the template's Checks sheet
+evaluates live as the partner types, and a Python predicate that the validator applies
+on receipt. Keeping the two side by side is what lets a test prove they agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from xl_ni179 import layout
+from xl_ni179.rules.base import Rule, register
+from xl_ni179.schema import DATE, EMAIL, GAINS, MONEY, Schema
+from xl_ni179.xlsx_reader import Formula
+
+
+class Values(Protocol):
+    """What a Python predicate can look at in a return."""
+
+    def input(self, name: str) -> Any: ...  # value of an input cell (None when blank)
+    def cell(self, sheet: str, coord: str) -> Any: ...  # raw content; formulas are Formula
+    @property
+    def baseline(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule applied to one place in the workbook."""
+
+    code: str
+    sheet: str
+    cell: str
+    field: str
+    label: str
+    excel: str  # Excel expression, TRUE when failing
+    fails: Callable[[Values], bool] = field(compare=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Extra message parameters computed from the return (amounts, the rating...).
+    detail: Callable[[Values], dict[str, Any]] | None = field(default=None, compare=False)
+
+    def message_params(self, values: Values) -> dict[str, Any]:
+        params = dict(self.params)
+        if self.field:
+            raw = values.input(self.field)
+            params["value"] = "" if raw is None else as_text(raw)
+        if self.detail:
+            params.update(self.detail(values))
+        return params
+
+
+def blank(value: Any) -> bool:
+    # Mirrors LEN(TRIM(x))=0: Excel's TRIM removes spaces only.
+    return value is None or (isinstance(value, str) and value.strip(" ") == "")
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def num_sum(values: list[Any]) -> float:
+    # Mirrors SUM(): text and blanks are ignored.
+    return sum(v for v in values if is_number(v))
+
+
+def _rule(code: str, severity: str, title: str, message: str, fix: str) -> Rule:
+    return register(Rule(code, severity, "data", title, message, fix, in_workbook=True))  # type: ignore[arg-type]
+
+
+REQUIRED = _rule(
+    "required-missing", "error", "Every required input is filled in.",
+    "{label} is blank.",
+    "Enter a value in {sheet}!{cell}. For money, enter 0 if there were none.")
+NOT_NUMBER = _rule(
+    "money-not-a-number", "error", "Money cells hold plain numbers (£000).",
+    "{label} is '{value}', which is not a number.",
+    "Type the amount in £000 as a plain number in {sheet}!{cell}: no £ sign, commas or words "
+    "(for example 1250.5); enter 0 if there were none.")
+NEGATIVE = _rule(
+    "money-negative", "error", "Money cells are not negative.",
+    "{label} is negative ({value}).",
+    "Gains and costs are entered as positive amounts; correct {sheet}!{cell}.")
+RAG_INVALID = _rule(
+    "rag-not-recognised", "error", "Forecast ratings are Green, Amber or Red.",
+    "The rating '{value}' for {year} is not Green, Amber or Red.",
+    "Choose Green, Amber or Red from the drop-down list in {sheet}!{cell}, or leave it empty if you "
+    "cannot rate the year.")
+COMMENTARY = _rule(
+    "rag-commentary-missing", "error", "An Amber or Red forecast has a commentary.",
+    "The {year} forecast is rated {value} but has no commentary.",
+    "Explain the risks to the {year} target in {sheet}!{cell}.")
+EMAIL_INVALID = _rule(
+    "signoff-email-invalid", "error", "The contact email looks like an email address.",
+    "The contact email '{value}' is not a valid email address.",
+    "Enter one email address, like name@council.gov.uk, in {sheet}!{cell}.")
+DATE_INVALID = _rule(
+    "signoff-date-invalid", "error", "The sign-off date is a date.",
+    "The sign-off date '{value}' is not a date.",
+    "Enter the date the return was signed off in {sheet}!{cell}, for example 14/05/2009.")
+NET_MISMATCH = _rule(
+    "net-not-gross-minus-costs", "error", "Each net gain equals gross gains less costs.",
+    "The net gain in {sheet}!{cell} does not equal gross gains less costs ({expected:,.1f}).",
+    "Do not type over the net gains: download a fresh template or undo the change to {sheet}!{cell}.")
+TOTAL_MISMATCH = _rule(
+    "total-mismatch", "error", "Each total equals the sum of its lines.",
+    "The {kind} total for {year} in {sheet}!{cell} does not equal the sum of its lines ({expected:,.1f}).",
+    "Do not type over totals: undo the change to {sheet}!{cell} or start again from a fresh template.")
+IMPLAUSIBLE = _rule(
+    "gains-implausible", "warning", "Gross gains are not implausibly large against the baseline.",
+    "Gross gains for {year} are £{value:,.0f}k, more than {limit:.0%} of your 2007/08 baseline.",
+    "Check the {year} figures are in £000 (not £) and cumulative since April 2008; if they are right, "
+    "explain them on the Checks sheet.")
+BELOW_PREVIOUS = _rule(
+    "forecast-below-previous", "warning", "A forecast year's net gains are not below the year before.",
+    "Net gains forecast for {year} (£{value:,.0f}k) are lower than for {previous} (£{before:,.0f}k).",
+    "Gains are cumulative and ongoing, so they should not fall; check the {year} column or explain the "
+    "fall on the Checks sheet.")
+NET_NEGATIVE = _rule(
+    "net-gains-negative", "warning", "Net gains for a year are not negative.",
+    "Costs of achieving gains exceed the gains for {year} (net £{value:,.0f}k).",
+    "Check the {year} costs; if they are right, explain them on the Checks sheet.")
+
+IMPLAUSIBLE_SHARE = 0.20
+
+
+def build_checks(schema: Schema) -> list[Check]:
+    """Every data check for a return of this schema, in Checks-sheet order."""
+    checks: list[Check] = []
+    add = checks.append
+    for f in schema.fields:
+        if f.required:
+            add(Check(REQUIRED.code, f.sheet, f.cell, f.name, f.label, f"LEN(TRIM({f.name}))=0",
+                      lambda v, n=f.name: blank(v.input(n))))
+    for f in schema.fields:
+        if f.type == MONEY:
+            add(Check(NOT_NUMBER.code, f.sheet, f.cell, f.name, f.label,
+                      f"AND(LEN(TRIM({f.name}))>0,NOT(ISNUMBER({f.name})))",
+                      lambda v, n=f.name: not blank(v.input(n)) and not is_number(v.input(n))))
+    for f in schema.fields:
+        if f.type == MONEY:
+            add(Check(NEGATIVE.code, f.sheet, f.cell, f.name, f.label, f"AND(ISNUMBER({f.name}),{f.name}<0)",
+                      lambda v, n=f.name: is_number(v.input(n)) and v.input(n) < 0))
+    for f in schema.of_group("rag"):
+        n = f.name
+        add(Check(RAG_INVALID.code, f.sheet, f.cell, n, f.label,
+                  f'AND(LEN(TRIM({n}))>0,{n}<>"Green",{n}<>"Amber",{n}<>"Red")',
+                  lambda v, n=n: not blank(v.input(n))
+                  and as_text(v.input(n)).lower() not in ("green", "amber", "red"),
+                  {"year": f.year}))
+    for f in schema.of_group("commentary"):
+        rag = f"rag_{f.name.removeprefix('rag_commentary_')}"
+        add(Check(COMMENTARY.code, f.sheet, f.cell, f.name, f.label,
+                  f'AND(OR({rag}="Amber",{rag}="Red"),LEN(TRIM({f.name}))=0)',
+                  lambda v, n=f.name, r=rag: as_text(v.input(r)).lower() in ("amber", "red")
+                  and blank(v.input(n)),
+                  {"year": f.year},
+                  lambda v, r=rag: {"value": as_text(v.input(r)).title()}))
+    for f in schema.fields:
+        n = f.name
+        if f.type == EMAIL:
+            add(Check(EMAIL_INVALID.code, f.sheet, f.cell, n, f.label,
+                      f'AND(LEN(TRIM({n}))>0,OR(ISERROR(FIND("@",{n})),IFERROR(FIND("@",{n}),0)<2,'
+                      f'ISERROR(FIND(".",{n},IFERROR(FIND("@",{n}),1)+2)),'
+                      f'NOT(ISERROR(FIND(" ",TRIM({n}))))))',
+                      lambda v, n=n: not blank(v.input(n)) and not _email_ok(v.input(n))))
+        elif f.type == DATE:
+            add(Check(DATE_INVALID.code, f.sheet, f.cell, n, f.label,
+                      f"AND(LEN(TRIM({n}))>0,NOT(ISNUMBER({n})))",
+                      lambda v, n=n: not blank(v.input(n)) and not is_number(v.input(n))))
+    for year in schema.years:
+        for _ws, cell, g, c in layout.net_cells(schema, year):
+            add(_computed_check(NET_MISMATCH.code, cell, f"net gain {year}", layout.net_formula(g, c),
+                                lambda v, g=g, c=c: num_sum([v.input(g)]) - num_sum([v.input(c)]),
+                                {"year": year}))
+    for year in schema.years:
+        cells = layout.total_cells(schema, year)
+        for kind, group in (("gross", "gains"), ("costs", "costs"), ("net", None)):
+            def expected(v: Values, year: str = year, group: str | None = group) -> float:
+                if group:
+                    return num_sum([v.input(f.name) for f in schema.of_group(group, year)])
+                return (num_sum([v.input(f.name) for f in schema.of_group("gains", year)])
+                        - num_sum([v.input(f.name) for f in schema.of_group("costs", year)]))
+            add(_computed_check(TOTAL_MISMATCH.code, cells[kind], f"{kind} total {year}",
+                                layout.total_formula(schema, kind, year), expected,
+                                {"year": year, "kind": kind}))
+    for year in schema.years:
+        gross = layout.gross_range(schema, year)
+        cell = layout.total_cells(schema, year)["gross"]
+        add(Check(IMPLAUSIBLE.code, GAINS, cell, "", f"gross gains {year}",
+                  f"SUM({gross})>{IMPLAUSIBLE_SHARE:g}*{layout.BASELINE_REF}",
+                  lambda v, y=year: _gross(schema, v, y) > IMPLAUSIBLE_SHARE * v.baseline,
+                  {"year": year, "limit": IMPLAUSIBLE_SHARE},
+                  lambda v, y=year: {"value": _gross(schema, v, y)}))
+    for year in schema.years:
+        cell = layout.total_cells(schema, year)["net"]
+        add(Check(NET_NEGATIVE.code, GAINS, cell, "", f"net gains {year}",
+                  f"AND({_count(schema, year)}>0,{_net_expr(schema, year)}<0)",
+                  lambda v, y=year: _any_number(schema, v, y) and _net(schema, v, y) < 0,
+                  {"year": year}, lambda v, y=year: {"value": _net(schema, v, y)}))
+    forecasts = [y for y in schema.years if y not in schema.actual_years]
+    for year in forecasts:
+        previous = schema.years[schema.years.index(year) - 1]
+        cell = layout.total_cells(schema, year)["net"]
+        add(Check(BELOW_PREVIOUS.code, GAINS, cell, "", f"net gains {year}",
+                  f"AND({_count(schema, year)}>0,{_net_expr(schema, year)}<{_net_expr(schema, previous)})",
+                  lambda v, y=year, p=previous: _any_number(schema, v, y)
+                  and _net(schema, v, y) < _net(schema, v, p),
+                  {"year": year, "previous": previous},
+                  lambda v, y=year, p=previous: {"value": _net(schema, v, y), "before": _net(schema, v, p)}))
+    return checks
+
+
+def _email_ok(value: Any) -> bool:
+    # Mirrors the Excel formula exactly, so the workbook and the validator agree.
+    text = as_text(value)
+    at = text.find("@")
+    return at >= 1 and text.find(".", at + 2) >= 0 and " " not in text.strip(" ")
+
+
+def _computed_check(code: str, cell: str, label: str, formula: str,
+                    expected: Callable[[Values], float], params: dict[str, Any]) -> Check:
+    body = formula.removeprefix("=")
+    excel = f"IF(ISNUMBER('{GAINS}'!{cell}),ABS('{GAINS}'!{cell}-({body}))>0.05,TRUE)"
+
+    def fails(v: Values) -> bool:
+        raw = v.cell(GAINS, cell)
+        if isinstance(raw, Formula):
+            return normalise_formula(raw) != normalise_formula(formula)
+        return not is_number(raw) or abs(raw - expected(v)) > 0.05
+
+    return Check(code, GAINS, cell, "", label, excel, fails, params, lambda v: {"expected": expected(v)})
+
+
+def normalise_formula(text: str) -> str:
+    """Formula text as Excel and LibreOffice may re-spell it: no '=', spaces or case."""
+    return "".join(text.removeprefix("=").split()).upper().replace("$", "")
+
+
+def _gross(schema: Schema, v: Values, year: str) -> float:
+    return num_sum([v.input(f.name) for f in schema.of_group("gains", year)])
+
+
+def _net(schema: Schema, v: Values, year: str) -> float:
+    return _gross(schema, v, year) - num_sum([v.input(f.name) for f in schema.of_group("costs", year)])
+
+
+def _any_number(schema: Schema, v: Values, year: str) -> bool:
+    names = [f.name for f in schema.of_group("gains", year) + schema.of_group("costs", year)]
+    return any(is_number(v.input(n)) for n in names)
+
+
+def _count(schema: Schema, year: str) -> str:
+    return f"COUNT({layout.gross_range(schema, year)},{layout.costs_range(schema, year)})"
+
+
+def _net_expr(schema: Schema, year: str) -> str:
+    return f"(SUM({layout.gross_range(schema, year)})-SUM({layout.costs_range(schema, year)}))"

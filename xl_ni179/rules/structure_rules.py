@@ -1,0 +1,77 @@
+"""Structure and identity rules: is this our template, for this round, from this partner,
+and is everything we locked still as we left it? Checked on receipt only."""
+
+from __future__ import annotations
+
+from xl_ni179.rules.base import Rule, register
+
+
+def _rule(code: str, title: str, message: str, fix: str, severity: str = "error",
+          category: str = "structure") -> Rule:
+    return register(Rule(code, severity, category, title, message, fix))  # type: ignore[arg-type]
+
+
+FRESH = "Download a fresh template for your organisation from the consolidator, copy your figures into it and send that."
+
+NOT_OUR_TEMPLATE = _rule(
+    "not-ni179-template", "The file is an NI 179 return template.",
+    "This workbook is not an NI 179 return: it has no template information.", FRESH)
+TEMPLATE_OUTDATED = _rule(
+    "template-version-outdated", "The template version is the one issued for the round.",
+    "This return uses template version {found}; the {round} round uses version {expected}.", FRESH)
+WRONG_ROUND = _rule(
+    "wrong-round", "The return is for the round being collected.",
+    "This return is for round '{found}', not '{expected}'.",
+    "Use the template issued for the '{expected}' round.")
+UNKNOWN_ROUND = _rule(
+    "unknown-round", "The return's round is one the partnership defines.",
+    "This return names round '{found}', which the partnership does not run.", FRESH)
+UNKNOWN_ORG = _rule(
+    "unknown-organisation", "The organisation in the file is a partner.",
+    "The organisation code '{found}' in this workbook is not one of the partners.", FRESH)
+SENDER_MISMATCH = _rule(
+    "sender-not-registered", "The sender is registered for the organisation in the file.",
+    "This return is for {organisation} but was sent from {sender}, which is not registered for "
+    "{organisation}.",
+    "Send the return from your registered address, or ask the consolidator to register {sender} for "
+    "{organisation}.")
+SHEET_MISSING = _rule(
+    "sheet-missing", "No sheet has been removed or renamed.",
+    "The sheet '{sheet}' is missing (removed or renamed).", FRESH)
+SHEET_ADDED = _rule(
+    "sheet-added", "No sheet has been added.",
+    "The workbook has a sheet '{sheet}' that the template does not have.",
+    "Delete the sheet '{sheet}' (right-click its tab > Delete), or start again from a fresh template.")
+NAME_MISSING = _rule(
+    "defined-name-missing", "Every input's defined name is present.",
+    "The input '{field}' ({label}) is missing from the workbook's defined names.", FRESH)
+NAME_MOVED = _rule(
+    "defined-name-moved", "Every input's defined name points where the template put it.",
+    "The input '{field}' ({label}) now points at {found} instead of {sheet}!{cell}.",
+    "Do not insert or delete rows or cells; " + FRESH[0].lower() + FRESH[1:])
+LOCKED_CHANGED = _rule(
+    "locked-content-changed", "Locked labels, formulas and targets are unchanged.",
+    "The locked cell {sheet}!{cell} has been changed (it should hold {expected}).",
+    "Undo the change to {sheet}!{cell}; only the yellow input cells may be edited. If you cannot undo it, "
+    + FRESH[0].lower() + FRESH[1:])
+PROTECTION_OFF = _rule(
+    "protection-removed", "Sheet and workbook protection is still on.",
+    "Protection has been removed from {what}.",
+    "Protection stops labels and totals being changed by accident. " + FRESH, severity="warning")
+INPUT_FORMULA = _rule(
+    "input-is-formula", "Input cells hold values, not formulas.",
+    "{label} in {sheet}!{cell} contains a formula ({found}).",
+    "Type the value itself in {sheet}!{cell} (copy the cell and use Paste Special > Values).")
+
+# Cross-return rules compare a return with the organisation's earlier accepted one.
+GAINS_WITHDRAWN = _rule(
+    "gains-withdrawn", "Ongoing gains reported before are still reported.",
+    "{label} is £{value:,.0f}k, lower than the £{before:,.0f}k reported in your previous accepted return "
+    "({previous}).",
+    "NI 179 counts gains that last; check {sheet}!{cell}, or explain on the Checks sheet why the gain "
+    "has ended.", severity="warning", category="cross-return")
+RESUBMISSION_CHANGED = _rule(
+    "resubmission-changed", "A resubmission's actual figures match the version it replaces.",
+    "{label} changed from £{before:,.0f}k to £{value:,.0f}k since the version you sent before.",
+    "Confirm the new figure in {sheet}!{cell} is right and say why it changed on the Checks sheet.",
+    severity="warning", category="cross-return")

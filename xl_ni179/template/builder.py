@@ -1,0 +1,113 @@
+"""Build the partner return workbook for one organisation and round."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.workbook.protection import WorkbookProtection
+
+from xl_ni179 import __version__
+from xl_ni179.config import Partnership, Round
+from xl_ni179.rules.data_rules import build_checks
+from xl_ni179.schema import (
+    CHECKS,
+    COVER,
+    FORECAST,
+    GAINS,
+    META,
+    MONEY,
+    PROJECTS,
+    SIGNOFF,
+    Schema,
+    build_schema,
+)
+from xl_ni179.template import sheets
+from xl_ni179.template.fingerprint import fingerprint, locked_cells, openpyxl_cells
+
+TEMPLATE_ID = "ni179-return"
+META_KEYS = ("template_id", "template_version", "round", "organisation", "schema", "fingerprint",
+             "generator")
+
+
+def template_filename(org_code: str, round_id: str) -> str:
+    return f"NI179_{org_code}_{round_id}.xlsx"
+
+
+def build_workbook(p: Partnership, org_code: str, rnd: Round) -> tuple[Workbook, Schema, dict[str, str]]:
+    """The template as an openpyxl workbook, its schema and its metadata."""
+    org = p.organisation(org_code)
+    schema = build_schema(p, rnd)
+    data_checks = build_checks(schema)
+    wb = Workbook()
+    wb.active.title = COVER
+    sheet = {name: wb.create_sheet(name) for name in (GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, META)}
+    sheet[COVER] = wb[COVER]
+    for f in schema.fields:
+        sheets.name_cell(sheet[f.sheet], f.name, f.cell)
+    sheets.gains(sheet[GAINS], p, org, rnd, schema)
+    sheets.money_validation(sheet[GAINS], [f.cell for f in schema.fields if f.type == MONEY and f.sheet == GAINS])
+    sheets.forecast(sheet[FORECAST], rnd, schema)
+    sheets.projects(sheet[PROJECTS], p, org)
+    sheets.money_validation(sheet[PROJECTS], [f.cell for f in schema.fields
+                                               if f.type == MONEY and f.sheet == PROJECTS])
+    sheets.signoff(sheet[SIGNOFF], schema)
+    blocking = sheets.checks(sheet[CHECKS], schema, data_checks)
+    sheets.cover(sheet[COVER], p, org, rnd, blocking)
+    cells = openpyxl_cells(wb)
+    meta = {
+        "template_id": TEMPLATE_ID,
+        "template_version": rnd.template_version,
+        "round": rnd.id,
+        "organisation": org.code,
+        "schema": schema.fingerprint(),
+        "fingerprint": fingerprint(locked_cells(cells, schema)),
+        "generator": f"xl_ni179 {__version__}",
+    }
+    meta_ws = sheet[META]
+    for i, key in enumerate(META_KEYS, start=1):
+        meta_ws.cell(i, 1, key)
+        meta_ws.cell(i, 2, meta[key])
+    meta_ws.sheet_state = "veryHidden"
+    for ws in wb.worksheets:
+        ws.protection.sheet = True
+        ws.protection.formatCells = False
+        ws.protection.formatColumns = False
+        ws.protection.formatRows = False
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.active = 0
+    return wb, schema, meta
+
+
+_EXPECTED: dict[tuple[int, str, str], tuple[Partnership, dict[tuple[str, str], str]]] = {}
+
+
+def expected_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[str, str], str]:
+    """The locked content a genuine template for this organisation and round holds (cached)."""
+    key = (id(p), org_code, round_id)
+    hit = _EXPECTED.get(key)
+    if hit is None or hit[0] is not p:  # the id of a freed Partnership may be reused
+        wb, schema, _ = build_workbook(p, org_code, p.round(round_id))
+        hit = _EXPECTED[key] = (p, locked_cells(openpyxl_cells(wb), schema))
+    return hit[1]
+
+
+def build_template(p: Partnership, org_code: str, rnd: Round) -> bytes:
+    wb, _, _ = build_workbook(p, org_code, rnd)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def write_templates(p: Partnership, rnd: Round, out_dir: Path, orgs: list[str] | None = None) -> list[Path]:
+    """One template per organisation (or per code in ``orgs``) into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for org in p.organisations:
+        if orgs and org.code not in orgs:
+            continue
+        path = out_dir / template_filename(org.code, rnd.id)
+        path.write_bytes(build_template(p, org.code, rnd))
+        written.append(path)
+    return written

@@ -1,0 +1,67 @@
+"""A fingerprint of a workbook's locked content, to tell a tampered return.
+
+Both sides reduce a workbook to {sheet: {cell: content}} and normalise content the
+way Excel and LibreOffice may re-spell it on save (formula case and spacing, 296700
+against 296700.0), so that saving a return unchanged never looks like tampering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from xl_ni179.rules.data_rules import normalise_formula
+from xl_ni179.schema import META, Schema
+from xl_ni179.xlsx_reader import Formula
+
+CellMap = Mapping[str, Mapping[str, Any]]
+
+
+def normalise(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(round(float(value), 6))
+    text = str(value)
+    if isinstance(value, Formula):
+        return "=" + normalise_formula(text)
+    return text.replace("\r\n", "\n")
+
+
+def openpyxl_cells(wb: Any) -> dict[str, dict[str, Any]]:
+    """{sheet: {cell: value}} of an openpyxl workbook, formulas wrapped as Formula."""
+    return {ws.title: {c.coordinate: Formula(c.value) if c.data_type == "f" else c.value
+                       for row in ws.iter_rows() for c in row if c.value is not None}
+            for ws in wb.worksheets}
+
+
+def locked_cells(cells: CellMap, schema: Schema) -> dict[tuple[str, str], str]:
+    """Every non-input, non-empty cell outside the metadata sheet, normalised."""
+    inputs = {(f.sheet, f.cell) for f in schema.fields}
+    out = {}
+    for sheet, sheet_cells in cells.items():
+        if sheet == META:
+            continue
+        for coord, value in sheet_cells.items():
+            norm = normalise(value)
+            if norm is not None and (sheet, coord) not in inputs:
+                out[(sheet, coord)] = norm
+    return out
+
+
+def fingerprint(locked: Mapping[tuple[str, str], str]) -> str:
+    digest = hashlib.sha256()
+    for (sheet, coord), value in sorted(locked.items()):
+        digest.update(f"{sheet}\x00{coord}\x00{value}\x01".encode())
+    return digest.hexdigest()
+
+
+def differences(expected: Mapping[tuple[str, str], str], found: Mapping[tuple[str, str], str]
+                ) -> Iterable[tuple[str, str, str | None, str | None]]:
+    """(sheet, cell, expected, found) for each locked cell that differs, in sheet order."""
+    for key in sorted(set(expected) | set(found)):
+        if expected.get(key) != found.get(key):
+            yield key[0], key[1], expected.get(key), found.get(key)

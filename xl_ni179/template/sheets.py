@@ -1,0 +1,351 @@
+"""One function per sheet of the partner workbook. Cell places come from the schema."""
+
+from __future__ import annotations
+
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xl_ni179 import layout
+from xl_ni179.config import Organisation, Partnership, Round, year_key
+from xl_ni179.rules import RULES
+from xl_ni179.rules.data_rules import Check
+from xl_ni179.schema import (
+    CHECKS,
+    CARRY_CASH_ROW,
+    CHECKS_FIRST_ROW,
+    COSTS_HEADER,
+    FORECAST_FIRST_ROW,
+    GAINS,
+    GROSS_HEADER,
+    MEMO_NONCASH_ROW,
+    MEMO_ONEOFF_ROW,
+    NET_HEADER,
+    PROJECT_FIRST_ROW,
+    SIGNOFF_FIRST_ROW,
+    WORKSTREAMS,
+    Schema,
+    block_rows,
+    explain_name,
+    total_row,
+)
+from xl_ni179.template.styles import (
+    BOLD,
+    DATE_FORMAT,
+    MONEY_FORMAT,
+    NOTE_FONT,
+    PCT_FORMAT,
+    TITLE_FONT,
+    WRAP,
+    style_calc,
+    style_header,
+    style_input,
+)
+
+GREEN = PatternFill("solid", fgColor="C6EFCE")
+RED = PatternFill("solid", fgColor="FFC7CE")
+RAG_DEFINITIONS = (
+    ("Green", "On track, with clearly identified plans to generate the savings target."),
+    ("Amber", "Some risk to the target, from uncertainty over where savings will arise or risk in the "
+              "projects, but the vast majority of savings are achievable."),
+    ("Red", "Significant risks to achieving the target."),
+)
+
+
+def name_cell(ws: Worksheet, name: str, coord: str) -> None:
+    col = "".join(c for c in coord if c.isalpha())
+    row = "".join(c for c in coord if c.isdigit())
+    ws.parent.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!${col}${row}")
+
+
+def title(ws: Worksheet, text: str, subtitle: str = "") -> None:
+    ws["A1"] = text
+    ws["A1"].font = TITLE_FONT
+    if subtitle:
+        ws["A2"] = subtitle
+        ws["A2"].font = BOLD
+
+
+def note(ws: Worksheet, coord: str, text: str) -> None:
+    ws[coord] = text
+    ws[coord].font = NOTE_FONT
+
+
+def cover(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, blocking_ref: str) -> None:
+    title(ws, "NI 179 value for money return", rnd.title)
+    years = "; ".join([f"{y} actual" for y in rnd.actual_years] + [f"{y} forecast" for y in rnd.forecast_years])
+    rows = [
+        ("Organisation", org.name), ("Organisation code", org.code),
+        ("Sector", p.sectors[org.sector].name), ("Guidance to follow", p.sectors[org.sector].guidance),
+        ("Collection round", f"{rnd.title} ({rnd.id})"), ("Years in this return", years),
+        ("Deadline", rnd.deadline.strftime("%d %B %Y").lstrip("0")), ("Send the completed workbook to",
+                                                                       p.consolidator_email),
+    ]
+    for i, (label, value) in enumerate(rows, start=4):
+        ws.cell(i, 1, label).font = BOLD
+        ws.cell(i, 2, value).alignment = WRAP
+    ws["A13"] = "Status"
+    ws["A13"].font = BOLD
+    ws["B13"] = (f'=IF({blocking_ref}=0,"Ready to submit",{blocking_ref}&" problem(s) to fix: '
+                 f'see the Checks sheet")')
+    ws["B13"].font = TITLE_FONT
+    ws.conditional_formatting.add("B13", FormulaRule(formula=[f"{blocking_ref}=0"], fill=GREEN))
+    ws.conditional_formatting.add("B13", FormulaRule(formula=[f"{blocking_ref}>0"], fill=RED))
+    name_cell(ws, "status", "B13")
+    instructions = [
+        "How to fill in this return",
+        "1. Type only in the yellow cells. Everything else is locked; no password or macros are needed.",
+        "2. Gains sheet: for each workstream and year, enter ongoing cash-releasing gains in £000, "
+        "cumulative since 1 April 2008 (the figure for a year is the gains in place by the end of it), "
+        "and the costs of achieving them. Net gains are calculated. Actual years must be complete: "
+        "enter 0 where there were none. Fill in forecast years as far as you can.",
+        "3. One-off savings and non-cashable gains are memo lines: they do not count towards NI 179.",
+        "4. Forecast sheet: rate your confidence of meeting each future year's target Green, Amber or Red, "
+        "or leave a year unrated. Amber and Red need a commentary.",
+        "5. Projects sheet: expected savings from the shared-service projects you take part in.",
+        "6. Sign-off sheet: who prepared the return, the section 151 officer (or equivalent), the date "
+        "and a contact email.",
+        "7. The Checks sheet lists every check with its result. Warnings can be explained there; an "
+        "explained warning no longer stops the return being ready.",
+        "8. When the status above says 'Ready to submit', save as an Excel Workbook (.xlsx) and email "
+        f"it to {p.consolidator_email}. Do not rename, add or delete sheets, or insert rows.",
+    ]
+    for i, text in enumerate(instructions, start=16):
+        ws.cell(i, 1, text).alignment = WRAP
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=6)
+        ws.row_dimensions[i].height = 15 if i == 16 else 45
+    ws["A16"].font = BOLD
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 70
+
+
+def gains(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schema: Schema) -> None:
+    title(ws, "Gains: ongoing cash-releasing value for money gains (£000)", org.name)
+    note(ws, "A3", "Cumulative since 1 April 2008. Enter 0 where there are none; actual years must be "
+                   "complete. Net gains and totals are calculated.")
+    blocks = ((GROSS_HEADER, "A. Gross ongoing cash-releasing gains", "gains"),
+              (COSTS_HEADER, "B. Costs of achieving the gains", "costs"),
+              (NET_HEADER, "C. Net gains (NI 179)", None))
+    for header, label, group in blocks:
+        _year_header(ws, header, label, rnd, schema)
+        for (_code, ws_label), row in zip(WORKSTREAMS, block_rows(header), strict=True):
+            ws.cell(row, 1, ws_label)
+        for year in rnd.years:
+            if group:
+                for f in schema.of_group(group, year):
+                    style_input(ws[f.cell], MONEY_FORMAT)
+            else:
+                for _ws, cell, g, c in layout.net_cells(schema, year):
+                    ws[cell] = layout.net_formula(g, c)
+                    style_calc(ws[cell])
+            kind = {"gains": "gross", "costs": "costs", None: "net"}[group]
+            cell = layout.total_cells(schema, year)[kind]
+            ws[cell] = layout.total_formula(schema, kind, year)
+            style_calc(ws[cell])
+            ws[cell].font = BOLD
+            name_cell(ws, f"{kind}_total_{year_key(year)}", cell)
+            ws.cell(total_row(header), 1, "Total").font = BOLD
+    _year_header(ws, MEMO_ONEOFF_ROW - 1, "Memo: do not count towards NI 179", rnd, schema, kinds=False)
+    ws.cell(MEMO_ONEOFF_ROW, 1, "One-off savings")
+    ws.cell(MEMO_NONCASH_ROW, 1, "Non-cashable gains")
+    for f in schema.of_group("memo"):
+        style_input(ws[f.cell], MONEY_FORMAT)
+    carry = schema.of_group("carry_forward")
+    style_header(ws.cell(CARRY_CASH_ROW - 1, 1, "2004 spending review over-achievement carried forward (£000)"))
+    for f, label in zip(carry, ("Cashable", "Non-cashable"), strict=True):
+        ws[f"A{f.cell[1:]}"] = label
+        style_input(ws[f.cell], MONEY_FORMAT)
+    _targets(ws, p, org, rnd, schema)
+    ws.column_dimensions["A"].width = 58
+    for i in range(len(rnd.years)):
+        ws.column_dimensions[get_column_letter(2 + i)].width = 14
+    ws.freeze_panes = "B6"
+
+
+def _year_header(ws: Worksheet, row: int, label: str, rnd: Round, schema: Schema, kinds: bool = True) -> None:
+    style_header(ws.cell(row, 1, label))
+    for year in rnd.years:
+        col = schema.year_column(year)
+        style_header(ws[f"{col}{row}"])
+        ws[f"{col}{row}"] = year
+        if kinds:
+            ws[f"{col}{row + 1}"] = "Actual" if rnd.is_actual(year) else "Forecast"
+            ws[f"{col}{row + 1}"].font = NOTE_FONT
+
+
+def _targets(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schema: Schema) -> None:
+    top = layout.BASELINE_CELL
+    row = int(top[1:])
+    _year_header(ws, row - 1, "Baseline and targets (£000)", rnd, schema, kinds=False)
+    ws.cell(row, 1, "2007/08 baseline expenditure")
+    ws[top] = org.baseline
+    style_calc(ws[top])
+    name_cell(ws, "baseline", top)
+    row += 1
+    for agreement in p.agreements_of(org.code):
+        for cumulative in (False, True):
+            kind = "cumulative" if cumulative else "annual"
+            ws.cell(row, 1, f"{agreement.name}: {kind} target")
+            for year in rnd.years:
+                expr = layout.rate_expression(agreement, year, cumulative)
+                if expr is None:
+                    continue
+                cell = f"{schema.year_column(year)}{row}"
+                ws[cell] = f"=$B${layout.BASELINE_ROW}*{expr}"
+                style_calc(ws[cell])
+                name_cell(ws, f"target_{kind}_{agreement.code.lower()}_{year_key(year)}", cell)
+            row += 1
+    ws.cell(row, 1, "Progress: net gains plus cashable carry-forward").font = BOLD
+    ws.cell(row + 1, 1, "Progress as a share of baseline")
+    carry = schema.field("carry_forward_cashable").cell
+    for year in rnd.years:
+        col = schema.year_column(year)
+        net = layout.total_cells(schema, year)["net"]
+        ws[f"{col}{row}"] = f"={net}+N($B${carry[1:]})"
+        style_calc(ws[f"{col}{row}"])
+        ws[f"{col}{row + 1}"] = f"={col}{row}/$B${layout.BASELINE_ROW}"
+        style_calc(ws[f"{col}{row + 1}"], PCT_FORMAT)
+
+
+def forecast(ws: Worksheet, rnd: Round, schema: Schema) -> None:
+    title(ws, "Forecast confidence", "How likely is each future year's target to be met?")
+    note(ws, "A3", "Choose Green, Amber or Red, or leave a year unrated. Amber and Red need a commentary.")
+    for col, label in zip("ABC", ("Year", "Rating", "Commentary (required for Amber or Red)"), strict=True):
+        style_header(ws[f"{col}{FORECAST_FIRST_ROW - 1}"])
+        ws[f"{col}{FORECAST_FIRST_ROW - 1}"] = label
+    rag = DataValidation(type="list", formula1='"Green,Amber,Red"', allow_blank=True, showErrorMessage=True,
+                         errorTitle="Rating", error="Choose Green, Amber or Red from the list.")
+    ws.add_data_validation(rag)
+    for f in schema.of_group("rag"):
+        row = int(f.cell[1:])
+        ws.cell(row, 1, f.year)
+        style_input(ws[f.cell])
+        rag.add(ws[f.cell])
+        style_input(ws[f"C{row}"], wrap=True)
+        ws.row_dimensions[row].height = 60
+    style_header(ws["E5"])
+    ws["E5"] = "What the ratings mean"
+    for i, (rating, text) in enumerate(RAG_DEFINITIONS, start=6):
+        ws.cell(i, 5, rating).font = BOLD
+        ws.cell(i, 6, text).alignment = WRAP
+    ws.column_dimensions["A"].width = 10
+    ws.column_dimensions["B"].width = 12
+    ws.column_dimensions["C"].width = 70
+    ws.column_dimensions["F"].width = 50
+
+
+def projects(ws: Worksheet, p: Partnership, org: Organisation) -> None:
+    title(ws, "Shared-service projects", "Projects taken forward because of NI 179")
+    note(ws, "A3", "Give expected ongoing savings (£000 a year) for the projects you take part in.")
+    heads = ("Project", "Your organisation takes part", "Expected ongoing savings (£000 a year)",
+             "Progress and comments", "Funding")
+    for col, label in zip("ABCDE", heads, strict=True):
+        style_header(ws[f"{col}{PROJECT_FIRST_ROW - 1}"])
+        ws[f"{col}{PROJECT_FIRST_ROW - 1}"] = label
+    funding = {f.code: f for f in p.funding}
+    for i, project in enumerate(p.projects):
+        row = PROJECT_FIRST_ROW + i
+        ws.cell(row, 1, project.name)
+        ws.cell(row, 2, "Yes" if org.code in project.participants else "No")
+        style_input(ws[f"C{row}"], MONEY_FORMAT)
+        style_input(ws[f"D{row}"], wrap=True)
+        ws.cell(row, 5, "; ".join(f"{funding[c].source} £{funding[c].amount:,.0f}" for c in project.funding))
+    for col, width in zip("ABCDE", (40, 14, 18, 50, 24), strict=True):
+        ws.column_dimensions[col].width = width
+
+
+def signoff(ws: Worksheet, schema: Schema) -> None:
+    title(ws, "Sign-off", "Who prepared and approved this return")
+    note(ws, "A3", "By signing off, the section 151 officer (or equivalent) confirms the figures follow "
+                   "your sector's guidance.")
+    dates = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                           showErrorMessage=True, errorTitle="Date", error="Enter a date, like 14/05/2009.")
+    ws.add_data_validation(dates)
+    for f in schema.of_group("signoff"):
+        row = int(f.cell[1:])
+        ws.cell(row, 1, f.label + (" *" if f.required else "")).font = BOLD
+        style_input(ws[f.cell], DATE_FORMAT if f.type == "date" else None)
+        if f.type == "date":
+            dates.add(ws[f.cell])
+    note(ws, f"A{SIGNOFF_FIRST_ROW + len(schema.of_group('signoff')) + 1}", "* required")
+    ws.column_dimensions["A"].width = 45
+    ws.column_dimensions["B"].width = 45
+
+
+def money_validation(ws: Worksheet, cells: list[str]) -> None:
+    """Excel refuses text and negative amounts in money cells as they are typed."""
+    dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                        showErrorMessage=True, errorTitle="Amount in £000",
+                        error="Enter an amount in £000 as a number, zero or more (no £ sign or commas).")
+    ws.add_data_validation(dv)
+    for cell in cells:
+        dv.add(ws[cell])
+
+
+def checks(ws: Worksheet, schema: Schema, data_checks: list[Check]) -> str:
+    """Write the Checks sheet; return the reference of the blocking-problems total."""
+    title(ws, "Checks", "Every check this workbook makes, live as you type")
+    note(ws, "A3", "Fix each row marked 'Fix'. A warning can instead be explained in column F.")
+    heads = ("Code", "Severity", "What is checked", "Problems", "Status", "Explanation (warnings)", "Blocking")
+    for i, label in enumerate(heads, start=1):
+        style_header(ws.cell(CHECKS_FIRST_ROW - 1, i, label))
+    explained = schema.of_group("explain")
+    warn_codes = [f.name for f in explained]
+    in_book = [r for r in RULES.values() if r.in_workbook]
+    listed = [r for r in RULES.values() if r.severity == "warning" and explain_name(r.code) in warn_codes]
+    listed += [r for r in in_book if r.severity == "error"]
+    detail_top = CHECKS_FIRST_ROW + len(listed) + 4
+    detail_end = detail_top + len(data_checks)
+    code_rng = f"$A${detail_top + 1}:$A${detail_end}"
+    fail_rng = f"$E${detail_top + 1}:$E${detail_end}"
+    for i, rule in enumerate(listed):
+        row = CHECKS_FIRST_ROW + i
+        ws.cell(row, 1, rule.code)
+        ws.cell(row, 2, rule.severity)
+        ws.cell(row, 3, rule.title).alignment = WRAP
+        if rule.in_workbook:
+            ws.cell(row, 4, f'=SUMIF({code_rng},A{row},{fail_rng})')
+            ws.cell(row, 5, f'=IF(D{row}=0,"OK",IF(AND(B{row}="warning",LEN(TRIM(F{row}))>0),"Explained","Fix"))')
+            ws.cell(row, 7, f'=IF(E{row}="Fix",D{row},0)')
+        else:
+            ws.cell(row, 4, "on receipt")
+            ws.cell(row, 5, "Checked by the consolidator")
+            ws.cell(row, 7, 0)
+        if rule.severity == "warning":
+            style_input(ws.cell(row, 6), wrap=True)
+    end = CHECKS_FIRST_ROW + len(listed) - 1
+    total = end + 1
+    ws.cell(total, 3, "Problems to fix before submitting").font = BOLD
+    ws.cell(total, 7, f"=SUM(G{CHECKS_FIRST_ROW}:G{end})").font = BOLD
+    status_range = f"E{CHECKS_FIRST_ROW}:E{end}"
+    ws.conditional_formatting.add(status_range, FormulaRule(formula=[f'E{CHECKS_FIRST_ROW}="Fix"'], fill=RED))
+    ws.conditional_formatting.add(status_range, FormulaRule(formula=[f'E{CHECKS_FIRST_ROW}<>"Fix"'], fill=GREEN))
+    ws["A2"] = f'=IF(G{total}=0,"Ready to submit",G{total}&" problem(s) to fix")'
+    ws["A2"].font = BOLD
+    for i, label in enumerate(("Code", "Sheet", "Cell", "What", "Fails", "Result"), start=1):
+        style_header(ws.cell(detail_top, i, label))
+    for i, check in enumerate(data_checks, start=detail_top + 1):
+        ws.cell(i, 1, check.code)
+        ws.cell(i, 2, check.sheet)
+        ws.cell(i, 3, check.cell)
+        ws.cell(i, 4, check.label)
+        ws.cell(i, 5, f"=IF({check.excel},1,0)")
+        ws.cell(i, 6, f'=IF(E{i}=1,"Fix","OK")')
+    ws.conditional_formatting.add(f"F{detail_top + 1}:F{detail_end}",
+                                  FormulaRule(formula=[f'F{detail_top + 1}="Fix"'], fill=RED))
+    for col, width in zip("ABCDEFG", (26, 9, 48, 10, 12, 45, 9), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = f"A{CHECKS_FIRST_ROW}"
+    return f"'{CHECKS}'!$G${total}"
+
+
+def detail_rows(schema: Schema, n_checks: int) -> tuple[int, int]:
+    """First and last row of the per-cell check table (for readers of LibreOffice results)."""
+    listed = len(schema.of_group("explain")) + sum(
+        1 for r in RULES.values() if r.in_workbook and r.severity == "error")
+    top = CHECKS_FIRST_ROW + listed + 4
+    return top + 1, top + n_checks
+
