@@ -48,7 +48,8 @@ round_option = click.option("--round", "round_id", metavar="ROUND",
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
-              default=lambda: os.environ.get("NI179_WORKSPACE", "ni179-workspace"), show_default="./ni179-workspace or $NI179_WORKSPACE",
+              default=lambda: os.environ.get("NI179_WORKSPACE", "ni179-workspace"),
+              show_default="./ni179-workspace or $NI179_WORKSPACE",
               help="Workspace folder holding the configuration and the returns store.")
 @click.version_option(__version__, prog_name="ni179")
 @click.pass_context
@@ -215,3 +216,22 @@ def register_optional_commands() -> None:
 
 
 register_optional_commands()
+
+# Round commands register themselves on `main` when imported.
+from xl_ni179 import cli_round  # noqa: E402,F401
+
+
+@main.command()
+@click.option("--out", "out_dir", default="docs", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the reference pages into.")
+@click.pass_context
+@friendly_errors
+def docs(ctx: click.Context, out_dir: Path) -> None:
+    """Regenerate the reference pages (rules, schema, commands) from the code.
+
+    Example: ni179 docs --out docs
+    """
+    from xl_ni179.docs import write_docs
+
+    for path in write_docs(partnership(ctx), out_dir):
+        click.echo(f"Wrote {path}")

@@ -314,7 +314,8 @@ class _Reader:
             for year, rate in self.get(item, "rates", key, dict).items():
                 self.year(year, f"{key}.rates")
                 if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 100:
-                    raise self.fail(f"{key}.rates.\"{year}\"", f"must be a percentage between 0 and 100 (found {rate!r})")
+                    raise self.fail(f"{key}.rates.\"{year}\"",
+                                    f"must be a percentage between 0 and 100 (found {rate!r})")
                 rates[year] = float(rate)
             reported = self.get(item, "reported_only", key, list, [])
             for year in reported:

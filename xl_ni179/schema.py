@@ -162,7 +162,8 @@ def build_schema(partnership: Partnership, rnd: Round, warning_codes: list[str] 
                             help="required for Amber or Red"))
     for i, project in enumerate(partnership.projects):
         row = PROJECT_FIRST_ROW + i
-        fields.append(Field(f"project_savings_{project.code}", f"{project.name}: expected ongoing savings (£000 a year)",
+        fields.append(Field(f"project_savings_{project.code}",
+                            f"{project.name}: expected ongoing savings (£000 a year)",
                             PROJECTS, f"C{row}", MONEY, group="project"))
         fields.append(Field(f"project_comment_{project.code}", f"{project.name}: progress and comments",
                             PROJECTS, f"D{row}", TEXT, group="project"))

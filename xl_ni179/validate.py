@@ -16,13 +16,14 @@ from xl_ni179.config import Partnership, Round
 from xl_ni179.findings import Finding, Report
 from xl_ni179.rules import structure_rules as sr
 from xl_ni179.rules.data_rules import build_checks, is_number, num_sum
-from xl_ni179.schema import META, SHEETS, Schema, build_schema, explain_name
+from xl_ni179.schema import COVER, META, SHEETS, Schema, build_schema, explain_name
 from xl_ni179.template.builder import TEMPLATE_ID, expected_locked
 from xl_ni179.template.fingerprint import differences, locked_cells
 from xl_ni179.xlsx_reader import Formula, RawWorkbook, parse_reference
 
 ANNOTATION_SHEET = "Validation results"  # added by our annotated copy; allowed back in
 MAX_LOCKED_FINDINGS = 20
+COVER_CODE_CELL = "B5"  # where the template writes the organisation code
 
 
 @dataclass
@@ -88,6 +89,9 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     org_code = str(meta.get("organisation") or "")
     org = p.find_organisation(org_code)
     report.organisation = org.code if org else None
+    cover_code = raw.value(COVER, COVER_CODE_CELL)
+    if cover_code is not None and str(cover_code) != org_code:
+        report.add(sr.ORG_MISMATCH.finding(sheet=COVER, cell=COVER_CODE_CELL, found=org_code, cover=cover_code))
     if org is None:
         report.add(sr.UNKNOWN_ORG.finding(found=org_code))
     elif sender and org.code not in _sender_orgs(p, sender):

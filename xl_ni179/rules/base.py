@@ -30,7 +30,7 @@ class Rule:
 
     def finding(self, *, sheet: str = "", cell: str = "", field: str = "", label: str = "",
                 explained: bool = False, **params: Any) -> Finding:
-        values = {"sheet": sheet, "cell": cell, "label": label or field, **params}
+        values = {"sheet": sheet, "cell": cell, "field": field, "label": label or field, **params}
         return Finding(
             code=self.code,
             severity=self.severity,

@@ -11,7 +11,8 @@ def _rule(code: str, title: str, message: str, fix: str, severity: str = "error"
     return register(Rule(code, severity, category, title, message, fix))  # type: ignore[arg-type]
 
 
-FRESH = "Download a fresh template for your organisation from the consolidator, copy your figures into it and send that."
+FRESH = ("Download a fresh template for your organisation from the consolidator, copy your figures into it "
+         "and send that.")
 
 NOT_OUR_TEMPLATE = _rule(
     "not-ni179-template", "The file is an NI 179 return template.",
@@ -29,6 +30,10 @@ UNKNOWN_ROUND = _rule(
 UNKNOWN_ORG = _rule(
     "unknown-organisation", "The organisation in the file is a partner.",
     "The organisation code '{found}' in this workbook is not one of the partners.", FRESH)
+ORG_MISMATCH = _rule(
+    "organisation-mismatch", "The organisation in the hidden template information matches the Cover sheet.",
+    "The template information says this return is for '{found}' but the Cover sheet says '{cover}'.",
+    "The workbook has been altered. " + FRESH)
 SENDER_MISMATCH = _rule(
     "sender-not-registered", "The sender is registered for the organisation in the file.",
     "This return is for {organisation} but was sent from {sender}, which is not registered for "

@@ -14,12 +14,11 @@ from xl_ni179.config import Organisation, Partnership, Round, year_key
 from xl_ni179.rules import RULES
 from xl_ni179.rules.data_rules import Check
 from xl_ni179.schema import (
-    CHECKS,
     CARRY_CASH_ROW,
+    CHECKS,
     CHECKS_FIRST_ROW,
     COSTS_HEADER,
     FORECAST_FIRST_ROW,
-    GAINS,
     GROSS_HEADER,
     MEMO_NONCASH_ROW,
     MEMO_ONEOFF_ROW,

@@ -1,0 +1,85 @@
+"""Shared fixtures: the built-in partnership, templates, the demo returns, LibreOffice."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from xl_ni179.config import load_partnership
+from xl_ni179.demo_data import DEMO_ROUND, demo_returns
+from xl_ni179.fill import fill_workbook
+from xl_ni179.libreoffice import INSTALL_HINT, soffice
+from xl_ni179.template import template_filename, write_templates
+
+
+def require_component(found: bool, hint: str) -> None:
+    """Under CI a missing component is a failure; elsewhere the test is skipped with the fix."""
+    if found:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required component missing under CI: {hint}")
+    pytest.skip(hint)
+
+
+@pytest.fixture(scope="session")
+def partnership():
+    return load_partnership()
+
+
+@pytest.fixture(scope="session")
+def demo_round(partnership):
+    return partnership.round(DEMO_ROUND)
+
+
+@pytest.fixture(scope="session")
+def templates_dir(tmp_path_factory, partnership, demo_round) -> Path:
+    out = tmp_path_factory.mktemp("templates")
+    write_templates(partnership, demo_round, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_data(partnership, demo_round) -> dict:
+    return demo_returns(partnership, demo_round)
+
+
+@pytest.fixture(scope="session")
+def returns_dir(tmp_path_factory, partnership, demo_round, templates_dir, demo_data) -> Path:
+    out = tmp_path_factory.mktemp("returns")
+    for code, data in demo_data.items():
+        name = template_filename(code, demo_round.id)
+        fill_workbook(partnership, templates_dir / name, data, out / name)
+    return out
+
+
+@pytest.fixture
+def make_return(tmp_path, partnership, demo_round, templates_dir, demo_data):
+    """Fill ``code``'s template with the demo data changed by ``changes``; returns the path."""
+    counter = iter(range(10_000))
+
+    def make(code: str = "MELTON", changes: dict | None = None, name: str | None = None) -> Path:
+        data = {**demo_data[code], **(changes or {})}
+        out = tmp_path / (name or f"{code}-{next(counter)}.xlsx")
+        fill_workbook(partnership, templates_dir / template_filename(code, demo_round.id), data, out)
+        return out
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def libreoffice() -> str:
+    exe = soffice()
+    require_component(exe is not None, INSTALL_HINT)
+    return exe  # type: ignore[return-value]
+
+
+@pytest.fixture
+def copy_of(tmp_path):
+    def copy(path: Path, name: str | None = None) -> Path:
+        target = tmp_path / (name or path.name)
+        shutil.copyfile(path, target)
+        return target
+    return copy

@@ -1,0 +1,120 @@
+"""The returns store: versions, duplicates, late returns and a crash mid-receive."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from xl_ni179.cli import main
+from xl_ni179.store.models import AuditEntry, Figure, StoredFile, Submission
+from xl_ni179.workspace import Workspace
+
+IN_TIME = dt.datetime(2009, 5, 12, 9)
+LATE = dt.datetime(2009, 5, 19, 9)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return Workspace.init(tmp_path / "ws")
+
+
+def counts(ws) -> dict[str, int]:
+    with ws.session() as s:
+        return {model.__tablename__: s.scalar(select(func.count()).select_from(model))
+                for model in (Submission, Figure, StoredFile, AuditEntry)}
+
+
+def test_resubmission_supersedes_and_every_version_is_kept(ws, make_return):
+    first = ws.receive(make_return("MELTON"), sender="finance@melton.example.org", received_at=IN_TIME)
+    second = ws.receive(make_return("MELTON", {"gains_procurement_2008_09": 70.0}),
+                        sender="finance@melton.example.org", received_at=IN_TIME + dt.timedelta(days=1))
+    assert (first.outcome, first.version) == ("accepted", 1)
+    assert (second.outcome, second.version, second.supersedes) == ("accepted", 2, 1)
+    assert {f.code for f in second.report.findings} == {"resubmission-changed"}
+    assert ws.accepted_returns("2008-09-review")["MELTON"]["gains_procurement_2008_09"] == 70.0
+    assert len(ws.submissions()) == 2
+    (melton,) = [s for s in ws.status() if s.code == "MELTON"]
+    assert (melton.state, melton.version, melton.late) == ("accepted", 2, False)
+    assert melton.warnings and "changed" in melton.warnings[0]
+
+
+def test_identical_resubmission_is_a_duplicate(ws, returns_dir, copy_of):
+    path = returns_dir / "NI179_NWL_2008-09-review.xlsx"
+    ws.receive(path, received_at=IN_TIME)
+    again = ws.receive(copy_of(path, "renamed by the sender.xlsx"), received_at=IN_TIME)
+    assert (again.outcome, again.version) == ("duplicate", 1)
+    assert counts(ws)["files"] == 1
+    assert [s.outcome for s in ws.submissions()] == ["accepted", "duplicate"]
+    (nwl,) = [s for s in ws.status() if s.code == "NWL"]
+    assert nwl.version == 1
+
+
+def test_rejected_resubmission_never_displaces_an_accepted_return(ws, returns_dir, make_return):
+    ws.receive(returns_dir / "NI179_OADBY_2008-09-review.xlsx", received_at=IN_TIME)
+    bad = ws.receive(make_return("OADBY", {"signoff_email": "not an email"}), received_at=IN_TIME)
+    assert (bad.outcome, bad.version) == ("rejected", 2)
+    (oadby,) = [s for s in ws.status() if s.code == "OADBY"]
+    assert (oadby.state, oadby.version) == ("accepted", 1)
+    figures = ws.accepted_returns("2008-09-review")["OADBY"]
+    assert figures["signoff_email"] == "finance@oadby-wigston.example.org"
+
+
+def test_rejected_only_and_late_and_missing(ws, returns_dir, make_return):
+    ws.receive(make_return("MELTON", {"gains_other_2008_09": "N/A"}), received_at=IN_TIME)
+    ws.receive(returns_dir / "NI179_HINCK_2008-09-review.xlsx", received_at=LATE)
+    rows = {s.code: s for s in ws.status(now=LATE)}
+    assert (rows["MELTON"].state, rows["MELTON"].errors) == ("rejected", 1)
+    assert rows["HINCK"].state == "accepted" and rows["HINCK"].late
+    assert rows["BLABY"].state == "missing" and rows["BLABY"].late
+    assert not {s.code: s for s in ws.status(now=IN_TIME)}["BLABY"].late
+
+
+def test_crash_mid_receive_leaves_the_store_unchanged(ws, returns_dir, monkeypatch):
+    ws.receive(returns_dir / "NI179_LCC_2008-09-review.xlsx", received_at=IN_TIME)
+    before = counts(ws)
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("power cut")
+
+    # The figures are written inside the same transaction as the submission row.
+    monkeypatch.setattr("xl_ni179.workspace._figures", crash)
+    with pytest.raises(RuntimeError):
+        ws.receive(returns_dir / "NI179_LCITY_2008-09-review.xlsx", received_at=IN_TIME)
+    assert counts(ws) == before
+    assert len(list((ws.path / "files").rglob("*.xlsx"))) == 1
+    monkeypatch.undo()
+    assert ws.receive(returns_dir / "NI179_LCITY_2008-09-review.xlsx").outcome == "accepted"
+
+
+def test_files_are_stored_by_content_hash_never_by_sender_name(ws, returns_dir, copy_of):
+    path = copy_of(returns_dir / "NI179_LCC_2008-09-review.xlsx", "..%2f..%2fevil.xlsx")
+    receipt = ws.receive(path, original_name="../../evil.xlsx")
+    assert receipt.stored_path.name == f"{receipt.report.sha256}.xlsx"
+    assert receipt.stored_path.is_relative_to(ws.path / "files")
+    assert ws.submissions()[0].original_name == "../../evil.xlsx"
+
+
+def test_cli_init_receive_status(tmp_path, returns_dir, make_return):
+    runner = CliRunner()
+    ws = str(tmp_path / "w")
+    assert runner.invoke(main, ["--workspace", ws, "init"]).exit_code == 0
+    result = runner.invoke(main, ["--workspace", ws, "receive", str(returns_dir / "NI179_MELTON_2008-09-review.xlsx"),
+                                  "--sender", "finance@melton.example.org"])
+    assert result.exit_code == 0 and "ACCEPTED (version 1)" in result.output
+    result = runner.invoke(main, ["--workspace", ws, "receive", str(make_return("NWL", {"signoff_date": "x"}))])
+    assert result.exit_code == 1 and "NOT ACCEPTED" in result.output
+    result = runner.invoke(main, ["--workspace", ws, "status"])
+    assert result.exit_code == 0
+    assert "Rejected: awaiting a fix" in result.output
+    assert result.output.strip().endswith("Returns were not received from: County Council, City Council, Blaby, "
+                                          "Charnwood, Harborough, Hinckley and Bosworth, Oadby and Wigston, "
+                                          "Fire Authority, Police, City PCT and County PCT.")
+
+
+def test_status_without_a_workspace_says_how_to_make_one(tmp_path):
+    result = CliRunner().invoke(main, ["--workspace", str(tmp_path / "none"), "status"])
+    assert result.exit_code == 2
+    assert "is not a workspace" in result.output and "ni179 init" in result.output

@@ -1,0 +1,77 @@
+"""The partner workbook recalculated by a real spreadsheet engine (LibreOffice headless):
+what a finance officer sees as they fill it in."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from openpyxl import load_workbook
+from workbook_helpers import failing_checks, recalculate, status
+
+from xl_ni179.config import load_partnership
+from xl_ni179.schema import build_schema
+from xl_ni179.targets import annual_target, cumulative_target
+from xl_ni179.template import template_filename, write_templates
+
+pytestmark = pytest.mark.usefixtures("libreoffice")
+
+
+def test_blank_template_is_not_ready_and_counts_missing_required_inputs(
+        templates_dir, tmp_path, partnership, demo_round):
+    path = templates_dir / template_filename("BLABY", demo_round.id)
+    values = recalculate([path], tmp_path)[path]
+    required = [f for f in build_schema(partnership, demo_round).fields if f.required]
+    assert status(values) == f"{len(required)} problem(s) to fix: see the Checks sheet"
+    failing = failing_checks(values)
+    assert {c for c, _, _ in failing} == {"required-missing"}
+    assert {(s, c) for _, s, c in failing} == {(f.sheet, f.cell) for f in required}
+
+
+def test_each_demo_return_says_ready(returns_dir, tmp_path):
+    files = sorted(returns_dir.iterdir())
+    assert len(files) == 7
+    for path, values in recalculate(files, tmp_path).items():
+        assert status(values) == "Ready to submit", path.name
+        assert failing_checks(values) == set()
+
+
+def test_a_deliberate_error_shows_its_rule_failing(make_return, tmp_path):
+    path = make_return("MELTON", {"rag_2009_10": "Amber", "rag_commentary_2009_10": None,
+                                  "signoff_email": "finance at melton"})
+    values = recalculate([path], tmp_path)[path]
+    assert status(values) == "2 problem(s) to fix: see the Checks sheet"
+    assert failing_checks(values) == {("rag-commentary-missing", "Forecast", "C6"),
+                                      ("signoff-email-invalid", "Sign-off", "B8")}
+    checks = values["Checks"]
+    row = next(k[1:] for k, v in checks.items() if v == "rag-commentary-missing" and k.startswith("A"))
+    assert checks[f"E{row}"] == "Fix"
+
+
+@pytest.mark.parametrize("method", ["additive", "compound"])
+def test_targets_in_the_workbook_equal_the_python_arithmetic(method, tmp_path):
+    base = load_partnership()
+    p = dataclasses.replace(base, agreements=tuple(dataclasses.replace(a, method=method)
+                                                    for a in base.agreements))
+    rnd = p.round("2008-09-review")
+    codes = ["LCC", "FIRE", "LCITY"]
+    files = write_templates(p, rnd, tmp_path / "t", codes)
+    computed = recalculate(files, tmp_path / "lo")
+    checked = 0
+    for code in codes:
+        path = tmp_path / "t" / template_filename(code, rnd.id)
+        names = load_workbook(path).defined_names
+        gains = computed[path]["Gains"]
+        org = p.organisation(code)
+        for agreement in p.agreements_of(code):
+            for year in rnd.years:
+                for kind, fn in (("annual", annual_target), ("cumulative", cumulative_target)):
+                    name = f"target_{kind}_{agreement.code.lower()}_{year.replace('/', '_')}"
+                    expected = fn(agreement, org.baseline, year)
+                    if expected is None:
+                        assert name not in names
+                        continue
+                    (_, cell), = list(names[name].destinations)
+                    assert gains[cell.replace("$", "")] == pytest.approx(expected, abs=1e-6), name
+                    checked += 1
+    assert checked > 40

@@ -1,0 +1,76 @@
+"""Data rules on receipt, and their agreement with the workbook's own Checks sheet."""
+
+from __future__ import annotations
+
+import pytest
+from workbook_helpers import failing_checks, recalculate
+
+from xl_ni179.rules import RULES
+from xl_ni179.validate import validate_file
+
+# Each case changes the Melton demo return; the codes are what both sides must report.
+CASES: dict[str, tuple[dict, set[str]]] = {
+    "blank required gain": ({"gains_procurement_2008_09": None}, {"required-missing"}),
+    "pound sign": ({"gains_other_2008_09": "£5"}, {"money-not-a-number"}),
+    "thousands comma": ({"costs_assets_2008_09": "1,000"}, {"money-not-a-number"}),
+    "N/A": ({"gains_workforce_2009_10": "N/A"}, {"money-not-a-number"}),
+    "negative": ({"costs_other_2008_09": -4}, {"money-negative"}),
+    "unknown rating": ({"rag_2010_11": "Purple"}, {"rag-not-recognised"}),
+    "lower-case rating is fine": ({"rag_2010_11": "amber"}, set()),
+    "amber without commentary": ({"rag_2009_10": "Amber", "rag_commentary_2009_10": "  "},
+                                 {"rag-commentary-missing"}),
+    "bad email": ({"signoff_email": "finance.melton.example.org"}, {"signoff-email-invalid"}),
+    "email with space": ({"signoff_email": "a b@melton.example.org"}, {"signoff-email-invalid"}),
+    "date as words": ({"signoff_date": "next week"}, {"signoff-date-invalid"}),
+    "blank sign-off": ({"signoff_preparer": None, "signoff_date": None}, {"required-missing"}),
+    "implausible gains": ({"gains_procurement_2011_12": 5000}, {"gains-implausible"}),
+    "forecast falls": ({"costs_procurement_2010_11": 300}, {"forecast-below-previous"}),
+    "costs exceed gains": ({"costs_procurement_2008_09": 900}, {"net-gains-negative"}),
+    "explained warning still reported": ({"gains_procurement_2011_12": 5000,
+                                          "explain_gains_implausible": "Includes a one-year pension gain"},
+                                         {"gains-implausible"}),
+    "several at once": ({"gains_procurement_2008_09": "five", "rag_2011_12": "Red", "signoff_email": None},
+                        {"money-not-a-number", "rag-commentary-missing", "required-missing"}),
+}
+
+
+def python_failures(report) -> set[tuple[str, str, str]]:
+    return {(f.code, f.sheet, f.cell) for f in report.findings if RULES[f.code].in_workbook}
+
+
+def test_every_demo_return_validates_with_no_findings(partnership, returns_dir):
+    for path in sorted(returns_dir.iterdir()):
+        report = validate_file(partnership, path)
+        assert report.valid and report.ready, (path.name, report.findings)
+        assert report.findings == []
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_rule_reports_what_where_and_what_to_do(case, partnership, make_return):
+    changes, codes = CASES[case]
+    report = validate_file(partnership, make_return("MELTON", changes))
+    assert {f.code for f in report.findings} == codes
+    for f in report.findings:
+        assert f.sheet and f.cell, f
+        assert f.cell in f.fix or f.sheet in f.message or f.where, f
+    assert report.valid == (not any(RULES[c].severity == "error" for c in codes))
+
+
+def test_explained_warning_no_longer_blocks(partnership, make_return):
+    unexplained = validate_file(partnership, make_return("MELTON", {"gains_procurement_2011_12": 5000}))
+    explained = validate_file(partnership, make_return("MELTON", {
+        "gains_procurement_2011_12": 5000, "explain_gains_implausible": "One-off pension gain included"}))
+    assert unexplained.valid and not unexplained.ready
+    assert explained.valid and explained.ready
+    assert explained.findings[0].explained
+
+
+def test_python_and_workbook_checks_agree_rule_by_rule(partnership, make_return, tmp_path, libreoffice):
+    files = {case: make_return("MELTON", changes, name=f"case{i}.xlsx")
+             for i, (case, (changes, _)) in enumerate(sorted(CASES.items()))}
+    computed = recalculate(list(files.values()), tmp_path)
+    for case, path in files.items():
+        python = python_failures(validate_file(partnership, path))
+        workbook = failing_checks(computed[path])
+        assert python == workbook, case
+        assert {c for c, _, _ in python} == CASES[case][1], case

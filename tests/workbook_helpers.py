@@ -1,0 +1,39 @@
+"""Reading what LibreOffice computed in a partner workbook's Checks sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from xl_ni179.libreoffice import convert
+from xl_ni179.schema import CHECKS, COVER
+
+
+def recalculate(files: list[Path], out_dir: Path) -> dict[Path, dict[str, dict[str, object]]]:
+    """Recalculate every file in one LibreOffice run; {original: {sheet: {cell: value}}}."""
+    # A subfolder, so LibreOffice never writes over the file it is reading.
+    converted = convert(files, out_dir / "recalculated")
+    out = {}
+    for original, path in zip(files, converted, strict=True):
+        wb = load_workbook(path, data_only=True)
+        out[original] = {ws.title: {c.coordinate: c.value for row in ws.iter_rows() for c in row
+                                    if c.value is not None} for ws in wb.worksheets}
+    return out
+
+
+def failing_checks(values: dict[str, dict[str, object]]) -> set[tuple[str, str, str]]:
+    """(code, sheet, cell) of every per-cell check the workbook shows as failing."""
+    checks = values[CHECKS]
+    header = next(int(k[1:]) for k, v in checks.items() if k.startswith("E") and v == "Fails")
+    out = set()
+    row = header + 1
+    while f"A{row}" in checks:
+        if checks.get(f"E{row}") == 1:
+            out.add((str(checks[f"A{row}"]), str(checks[f"B{row}"]), str(checks[f"C{row}"])))
+        row += 1
+    return out
+
+
+def status(values: dict[str, dict[str, object]]) -> str:
+    return str(values[COVER]["B13"])

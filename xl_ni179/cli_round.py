@@ -1,0 +1,161 @@
+"""`ni179` commands for running a round: init, receive, status, consolidate, report, demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from xl_ni179.cli import friendly_errors, main, round_option, workspace_path
+
+
+def open_workspace(ctx: click.Context):  # noqa: ANN201 - Workspace, imported lazily for a fast start
+    from xl_ni179.workspace import Workspace
+
+    return Workspace(workspace_path(ctx))
+
+
+@main.command()
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Partnership configuration to use (default: the built-in Leicestershire one).")
+@click.pass_context
+@friendly_errors
+def init(ctx: click.Context, config_file: Path | None) -> None:
+    """Create a workspace: the configuration and an empty returns store.
+
+    Example: ni179 --workspace round-2009 init --config partnership.toml
+    """
+    from xl_ni179.workspace import Workspace
+
+    ws = Workspace.init(workspace_path(ctx), config_file)
+    click.echo(f"Workspace ready at {ws.path} ({len(ws.partnership.organisations)} organisations).")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sender", metavar="EMAIL", help="Who sent the return (checked against the partner's emails).")
+@round_option
+@click.pass_context
+@friendly_errors
+def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, round_id: str | None) -> None:
+    """Validate and record returned workbooks. Exit 1 if any was rejected.
+
+    Example: ni179 receive NI179_MELTON_2008-09-review.xlsx --sender finance@melton.example.org
+    """
+    from xl_ni179 import render
+
+    ws = open_workspace(ctx)
+    rejected = False
+    for path in files:
+        receipt = ws.receive(path, sender=sender, round_id=round_id)
+        org = ws.partnership.find_organisation(receipt.org_code or "")
+        name = org.name if org else "unknown organisation"
+        if receipt.outcome == "duplicate":
+            click.echo(f"{path}: {name}: identical to a file already received (version {receipt.version}); "
+                       "recorded as a duplicate.")
+            continue
+        extra = f" (version {receipt.version}" + (f", replaces version {receipt.supersedes})"
+                                                  if receipt.supersedes else ")") if receipt.version else ""
+        click.echo(render.to_text(receipt.report, name) + extra)
+        rejected |= receipt.outcome == "rejected"
+    sys.exit(1 if rejected else 0)
+
+
+@main.command()
+@round_option
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+@friendly_errors
+def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
+    """Who has returned, who must fix something, who is missing or late.
+
+    Example: ni179 status --round 2008-09-review
+    """
+    ws = open_workspace(ctx)
+    rnd = ws.partnership.round(round_id)
+    rows = ws.status(rnd.id)
+    missing = [r.short_name for r in rows if r.state == "missing"]
+    if as_json:
+        click.echo(json.dumps({"round": rnd.id, "deadline": rnd.deadline.isoformat(),
+                               "organisations": [r.to_dict() for r in rows], "missing": missing}, indent=2))
+        return
+    click.echo(f"{rnd.title} ({rnd.id}), deadline {rnd.deadline:%d %B %Y}")
+    for r in rows:
+        when = f"v{r.version} {r.received_at:%Y-%m-%d %H:%M}" if r.received_at else ""
+        chased = f"chased {r.last_chased:%Y-%m-%d}" if r.last_chased else ""
+        notes = f"{len(r.warnings)} warning(s) to explain" if r.warnings else ""
+        notes = f"{r.errors} error(s)" if r.state == "rejected" else notes
+        click.echo(f"  {r.name:<52} {r.label:<28} {when:<20} {notes} {chased}".rstrip())
+    if missing:
+        click.echo("Returns were not received from: " + _names(missing) + ".")
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@main.command()
+@round_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the master workbook (.xlsx).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the summary as JSON here.")
+@click.pass_context
+@friendly_errors
+def consolidate(ctx: click.Context, round_id: str | None, out: Path, json_out: Path | None) -> None:
+    """Build the master workbook from the accepted returns in the store.
+
+    Example: ni179 consolidate --out master.xlsx --json summary.json
+    """
+    from xl_ni179.round import consolidate_round
+
+    summary = consolidate_round(open_workspace(ctx), round_id, out, json_out)
+    data = summary.to_json()
+    click.echo(f"Wrote {out}: {len(data['received'])} return(s) received, {len(data['missing'])} missing.")
+    if json_out:
+        click.echo(f"Wrote {json_out}")
+
+
+@main.command()
+@round_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the paper (Word and HTML).")
+@click.pass_context
+@friendly_errors
+def report(ctx: click.Context, round_id: str | None, out_dir: Path) -> None:
+    """Draft the progress paper for the treasurers' group, as Word and HTML.
+
+    Example: ni179 report --out paper/
+    """
+    from xl_ni179.round import draft_paper
+
+    for path in draft_paper(open_workspace(ctx), round_id, out_dir):
+        click.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.option("--out", "out_dir", default="demo-output", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for everything the demo writes.")
+@click.pass_context
+@friendly_errors
+def demo(ctx: click.Context, out_dir: Path) -> None:
+    """Run the whole cycle on the built-in 2008/09 review scenario in a fresh workspace.
+
+    Writes the 13 templates, the seven demo returns, receives them, and writes the master
+    workbook, summary.json and the progress paper.
+
+    Example: ni179 demo --out demo-output
+    """
+    from xl_ni179.round import run_demo
+
+    def progress(step: str, items: list, fn) -> None:  # noqa: ANN001
+        with click.progressbar(items, label=step, show_pos=True) as bar:
+            for item in bar:
+                fn(item)
+
+    results = run_demo(workspace_path(ctx), out_dir, progress=progress, now=dt.datetime(2009, 5, 20, 9))
+    for line in results:
+        click.echo(line)

@@ -1,0 +1,86 @@
+"""Tables of the returns store (SQLAlchemy, so SQLite or a shared PostgreSQL by URL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class StoredFile(Base):
+    """A received file's bytes, kept once by content hash (never by the sender's name)."""
+
+    __tablename__ = "files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)  # relative to the workspace
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Submission(Base):
+    """One receipt of one file: accepted, rejected or a duplicate of an earlier one."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    round_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    org_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("files.sha256"))
+    sender: Mapped[str | None] = mapped_column(String(320))
+    original_name: Mapped[str | None] = mapped_column(Text)  # shown to people, never used as a path
+    source: Mapped[str] = mapped_column(String(32), default="cli")
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # accepted, rejected, duplicate
+    version: Mapped[int | None] = mapped_column(Integer)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict] = mapped_column(JSON)
+
+
+class Figure(Base):
+    """One input value extracted from an accepted return."""
+
+    __tablename__ = "figures"
+    __table_args__ = (UniqueConstraint("submission_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    number: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class Chaser(Base):
+    """A reminder drafted or sent to a partner."""
+
+    __tablename__ = "chasers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    round_id: Mapped[str] = mapped_column(String(64), index=True)
+    org_code: Mapped[str] = mapped_column(String(32), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    mode: Mapped[str] = mapped_column(String(16))  # draft or sent
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """Every action on the store, in order."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON)
