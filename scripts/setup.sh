@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
+# LibreOffice recalculates workbooks in the tests; PostgreSQL is the shared store's database;
+# Dovecot is the IMAP server the mail-intake tests run on loopback.
 command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-calc-nogui libreoffice-writer-nogui)
-if [ -n "${NI179_EXTRA_APT:-}" ]; then need_apt+=($NI179_EXTRA_APT); fi
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing system packages: ${need_apt[*]}"

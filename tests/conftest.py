@@ -76,6 +76,26 @@ def libreoffice() -> str:
     return exe  # type: ignore[return-value]
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """A live PostgreSQL server for the session (URL prefix)."""
+    from pgserver import INSTALL_HINT, bin_dir, postgres_server
+
+    require_component(bin_dir() is not None, INSTALL_HINT)
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """Each store test runs against SQLite and against a live PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    from pgserver import fresh_database
+
+    return fresh_database(request.getfixturevalue("postgres"))
+
+
 @pytest.fixture
 def copy_of(tmp_path):
     def copy(path: Path, name: str | None = None) -> Path:

@@ -17,8 +17,10 @@ LATE = dt.datetime(2009, 5, 19, 9)
 
 
 @pytest.fixture
-def ws(tmp_path):
-    return Workspace.init(tmp_path / "ws")
+def ws(tmp_path, store_url):
+    workspace = Workspace.init(tmp_path / "ws", url=store_url)
+    yield workspace
+    workspace.engine.dispose()
 
 
 def counts(ws) -> dict[str, int]:

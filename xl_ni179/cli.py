@@ -206,16 +206,14 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
     sys.exit(0 if all(r.valid for r in reports) else 1)
 
 
-def register_optional_commands() -> None:
-    """Attach command groups that live in their own packages."""
-    try:
-        from xl_ni179.addin.cli_commands import addin
-    except ImportError:
-        return
+def register_commands() -> None:
+    """Attach the command groups that live in their own packages."""
+    from xl_ni179.addin.cli_commands import addin
+
     main.add_command(addin)
 
 
-register_optional_commands()
+register_commands()
 
 # Round commands register themselves on `main` when imported.
 from xl_ni179 import cli_round  # noqa: E402,F401

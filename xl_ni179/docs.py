@@ -77,8 +77,10 @@ def commands_markdown(group: click.Group) -> str:
     lines = [GENERATED, "# Commands\n", "Every `ni179` command, with its options. `ni179 COMMAND --help` "
              "prints the same text.\n"]
 
-    def walk(cmd: click.Command, path: list[str]) -> None:
-        ctx = click.Context(cmd, info_name=" ".join(path))
+    def walk(cmd: click.Command, path: list[str], parent: click.Context | None = None) -> None:
+        # Fixed widths: the page must not depend on the terminal that generated it.
+        ctx = click.Context(cmd, info_name=path[-1], parent=parent, terminal_width=88, max_content_width=88,
+                            **cmd.context_settings)
         if path[1:]:
             lines.append(f"## `{' '.join(path)}`\n")
             lines.append("```text")
@@ -86,7 +88,7 @@ def commands_markdown(group: click.Group) -> str:
             lines.append("```\n")
         if isinstance(cmd, click.Group):
             for name in sorted(cmd.list_commands(ctx)):
-                walk(cmd.get_command(ctx, name), [*path, name])  # type: ignore[arg-type]
+                walk(cmd.get_command(ctx, name), [*path, name], ctx)  # type: ignore[arg-type]
 
     walk(group, ["ni179"])
     return "\n".join(lines)

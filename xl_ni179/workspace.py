@@ -24,7 +24,8 @@ from xl_ni179.config import Partnership, default_config_text, load_partnership
 from xl_ni179.errors import WorkspaceError
 from xl_ni179.findings import Finding, Report
 from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus
-from xl_ni179.store.models import AuditEntry, Base, Chaser, Figure, StoredFile, Submission
+from xl_ni179.store import migrate
+from xl_ni179.store.models import AuditEntry, Chaser, Figure, StoredFile, Submission
 
 CONFIG_NAME = "config.toml"
 DB_NAME = "ni179.sqlite"
@@ -59,7 +60,7 @@ class Workspace:
         self.partnership: Partnership = load_partnership(self.path / CONFIG_NAME)
         self.url = url or os.environ.get("NI179_DATABASE_URL") or f"sqlite:///{self.path / DB_NAME}"
         self.engine: Engine = create_engine(self.url)
-        Base.metadata.create_all(self.engine)
+        migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
