@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def test_every_command_has_help_with_an_example():
     readme = (DOCS.parent / "README.md").read_text("utf-8")
     for name in main.list_commands(click.Context(main)):
         assert f"## `ni179 {name}`" in commands
-        assert f"ni179 {name}" in readme or f"`{name}`" in readme, f"README does not mention `ni179 {name}`"
+        assert re.search(rf"ni179 (--workspace \S+ )?{name}\b", readme), f"README does not mention `ni179 {name}`"
 
 
 def test_config_page_explains_every_table_of_the_config():
