@@ -24,7 +24,8 @@ def summarise(ws: Workspace, round_id: str | None = None, now: dt.datetime | Non
 
     p = ws.partnership
     rnd = p.round(round_id)
-    return build_summary(p, rnd, ws.status(rnd.id, now=now), ws.accepted_returns(rnd.id))
+    return build_summary(p, rnd, ws.status(rnd.id, now=now), ws.accepted_returns(rnd.id),
+                         as_of=now.date() if now else None)
 
 
 def consolidate_round(ws: Workspace, round_id: str | None, out: Path, json_out: Path | None = None,

@@ -1,0 +1,139 @@
+"""The master workbook: sheets, partner text stored as text, charts, and it opens in LibreOffice."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from test_consolidate_data import FORMULA_LIKE, seed_partnership, seed_returns, statuses_for
+
+from xl_ni179 import libreoffice
+from xl_ni179.consolidate import SHEET_NAMES, build_summary, write_master
+from xl_ni179.consolidate.dashboard import write_dashboard
+from xl_ni179.consolidate.xlhelpers import FILLS, MONEY
+from xl_ni179.status_model import REJECTED
+
+
+@pytest.fixture(scope="module")
+def summary():
+    p, rnd = seed_partnership()
+    returns = seed_returns(p, rnd)
+    returns["CHARN"] = seed_returns(p, rnd)["MELTON"]  # sent in, but rejected
+    findings = ({"code": "gains-jump", "severity": "warning", "message": "Gains doubled",
+                 "fix": "Explain the jump", "sheet": "Gains", "cell": "B8", "explained": True},
+                {"code": "rag-needs-commentary", "severity": "warning",
+                 "message": "=Amber needs a commentary", "fix": "Add one", "sheet": "Forecast",
+                 "cell": "C6", "explained": False})
+    statuses = [s if s.code != "LCC" else type(s)(**{**s.__dict__, "findings": findings})
+                for s in statuses_for(p, set(returns) - {"CHARN"}, states={"CHARN": REJECTED},
+                                      late={"POLICE", "BLABY"})]
+    returns["LCC"]["explain_gains_jump"] = "=a one-off restructuring, explained"
+    return build_summary(p, rnd, statuses, returns)
+
+
+@pytest.fixture(scope="module")
+def master(summary, tmp_path_factory) -> Path:
+    return write_master(summary, tmp_path_factory.mktemp("master") / "master.xlsx")
+
+
+def _cells(ws):
+    return [c for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def test_sheets_are_the_documented_ones_in_order(master) -> None:
+    wb = load_workbook(master)
+    assert tuple(wb.sheetnames) == SHEET_NAMES
+    for ws in wb.worksheets:
+        assert ws.freeze_panes, f"{ws.title} has no frozen panes"
+
+
+def test_partner_text_lands_as_text_never_a_formula(master) -> None:
+    wb = load_workbook(master)
+    for ws in wb.worksheets:
+        for cell in _cells(ws):
+            assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula: {cell.value}"
+    texts = {c.value: c for c in _cells(wb["Forecast confidence"]) if isinstance(c.value, str)}
+    for commentary in FORMULA_LIKE.values():
+        assert commentary in texts, commentary
+        assert texts[commentary].data_type == "s"
+    projects = [c for c in _cells(wb["Projects and funding"]) if c.value == "=B2 business case under way"]
+    assert projects and all(c.data_type == "s" for c in projects)
+    findings = {c.value: c for c in _cells(wb["Findings"])}
+    assert findings["=a one-off restructuring, explained"].data_type == "s"
+    assert findings["=Amber needs a commentary"].data_type == "s"
+
+
+def test_returns_status_names_and_highlights_missing_late_and_rejected(master) -> None:
+    ws = load_workbook(master)["Returns status"]
+    text = [c.value for c in _cells(ws) if isinstance(c.value, str)]
+    assert ("Returns were not received from: Blaby, Harborough, Fire Authority, City PCT, "
+            "County PCT.") in text
+    assert any(t.startswith("Returns received but not yet accepted") and "Charnwood" in t
+               for t in text)
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    colour = lambda name, col: ws.cell(rows[name], col).fill.fgColor.rgb[-6:]  # noqa: E731
+    assert colour("Blaby", 3) == FILLS["missing"].fgColor.rgb[-6:]
+    assert colour("Charnwood", 3) == FILLS["rejected"].fgColor.rgb[-6:]
+    assert colour("Police", 4) == FILLS["late"].fgColor.rgb[-6:]
+    assert colour("County Council", 3) == FILLS["accepted"].fgColor.rgb[-6:]
+
+
+def test_forecast_confidence_has_the_review_table(master) -> None:
+    ws = load_workbook(master)["Forecast confidence"]
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 6)]
+            for r in range(1, 12)}
+    assert rows["2009/10"] == [0, 6, 1, 0]
+    assert rows["2010/11"] == [0, 5, 2, 0]
+    assert rows["2011/12"] == [0, 4, 1, 2]
+
+
+def test_value_for_money_distribution(master) -> None:
+    ws = load_workbook(master)["Value for money"]
+    header = next(r for r in range(1, 20) if ws.cell(r, 1).value == "Score")
+    rows = {ws.cell(r, 1).value: (ws.cell(r, 3).value, ws.cell(r, 4).value)
+            for r in range(header + 1, header + 5)}
+    assert ws.cell(header, 3).value == "Number of organisations"
+    assert rows == {4: (1, 0), 3: (6, 1), 2: (6, 6), 1: (0, 6)}
+    text = " ".join(str(c.value) for c in _cells(ws))
+    for criterion in ("1.1", "1.2", "3.1", "3.2", "3.3"):
+        assert criterion in text
+
+
+def test_money_and_percentage_formats(master) -> None:
+    ws = load_workbook(master)["Totals"]
+    header = next(r for r in range(1, 20) if ws.cell(r, 4).value == "Target: all members (£000)")
+    assert ws.cell(header + 1, 4).number_format == MONEY
+    assert ws.cell(header + 1, 13).number_format == "0.0%"
+    assert ws.column_dimensions["A"].width > 10
+
+
+def test_dashboard_has_native_charts(master, summary) -> None:
+    expected = len(summary.partnership.agreements) + 1
+    with zipfile.ZipFile(master) as zf:
+        charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart") and n.endswith(".xml")]
+    assert len(charts) == expected
+    assert len(load_workbook(master)["Dashboard"]._charts) == expected
+
+
+def test_sheet_writers_refresh_in_place(summary) -> None:
+    ws = Workbook().active
+    write_dashboard(ws, summary)
+    first = [(c.coordinate, c.value) for c in _cells(ws)]
+    write_dashboard(ws, summary)
+    assert [(c.coordinate, c.value) for c in _cells(ws)] == first
+    assert len(ws._charts) == len(summary.partnership.agreements) + 1
+
+
+def test_master_opens_in_libreoffice(master, tmp_path) -> None:
+    if libreoffice.soffice() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(libreoffice.INSTALL_HINT)
+        pytest.skip(libreoffice.INSTALL_HINT)
+    (converted,) = libreoffice.convert([master], tmp_path)
+    wb = load_workbook(converted)
+    assert tuple(wb.sheetnames) == SHEET_NAMES
+    with zipfile.ZipFile(converted) as zf:
+        assert any(n.startswith("xl/charts/chart") for n in zf.namelist())

@@ -1,0 +1,159 @@
+"""The consolidation's tables, built with pandas from the configuration and the returns.
+
+Four long tables, one row per fact, so every total is a plain group-and-sum:
+
+- ``organisations``: one row per organisation in config order (baseline, return state, VFM).
+- ``targets``: one row per agreement x member x agreement year (rates and targets in £000).
+- ``gains``: one row per organisation with an accepted return x year of the round.
+- ``progress``: ``targets`` joined to ``gains`` (what each member achieved against each target).
+
+Money is £000 throughout. A missing figure stays NaN: it is never read as zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from xl_ni179 import targets
+from xl_ni179.config import Partnership, Round, year_key, year_start
+from xl_ni179.schema import WORKSTREAMS
+from xl_ni179.status_model import ACCEPTED, MISSING, OrgStatus
+
+# NI 179 counts gains from 1 April 2008, so the 2008/09 cumulative figure is also in-year.
+NI179_FIRST_YEAR = "2008/09"
+ACTUAL, FORECAST = "Actual", "Forecast"
+
+
+def number(value: Any) -> float | None:
+    """A return value as a float, or None for a blank (or anything that is not a number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        result = float(value)
+        return None if math.isnan(result) else result
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").replace("£", "")
+        try:
+            return float(text) if text else None
+        except ValueError:
+            return None
+    return None
+
+
+def organisations_frame(p: Partnership, statuses: Mapping[str, OrgStatus]) -> pd.DataFrame:
+    rows = []
+    for order, org in enumerate(p.organisations):
+        status = statuses.get(org.code)
+        state = status.state if status else MISSING
+        rows.append({
+            "code": org.code, "order": order, "name": org.name, "short_name": org.short_name,
+            "sector": org.sector, "sector_name": p.sectors[org.sector].name,
+            "baseline": float(org.baseline), "state": state,
+            "late": bool(status.late) if status else False, "returned": state == ACCEPTED,
+            "vfm": p.vfm.scores.get(org.code),
+        })
+    frame = pd.DataFrame(rows).set_index("code")
+    frame["vfm"] = frame["vfm"].astype("Int64")
+    return frame
+
+
+def targets_frame(p: Partnership) -> pd.DataFrame:
+    """Every member's annual and cumulative target for every year of every agreement."""
+    rows = []
+    for order, agreement in enumerate(p.agreements):
+        # A member listed twice in the file must still be counted once in the total.
+        for code in dict.fromkeys(agreement.members):
+            baseline = float(p.organisation(code).baseline)
+            for year in agreement.years:
+                rows.append({
+                    "agreement": agreement.code, "agreement_order": order, "code": code, "year": year,
+                    "baseline": baseline,
+                    "annual_rate": targets.annual_rate(agreement, year),
+                    "cumulative_rate": targets.cumulative_rate(agreement, year),
+                    "annual_target": targets.annual_target(agreement, baseline, year),
+                    "cumulative_target": targets.cumulative_target(agreement, baseline, year),
+                    "reported_only": year in agreement.reported_only,
+                })
+    return pd.DataFrame(rows, columns=[
+        "agreement", "agreement_order", "code", "year", "baseline", "annual_rate",
+        "cumulative_rate", "annual_target", "cumulative_target", "reported_only"])
+
+
+def _sum(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def gains_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Net cumulative gains per organisation and year, from accepted returns only.
+
+    A year has a figure when any gains or costs cell for it is filled; blanks beside
+    filled cells then count as nothing, but a year left wholly blank has no figure.
+    """
+    rows = []
+    for org in p.organisations:
+        if org.code not in returns:
+            continue
+        values = returns[org.code]
+        cf_cash = number(values.get("carry_forward_cashable"))
+        cf_noncash = number(values.get("carry_forward_noncashable"))
+        for year in rnd.years:
+            yk = year_key(year)
+            gross = _sum([number(values.get(f"gains_{ws}_{yk}")) for ws, _ in WORKSTREAMS])
+            costs = _sum([number(values.get(f"costs_{ws}_{yk}")) for ws, _ in WORKSTREAMS])
+            has_figure = gross is not None or costs is not None
+            net = (gross or 0.0) - (costs or 0.0) if has_figure else None
+            rows.append({
+                "code": org.code, "year": year, "kind": ACTUAL if rnd.is_actual(year) else FORECAST,
+                "gross": gross, "costs": costs, "net": net, "has_figure": has_figure,
+                "oneoff": number(values.get(f"oneoff_{yk}")),
+                "noncash": number(values.get(f"noncash_{yk}")),
+                "carry_forward_cashable": cf_cash, "carry_forward_noncashable": cf_noncash,
+                "baseline": float(org.baseline),
+            })
+    columns = ["code", "year", "kind", "gross", "costs", "net", "has_figure", "oneoff", "noncash",
+               "carry_forward_cashable", "carry_forward_noncashable", "baseline"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in columns[3:]:
+        if col != "has_figure":
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    frame["has_figure"] = frame["has_figure"].astype(bool)
+    carry = frame["carry_forward_cashable"].fillna(0) + frame["carry_forward_noncashable"].fillna(0)
+    frame["carry_forward"] = carry
+    # Carry-forward counts towards the organisation's progress, never the NI 179 figure.
+    frame["progress"] = frame["net"] + carry
+    frame["share_of_baseline"] = frame["net"] / frame["baseline"]
+    frame["in_year"] = _in_year(frame)
+    return frame
+
+
+def _in_year(frame: pd.DataFrame) -> pd.Series:
+    """In-year gains: this year's cumulative figure less last year's, where both are known."""
+    out = pd.Series(float("nan"), index=frame.index, dtype="float64")
+    for _, group in frame.groupby("code", sort=False):
+        previous: tuple[str, float] | None = None
+        for idx, row in group.iterrows():
+            if row["year"] == NI179_FIRST_YEAR:
+                out[idx] = row["net"]
+            elif previous and year_start(previous[0]) + 1 == year_start(row["year"]):
+                out[idx] = row["net"] - previous[1]
+            previous = (row["year"], row["net"])
+    return out
+
+
+def progress_frame(targets_df: pd.DataFrame, gains_df: pd.DataFrame,
+                   orgs: pd.DataFrame) -> pd.DataFrame:
+    """Each agreement member's target beside its gains; NaN gains where there is no figure."""
+    gains_cols = ["code", "year", "kind", "net", "in_year", "carry_forward", "progress",
+                  "share_of_baseline", "has_figure"]
+    frame = targets_df.merge(gains_df[gains_cols], on=["code", "year"], how="left")
+    frame["has_figure"] = frame["has_figure"].astype("boolean").fillna(False).astype(bool)
+    meta = orgs[["order", "short_name", "sector", "returned"]]
+    frame = frame.join(meta, on="code")
+    frame["variance"] = frame["progress"] - frame["cumulative_target"]
+    return frame.sort_values(["agreement_order", "order", "year"], kind="stable").reset_index(drop=True)

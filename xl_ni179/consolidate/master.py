@@ -1,0 +1,51 @@
+"""The master workbook: one sheet per view of the consolidated round.
+
+Each sheet has its own ``write_<sheet>(ws, summary)`` that empties and refills the sheet,
+so the Excel add-in can refresh an existing workbook's sheets in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xl_ni179.consolidate import names
+from xl_ni179.consolidate.dashboard import write_dashboard
+from xl_ni179.consolidate.names import SHEET_NAMES
+from xl_ni179.consolidate.sheets_assessments import write_forecast_confidence, write_value_for_money
+from xl_ni179.consolidate.sheets_progress import write_savings, write_totals
+from xl_ni179.consolidate.sheets_projects import write_projects_and_funding
+from xl_ni179.consolidate.sheets_returns import write_findings, write_returns_status
+from xl_ni179.consolidate.summary import Summary
+from xl_ni179.consolidate.text import en_dash
+
+SHEET_WRITERS: dict[str, Callable[[Worksheet, Summary], None]] = {
+    names.DASHBOARD: write_dashboard,
+    names.RETURNS_STATUS: write_returns_status,
+    names.SAVINGS: write_savings,
+    names.TOTALS: write_totals,
+    names.FORECAST_CONFIDENCE: write_forecast_confidence,
+    names.VALUE_FOR_MONEY: write_value_for_money,
+    names.PROJECTS_AND_FUNDING: write_projects_and_funding,
+    names.FINDINGS: write_findings,
+}
+assert tuple(SHEET_WRITERS) == SHEET_NAMES
+
+
+def write_master(summary: Summary, out: Path) -> Path:
+    """Write the master workbook for ``summary`` to ``out`` (an .xlsx path)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in SHEET_NAMES:
+        SHEET_WRITERS[name](wb.create_sheet(name), summary)
+    wb.properties.title = f"NI 179 {en_dash(summary.round.title)}: master"
+    wb.properties.creator = summary.partnership.consolidator_name
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+

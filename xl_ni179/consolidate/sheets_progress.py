@@ -1,0 +1,140 @@
+"""The Savings against target and Totals sheets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xl_ni179.consolidate.summary import Summary
+from xl_ni179.consolidate.text import en_dash
+from xl_ni179.consolidate.xlhelpers import (
+    FILLS,
+    MONEY,
+    PCT,
+    bold_row,
+    fill_row,
+    note,
+    reported_only_note,
+    reset,
+    section,
+    table,
+    title,
+    widths,
+)
+
+SAVINGS_LABELS = (
+    "Organisation", "Year", "Sector", "Return", "Actual or forecast", "Baseline 2007/08 (£000)",
+    "Net gains: NI 179 (£000)", "In-year net gains (£000)", "Carry-forward (£000)",
+    "Gains incl. carry-forward (£000)", "Share of baseline",
+)
+
+
+def write_savings(ws: Worksheet, summary: Summary) -> None:
+    """One row per organisation and year, with each agreement's targets side by side."""
+    reset(ws)
+    p, rnd = summary.partnership, summary.round
+    row = title(
+        ws, f"Savings against target: {en_dash(rnd.title)}",
+        "Net ongoing cash-releasing gains, cumulative since 1 April 2008, £000.",
+        "Blank gains mean no figure (no accepted return, or no forecast given), never zero. "
+        "Variance = gains including carry-forward less the cumulative target.")
+    labels = list(SAVINGS_LABELS)
+    formats: list[str | None] = [None, None, None, None, None, MONEY, MONEY, MONEY, MONEY, MONEY, PCT]
+    for agreement in p.agreements:
+        labels += [f"{agreement.name}: annual target (£000)",
+                   f"{agreement.name}: cumulative target (£000)",
+                   f"{agreement.name}: variance (£000)"]
+        formats += [MONEY, MONEY, MONEY]
+    progress = summary.progress.set_index(["agreement", "code", "year"])
+    gains = summary.gains.set_index(["code", "year"])
+    rows: list[list[Any]] = []
+    for code, org in summary.organisations.iterrows():
+        label = summary.statuses[code].label
+        for year in rnd.years:
+            g = gains.loc[(code, year)] if (code, year) in gains.index else None
+            has = g is not None and bool(g["has_figure"])
+            values: list[Any] = [
+                org["short_name"], year, org["sector_name"], label,
+                ("Actual" if rnd.is_actual(year) else "Forecast") if has else "No figure",
+                org["baseline"],
+                g["net"] if has else None, g["in_year"] if has else None,
+                g["carry_forward"] if has else None, g["progress"] if has else None,
+                g["share_of_baseline"] if has else None]
+            for agreement in p.agreements:
+                key = (agreement.code, code, year)
+                if key in progress.index:
+                    t = progress.loc[key]
+                    values += [t["annual_target"], t["cumulative_target"],
+                               t["variance"] if has else None]
+                else:
+                    values += [None, None, None]
+            rows.append(values)
+    header_row = row
+    row = table(ws, row, labels, rows, formats)
+    widths(ws, (26, 9, 20, 22, 12, 13, 13, 13, 13, 14, 10, *[14] * (3 * len(p.agreements))))
+    ws.freeze_panes = ws.cell(header_row + 1, 3)
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(labels))}{row - 1}"
+
+
+TOTAL_LABELS = (
+    "Year", "Actual or forecast", "Sector", "Target: all members (£000)",
+    "Target: organisations with figures (£000)", "Net gains (£000)",
+    "Gains incl. carry-forward (£000)", "Variance against matching target (£000)",
+    "Gains as % of matching target", "Returns accepted", "Members", "With figures",
+    "Baseline covered", "Assessment",
+)
+TOTAL_FORMATS = (None, None, None, MONEY, MONEY, MONEY, MONEY, MONEY, PCT, "0", "0", "0", PCT, None)
+
+
+def _total_row(year: str, label: str, t: dict[str, Any]) -> tuple:
+    cov = t["coverage"]
+    return (year, t["kind"] or "Not in this round", label, t["target"], t["target_covered"],
+            t["gains"], t["gains_incl_carry_forward"], t["variance"], t["achievement"],
+            cov["returns"], cov["members"], cov["with_figures"], cov["baseline_share"],
+            t["assessment"])
+
+
+def write_totals(ws: Worksheet, summary: Summary) -> None:
+    reset(ws)
+    p = summary.partnership
+    row = title(
+        ws, "Totals by agreement and sector",
+        "Each organisation is counted once in each total: fire and police appear in both LAAs "
+        "and the MAA, but never twice in one total.",
+        "Gains are summed over organisations with figures only; the matching target is theirs, so "
+        "the comparison is like for like. Missing organisations are not counted as zero.")
+    ws.freeze_panes = ws.cell(row, 1)
+    for agreement in p.agreements:
+        row = section(ws, row, agreement.name)
+        lines, kinds = [], []
+        for year in agreement.years:
+            t = summary.totals[agreement.code][year]
+            lines.append(_total_row(year, "All members", t))
+            kinds.append("total")
+            for sector, st in t["by_sector"].items():
+                lines.append(_total_row(year, p.sectors[sector].name, st))
+                kinds.append("sector")
+        first = row + 1
+        row = table(ws, row, TOTAL_LABELS, lines, TOTAL_FORMATS)
+        for offset, kind in enumerate(kinds):
+            if kind == "total":
+                fill_row(ws, first + offset, 1, len(TOTAL_LABELS), FILLS["total"])
+                bold_row(ws, first + offset, 1, len(TOTAL_LABELS))
+        if agreement.reported_only:
+            row = note(ws, row, reported_only_note(agreement.reported_only))
+        row += 1
+    row = section(ws, row, "Whole partnership by sector (no single target: the agreements differ)")
+    lines = []
+    for _sector, data in summary.sector_totals.items():
+        for year, t in data["years"].items():
+            cov = t["coverage"]
+            lines.append((data["name"], year, t["kind"], t["gains"],
+                          t["gains_share_of_covered_baseline"], cov["with_figures"], cov["members"],
+                          cov["baseline_share"], cov["text"]))
+    table(ws, row, ("Sector", "Year", "Actual or forecast", "Net gains (£000)",
+                    "Gains as share of covered baseline", "With figures", "Organisations",
+                    "Baseline covered", "Coverage"),
+          lines, (None, None, None, MONEY, PCT, "0", "0", PCT, None))
+    widths(ws, (22, 12, 24, 15, 16, 14, 15, 16, 13, 10, 10, 10, 11, 16))

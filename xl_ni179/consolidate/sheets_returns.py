@@ -1,0 +1,94 @@
+"""The Returns status and Findings sheets: who has returned, and what is still open."""
+
+from __future__ import annotations
+
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xl_ni179.consolidate.summary import Summary
+from xl_ni179.consolidate.text import en_dash
+from xl_ni179.consolidate.xlhelpers import (
+    DATETIME,
+    FILLS,
+    fill_row,
+    note,
+    put,
+    reset,
+    section,
+    table,
+    title,
+    widths,
+)
+from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED
+
+STATUS_LABELS = (
+    "Organisation", "Sector", "Status", "Late", "Version", "Received", "Sender", "Errors",
+    "Outstanding warnings", "Last chased",
+)
+
+
+def write_returns_status(ws: Worksheet, summary: Summary) -> None:
+    reset(ws)
+    rnd = summary.round
+    row = title(ws, f"Returns status: {en_dash(rnd.title)}",
+                f"Deadline {rnd.deadline:%d %B %Y}; position at {summary.as_of:%d %B %Y}.")
+    for sentence in summary.status_sentences():
+        put(ws, row, 1, sentence)
+        row += 1
+    row = note(ws, row, "Red: missing. Orange: rejected, awaiting a corrected return. "
+                        "Yellow: late. Green: accepted.") + 1
+    header_row = row
+    rows = []
+    sectors = summary.partnership.sectors
+    for status in summary.statuses.values():
+        rows.append((status.short_name, sectors[status.sector].name if status.sector in sectors
+                     else status.sector, status.label, status.late, status.version,
+                     status.received_at, status.sender, status.errors, len(status.warnings),
+                     status.last_chased))
+    row = table(ws, row, STATUS_LABELS, rows,
+                (None, None, None, None, "0", DATETIME, None, "0", "0", DATETIME))
+    for offset, status in enumerate(summary.statuses.values()):
+        r = header_row + 1 + offset
+        fill = {ACCEPTED: FILLS["accepted"], REJECTED: FILLS["rejected"],
+                MISSING: FILLS["missing"]}[status.state]
+        fill_row(ws, r, 1, 3, fill)
+        if status.late:
+            fill_row(ws, r, 4, 4, FILLS["late"])
+    widths(ws, (28, 24, 26, 8, 9, 17, 34, 8, 12, 17))
+    ws.freeze_panes = ws.cell(header_row + 1, 2)
+    ws.auto_filter.ref = f"A{header_row}:J{row - 1}"
+
+
+FINDING_LABELS = (
+    "Organisation", "Return status", "Severity", "Code", "Where", "What was found", "What to do",
+    "Status", "Partner's explanation",
+)
+
+
+def write_findings(ws: Worksheet, summary: Summary) -> None:
+    reset(ws)
+    row = title(ws, "Findings on the latest returns",
+                "Errors stop a return being accepted; a warning stays open until the partner "
+                "explains it in the Checks sheet of their workbook.")
+    row = section(ws, row, "By organisation")
+    row = table(ws, row, ("Organisation", "Return status", "Errors", "Outstanding warnings"),
+                [(s.short_name, s.label, s.errors, len(s.warnings))
+                 for s in summary.statuses.values()], (None, None, "0", "0")) + 1
+    row = section(ws, row, "Every finding")
+    header_row = row
+    findings = summary.findings()
+    rows = [(f["organisation"], f["state"].capitalize(), f["severity"].capitalize(), f["code"],
+             f"{f['sheet']}!{f['cell']}" if f["sheet"] and f["cell"] else f["sheet"],
+             f["message"], f["fix"],
+             "Explained by partner" if f["explained"] else "Outstanding", f["explanation"])
+            for f in findings]
+    if not rows:
+        note(ws, row, "No findings on any return.")
+    else:
+        row = table(ws, row, FINDING_LABELS, rows, wrap=(5, 6, 8))
+        for offset, f in enumerate(findings):
+            if not f["explained"]:
+                fill_row(ws, header_row + 1 + offset, 8, 8, FILLS["Red" if f["severity"] == "error"
+                                                                 else "Amber"])
+        ws.auto_filter.ref = f"A{header_row}:I{row - 1}"
+    widths(ws, (26, 16, 10, 24, 16, 50, 50, 20, 50))
+    ws.freeze_panes = "B4"

@@ -1,0 +1,237 @@
+"""The consolidated picture of one round: what the master workbook and the paper show.
+
+``build_summary`` does the arithmetic once (pandas tables in ``frames``); the workbook,
+the paper and ``to_json`` only read the result, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from xl_ni179.config import Agreement, Partnership, Round
+from xl_ni179.consolidate import frames, scores, totals
+from xl_ni179.schema import explain_name
+from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus
+
+
+@dataclass
+class Summary:
+    partnership: Partnership
+    round: Round
+    as_of: dt.date
+    statuses: dict[str, OrgStatus]  # every organisation, config order; unknown ones are missing
+    returns: dict[str, dict[str, Any]]  # accepted returns only
+    organisations: pd.DataFrame
+    targets: pd.DataFrame
+    gains: pd.DataFrame
+    progress: pd.DataFrame
+    rag: pd.DataFrame
+    totals: dict[str, Any]
+    sector_totals: dict[str, Any]
+    vfm: dict[str, Any]
+
+    # -- who returned ---------------------------------------------------------------
+    def names_in_state(self, state: str) -> list[str]:
+        orgs = self.organisations
+        return orgs.loc[orgs["state"] == state, "short_name"].tolist()
+
+    @property
+    def received(self) -> list[str]:
+        return self.names_in_state(ACCEPTED)
+
+    @property
+    def missing(self) -> list[str]:
+        return self.names_in_state(MISSING)
+
+    @property
+    def rejected(self) -> list[str]:
+        return self.names_in_state(REJECTED)
+
+    @property
+    def late(self) -> list[str]:
+        return self.organisations.loc[self.organisations["late"], "short_name"].tolist()
+
+    def status_sentences(self) -> list[str]:
+        """Who returned, who did not, and whose return is on hold (the paper uses these too)."""
+        # Plain comma lists, as the review paper writes them.
+        out = [f"Returns have been received from: {', '.join(self.received) or 'none'}."]
+        if self.missing:
+            out.append(f"Returns were not received from: {', '.join(self.missing)}.")
+        if self.rejected:
+            out.append(f"Returns received but not yet accepted (awaiting a fix): "
+                       f"{', '.join(self.rejected)}.")
+        return out
+
+    # -- headline -------------------------------------------------------------------
+    @property
+    def headline_agreement(self) -> Agreement:
+        """The agreement covering the most organisations (the MAA): the paper's headline."""
+        return max(self.partnership.agreements, key=lambda a: len(set(a.members)))
+
+    def rag_counts(self) -> dict[str, dict[str, int]]:
+        return scores.rag_counts(self.rag, self.round)
+
+    def projects(self) -> list[dict[str, Any]]:
+        p = self.partnership
+        funding = {f.code: f for f in p.funding}
+        out = []
+        for project in p.projects:
+            savings, comments = [], []
+            for org in p.organisations:
+                values = self.returns.get(org.code)
+                if values is None:
+                    continue
+                amount = frames.number(values.get(f"project_savings_{project.code}"))
+                if amount is not None:
+                    savings.append(amount)
+                comment = values.get(f"project_comment_{project.code}")
+                if comment not in (None, ""):
+                    comments.append({"organisation": org.short_name, "comment": str(comment)})
+            out.append({
+                "code": project.code, "name": project.name, "status": project.status,
+                "participants": [p.organisation(c).short_name for c in project.participants],
+                "funding": [{"code": c, "source": funding[c].source, "purpose": funding[c].purpose,
+                             "amount": funding[c].amount,
+                             "shared_with": [q.name for q in p.projects
+                                             if c in q.funding and q.code != project.code]}
+                            for c in project.funding],
+                "expected_savings": sum(savings) if savings else None,
+                "returns_with_savings": len(savings),
+                "comments": comments,
+            })
+        return out
+
+    def budget(self) -> dict[str, Any]:
+        p = self.partnership
+        laa = [f for f in p.funding if f.source.upper() == "LAA"]
+        allocated = sum(f.amount for f in laa)
+        by_source: dict[str, float] = {}
+        for f in p.funding:
+            by_source[f.source] = by_source.get(f.source, 0.0) + f.amount
+        return {
+            "laa_budget": p.laa_budget,
+            "feasibility_spent": p.feasibility_spent,
+            "laa_allocated": allocated,
+            "laa_allocations": [{"code": f.code, "purpose": f.purpose, "amount": f.amount} for f in laa],
+            "laa_remaining": p.laa_budget - p.feasibility_spent - allocated,
+            "funding_by_source": by_source,
+        }
+
+    def findings(self) -> list[dict[str, Any]]:
+        """Every finding on every organisation's latest return, with the partner's explanation."""
+        out = []
+        for code, status in self.statuses.items():
+            values = self.returns.get(code, {})
+            for finding in status.findings:
+                explanation = values.get(explain_name(str(finding.get("code", ""))))
+                out.append({
+                    "organisation": status.short_name, "state": status.state,
+                    "code": finding.get("code", ""), "severity": finding.get("severity", ""),
+                    "message": finding.get("message", ""), "fix": finding.get("fix", ""),
+                    "sheet": finding.get("sheet", ""), "cell": finding.get("cell", ""),
+                    "explained": bool(finding.get("explained", False)),
+                    "explanation": str(explanation) if explanation not in (None, "") else "",
+                })
+        return out
+
+    def organisation_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for code, org in self.organisations.iterrows():
+            status = self.statuses[code]
+            years = {}
+            for _, g in self.gains[self.gains["code"] == code].iterrows():
+                years[g["year"]] = {
+                    "kind": g["kind"], "net_gains": _clean(g["net"]), "in_year": _clean(g["in_year"]),
+                    "gains_incl_carry_forward": _clean(g["progress"]),
+                    "share_of_baseline": _clean(g["share_of_baseline"]),
+                }
+            mine = self.progress[self.progress["code"] == code]
+            target_rows = {
+                year: {a: {"annual": _clean(r["annual_target"]), "cumulative": _clean(r["cumulative_target"]),
+                           "variance": _clean(r["variance"])}
+                       for a, r in grp.set_index("agreement").iterrows()}
+                for year, grp in mine.groupby("year", sort=False)
+            }
+            rows.append({
+                "code": code, "name": org["name"], "short_name": org["short_name"],
+                "sector": org["sector"], "baseline": org["baseline"], "state": org["state"],
+                "label": status.label, "late": bool(org["late"]),
+                "vfm": None if pd.isna(org["vfm"]) else int(org["vfm"]),
+                "agreements": [a.code for a in self.partnership.agreements_of(code)],
+                "carry_forward": _clean(self.gains.loc[self.gains["code"] == code, "carry_forward"].max()),
+                "years": years, "targets": target_rows,
+            })
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        rnd = self.round
+        data = {
+            "round": {"id": rnd.id, "title": rnd.title, "actual_years": list(rnd.actual_years),
+                      "forecast_years": list(rnd.forecast_years), "deadline": rnd.deadline.isoformat()},
+            "as_of": self.as_of.isoformat(),
+            "partnership": self.partnership.name,
+            "group": self.partnership.group,
+            "illustrative": self.partnership.illustrative,
+            "received": self.received,
+            "missing": self.missing,
+            "rejected": self.rejected,
+            "late": self.late,
+            "rag": self.rag_counts(),
+            "rag_by_organisation": {
+                year: dict(zip(grp["short_name"], grp["rating"], strict=True))
+                for year, grp in self.rag.groupby("year", sort=False)},
+            **self.vfm,
+            "headline_agreement": self.headline_agreement.code,
+            "totals": self.totals,
+            "sector_totals": self.sector_totals,
+            "organisations": self.organisation_rows(),
+            "projects": self.projects(),
+            "budget": self.budget(),
+            "findings": self.findings(),
+        }
+        return _clean(data)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN becomes None, numpy scalars become Python ones."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float):
+        # Sums of one-decimal figures pick up float noise (1948.7000000000007).
+        return None if math.isnan(value) else float(f"{value:.12g}")
+    return value
+
+
+def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
+                  returns: Mapping[str, Mapping[str, Any]], *, as_of: dt.date | None = None) -> Summary:
+    """Consolidate one round. Only accepted returns are counted; the rest are listed."""
+    by_code: dict[str, OrgStatus] = {}
+    given = {s.code: s for s in statuses}
+    for org in p.organisations:
+        by_code[org.code] = given.get(org.code) or OrgStatus(
+            org.code, org.name, org.short_name, org.sector, MISSING)
+    accepted = {code: dict(returns.get(code) or {}) for code, s in by_code.items() if s.state == ACCEPTED}
+    orgs = frames.organisations_frame(p, by_code)
+    targets_df = frames.targets_frame(p)
+    gains_df = frames.gains_frame(p, rnd, accepted)
+    progress_df = frames.progress_frame(targets_df, gains_df, orgs)
+    return Summary(
+        partnership=p, round=rnd, as_of=as_of or dt.date.today(), statuses=by_code,
+        returns=accepted, organisations=orgs, targets=targets_df, gains=gains_df,
+        progress=progress_df, rag=scores.rag_frame(p, rnd, accepted),
+        totals=totals.agreement_totals(p, rnd, progress_df),
+        sector_totals=totals.sector_totals(p, rnd, orgs, gains_df),
+        vfm=scores.vfm_summary(p, orgs),
+    )

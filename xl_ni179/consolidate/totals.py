@@ -1,0 +1,125 @@
+"""Totals per agreement, per sector and year, with the coverage they rest on.
+
+Each total sums one agreement's members (or one sector's organisations), so an
+organisation in both LAAs (fire, police) is counted once in each LAA and once in the
+MAA, never twice in one total. Gains are summed only over organisations that have a
+figure; ``target_covered`` is the target of those same organisations, so the two can be
+compared like for like, and ``coverage`` says how much of the whole the figure covers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from xl_ni179.config import Partnership, Round
+
+# How a total reads against its target; the paper turns these into sentences.
+ACHIEVED, NOT_ACHIEVED = "achieved", "not achieved"
+LIKELY, AT_RISK, ON_COURSE, NOT_ASSESSED = "likely achieved", "at risk", "on course", "not assessed"
+
+
+def _value(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def assess(kind: str | None, gains: float | None, target_covered: float | None,
+           complete: bool) -> str:
+    """Plain words for how the reported gains compare with the matching target."""
+    if gains is None or not target_covered:
+        return NOT_ASSESSED
+    met = gains >= target_covered
+    if kind == "Actual":
+        if complete:
+            return ACHIEVED if met else NOT_ACHIEVED
+        return LIKELY if met else AT_RISK
+    return ON_COURSE if met else AT_RISK
+
+
+def total(rows: pd.DataFrame, kind: str | None) -> dict[str, Any]:
+    """One total over ``rows`` (one row per organisation, all for the same year)."""
+    with_fig = rows[rows["has_figure"]]
+    members, returned, figures = len(rows), int(rows["returned"].sum()), len(with_fig)
+    baseline = float(rows["baseline"].sum())
+    covered = float(with_fig["baseline"].sum())
+    target = _value(rows["cumulative_target"].sum(min_count=1)) if "cumulative_target" in rows else None
+    target_cov = (_value(with_fig["cumulative_target"].sum(min_count=1))
+                  if "cumulative_target" in rows else None)
+    gains = _value(with_fig["net"].sum(min_count=1))
+    progress = _value(with_fig["progress"].sum(min_count=1))
+    share = covered / baseline if baseline else None
+    out: dict[str, Any] = {
+        "kind": kind,
+        "target": target,
+        "annual_target": (_value(rows["annual_target"].sum(min_count=1))
+                          if "annual_target" in rows else None),
+        "target_covered": target_cov,
+        "gains": gains,
+        "gains_incl_carry_forward": progress,
+        "gains_share_of_covered_baseline": gains / covered if gains is not None and covered else None,
+        "achievement": gains / target_cov if gains is not None and target_cov else None,
+        "variance": gains - target_cov if gains is not None and target_cov is not None else None,
+        "coverage": {
+            "members": members,
+            "returns": returned,
+            "with_figures": figures,
+            "baseline": baseline,
+            "baseline_covered": covered,
+            "baseline_share": share,
+            "organisations_with_figures": with_fig["short_name"].tolist(),
+            "organisations_without_figures": rows.loc[~rows["has_figure"], "short_name"].tolist(),
+            "text": coverage_text(figures, members, share),
+        },
+    }
+    out["assessment"] = assess(kind, gains, target_cov, complete=figures == members)
+    return out
+
+
+def coverage_text(figures: int, members: int, share: float | None) -> str:
+    if figures == members:
+        return "the one organisation" if members == 1 else f"all {members} organisations"
+    pct = f", {share:.1%} of the baseline" if share is not None else ""
+    return f"{figures} of {members} organisations{pct}"
+
+
+def _kind(rnd: Round, year: str) -> str | None:
+    if year in rnd.actual_years:
+        return "Actual"
+    return "Forecast" if year in rnd.forecast_years else None
+
+
+def agreement_totals(p: Partnership, rnd: Round, progress: pd.DataFrame) -> dict[str, Any]:
+    """{agreement code: {year: total with by_sector}} for every year of every agreement."""
+    out: dict[str, Any] = {}
+    for agreement in p.agreements:
+        rows = progress[progress["agreement"] == agreement.code]
+        per_year: dict[str, Any] = {}
+        for year in agreement.years:
+            year_rows = rows[rows["year"] == year]
+            entry = total(year_rows, _kind(rnd, year))
+            entry["reported_only"] = year in agreement.reported_only
+            entry["by_sector"] = {
+                sector: total(year_rows[year_rows["sector"] == sector], _kind(rnd, year))
+                for sector in dict.fromkeys(year_rows["sector"])
+            }
+            per_year[year] = entry
+        out[agreement.code] = per_year
+    return out
+
+
+def sector_totals(p: Partnership, rnd: Round, orgs: pd.DataFrame,
+                  gains: pd.DataFrame) -> dict[str, Any]:
+    """Partnership-wide gains per sector and year (no single target: agreements differ)."""
+    out: dict[str, Any] = {}
+    base = orgs.reset_index()[["code", "short_name", "sector", "baseline", "returned"]]
+    for sector in dict.fromkeys(orgs["sector"]):
+        members = base[base["sector"] == sector]
+        per_year = {}
+        for year in rnd.years:
+            figures = gains[gains["year"] == year][["code", "net", "progress", "has_figure"]]
+            rows = members.merge(figures, on="code", how="left")
+            rows["has_figure"] = rows["has_figure"].astype("boolean").fillna(False).astype(bool)
+            per_year[year] = total(rows, _kind(rnd, year))
+        out[sector] = {"name": p.sectors[sector].name, "years": per_year}
+    return out
