@@ -159,3 +159,22 @@ def demo(ctx: click.Context, out_dir: Path) -> None:
     results = run_demo(workspace_path(ctx), out_dir, progress=progress, now=dt.datetime(2009, 5, 20, 9))
     for line in results:
         click.echo(line)
+
+
+@main.command()
+@click.option("--out", default="NI179_master.xlsx", show_default=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the master workbook.")
+@click.pass_context
+@friendly_errors
+def masterbook(ctx: click.Context, out: Path) -> None:
+    """Write a fresh copy of the consolidator's master workbook (input sheets prefilled).
+
+    Open it in Excel with the NI 179 add-in; its Settings sheet names the workspace.
+
+    Example: ni179 masterbook --out NI179_master.xlsx
+    """
+    from xl_ni179.cli import partnership
+    from xl_ni179.master_book import write_master_book
+
+    write_master_book(out, partnership(ctx))
+    click.echo(f"Wrote {out}")

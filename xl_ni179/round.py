@@ -19,10 +19,19 @@ def _plain(step: str, items: list, fn: Callable[[Any], None]) -> None:
         fn(item)
 
 
-def summarise(ws: Workspace, round_id: str | None = None, now: dt.datetime | None = None):  # noqa: ANN201
+def summarise(ws: Workspace, round_id: str | None = None, now: dt.datetime | None = None,
+              vfm_scores: dict[str, int] | None = None):  # noqa: ANN201
+    """The consolidation of a round. ``vfm_scores`` (organisation code -> 1-4) replaces the
+    configuration's scores: the consolidator keeps the assessors' latest on the master's
+    VFM scores sheet."""
+    import dataclasses
+
     from xl_ni179.consolidate import build_summary
 
     p = ws.partnership
+    if vfm_scores is not None:
+        known = {code: score for code, score in vfm_scores.items() if p.find_organisation(code)}
+        p = dataclasses.replace(p, vfm=dataclasses.replace(p.vfm, scores=known))
     rnd = p.round(round_id)
     return build_summary(p, rnd, ws.status(rnd.id, now=now), ws.accepted_returns(rnd.id),
                          as_of=now.date() if now else None)

@@ -97,6 +97,8 @@ def _settings_rows(interpreter: str | None, workspace: str | None) -> list[tuple
         ("Show Console", False),
         ("Use UDF Server", False),
         ("Debug UDFs", False),
+        # The worksheet functions NI179_TARGET, NI179_GAINS and NI179_RAG.
+        ("UDF Modules", "xl_ni179.udfs"),
         # Our code is an installed package: don't put a partner workbook's folder on
         # sys.path, where a stray .py file could shadow a module.
         ("ADD_WORKBOOK_TO_PYTHONPATH", False),
