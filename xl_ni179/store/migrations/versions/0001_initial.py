@@ -1,13 +1,12 @@
 """initial store: files, submissions, figures, chasers, audit, mail ledger
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-11-24 21:07:43.167090
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
