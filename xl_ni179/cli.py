@@ -209,8 +209,10 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
 def register_commands() -> None:
     """Attach the command groups that live in their own packages."""
     from xl_ni179.addin.cli_commands import addin
+    from xl_ni179.mail.cli_commands import chase, intake
 
-    main.add_command(addin)
+    for command in (addin, intake, chase):
+        main.add_command(command)
 
 
 register_commands()

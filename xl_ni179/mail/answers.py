@@ -1,0 +1,126 @@
+"""The words of each reply. Every one says what happened and what, if anything, to do next.
+
+A reply is rebuilt from the ledger row and the store (never from memory), so the reply sent
+after a restart is the same one that would have been sent before the crash.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from email.message import EmailMessage
+from pathlib import Path
+
+from xl_ni179 import render
+from xl_ni179.findings import Finding, Report
+from xl_ni179.mail.models import MailMessage
+from xl_ni179.mail.outgoing import compose
+from xl_ni179.store.models import StoredFile, Submission
+from xl_ni179.workspace import Workspace
+
+MB = 1024 * 1024
+
+
+def _report(sub: Submission) -> Report:
+    data = sub.report or {}
+    return Report(file=sub.original_name or "", organisation=sub.org_code, round_id=sub.round_id,
+                  findings=[Finding(**f) for f in data.get("findings", [])], sha256=sub.sha256)
+
+
+def _subject(row: MailMessage, text: str) -> str:
+    original = (row.subject or "").strip()
+    return f"Re: {original} [{text}]" if original else f"NI 179 return: {text}"
+
+
+def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
+    p = ws.partnership
+    org = p.organisation_for_email(row.sender or "")
+    who = org.name if org else "your organisation"
+    greeting = f"Dear colleague at {who},"
+    sign = f"{p.consolidator_name}\n{p.consolidator_email}\n(This is an automatic reply: please do not " \
+           "reply to it unless you are sending a return.)"
+    text_extra, html_extra, files = "", "", []
+    d = row.detail or {}
+    outcome = row.outcome
+    if outcome in ("accepted", "rejected", "duplicate"):
+        with ws.session() as s:
+            sub = s.get(Submission, row.submission_ids[0])
+            stored = s.get(StoredFile, sub.sha256)
+            original = s.get(Submission, sub.duplicate_of) if sub.duplicate_of else None
+        report = _report(sub)
+        rnd = p.round(sub.round_id).title if sub.round_id and any(r.id == sub.round_id for r in p.rounds) \
+            else "the current round"
+        text_extra, html_extra = render.to_text(report, who), render.to_html(report, who)
+        if outcome == "accepted":
+            subject = _subject(row, "accepted")
+            lines = [f"Thank you. Your NI 179 return for {rnd} ('{sub.original_name}') has been accepted "
+                     f"as version {sub.version}."]
+            if report.unexplained_warnings:
+                lines.append(f"It has {len(report.unexplained_warnings)} warning(s) listed below. They do "
+                             "not stop the return being accepted, but please explain each one in the "
+                             "commentary cells and send the workbook again when you can.")
+            lines.append("If you send a corrected workbook later, the latest accepted version counts.")
+        elif outcome == "rejected":
+            subject = _subject(row, "NOT accepted - please correct and resend")
+            lines = [f"Your NI 179 return ('{sub.original_name}') could not be accepted: it has "
+                     f"{len(report.errors)} error(s), listed below.",
+                     "Each problem is also marked as a comment on its cell in the attached copy of your "
+                     "workbook. Please correct them in your workbook and send it again, attached to an "
+                     "email to this address."]
+            if stored is not None:
+                files = _annotated(ws, report, ws.path / stored.path, sub)
+        else:
+            when = original.received_at.strftime("%d %B %Y %H:%M") if original else "earlier"
+            state = original.outcome if original else "received"
+            subject = _subject(row, "already received")
+            lines = [f"We already have this exact workbook ('{sub.original_name}'), received {when} "
+                     f"and {state}. Nothing more is needed.",
+                     "If you meant to send a corrected version, please attach the corrected workbook."]
+            text_extra = html_extra = ""
+    elif outcome == "no-workbook":
+        subject = _subject(row, "no workbook attached")
+        lines = ["Your message to the NI 179 returns mailbox had no Excel workbook attached, so there was "
+                 "nothing to record.",
+                 "Please reply with your completed return workbook attached as an .xlsx file (the file "
+                 "we sent you, named like NI179_<your code>_<round>.xlsx)."]
+    elif outcome == "several-workbooks":
+        names = ", ".join(d.get("names", []))
+        subject = _subject(row, "please send one return per message")
+        lines = [f"Your message had {len(d.get('names', []))} workbooks attached ({names}). None of them has "
+                 "been recorded.",
+                 "Please send one return per message, so that each is checked and acknowledged on its "
+                 "own: send each workbook in a separate email."]
+    elif outcome == "wrong-format":
+        names = ", ".join(d.get("names", []))
+        subject = _subject(row, "workbook in the wrong format")
+        lines = [f"{names} is not an .xlsx workbook, so it could not be checked.",
+                 "Please open it in Excel, choose File > Save As > 'Excel Workbook (*.xlsx)' (not .xls, "
+                 "not macro-enabled .xlsm), and send the .xlsx file."]
+    elif outcome == "zipped":
+        names = ", ".join(d.get("names", []))
+        subject = _subject(row, "zipped attachment")
+        lines = [f"{names} is a compressed (zip) file. We do not open compressed attachments.",
+                 "Please attach the .xlsx return workbook itself, not a zip file containing it."]
+    elif outcome == "oversize":
+        subject = _subject(row, "message too large")
+        lines = [f"Your message is {d.get('size', 0) / MB:.1f} MB, larger than the "
+                 f"{d.get('limit', 0) / MB:.0f} MB this mailbox accepts, so it was not opened.",
+                 "Please send only the return workbook (a completed return is well under 1 MB), without "
+                 "other attachments or pictures."]
+    else:
+        raise ValueError(f"no reply is due for outcome {outcome!r}")
+    cc = [p.consolidator_email] if (row.sender or "").lower() != p.consolidator_email.lower() else []
+    return compose(to=[row.sender or ""], cc=cc, from_addr=p.consolidator_email, subject=subject,
+                   paragraphs=[greeting, *lines, sign], message_id=row.reply_message_id or "",
+                   in_reply_to=row.message_id, text_extra=text_extra, html_extra=html_extra,
+                   attachments=files)
+
+
+def _annotated(ws: Workspace, report: Report, stored: Path, sub: Submission) -> list[tuple[str, bytes]]:
+    from xl_ni179.annotate import annotate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = annotate(report, stored, Path(tmp) / "annotated.xlsx")
+        if out is None:
+            return []
+        name = f"NI179_{sub.org_code or 'return'}_{sub.round_id or ''}_checked.xlsx".replace("_.", ".")
+        return [(name, out.read_bytes())]

@@ -1,0 +1,100 @@
+"""Chasers: a reminder to each partner whose return is missing or was rejected.
+
+Drafts are written as .eml files for the consolidator to check (they open in Outlook and
+Thunderbird); sending goes through SMTP. Either way each chaser is recorded, so
+``ni179 status`` shows when a partner was last chased.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from email.message import EmailMessage
+from pathlib import Path
+
+from xl_ni179.findings import Finding, Report
+from xl_ni179.mail.outgoing import SmtpSender, compose, stable_message_id
+from xl_ni179.status_model import MISSING, REJECTED, OrgStatus
+from xl_ni179.template import build_template, template_filename
+from xl_ni179.workspace import FILES_DIR, Workspace
+
+
+def _annotated(ws: Workspace, st: OrgStatus, round_id: str) -> list[tuple[str, bytes]]:
+    from xl_ni179.annotate import annotate
+
+    if not st.sha256:
+        return []
+    stored = ws.path / FILES_DIR / st.sha256[:2] / f"{st.sha256}.xlsx"
+    report = Report(file=stored.name, organisation=st.code, round_id=round_id, sha256=st.sha256,
+                    findings=[Finding(**f) for f in st.findings])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = annotate(report, stored, Path(tmp) / "annotated.xlsx") if stored.exists() else None
+        return [(f"NI179_{st.code}_{round_id}_checked.xlsx", out.read_bytes())] if out else []
+
+
+def build_chasers(ws: Workspace, round_id: str | None = None,
+                  today: dt.date | None = None) -> list[tuple[OrgStatus, EmailMessage]]:
+    """One reminder per partner whose return is missing or rejected, ready to draft or send."""
+    p = ws.partnership
+    rnd = p.round(round_id)
+    today = today or dt.date.today()
+    deadline = rnd.deadline.strftime("%d %B %Y").lstrip("0")
+    when = f"The deadline {'was' if today > rnd.deadline else 'is'} {deadline}."
+    out = []
+    for st in ws.status(rnd.id):
+        if st.state not in (MISSING, REJECTED):
+            continue
+        org = p.organisation(st.code)
+        if not org.emails:
+            continue  # nobody to write to; status still shows the gap
+        if st.state == MISSING:
+            subject = f"Reminder: NI 179 return for {rnd.title} due {deadline} - not yet received"
+            lines = [f"Dear colleague at {org.name},",
+                     f"We have not yet received your NI 179 value-for-money return for {rnd.title}. {when}",
+                     "Your blank return workbook is attached. Please fill it in (the Checks sheet shows "
+                     "anything still to do), have it signed off, and send it back as an .xlsx attachment "
+                     f"to {p.consolidator_email}."]
+            files = [(template_filename(org.code, rnd.id), build_template(p, org.code, rnd))]
+        else:
+            errors = [f for f in st.findings if f["severity"] == "error"]
+            subject = f"Reminder: NI 179 return for {rnd.title} due {deadline} - corrections needed"
+            lines = [f"Dear colleague at {org.name},",
+                     f"The return you sent for {rnd.title} could not be accepted: it has {len(errors)} "
+                     f"error(s) still to correct. {when}",
+                     *(f"- {f.get('message')} What to do: {f.get('fix')}" for f in errors[:20]),
+                     "The attached copy of your workbook marks each problem as a comment on its cell. "
+                     f"Please correct your workbook and send it again to {p.consolidator_email}."]
+            files = _annotated(ws, st, rnd.id)
+        lines.append(f"Thank you,\n{p.consolidator_name}\n{p.consolidator_email}")
+        seed = f"chaser:{rnd.id}:{org.code}:{dt.datetime.now(dt.UTC).isoformat()}"
+        msg = compose(to=list(org.emails), from_addr=p.consolidator_email, subject=subject,
+                      paragraphs=lines, message_id=stable_message_id(seed, p.consolidator_email),
+                      attachments=files, auto="auto-generated")
+        out.append((st, msg))
+    return out
+
+
+def draft_chasers(ws: Workspace, round_id: str | None = None, out_dir: str | Path | None = None) -> list[Path]:
+    """Write one .eml draft per partner to chase (default folder ``<workspace>/chasers/<round>``)."""
+    rnd = ws.partnership.round(round_id)
+    folder = Path(out_dir) if out_dir else ws.path / "chasers" / rnd.id
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for st, msg in build_chasers(ws, rnd.id):
+        path = folder / f"chaser_{st.code}_{rnd.id}.eml"
+        path.write_bytes(msg.as_bytes())
+        ws.record_chaser(rnd.id, st.code, "draft", str(path))
+        written.append(path)
+    return written
+
+
+def send_chasers(ws: Workspace, round_id: str | None, smtp_url: str) -> list[str]:
+    """Send the chasers; returns the codes of the organisations chased."""
+    rnd = ws.partnership.round(round_id)
+    smtp = SmtpSender(smtp_url)
+    sent = []
+    for st, msg in build_chasers(ws, rnd.id):
+        smtp.send(msg)
+        ws.record_chaser(rnd.id, st.code, "sent", f"{msg['To']} {msg['Message-ID']}")
+        sent.append(st.code)
+    return sent

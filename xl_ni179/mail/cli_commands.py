@@ -1,0 +1,129 @@
+"""`ni179 intake` and `ni179 chase`: thin adapters over xl_ni179.mail.
+
+Register with ``main.add_command(intake)`` and ``main.add_command(chase)``; they read the
+workspace folder from ``ctx.obj["workspace"]`` like every other command.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from xl_ni179.errors import Ni179Error
+
+SMTP_HELP = "Mail server for replies, e.g. smtps://smtp.example.org:465 or smtp://127.0.0.1:2525 " \
+            "(default: $NI179_SMTP_URL). Login from the URL or NI179_SMTP_USER/NI179_SMTP_PASSWORD."
+
+
+def _friendly(fn: Callable) -> Callable:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Ni179Error as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+    return wrapper
+
+
+def _workspace(ctx: click.Context):  # noqa: ANN202 - Workspace, imported lazily
+    from xl_ni179.mail import models  # noqa: F401 - create the ledger table with the store
+    from xl_ni179.workspace import Workspace
+
+    return Workspace(Path(ctx.obj["workspace"]))
+
+
+def _smtp_url(smtp: str | None) -> str:
+    url = smtp or os.environ.get("NI179_SMTP_URL")
+    if not url:
+        raise click.UsageError("Give the mail server for sending with --smtp URL (or set NI179_SMTP_URL).")
+    return url
+
+
+@click.command()
+@click.option("--imap", metavar="URL", help="IMAP mailbox, e.g. imaps://returns@mail.example.org/INBOX. "
+              "Password from NI179_IMAP_PASSWORD, or NI179_IMAP_OAUTH_TOKEN for OAuth2.")
+@click.option("--maildir", type=click.Path(file_okay=False, path_type=Path), help="Maildir folder instead.")
+@click.option("--smtp", metavar="URL", help=SMTP_HELP)
+@click.option("--once", is_flag=True, help="Process the inbox once and stop (the default).")
+@click.option("--interval", type=click.FloatRange(min=5), metavar="SECONDS",
+              help="Keep running, checking the inbox every SECONDS.")
+@click.option("--max-mb", type=click.FloatRange(min=1), default=15, show_default=True,
+              help="Refuse (and answer) messages larger than this without downloading them.")
+@click.pass_context
+@_friendly
+def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str | None, once: bool,
+           interval: float | None, max_mb: float) -> None:
+    """Validate, file and answer the returns in the intake mailbox.
+
+    Each message is stored once, answered once (Cc the consolidator) and moved to
+    Processed, Rejected or Quarantine; automatic mail is never answered.
+
+    Example: ni179 intake --imap imaps://returns@mail.example.org/INBOX --smtp smtps://mail.example.org --once
+    """
+    from xl_ni179.mail.intake import process
+    from xl_ni179.mail.sources import MailSourceError, open_source
+
+    if once and interval:
+        raise click.UsageError("Give --once or --interval, not both.")
+    if not imap and not maildir:
+        raise click.UsageError("Give the mailbox: --imap URL or --maildir DIR.")
+    url = _smtp_url(smtp)
+    ws = _workspace(ctx)
+    while True:
+        try:
+            source = open_source(imap=imap, maildir=maildir)
+            try:
+                result = process(ws, source, url, max_bytes=int(max_mb * 1024 * 1024))
+            finally:
+                source.close()
+        except MailSourceError as exc:
+            if not interval:
+                raise
+            click.echo(f"Error: {exc} (trying again in {interval:g} s)", err=True)
+        else:
+            done = ", ".join(f"{n} {k}" for k, n in sorted(result.outcomes.items())) or "nothing new"
+            click.echo(f"Intake: {done}.")
+            for error in result.errors:
+                click.echo(f"Left in the inbox for the next run: {error}", err=True)
+            if result.errors and not interval:
+                sys.exit(1)
+        if not interval:
+            return
+        time.sleep(interval)
+
+
+@click.command()
+@click.option("--round", "round_id", metavar="ROUND", help="Collection round id (default: the latest).")
+@click.option("--send", is_flag=True, help="Send the chasers now instead of writing drafts.")
+@click.option("--smtp", metavar="URL", help=SMTP_HELP)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the .eml drafts (default: <workspace>/chasers/<round>).")
+@click.pass_context
+@_friendly
+def chase(ctx: click.Context, round_id: str | None, send: bool, smtp: str | None, out_dir: Path | None) -> None:
+    """Remind each partner whose return is missing or rejected, with the deadline and their
+    blank template (or their checked workbook) attached.
+
+    Without --send, writes .eml drafts to check and send from your mail program.
+
+    Example: ni179 chase --round 2008-09-review --send --smtp smtps://mail.example.org
+    """
+    from xl_ni179.mail.chasers import draft_chasers, send_chasers
+
+    ws = _workspace(ctx)
+    if send:
+        codes = send_chasers(ws, round_id, _smtp_url(smtp))
+        click.echo(f"Sent {len(codes)} chaser(s): {', '.join(codes) or 'nobody to chase'}.")
+        return
+    paths = draft_chasers(ws, round_id, out_dir)
+    click.echo(f"Wrote {len(paths)} chaser draft(s) to check and send:")
+    for path in paths:
+        click.echo(f"  {path}")

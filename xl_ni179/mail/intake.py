@@ -1,0 +1,278 @@
+"""Process the intake mailbox: each message is stored, answered and filed exactly once.
+
+Order of steps for one message, each recorded in the ledger (``mail_messages``) before
+the next begins:
+
+    claim (ledger row) -> store (ws.receive) -> reply (SMTP) -> move (folder)
+
+A restart after a crash resumes each message from its ledger row: a claimed message whose
+workbook was already stored adopts that submission instead of storing it again; a stored
+one that was not answered is answered; an answered one still in the inbox is just moved.
+The only step that cannot be made atomic is the SMTP hand-over: a crash after the server
+took the reply but before the ledger said so sends it again - with the same Message-ID,
+so it is the same message to every mail client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import os
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from xl_ni179.mail import models  # noqa: F401 - the ledger table must exist before create_all
+from xl_ni179.mail.answers import build_reply
+from xl_ni179.mail.classify import automatic_reason, contents, dmarc_failure, sender_address
+from xl_ni179.mail.models import CLAIMED, MOVED, RECEIVED, REPLIED, SENDING, MailMessage
+from xl_ni179.mail.outgoing import SmtpSender, stable_message_id
+from xl_ni179.mail.sources import PROCESSED, QUARANTINE, REJECTED, MailSource, MailSourceError, MessageRef
+from xl_ni179.store.locks import try_lock
+from xl_ni179.store.models import Submission
+from xl_ni179.workspace import Workspace
+
+MAX_BYTES = 15 * 1024 * 1024
+LOCK_PREFIX = "ni179-mail:"
+STEP_DELAY_ENV = "NI179_INTAKE_STEP_DELAY"  # test-only: seconds to sleep between steps
+
+
+@dataclass
+class IntakeResult:
+    outcomes: Counter = field(default_factory=Counter)  # outcome -> messages finished this run
+    errors: list[str] = field(default_factory=list)  # messages left in the inbox for next time
+
+    @property
+    def handled(self) -> int:
+        return sum(self.outcomes.values())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _pause() -> None:
+    # Lets the kill test land a SIGKILL between any two steps; never set in production.
+    delay = float(os.environ.get(STEP_DELAY_ENV) or 0)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _parse(data: bytes) -> EmailMessage:
+    return email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def process(ws: Workspace, source: MailSource, smtp: SmtpSender | str, *, max_bytes: int = MAX_BYTES,
+            authserv_id: str | None = None) -> IntakeResult:
+    """Handle every message in the inbox once; safe to run again at any time."""
+    sender = smtp if isinstance(smtp, SmtpSender) else SmtpSender(smtp)
+    _clear_temp(ws)
+    intake = _Intake(ws, source, sender, max_bytes, authserv_id or os.environ.get("NI179_AUTHSERV_ID"))
+    result = IntakeResult()
+    refs = source.messages()
+    intake.reconcile({ref.key for ref in refs}, result)
+    for ref in refs:
+        try:
+            outcome = intake.handle(ref)
+        except MailSourceError as exc:  # SMTP or IMAP trouble: the message stays for the next run
+            result.errors.append(f"{ref.key}: {exc}")
+            ws.audit("mail-error", {"message": ref.key, "error": str(exc)})
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+            result.errors.append(f"{ref.key}: could not be handled ({type(exc).__name__}: {exc}); "
+                                 "it stays in the inbox - please forward it to IT support")
+            ws.audit("mail-error", {"message": ref.key, "error": repr(exc)})
+            continue
+        if outcome:
+            result.outcomes[outcome] += 1
+    return result
+
+
+def _temp_dir(ws: Workspace) -> Path:
+    folder = ws.path / "mail-tmp"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _clear_temp(ws: Workspace) -> None:
+    # Workbooks are written here only for the moment ws.receive reads them; files left by a
+    # killed run are removed once they are clearly stale.
+    for path in _temp_dir(ws).iterdir():
+        try:
+            if time.time() - path.stat().st_mtime > 600:
+                path.unlink()
+        except OSError:
+            pass
+
+
+class _Intake:
+    def __init__(self, ws: Workspace, source: MailSource, smtp: SmtpSender, max_bytes: int,
+                 authserv_id: str | None) -> None:
+        self.ws, self.source, self.smtp = ws, source, smtp
+        self.max_bytes, self.authserv_id = max_bytes, authserv_id
+
+    def _row(self, key: str) -> MailMessage | None:
+        with self.ws.session() as s:
+            return s.scalars(select(MailMessage).where(MailMessage.mailbox_key == key)).first()
+
+    def _update(self, row: MailMessage, **changes: object) -> None:
+        with self.ws.session() as s:
+            live = s.get(MailMessage, row.id)
+            for name, value in {**changes, "updated_at": _now()}.items():
+                setattr(live, name, value)
+                setattr(row, name, value)
+
+    def reconcile(self, present: set[str], result: IntakeResult) -> None:
+        """Finish rows whose message has left the inbox: a run killed after the move but
+        before recording it, or a message a person moved. Answer it if that is still due."""
+        with self.ws.session() as s:
+            rows = s.scalars(select(MailMessage).where(
+                MailMessage.step.in_((RECEIVED, SENDING, REPLIED)),
+                MailMessage.mailbox_key.startswith(self.source.prefix, autoescape=True))).all()
+        for stale in rows:
+            if stale.mailbox_key in present:
+                continue
+            with try_lock(self.ws.engine, LOCK_PREFIX + stale.mailbox_key) as mine:
+                row = self._row(stale.mailbox_key) if mine else None  # re-read under the lock
+                if row is None or row.step not in (RECEIVED, SENDING, REPLIED):
+                    continue
+                try:
+                    if row.step != REPLIED and row.reply_message_id:
+                        self._reply(row)
+                except MailSourceError as exc:
+                    result.errors.append(f"{row.mailbox_key}: {exc}")
+                    continue
+                self._update(row, step=MOVED)
+
+    def handle(self, ref: MessageRef) -> str | None:
+        # With a shared (PostgreSQL) store several workers may read one mailbox: the database
+        # lock gives each message to one of them; a worker killed mid-message releases it.
+        with try_lock(self.ws.engine, LOCK_PREFIX + ref.key) as mine:
+            return self._handle(ref) if mine else None
+
+    def _handle(self, ref: MessageRef) -> str | None:
+        row = self._row(ref.key)
+        if row is None:
+            row = self._claim(ref)
+            if row is None:
+                return None  # another intake claimed it first
+            _pause()
+        if row.step == CLAIMED:
+            self._store(ref, row)
+            _pause()
+        if row.step in (RECEIVED, SENDING) and row.reply_message_id:
+            self._reply(row)
+            _pause()
+        if row.step != MOVED:
+            self.source.move(ref, row.folder or PROCESSED)
+            self._update(row, step=MOVED)
+        return row.outcome
+
+    # -- claim: decide what the message is, before anything with a side effect --------------
+
+    def _claim(self, ref: MessageRef) -> MailMessage | None:
+        oversize = ref.size > self.max_bytes
+        msg = _parse(self.source.headers(ref) if oversize else self.source.fetch(ref))
+        addr = sender_address(msg)
+        message_id = (msg.get("Message-ID") or "").strip() or None
+        row = MailMessage(mailbox_key=ref.key, message_id=message_id, sender=addr,
+                          subject=" ".join(str(msg.get("Subject") or "").split())[:200], hashes=[], claimed_at=_now(),
+                          step=RECEIVED, folder=PROCESSED, submission_ids=[], detail={},
+                          updated_at=_now())
+        org = self.ws.partnership.organisation_for_email(addr) if addr else None
+        reason = automatic_reason(msg)
+        dmarc = dmarc_failure(msg, self.authserv_id)
+        reply = True
+        if reason:
+            # a partner's out-of-office is harmless; robots we do not know may be worth a look
+            own = reason == "our own message"
+            row.outcome, row.detail, reply = "own-reply" if own else "automatic", {"reason": reason}, False
+            row.folder = PROCESSED if own or org is not None else QUARANTINE
+        elif org is None or dmarc:
+            why = dmarc or ("no single sender address" if addr is None
+                            else f"{addr} is not registered for any partner")
+            row.outcome, row.folder, row.detail, reply = "quarantine", QUARANTINE, {"reason": why}, False
+        elif message_id and self._seen(addr, message_id=message_id):
+            row.outcome, row.detail, reply = "repeat", {"reason": "same Message-ID already handled"}, False
+        elif oversize:
+            row.outcome, row.detail = "oversize", {"size": ref.size, "limit": self.max_bytes}
+        else:
+            found = contents(msg)
+            if len(found.workbooks) == 1:
+                row.hashes = [found.workbooks[0].sha256]
+                if self._seen(addr, sha=row.hashes[0]):
+                    row.outcome, row.detail, reply = "repeat", {"reason": "same workbook already handled"}, False
+                else:
+                    row.step, row.outcome = CLAIMED, None
+            elif found.workbooks:
+                row.outcome, row.detail = "several-workbooks", {"names": [w.name for w in found.workbooks]}
+            elif found.archives:
+                row.outcome, row.detail = "zipped", {"names": found.archives}
+            elif found.wrong_format:
+                row.outcome, row.detail = "wrong-format", {"names": found.wrong_format}
+            else:
+                row.outcome = "no-workbook"
+        if reply:
+            row.reply_message_id = stable_message_id(ref.key, self.ws.partnership.consolidator_email)
+        try:
+            with self.ws.session() as s:
+                s.add(row)
+        except IntegrityError:
+            return None
+        self.ws.audit("mail", {"message": ref.key, "message_id": message_id, "sender": addr,
+                               "outcome": row.outcome or "workbook", "detail": row.detail})
+        return row
+
+    def _seen(self, addr: str | None, *, message_id: str | None = None, sha: str | None = None) -> bool:
+        """Has this sender's message (by Message-ID) or workbook (by hash) been handled already?"""
+        with self.ws.session() as s:
+            rows = s.scalars(select(MailMessage).where(MailMessage.sender == addr)).all()
+        if message_id:
+            return any(r.message_id == message_id for r in rows)
+        return any(sha in (r.hashes or []) for r in rows)
+
+    # -- store: ws.receive, or adopt what a killed run already stored ------------------------
+
+    def _store(self, ref: MessageRef, row: MailMessage) -> None:
+        sha = row.hashes[0]
+        with self.ws.session() as s:
+            # A submission with this hash, sender and our claim time was made for this very
+            # message by a run that died before recording it: adopt it, don't receive twice.
+            sub_id = s.scalar(select(Submission.id).where(
+                Submission.sha256 == sha, Submission.sender == row.sender, Submission.source == "mail",
+                Submission.received_at == row.claimed_at).order_by(Submission.id).limit(1))
+        if sub_id is None:
+            workbook = next(w for w in contents(_parse(self.source.fetch(ref))).workbooks if w.sha256 == sha)
+            # a generated name: the sender's file name is only ever shown, never used as a path
+            fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=_temp_dir(self.ws))
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(workbook.data)
+                receipt = self.ws.receive(Path(tmp), sender=row.sender, received_at=row.claimed_at,
+                                          original_name=workbook.name, source="mail")
+            finally:
+                os.unlink(tmp)
+            sub_id = receipt.submission_id
+            _pause()
+        with self.ws.session() as s:
+            outcome = s.get(Submission, sub_id).outcome
+        self._update(row, step=RECEIVED, outcome=outcome, submission_ids=[sub_id],
+                     folder=REJECTED if outcome == "rejected" else PROCESSED)
+
+    # -- reply -------------------------------------------------------------------------------
+
+    def _reply(self, row: MailMessage) -> None:
+        resend = row.step == SENDING  # a run died mid-send: same Message-ID, so the same message
+        message = build_reply(self.ws, row)
+        self._update(row, step=SENDING)
+        self.smtp.send(message)
+        self._update(row, step=REPLIED)
+        self.ws.audit("mail-reply", {"message": row.mailbox_key, "reply": row.reply_message_id,
+                                     "to": row.sender, "outcome": row.outcome, "resend": resend})

@@ -1,0 +1,242 @@
+"""Where messages come from: a local Maildir or an IMAP mailbox.
+
+Both give the same small interface: list the inbox with each message's size (so an
+oversized message is refused before its body is downloaded), read headers, read the
+whole message, and move a message to a folder (Processed, Rejected or Quarantine).
+"""
+
+from __future__ import annotations
+
+import imaplib
+import ipaddress
+import mailbox
+import os
+import re
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from xl_ni179.errors import Ni179Error
+
+PROCESSED, REJECTED, QUARANTINE = "Processed", "Rejected", "Quarantine"
+FOLDERS = (PROCESSED, REJECTED, QUARANTINE)
+HEADER_LIMIT = 256 * 1024  # headers beyond this are not read from a Maildir file
+
+
+class MailSourceError(Ni179Error):
+    """The mailbox cannot be opened or read (bad URL, login refused, server gone)."""
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    key: str  # stable mailbox identity, stored in the ledger
+    size: int  # bytes, known without downloading the body
+    handle: str  # Maildir key or IMAP UID
+
+
+class MailSource(Protocol):
+    prefix: str  # every key of this mailbox starts with it
+
+    def messages(self) -> list[MessageRef]: ...
+    def headers(self, ref: MessageRef) -> bytes: ...
+    def fetch(self, ref: MessageRef) -> bytes: ...
+    def move(self, ref: MessageRef, folder: str) -> None: ...
+    def close(self) -> None: ...
+
+
+def open_source(*, imap: str | None = None, maildir: str | Path | None = None) -> MailSource:
+    if bool(imap) == bool(maildir):
+        raise MailSourceError("Give exactly one mailbox: --imap URL or --maildir DIR.")
+    return ImapSource(imap) if imap else MaildirSource(maildir)  # type: ignore[arg-type]
+
+
+class MaildirSource:
+    """A Maildir inbox; the folders are Maildir++ subfolders (.Processed and so on), as
+    Dovecot and Courier lay them out, so the same tree can later be served over IMAP."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not (self.path / "cur").is_dir() or not (self.path / "new").is_dir():
+            raise MailSourceError(f"{self.path} is not a Maildir (it needs cur/ and new/ folders).")
+        self.box = mailbox.Maildir(self.path, factory=None, create=False)
+        self.prefix = f"maildir:{self.path.resolve()}:"  # a Maildir key is unique within its folder
+        self._paths: dict[str, Path] = {}
+
+    def messages(self) -> list[MessageRef]:
+        # Scan the directories ourselves: we need each file's path for its size and for an
+        # atomic rename into a folder (mailbox.Maildir has no public move).
+        self._paths = {}
+        for sub in ("new", "cur"):
+            for entry in sorted(os.scandir(self.path / sub), key=lambda e: e.name):
+                if entry.is_file() and not entry.name.startswith("."):
+                    self._paths[entry.name.split(self.box.colon)[0]] = Path(entry.path)
+        return [MessageRef(f"{self.prefix}{key}", path.stat().st_size, key)
+                for key, path in self._paths.items()]
+
+    def headers(self, ref: MessageRef) -> bytes:
+        with open(self._paths[ref.handle], "rb") as fh:
+            head = fh.read(HEADER_LIMIT)
+        end = re.search(rb"\r?\n\r?\n", head)
+        return head[:end.end()] if end else head
+
+    def fetch(self, ref: MessageRef) -> bytes:
+        return self._paths[ref.handle].read_bytes()
+
+    def move(self, ref: MessageRef, folder: str) -> None:
+        if folder not in self.box.list_folders():
+            self.box.add_folder(folder)
+        source = self._paths[ref.handle]
+        # rename within one file system is atomic: the message is in exactly one folder
+        target = self.path / f".{folder}" / source.parent.name / source.name
+        os.rename(source, target)
+
+    def close(self) -> None:
+        self.box.close()
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback
+                   for info in socket.getaddrinfo(host, None))
+    except (OSError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class MailUrl:
+    scheme: str
+    host: str
+    port: int | None
+    user: str | None
+    password: str | None
+    path: str
+
+
+def parse_url(url: str, schemes: tuple[str, ...], env_prefix: str) -> MailUrl:
+    parts = urlsplit(url)
+    if parts.scheme not in schemes:
+        raise MailSourceError(f"'{url}': the address must start with {' or '.join(s + '://' for s in schemes)}")
+    if not parts.hostname:
+        raise MailSourceError(f"'{url}': no server name")
+    user = unquote(parts.username) if parts.username else os.environ.get(f"{env_prefix}_USER")
+    password = unquote(parts.password) if parts.password else os.environ.get(f"{env_prefix}_PASSWORD")
+    return MailUrl(parts.scheme, parts.hostname, parts.port, user, password,
+                   unquote(parts.path.lstrip("/")))
+
+
+class ImapSource:
+    """An IMAP mailbox: ``imaps://user@host/INBOX`` (TLS), or ``imap://`` on loopback only.
+
+    The password comes from the URL or NI179_IMAP_PASSWORD; with NI179_IMAP_OAUTH_TOKEN set,
+    XOAUTH2 is used instead (Exchange Online, Gmail).
+    """
+
+    def __init__(self, url: str, timeout: float = 60) -> None:
+        u = parse_url(url, ("imap", "imaps"), "NI179_IMAP")
+        if u.scheme == "imap" and not _is_loopback(u.host):
+            raise MailSourceError(f"'{u.host}': plain imap:// would send the password unencrypted; "
+                                  "use imaps:// (plain IMAP is allowed only on this computer).")
+        if not u.user:
+            raise MailSourceError("No IMAP user: put it in the URL (imaps://user@host/INBOX) or set "
+                                  "NI179_IMAP_USER.")
+        self.folder = u.path or "INBOX"
+        token = os.environ.get("NI179_IMAP_OAUTH_TOKEN")
+        try:
+            if u.scheme == "imaps":
+                self.imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(u.host, u.port or 993, timeout=timeout)
+            else:
+                self.imap = imaplib.IMAP4(u.host, u.port or 143, timeout=timeout)
+            if token:
+                auth = f"user={u.user}\x01auth=Bearer {token}\x01\x01".encode()
+                self.imap.authenticate("XOAUTH2", lambda _: auth)
+            elif u.password is None:
+                raise MailSourceError("No IMAP password: put it in the URL or set NI179_IMAP_PASSWORD "
+                                      "(or NI179_IMAP_OAUTH_TOKEN for OAuth2).")
+            else:
+                self.imap.login(u.user, u.password)
+            self.caps = {c.upper() for c in _words(self.imap.capability()[1])}
+            typ, _ = self.imap.select(_quote(self.folder))
+            if typ != "OK":
+                raise MailSourceError(f"The mailbox has no folder '{self.folder}'.")
+            uidvalidity = self.imap.response("UIDVALIDITY")[1][0]
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise MailSourceError(f"Cannot open the mailbox at {u.host}: {exc}") from None
+        self.prefix = f"imap:{u.user}@{u.host}/{self.folder}:{int(uidvalidity)}:"
+        self._folders: set[str] = set()
+
+    def _cmd(self, what: str, fn: Callable[..., tuple[str, list]], *args: object) -> list:
+        """Run one IMAP command; any refusal or lost connection becomes a MailSourceError,
+        which leaves the message in the inbox for the next run."""
+        try:
+            typ, data = fn(*args)
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise MailSourceError(f"IMAP trouble during {what}: {exc}") from None
+        if typ != "OK":
+            raise MailSourceError(f"The IMAP server refused {what}: {data!r}")
+        return data
+
+    def messages(self) -> list[MessageRef]:
+        data = self._cmd("the inbox search", self.imap.uid, "SEARCH", None, "UNDELETED")
+        uids = data[0].split() if data and data[0] else []
+        if not uids:
+            return []
+        data = self._cmd("the sizes", self.imap.uid, "FETCH", b",".join(uids).decode(), "(RFC822.SIZE)")
+        refs = []
+        for item in data:
+            line = item[0] if isinstance(item, tuple) else item
+            uid = re.search(rb"UID (\d+)", line or b"")
+            size = re.search(rb"RFC822\.SIZE (\d+)", line or b"")
+            if uid and size:
+                refs.append(MessageRef(f"{self.prefix}{int(uid[1])}", int(size[1]), uid[1].decode()))
+        return sorted(refs, key=lambda r: int(r.handle))
+
+    def _body(self, ref: MessageRef, part: str) -> bytes:
+        data = self._cmd("a download", self.imap.uid, "FETCH", ref.handle, f"(BODY.PEEK[{part}])")
+        for item in data:
+            if isinstance(item, tuple):
+                return item[1]
+        raise MailSourceError(f"Message {ref.handle} is no longer in the mailbox.")
+
+    def headers(self, ref: MessageRef) -> bytes:
+        return self._body(ref, "HEADER")
+
+    def fetch(self, ref: MessageRef) -> bytes:
+        return self._body(ref, "")
+
+    def _ensure_folder(self, folder: str) -> None:
+        if folder in self._folders:
+            return
+        data = self._cmd("the folder list", self.imap.list, '""', _quote(folder))
+        if not any(d for d in data if d):
+            self._cmd(f"creating the folder {folder}", self.imap.create, _quote(folder))
+        self._folders.add(folder)
+
+    def move(self, ref: MessageRef, folder: str) -> None:
+        self._ensure_folder(folder)
+        if "MOVE" in self.caps:  # RFC 6851: atomic on the server
+            self._cmd(f"the move to {folder}", self.imap.uid, "MOVE", ref.handle, _quote(folder))
+            return
+        self._cmd(f"the copy to {folder}", self.imap.uid, "COPY", ref.handle, _quote(folder))
+        self._cmd("flagging", self.imap.uid, "STORE", ref.handle, "+FLAGS.SILENT", r"(\Deleted)")
+        if "UIDPLUS" in self.caps:  # expunge only this message, not others flagged by people
+            self._cmd("the expunge", self.imap.uid, "EXPUNGE", ref.handle)
+        else:
+            self._cmd("the expunge", self.imap.expunge)
+
+    def close(self) -> None:
+        try:
+            self.imap.close()
+            self.imap.logout()
+        except (OSError, imaplib.IMAP4.error):
+            pass  # the server may already have gone; nothing is pending
+
+
+def _words(data: list) -> list[str]:
+    return [w for d in data if d for w in (d.decode() if isinstance(d, bytes) else str(d)).split()]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
