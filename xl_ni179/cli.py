@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from xl_ni179 import __version__
-from xl_ni179.errors import Ni179Error
+from xl_ni179.errors import CLICK_CONTEXT, Ni179Error
 
 CONFIG_NAME = "config.toml"
 
@@ -46,7 +46,7 @@ round_option = click.option("--round", "round_id", metavar="ROUND",
                             help="Collection round id (default: the latest round in the configuration).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings=CLICK_CONTEXT)
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
               default=lambda: os.environ.get("NI179_WORKSPACE", "ni179-workspace"),
               show_default="./ni179-workspace or $NI179_WORKSPACE",

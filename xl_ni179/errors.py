@@ -1,6 +1,10 @@
 """Named exceptions the library raises; the CLI, ribbon and intake turn them into messages."""
 
 
+# Every click entry point uses these, so `-h` works wherever `--help` does.
+CLICK_CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
 class Ni179Error(Exception):
     """Base for every error a user can act on. ``str(err)`` is the message to show."""
 

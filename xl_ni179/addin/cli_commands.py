@@ -17,6 +17,7 @@ from click.core import ParameterSource
 import xl_ni179
 from xl_ni179.addin.build import ADDIN_FILENAME, build_addin, read_addin
 from xl_ni179.addin.sources import AddinBuildError
+from xl_ni179.errors import CLICK_CONTEXT
 
 _HAS_EXCEL = ("win32", "darwin")  # xlwings drives Excel only on Windows and macOS
 
@@ -84,7 +85,7 @@ def install_command(file: Path) -> None:
         click.echo("Quit Excel and start it again to see the tab.")
 
 
-@click.group("addin")
+@click.group("addin", context_settings=CLICK_CONTEXT)
 def addin() -> None:
     """Build and install the NI 179 Excel add-in (the "NI 179" ribbon tab).
 

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import click
 
+from xl_ni179.errors import CLICK_CONTEXT
 from xl_ni179.mail.cli_commands import chase, intake
 
 
-@click.group()
+@click.group(context_settings=CLICK_CONTEXT)
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Workspace folder holding the configuration and the returns store.")
 @click.pass_context

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from xl_ni179.errors import Ni179Error
+from xl_ni179.errors import CLICK_CONTEXT, Ni179Error
 
 SMTP_HELP = "Mail server for replies, e.g. smtps://smtp.example.org:465 or smtp://127.0.0.1:2525 " \
             "(default: $NI179_SMTP_URL). Login from the URL or NI179_SMTP_USER/NI179_SMTP_PASSWORD."
@@ -47,7 +47,7 @@ def _smtp_url(smtp: str | None) -> str:
     return url
 
 
-@click.command()
+@click.command(context_settings=CLICK_CONTEXT)
 @click.option("--imap", metavar="URL", help="IMAP mailbox, e.g. imaps://returns@mail.example.org/INBOX. "
               "Password from NI179_IMAP_PASSWORD, or NI179_IMAP_OAUTH_TOKEN for OAuth2.")
 @click.option("--maildir", type=click.Path(file_okay=False, path_type=Path), help="Maildir folder instead.")
@@ -100,7 +100,7 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
         time.sleep(interval)
 
 
-@click.command()
+@click.command(context_settings=CLICK_CONTEXT)
 @click.option("--round", "round_id", metavar="ROUND", help="Collection round id (default: the latest).")
 @click.option("--send", is_flag=True, help="Send the chasers now instead of writing drafts.")
 @click.option("--smtp", metavar="URL", help=SMTP_HELP)
