@@ -8,18 +8,25 @@ under limits, identity is settled before figures are trusted, and every data rul
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import logging
+import pickle
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from xl_ni179.config import Partnership, Round
-from xl_ni179.findings import Finding, Report
+from xl_ni179.findings import Report
+from xl_ni179.rules import RULES
 from xl_ni179.rules import structure_rules as sr
-from xl_ni179.rules.data_rules import build_checks, is_number, num_sum
+from xl_ni179.rules.data_rules import blank, build_checks, is_number, num_sum
 from xl_ni179.schema import COVER, META, SHEETS, Schema, build_schema, explain_name
 from xl_ni179.template.builder import TEMPLATE_ID, expected_locked
 from xl_ni179.template.fingerprint import differences, locked_cells
-from xl_ni179.xlsx_reader import Formula, RawWorkbook, parse_reference
+from xl_ni179.xlsx_reader import Formula, RawWorkbook, XlsxReadError, parse_reference, read_workbook
+
+log = logging.getLogger(__name__)
 
 ANNOTATION_SHEET = "Validation results"  # added by our annotated copy; allowed back in
 MAX_LOCKED_FINDINGS = 20
@@ -58,29 +65,76 @@ def validate_file(p: Partnership, path: str | Path, *, sender: str | None = None
                   replaces: Report | None = None, pool: Any = None) -> Report:
     """Validate one returned workbook. Never raises for a bad file: problems are findings.
 
-    ``previous`` is the organisation's last accepted return (any round); ``replaces`` is
-    the accepted version of this round that a resubmission would supersede.
+    The untrusted file is only ever opened in a worker process with time and memory
+    limits (``pool``, or a shared default one), so a hostile file cannot take this
+    process down. ``previous`` is the organisation's last accepted return (any round);
+    ``replaces`` is the accepted version of this round that a resubmission supersedes.
     """
-    from xl_ni179.safe_read import inspect_package, read_bounded
+    (report,) = validate_files(p, [path], sender=sender, round_id=round_id, pool=pool)
+    add_cross_return(p, report, previous, replaces)
+    return report
+
+
+def validate_files(p: Partnership, paths: Iterable[str | Path], *, sender: str | None = None,
+                   round_id: str | None = None, pool: Any = None) -> Iterator[Report]:
+    """Validate many files, in order, using every worker of the pool (both cores by default)."""
+    from xl_ni179.safety.pool import shared_pool
+
+    pool = pool or shared_pool()
+    task = partial(_validate_task, _pickled(p), sender, round_id)
+    for outcome in pool.map(task, [str(x) for x in paths]):
+        if outcome.ok:
+            yield outcome.value
+        else:  # the worker died, hung or ran out of memory on this file
+            log.warning("validation of %s stopped: %s", outcome.path, outcome.detail)
+            report = Report(file=outcome.path, sha256=file_sha256(Path(outcome.path)))
+            report.extend(outcome.findings)
+            yield report
+
+
+def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None = None,
+                        round_id: str | None = None) -> Report:
+    """The whole check of one file in this process (what each pool worker runs)."""
+    from xl_ni179.safety import inspect_package
 
     path = Path(path)
-    report = Report(file=str(path))
-    report.sha256 = file_sha256(path)
+    report = Report(file=str(path), sha256=file_sha256(path))
     problems = inspect_package(path)
     if problems:
         report.extend(problems)
         return report
-    raw = read_bounded(path, pool=pool)
-    if isinstance(raw, Finding):
-        report.add(raw)
+    try:
+        raw = read_workbook(path)
+    except XlsxReadError as exc:
+        report.add(RULES["corrupt-file"].finding(detail=str(exc)))
         return report
-    validate_workbook(p, raw, report, sender=sender, round_id=round_id, previous=previous, replaces=replaces)
+    validate_workbook(p, raw, report, sender=sender, round_id=round_id)
     return report
 
 
+# Workers receive the partnership pickled once; unpickling it once per distinct config
+# keeps the per-worker template cache (keyed on the object) warm across files.
+_PICKLED: dict[int, tuple[Partnership, bytes]] = {}
+_UNPICKLED: dict[bytes, Partnership] = {}
+
+
+def _pickled(p: Partnership) -> bytes:
+    hit = _PICKLED.get(id(p))
+    if hit is None or hit[0] is not p:
+        hit = _PICKLED[id(p)] = (p, pickle.dumps(p))
+    return hit[1]
+
+
+def _validate_task(p_bytes: bytes, sender: str | None, round_id: str | None, path: str) -> Report:
+    key = hashlib.sha256(p_bytes).digest()
+    p = _UNPICKLED.get(key)
+    if p is None:
+        p = _UNPICKLED[key] = pickle.loads(p_bytes)  # noqa: S301 - our own parent process sent it
+    return validate_in_process(p, path, sender=sender, round_id=round_id)
+
+
 def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sender: str | None = None,
-                      round_id: str | None = None, previous: Report | None = None,
-                      replaces: Report | None = None) -> None:
+                      round_id: str | None = None) -> None:
     meta = {str(raw.value(META, f"A{i}")): raw.value(META, f"B{i}") for i in range(1, 10)}
     if META not in raw.cells or meta.get("template_id") != TEMPLATE_ID:
         report.add(sr.NOT_OUR_TEMPLATE.finding())
@@ -107,8 +161,6 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     _protection(raw, report)
     formulas = _input_formulas(raw, schema, report)
     values = ReturnValues(raw, schema, org.baseline if org else float("inf"))
-    from xl_ni179.rules import RULES
-
     for check in build_checks(schema):
         if check.field in formulas or not check.fails(values):
             continue
@@ -116,9 +168,8 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
         report.add(RULES[check.code].finding(sheet=check.sheet, cell=check.cell, field=check.field,
                                              label=f.label if f else check.label,
                                              **check.message_params(values)))
-    _cross_return(schema, values, previous, replaces, report)
     report.values = {f.name: values.input(f.name) for f in schema.fields}
-    _mark_explained(values, report)
+    _mark_explained(report)
 
 
 def _sender_orgs(p: Partnership, sender: str) -> set[str]:
@@ -195,8 +246,15 @@ def _input_formulas(raw: RawWorkbook, schema: Schema, report: Report) -> set[str
     return names
 
 
-def _cross_return(schema: Schema, values: ReturnValues, previous: Report | None, replaces: Report | None,
-                  report: Report) -> None:
+def add_cross_return(p: Partnership, report: Report, previous: Report | None, replaces: Report | None) -> None:
+    """Compare a validated return with the organisation's earlier accepted ones (from their
+    figures: the file itself is not read again)."""
+    if report.round_id is None or not report.values or (previous is None and replaces is None):
+        return
+    from xl_ni179 import layout
+
+    schema = build_schema(p, p.round(report.round_id))
+    now_values = report.values
     if previous is not None:
         # Gains are cumulative and ongoing: a year's total should not fall below what was reported.
         for year in schema.years:
@@ -204,11 +262,9 @@ def _cross_return(schema: Schema, values: ReturnValues, previous: Report | None,
             before = [previous.values.get(f"gains_{ws}_{yk}") for ws in _workstreams(schema, year)]
             if not any(is_number(v) for v in before):
                 continue
-            now = num_sum([values.input(f.name) for f in schema.of_group("gains", year)])
+            now = num_sum([now_values.get(f.name) for f in schema.of_group("gains", year)])
             was = num_sum(before)
             if now < was - 0.05:
-                from xl_ni179 import layout
-
                 cell = layout.total_cells(schema, year)["gross"]
                 report.add(sr.GAINS_WITHDRAWN.finding(sheet="Gains", cell=cell, field=f"gross_total_{yk}",
                                                       label=f"Gross gains for {year}", value=now, before=was,
@@ -217,10 +273,11 @@ def _cross_return(schema: Schema, values: ReturnValues, previous: Report | None,
         for f in schema.fields:
             if f.year_kind != "actual" or f.group not in ("gains", "costs"):
                 continue
-            was, now = replaces.values.get(f.name), values.input(f.name)
+            was, now = replaces.values.get(f.name), now_values.get(f.name)
             if is_number(was) and is_number(now) and abs(was - now) > 0.05:
                 report.add(sr.RESUBMISSION_CHANGED.finding(sheet=f.sheet, cell=f.cell, field=f.name,
                                                            label=f.label, value=now, before=was))
+    _mark_explained(report)
 
 
 def _workstreams(schema: Schema, year: str) -> list[str]:
@@ -228,14 +285,10 @@ def _workstreams(schema: Schema, year: str) -> list[str]:
     return [f.name.removeprefix("gains_").removesuffix("_" + yk) for f in schema.of_group("gains", year)]
 
 
-def _mark_explained(values: ReturnValues, report: Report) -> None:
-    from dataclasses import replace
-
-    from xl_ni179.rules.data_rules import blank
-
+def _mark_explained(report: Report) -> None:
     out = []
     for f in report.findings:
-        if f.severity == "warning" and not blank(values.input(explain_name(f.code))):
+        if f.severity == "warning" and not blank(report.values.get(explain_name(f.code))):
             f = replace(f, explained=True)
         out.append(f)
     report.findings = out

@@ -111,7 +111,7 @@ class Workspace:
                 received_at: dt.datetime | None = None, original_name: str | None = None,
                 source: str = "cli", pool: Any = None) -> Receipt:
         """Validate a returned file and record it: accepted, rejected or a duplicate."""
-        from xl_ni179.validate import file_sha256, validate_file
+        from xl_ni179.validate import add_cross_return, file_sha256, validate_file
 
         file = Path(file)
         p = self.partnership
@@ -125,12 +125,11 @@ class Workspace:
                             .order_by(Submission.id)).first()
         if dup is not None:
             return self._record_duplicate(file, dup, sha, sender, received_at, original_name, source)
-        org_hint, round_hint = _peek_identity(file, p)
-        rnd_id = round_id or round_hint
-        previous = self.latest_accepted_report(org_hint, before_round=rnd_id) if org_hint else None
-        replaces = self.latest_accepted_report(org_hint, round_id=rnd_id) if org_hint and rnd_id else None
-        report = validate_file(p, file, sender=sender, round_id=round_id, previous=previous,
-                               replaces=replaces, pool=pool)
+        report = validate_file(p, file, sender=sender, round_id=round_id, pool=pool)
+        org, rnd_id = report.organisation, report.round_id
+        if org and rnd_id:
+            add_cross_return(p, report, self.latest_accepted_report(org, before_round=rnd_id),
+                             self.latest_accepted_report(org, round_id=rnd_id))
         report.sha256 = sha
         stored, created = self.store_file(file, sha)
         outcome = ACCEPTED if report.valid else REJECTED
@@ -282,27 +281,6 @@ def _figures(submission_id: int, values: dict[str, Any]) -> list[Figure]:
         else:
             rows.append(Figure(submission_id=submission_id, name=name, text=str(value)))
     return rows
-
-
-def _peek_identity(file: Path, p: Partnership) -> tuple[str | None, str | None]:
-    """Organisation and round named in the file, to find the returns it is compared with.
-
-    Reading is only attempted after the package checks pass; any failure means 'unknown'
-    and validation proper will say why.
-    """
-    from xl_ni179.safe_read import inspect_package, read_bounded
-    from xl_ni179.schema import META
-
-    if inspect_package(file):
-        return None, None
-    raw = read_bounded(file)
-    if isinstance(raw, Finding):
-        return None, None
-    meta = {str(raw.value(META, f"A{i}")): raw.value(META, f"B{i}") for i in range(1, 10)}
-    org = meta.get("organisation")
-    rnd = meta.get("round")
-    return (str(org) if org and p.find_organisation(str(org)) else None,
-            str(rnd) if rnd and any(r.id == rnd for r in p.rounds) else None)
 
 
 def _actor() -> str:

@@ -1,0 +1,174 @@
+"""The bounded runner: a parser that crashes, hangs or eats memory costs one finding, and
+the next file in the same pool is read as usual."""
+
+from __future__ import annotations
+
+import functools
+import os
+import pickle
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import hostile
+import pytest
+
+from xl_ni179.safety import (
+    BoundedPool,
+    PoolError,
+    inspect_package,
+    inspect_then_parse,
+    run_bounded,
+)
+from xl_ni179.safety import limits as L
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return hostile.make_base(tmp_path_factory.mktemp("base") / "base.xlsx")
+
+
+@pytest.fixture(scope="module")
+def pool() -> BoundedPool:
+    with BoundedPool(workers=2, timeout=20.0, memory_limit=L.MEMORY_LIMIT_BYTES) as pool:
+        yield pool
+
+
+def test_parse_returns_its_value(pool: BoundedPool, base: Path) -> None:
+    outcome = pool.run(hostile.sheet_names, base)
+    assert outcome.ok and outcome.findings == []
+    assert outcome.value == ["Savings", "Notes"]
+    assert outcome.path == str(base)
+
+
+@pytest.mark.parametrize("fn, code", [
+    (hostile.segfault, "parse-crashed"),
+    (hostile.abort, "parse-crashed"),
+    (hostile.exit_at_once, "parse-crashed"),
+    (hostile.raise_error, "parse-crashed"),
+    (hostile.allocate_5gb, "parse-memory"),
+    (hostile.allocate_gradually, "parse-memory"),
+])
+def test_misbehaving_parser_becomes_a_finding(pool: BoundedPool, base: Path, fn, code) -> None:
+    started = time.perf_counter()
+    outcome = pool.run(fn, base)
+    assert not outcome.ok
+    assert outcome.finding.code == code, outcome.detail
+    assert time.perf_counter() - started < 10
+    assert outcome.detail  # something for the log
+    assert pool.run(hostile.sheet_names, base).value == ["Savings", "Notes"]
+
+
+def test_memory_finding_names_the_limit(pool: BoundedPool, base: Path) -> None:
+    outcome = pool.run(hostile.allocate_5gb, base)
+    assert f"{L.MEMORY_LIMIT_BYTES // L.MB} MB" in outcome.finding.message
+
+
+def test_worker_killed_while_idle_does_not_blame_the_next_file(base: Path) -> None:
+    with BoundedPool(workers=1) as pool:
+        pid = pool.run(hostile.worker_pid, base).value
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+        outcome = pool.run(hostile.sheet_names, base)
+        assert outcome.ok, outcome.detail
+        assert pool.run(hostile.worker_pid, base).value != pid
+
+
+def test_runs_from_several_threads(pool: BoundedPool, base: Path) -> None:
+    with ThreadPoolExecutor(4) as threads:
+        outcomes = list(threads.map(lambda _: pool.run(hostile.sheet_names, base), range(12)))
+    assert all(o.value == ["Savings", "Notes"] for o in outcomes)
+
+
+def test_map_stopped_early_leaves_the_pool_usable(pool: BoundedPool, base: Path) -> None:
+    checked = functools.partial(hostile.pause_unless, "first")
+    outcomes = pool.map(checked, ["first", "second", "third"], timeout=30)
+    assert next(outcomes).value == "first"
+    outcomes.close()  # the others are still running: their workers are stopped
+    started = time.perf_counter()
+    assert [o.ok for o in pool.map(hostile.file_size, [base] * 4)] == [True] * 4
+    assert time.perf_counter() - started < 5
+
+
+def test_segfault_detail_has_the_python_traceback(pool: BoundedPool, base: Path) -> None:
+    outcome = pool.run(hostile.segfault, base)
+    assert "SIGSEGV" in outcome.detail and "segfault" in outcome.detail
+
+
+def test_hang_is_stopped_at_the_timeout(pool: BoundedPool, base: Path) -> None:
+    before = {pool.run(hostile.worker_pid, base).value for _ in range(4)}
+    started = time.perf_counter()
+    outcome = pool.run(hostile.hang, base, timeout=1.0)
+    assert outcome.finding.code == "parse-timeout"
+    assert "1 seconds" in outcome.finding.message
+    assert 1.0 <= time.perf_counter() - started < 5
+    after = {pool.run(hostile.worker_pid, base).value for _ in range(4)}
+    assert after - before  # the hung worker was replaced
+    assert pool.run(hostile.sheet_names, base).ok
+
+
+def test_calamine_abort_on_a_far_cell_is_contained(pool: BoundedPool, base: Path,
+                                                   tmp_path: Path) -> None:
+    """python-calamine sizes its grid from the cells: XFD1048576 makes it abort the process."""
+    cases = {p.name: p for p, _ in hostile.build_corpus(base, tmp_path)}
+    outcome = pool.run(hostile.calamine_rows, cases["xfd-honest-dimension.xlsx"])
+    assert outcome.finding.code == "parse-memory", outcome.detail
+    assert pool.run(hostile.calamine_rows, base).value == [8, 1]
+
+
+def test_workers_are_recycled_after_max_tasks(base: Path) -> None:
+    with BoundedPool(workers=1, max_tasks=2) as pool:
+        pids = [pool.run(hostile.worker_pid, base).value for _ in range(4)]
+    assert pids[0] == pids[1] != pids[2] == pids[3]
+
+
+def test_map_keeps_order_and_runs_inspection_in_workers(pool: BoundedPool, base: Path,
+                                                        tmp_path: Path) -> None:
+    built = hostile.build_corpus(base, tmp_path)
+    outcomes = list(pool.map(inspect_package, [p for p, _ in built]))
+    assert [o.path for o in outcomes] == [str(p) for p, _ in built]
+    for outcome, (_, code) in zip(outcomes, built, strict=True):
+        assert outcome.ok, outcome.detail
+        assert code in [f.code for f in outcome.value]
+
+
+def test_inspect_then_parse(pool: BoundedPool, base: Path, tmp_path: Path) -> None:
+    checked = functools.partial(inspect_then_parse, hostile.sheet_names)
+    assert pool.run(checked, base).value == ([], ["Savings", "Notes"])
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"a,b\r\n1,2\r\n")
+    findings, parsed = pool.run(checked, bad).value
+    assert [f.code for f in findings] == ["csv-file"] and parsed is None
+
+
+def test_one_shot(base: Path) -> None:
+    assert run_bounded(hostile.file_size, base).value == os.path.getsize(base)
+    assert run_bounded(hostile.hang, base, timeout=0.5).finding.code == "parse-timeout"
+
+
+def test_function_must_be_importable(pool: BoundedPool, base: Path) -> None:
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        pool.run(lambda path: path, base)
+
+
+def test_function_a_worker_cannot_import_is_an_error_not_a_finding(
+        pool: BoundedPool, base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pool.run(hostile.file_size, base)  # a running worker, started before the module exists
+    (tmp_path / "only_in_parent.py").write_text("def size(path):\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import only_in_parent
+
+    with pytest.raises(PoolError, match="cannot load"):
+        pool.run(only_in_parent.size, base)
+    assert pool.run(hostile.file_size, base).ok
+
+
+def test_overhead_per_file_is_small(pool: BoundedPool, base: Path) -> None:
+    pool.run(hostile.file_size, base)  # warm both workers' imports
+    paths = [base] * 400
+    started = time.perf_counter()
+    outcomes = list(pool.map(hostile.file_size, paths))
+    per_file = (time.perf_counter() - started) / len(paths)
+    assert all(o.ok for o in outcomes)
+    assert per_file < 0.005, f"{per_file * 1000:.2f} ms per file"

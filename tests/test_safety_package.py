@@ -1,0 +1,127 @@
+"""inspect_package: every hostile or broken file gets its named finding, quickly; harmless
+variants and the valid base get none."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import hostile
+import openpyxl
+import pytest
+
+from xl_ni179.rules import RULES
+from xl_ni179.safety import inspect_package
+from xl_ni179.safety import limits as L
+from xl_ni179.safety.scanners import has_dde
+
+CASES = {name: code for name, code, _ in hostile.CASES}
+SECONDS_PER_FILE = 5.0  # generous: most files take about a millisecond
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return hostile.make_base(tmp_path_factory.mktemp("base") / "base.xlsx")
+
+
+@pytest.fixture(scope="module")
+def corpus(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    built = hostile.build_corpus(base, tmp_path_factory.mktemp("hostile"))
+    return {path.name: path for path, _ in built}
+
+
+@pytest.fixture(scope="module")
+def benign(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {p.name: p for p in hostile.build_benign(base, tmp_path_factory.mktemp("benign"))}
+
+
+def test_corpus_covers_every_pre_parse_rule() -> None:
+    assert len(CASES) >= 35
+    pre_parse = {code for code, rule in RULES.items()
+                 if rule.category == "file" and not code.startswith("parse-")}
+    assert set(CASES.values()) == pre_parse
+
+
+def test_base_has_no_findings(base: Path) -> None:
+    assert inspect_package(base) == []
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_hostile_file_is_rejected_with_its_finding(name: str, corpus: dict[str, Path]) -> None:
+    started = time.perf_counter()
+    findings = inspect_package(corpus[name])
+    elapsed = time.perf_counter() - started
+    codes = [f.code for f in findings]
+    assert CASES[name] in codes, f"{name}: {[(f.code, f.message) for f in findings]}"
+    assert elapsed < SECONDS_PER_FILE
+    assert len(findings) <= L.MAX_FINDINGS
+    for finding in findings:
+        rule = RULES[finding.code]
+        assert (rule.category, rule.severity, finding.severity) == ("file", "error", "error")
+        assert finding.message and finding.fix
+
+
+@pytest.mark.parametrize("name", [name for name, _ in hostile.BENIGN])
+def test_harmless_variant_passes(name: str, benign: dict[str, Path]) -> None:
+    assert inspect_package(benign[name]) == []
+    openpyxl.load_workbook(benign[name]).close()  # and it really is a readable workbook
+
+
+@pytest.mark.parametrize("name", ["xfd-lying-dimension.xlsx", "xfd-honest-dimension.xlsx",
+                                  "dimension-only.xlsx", "huge-merge.xlsx"])
+def test_single_far_cell_is_rejected_in_milliseconds(name: str, corpus: dict[str, Path]) -> None:
+    started = time.perf_counter()
+    findings = inspect_package(corpus[name])
+    assert time.perf_counter() - started < 0.1
+    assert findings[0].code == "sheet-too-large"
+    assert findings[0].cell == "XFD1048576"
+    assert findings[0].sheet == "Savings"
+
+
+def test_limits_are_read_when_checking(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(L, "MAX_ROWS", 5)
+    assert [f.code for f in inspect_package(base)] == ["sheet-too-large"]
+
+
+def test_missing_file_is_an_os_error(tmp_path: Path) -> None:
+    with pytest.raises(OSError):
+        inspect_package(tmp_path / "nowhere.xlsx")
+
+
+def test_every_file_rule_reads_well() -> None:
+    params = {"detail": "x", "seconds": 30.0, "megabytes": 1024, "rows": "2,000", "columns": 200}
+    file_rules = [rule for rule in RULES.values() if rule.category == "file"]
+    assert {r.code for r in file_rules} >= set(CASES.values()) | {
+        "parse-timeout", "parse-memory", "parse-crashed"}
+    for rule in file_rules:
+        finding = rule.finding(sheet="Savings", cell="B8", **params)
+        assert finding.severity == "error"
+        assert finding.message.endswith(".") and finding.fix.endswith((".", ")"))
+        assert "Traceback" not in finding.message and "{" not in finding.message + finding.fix
+
+
+@pytest.mark.parametrize("formula, dde", [
+    ("cmd|' /C calc'!A0", True),
+    ("=cmd|'/c calc'!A0", True),
+    ("SUM(A1:A3)+msexcel|'x'!_xlbgnm.A1", True),
+    ('DDEAUTO("c:\\\\windows\\\\system32\\\\cmd.exe","/k calc")', True),
+    ("Table1['x]cmd|'/c calc'!A0", True),  # ' escapes only one character in brackets
+    ('"a|b"&B2', False),
+    ('"say ""|"" twice"', False),
+    ("'Q|1'!A1", False),
+    ("SUM(Table1[[#This Row],[a'[b|c]])", False),
+    ('"DDE(x)"', False),
+    ("SUM(B2:B4)", False),
+])
+def test_dde_detection(formula: str, dde: bool) -> None:
+    assert has_dde(formula) is dde
+
+
+def test_corpus_built_from_a_real_return(returns_dir: Path, tmp_path: Path) -> None:
+    """The same cases, made from a filled-in return of the real template."""
+    real = sorted(returns_dir.glob("*.xlsx"))[0]
+    assert inspect_package(real) == []
+    for path, code in hostile.build_corpus(real, tmp_path / "hostile"):
+        assert code in [f.code for f in inspect_package(path)], path.name
+    for path in hostile.build_benign(real, tmp_path / "benign"):
+        assert inspect_package(path) == [], path.name
