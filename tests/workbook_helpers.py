@@ -25,12 +25,13 @@ def recalculate(files: list[Path], out_dir: Path) -> dict[Path, dict[str, dict[s
 def failing_checks(values: dict[str, dict[str, object]]) -> set[tuple[str, str, str]]:
     """(code, sheet, cell) of every per-cell check the workbook shows as failing."""
     checks = values[CHECKS]
-    header = next(int(k[1:]) for k, v in checks.items() if k.startswith("E") and v == "Fails")
+    header = next(int(k[1:]) for k, v in checks.items() if k.startswith("B") and v == "Where")
     out = set()
     row = header + 1
     while f"A{row}" in checks:
-        if checks.get(f"E{row}") == 1:
-            out.add((str(checks[f"A{row}"]), str(checks[f"B{row}"]), str(checks[f"C{row}"])))
+        if checks.get(f"D{row}") == 1:
+            sheet, cell = str(checks[f"B{row}"]).rsplit("!", 1)
+            out.add((str(checks[f"A{row}"]), sheet, cell))
         row += 1
     return out
 

@@ -215,7 +215,10 @@ def _names(raw: RawWorkbook, schema: Schema, report: Report) -> None:
 def _locked(p: Partnership, raw: RawWorkbook, schema: Schema, org_code: str, rnd: Round,
             report: Report) -> None:
     found = locked_cells({k: v for k, v in raw.cells.items() if k != ANNOTATION_SHEET}, schema)
-    changed = list(differences(expected_locked(p, org_code, rnd.id), found))
+    expected = expected_locked(p, org_code, rnd.id)
+    if found == expected:  # the usual case, and far cheaper than listing differences
+        return
+    changed = list(differences(expected, found))
     for sheet, cell, expected, _now in changed[:MAX_LOCKED_FINDINGS]:
         report.add(sr.LOCKED_CHANGED.finding(sheet=sheet, cell=cell,
                                              expected=f"'{expected}'" if expected else "nothing"))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from lxml import etree
 from openpyxl.formula.translate import Translator
 
 REL_NS_ID = "r:id"
@@ -128,39 +129,45 @@ def _workbook(zf: zipfile.ZipFile, raw: RawWorkbook) -> None:
     _parse(zf, "xl/workbook.xml", parser)
 
 
+# Sheets and shared strings are nearly all of a return's XML: lxml builds them in C and
+# only the cells that hold something reach Python. DTDs are refused before this point
+# (xl_ni179.safety); the parser is still told never to load or expand one.
+_LXML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                        remove_comments=True, remove_pis=True)
+
+
+def _tree(zf: zipfile.ZipFile, part: str) -> Any:
+    try:
+        with zf.open(part) as stream:
+            root = etree.fromstring(stream.read(), _LXML)
+    except KeyError:
+        raise XlsxReadError(f"the part {part} is missing") from None
+    except etree.XMLSyntaxError as exc:
+        raise XlsxReadError(f"the part {part} is not well-formed XML ({exc})") from None
+    if root.getroottree().docinfo.doctype:
+        raise XlsxReadError("the workbook contains a DTD, which is not allowed")
+    return root
+
+
+def _tag(element: Any) -> str:
+    tag = element.tag
+    return tag[tag.rfind("}") + 1:] if isinstance(tag, str) else ""
+
+
 def _shared_strings(zf: zipfile.ZipFile, rels: dict[str, str]) -> list[str]:
     part = next((p for p in rels.values() if p.endswith("sharedStrings.xml")), None)
     if part is None or part not in zf.namelist():
         return []
-    strings: list[str] = []
-    state = {"si": False, "t": False, "skip": 0, "buf": []}
-    parser = _parser()
-
-    def start(name: str, _attrs: dict[str, str]) -> None:
-        tag = _local(name)
-        if tag == "si":
-            state["si"], state["buf"] = True, []
-        elif tag == "rPh":  # phonetic hints are not part of the text
-            state["skip"] += 1
-        elif tag == "t" and not state["skip"]:
-            state["t"] = True
-
-    def end(name: str) -> None:
-        tag = _local(name)
-        if tag == "si":
-            strings.append("".join(state["buf"]))
-            state["si"] = False
-        elif tag == "rPh":
-            state["skip"] -= 1
-        elif tag == "t":
-            state["t"] = False
-
-    def chars(data: str) -> None:
-        if state["t"]:
-            state["buf"].append(data)
-
-    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
-    _parse(zf, part, parser)
+    strings = []
+    for si in _tree(zf, part).iter("{*}si"):
+        pieces = []
+        for child in si:  # plain text, or rich-text runs; phonetic hints (rPh) are not text
+            kind = _tag(child)
+            if kind == "t":
+                pieces.append(child.text or "")
+            elif kind == "r":
+                pieces += [t.text or "" for t in child if _tag(t) == "t"]
+        strings.append("".join(pieces))
     return strings
 
 
@@ -168,69 +175,46 @@ _CELL_RE = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 
 
 def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str]) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    root = _tree(zf, part)
+    ns = root.tag[:root.tag.find("}") + 1]  # element names are "{namespace}local" whatever the prefix
+    f_tag, v_tag, is_tag, t_tag = ns + "f", ns + "v", ns + "is", ns + "t"
     cells: dict[str, Any] = {}
     cached: dict[str, Any] = {}
     shared: dict[str, tuple[str, str]] = {}
-    st: dict[str, Any] = {"r": None, "t": "n", "in": None, "buf": [], "f": None, "fattrs": {}, "v": None,
-                          "is": [], "protected": False, "row": 0, "col": 0}
-    parser = _parser()
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        tag = _local(name)
-        if tag == "c":
-            st.update(r=attrs.get("r"), t=attrs.get("t", "n"), f=None, fattrs={}, v=None)
-            st["is"] = []
-        elif tag in ("f", "v") or (tag == "t" and st["r"] is not None):
-            st["in"], st["buf"] = tag, []
-            if tag == "f":
-                st["fattrs"] = attrs
-        elif tag == "sheetProtection":
-            st["protected"] = attrs.get("sheet") in ("1", "true")
-
-    def end(name: str) -> None:
-        tag = _local(name)
-        if tag == "f":
-            st["f"] = "".join(st["buf"])
-        elif tag == "v":
-            st["v"] = "".join(st["buf"])
-        elif tag == "t" and st["in"] == "t":
-            st["is"].append("".join(st["buf"]))
-        elif tag == "c":
-            _finish_cell(st, cells, cached, shared, strings)
-            st["r"] = None
-        if tag in ("f", "v", "t"):
-            st["in"] = None
-
-    def chars(data: str) -> None:
-        if st["in"]:
-            st["buf"].append(data)
-
-    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
-    _parse(zf, part, parser)
-    return cells, cached, st["protected"]
-
-
-def _finish_cell(st: dict, cells: dict, cached: dict, shared: dict, strings: list[str]) -> None:
-    coord = st["r"]
-    if not coord or not _CELL_RE.match(coord):
-        raise XlsxReadError(f"a cell has no valid address ({coord!r})")
-    value = _typed(st["t"], st["v"], st["is"], strings)
-    formula = st["f"]
-    fattrs = st["fattrs"]
-    if formula is not None or fattrs.get("t") == "shared":
-        if fattrs.get("t") == "shared":
-            si = fattrs.get("si", "")
+    for c in root.iter(ns + "c"):
+        kind = c.get("t", "n")
+        if not len(c) and kind != "inlineStr":
+            continue  # a formatted but empty cell
+        coord = c.get("r")
+        if not coord or not _CELL_RE.match(coord):
+            raise XlsxReadError(f"a cell has no valid address ({coord!r})")
+        formula, fattrs, v, inline = None, None, None, []
+        for child in c:
+            tag = child.tag
+            if tag == v_tag:
+                v = child.text or ""
+            elif tag == f_tag:
+                formula, fattrs = child.text or "", child.attrib
+            elif tag == is_tag:  # inline text, leaving out phonetic hints
+                inline = [t.text or "" for t in child.iter(t_tag) if t.getparent().tag != ns + "rPh"]
+        value = _typed(kind, v, inline, strings)
+        if formula is not None:
+            if fattrs.get("t") == "shared":
+                si = fattrs.get("si", "")
+                if formula:
+                    shared[si] = (coord, formula)
+                elif si in shared:
+                    origin, text = shared[si]
+                    formula = Translator("=" + text, origin).translate_formula(coord)[1:]
             if formula:
-                shared[si] = (coord, formula)
-            elif si in shared:
-                origin, text = shared[si]
-                formula = Translator("=" + text, origin).translate_formula(coord)[1:]
-        if formula:
-            cells[coord] = Formula("=" + formula)
-            cached[coord] = value
-            return
-    if value is not None:
-        cells[coord] = value
+                cells[coord] = Formula("=" + formula)
+                cached[coord] = value
+                continue
+        if value is not None:
+            cells[coord] = value
+    protection = next(root.iter(ns + "sheetProtection"), None)
+    protected = protection is not None and protection.get("sheet") in ("1", "true")
+    return cells, cached, protected
 
 
 def _typed(kind: str, v: str | None, inline: list[str], strings: list[str]) -> Any:

@@ -29,6 +29,7 @@ security sandbox (it runs as the same user and can read what the parent can).
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import math
 import multiprocessing
@@ -38,7 +39,9 @@ import queue
 import resource
 import select
 import signal
+import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections import deque
@@ -150,6 +153,32 @@ def _worker_main(conn: Any, memory_limit: int | None, stderr_path: str) -> None:
             return  # a heap that just failed is not worth trusting with the next file
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_module_hidden_if_unreadable() -> Iterator[None]:
+    """Start workers even when the caller's __main__ has no file to re-run.
+
+    multiprocessing re-runs the parent's main script in each worker; code run from stdin
+    or an embedding host (Excel's xlwings runner) names a main file that does not exist,
+    and the worker would die before it started. Workers never need __main__: the
+    functions they run are importable, so for such a parent the main file is hidden
+    while the worker starts.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or os.path.exists(path):
+        yield
+        return
+    with _MAIN_LOCK:
+        del main.__file__
+        try:
+            yield
+        finally:
+            main.__file__ = path
+
+
 class _Worker:
     def __init__(self, ctx: Any, memory_limit: int | None, log_dir: str) -> None:
         fd, self.stderr_path = tempfile.mkstemp(prefix="worker-", suffix=".log", dir=log_dir)
@@ -157,7 +186,8 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, name="ni179-bounded-worker",
                                    args=(child, memory_limit, self.stderr_path), daemon=True)
-        self.process.start()
+        with _main_module_hidden_if_unreadable():
+            self.process.start()
         child.close()
         self.tasks = 0
         try:

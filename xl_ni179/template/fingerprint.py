@@ -19,16 +19,18 @@ CellMap = Mapping[str, Mapping[str, Any]]
 
 
 def normalise(value: Any) -> str | None:
-    if value is None or value == "":
+    kind = type(value)
+    if kind is str:  # most locked cells are labels
+        return value.replace("\r\n", "\n") if value else None
+    if kind is Formula:
+        return "=" + normalise_formula(value)
+    if value is None:
         return None
-    if isinstance(value, bool):
+    if kind is bool:
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
         return repr(round(float(value), 6))
-    text = str(value)
-    if isinstance(value, Formula):
-        return "=" + normalise_formula(text)
-    return text.replace("\r\n", "\n")
+    return str(value).replace("\r\n", "\n") or None
 
 
 def openpyxl_cells(wb: Any) -> dict[str, dict[str, Any]]:
@@ -40,15 +42,19 @@ def openpyxl_cells(wb: Any) -> dict[str, dict[str, Any]]:
 
 def locked_cells(cells: CellMap, schema: Schema) -> dict[tuple[str, str], str]:
     """Every non-input, non-empty cell outside the metadata sheet, normalised."""
-    inputs = {(f.sheet, f.cell) for f in schema.fields}
+    inputs: dict[str, set[str]] = {}
+    for f in schema.fields:
+        inputs.setdefault(f.sheet, set()).add(f.cell)
     out = {}
     for sheet, sheet_cells in cells.items():
         if sheet == META:
             continue
+        skip = inputs.get(sheet, ())
         for coord, value in sheet_cells.items():
-            norm = normalise(value)
-            if norm is not None and (sheet, coord) not in inputs:
-                out[(sheet, coord)] = norm
+            if coord not in skip:
+                norm = normalise(value)
+                if norm is not None:
+                    out[(sheet, coord)] = norm
     return out
 
 

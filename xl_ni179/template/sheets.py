@@ -45,6 +45,7 @@ from xl_ni179.template.styles import (
 )
 
 GREEN = PatternFill("solid", fgColor="C6EFCE")
+RESULT_FORMAT = '"Fix";"Fix";"OK"'  # 1 shows as Fix, 0 as OK
 RED = PatternFill("solid", fgColor="FFC7CE")
 RAG_DEFINITIONS = (
     ("Green", "On track, with clearly identified plans to generate the savings target."),
@@ -299,7 +300,7 @@ def checks(ws: Worksheet, schema: Schema, data_checks: list[Check]) -> str:
     detail_top = CHECKS_FIRST_ROW + len(listed) + 4
     detail_end = detail_top + len(data_checks)
     code_rng = f"$A${detail_top + 1}:$A${detail_end}"
-    fail_rng = f"$E${detail_top + 1}:$E${detail_end}"
+    fail_rng = f"$D${detail_top + 1}:$D${detail_end}"
     for i, rule in enumerate(listed):
         row = CHECKS_FIRST_ROW + i
         ws.cell(row, 1, rule.code)
@@ -324,27 +325,19 @@ def checks(ws: Worksheet, schema: Schema, data_checks: list[Check]) -> str:
     ws.conditional_formatting.add(status_range, FormulaRule(formula=[f'E{CHECKS_FIRST_ROW}<>"Fix"'], fill=GREEN))
     ws["A2"] = f'=IF(G{total}=0,"Ready to submit",G{total}&" problem(s) to fix")'
     ws["A2"].font = BOLD
-    for i, label in enumerate(("Code", "Sheet", "Cell", "What", "Fails", "Result"), start=1):
+    for i, label in enumerate(("Code", "Where", "What", "Result"), start=1):
         style_header(ws.cell(detail_top, i, label))
+    # One row per check, kept to four cells: a return is read cell by cell on receipt, and
+    # this table is most of the workbook. The result is 1 (failing) or 0, shown as Fix/OK.
     for i, check in enumerate(data_checks, start=detail_top + 1):
         ws.cell(i, 1, check.code)
-        ws.cell(i, 2, check.sheet)
-        ws.cell(i, 3, check.cell)
-        ws.cell(i, 4, check.label)
-        ws.cell(i, 5, f"=IF({check.excel},1,0)")
-        ws.cell(i, 6, f'=IF(E{i}=1,"Fix","OK")')
-    ws.conditional_formatting.add(f"F{detail_top + 1}:F{detail_end}",
-                                  FormulaRule(formula=[f'F{detail_top + 1}="Fix"'], fill=RED))
-    for col, width in zip("ABCDEFG", (26, 9, 48, 10, 12, 45, 9), strict=True):
+        ws.cell(i, 2, f"{check.sheet}!{check.cell}")
+        ws.cell(i, 3, check.label)
+        result = ws.cell(i, 4, f"=IF({check.excel},1,0)")
+        result.number_format = RESULT_FORMAT
+    ws.conditional_formatting.add(f"D{detail_top + 1}:D{detail_end}",
+                                  FormulaRule(formula=[f"D{detail_top + 1}=1"], fill=RED))
+    for col, width in zip("ABCDEFG", (26, 12, 48, 10, 12, 45, 9), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"A{CHECKS_FIRST_ROW}"
     return f"'{CHECKS}'!$G${total}"
-
-
-def detail_rows(schema: Schema, n_checks: int) -> tuple[int, int]:
-    """First and last row of the per-cell check table (for readers of LibreOffice results)."""
-    listed = len(schema.of_group("explain")) + sum(
-        1 for r in RULES.values() if r.in_workbook and r.severity == "error")
-    top = CHECKS_FIRST_ROW + listed + 4
-    return top + 1, top + n_checks
-
