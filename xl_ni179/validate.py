@@ -153,7 +153,7 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     if rnd is None:
         return
     report.round_id = rnd.id
-    schema = build_schema(p, rnd)
+    schema, checks = _schema_and_checks(p, rnd)
     _sheets(raw, report)
     _names(raw, schema, report)
     if org is not None:
@@ -161,7 +161,7 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     _protection(raw, report)
     formulas = _input_formulas(raw, schema, report)
     values = ReturnValues(raw, schema, org.baseline if org else float("inf"))
-    for check in build_checks(schema):
+    for check in checks:
         if check.field in formulas or not check.fails(values):
             continue
         f = schema.get(check.field)
@@ -170,6 +170,19 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
                                              **check.message_params(values)))
     report.values = {f.name: values.input(f.name) for f in schema.fields}
     _mark_explained(report)
+
+
+_SCHEMAS: dict[tuple[int, str], tuple[Partnership, Schema, list]] = {}
+
+
+def _schema_and_checks(p: Partnership, rnd: Round) -> tuple[Schema, list]:
+    """The schema and data checks of a round, built once per partnership (a worker
+    validates hundreds of returns of the same round)."""
+    hit = _SCHEMAS.get((id(p), rnd.id))
+    if hit is None or hit[0] is not p:
+        schema = build_schema(p, rnd)
+        hit = _SCHEMAS[(id(p), rnd.id)] = (p, schema, build_checks(schema))
+    return hit[1], hit[2]
 
 
 def _sender_orgs(p: Partnership, sender: str) -> set[str]:
