@@ -1,0 +1,1 @@
+"""Package data (kept as a package so setuptools installs it)."""
