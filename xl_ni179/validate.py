@@ -24,7 +24,14 @@ from xl_ni179.rules.data_rules import blank, build_checks, is_number, num_sum
 from xl_ni179.schema import COVER, META, SHEETS, Schema, build_schema, explain_name
 from xl_ni179.template.builder import TEMPLATE_ID, expected_locked
 from xl_ni179.template.fingerprint import differences, locked_cells
-from xl_ni179.xlsx_reader import Formula, RawWorkbook, XlsxReadError, parse_reference, read_workbook
+from xl_ni179.xlsx_reader import (
+    Formula,
+    RawWorkbook,
+    XlsxLimitError,
+    XlsxReadError,
+    parse_reference,
+    read_workbook,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +106,15 @@ def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None 
 
     path = Path(path)
     report = Report(file=str(path), sha256=file_sha256(path))
-    problems = inspect_package(path)
+    problems = inspect_package(path, sheet_contents=False)  # the reader checks cells in its one pass
     if problems:
         report.extend(problems)
         return report
     try:
         raw = read_workbook(path)
+    except XlsxLimitError as exc:
+        report.add(exc.finding)
+        return report
     except XlsxReadError as exc:
         report.add(RULES["corrupt-file"].finding(detail=str(exc)))
         return report

@@ -31,6 +31,69 @@ class XlsxReadError(Exception):
     """The package is not a workbook we can read (the message says why)."""
 
 
+class XlsxLimitError(Exception):
+    """The workbook breaks one of the safety limits; ``finding`` names the file rule."""
+
+    def __init__(self, finding: Any) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+class _Limits:
+    """The cell-level safety checks, made in the reader's one pass over each sheet.
+
+    ``xl_ni179.safety.inspect_package(..., sheet_contents=False)`` leaves these to us, so a
+    return's sheets are parsed once, not twice. The limits and the rules are the safety
+    layer's own (read at call time, as there).
+    """
+
+    def __init__(self) -> None:
+        from xl_ni179.safety import limits
+        from xl_ni179.safety.scanners import column_letters
+
+        self.L = limits
+        last_column = column_letters(limits.MAX_COLUMNS)
+        self.max_column = (len(last_column), last_column)
+        self.max_row = (len(str(limits.MAX_ROWS)), str(limits.MAX_ROWS))
+        self.total = 0
+
+    def fail(self, code: str, **params: Any) -> XlsxLimitError:
+        from xl_ni179.rules import RULES
+
+        return XlsxLimitError(RULES[code].finding(**params))
+
+    def too_large(self, part: str) -> XlsxLimitError:
+        return self.fail("too-large", detail=f"part {part} has more than {self.L.MAX_ELEMENTS_LARGE:,} XML elements")
+
+    def place(self, ref: str, sheet: str) -> None:
+        """Refuse a reference beyond the area a return can use (cheap string comparisons:
+        this runs for every cell)."""
+        ref = ref.replace("$", "")
+        letters = ref.rstrip("0123456789")
+        digits = ref[len(letters):]
+        if (len(letters), letters) > self.max_column or (len(digits), digits) > self.max_row:
+            raise self.fail("sheet-too-large", sheet=sheet, cell=ref, rows=f"{self.L.MAX_ROWS:,}",
+                            columns=self.L.MAX_COLUMNS)
+
+    def cells(self, count: int, sheet: str) -> None:
+        if count > self.L.MAX_CELLS_PER_SHEET:
+            raise self.fail("too-many-cells", sheet=sheet,
+                            detail=f"sheet '{sheet[:40]}' has more than {self.L.MAX_CELLS_PER_SHEET:,} cells")
+        if self.total + count > self.L.MAX_CELLS_TOTAL:
+            raise self.fail("too-many-cells", detail=f"more than {self.L.MAX_CELLS_TOTAL:,} cells across all sheets")
+
+    def text(self, value: str) -> None:
+        if len(value) > self.L.MAX_STRING_CHARS:
+            raise self.fail("too-much-text", detail=f"one piece of text is longer than the "
+                                                    f"{self.L.MAX_STRING_CHARS:,} characters a cell can hold")
+
+    def formula(self, text: str, sheet: str, cell: str) -> None:
+        from xl_ni179.safety.scanners import has_dde
+
+        if has_dde(text):
+            raise self.fail("dde-link", sheet=sheet, cell=cell, detail=f"a formula on sheet '{sheet[:40]}'")
+
+
 @dataclass
 class SheetInfo:
     name: str
@@ -136,16 +199,20 @@ _LXML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                         remove_comments=True, remove_pis=True)
 
 
-def _tree(zf: zipfile.ZipFile, part: str) -> Any:
+def _tree(zf: zipfile.ZipFile, part: str, limits: _Limits | None = None) -> Any:
     try:
         with zf.open(part) as stream:
             root = etree.fromstring(stream.read(), _LXML)
     except KeyError:
         raise XlsxReadError(f"the part {part} is missing") from None
     except etree.XMLSyntaxError as exc:
+        if limits is not None and "depth" in str(exc).lower():  # lxml stops very deep nesting
+            raise limits.too_large(part) from None
         raise XlsxReadError(f"the part {part} is not well-formed XML ({exc})") from None
     if root.getroottree().docinfo.doctype:
         raise XlsxReadError("the workbook contains a DTD, which is not allowed")
+    if limits is not None and sum(1 for _ in root.iter()) > limits.L.MAX_ELEMENTS_LARGE:
+        raise limits.too_large(part)
     return root
 
 
@@ -154,12 +221,19 @@ def _tag(element: Any) -> str:
     return tag[tag.rfind("}") + 1:] if isinstance(tag, str) else ""
 
 
-def _shared_strings(zf: zipfile.ZipFile, rels: dict[str, str]) -> list[str]:
+def _shared_strings(zf: zipfile.ZipFile, rels: dict[str, str], limits: _Limits) -> list[str]:
     part = next((p for p in rels.values() if p.endswith("sharedStrings.xml")), None)
     if part is None or part not in zf.namelist():
         return []
-    strings = []
-    for si in _tree(zf, part).iter("{*}si"):
+    strings: list[str] = []
+    root = _tree(zf, part, limits)
+    declared = root.get("uniqueCount", "0")
+    if not declared.isdigit() or len(declared) > 12 or int(declared) > limits.L.MAX_SHARED_STRINGS:
+        raise limits.fail("too-much-text", detail=f"the text table claims {declared[:20]} different pieces of text")
+    for si in root.iter("{*}si"):
+        if len(strings) >= limits.L.MAX_SHARED_STRINGS:
+            raise limits.fail("too-much-text", detail=f"more than {limits.L.MAX_SHARED_STRINGS:,} different "
+                                                      "pieces of text")
         pieces = []
         for child in si:  # plain text, or rich-text runs; phonetic hints (rPh) are not text
             kind = _tag(child)
@@ -167,27 +241,33 @@ def _shared_strings(zf: zipfile.ZipFile, rels: dict[str, str]) -> list[str]:
                 pieces.append(child.text or "")
             elif kind == "r":
                 pieces += [t.text or "" for t in child if _tag(t) == "t"]
-        strings.append("".join(pieces))
+        text = "".join(pieces)
+        limits.text(text)
+        strings.append(text)
     return strings
 
 
-_CELL_RE = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+_CELL_RE = re.compile(r"^([A-Z]{1,3})([1-9]\d{0,6})$")
 
 
-def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str]) -> tuple[dict[str, Any], dict[str, Any], bool]:
-    root = _tree(zf, part)
+def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str,
+           limits: _Limits) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    root = _tree(zf, part, limits)
     ns = root.tag[:root.tag.find("}") + 1]  # element names are "{namespace}local" whatever the prefix
     f_tag, v_tag, is_tag, t_tag = ns + "f", ns + "v", ns + "is", ns + "t"
     cells: dict[str, Any] = {}
     cached: dict[str, Any] = {}
     shared: dict[str, tuple[str, str]] = {}
+    count = 0
     for c in root.iter(ns + "c"):
-        kind = c.get("t", "n")
-        if not len(c) and kind != "inlineStr":
-            continue  # a formatted but empty cell
+        count += 1
         coord = c.get("r")
         if not coord or not _CELL_RE.match(coord):
             raise XlsxReadError(f"a cell has no valid address ({coord!r})")
+        limits.place(coord, sheet)
+        kind = c.get("t", "n")
+        if not len(c) and kind != "inlineStr":
+            continue  # a formatted but empty cell
         formula, fattrs, v, inline = None, None, None, []
         for child in c:
             tag = child.tag
@@ -195,8 +275,11 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str]) -> tuple[dict[str
                 v = child.text or ""
             elif tag == f_tag:
                 formula, fattrs = child.text or "", child.attrib
+                if formula:
+                    limits.formula(formula, sheet, coord)
             elif tag == is_tag:  # inline text, leaving out phonetic hints
                 inline = [t.text or "" for t in child.iter(t_tag) if t.getparent().tag != ns + "rPh"]
+                limits.text("".join(inline))
         value = _typed(kind, v, inline, strings)
         if formula is not None:
             if fattrs.get("t") == "shared":
@@ -212,6 +295,18 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str]) -> tuple[dict[str
                 continue
         if value is not None:
             cells[coord] = value
+    limits.cells(count, sheet)
+    limits.total += count
+    for row in root.iter(ns + "row"):
+        if row.get("r"):
+            limits.place("A" + row.get("r"), sheet)
+    # Ranges that other readers expand cell by cell, and formulas outside cells.
+    for element in root.iter(ns + "dimension", ns + "mergeCell", ns + "hyperlink"):
+        for area in (element.get("ref") or "").split():
+            for corner in area.split(":")[:2]:
+                limits.place(corner, sheet)
+    for element in root.iter(ns + "formula", ns + "formula1", ns + "formula2"):
+        limits.formula(element.text or "", sheet, "")
     protection = next(root.iter(ns + "sheetProtection"), None)
     protected = protection is not None and protection.get("sheet") in ("1", "true")
     return cells, cached, protected
@@ -239,16 +334,21 @@ def _typed(kind: str, v: str | None, inline: list[str], strings: list[str]) -> A
 
 
 def read_workbook(path: str | Path) -> RawWorkbook:
-    """Read every sheet's cells, the defined names and the protection flags."""
+    """Read every sheet's cells, the defined names and the protection flags.
+
+    Raises XlsxReadError for a workbook it cannot read and XlsxLimitError for one beyond
+    the safety limits on cells, extent, text and DDE formulas.
+    """
     raw = RawWorkbook()
     try:
         with zipfile.ZipFile(path) as zf:
             _workbook(zf, raw)
-            strings = _shared_strings(zf, _rels(zf, "xl/workbook.xml"))
+            limits = _Limits()
+            strings = _shared_strings(zf, _rels(zf, "xl/workbook.xml"), limits)
             for sheet in raw.sheets:
                 if not sheet.part:
                     raise XlsxReadError(f"the sheet '{sheet.name}' has no part")
-                cells, cached, protected = _sheet(zf, sheet.part, strings)
+                cells, cached, protected = _sheet(zf, sheet.part, strings, sheet.name, limits)
                 raw.cells[sheet.name], raw.cached[sheet.name] = cells, cached
                 raw.protected[sheet.name] = protected
     except zipfile.BadZipFile as exc:

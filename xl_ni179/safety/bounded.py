@@ -157,26 +157,27 @@ _MAIN_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _main_module_hidden_if_unreadable() -> Iterator[None]:
-    """Start workers even when the caller's __main__ has no file to re-run.
+def _main_module_hidden() -> Iterator[None]:
+    """Start workers without re-running the caller's __main__.
 
-    multiprocessing re-runs the parent's main script in each worker; code run from stdin
-    or an embedding host (Excel's xlwings runner) names a main file that does not exist,
-    and the worker would die before it started. Workers never need __main__: the
-    functions they run are importable, so for such a parent the main file is hidden
-    while the worker starts.
+    multiprocessing re-runs the parent's main script in each worker, so a script without
+    an ``if __name__ == "__main__"`` guard would run again there, and code from stdin or
+    an embedding host (Excel's xlwings runner) names a main file that does not exist.
+    Workers only run importable functions of ours, so the main module is hidden from
+    multiprocessing while a worker starts.
     """
     main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if main is None or path is None or os.path.exists(path):
+    if main is None:
         yield
         return
     with _MAIN_LOCK:
-        del main.__file__
+        saved = {key: main.__dict__[key] for key in ("__file__", "__spec__") if key in main.__dict__}
+        main.__dict__.pop("__file__", None)
+        main.__spec__ = None
         try:
             yield
         finally:
-            main.__file__ = path
+            main.__dict__.update(saved)
 
 
 class _Worker:
@@ -186,7 +187,7 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, name="ni179-bounded-worker",
                                    args=(child, memory_limit, self.stderr_path), daemon=True)
-        with _main_module_hidden_if_unreadable():
+        with _main_module_hidden():
             self.process.start()
         child.close()
         self.tasks = 0

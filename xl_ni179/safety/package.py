@@ -72,10 +72,13 @@ class _Found:
         return len(self.items) >= L.MAX_FINDINGS
 
 
-def inspect_package(path: str | os.PathLike[str]) -> list[Finding]:
+def inspect_package(path: str | os.PathLike[str], *, sheet_contents: bool = True) -> list[Finding]:
     """Every file-level problem found in the file at ``path`` (empty when it is safe to parse).
 
-    Raises OSError only when the file itself cannot be opened.
+    ``sheet_contents=False`` leaves the cell-level checks of worksheets and shared strings
+    (extent, cell counts, text size, DDE formulas) to a reader that makes them itself in
+    its single pass (``xl_ni179.xlsx_reader``); those parts still get the DTD and encoding
+    checks here. Raises OSError only when the file itself cannot be opened.
     """
     size = os.stat(path).st_size
     if size == 0:
@@ -92,7 +95,7 @@ def inspect_package(path: str | os.PathLike[str]) -> list[Finding]:
             return [classify_other(fh.read(TEXT_SNIFF_BYTES))]
         found = _Found()
         try:
-            _inspect_zip(fh, size, found)
+            _inspect_zip(fh, size, found, sheet_contents)
         except Stop as stop:
             found.add(stop.finding)
         except ZIP_ERRORS as exc:
@@ -134,7 +137,7 @@ def _check_directory(fh: BinaryIO, size: int) -> None:
         raise Stop(R.CORRUPT_FILE.finding(detail="its table of contents is abnormally large"))
 
 
-def _inspect_zip(fh: BinaryIO, size: int, found: _Found) -> None:
+def _inspect_zip(fh: BinaryIO, size: int, found: _Found, sheet_contents: bool = True) -> None:
     _check_directory(fh, size)
     fh.seek(0)
     try:
@@ -151,7 +154,7 @@ def _inspect_zip(fh: BinaryIO, size: int, found: _Found) -> None:
         if not found.items:
             _identify(zf, infos, found)
         if not found.items:
-            _scan_contents(zf, infos, found)
+            _scan_contents(zf, infos, found, sheet_contents)
 
 
 def _unsafe_name(name: str) -> str:
@@ -279,7 +282,8 @@ def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, found: _Found, handler: Ha
     return False
 
 
-def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Found) -> None:
+def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Found,
+                   sheet_contents: bool = True) -> None:
     by_name = {i.filename: i for i in infos}
     types = ContentTypesScan(CONTENT_TYPES)
     rels = RelsScan(WORKBOOK_RELS)
@@ -313,9 +317,15 @@ def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Fo
         if low.startswith("xl/media/") or low.endswith(BINARY_SUFFIXES):
             continue  # pictures and binary parts: no XML reader of ours parses them
         if name in sheets or (low.startswith("xl/worksheets/") and low.endswith(".xml")):
-            _scan(zf, info, found, SheetScan(name, sheets.get(name, name), totals), required=True)
+            if sheet_contents:
+                _scan(zf, info, found, SheetScan(name, sheets.get(name, name), totals), required=True)
+            else:
+                _scan(zf, info, found, well_formed=False, required=True)
         elif name in strings or low == "xl/sharedstrings.xml":
-            _scan(zf, info, found, SharedStringsScan(name), required=True)
+            if sheet_contents:
+                _scan(zf, info, found, SharedStringsScan(name), required=True)
+            else:
+                _scan(zf, info, found, well_formed=False, required=True)
         elif low.endswith(".rels"):
             part_rels = RelsScan(name)
             if _scan(zf, info, found, part_rels, required=True):
