@@ -128,13 +128,13 @@ def test_migrations_describe_every_table(store_url):
     from alembic.migration import MigrationContext
     from sqlalchemy import create_engine
 
-    from xl_ni179.store.migrate import current_revision, head_revision, upgrade
+    from xl_ni179.store.migrate import HEAD, current_revision, head_revision, upgrade
     from xl_ni179.store.schema_models import metadata
 
     engine = create_engine(store_url)
     upgrade(engine)
     upgrade(engine)  # a second start is a no-op
-    assert current_revision(engine) == head_revision()
+    assert current_revision(engine) == head_revision() == HEAD
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     engine.dispose()

@@ -141,35 +141,44 @@ class Summary:
         return out
 
     def organisation_rows(self) -> list[dict[str, Any]]:
+        # One pass over each table, grouped once: per-organisation filtering would make this
+        # quadratic in the number of organisations.
+        gains_by = {code: grp.to_dict("records") for code, grp in self.gains.groupby("code", sort=False)}
+        progress_by = {code: grp.to_dict("records") for code, grp in self.progress.groupby("code", sort=False)}
         rows = []
-        for code, org in self.organisations.iterrows():
+        for code, org in zip(self.organisations.index, self.organisations.to_dict("records"), strict=True):
             status = self.statuses[code]
-            years = {}
-            for _, g in self.gains[self.gains["code"] == code].iterrows():
-                years[g["year"]] = {
-                    "kind": g["kind"], "net_gains": _clean(g["net"]), "in_year": _clean(g["in_year"]),
-                    "gains_incl_carry_forward": _clean(g["progress"]),
-                    "share_of_baseline": _clean(g["share_of_baseline"]),
-                }
-            mine = self.progress[self.progress["code"] == code]
-            target_rows = {
-                year: {a: {"annual": _clean(r["annual_target"]), "cumulative": _clean(r["cumulative_target"]),
-                           "variance": _clean(r["variance"])}
-                       for a, r in grp.set_index("agreement").iterrows()}
-                for year, grp in mine.groupby("year", sort=False)
-            }
+            mine = gains_by.get(code, [])
+            years = {g["year"]: {
+                "kind": g["kind"], "net_gains": _clean(g["net"]), "in_year": _clean(g["in_year"]),
+                "gains_incl_carry_forward": _clean(g["progress"]),
+                "share_of_baseline": _clean(g["share_of_baseline"]),
+            } for g in mine}
+            target_rows: dict[str, dict[str, Any]] = {}
+            for r in progress_by.get(code, []):
+                target_rows.setdefault(r["year"], {})[r["agreement"]] = {
+                    "annual": _clean(r["annual_target"]), "cumulative": _clean(r["cumulative_target"]),
+                    "variance": _clean(r["variance"])}
+            carry = [g["carry_forward"] for g in mine if not pd.isna(g["carry_forward"])]
             rows.append({
                 "code": code, "name": org["name"], "short_name": org["short_name"],
                 "sector": org["sector"], "baseline": org["baseline"], "state": org["state"],
                 "label": status.label, "late": bool(org["late"]),
                 "vfm": None if pd.isna(org["vfm"]) else int(org["vfm"]),
                 "agreements": [a.code for a in self.partnership.agreements_of(code)],
-                "carry_forward": _clean(self.gains.loc[self.gains["code"] == code, "carry_forward"].max()),
+                "carry_forward": _clean(max(carry)) if carry else None,
                 "years": years, "targets": target_rows,
             })
         return rows
 
     def to_json(self) -> dict[str, Any]:
+        """The summary as plain JSON data (computed once; the summary does not change)."""
+        cached = self.__dict__.get("_json")
+        if cached is None:
+            cached = self.__dict__["_json"] = self._to_json()
+        return cached
+
+    def _to_json(self) -> dict[str, Any]:
         rnd = self.round
         data = {
             "round": {"id": rnd.id, "title": rnd.title, "actual_years": list(rnd.actual_years),

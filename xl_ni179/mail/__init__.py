@@ -1,12 +1,27 @@
 """Mail intake: returns arriving in a shared mailbox are validated, filed and answered.
 
 Also the chasers: reminders to partners whose return is missing or was rejected.
+
+Names are loaded on first use, so that `ni179 --help` and the commands that do not
+touch mail start without the store and workbook libraries.
 """
 
-from xl_ni179.mail.chasers import draft_chasers, send_chasers
-from xl_ni179.mail.intake import IntakeResult, process
-from xl_ni179.mail.models import MailMessage
-from xl_ni179.mail.sources import ImapSource, MaildirSource, open_source
+from __future__ import annotations
 
-__all__ = ["ImapSource", "IntakeResult", "MailMessage", "MaildirSource", "draft_chasers", "open_source",
-           "process", "send_chasers"]
+import importlib
+from typing import Any
+
+_NAMES = {
+    "draft_chasers": "chasers", "send_chasers": "chasers",
+    "IntakeResult": "intake", "process": "intake",
+    "MailMessage": "models",
+    "ImapSource": "sources", "MaildirSource": "sources", "open_source": "sources",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _NAMES:
+        raise AttributeError(f"module 'xl_ni179.mail' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"xl_ni179.mail.{_NAMES[name]}"), name)
