@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -116,14 +117,24 @@ def table(ws: Worksheet, row: int, labels: Sequence[str], rows: Iterable[Sequenc
           formats: Sequence[str | None] = (), col: int = 1, wrap: Sequence[int] = ()) -> int:
     """A header row then data rows; ``formats`` per column; returns the next free row."""
     row = header(ws, row, labels, col)
+    # Assigning a border or alignment makes openpyxl hash the style object to find it in
+    # the workbook's style table, which dominates large tables; the finished style of
+    # each kind of cell is worked out once and copied (it is a short array of indices).
+    finished: dict[tuple, StyleArray] = {}
     for values in rows:
         for offset, value in enumerate(values):
             fmt = formats[offset] if offset < len(formats) else None
             put(ws, row, col + offset, value, fmt)
             cell = ws.cell(row, col + offset)
-            cell.border = BOX
-            if offset in wrap:
-                cell.alignment = WRAP
+            key = (tuple(cell._style or ()), offset in wrap)
+            style = finished.get(key)
+            if style is None:
+                cell.border = BOX
+                if offset in wrap:
+                    cell.alignment = WRAP
+                finished[key] = StyleArray(cell._style)
+            else:
+                cell._style = StyleArray(style)
         row += 1
     return row
 
