@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every benchmark with the sizes docs/performance.md quotes. Run from anywhere after
-# `bash scripts/setup.sh`; the data sets are generated on first use (about 3 minutes for
-# 1,000 returns on 2 cores) and cached in ${NI179_BENCH_DATA:-/tmp/ni179-bench}.
-# Output goes to the terminal and to benchmarks/results/ (one log per benchmark).
-# Quote figures from a quiet machine: each benchmark prints how much CPU other processes took.
+# `bash scripts/setup.sh`. Data sets are generated on first use (about a minute for 1,000
+# returns on 2 cores) and cached in ${NI179_BENCH_DATA:-/tmp/ni179-bench}; the whole run
+# takes about 15 minutes on 2 cores.
+# Output goes to the terminal and to benchmarks/results/ (one log per benchmark, ignored by git).
+# Quote figures from a quiet machine: each timed phase prints how much CPU other processes took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -17,8 +18,10 @@ run() {
   echo
 }
 
-run generate     benchmarks/generate.py --n 1000
-run validate     benchmarks/bench_validate.py --n 1000 --profile 30 --json "$OUT/validate.json"
-run consolidate  benchmarks/bench_consolidate.py --sizes 13 100 1000 --json "$OUT/consolidate.json"
-run profile-consolidate benchmarks/bench_consolidate.py --sizes 100 --profile --top 25
-run startup      benchmarks/bench_startup.py --runs 7 --json "$OUT/startup.json"
+run generate               benchmarks/generate.py --n 1000
+run validate               benchmarks/bench_validate.py --n 1000 --profile 30 --json "$OUT/validate.json"
+run consolidate            benchmarks/bench_consolidate.py --sizes 13 100 1000 --json "$OUT/consolidate.json"
+run consolidate-2-agreements benchmarks/bench_consolidate.py --sizes 100 1000 --laa-size 1000 \
+                           --json "$OUT/consolidate-2-agreements.json"
+run profile-consolidate    benchmarks/bench_consolidate.py --sizes 1000 --profile --top 25
+run startup                benchmarks/bench_startup.py --runs 7 --json "$OUT/startup.json"

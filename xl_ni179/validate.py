@@ -195,9 +195,19 @@ def _schema_and_checks(p: Partnership, rnd: Round) -> tuple[Schema, list]:
     return hit[1], hit[2]
 
 
+_SENDERS: dict[int, tuple[Partnership, dict[str, set[str]]]] = {}
+
+
 def _sender_orgs(p: Partnership, sender: str) -> set[str]:
-    sender = sender.strip().lower()
-    return {o.code for o in p.organisations if sender in (e.lower() for e in o.emails)}
+    """Organisations ``sender`` is registered for (the address index is built once)."""
+    hit = _SENDERS.get(id(p))
+    if hit is None or hit[0] is not p:
+        index: dict[str, set[str]] = {}
+        for org in p.organisations:
+            for email in org.emails:
+                index.setdefault(email.lower(), set()).add(org.code)
+        hit = _SENDERS[id(p)] = (p, index)
+    return hit[1].get(sender.strip().lower(), set())
 
 
 def _round(p: Partnership, meta: dict, round_id: str | None, report: Report) -> Round | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -165,7 +165,9 @@ class Workspace:
             s.add(sub)
             s.flush()
             if outcome == ACCEPTED:
-                s.add_all(_figures(sub.id, report.values))
+                rows = _figures(sub.id, report.values)
+                if rows:  # one executemany, not an INSERT per figure
+                    s.execute(insert(Figure), rows)
             self.audit("receive", {"submission": sub.id, "outcome": outcome, "organisation": report.organisation,
                                    "round": report.round_id, "version": version, "sha256": sha,
                                    "sender": sender, "source": source}, session=s)
@@ -271,15 +273,14 @@ class Workspace:
             self.audit("chase", {"round": round_id, "organisation": org_code, "mode": mode}, session=s)
 
 
-def _figures(submission_id: int, values: dict[str, Any]) -> list[Figure]:
+def _figures(submission_id: int, values: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for name, value in values.items():
         if value is None:
             continue
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            rows.append(Figure(submission_id=submission_id, name=name, number=float(value)))
-        else:
-            rows.append(Figure(submission_id=submission_id, name=name, text=str(value)))
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        rows.append({"submission_id": submission_id, "name": name,
+                     "number": float(value) if number else None, "text": None if number else str(value)})
     return rows
 
 

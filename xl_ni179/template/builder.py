@@ -81,6 +81,7 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round) -> tuple[Workbook,
 
 
 _EXPECTED: dict[tuple[int, str, str], tuple[Partnership, dict[tuple[str, str], str]]] = {}
+_EXPECTED_MAX = 64  # about 0.3 MB each: bounded, so a worker's memory does not grow with the partnership
 
 
 def expected_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[str, str], str]:
@@ -89,6 +90,8 @@ def expected_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[
     hit = _EXPECTED.get(key)
     if hit is None or hit[0] is not p:  # the id of a freed Partnership may be reused
         wb, schema, _ = build_workbook(p, org_code, p.round(round_id))
+        if len(_EXPECTED) >= _EXPECTED_MAX:
+            del _EXPECTED[next(iter(_EXPECTED))]  # the oldest
         hit = _EXPECTED[key] = (p, locked_cells(openpyxl_cells(wb), schema))
     return hit[1]
 
