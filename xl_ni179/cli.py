@@ -3,31 +3,17 @@ the library's named errors into one-line messages (exit 2 when a command cannot 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
 from xl_ni179 import __version__
-from xl_ni179.errors import CLICK_CONTEXT, Ni179Error
+from xl_ni179.errors import CLICK_CONTEXT, friendly_errors
 
 CONFIG_NAME = "config.toml"
-
-
-def friendly_errors(fn: Callable) -> Callable:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except Ni179Error as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-    return wrapper
 
 
 def workspace_path(ctx: click.Context) -> Path:

@@ -1,8 +1,30 @@
 """Named exceptions the library raises; the CLI, ribbon and intake turn them into messages."""
 
 
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
 # Every click entry point uses these, so `-h` works wherever `--help` does.
 CLICK_CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def friendly_errors(fn: Callable) -> Callable:
+    """For command-line entry points: a library error becomes one line, ``Error: ...``,
+    and exit status 2 (the command could not run), never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Ni179Error as exc:
+            import click
+
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
 
 
 class Ni179Error(Exception):

@@ -6,31 +6,17 @@ workspace folder from ``ctx.obj["workspace"]`` like every other command.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from xl_ni179.errors import CLICK_CONTEXT, Ni179Error
+from xl_ni179.errors import CLICK_CONTEXT, friendly_errors
 
 SMTP_HELP = "Mail server for replies, e.g. smtps://smtp.example.org:465 or smtp://127.0.0.1:2525 " \
             "(default: $NI179_SMTP_URL). Login from the URL or NI179_SMTP_USER/NI179_SMTP_PASSWORD."
-
-
-def _friendly(fn: Callable) -> Callable:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except Ni179Error as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-    return wrapper
 
 
 def _workspace(ctx: click.Context):  # noqa: ANN202 - Workspace, imported lazily
@@ -58,7 +44,7 @@ def _smtp_url(smtp: str | None) -> str:
 @click.option("--max-mb", type=click.FloatRange(min=1), default=15, show_default=True,
               help="Refuse (and answer) messages larger than this without downloading them.")
 @click.pass_context
-@_friendly
+@friendly_errors
 def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str | None, once: bool,
            interval: float | None, max_mb: float) -> None:
     """Validate, file and answer the returns in the intake mailbox.
@@ -107,7 +93,7 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the .eml drafts (default: <workspace>/chasers/<round>).")
 @click.pass_context
-@_friendly
+@friendly_errors
 def chase(ctx: click.Context, round_id: str | None, send: bool, smtp: str | None, out_dir: Path | None) -> None:
     """Remind each partner whose return is missing or rejected, with the deadline and their
     blank template (or their checked workbook) attached.
