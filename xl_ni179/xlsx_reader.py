@@ -66,14 +66,16 @@ class _Limits:
         return self.fail("too-large", detail=f"part {part} has more than {self.L.MAX_ELEMENTS_LARGE:,} XML elements")
 
     def place(self, ref: str, sheet: str) -> None:
-        """Refuse a reference beyond the area a return can use (cheap string comparisons:
-        this runs for every cell)."""
+        """Refuse a reference beyond the area a return can use."""
         ref = ref.replace("$", "")
         letters = ref.rstrip("0123456789")
-        digits = ref[len(letters):]
+        self.place_parts(letters, ref[len(letters):], sheet)
+
+    def place_parts(self, letters: str, digits: str, sheet: str) -> None:
+        # Cheap string comparisons (length, then text): this runs for every cell.
         if (len(letters), letters) > self.max_column or (len(digits), digits) > self.max_row:
-            raise self.fail("sheet-too-large", sheet=sheet, cell=ref, rows=f"{self.L.MAX_ROWS:,}",
-                            columns=self.L.MAX_COLUMNS)
+            raise self.fail("sheet-too-large", sheet=sheet, cell=letters + digits,
+                            rows=f"{self.L.MAX_ROWS:,}", columns=self.L.MAX_COLUMNS)
 
     def cells(self, count: int, sheet: str) -> None:
         if count > self.L.MAX_CELLS_PER_SHEET:
@@ -211,7 +213,7 @@ def _tree(zf: zipfile.ZipFile, part: str, limits: _Limits | None = None) -> Any:
         raise XlsxReadError(f"the part {part} is not well-formed XML ({exc})") from None
     if root.getroottree().docinfo.doctype:
         raise XlsxReadError("the workbook contains a DTD, which is not allowed")
-    if limits is not None and sum(1 for _ in root.iter()) > limits.L.MAX_ELEMENTS_LARGE:
+    if limits is not None and root.xpath("count(//*)") > limits.L.MAX_ELEMENTS_LARGE:
         raise limits.too_large(part)
     return root
 
@@ -262,9 +264,10 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str,
     for c in root.iter(ns + "c"):
         count += 1
         coord = c.get("r")
-        if not coord or not _CELL_RE.match(coord):
+        address = _CELL_RE.match(coord) if coord else None
+        if address is None:
             raise XlsxReadError(f"a cell has no valid address ({coord!r})")
-        limits.place(coord, sheet)
+        limits.place_parts(address[1], address[2], sheet)
         kind = c.get("t", "n")
         if not len(c) and kind != "inlineStr":
             continue  # a formatted but empty cell
