@@ -201,6 +201,19 @@ def test_spoofed_from_is_quarantined(ws, box, smtp, books):
     assert all("From" in r or "not registered" in r for r in reasons[1:]), reasons
 
 
+def test_our_reply_header_on_a_strangers_message_is_quarantined(ws, tmp_path, smtp, books):
+    """Anyone can copy X-NI179-Reply; only a message From our own address is our own reply."""
+    p = ws.partnership
+    box = Box("maildir", tmp_path, None)
+    box.deliver([message("boss@evil.example", p.consolidator_email, "Re: x", auth=None,
+                         headers={"X-NI179-Reply": "1"}, attachments=[("r.xlsx", books["melton-v2"])]),
+                 message(p.consolidator_email, p.consolidator_email, "Re: our reply", auth=None,
+                         headers={"X-NI179-Reply": "1", "Auto-Submitted": "auto-replied"})])
+    assert box.run(ws, smtp).outcomes == {"automatic": 1, "own-reply": 1}
+    assert [m["From"] for m in box.folder("Quarantine")] == ["boss@evil.example"]
+    assert len(box.folder("Processed")) == 1 and smtp.messages == [] and ws.submissions() == []
+
+
 def test_poison_headers_are_answered_once(ws, box, smtp, books):
     """Item 8: an encoded CR/LF in the Message-ID and Subject, CR/LF and a bidi override in the
     attachment's name. The return is stored, answered exactly once, and the names are one line."""

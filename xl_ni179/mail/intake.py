@@ -201,7 +201,8 @@ class _Intake:
         reply = True
         if reason:
             # a partner's out-of-office is harmless; robots we do not know may be worth a look
-            own = reason == "our own message"
+            # our header on a message not From our address is someone copying it: a robot
+            own = reason == "our own message" and addr == self.ws.partnership.consolidator_email.lower()
             row.outcome, row.detail, reply = "own-reply" if own else "automatic", {"reason": reason}, False
             row.folder = PROCESSED if own or (org is not None and not sender.problem) else QUARANTINE
         elif sender.problem or org is None:

@@ -74,7 +74,7 @@ def from_address(msg: Message) -> tuple[str | None, str | None]:
     try:
         header = msg["From"]
         groups, defects = header.groups, header.defects  # type: ignore[union-attr]
-    except (AttributeError, IndexError, TypeError, ValueError):
+    except Exception:  # noqa: BLE001 - the parser's own bugs on hostile input: not one address
         groups, defects = (), ("unreadable",)
     if defects:
         return None, "the From header is malformed"
