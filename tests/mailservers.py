@@ -221,10 +221,25 @@ def parse(raw: bytes) -> EmailMessage:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# The receiving mail server of the tests: the intake believes only its Authentication-Results.
+AUTHSERV = "mx.county.example.org"
+
+
+def stamp(domain: str, result: str = "pass") -> str:
+    """The Authentication-Results header our receiving server prepends to a message from ``domain``."""
+    return (f"{AUTHSERV}; spf={result} smtp.mailfrom={domain}; dkim={result} header.d={domain}; "
+            f"dmarc={result} (p=reject) header.from={domain}")
+
+
 def message(sender: str, to: str, subject: str, *, body: str = "Please find our return attached.",
             attachments: list[tuple[str, bytes]] = (), headers: dict[str, str] | None = None,
-            message_id: str | None = None) -> bytes:
+            message_id: str | None = None, auth: str | None = "pass") -> bytes:
+    """A message as our mail server delivers it: topmost, its ``Authentication-Results`` with
+    ``auth`` for the sender's domain (None: no such header); ``headers`` come below, as
+    anything the sender wrote does."""
     msg = EmailMessage()
+    if auth:
+        msg["Authentication-Results"] = stamp(sender.rpartition("@")[2].strip("<>"), auth)
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from mailservers import SmtpSink, message, parse
+from mailservers import AUTHSERV, SmtpSink, message, parse
 
 import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo_data import demo_returns
@@ -38,7 +38,7 @@ def sink():
 def run_intake(ws: Path, maildir: Path, smtp: str) -> subprocess.Popen:
     env = {**os.environ, "NI179_INTAKE_STEP_DELAY": "0.04", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "xl_ni179.mail", "--workspace", str(ws), "intake",
-                             "--maildir", str(maildir), "--smtp", smtp, "--once"],
+                             "--maildir", str(maildir), "--smtp", smtp, "--once", "--authserv-id", AUTHSERV],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from mailservers import Dovecot, SmtpSink, message
+from mailservers import AUTHSERV, Dovecot, SmtpSink, message
 
 import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo_data import demo_returns
@@ -36,7 +36,7 @@ def worker(workspace: Path, imap: str, smtp: str, db: str) -> subprocess.Popen:
     # A short pause between steps makes the two workers' work interleave message by message.
     env = {**os.environ, "NI179_DATABASE_URL": db, "NI179_INTAKE_STEP_DELAY": "0.02", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "xl_ni179.mail", "--workspace", str(workspace), "intake",
-                             "--imap", imap, "--smtp", smtp, "--once"],
+                             "--imap", imap, "--smtp", smtp, "--once", "--authserv-id", AUTHSERV],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

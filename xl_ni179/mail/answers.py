@@ -6,12 +6,14 @@ after a restart is the same one that would have been sent before the crash.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
 from xl_ni179 import render
 from xl_ni179.findings import Finding, Report
+from xl_ni179.mail.classify import clean_text
 from xl_ni179.mail.models import MailMessage
 from xl_ni179.mail.outgoing import compose
 from xl_ni179.store.models import StoredFile, Submission
@@ -22,7 +24,7 @@ MB = 1024 * 1024
 
 def _report(sub: Submission) -> Report:
     data = sub.report or {}
-    return Report(file=sub.original_name or "", organisation=sub.org_code, round_id=sub.round_id,
+    return Report(file=clean_text(sub.original_name, 120), organisation=sub.org_code, round_id=sub.round_id,
                   findings=[Finding(**f) for f in data.get("findings", [])], sha256=sub.sha256)
 
 
@@ -47,12 +49,13 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
             stored = s.get(StoredFile, sub.sha256)
             original = s.get(Submission, sub.duplicate_of) if sub.duplicate_of else None
         report = _report(sub)
+        shown = report.file  # the sender's file name, one clean line
         rnd = p.round(sub.round_id).title if sub.round_id and any(r.id == sub.round_id for r in p.rounds) \
             else "the current round"
         text_extra, html_extra = render.to_text(report, who), render.to_html(report, who)
         if outcome == "accepted":
             subject = _subject(row, "accepted")
-            lines = [f"Thank you. Your NI 179 return for {rnd} ('{sub.original_name}') has been accepted "
+            lines = [f"Thank you. Your NI 179 return for {rnd} ('{shown}') has been accepted "
                      f"as version {sub.version}."]
             if report.unexplained_warnings:
                 lines.append(f"It has {len(report.unexplained_warnings)} warning(s) listed below. They do "
@@ -61,7 +64,7 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
             lines.append("If you send a corrected workbook later, the latest accepted version counts.")
         elif outcome == "rejected":
             subject = _subject(row, "NOT accepted - please correct and resend")
-            lines = [f"Your NI 179 return ('{sub.original_name}') could not be accepted: it has "
+            lines = [f"Your NI 179 return ('{shown}') could not be accepted: it has "
                      f"{len(report.errors)} error(s), listed below.",
                      "Each problem is also marked as a comment on its cell in the attached copy of your "
                      "workbook. Please correct them in your workbook and send it again, attached to an "
@@ -72,7 +75,7 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
             when = original.received_at.strftime("%d %B %Y %H:%M") if original else "earlier"
             state = original.outcome if original else "received"
             subject = _subject(row, "already received")
-            lines = [f"We already have this exact workbook ('{sub.original_name}'), received {when} "
+            lines = [f"We already have this exact workbook ('{shown}'), received {when} "
                      f"and {state}. Nothing more is needed.",
                      "If you meant to send a corrected version, please attach the corrected workbook."]
             text_extra = html_extra = ""
@@ -122,5 +125,10 @@ def _annotated(ws: Workspace, report: Report, stored: Path, sub: Submission) -> 
         out = annotate(report, stored, Path(tmp) / "annotated.xlsx")
         if out is None:
             return []
-        name = f"NI179_{sub.org_code or 'return'}_{sub.round_id or ''}_checked.xlsx".replace("_.", ".")
-        return [(name, out.read_bytes())]
+        return [(checked_name(sub), out.read_bytes())]
+
+
+def checked_name(sub: Submission) -> str:
+    """NI179_<code>_<round>_checked.xlsx; a part that is not known is left out, not left empty."""
+    parts = ["NI179", sub.org_code or "return", sub.round_id or "", "checked"]
+    return "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", part) for part in parts if part) + ".xlsx"

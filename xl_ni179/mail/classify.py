@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
-from email.utils import getaddresses
+
+from xl_ni179.mail.trust import from_address
 
 REPLY_HEADER = "X-NI179-Reply"  # on everything we send, so we never answer ourselves
 CHASER_HEADER = "X-NI179-Chaser"
@@ -54,33 +56,41 @@ def automatic_reason(msg: Message) -> str | None:
     for header in ("List-Id", "List-Unsubscribe", "X-Autoreply", "X-Autorespond"):
         if msg.get(header) is not None:
             return f"{header} header"
-    sender = sender_address(msg) or ""
+    sender = from_address(msg)[0] or ""
     if re.match(r"^(mailer-daemon|postmaster|no-?reply)@", sender):
         return f"sent by {sender}"
     return None
 
 
-def sender_address(msg: Message) -> str | None:
-    """The single From address, lower-cased; None when there is none or several."""
-    addresses = [a for _, a in getaddresses(msg.get_all("From", [])) if "@" in a]
-    return addresses[0].strip().lower() if len(addresses) == 1 else None
+# A msg-id as RFC 5322 writes it: printable ASCII without spaces, one "@", in angle brackets.
+_ID_PART = r"[\x21-\x3b\x3d\x3f\x41-\x7e]{1,250}"
+MESSAGE_ID_RE = re.compile(rf"<{_ID_PART}@{_ID_PART}>")
 
 
-def dmarc_failure(msg: Message, authserv_id: str | None = None) -> str | None:
-    """When the receiving server added Authentication-Results, the message must pass DMARC.
+def clean_message_id(value: str | None) -> str | None:
+    """The sender's Message-ID if it is a well-formed msg-id, else None (then our reply has
+    no In-Reply-To). Taken from the raw header: an encoded-word is not a msg-id, and its
+    decoded CR/LF would break every header it is copied into."""
+    value = re.sub(r"\r?\n(?=[ \t])", "", value or "").strip()
+    return value if MESSAGE_ID_RE.fullmatch(value) else None
 
-    A sender can forge this header too, so with ``authserv_id`` set only results stamped by
-    that server are believed (RFC 8601 section 5); servers should strip forged copies anyway.
-    """
-    results = [str(h) for h in msg.get_all("Authentication-Results", [])]
-    if authserv_id:
-        results = [r for r in results if r.strip().lower().startswith(authserv_id.lower())]
-    if not results:
-        return None
-    if any(re.search(r"\bdmarc\s*=\s*pass\b", r, re.I) for r in results):
-        return None
-    found = next((m[0] for r in results for m in [re.search(r"\bdmarc\s*=\s*\w+", r, re.I)] if m), "no dmarc")
-    return f"Authentication-Results: {found}"
+
+def raw_message_id(msg: Message) -> str | None:
+    values = [v for k, v in msg.raw_items() if k.lower() == "message-id"]
+    return clean_message_id(str(values[0])) if len(values) == 1 else None
+
+
+def clean_text(value: str | None, limit: int = 200) -> str:
+    """Sender-chosen text made safe to show in one line: no control characters (CR/LF
+    among them), no bidi overrides or other invisible format characters, spaces collapsed."""
+    kept = []
+    for ch in value or "":
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Zl", "Zp", "Zs"):
+            kept.append(" ")
+        elif category[0] != "C":  # Cf (bidi, zero-width), Cs (undecodable bytes), Co, Cn
+            kept.append(ch)
+    return " ".join("".join(kept).split())[:limit]
 
 
 def contents(msg: EmailMessage) -> Contents:
@@ -92,7 +102,8 @@ def contents(msg: EmailMessage) -> Contents:
         ctype = part.get_content_type()
         if not name and ctype not in WORKBOOK_TYPES:
             continue  # the message text itself, or an inline image
-        name = name or "return.xlsx"
+        # The name is only ever shown (and stored as a label): made one clean line here.
+        name = clean_text(name, 120) or "return.xlsx"
         ext = os.path.splitext(name.lower())[1]
         if ext == ".xlsx" or (ctype in WORKBOOK_TYPES and ext not in WRONG_EXTENSIONS):
             data = part.get_payload(decode=True) or b""

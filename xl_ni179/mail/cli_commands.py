@@ -43,10 +43,14 @@ def _smtp_url(smtp: str | None) -> str:
               help="Keep running, checking the inbox every SECONDS.")
 @click.option("--max-mb", type=click.FloatRange(min=1), default=15, show_default=True,
               help="Refuse (and answer) messages larger than this without downloading them.")
+@click.option("--authserv-id", metavar="NAME", envvar="NI179_AUTHSERV_ID",
+              help="Required: the name your receiving mail server writes first in its "
+              "Authentication-Results header, e.g. mx.county.example.org (default: $NI179_AUTHSERV_ID). "
+              "Only that server's DMARC result is believed.")
 @click.pass_context
 @friendly_errors
 def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str | None, once: bool,
-           interval: float | None, max_mb: float) -> None:
+           interval: float | None, max_mb: float, authserv_id: str | None) -> None:
     """Validate, file and answer the returns in the intake mailbox.
 
     Each message is stored once, answered once (Cc the consolidator) and moved to
@@ -56,18 +60,21 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
     """
     from xl_ni179.mail.intake import process
     from xl_ni179.mail.sources import MailSourceError, open_source
+    from xl_ni179.mail.trust import require_authserv_id
 
     if once and interval:
         raise click.UsageError("Give --once or --interval, not both.")
     if not imap and not maildir:
         raise click.UsageError("Give the mailbox: --imap URL or --maildir DIR.")
     url = _smtp_url(smtp)
+    authserv_id = require_authserv_id(authserv_id)  # before anything is opened: a clear error
     ws = _workspace(ctx)
     while True:
         try:
             source = open_source(imap=imap, maildir=maildir)
             try:
-                result = process(ws, source, url, max_bytes=int(max_mb * 1024 * 1024))
+                result = process(ws, source, url, authserv_id=authserv_id,
+                                 max_bytes=int(max_mb * 1024 * 1024))
             finally:
                 source.close()
         except MailSourceError as exc:

@@ -31,10 +31,11 @@ from sqlalchemy.exc import IntegrityError
 
 from xl_ni179.mail import models  # noqa: F401 - the ledger table must exist before create_all
 from xl_ni179.mail.answers import build_reply
-from xl_ni179.mail.classify import automatic_reason, contents, dmarc_failure, sender_address
+from xl_ni179.mail.classify import automatic_reason, clean_text, contents, raw_message_id
 from xl_ni179.mail.models import CLAIMED, MOVED, RECEIVED, REPLIED, SENDING, MailMessage
 from xl_ni179.mail.outgoing import SmtpSender, stable_message_id
 from xl_ni179.mail.sources import PROCESSED, QUARANTINE, REJECTED, MailSource, MailSourceError, MessageRef
+from xl_ni179.mail.trust import check_sender, require_authserv_id
 from xl_ni179.store.locks import try_lock
 from xl_ni179.store.models import Submission
 from xl_ni179.workspace import Workspace
@@ -69,12 +70,18 @@ def _parse(data: bytes) -> EmailMessage:
     return email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[return-value]
 
 
-def process(ws: Workspace, source: MailSource, smtp: SmtpSender | str, *, max_bytes: int = MAX_BYTES,
-            authserv_id: str | None = None) -> IntakeResult:
-    """Handle every message in the inbox once; safe to run again at any time."""
+def process(ws: Workspace, source: MailSource, smtp: SmtpSender | str, *, authserv_id: str | None,
+            max_bytes: int = MAX_BYTES) -> IntakeResult:
+    """Handle every message in the inbox once; safe to run again at any time.
+
+    ``authserv_id`` names the receiving mail server whose Authentication-Results header is
+    believed (xl_ni179.mail.trust); without it nothing proves who sent a message, so it is
+    required for every mailbox.
+    """
+    authserv_id = require_authserv_id(authserv_id)
     sender = smtp if isinstance(smtp, SmtpSender) else SmtpSender(smtp)
     _clear_temp(ws)
-    intake = _Intake(ws, source, sender, max_bytes, authserv_id or os.environ.get("NI179_AUTHSERV_ID"))
+    intake = _Intake(ws, source, sender, max_bytes, authserv_id)
     result = IntakeResult()
     refs = source.messages()
     intake.reconcile({ref.key for ref in refs}, result)
@@ -114,7 +121,7 @@ def _clear_temp(ws: Workspace) -> None:
 
 class _Intake:
     def __init__(self, ws: Workspace, source: MailSource, smtp: SmtpSender, max_bytes: int,
-                 authserv_id: str | None) -> None:
+                 authserv_id: str) -> None:
         self.ws, self.source, self.smtp = ws, source, smtp
         self.max_bytes, self.authserv_id = max_bytes, authserv_id
 
@@ -180,24 +187,28 @@ class _Intake:
     def _claim(self, ref: MessageRef) -> MailMessage | None:
         oversize = ref.size > self.max_bytes
         msg = _parse(self.source.headers(ref) if oversize else self.source.fetch(ref))
-        addr = sender_address(msg)
-        message_id = (msg.get("Message-ID") or "").strip() or None
+        # Everything taken from the message into the ledger is cleaned here, once: it is
+        # shown in replies and copied into our headers (Subject, In-Reply-To, References).
+        sender = check_sender(msg, self.authserv_id)
+        addr = sender.address
+        message_id = raw_message_id(msg)
         row = MailMessage(mailbox_key=ref.key, message_id=message_id, sender=addr,
-                          subject=" ".join(str(msg.get("Subject") or "").split())[:200], hashes=[], claimed_at=_now(),
+                          subject=clean_text(str(msg.get("Subject") or "")), hashes=[], claimed_at=_now(),
                           step=RECEIVED, folder=PROCESSED, submission_ids=[], detail={},
                           updated_at=_now())
         org = self.ws.partnership.organisation_for_email(addr) if addr else None
         reason = automatic_reason(msg)
-        dmarc = dmarc_failure(msg, self.authserv_id)
         reply = True
         if reason:
             # a partner's out-of-office is harmless; robots we do not know may be worth a look
-            own = reason == "our own message"
+            # our header on a message not From our address is someone copying it: a robot
+            own = reason == "our own message" and addr == self.ws.partnership.consolidator_email.lower()
             row.outcome, row.detail, reply = "own-reply" if own else "automatic", {"reason": reason}, False
-            row.folder = PROCESSED if own or org is not None else QUARANTINE
-        elif org is None or dmarc:
-            why = dmarc or ("no single sender address" if addr is None
-                            else f"{addr} is not registered for any partner")
+            row.folder = PROCESSED if own or (org is not None and not sender.problem) else QUARANTINE
+        elif sender.problem or org is None:
+            # A stranger or a spoofer: nothing is stored, nothing is sent (a reply could carry a
+            # partner's findings to whoever forged the From), and no status changes.
+            why = sender.problem or f"{addr} is not registered for any partner"
             row.outcome, row.folder, row.detail, reply = "quarantine", QUARANTINE, {"reason": why}, False
         elif message_id and self._seen(addr, message_id=message_id):
             row.outcome, row.detail, reply = "repeat", {"reason": "same Message-ID already handled"}, False

@@ -14,7 +14,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from xl_ni179.mail.classify import REPLY_HEADER
+from xl_ni179.mail.classify import REPLY_HEADER, clean_message_id, clean_text
 from xl_ni179.mail.sources import MailSourceError, _is_loopback, parse_url
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -37,9 +37,13 @@ def compose(*, to: list[str], from_addr: str, subject: str, paragraphs: list[str
     msg["To"] = ", ".join(to)
     if cc:
         msg["Cc"] = ", ".join(cc)
-    msg["Subject"] = subject
+    # The subject and In-Reply-To may echo the sender's own headers (and a ledger written by
+    # an older version stored them uncleaned): cleaned again here, so no value can stop a
+    # reply being composed, or add a header of its own.
+    msg["Subject"] = clean_text(subject, 300)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = message_id
+    in_reply_to = clean_message_id(in_reply_to)
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to
