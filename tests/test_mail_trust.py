@@ -197,8 +197,10 @@ def test_spoofed_from_is_quarantined(ws, box, smtp, books):
     assert_nothing_changed(ws, smtp, before)
     assert len(box.folder("Quarantine")) == len(SPOOFED_FROM)
     reasons = quarantine_reasons(ws)
-    assert reasons[0] == "DMARC passed for evil.example, not for melton.example.org, the domain of the From address"
-    assert all("From" in r or "not registered" in r for r in reasons[1:]), reasons
+    # A Maildir hands messages over in no fixed order: the plain form's reason is among them.
+    dmarc = "DMARC passed for evil.example, not for melton.example.org, the domain of the From address"
+    assert reasons.count(dmarc) >= 1, reasons
+    assert all("From" in r or "not registered" in r for r in reasons), reasons
 
 
 def test_our_reply_header_on_a_strangers_message_is_quarantined(ws, tmp_path, smtp, books):
