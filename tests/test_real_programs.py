@@ -43,7 +43,7 @@ from xl_ni179.template import template_filename
 from xl_ni179.validate import validate_files
 from xl_ni179.workspace import Workspace
 
-ORGS = ("LCC", "POLICE", "MELTON")  # county council, police authority, district council
+ORGS = ("LCC", "LCITY", "POLICE", "MELTON")  # county, unitary city, police authority, district
 VALIDITY = ("valid", "invalid")
 # Wrong inputs a person types (or pastes from a ledger, past the cell's list and number
 # checks); each stays what it is in every program: text stays text, -4 a number.
