@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from helpers.components import require_component
 
 from xl_ni179.config import load_partnership
 from xl_ni179.demo_data import DEMO_ROUND, demo_returns
 from xl_ni179.fill import fill_workbook
 from xl_ni179.libreoffice import INSTALL_HINT, soffice
 from xl_ni179.template import template_filename, write_templates
-
-
-def require_component(found: bool, hint: str) -> None:
-    """Under CI a missing component is a failure; elsewhere the test is skipped with the fix."""
-    if found:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"required component missing under CI: {hint}")
-    pytest.skip(hint)
 
 
 @pytest.fixture(scope="session")
@@ -103,3 +94,16 @@ def copy_of(tmp_path):
         shutil.copyfile(path, target)
         return target
     return copy
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """State how many real-program returns were accepted with identical figures."""
+    from helpers.corpus_report import RESULTS, summary_line
+
+    results = config.stash.get(RESULTS, None)
+    if results:
+        terminalreporter.write_sep("-", "real spreadsheet programs")
+        terminalreporter.write_line(summary_line(results))
+        failed = sorted(name for name, ok in results.items() if not ok)
+        if failed:
+            terminalreporter.write_line("not accepted or figures differ: " + ", ".join(failed))

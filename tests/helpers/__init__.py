@@ -1,0 +1,1 @@
+"""Helpers shared by several test modules (a package, so no test module imports another)."""
