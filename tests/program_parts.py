@@ -446,6 +446,10 @@ DANGEROUS: list[tuple[str, str, Callable[[Pkg], bytes]]] = [
         pkg, "bin", PRINTER_CT).add("xl/printerSettings/printerSettings1.bin", devmode()).zip()),
     ("printer-settings-renamed.xlsx", "embedded-object",
      lambda pkg: printer_settings(pkg, sheets=("Gains",), name="driver{n}.bin").zip()),
+    ("calc-chain-ole.xlsx", "embedded-object",
+     lambda pkg: calc_chain(pkg).add("xl/calcChain.xml", ole_file({"Package": b"x"})).zip()),
+    ("program-in-odd-part.xlsx", "embedded-object",
+     lambda pkg: pkg.add("xl/tools/update.dat", b"MZ\x90\x00" + bytes(2000)).zip()),
     ("picture-holding-ole.xlsx", "embedded-object",
      lambda pkg: rich_data(pkg, "../media/image1.png").add("xl/media/image1.png", ole_file({"x": b"y"})).zip()),
     # XML parts with a DTD, or that are not XML at all.

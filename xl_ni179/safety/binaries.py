@@ -19,15 +19,12 @@ from xl_ni179.findings import Finding
 from xl_ni179.rules import file_rules as R
 from xl_ni179.safety import limits as L
 from xl_ni179.safety.scanners import RelsScan
-from xl_ni179.safety.sniff import OLE_MAGIC, ZIP_MAGIC
+from xl_ni179.safety.sniff import container_kind
 from xl_ni179.safety.xmlscan import chunks, shown
 
 PRINTER_SETTINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.printersettings"
 PRINTER_SETTINGS_REL = "printersettings"  # last segment of the relationship type, lower case
 _PRINTER_SETTINGS_RE = re.compile(r"xl/printersettings/printersettings[1-9][0-9]{0,3}\.bin")
-# What a part's first bytes say it really is; none of these is a picture or a DEVMODE.
-_CONTAINERS = ((OLE_MAGIC, "an Office compound file"), (ZIP_MAGIC, "a zip archive"),
-               (b"MZ", "a program"))
 
 
 def is_printer_settings_name(low: str) -> bool:
@@ -58,14 +55,6 @@ def _kb(n: int) -> str:
     return f"{n / 1024:,.0f} KB"
 
 
-def _disguised(data: bytes, name: str) -> Finding | None:
-    for magic, what in _CONTAINERS:
-        if data.startswith(magic):
-            return R.EMBEDDED_OBJECT.finding(
-                detail=f"the part '{shown(name)}' is really {what}")
-    return None
-
-
 def check_binaries(zf: zipfile.ZipFile, infos: Iterable[zipfile.ZipInfo],
                    content_type: Callable[[str], str], printer_targets: set[str]) -> list[Finding]:
     """Findings for the binary parts ``infos`` (pictures and ``.bin`` parts).
@@ -88,9 +77,9 @@ def check_binaries(zf: zipfile.ZipFile, infos: Iterable[zipfile.ZipInfo],
         else:
             with zf.open(info) as stream:
                 head = stream.read(16)
-        disguised = _disguised(head, name)
-        if disguised is not None:
-            found.append(disguised)
+        kind = container_kind(head)
+        if kind is not None:
+            found.append(R.EMBEDDED_OBJECT.finding(detail=f"the part '{shown(name)}' is really {kind}"))
     return found
 
 

@@ -18,8 +18,17 @@ OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGIC = b"PK\x03\x04"
 TEXT_SNIFF_BYTES = 64 * 1024
 
+# Files that travel inside an Office package to run or to be opened: never a picture,
+# printer settings or XML, whatever the part is called.
+_CONTAINERS = ((OLE_MAGIC, "an Office compound file"), (ZIP_MAGIC, "a zip archive"),
+               (b"MZ", "a Windows program"))
 _MAXREGSECT = 0xFFFFFFFA  # sector ids at or above this are markers (free, end of chain...)
 _HTML_RE = re.compile(r"<(?:html|!doctype\s+html|table|head|body|meta)\b")
+
+
+def container_kind(head: bytes) -> str | None:
+    """What kind of container file ``head`` (a part's first bytes) starts, if any."""
+    return next((what for magic, what in _CONTAINERS if head.startswith(magic)), None)
 
 
 class OleError(Exception):
