@@ -90,10 +90,13 @@ class _Limits:
                                                     f"{self.L.MAX_STRING_CHARS:,} characters a cell can hold")
 
     def formula(self, text: str, sheet: str, cell: str) -> None:
-        from xl_ni179.safety.scanners import has_dde
+        from xl_ni179.safety.scanners import has_dde, has_external_ref
 
         if has_dde(text):
             raise self.fail("dde-link", sheet=sheet, cell=cell, detail=f"a formula on sheet '{sheet[:40]}'")
+        if has_external_ref(text):
+            raise self.fail("external-link", sheet=sheet, cell=cell,
+                            detail=f"a formula on sheet '{sheet[:40]}' uses cells from another file")
 
 
 @dataclass
@@ -249,6 +252,7 @@ def _shared_strings(zf: zipfile.ZipFile, rels: dict[str, str], limits: _Limits) 
     return strings
 
 
+_XM = "{http://schemas.microsoft.com/office/excel/2006/main}"
 _CELL_RE = re.compile(r"^([A-Z]{1,3})([1-9]\d{0,6})$")
 
 
@@ -308,7 +312,9 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str,
         for area in (element.get("ref") or "").split():
             for corner in area.split(":")[:2]:
                 limits.place(corner, sheet)
-    for element in root.iter(ns + "formula", ns + "formula1", ns + "formula2"):
+    # Also Excel 2010's own data validations and conditional formats (x14, in the sheet's
+    # extLst), whose formulas are xm:f elements.
+    for element in root.iter(ns + "formula", ns + "formula1", ns + "formula2", _XM + "f"):
         limits.formula(element.text or "", sheet, "")
     protection = next(root.iter(ns + "sheetProtection"), None)
     protected = protection is not None and protection.get("sheet") in ("1", "true")

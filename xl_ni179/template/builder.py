@@ -13,11 +13,14 @@ from xl_ni179.config import Organisation, Partnership, Round
 from xl_ni179.rules.data_rules import build_checks
 from xl_ni179.schema import (
     CHECKS,
+    CHECKS_FIRST_ROW,
     COVER,
     FORECAST,
+    FORECAST_FIRST_ROW,
     GAINS,
     META,
     MONEY,
+    PROJECT_FIRST_ROW,
     PROJECTS,
     SIGNOFF,
     Schema,
@@ -27,6 +30,10 @@ from xl_ni179.template import sheets
 from xl_ni179.template.fingerprint import fingerprint, locked_cells, normalise, openpyxl_cells
 
 TEMPLATE_ID = "ni179-return"
+# Rows repeated at the top of each printed page: the title, and the column headings where
+# the sheet is one table. The Gains blocks each carry their own year headings.
+PRINT_TITLE_ROWS = {COVER: 2, GAINS: 2, FORECAST: FORECAST_FIRST_ROW - 1, PROJECTS: PROJECT_FIRST_ROW - 1,
+                    SIGNOFF: 2, CHECKS: CHECKS_FIRST_ROW - 1}
 META_KEYS = ("template_id", "template_version", "round", "organisation", "schema", "fingerprint",
              "generator")
 
@@ -70,6 +77,8 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round) -> tuple[Workbook,
         meta_ws.cell(i, 1, key)
         meta_ws.cell(i, 2, meta[key])
     meta_ws.sheet_state = "veryHidden"
+    for name, rows in PRINT_TITLE_ROWS.items():
+        sheets.print_ready(sheet[name], rows)
     for ws in wb.worksheets:
         ws.protection.sheet = True
         ws.protection.formatCells = False
