@@ -9,6 +9,7 @@ bounds part sizes and rejects hostile packages.
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 import re
 import zipfile
@@ -19,6 +20,7 @@ from xml.parsers import expat
 
 from lxml import etree
 from openpyxl.formula.translate import Translator
+from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 REL_NS_ID = "r:id"
 
@@ -103,11 +105,21 @@ class SheetInfo:
     part: str
 
 
+@dataclass(frozen=True)
+class DefinedName:
+    name: str
+    text: str
+    sheet: str | None  # the sheet a sheet-scoped name belongs to (None: the whole workbook)
+    hidden: bool
+
+
 @dataclass
 class RawWorkbook:
     sheets: list[SheetInfo] = field(default_factory=list)
-    names: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # workbook-scoped, as spelled
+    defined: list[DefinedName] = field(default_factory=list)  # every defined name, any scope
     structure_locked: bool = False
+    date1904: bool = False  # serial numbers count days from 1904 (Mac Excel's old default)
     protected: dict[str, bool] = field(default_factory=dict)
     cells: dict[str, dict[str, Any]] = field(default_factory=dict)  # formulas as Formula
     cached: dict[str, dict[str, Any]] = field(default_factory=dict)  # formula results: never trusted
@@ -176,14 +188,22 @@ def _workbook(zf: zipfile.ZipFile, raw: RawWorkbook) -> None:
         elif tag == "definedName":
             state["name"] = attrs.get("name")
             state["local"] = attrs.get("localSheetId")
+            state["hidden"] = attrs.get("hidden") in ("1", "true")
             state["text"] = []
         elif tag == "workbookProtection":
             raw.structure_locked = attrs.get("lockStructure") in ("1", "true")
+        elif tag == "workbookPr":
+            raw.date1904 = attrs.get("date1904") in ("1", "true")
 
     def end(name: str) -> None:
         if _local(name) == "definedName" and state["name"]:
-            if state.get("local") is None:  # sheet-scoped names are not ours
-                raw.names[state["name"]] = "".join(state["text"])
+            text, local = "".join(state["text"]), state.get("local")
+            sheet = None
+            if local is not None:  # sheet-scoped: kept apart, as it can shadow a workbook name
+                sheet = sheet_names[int(local)] if local.isdigit() and int(local) < len(sheet_names) else local
+            else:
+                raw.names[state["name"]] = text
+            raw.defined.append(DefinedName(state["name"], text, sheet, state["hidden"]))
             state["name"] = None
 
     def chars(data: str) -> None:
@@ -252,14 +272,16 @@ def _shared_strings(zf: zipfile.ZipFile, rels: dict[str, str], limits: _Limits) 
 _CELL_RE = re.compile(r"^([A-Z]{1,3})([1-9]\d{0,6})$")
 
 
-def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str,
-           limits: _Limits) -> tuple[dict[str, Any], dict[str, Any], bool]:
+def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limits: _Limits,
+           date1904: bool = False) -> tuple[dict[str, Any], dict[str, Any], bool]:
     root = _tree(zf, part, limits)
     ns = root.tag[:root.tag.find("}") + 1]  # element names are "{namespace}local" whatever the prefix
     f_tag, v_tag, is_tag, t_tag = ns + "f", ns + "v", ns + "is", ns + "t"
     cells: dict[str, Any] = {}
     cached: dict[str, Any] = {}
     shared: dict[str, tuple[str, str]] = {}
+    followers: list[tuple[str, str, Any]] = []  # cells that use a shared formula: (cell, si, value)
+    arrays: list[tuple[str, str]] = []  # (range, formula) of array formulas over several cells
     count = 0
     for c in root.iter(ns + "c"):
         count += 1
@@ -283,21 +305,32 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str,
             elif tag == is_tag:  # inline text, leaving out phonetic hints
                 inline = [t.text or "" for t in child.iter(t_tag) if t.getparent().tag != ns + "rPh"]
                 limits.text("".join(inline))
-        value = _typed(kind, v, inline, strings)
+        value = _typed(kind, v, inline, strings, date1904)
         if formula is not None:
-            if fattrs.get("t") == "shared":
+            formula_kind = fattrs.get("t")
+            if formula_kind == "shared":
                 si = fattrs.get("si", "")
                 if formula:
                     shared[si] = (coord, formula)
-                elif si in shared:
-                    origin, text = shared[si]
-                    formula = Translator("=" + text, origin).translate_formula(coord)[1:]
+                else:  # Excel writes the formula once, on the first cell of the block
+                    followers.append((coord, si, value))
+                    continue
+            elif formula_kind == "array" and formula and ":" in fattrs.get("ref", ""):
+                arrays.append((fattrs.get("ref", ""), formula))
             if formula:
                 cells[coord] = Formula("=" + formula)
                 cached[coord] = value
                 continue
         if value is not None:
             cells[coord] = value
+    for coord, si, value in followers:
+        if si in shared:
+            origin, text = shared[si]
+            cells[coord] = Formula(_translate(text, origin, coord))
+            cached[coord] = value
+        elif value is not None:  # no such shared formula: only the result is there
+            cells[coord] = value
+    _spread_arrays(arrays, cells, cached, count)
     limits.cells(count, sheet)
     limits.total += count
     for row in root.iter(ns + "row"):
@@ -315,7 +348,57 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str,
     return cells, cached, protected
 
 
-def _typed(kind: str, v: str | None, inline: list[str], strings: list[str]) -> Any:
+def _translate(text: str, origin: str, coord: str) -> str:
+    """A shared formula as it reads in ``coord`` (relative references moved along)."""
+    try:
+        return Translator("=" + text, origin).translate_formula(coord)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises several kinds on a malformed formula
+        raise XlsxReadError(f"the shared formula in {origin} cannot be read ({type(exc).__name__})") from None
+
+
+def _spread_arrays(arrays: list[tuple[str, str]], cells: dict[str, Any], cached: dict[str, Any],
+                   budget: int) -> None:
+    """Give every cell of an array formula's range that formula (it is written once, on the first).
+
+    The cells visited are bounded by the number of cells in the sheet, so a hostile range
+    such as A1:XFD1048576 costs nothing; a cell left over keeps its result as a value.
+    """
+    for ref, text in arrays:
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+        except (ValueError, TypeError):
+            continue
+        if None in (min_col, min_row, max_col, max_row):
+            continue
+        budget -= (max_col - min_col + 1) * (max_row - min_row + 1)
+        if budget < 0:
+            return
+        formula = Formula("=" + text)
+        for row in range(min_row, max_row + 1):
+            for col in range(min_col, max_col + 1):
+                coord = f"{get_column_letter(col)}{row}"
+                if coord in cells and not isinstance(cells[coord], Formula):
+                    cached[coord] = cells[coord]
+                    cells[coord] = formula
+
+
+_EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 0 as Excel counts (its 1900 leap-year slip included)
+DAYS_1904 = 1462  # serial of 1904-01-01 in the 1900 date system
+
+
+def _iso_serial(text: str, date1904: bool) -> float:
+    """A date cell (t="d", ISO 8601) as the serial number the workbook's date system uses."""
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise XlsxReadError(f"a date cell holds {text[:40]!r}") from None
+    if when.tzinfo is not None:
+        when = when.replace(tzinfo=None)
+    serial = (when - _EPOCH_1900).total_seconds() / 86400
+    return serial - DAYS_1904 if date1904 else serial
+
+
+def _typed(kind: str, v: str | None, inline: list[str], strings: list[str], date1904: bool = False) -> Any:
     if kind == "inlineStr":
         return "".join(inline)
     if v is None or (v == "" and kind not in ("str", "e")):
@@ -328,9 +411,9 @@ def _typed(kind: str, v: str | None, inline: list[str], strings: list[str]) -> A
     if kind in ("str", "e"):
         return v
     if kind == "b":
-        return v == "1"
+        return v.strip().lower() in ("1", "true")
     try:
-        number = float(v)
+        number = _iso_serial(v, date1904) if kind == "d" else float(v)
     except ValueError:
         raise XlsxReadError(f"a number cell holds {v!r}") from None
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
@@ -351,7 +434,7 @@ def read_workbook(path: str | Path) -> RawWorkbook:
             for sheet in raw.sheets:
                 if not sheet.part:
                     raise XlsxReadError(f"the sheet '{sheet.name}' has no part")
-                cells, cached, protected = _sheet(zf, sheet.part, strings, sheet.name, limits)
+                cells, cached, protected = _sheet(zf, sheet.part, strings, sheet.name, limits, raw.date1904)
                 raw.cells[sheet.name], raw.cached[sheet.name] = cells, cached
                 raw.protected[sheet.name] = protected
     except zipfile.BadZipFile as exc:
@@ -359,13 +442,21 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     return raw
 
 
-_REF_RE = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
+_REF_RE = re.compile(r"^=?\s*(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)\s*$")
 
 
 def parse_reference(text: str) -> tuple[str, str] | None:
-    """'Sheet name'!$B$8 -> ("Sheet name", "B8"); None for anything else."""
-    match = _REF_RE.match(text.strip())
+    """'Sheet name'!$B$8, Gains!B8, gains!b8 ... -> ("Sheet name", "B8"); None for anything else.
+
+    The sheet keeps the spelling found (sheet names compare without case: see ``same_place``).
+    """
+    match = _REF_RE.match(text)
     if not match:
         return None
     sheet = (match.group(1) or "").replace("''", "'") or match.group(2)
-    return sheet, f"{match.group(3)}{match.group(4)}"
+    return sheet, f"{match.group(3).upper()}{match.group(4)}"
+
+
+def same_place(a: tuple[str, str] | None, b: tuple[str, str] | None) -> bool:
+    """Two parsed references name the same cell (sheet names, like Excel's, ignore case)."""
+    return a is not None and b is not None and a[0].casefold() == b[0].casefold() and a[1] == b[1]
