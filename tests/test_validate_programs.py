@@ -94,6 +94,18 @@ def test_a_return_saved_by_a_program_is_accepted_with_the_same_figures(partnersh
 
 
 @pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_the_stored_fingerprint_is_of_the_meaning_not_the_spelling(partnership, demo_round, saved, program):
+    from xl_ni179.schema import META, build_schema
+    from xl_ni179.template.builder import META_KEYS
+    from xl_ni179.template.fingerprint import fingerprint, locked_cells
+    from xl_ni179.xlsx_reader import read_workbook
+
+    raw = read_workbook(saved[program]["MELTON"])
+    stored = raw.value(META, f"B{META_KEYS.index('fingerprint') + 1}")
+    assert fingerprint(locked_cells(raw.cells, build_schema(partnership, demo_round))) == stored
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
 def test_invalid_inputs_give_the_same_findings_after_a_program_saved_them(partnership, originals, saved,
                                                                         program):
     before = validate_file(partnership, originals["invalid"])

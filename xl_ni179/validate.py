@@ -305,17 +305,15 @@ def _locked(p: Partnership, raw: RawWorkbook, schema: Schema, org_code: str, rnd
     if found == expected:  # the usual case, and far cheaper than listing differences
         return
     changed = list(differences(expected, found))
-    for sheet, cell, _expected, _now in changed[:MAX_LOCKED_FINDINGS]:
+    for i, (sheet, cell, _expected, _now) in enumerate(changed[:MAX_LOCKED_FINDINGS + 1]):
+        if i == MAX_LOCKED_FINDINGS:  # one more finding says how many are left unlisted
+            more = f" {len(changed) - MAX_LOCKED_FINDINGS - 1} more locked cells differ from the template too."
+        else:
+            more = ""
         # Each side in its own spelling: the template's text, and what the file holds now.
         report.add(sr.LOCKED_CHANGED.finding(
             sheet=sheet, cell=cell, expected=shown(template_content(p, org_code, rnd.id, (sheet, cell))),
-            found=shown(raw.value(sheet, cell))))
-    if len(changed) > MAX_LOCKED_FINDINGS:
-        more = len(changed) - MAX_LOCKED_FINDINGS
-        sheet, cell = changed[MAX_LOCKED_FINDINGS][:2]
-        report.add(sr.LOCKED_CHANGED.finding(
-            sheet=sheet, cell=cell, expected=shown(template_content(p, org_code, rnd.id, (sheet, cell)))
-            + f"; {more} more locked cells differ from the template too", found=shown(raw.value(sheet, cell))))
+            found=shown(raw.value(sheet, cell)), more=more))
 
 
 def _protection(raw: RawWorkbook, report: Report) -> None:

@@ -128,6 +128,11 @@ class RawWorkbook:
         return self.cells.get(sheet, {}).get(coord)
 
 
+def _true(value: str | None) -> bool:
+    """An XML boolean as the programs write it: 1, true (any case)."""
+    return value is not None and value.strip().lower() in ("1", "true")
+
+
 def _local(name: str) -> str:
     return name.rsplit(":", 1)[-1]
 
@@ -188,12 +193,12 @@ def _workbook(zf: zipfile.ZipFile, raw: RawWorkbook) -> None:
         elif tag == "definedName":
             state["name"] = attrs.get("name")
             state["local"] = attrs.get("localSheetId")
-            state["hidden"] = attrs.get("hidden") in ("1", "true")
+            state["hidden"] = _true(attrs.get("hidden"))
             state["text"] = []
         elif tag == "workbookProtection":
-            raw.structure_locked = attrs.get("lockStructure") in ("1", "true")
+            raw.structure_locked = _true(attrs.get("lockStructure"))
         elif tag == "workbookPr":
-            raw.date1904 = attrs.get("date1904") in ("1", "true")
+            raw.date1904 = _true(attrs.get("date1904"))
 
     def end(name: str) -> None:
         if _local(name) == "definedName" and state["name"]:
@@ -344,7 +349,8 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limit
     for element in root.iter(ns + "formula", ns + "formula1", ns + "formula2"):
         limits.formula(element.text or "", sheet, "")
     protection = next(root.iter(ns + "sheetProtection"), None)
-    protected = protection is not None and protection.get("sheet") in ("1", "true")
+    # Protection counts whatever password form it carries (legacy hash, algorithmName/hashValue, none).
+    protected = protection is not None and _true(protection.get("sheet"))
     return cells, cached, protected
 
 

@@ -61,7 +61,7 @@ NAME_ADDED = _rule(
     "Manage in LibreOffice), or start again from the original template: " + FRESH[0].lower() + FRESH[1:])
 LOCKED_CHANGED = _rule(
     "locked-content-changed", "Locked labels, formulas and targets are unchanged.",
-    "The locked cell {sheet}!{cell} holds {found}, but the template put {expected} there.",
+    "The locked cell {sheet}!{cell} holds {found}, but the template put {expected} there.{more}",
     "Undo the change to {sheet}!{cell}; only the yellow input cells may be edited. If you cannot undo it, "
     + FRESH[0].lower() + FRESH[1:])
 PROTECTION_OFF = _rule(
