@@ -49,10 +49,10 @@ SHEET_ADDED = _rule(
     "Delete the sheet '{sheet}' (right-click its tab > Delete), or start again from a fresh template.")
 NAME_MISSING = _rule(
     "defined-name-missing", "Every input's defined name is present.",
-    "The input '{field}' ({label}) is missing from the workbook's defined names.", FRESH)
+    "The defined name '{field}' ({label}) is missing from the workbook.", FRESH)
 NAME_MOVED = _rule(
     "defined-name-moved", "Every input's defined name points where the template put it.",
-    "The input '{field}' ({label}) now points at {found} instead of {sheet}!{cell}.",
+    "The defined name '{field}' ({label}) now points at {found} instead of {sheet}!{cell}.",
     "Do not insert or delete rows or cells; " + FRESH[0].lower() + FRESH[1:])
 NAME_ADDED = _rule(
     "name-added", "No defined name has been added.",
