@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from xl_ni179 import layout
+from xl_ni179.formulas import canonical_formula
 from xl_ni179.rules.base import Rule, register
 from xl_ni179.schema import DATE, EMAIL, GAINS, MONEY, Schema
 from xl_ni179.xlsx_reader import Formula
@@ -242,8 +243,8 @@ def _computed_check(code: str, cell: str, label: str, formula: str,
 
 
 def normalise_formula(text: str) -> str:
-    """Formula text as Excel and LibreOffice may re-spell it: no '=', spaces or case."""
-    return "".join(text.removeprefix("=").split()).upper().replace("$", "")
+    """The formula's meaning, whatever spelling the program that saved it used."""
+    return canonical_formula(text)
 
 
 def _gross(schema: Schema, v: Values, year: str) -> float:

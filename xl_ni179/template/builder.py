@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.workbook.protection import WorkbookProtection
@@ -28,6 +30,7 @@ from xl_ni179.schema import (
 )
 from xl_ni179.template import sheets
 from xl_ni179.template.fingerprint import fingerprint, locked_cells, normalise, openpyxl_cells
+from xl_ni179.xlsx_reader import parse_reference
 
 TEMPLATE_ID = "ni179-return"
 # Rows repeated at the top of each printed page: the title, and the column headings where
@@ -89,7 +92,18 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round) -> tuple[Workbook,
     return wb, schema, meta
 
 
-_EXPECTED: dict[tuple, tuple[Partnership, Organisation, dict[tuple[str, str], str]]] = {}
+@dataclass(frozen=True)
+class Expected:
+    """What a genuine template of one shape holds: its locked content (normalised), the
+    same cells as the template wrote them (for messages) and its defined names."""
+
+    locked: dict[tuple[str, str], str]
+    content: dict[tuple[str, str], Any]
+    names: dict[str, tuple[str, str, str]]  # lower-case name -> (name, sheet, cell)
+    local_names: frozenset[tuple[str, str]]  # (lower-case name, sheet) of sheet-scoped names
+
+
+_EXPECTED: dict[tuple, tuple[Partnership, Organisation, Expected]] = {}
 _EXPECTED_MAX = 64  # about 0.3 MB each: bounded, so a worker's memory does not grow with the partnership
 
 
@@ -100,6 +114,37 @@ def _shape(p: Partnership, org: Organisation, round_id: str) -> tuple:
             tuple(pr.code for pr in p.projects_of(org.code)))
 
 
+def _expected(wb: Workbook, schema: Schema) -> Expected:
+    cells = openpyxl_cells(wb)
+    locked = locked_cells(cells, schema)
+    names = {}
+    for name, defined in wb.defined_names.items():
+        where = parse_reference(defined.attr_text or "")
+        if where is not None:
+            names[name.lower()] = (name, *where)
+    local = frozenset((name.lower(), ws.title) for ws in wb.worksheets for name in ws.defined_names)
+    return Expected(locked, {where: cells[where[0]][where[1]] for where in locked}, names, local)
+
+
+def _twin(p: Partnership, org_code: str, round_id: str) -> tuple[Organisation, Organisation, Expected]:
+    """(the organisation, the twin whose template was built, that template's Expected)."""
+    org = p.organisation(org_code)
+    key = _shape(p, org, round_id)
+    hit = _EXPECTED.get(key)
+    if hit is None or hit[0] is not p:  # the id of a freed Partnership may be reused
+        wb, schema, _ = build_workbook(p, org_code, p.round(round_id))
+        if len(_EXPECTED) >= _EXPECTED_MAX:
+            del _EXPECTED[next(iter(_EXPECTED))]  # the oldest
+        hit = _EXPECTED[key] = (p, org, _expected(wb, schema))
+    return org, hit[1], hit[2]
+
+
+def _own(twin: Organisation, org: Organisation) -> dict[str | None, Any]:
+    """The twin's name, code and baseline (normalised) -> the organisation's own."""
+    return {normalise(twin.name): org.name, normalise(twin.code): org.code,
+            normalise(twin.baseline): org.baseline}
+
+
 def expected_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[str, str], str]:
     """The locked content a genuine template for this organisation and round holds.
 
@@ -108,20 +153,25 @@ def expected_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[
     (sector, agreements, projects) and an organisation's own name, code and baseline
     are put in its twin's place. A test checks this equals building each one.
     """
-    org = p.organisation(org_code)
-    key = _shape(p, org, round_id)
-    hit = _EXPECTED.get(key)
-    if hit is None or hit[0] is not p:  # the id of a freed Partnership may be reused
-        wb, schema, _ = build_workbook(p, org_code, p.round(round_id))
-        if len(_EXPECTED) >= _EXPECTED_MAX:
-            del _EXPECTED[next(iter(_EXPECTED))]  # the oldest
-        hit = _EXPECTED[key] = (p, org, locked_cells(openpyxl_cells(wb), schema))
-    _, twin, locked = hit
+    org, twin, expected = _twin(p, org_code, round_id)
     if twin is org:
-        return locked
-    own = {normalise(twin.name): normalise(org.name), normalise(twin.code): normalise(org.code),
-           normalise(twin.baseline): normalise(org.baseline)}
-    return {where: own.get(value, value) for where, value in locked.items()}
+        return expected.locked
+    own = {k: normalise(v) for k, v in _own(twin, org).items()}
+    return {where: own.get(value, value) for where, value in expected.locked.items()}
+
+
+def template_content(p: Partnership, org_code: str, round_id: str, where: tuple[str, str]) -> Any:
+    """What this organisation's template put in a locked cell, as the template spelled it."""
+    org, twin, expected = _twin(p, org_code, round_id)
+    norm = expected.locked.get(where)
+    own = _own(twin, org)
+    return own[norm] if twin is not org and norm in own else expected.content.get(where)
+
+
+def expected_template(p: Partnership, org_code: str, round_id: str) -> Expected:
+    """The template of this organisation's shape; its defined names are this organisation's
+    (its locked content and ``content`` are the twin's: use the two functions above)."""
+    return _twin(p, org_code, round_id)[2]
 
 
 def build_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[str, str], str]:
