@@ -174,12 +174,14 @@ def test_defined_names_in_any_spelling_and_names_nobody_created(partnership, sav
 
     programs_own = [("_xlnm.Print_Area", "Gains!$A$1:$F$60", ' localSheetId="1"'),
                     ("_xlnm._FilterDatabase", "Gains!$A$7:$E$14", ' localSheetId="1" hidden="1"'),
-                    ("_xlnm.Print_Titles", "Gains!$1:$3", ""), ("_xlfn.IFERROR", "#NAME?", ' hidden="1"')]
+                    ("_xlnm.Print_Titles", "Gains!$1:$3", ""), ("_xlfn.IFERROR", "#NAME?", ' hidden="1"'),
+                    ("Print_Titles", "Gains!$1:$3", ' localSheetId="1"')]  # as Gnumeric writes it
     hostile = [("my_total", "Gains!$B$15", ""),
                ("gains_procurement_2008_09", "Gains!$B$9", ' localSheetId="1"'),  # hides ours on Gains
                ("Auto_Open", "Gains!$A$1", ""),
                ("_xlnm.Print_Area", 'WEBSERVICE("http://example.com/")', ' localSheetId="2"'),
-               ("_xlfn.X", "[1]Sheet1!$A$1", ' hidden="1"')]
+               ("Print_Area", 'HYPERLINK("http://example.com/")', ' localSheetId="3"'),
+               ("Print_Titles", "Gains!$1:$3", "")]  # unprefixed is only Gnumeric's, and only on a sheet
 
     def add(xml):
         for name, text, attrs in programs_own + hostile:
@@ -188,9 +190,15 @@ def test_defined_names_in_any_spelling_and_names_nobody_created(partnership, sav
 
     report = validate_file(partnership, _workbook_xml(program, saved, tmp_path, add))
     added = [f for f in report.findings if f.code == "name-added"]
-    assert [f.severity for f in report.findings] == ["error"] * len(hostile) and len(added) == len(hostile)
+    assert [f.severity for f in report.findings] == ["error"] * len(hostile) and len(added) == len(hostile), [
+        (f.code, f.message) for f in report.findings]
     assert "'my_total'" in added[0].message and "Delete the name 'my_total'" in added[0].fix
     assert "on the sheet 'Gains'" in added[1].message and "hides the template's own name" in added[1].message
+
+    # A name reaching into another workbook is refused before any name is looked at.
+    linked = validate_file(partnership, _workbook_xml(
+        program, saved, tmp_path, lambda x: _add_name(x, "_xlfn.X", "[1]Sheet1!$A$1", ' hidden="1"')))
+    assert [f.code for f in linked.findings] == ["external-link"]
 
 
 @pytest.mark.parametrize("program", ["calc", "gnumeric"])

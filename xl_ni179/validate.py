@@ -243,6 +243,7 @@ def _sheets(raw: RawWorkbook, report: Report) -> None:
 # titles. A built-in name that holds a formula is still reported.
 _BUILT_IN = frozenset(f"_xlnm.{n}" for n in ("print_area", "print_titles", "_filterdatabase", "sheet_title",
                                              "criteria", "extract"))
+_GNUMERIC_PRINT = frozenset(("print_area", "print_titles"))
 
 
 def _names(raw: RawWorkbook, schema: Schema, report: Report, template: Expected | None) -> None:
@@ -283,6 +284,8 @@ def _allowed(d: DefinedName, local_ours: frozenset[tuple[str, str]]) -> bool:
         return True
     if key.startswith("_xlfn."):  # Excel's stand-in for a function newer than the file format
         return d.text.strip() == "#NAME?"
+    if d.sheet is not None and key in _GNUMERIC_PRINT:  # Gnumeric leaves off the _xlnm. prefix
+        key = "_xlnm." + key
     return key in _BUILT_IN and _plain_reference(d.text)
 
 
