@@ -31,6 +31,9 @@ from xl_ni179.store.models import AuditEntry, Chaser, Figure, StoredFile, Submis
 CONFIG_NAME = "config.toml"
 DB_NAME = "ni179.sqlite"
 FILES_DIR = "files"
+DEMO_MARKER = "NI179-DEMO-FOLDER.txt"  # in a folder `ni179 demo` made, and may delete again
+DEMO_MARKER_TEXT = ("This folder was made by `ni179 demo`. Running the demo again deletes and rewrites "
+                    "what is in it: do not keep real returns here.\n")
 
 
 @dataclass
@@ -66,9 +69,18 @@ class Workspace:
         self._config_sha: str | None = None
 
     @classmethod
-    def init(cls, path: str | Path, config: str | Path | None = None, url: str | None = None) -> Workspace:
-        """Create (or reuse) a workspace folder with a checked copy of ``config``."""
+    def init(cls, path: str | Path, config: str | Path | None = None, url: str | None = None, *,
+             allow_demo: bool = False) -> Workspace:
+        """Create (or reuse) a workspace folder with a checked copy of ``config``.
+
+        A folder the demo made is refused (unless the demo itself asks): the next demo run
+        would delete whatever real returns were received there.
+        """
         path = Path(path)
+        if is_demo_folder(path) and not allow_demo:
+            raise WorkspaceError(f"{path} holds the demo ({DEMO_MARKER}): running `ni179 demo` again would "
+                                 "delete it. Use another folder for the real collection, or delete this "
+                                 "one first.")
         text = Path(config).read_text("utf-8") if config else default_config_text()
         from xl_ni179.config import parse_partnership
 
@@ -297,6 +309,12 @@ class Workspace:
         with self.session() as s:
             s.add(Chaser(round_id=round_id, org_code=org_code, at=_now(), mode=mode, detail=detail))
             self.audit("chase", {"round": round_id, "organisation": org_code, "mode": mode}, session=s)
+
+
+def is_demo_folder(path: Path) -> bool:
+    """A folder the demo made (it holds the demo's marker file)."""
+    marker = Path(path) / DEMO_MARKER
+    return marker.is_file() and not marker.is_symlink()
 
 
 def filed_under(p: Partnership, named: str | None, sender: str | None) -> str | None:
