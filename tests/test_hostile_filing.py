@@ -225,3 +225,25 @@ def test_a_store_from_before_the_verdict_key_upgrades_in_place(tmp_path, store_u
     assert workspace.receive(path, sender=MELTON).outcome == "accepted"
     assert workspace.receive(path, sender=MELTON).outcome == "duplicate"
     workspace.engine.dispose()
+
+
+def test_by_mail_another_partners_template_is_answered_to_its_sender_only(tmp_path, ws, charnwood_forged):
+    """Maildir intake: Blaby's address mails Charnwood's template with the phishing lure."""
+    import mailbox
+
+    to = Workspace(ws).partnership.consolidator_email
+    box = tmp_path / "Maildir"
+    mailbox.Maildir(box, create=True).add(
+        message(BLABY, to, "NI 179 return", attachments=[(charnwood_forged.name, charnwood_forged.read_bytes())]))
+    sink = SmtpSink()
+    try:
+        workspace = Workspace(ws)
+        result = process(workspace, MaildirSource(box), sink.url)
+        assert not result.errors and result.outcomes == {"rejected": 1}
+        (reply,) = sink.messages
+        recipients = sorted(r for rcpts, _ in sink.received for r in rcpts)
+    finally:
+        sink.stop()
+    assert reply["To"] == BLABY and CHARN not in recipients
+    rows = {s.code: s.state for s in workspace.status(ROUND)}
+    assert rows["CHARN"] == "missing" and rows["BLABY"] == "rejected"
