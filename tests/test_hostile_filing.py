@@ -247,3 +247,54 @@ def test_by_mail_another_partners_template_is_answered_to_its_sender_only(tmp_pa
     assert reply["To"] == BLABY and CHARN not in recipients
     rows = {s.code: s.state for s in workspace.status(ROUND)}
     assert rows["CHARN"] == "missing" and rows["BLABY"] == "rejected"
+
+
+def test_the_same_rejected_file_again_is_still_rejected(ws, make_return):
+    path = make_return("MELTON", {"signoff_email": "not an email"})
+    assert run(ws, "receive", str(path), "--sender", MELTON)[0] == 1
+    code, out = run(ws, "receive", str(path), "--sender", MELTON)
+    assert code == 1 and "rejected; it still needs correcting" in out and "signoff-email-invalid" in out
+    assert status(ws)["MELTON"]["state"] == "rejected"
+
+
+def test_by_mail_a_quarantined_return_is_handled_once_its_sender_is_registered(tmp_path, ws, make_return):
+    """The documented recovery: register the address, put the message back in the inbox."""
+    import mailbox
+
+    deputy = "deputy@melton.example.org"
+    raw = message(deputy, Workspace(ws).partnership.consolidator_email, "Our return",
+                  attachments=[("NI179_MELTON.xlsx", make_return("MELTON").read_bytes())])
+    box = tmp_path / "Maildir"
+    mailbox.Maildir(box, create=True).add(raw)
+    sink = SmtpSink()
+    try:
+        assert process(Workspace(ws), MaildirSource(box), sink.url).outcomes == {"quarantine": 1}
+        config = ws / "config.toml"
+        config.write_text(config.read_text("utf-8").replace(f'emails = ["{MELTON}"]',
+                                                            f'emails = ["{MELTON}", "{deputy}"]'), "utf-8")
+        mailbox.Maildir(box).add(raw)  # moved back to the inbox by the consolidator's mail client
+        workspace = Workspace(ws)
+        assert process(workspace, MaildirSource(box), sink.url).outcomes == {"accepted": 1}
+        (reply,) = sink.messages
+    finally:
+        sink.stop()
+    assert reply["To"] == deputy and "accepted" in reply["Subject"]
+    assert {s.code: s.state for s in workspace.status(ROUND)}["MELTON"] == "accepted"
+
+
+def test_by_mail_a_file_already_rejected_by_another_route_is_not_called_fine(tmp_path, ws, make_return):
+    import mailbox
+
+    path = make_return("MELTON", {"signoff_email": "not an email"})
+    assert run(ws, "receive", str(path), "--sender", MELTON)[0] == 1  # e.g. saved from Outlook
+    box = tmp_path / "Maildir"
+    mailbox.Maildir(box, create=True).add(message(MELTON, Workspace(ws).partnership.consolidator_email,
+                                                  "Our return", attachments=[(path.name, path.read_bytes())]))
+    sink = SmtpSink()
+    try:
+        assert process(Workspace(ws), MaildirSource(box), sink.url).outcomes == {"duplicate": 1}
+        text = sink.messages[0].get_body(("plain",)).get_content()
+    finally:
+        sink.stop()
+    assert "could not be accepted then" in text and "Nothing more is needed" not in text
+    assert "signoff-email-invalid" in text

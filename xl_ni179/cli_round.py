@@ -54,9 +54,15 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
         receipt = ws.receive(path, sender=sender, round_id=round_id)
         org = ws.partnership.find_organisation(receipt.org_code or "")
         name = org.name if org else "unknown organisation"
-        if receipt.outcome == "duplicate":
+        if receipt.outcome == "duplicate" and receipt.report.valid:
             click.echo(f"{path}: {name}: identical to a file already received (version {receipt.version}); "
                        "recorded as a duplicate.")
+            continue
+        if receipt.outcome == "duplicate":  # the same file, sender and round: the same verdict again
+            click.echo(f"{path}: {name}: identical to a file already received from {sender or 'the same place'} "
+                       "and rejected; it still needs correcting. Recorded as a duplicate.")
+            click.echo(render.to_text(receipt.report, name))
+            rejected = True
             continue
         extra = f" (version {receipt.version}" + (f", replaces version {receipt.supersedes})"
                                                   if receipt.supersedes else ")") if receipt.version else ""
