@@ -75,3 +75,30 @@ def test_targets_in_the_workbook_equal_the_python_arithmetic(method, tmp_path):
                     assert gains[cell.replace("$", "")] == pytest.approx(expected, abs=1e-6), name
                     checked += 1
     assert checked > 40
+
+
+# Addresses for the agreement test: (address, what the rule should say).
+EMAILS = [
+    ("finance@melton.example.org", True), ("a.b-c@council.gov.uk", True), ("o'brien@x.org", True),
+    ("first+ni179@leics.gov.uk", True), ("  spaced@x.org  ", True), ("a@b.c", True),
+    ('x@y.z"><svg/onload=alert(1)>', False), ("finance at melton", False), ("a@b", False),
+    ("a..b@x.org", False), (".a@x.org", False), ("a.@x.org", False), ("a@-x.org", False),
+    ("a@x-.org", False), ("a@x.123", False), ("a@b@c.org", False), ("a b@x.org", False),
+    ("Name <a@x.org>", False), ("a@x.org,b@y.org", False), ('"a b"@x.org', False), ("a@[1.2.3.4]", False),
+    ("a@x.test", False), ("a@host.localhost", False), ("é@x.org", False), ("a@x.org.", False),
+    ("@x.org", False), ("a@", False), ("=HYPERLINK(\"http://evil.example\")@x.org", False),
+    ("a@" + "l" * 64 + ".org", False), ("a@" + "l" * 63 + ".org", True), ("l" * 65 + "@x.org", False),
+]
+
+
+def test_the_workbook_and_the_validator_agree_on_email_addresses(make_return, partnership, tmp_path):
+    """The Checks sheet's formula, recalculated by LibreOffice, flags exactly the addresses
+    the validator rejects on receipt (email-validator plus our shape)."""
+    from xl_ni179.validate import validate_file
+
+    files = {make_return("MELTON", {"signoff_email": address}): (address, ok) for address, ok in EMAILS}
+    computed = recalculate(list(files), tmp_path)
+    for path, (address, ok) in files.items():
+        in_workbook = ("signoff-email-invalid", "Sign-off", "B8") in failing_checks(computed[path])
+        on_receipt = "signoff-email-invalid" in {f.code for f in validate_file(partnership, path).findings}
+        assert (in_workbook, on_receipt) == (not ok, not ok), address

@@ -21,6 +21,7 @@ CASES: dict[str, tuple[dict, set[str]]] = {
                                  {"rag-commentary-missing"}),
     "bad email": ({"signoff_email": "finance.melton.example.org"}, {"signoff-email-invalid"}),
     "email with space": ({"signoff_email": "a b@melton.example.org"}, {"signoff-email-invalid"}),
+    "email with markup after it": ({"signoff_email": 'x@y.z"><svg/onload=alert(1)>'}, {"signoff-email-invalid"}),
     "date as words": ({"signoff_date": "next week"}, {"signoff-date-invalid"}),
     "blank sign-off": ({"signoff_preparer": None, "signoff_date": None}, {"required-missing"}),
     "implausible gains": ({"gains_procurement_2011_12": 5000}, {"gains-implausible"}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -53,9 +54,15 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
         receipt = ws.receive(path, sender=sender, round_id=round_id)
         org = ws.partnership.find_organisation(receipt.org_code or "")
         name = org.name if org else "unknown organisation"
-        if receipt.outcome == "duplicate":
+        if receipt.outcome == "duplicate" and receipt.report.valid:
             click.echo(f"{path}: {name}: identical to a file already received (version {receipt.version}); "
                        "recorded as a duplicate.")
+            continue
+        if receipt.outcome == "duplicate":  # the same file, sender and round: the same verdict again
+            click.echo(f"{path}: {name}: identical to a file already received from {sender or 'the same place'} "
+                       "and rejected; it still needs correcting. Recorded as a duplicate.")
+            click.echo(render.to_text(receipt.report, name))
+            rejected = True
             continue
         extra = f" (version {receipt.version}" + (f", replaces version {receipt.supersedes})"
                                                   if receipt.supersedes else ")") if receipt.version else ""
@@ -145,18 +152,26 @@ def demo(ctx: click.Context, out_dir: Path) -> None:
     """Run the whole cycle on the built-in 2008/09 review scenario in a fresh workspace.
 
     Writes the 13 templates, the seven demo returns, receives them, and writes the master
-    workbook, summary.json and the progress paper.
+    workbook, summary.json and the progress paper. The workspace is OUT/workspace unless
+    --workspace or NI179_WORKSPACE names one. The demo deletes and rewrites its folders, so
+    it only runs in new (or empty) folders, or ones an earlier demo made (they hold
+    NI179-DEMO-FOLDER.txt); it refuses any other folder, a real workspace included.
 
     Example: ni179 demo --out demo-output
     """
     from xl_ni179.round import run_demo
+
+    workspace = workspace_path(ctx)
+    if (ctx.parent and ctx.parent.get_parameter_source("workspace") == click.core.ParameterSource.DEFAULT
+            and not os.environ.get("NI179_WORKSPACE")):
+        workspace = out_dir / "workspace"  # never the real default workspace
 
     def progress(step: str, items: list, fn) -> None:  # noqa: ANN001
         with click.progressbar(items, label=step, show_pos=True) as bar:
             for item in bar:
                 fn(item)
 
-    results = run_demo(workspace_path(ctx), out_dir, progress=progress, now=dt.datetime(2009, 5, 20, 9))
+    results = run_demo(workspace, out_dir, progress=progress, now=dt.datetime(2009, 5, 20, 9))
     for line in results:
         click.echo(line)
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from xl_ni179.workspace import Workspace
+from xl_ni179.errors import DemoFolderError
+from xl_ni179.workspace import DEMO_MARKER, DEMO_MARKER_TEXT, Workspace, is_demo_folder
 
 Progress = Callable[[str, list, Callable[[Any], None]], None]
 
@@ -62,21 +63,63 @@ def draft_paper(ws: Workspace, round_id: str | None, out_dir: Path, now: dt.date
     return paths
 
 
+def _check_demo_folder(path: Path, what: str, option: str) -> None:
+    """Refuse, before anything is deleted, a folder the demo did not make."""
+    if not path.exists() and not path.is_symlink():
+        return  # the demo creates it
+    if path.is_symlink() or not path.is_dir():
+        raise DemoFolderError(f"The demo's {what} {path} is {'a link' if path.is_symlink() else 'a file'}, "
+                              f"not a folder the demo made. Nothing was changed. Choose a new folder with "
+                              f"{option}.")
+    if is_demo_folder(path) or not any(path.iterdir()):
+        return  # the demo's own folder, or an empty one: nothing of anyone else's to lose
+    kind = "an NI 179 workspace" if (path / "config.toml").exists() else "a folder the demo did not make"
+    raise DemoFolderError(f"The demo's {what} {path} is {kind}. The demo deletes and rewrites its folders, "
+                          f"so it only works in a new folder or one it made before (holding {DEMO_MARKER}). "
+                          f"Nothing was changed. Choose a new folder with {option}.")
+
+
+def _claim_demo_folder(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / DEMO_MARKER).write_text(DEMO_MARKER_TEXT, "utf-8")
+
+
+def _empty(path: Path) -> None:
+    """Delete what the demo folder ``path`` holds, except its marker (links are removed, not followed)."""
+    for child in path.iterdir():
+        if child.name == DEMO_MARKER:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
 def run_demo(workspace: Path, out_dir: Path, progress: Progress = _plain,
              now: dt.datetime | None = None) -> list[str]:
-    """The whole cycle on the shipped scenario, in a fresh workspace. Returns what it did."""
+    """The whole cycle on the shipped scenario, in a fresh workspace. Returns what it did.
+
+    The workspace and output folders must be new, empty, or made by an earlier demo run
+    (they hold ``DEMO_MARKER``): anything else raises DemoFolderError before a file is
+    touched, so a real workspace is never deleted.
+    """
     from xl_ni179.demo_data import DEMO_ROUND, demo_returns
     from xl_ni179.fill import fill_workbook
     from xl_ni179.template import template_filename, write_templates
 
-    if workspace.exists():
-        shutil.rmtree(workspace)
-    ws = Workspace.init(workspace)
+    _check_demo_folder(out_dir, "output folder", "--out")
+    _check_demo_folder(workspace, "workspace", "--workspace")
+    for folder in (out_dir, workspace):
+        _claim_demo_folder(folder)
+    _empty(workspace)
+    ws = Workspace.init(workspace, allow_demo=True)
     p = ws.partnership
     rnd = p.round(DEMO_ROUND)
     templates_dir, returns_dir = out_dir / "templates", out_dir / "returns"
     for folder in (templates_dir, returns_dir):
-        if folder.exists():
+        if folder.is_symlink():
+            folder.unlink()
+        elif folder.exists():
             shutil.rmtree(folder)
     templates: list[Path] = []
     progress("Writing partner workbooks", [None], lambda _: templates.extend(write_templates(p, rnd, templates_dir)))

@@ -85,8 +85,8 @@ class Summary:
             savings, comments = [], []
             for org in p.organisations:
                 values = self.returns.get(org.code)
-                if values is None:
-                    continue
+                if values is None or org.code not in project.participants:
+                    continue  # a figure or comment on someone else's project is not theirs to give
                 amount = frames.number(values.get(f"project_savings_{project.code}"))
                 if amount is not None:
                     savings.append(amount)

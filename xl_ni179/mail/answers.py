@@ -75,10 +75,16 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
             when = original.received_at.strftime("%d %B %Y %H:%M") if original else "earlier"
             state = original.outcome if original else "received"
             subject = _subject(row, "already received")
-            lines = [f"We already have this exact workbook ('{shown}'), received {when} "
-                     f"and {state}. Nothing more is needed.",
-                     "If you meant to send a corrected version, please attach the corrected workbook."]
-            text_extra = html_extra = ""
+            if state == "rejected":  # the same file from the same sender: the same verdict
+                lines = [f"We already have this exact workbook ('{shown}'), received {when}. "
+                         f"It could not be accepted then, so it cannot be now: it has {len(report.errors)} "
+                         "error(s), listed below.",
+                         "Please correct them in your workbook and send the corrected workbook again."]
+            else:
+                lines = [f"We already have this exact workbook ('{shown}'), received {when} "
+                         f"and {state}. Nothing more is needed.",
+                         "If you meant to send a corrected version, please attach the corrected workbook."]
+                text_extra = html_extra = ""
     elif outcome == "no-workbook":
         subject = _subject(row, "no workbook attached")
         lines = ["Your message to the NI 179 returns mailbox had no Excel workbook attached, so there was "

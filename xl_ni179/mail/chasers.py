@@ -12,6 +12,7 @@ import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
+from xl_ni179.config import Organisation
 from xl_ni179.findings import Finding, Report
 from xl_ni179.mail.outgoing import SmtpSender, compose, stable_message_id
 from xl_ni179.status_model import MISSING, REJECTED, OrgStatus
@@ -30,6 +31,11 @@ def _annotated(ws: Workspace, st: OrgStatus, round_id: str) -> list[tuple[str, b
     with tempfile.TemporaryDirectory() as tmp:
         out = annotate(report, stored, Path(tmp) / "annotated.xlsx") if stored.exists() else None
         return [(f"NI179_{st.code}_{round_id}_checked.xlsx", out.read_bytes())] if out else []
+
+
+def sent_by(org: Organisation, sender: str | None) -> bool:
+    """Did the organisation's own registered address send the file?"""
+    return bool(sender) and sender.strip().lower() in {e.lower() for e in org.emails}
 
 
 def build_chasers(ws: Workspace, round_id: str | None = None,
@@ -57,14 +63,21 @@ def build_chasers(ws: Workspace, round_id: str | None = None,
             files = [(template_filename(org.code, rnd.id), build_template(p, org.code, rnd))]
         else:
             errors = [f for f in st.findings if f["severity"] == "error"]
+            theirs = sent_by(org, st.sender)
             subject = f"Reminder: NI 179 return for {rnd.title} due {deadline} - corrections needed"
             lines = [f"Dear colleague at {org.name},",
-                     f"The return you sent for {rnd.title} could not be accepted: it has {len(errors)} "
-                     f"error(s) still to correct. {when}",
-                     *(f"- {f.get('message')} What to do: {f.get('fix')}" for f in errors[:20]),
-                     "The attached copy of your workbook marks each problem as a comment on its cell. "
-                     f"Please correct your workbook and send it again to {p.consolidator_email}."]
-            files = _annotated(ws, st, rnd.id)
+                     f"The return {'you sent' if theirs else 'we received for you'} for {rnd.title} could "
+                     f"not be accepted: it has {len(errors)} error(s) still to correct. {when}",
+                     *(f"- {f.get('message')} What to do: {f.get('fix')}" for f in errors[:20])]
+            if theirs:
+                lines.append("The attached copy of your workbook marks each problem as a comment on its cell. "
+                             f"Please correct your workbook and send it again to {p.consolidator_email}.")
+                files = _annotated(ws, st, rnd.id)
+            else:  # we can't show it came from them: never send them a file someone else made
+                lines.append("We cannot confirm that workbook came from your registered address, so "
+                             "it is not attached. Please correct your own copy of the return and send it from "
+                             f"your registered address to {p.consolidator_email}.")
+                files = []
         lines.append(f"Thank you,\n{p.consolidator_name}\n{p.consolidator_email}")
         seed = f"chaser:{rnd.id}:{org.code}:{dt.datetime.now(dt.UTC).isoformat()}"
         msg = compose(to=list(org.emails), from_addr=p.consolidator_email, subject=subject,

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from xl_ni179 import layout
 from xl_ni179.formulas import canonical_formula
+from xl_ni179.rules import email_address
 from xl_ni179.rules.base import Rule, register
 from xl_ni179.schema import DATE, EMAIL, GAINS, MONEY, Schema
 from xl_ni179.xlsx_reader import Formula
@@ -169,11 +170,8 @@ def build_checks(schema: Schema) -> list[Check]:
     for f in schema.fields:
         n = f.name
         if f.type == EMAIL:
-            add(Check(EMAIL_INVALID.code, f.sheet, f.cell, n, f.label,
-                      f'AND(LEN(TRIM({n}))>0,OR(ISERROR(FIND("@",{n})),IFERROR(FIND("@",{n}),0)<2,'
-                      f'ISERROR(FIND(".",{n},IFERROR(FIND("@",{n}),1)+2)),'
-                      f'NOT(ISERROR(FIND(" ",TRIM({n}))))))',
-                      lambda v, n=n: not blank(v.input(n)) and not _email_ok(v.input(n))))
+            add(Check(EMAIL_INVALID.code, f.sheet, f.cell, n, f.label, email_address.excel_failing(n),
+                      lambda v, n=n: not blank(v.input(n)) and not email_address.email_ok(as_text(v.input(n)))))
         elif f.type == DATE:
             add(Check(DATE_INVALID.code, f.sheet, f.cell, n, f.label,
                       f"AND(LEN(TRIM({n}))>0,NOT(ISNUMBER({n})))",
@@ -219,13 +217,6 @@ def build_checks(schema: Schema) -> list[Check]:
                   {"year": year, "previous": previous},
                   lambda v, y=year, p=previous: {"value": _net(schema, v, y), "before": _net(schema, v, p)}))
     return checks
-
-
-def _email_ok(value: Any) -> bool:
-    # Mirrors the Excel formula exactly, so the workbook and the validator agree.
-    text = as_text(value)
-    at = text.find("@")
-    return at >= 1 and text.find(".", at + 2) >= 0 and " " not in text.strip(" ")
 
 
 def _computed_check(code: str, cell: str, label: str, formula: str,
