@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from mailservers import SmtpSink, message
+from mailservers import AUTHSERV, SmtpSink, message
 from openpyxl import load_workbook
 
 import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
@@ -194,7 +194,7 @@ def test_by_mail_the_right_sender_gets_an_answer(tmp_path, ws, make_return):
     sink = SmtpSink()
     try:
         workspace = Workspace(ws)
-        result = process(workspace, MaildirSource(box), sink.url)
+        result = process(workspace, MaildirSource(box), sink.url, authserv_id=AUTHSERV)
         assert not result.errors and result.outcomes == {"rejected": 1, "accepted": 1}
         replies = {m["To"]: m for m in sink.messages}
     finally:
@@ -238,7 +238,7 @@ def test_by_mail_another_partners_template_is_answered_to_its_sender_only(tmp_pa
     sink = SmtpSink()
     try:
         workspace = Workspace(ws)
-        result = process(workspace, MaildirSource(box), sink.url)
+        result = process(workspace, MaildirSource(box), sink.url, authserv_id=AUTHSERV)
         assert not result.errors and result.outcomes == {"rejected": 1}
         (reply,) = sink.messages
         recipients = sorted(r for rcpts, _ in sink.received for r in rcpts)
@@ -268,13 +268,13 @@ def test_by_mail_a_quarantined_return_is_handled_once_its_sender_is_registered(t
     mailbox.Maildir(box, create=True).add(raw)
     sink = SmtpSink()
     try:
-        assert process(Workspace(ws), MaildirSource(box), sink.url).outcomes == {"quarantine": 1}
+        assert process(Workspace(ws), MaildirSource(box), sink.url, authserv_id=AUTHSERV).outcomes == {"quarantine": 1}
         config = ws / "config.toml"
         config.write_text(config.read_text("utf-8").replace(f'emails = ["{MELTON}"]',
                                                             f'emails = ["{MELTON}", "{deputy}"]'), "utf-8")
         mailbox.Maildir(box).add(raw)  # moved back to the inbox by the consolidator's mail client
         workspace = Workspace(ws)
-        assert process(workspace, MaildirSource(box), sink.url).outcomes == {"accepted": 1}
+        assert process(workspace, MaildirSource(box), sink.url, authserv_id=AUTHSERV).outcomes == {"accepted": 1}
         (reply,) = sink.messages
     finally:
         sink.stop()
@@ -292,7 +292,7 @@ def test_by_mail_a_file_already_rejected_by_another_route_is_not_called_fine(tmp
                                                   "Our return", attachments=[(path.name, path.read_bytes())]))
     sink = SmtpSink()
     try:
-        assert process(Workspace(ws), MaildirSource(box), sink.url).outcomes == {"duplicate": 1}
+        assert process(Workspace(ws), MaildirSource(box), sink.url, authserv_id=AUTHSERV).outcomes == {"duplicate": 1}
         text = sink.messages[0].get_body(("plain",)).get_content()
     finally:
         sink.stop()
