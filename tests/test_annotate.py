@@ -3,10 +3,13 @@ finding, opened by a real spreadsheet engine."""
 
 from __future__ import annotations
 
+import io
+
 from checked_copy import assert_only_ours, assert_values_plain
 from openpyxl import load_workbook
 
-from xl_ni179.annotate import annotate
+from xl_ni179.annotate import annotate, annotated_bytes
+from xl_ni179.findings import Report
 from xl_ni179.libreoffice import convert
 from xl_ni179.schema import build_schema
 from xl_ni179.validate import validate_file
@@ -75,3 +78,12 @@ def test_annotating_a_file_that_is_not_a_workbook_writes_nothing(partnership, tm
     assert not report.valid
     assert annotate(partnership, report, tmp_path / "out.xlsx") is None
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_values_a_cell_cannot_hold_land_as_text(partnership):
+    """An infinite number or a control character (a crafted file can carry both) must not stop
+    the copy being written, or the reply would never go."""
+    report = Report(file="x.xlsx", organisation="MELTON", round_id="2008-09-review",
+                    values={"gains_procurement_2008_09": float("inf"), "signoff_phone": "0116\x07 496 0000"})
+    wb = load_workbook(io.BytesIO(annotated_bytes(partnership, report)))
+    assert wb["Gains"]["B8"].value == "inf" and wb["Sign-off"]["B9"].value == "0116 496 0000"

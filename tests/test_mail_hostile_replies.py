@@ -9,7 +9,7 @@ import time
 
 import hostile
 import pytest
-from checked_copy import assert_nothing_of_phishing, assert_only_ours, package_reads, phishing_return
+from checked_copy import assert_nothing_of_phishing, assert_only_ours, package, package_reads, phishing_return
 from mailservers import SmtpSink, message
 from openpyxl import load_workbook
 
@@ -104,3 +104,36 @@ def test_hostile_returns_by_mail_get_no_workbook_back(tmp_path, smtp, returns_di
             if f.sheet in wb.sheetnames and f.cell:
                 assert f.code in wb[f.sheet][f.cell].comment.text, (name, f.where)
         assert "Each problem is also marked as a comment" in replies[sent[name]].get_body(("plain",)).get_content()
+
+
+def test_chasers_attach_only_our_template(tmp_path, returns_dir, make_return):
+    """A chaser attaches only our own template: blank for a partner whose file was rejected as a
+    whole, the checked copy (our template with their figures) for one rejected for its data."""
+    import email
+    import email.policy
+
+    from xl_ni179.mail import draft_chasers
+
+    ws = Workspace.init(tmp_path / "ws")
+    p = ws.partnership
+    corpus = hostile.build_corpus(returns_dir / MELTON_RETURN, tmp_path / "hostile")
+    (dde,) = [path for path, _ in corpus if path.name == "dde-formula.xlsx"]
+    assert ws.receive(dde, sender=p.organisation("MELTON").emails[0]).outcome == "rejected"
+    bad = make_return("OADBY", {"signoff_email": "nobody", "signoff_phone": "=HYPERLINK(\"http://evil.example\")"})
+    receipt = ws.receive(bad, sender=p.organisation("OADBY").emails[0])
+    assert receipt.outcome == "rejected"
+    with package_reads() as reads:
+        paths = {path.name: path for path in draft_chasers(ws, "2008-09-review", tmp_path / "drafts")}
+    assert reads == []
+
+    def chaser(code: str) -> email.message.EmailMessage:
+        raw = paths[f"chaser_{code}_2008-09-review.eml"].read_bytes()
+        return email.message_from_bytes(raw, policy=email.policy.default)
+
+    # A file rejected as a whole says nothing about who sent it: Melton is still missing and
+    # gets its blank template, never the file.
+    (blank,) = chaser("MELTON").iter_attachments()
+    assert blank.get_filename() == "NI179_MELTON_2008-09-review.xlsx"
+    assert not any(b"cmd|" in body for body in package(blank.get_content()).values())
+    (attachment,) = chaser("OADBY").iter_attachments()
+    assert_only_ours(p, receipt.report, attachment.get_content())
