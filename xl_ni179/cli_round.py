@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from xl_ni179.cli import friendly_errors, main, round_option, workspace_path
+from xl_ni179.cli import annotate_option, friendly_errors, main, round_option, workspace_path, write_checked_copy
 
 
 def open_workspace(ctx: click.Context):  # noqa: ANN201 - Workspace, imported lazily for a fast start
@@ -39,9 +39,11 @@ def init(ctx: click.Context, config_file: Path | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sender", metavar="EMAIL", help="Who sent the return (checked against the partner's emails).")
 @round_option
+@annotate_option
 @click.pass_context
 @friendly_errors
-def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, round_id: str | None) -> None:
+def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, round_id: str | None,
+            annotate_dir: Path | None) -> None:
     """Validate and record returned workbooks. Exit 1 if any was rejected.
 
     Example: ni179 receive NI179_MELTON_2008-09-review.xlsx --sender finance@melton.example.org
@@ -67,6 +69,8 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
         extra = f" (version {receipt.version}" + (f", replaces version {receipt.supersedes})"
                                                   if receipt.supersedes else ")") if receipt.version else ""
         click.echo(render.to_text(receipt.report, name) + extra)
+        if annotate_dir:
+            write_checked_copy(ws.partnership, receipt.report, path, annotate_dir)
         rejected |= receipt.outcome == "rejected"
     sys.exit(1 if rejected else 0)
 

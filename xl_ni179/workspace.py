@@ -200,10 +200,11 @@ class Workspace:
                              warnings=len(report.unexplained_warnings), report=report.to_dict())
             s.add(sub)
             s.flush()
-            if outcome == ACCEPTED:
-                rows = _figures(sub.id, report.values)
-                if rows:  # one executemany, not an INSERT per figure
-                    s.execute(insert(Figure), rows)
+            # Kept for rejected returns too: the checked copy sent back is rebuilt from them,
+            # never from the received file. Only accepted ones are ever consolidated.
+            rows = _figures(sub.id, report.values)
+            if rows:  # one executemany, not an INSERT per figure
+                s.execute(insert(Figure), rows)
             self.audit("receive", {"submission": sub.id, "outcome": outcome, "organisation": org_code,
                                    "file_names": report.organisation, "round": report.round_id,
                                    "version": version, "sha256": sha, "sender": sender, "source": source},
@@ -240,6 +241,23 @@ class Workspace:
         with self.session() as s:
             rows = s.scalars(select(Figure).where(Figure.submission_id == submission_id)).all()
         return {r.name: r.number if r.number is not None else r.text for r in rows}
+
+    def annotated_copy(self, submission_id: int) -> bytes | None:
+        """The checked copy to send back with a submission's findings (our template, its
+        figures copied in, a comment at each finding); None when nothing may go back, as
+        after a file-level rejection. Built from the store: the received file is not opened."""
+        from xl_ni179.annotate import annotated_bytes
+
+        with self.session() as s:
+            sub = s.get(Submission, submission_id)
+            if sub is not None and sub.duplicate_of is not None:
+                sub = s.get(Submission, sub.duplicate_of)
+        if sub is None:
+            return None
+        report = Report(file=sub.original_name or "", organisation=sub.org_code, round_id=sub.round_id,
+                        findings=[Finding(**f) for f in (sub.report or {}).get("findings", [])],
+                        values=self.figures(sub.id), sha256=sub.sha256)
+        return annotated_bytes(self.partnership, report)
 
     def latest_accepted_report(self, org_code: str, *, round_id: str | None = None,
                                before_round: str | None = None) -> Report | None:

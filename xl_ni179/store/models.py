@@ -56,7 +56,8 @@ class Submission(Base):
 
 
 class Figure(Base):
-    """One input value extracted from an accepted return."""
+    """One input value extracted from a return (accepted or rejected; only accepted ones are
+    consolidated, a rejected one's fill the checked copy sent back)."""
 
     __tablename__ = "figures"
     __table_args__ = (UniqueConstraint("submission_id", "name"),)
