@@ -10,7 +10,7 @@ import time
 import hostile
 import pytest
 from checked_copy import assert_nothing_of_phishing, assert_only_ours, package, package_reads, phishing_return
-from mailservers import SmtpSink, message
+from mailservers import AUTHSERV, SmtpSink, message
 from openpyxl import load_workbook
 
 from xl_ni179.findings import Finding, Report
@@ -64,7 +64,7 @@ def test_hostile_returns_by_mail_get_no_workbook_back(tmp_path, smtp, returns_di
     monkeypatch.setattr(intake, "build_reply", timed_build)
     started = time.perf_counter()
     with package_reads() as reads:
-        result = process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url)
+        result = process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV)
     elapsed = time.perf_counter() - started
 
     assert not result.errors, result.errors
