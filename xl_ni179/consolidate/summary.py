@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from xl_ni179 import targets
 from xl_ni179.config import Agreement, Partnership, Round
 from xl_ni179.consolidate import frames, scores, totals
 from xl_ni179.schema import explain_name
@@ -158,7 +159,7 @@ class Summary:
             for r in progress_by.get(code, []):
                 target_rows.setdefault(r["year"], {})[r["agreement"]] = {
                     "annual": _clean(r["annual_target"]), "cumulative": _clean(r["cumulative_target"]),
-                    "variance": _clean(r["variance"])}
+                    "gains_counted": _clean(r["net"]), "variance": _clean(r["variance"])}
             carry = [g["carry_forward"] for g in mine if not pd.isna(g["carry_forward"])]
             rows.append({
                 "code": code, "name": org["name"], "short_name": org["short_name"],
@@ -197,6 +198,9 @@ class Summary:
                 for year, grp in self.rag.groupby("year", sort=False)},
             **self.vfm,
             "headline_agreement": self.headline_agreement.code,
+            "agreements": [{"code": a.code, "name": a.name, "counts_from": a.counts_from,
+                            "base_year": targets.base_year(a), "reported_only": list(a.reported_only),
+                            "basis": targets.basis_text(a)} for a in self.partnership.agreements],
             "totals": self.totals,
             "sector_totals": self.sector_totals,
             "organisations": self.organisation_rows(),
@@ -235,7 +239,7 @@ def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
     orgs = frames.organisations_frame(p, by_code)
     targets_df = frames.targets_frame(p)
     gains_df = frames.gains_frame(p, rnd, accepted)
-    progress_df = frames.progress_frame(targets_df, gains_df, orgs)
+    progress_df = frames.progress_frame(p, targets_df, gains_df, orgs)
     return Summary(
         partnership=p, round=rnd, as_of=as_of or dt.date.today(), statuses=by_code,
         returns=accepted, organisations=orgs, targets=targets_df, gains=gains_df,
