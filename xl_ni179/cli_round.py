@@ -59,6 +59,9 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
             continue
         extra = f" (version {receipt.version}" + (f", replaces version {receipt.supersedes})"
                                                   if receipt.supersedes else ")") if receipt.version else ""
+        if receipt.late and receipt.outcome == "accepted":
+            deadline = ws.partnership.round(receipt.round_id).deadline
+            extra += f"; late: the deadline was {deadline:%d %B %Y}"
         click.echo(render.to_text(receipt.report, name) + extra)
         rejected |= receipt.outcome == "rejected"
     sys.exit(1 if rejected else 0)
@@ -70,19 +73,28 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
 @click.pass_context
 @friendly_errors
 def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
-    """Who has returned, who must fix something, who is missing or late.
+    """Who has returned, who must fix something, who is missing or late, and whether the
+    round is open, past its deadline or closed.
 
     Example: ni179 status --round 2008-09-review
     """
+    from xl_ni179.status_model import round_state
+
     ws = open_workspace(ctx)
-    rnd = ws.partnership.round(round_id)
-    rows = ws.status(rnd.id)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    rnd = ws.partnership.round(round_id, on=now.date())
+    rows = ws.status(rnd.id, now=now)
+    state = round_state(rnd, rows, now)
     missing = [r.short_name for r in rows if r.state == "missing"]
     if as_json:
         click.echo(json.dumps({"round": rnd.id, "deadline": rnd.deadline.isoformat(),
+                               "opens": rnd.opens.isoformat() if rnd.opens else None,
+                               "closes": rnd.closes.isoformat() if rnd.closes else None,
+                               "state": state.to_dict(),
                                "organisations": [r.to_dict() for r in rows], "missing": missing}, indent=2))
         return
     click.echo(f"{rnd.title} ({rnd.id}), deadline {rnd.deadline:%d %B %Y}")
+    click.echo(f"Round {state.text}.")
     for r in rows:
         when = f"v{r.version} {r.received_at:%Y-%m-%d %H:%M}" if r.received_at else ""
         chased = f"chased {r.last_chased:%Y-%m-%d}" if r.last_chased else ""

@@ -45,6 +45,7 @@ class Receipt:
     supersedes: int | None = None  # the accepted version this one replaces
     duplicate_of: int | None = None
     stored_path: Path | None = None
+    late: bool = False  # received after its round's deadline
 
 
 def _now() -> dt.datetime:
@@ -110,7 +111,11 @@ class Workspace:
     def receive(self, file: str | Path, *, sender: str | None = None, round_id: str | None = None,
                 received_at: dt.datetime | None = None, original_name: str | None = None,
                 source: str = "cli", pool: Any = None) -> Receipt:
-        """Validate a returned file and record it: accepted, rejected or a duplicate."""
+        """Validate a returned file and record it: accepted, rejected or a duplicate.
+
+        ``received_at`` (naive UTC; now if not given) is when the return arrived: after its
+        round's deadline it is late, after the round closed it is refused."""
+        from xl_ni179.rules.round_rules import closed_round_finding
         from xl_ni179.validate import add_cross_return, file_sha256, validate_file
 
         file = Path(file)
@@ -130,6 +135,10 @@ class Workspace:
         if org and rnd_id:
             add_cross_return(p, report, self.latest_accepted_report(org, before_round=rnd_id),
                              self.latest_accepted_report(org, round_id=rnd_id))
+        if rnd_id:
+            closed = closed_round_finding(p, rnd_id, received_at)
+            if closed is not None:
+                report.add(closed)
         report.sha256 = sha
         stored, created = self.store_file(file, sha)
         outcome = ACCEPTED if report.valid else REJECTED
@@ -139,8 +148,9 @@ class Workspace:
             if created:  # nothing refers to the new file: leave the store exactly as it was
                 stored.unlink(missing_ok=True)
             raise
+        late = bool(rnd_id) and received_at.date() > p.round(rnd_id).deadline
         return Receipt(outcome, report, sub.id, report.organisation, report.round_id, sub.version,
-                       getattr(sub, "supersedes", None), stored_path=stored)
+                       getattr(sub, "supersedes", None), stored_path=stored, late=late)
 
     def _record(self, file: Path, report: Report, sha: str, stored: Path, outcome: str, sender: str | None,
                 received_at: dt.datetime, original_name: str | None, source: str) -> Submission:

@@ -18,7 +18,7 @@ from xl_ni179 import targets
 from xl_ni179.config import Agreement, Partnership, Round
 from xl_ni179.consolidate import frames, scores, totals
 from xl_ni179.schema import explain_name
-from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus
+from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus, RoundState, round_state
 
 
 @dataclass
@@ -57,6 +57,11 @@ class Summary:
     @property
     def late(self) -> list[str]:
         return self.organisations.loc[self.organisations["late"], "short_name"].tolist()
+
+    def round_state(self) -> RoundState:
+        """Open, past its deadline (with how many are late) or closed, at ``as_of``."""
+        return round_state(self.round, list(self.statuses.values()),
+                           dt.datetime.combine(self.as_of, dt.time(12)))
 
     def status_sentences(self) -> list[str]:
         """Who returned, who did not, and whose return is on hold (the paper uses these too)."""
@@ -183,7 +188,10 @@ class Summary:
         rnd = self.round
         data = {
             "round": {"id": rnd.id, "title": rnd.title, "actual_years": list(rnd.actual_years),
-                      "forecast_years": list(rnd.forecast_years), "deadline": rnd.deadline.isoformat()},
+                      "forecast_years": list(rnd.forecast_years), "deadline": rnd.deadline.isoformat(),
+                      "opens": rnd.opens.isoformat() if rnd.opens else None,
+                      "closes": rnd.closes.isoformat() if rnd.closes else None,
+                      "state": self.round_state().to_dict()},
             "as_of": self.as_of.isoformat(),
             "partnership": self.partnership.name,
             "group": self.partnership.group,
