@@ -151,15 +151,21 @@ def report(ctx: click.Context, round_id: str | None, out_dir: Path) -> None:
 @main.command()
 @click.option("--out", "out_dir", default="demo-output", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for everything the demo writes.")
+@click.option("--round", "round_id", type=click.Choice(["2008-09-review", "2009-10-outturn"]),
+              default="2008-09-review", show_default=True,
+              help="Which round to demonstrate. 2009-10-outturn first receives the 2008/09 review's returns.")
 @click.pass_context
 @friendly_errors
-def demo(ctx: click.Context, out_dir: Path) -> None:
-    """Run the whole cycle on the built-in 2008/09 review scenario in a fresh workspace.
+def demo(ctx: click.Context, out_dir: Path, round_id: str) -> None:
+    """Run the whole cycle on a built-in scenario in a fresh workspace.
 
-    Writes the 13 templates, the seven demo returns, receives them, and writes the master
-    workbook, summary.json and the progress paper.
+    The 2008/09 review (the default) writes the 13 templates and the seven returns the review
+    received, receives them, and writes the master workbook, summary.json and the progress
+    paper, as at 20 May 2009. The 2009/10 outturn then runs the second round on illustrative
+    returns: ten partners return, three after the deadline, and Melton restates a 2008/09
+    figure; its outputs are as at 28 May 2010. The demo always uses these dates, never today's.
 
-    Example: ni179 demo --out demo-output
+    Example: ni179 demo --round 2009-10-outturn --out demo-2010
     """
     from xl_ni179.round import run_demo
 
@@ -168,8 +174,7 @@ def demo(ctx: click.Context, out_dir: Path) -> None:
             for item in bar:
                 fn(item)
 
-    results = run_demo(workspace_path(ctx), out_dir, progress=progress, now=dt.datetime(2009, 5, 20, 9))
-    for line in results:
+    for line in run_demo(workspace_path(ctx), out_dir, progress=progress, round_id=round_id):
         click.echo(line)
 
 

@@ -96,7 +96,7 @@ def basis_text(agreement: Agreement, year: str | None = None, *, inline: bool = 
     ``inline`` avoids brackets, for a phrase that already sits inside some."""
     if year is not None and year_start(year) < year_start(agreement.counts_from):
         why = f"{agreement.label}'s targets start in {agreement.counts_from}"
-        return f"gains made in {year} itself, " + (f"as {why}" if inline else f"({why})")
+        return f"gains made in {year} itself" + (f", as {why}" if inline else f" ({why})")
     first = f"{agreement.label}'s first year"
     start = f"gains since April {year_start(agreement.counts_from)}"
     return f"{start}, {first}" if inline else f"{start} ({first})"
