@@ -29,7 +29,8 @@ def partnership(ctx: click.Context):  # noqa: ANN201 - Partnership, imported laz
 
 
 round_option = click.option("--round", "round_id", metavar="ROUND",
-                            help="Collection round id (default: the latest round in the configuration).")
+                            help="Collection round id (default: the round open today, else the latest "
+                                 "round that has opened; see docs/config.md).")
 
 
 @click.group(context_settings=CLICK_CONTEXT)

@@ -167,6 +167,7 @@ def demo(ctx: click.Context, out_dir: Path, round_id: str) -> None:
 
     Example: ni179 demo --round 2009-10-outturn --out demo-2010
     """
+    from xl_ni179.demo_data import AS_OF
     from xl_ni179.round import run_demo
 
     def progress(step: str, items: list, fn) -> None:  # noqa: ANN001
@@ -174,7 +175,8 @@ def demo(ctx: click.Context, out_dir: Path, round_id: str) -> None:
             for item in bar:
                 fn(item)
 
-    for line in run_demo(workspace_path(ctx), out_dir, progress=progress, round_id=round_id):
+    for line in run_demo(workspace_path(ctx), out_dir, progress=progress, now=AS_OF[round_id],
+                         round_id=round_id):
         click.echo(line)
 
 

@@ -51,26 +51,30 @@ def rules_markdown() -> str:
 
 
 def schema_markdown(p: Partnership, round_id: str | None = None) -> str:
-    rnd = p.round(round_id)
-    schema = build_schema(p, rnd)
+    """Every input of the return, round by round (all rounds unless one is named: the page
+    must not depend on today's date)."""
+    rounds = [p.round(round_id)] if round_id else sorted(p.rounds, key=lambda r: r.deadline)
     lines = [GENERATED, "# Return schema\n",
-             f"The inputs of the return for the round `{rnd.id}` ({rnd.title}): actual years "
-             f"{', '.join(rnd.actual_years)}; forecast years {', '.join(rnd.forecast_years)}. Each input is a "
-             "defined name in the workbook, so it can be used in a formula (for example "
-             "`=gains_procurement_2009_10`). Money is in £000. Gains and costs are cumulative since 1 April "
-             "2008: the figure for a year is the ongoing gains in place by the end of it. `ni179 schema --json` "
-             "prints the same list.\n"]
-    for sheet in dict.fromkeys(f.sheet for f in schema.fields):
-        lines.append(f"## Sheet `{sheet}`\n")
-        lines.append("| Defined name | Cell | Type | Required | Year | Label |")
-        lines.append("|---|---|---|---|---|---|")
-        for f in schema.fields:
-            if f.sheet == sheet:
-                allowed = f" ({', '.join(f.allowed)})" if f.allowed else ""
-                year = f"{f.year} {f.year_kind}" if f.year else ""
-                lines.append(f"| `{f.name}` | {f.cell} | {f.type}{allowed} | {'yes' if f.required else 'no'} "
-                             f"| {year} | {f.label} |")
-        lines.append("")
+             "The inputs of the return, for each round. Each input is a defined name in the workbook, so it "
+             "can be used in a formula (for example `=gains_procurement_2009_10`). Money is in £000. Gains and "
+             "costs are cumulative since 1 April 2008: the figure for a year is the ongoing gains in place by "
+             "the end of it. `ni179 schema --round ROUND --json` prints the same list.\n"]
+    for rnd in rounds:
+        schema = build_schema(p, rnd)
+        lines.append(f"## Round `{rnd.id}` ({rnd.title})\n")
+        lines.append(f"Actual years {', '.join(rnd.actual_years)}; forecast years "
+                     f"{', '.join(rnd.forecast_years) or 'none'}.\n")
+        for sheet in dict.fromkeys(f.sheet for f in schema.fields):
+            lines.append(f"### Sheet `{sheet}` ({rnd.id})\n")
+            lines.append("| Defined name | Cell | Type | Required | Year | Label |")
+            lines.append("|---|---|---|---|---|---|")
+            for f in schema.fields:
+                if f.sheet == sheet:
+                    allowed = f" ({', '.join(f.allowed)})" if f.allowed else ""
+                    year = f"{f.year} {f.year_kind}" if f.year else ""
+                    lines.append(f"| `{f.name}` | {f.cell} | {f.type}{allowed} | "
+                                 f"{'yes' if f.required else 'no'} | {year} | {f.label} |")
+            lines.append("")
     return "\n".join(lines)
 
 

@@ -68,8 +68,8 @@ def run_demo(workspace: Path, out_dir: Path, progress: Progress = _plain,
 
     ``round_id`` is one of the demo rounds (default: the 2008/09 review). The 2009/10 outturn
     first receives the 2008/09 review's returns, then its own, some of them late; the master
-    workbook, summary and paper are for the round asked for, as at just after its deadline
-    (or ``now``).
+    workbook, summary and paper are for the round asked for, as at ``now`` (today if not
+    given; the CLI passes the demo's own date, ``demo_data.AS_OF``).
     """
     from xl_ni179 import demo_data
     from xl_ni179.errors import UnknownRoundError
@@ -89,13 +89,12 @@ def run_demo(workspace: Path, out_dir: Path, progress: Progress = _plain,
     lines: list[str] = []
     for rid in rounds:
         lines += _demo_round(ws, rid, templates_dir, returns_dir, progress)
-    now = now or demo_data.AS_OF[round_id]
     master, summary_path, paper_dir = out_dir / "master.xlsx", out_dir / "summary.json", out_dir / "paper"
     summary = consolidate_round(ws, round_id, master, summary_path, now=now)
     paper = draft_paper(ws, round_id, paper_dir, now=now)
     facts = summary.to_json()
     return [*lines,
-            f"Round {round_id} at {now:%d %B %Y}: {summary.round_state().text}",
+            f"Round {round_id} at {summary.as_of:%d %B %Y}: {summary.round_state().text}",
             f"Returns were not received from: {', '.join(facts['missing'])}",
             f"Master workbook: {master}", f"Summary: {summary_path}",
             *[f"Paper: {x}" for x in paper], f"Workspace: {workspace}"]

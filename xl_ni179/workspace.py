@@ -242,9 +242,9 @@ class Workspace:
 
     def status(self, round_id: str | None = None, now: dt.datetime | None = None) -> list[OrgStatus]:
         p = self.partnership
-        rnd = p.round(round_id)
-        deadline = dt.datetime.combine(rnd.deadline, dt.time(23, 59, 59))
         now = now or _now()
+        rnd = p.round(round_id, on=now.date())
+        deadline = dt.datetime.combine(rnd.deadline, dt.time(23, 59, 59))
         with self.session() as s:
             subs = s.scalars(select(Submission).where(Submission.round_id == rnd.id,
                                                       Submission.outcome != "duplicate")
