@@ -102,3 +102,19 @@ def test_the_workbook_and_the_validator_agree_on_email_addresses(make_return, pa
         in_workbook = ("signoff-email-invalid", "Sign-off", "B8") in failing_checks(computed[path])
         on_receipt = "signoff-email-invalid" in {f.code for f in validate_file(partnership, path).findings}
         assert (in_workbook, on_receipt) == (not ok, not ok), address
+
+
+def test_preparer_signing_off_is_a_warning_that_can_be_explained(make_return, tmp_path):
+    """Sign-off independence, live in the workbook: the section 151 officer named is the
+    preparer (spelled differently), so the return is not ready until that is explained."""
+    same = {"signoff_preparer": "Gail Reid, Chief Finance Officer", "signoff_s151_officer": "gail reid"}
+    unexplained = make_return("MELTON", same)
+    explained = make_return("MELTON", {**same, "explain_signoff_not_independent":
+                                       "Small council: the deputy s151 officer reviewed the figures."})
+    computed = recalculate([unexplained, explained], tmp_path)
+    assert status(computed[unexplained]) == "1 problem(s) to fix: see the Checks sheet"
+    assert failing_checks(computed[unexplained]) == {("signoff-not-independent", "Sign-off", "B6")}
+    checks = computed[explained]["Checks"]
+    row = next(k[1:] for k, v in checks.items() if v == "signoff-not-independent" and k.startswith("A"))
+    assert checks[f"E{row}"] == "Explained"
+    assert status(computed[explained]) == "Ready to submit"

@@ -34,7 +34,8 @@ def partnership(ctx: click.Context):  # noqa: ANN201 - Partnership, imported laz
 
 
 round_option = click.option("--round", "round_id", metavar="ROUND",
-                            help="Collection round id (default: the latest round in the configuration).")
+                            help="Collection round id (default: the round open today, else the latest "
+                                 "round that has opened; see docs/config.md).")
 annotate_option = click.option(
     "--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
     help="Write a checked copy of each return into this folder: a fresh template with the return's "

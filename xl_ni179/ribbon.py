@@ -129,7 +129,8 @@ def _settings(book: Any) -> None:
                      f"rounds: {', '.join(r.id for r in p.rounds)}")
         try:
             rnd = p.round(s.round_id)
-            how = "" if s.round_id else " (the latest; set one in cell " + NAME_ROUND + ")"
+            how = "" if s.round_id else " (the round open today, else the latest; set one in cell " \
+                + NAME_ROUND + ")"
             lines.append(f"Round: {rnd.id}: {rnd.title}, deadline {rnd.deadline:%d %B %Y}{how}")
         except Ni179Error as exc:
             lines.append(f"Round: {exc}")

@@ -41,7 +41,7 @@ class Settings:
 
     workspace: Path
     workspace_from: str  # where the workspace setting came from, for the Settings message
-    round_id: str | None  # None: the latest round in the configuration
+    round_id: str | None  # None: the default round (open today, else the latest opened)
     inbox: Path | None
 
 

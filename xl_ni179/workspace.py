@@ -49,6 +49,7 @@ class Receipt:
     supersedes: int | None = None  # the accepted version this one replaces
     duplicate_of: int | None = None
     stored_path: Path | None = None
+    late: bool = False  # received after its round's deadline
 
 
 def _now() -> dt.datetime:
@@ -133,7 +134,11 @@ class Workspace:
 
         A file whose sender is not registered for the organisation it names is filed under
         the sender's own organisation (or none): it never changes another's status.
+
+        ``received_at`` (naive UTC; now if not given) is when the return arrived: after its
+        round's deadline it is late, after the round closed it is refused.
         """
+        from xl_ni179.rules.round_rules import closed_round_finding
         from xl_ni179.validate import add_cross_return, file_sha256, validate_file
 
         file = Path(file)
@@ -155,6 +160,10 @@ class Workspace:
             # Only the organisation's own earlier returns: never compare (and so quote) another's.
             add_cross_return(p, report, self.latest_accepted_report(filed, before_round=report.round_id),
                              self.latest_accepted_report(filed, round_id=report.round_id))
+        if report.round_id:
+            closed = closed_round_finding(p, report.round_id, received_at)
+            if closed is not None:
+                report.add(closed)
         report.sha256 = sha
         stored, created = self.store_file(file, sha)
         outcome = ACCEPTED if report.valid else REJECTED
@@ -165,8 +174,9 @@ class Workspace:
             if created:  # nothing refers to the new file: leave the store exactly as it was
                 stored.unlink(missing_ok=True)
             raise
+        late = bool(report.round_id) and received_at.date() > p.round(report.round_id).deadline
         return Receipt(outcome, report, sub.id, filed, report.round_id, sub.version,
-                       getattr(sub, "supersedes", None), stored_path=stored)
+                       getattr(sub, "supersedes", None), stored_path=stored, late=late)
 
     def verdict_key(self, sha: str, sender: str | None, round_id: str | None) -> str:
         """What a verdict depends on besides the rules: the file, who sent it, the round
@@ -288,9 +298,9 @@ class Workspace:
 
     def status(self, round_id: str | None = None, now: dt.datetime | None = None) -> list[OrgStatus]:
         p = self.partnership
-        rnd = p.round(round_id)
-        deadline = dt.datetime.combine(rnd.deadline, dt.time(23, 59, 59))
         now = now or _now()
+        rnd = p.round(round_id, on=now.date())
+        deadline = dt.datetime.combine(rnd.deadline, dt.time(23, 59, 59))
         with self.session() as s:
             subs = s.scalars(select(Submission).where(Submission.round_id == rnd.id,
                                                       Submission.outcome != "duplicate")

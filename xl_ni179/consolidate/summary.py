@@ -14,10 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from xl_ni179 import targets
 from xl_ni179.config import Agreement, Partnership, Round
 from xl_ni179.consolidate import frames, scores, totals
 from xl_ni179.schema import explain_name
-from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus
+from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus, RoundState, round_state
 
 
 @dataclass
@@ -56,6 +57,11 @@ class Summary:
     @property
     def late(self) -> list[str]:
         return self.organisations.loc[self.organisations["late"], "short_name"].tolist()
+
+    def round_state(self) -> RoundState:
+        """Open, past its deadline (with how many are late) or closed, at ``as_of``."""
+        return round_state(self.round, list(self.statuses.values()),
+                           dt.datetime.combine(self.as_of, dt.time(12)))
 
     def status_sentences(self) -> list[str]:
         """Who returned, who did not, and whose return is on hold (the paper uses these too)."""
@@ -158,7 +164,7 @@ class Summary:
             for r in progress_by.get(code, []):
                 target_rows.setdefault(r["year"], {})[r["agreement"]] = {
                     "annual": _clean(r["annual_target"]), "cumulative": _clean(r["cumulative_target"]),
-                    "variance": _clean(r["variance"])}
+                    "gains_counted": _clean(r["net"]), "variance": _clean(r["variance"])}
             carry = [g["carry_forward"] for g in mine if not pd.isna(g["carry_forward"])]
             rows.append({
                 "code": code, "name": org["name"], "short_name": org["short_name"],
@@ -182,7 +188,10 @@ class Summary:
         rnd = self.round
         data = {
             "round": {"id": rnd.id, "title": rnd.title, "actual_years": list(rnd.actual_years),
-                      "forecast_years": list(rnd.forecast_years), "deadline": rnd.deadline.isoformat()},
+                      "forecast_years": list(rnd.forecast_years), "deadline": rnd.deadline.isoformat(),
+                      "opens": rnd.opens.isoformat() if rnd.opens else None,
+                      "closes": rnd.closes.isoformat() if rnd.closes else None,
+                      "state": self.round_state().to_dict()},
             "as_of": self.as_of.isoformat(),
             "partnership": self.partnership.name,
             "group": self.partnership.group,
@@ -197,6 +206,9 @@ class Summary:
                 for year, grp in self.rag.groupby("year", sort=False)},
             **self.vfm,
             "headline_agreement": self.headline_agreement.code,
+            "agreements": [{"code": a.code, "name": a.name, "counts_from": a.counts_from,
+                            "base_year": targets.base_year(a), "reported_only": list(a.reported_only),
+                            "basis": targets.basis_text(a)} for a in self.partnership.agreements],
             "totals": self.totals,
             "sector_totals": self.sector_totals,
             "organisations": self.organisation_rows(),
@@ -235,7 +247,7 @@ def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
     orgs = frames.organisations_frame(p, by_code)
     targets_df = frames.targets_frame(p)
     gains_df = frames.gains_frame(p, rnd, accepted)
-    progress_df = frames.progress_frame(targets_df, gains_df, orgs)
+    progress_df = frames.progress_frame(p, targets_df, gains_df, orgs)
     return Summary(
         partnership=p, round=rnd, as_of=as_of or dt.date.today(), statuses=by_code,
         returns=accepted, organisations=orgs, targets=targets_df, gains=gains_df,

@@ -17,7 +17,7 @@ from xl_ni179 import layout
 from xl_ni179.formulas import canonical_formula
 from xl_ni179.rules import email_address
 from xl_ni179.rules.base import Rule, register
-from xl_ni179.schema import DATE, EMAIL, GAINS, MONEY, Schema
+from xl_ni179.schema import DATE, EMAIL, GAINS, MONEY, SIGNOFF, Schema
 from xl_ni179.xlsx_reader import Formula
 
 
@@ -131,6 +131,11 @@ NET_NEGATIVE = _rule(
     "net-gains-negative", "warning", "Net gains for a year are not negative.",
     "Costs of achieving gains exceed the gains for {year} (net £{value:,.0f}k).",
     "Check the {year} costs; if they are right, explain them on the Checks sheet.")
+SIGNOFF_SAME_PERSON = _rule(
+    "signoff-not-independent", "warning", "The return is signed off by someone other than its preparer.",
+    "The section 151 officer ({value}) is the person who prepared the return ({preparer}).",
+    "The section 151 officer (or their deputy) should check the return independently: enter who signed it "
+    "off in {sheet}!{cell}, or explain on the Checks sheet why the same person prepared and signed it.")
 
 IMPLAUSIBLE_SHARE = 0.20
 
@@ -216,7 +221,29 @@ def build_checks(schema: Schema) -> list[Check]:
                   and _net(schema, v, y) < _net(schema, v, p),
                   {"year": year, "previous": previous},
                   lambda v, y=year, p=previous: {"value": _net(schema, v, y), "before": _net(schema, v, p)}))
+    preparer, officer = schema.get("signoff_preparer"), schema.get("signoff_s151_officer")
+    if preparer and officer:
+        p_key, o_key = _person_key_excel(preparer.name), _person_key_excel(officer.name)
+        add(Check(SIGNOFF_SAME_PERSON.code, SIGNOFF, officer.cell, officer.name, officer.label,
+                  f"AND(LEN({p_key})>0,{p_key}={o_key})",
+                  lambda v, p=preparer.name, o=officer.name: _same_person(v.input(p), v.input(o)),
+                  detail=lambda v, p=preparer.name: {"preparer": as_text(v.input(p))}))
     return checks
+
+
+def person_key(value: Any) -> str:
+    """A name as compared for sign-off: the part before any comma (the preparer writes 'name,
+    job title'), without spaces, in lower case. Mirrors ``_person_key_excel``."""
+    return as_text(value).split(",", 1)[0].replace(" ", "").lower()
+
+
+def _person_key_excel(name: str) -> str:
+    return f'LOWER(SUBSTITUTE(LEFT({name},IFERROR(FIND(",",{name})-1,LEN({name})))," ",""))'
+
+
+def _same_person(preparer: Any, officer: Any) -> bool:
+    key = person_key(preparer)
+    return key != "" and key == person_key(officer)
 
 
 def _computed_check(code: str, cell: str, label: str, formula: str,
