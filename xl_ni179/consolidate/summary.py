@@ -16,6 +16,7 @@ import pandas as pd
 
 from xl_ni179.config import Agreement, Partnership, Round
 from xl_ni179.consolidate import frames, scores, totals
+from xl_ni179.consolidate.trajectory import History, Trajectory, build_trajectory
 from xl_ni179.schema import explain_name
 from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus
 
@@ -35,6 +36,7 @@ class Summary:
     totals: dict[str, Any]
     sector_totals: dict[str, Any]
     vfm: dict[str, Any]
+    trajectory: Trajectory | None = None  # every round up to this one, from the store
 
     # -- who returned ---------------------------------------------------------------
     def names_in_state(self, state: str) -> list[str]:
@@ -203,6 +205,7 @@ class Summary:
             "projects": self.projects(),
             "budget": self.budget(),
             "findings": self.findings(),
+            "trajectory": self.trajectory.to_json() if self.trajectory else None,
         }
         return _clean(data)
 
@@ -224,8 +227,13 @@ def _clean(value: Any) -> Any:
 
 
 def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
-                  returns: Mapping[str, Mapping[str, Any]], *, as_of: dt.date | None = None) -> Summary:
-    """Consolidate one round. Only accepted returns are counted; the rest are listed."""
+                  returns: Mapping[str, Mapping[str, Any]], *, as_of: dt.date | None = None,
+                  history: History | None = None) -> Summary:
+    """Consolidate one round. Only accepted returns are counted; the rest are listed.
+
+    ``history`` holds the accepted returns of every round (round id -> organisation ->
+    figures) for the trajectory across rounds; without it, the trajectory is this round's.
+    """
     by_code: dict[str, OrgStatus] = {}
     given = {s.code: s for s in statuses}
     for org in p.organisations:
@@ -236,7 +244,7 @@ def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
     targets_df = frames.targets_frame(p)
     gains_df = frames.gains_frame(p, rnd, accepted)
     progress_df = frames.progress_frame(targets_df, gains_df, orgs)
-    return Summary(
+    summary = Summary(
         partnership=p, round=rnd, as_of=as_of or dt.date.today(), statuses=by_code,
         returns=accepted, organisations=orgs, targets=targets_df, gains=gains_df,
         progress=progress_df, rag=scores.rag_frame(p, rnd, accepted),
@@ -244,3 +252,6 @@ def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
         sector_totals=totals.sector_totals(p, rnd, orgs, gains_df),
         vfm=scores.vfm_summary(p, orgs),
     )
+    summary.trajectory = build_trajectory(p, rnd, {**(history or {}), rnd.id: accepted},
+                                          summary.headline_agreement)
+    return summary
