@@ -9,6 +9,7 @@ demo data: each 2009/10 forecast scaled by an outturn factor.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -246,11 +247,12 @@ def test_paper_compares_forecast_with_outturn(rounds) -> None:
     forecast = sum(net(review[c], "2009/10") for c in both)
     actual = sum(net(outturn[c], "2009/10") for c in both)
     melton_f, melton_a = net(review["MELTON"], "2009/10"), net(outturn["MELTON"], "2009/10")
-    para = next(t for t in paragraphs if "have now reported it" in t)
+    para = next(t for t in paragraphs if "now reported its outturn" in t)
     assert (f"forecast 2009/10 in the 2008/9 review: £{forecast / 1000:,.1f}m; "
             f"actual in the 2009/10 outturn: £{actual / 1000:,.1f}m") in para
     assert f"Melton (£{melton_a:,.0f}k against £{melton_f:,.0f}k)" in para
-    assert "six organisations" in para
+    assert re.match(r"\d+\. Six organisations forecast 2009/10 in the 2008/9 review", para), para
+    assert "Three of them came in below their forecast" in para
     html = next((tmp / OUTTURN / "paper").glob("*.html")).read_text("utf-8")
     assert "Forecast against outturn" in html and f"Melton (£{melton_a:,.0f}k against" in html
     # The paper keeps the review's structure around it.
@@ -273,3 +275,56 @@ def test_with_one_round_the_sheet_says_so_and_draws_no_chart(rounds) -> None:
     assert any(t.startswith("Leicestershire LAA: actuals reported in each round") for t in text)
     (docx,) = (tmp / DEMO_ROUND / "paper").glob("*.docx")
     assert "Forecast against outturn" not in [para.text for para in Document(str(docx)).paragraphs]
+
+
+def two_round_summary(tmp_path: Path):
+    """The same two rounds through the library (no store): for checks on the sheet writer."""
+    from xl_ni179.config import parse_partnership
+    from xl_ni179.consolidate import build_summary
+    from xl_ni179.status_model import ACCEPTED, OrgStatus
+
+    config = tmp_path / "two-rounds.toml"
+    config.write_text(run("config", "show") + SECOND_ROUND, "utf-8")
+    p = parse_partnership(config.read_text("utf-8"), str(config))
+    review = demo_returns(p, p.round(DEMO_ROUND))
+    outturn = outturn_returns(p, review)
+    statuses = [OrgStatus(c, p.organisation(c).name, p.organisation(c).short_name,
+                          p.organisation(c).sector, ACCEPTED) for c in outturn]
+    return build_summary(p, p.round(OUTTURN), statuses, outturn,
+                         history={DEMO_ROUND: review, OUTTURN: outturn})
+
+
+def test_sheet_refreshes_in_place_as_the_ribbon_does(tmp_path) -> None:
+    from openpyxl import Workbook
+
+    from xl_ni179.consolidate.sheets_trajectory import write_trajectory
+
+    summary = two_round_summary(tmp_path)
+    ws = Workbook().active
+    write_trajectory(ws, summary)
+    first = [(c.coordinate, c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    write_trajectory(ws, summary)
+    assert [(c.coordinate, c.value) for row in ws.iter_rows() for c in row if c.value is not None] == first
+    assert len(ws._charts) == 1
+
+
+def test_a_later_round_is_left_out_of_an_earlier_rounds_trajectory(tmp_path) -> None:
+    from xl_ni179.consolidate import build_summary
+
+    summary = two_round_summary(tmp_path)
+    p = summary.partnership
+    review = build_summary(p, p.round(DEMO_ROUND), [], {},
+                           history={OUTTURN: summary.returns, DEMO_ROUND: {}})
+    assert review.trajectory.rounds == ()  # the review round has nothing accepted; 2009/10 is later
+
+
+def test_with_no_returns_at_all_the_sheet_says_so(tmp_path) -> None:
+    from xl_ni179.consolidate import build_summary, write_master
+
+    p = load_partnership()
+    summary = build_summary(p, p.round(DEMO_ROUND), [], {})
+    ws = load_workbook(write_master(summary, tmp_path / "master.xlsx"))[names.TRAJECTORY]
+    assert "No round has accepted returns yet, so there is no trajectory to show." in [
+        v for r in rows_of(ws) for v in r]
+    assert ws._charts == []
+    assert summary.to_json()["trajectory"]["forecast_vs_outturn"] == []

@@ -11,6 +11,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.chart.axis import ChartLines
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xl_ni179.consolidate import names
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import and_list, en_dash, money_k
 from xl_ni179.consolidate.trajectory import Trajectory, round_label
@@ -44,7 +45,8 @@ def write_trajectory(ws: Worksheet, summary: Summary) -> None:
         f"{summary.partnership.name}. Position at {summary.as_of:%d %B %Y}.",
         f"{caveat}Each round counts each organisation's latest accepted return. Rounds with "
         f"accepted returns: {listed}. Money is £000 of net ongoing cash-releasing gains, "
-        f"cumulative since 1 April 2008.")
+        f"cumulative since 1 April 2008 (NI 179); against an agreement's target, the gains that "
+        f"count towards that agreement, as on the {names.DASHBOARD}.")
     widths(ws, (24, 10, 16, 16, 16, 16, 16, 16, 16))
     ws.freeze_panes = "A4"
     if traj is None or not rounds:

@@ -227,7 +227,7 @@ def against_target_frame(p: Partnership, rounds: tuple[Round, ...],
 
 def forecast_vs_outturn_frame(reported: pd.DataFrame) -> pd.DataFrame:
     """Each forecast a round made for a year that a later round reported as actual."""
-    figures = reported[reported["has_figure"]]
+    figures = reported.loc[reported["has_figure"].astype(bool)]
     actual = figures[figures["kind"] == frames.ACTUAL].sort_values("round_order")
     # The outturn is the first round in which the year was actual; later rounds restate it.
     outturn = actual.drop_duplicates(["code", "year"], keep="first")[

@@ -21,10 +21,12 @@ def outturn_sentences(summary: Summary) -> list[str]:
 
 def _passage(total: dict[str, Any]) -> str:
     year, n = total["year"], len(total["organisations"])
-    who = "the one organisation" if n == 1 else f"the {number_word(n)} organisations"
-    text = (f"For {who} that forecast {year} in the {total['forecast_label']} and have now reported "
-            f"it: forecast {year} in the {total['forecast_label']}: {money_k(total['forecast'])}; "
-            f"actual in the {total['outturn_label']}: {money_k(total['actual'])}")
+    f_label, o_label = total["forecast_label"], total["outturn_label"]
+    who = (f"One organisation forecast {year} in the {f_label} and has" if n == 1 else
+           f"{number_word(n).capitalize()} organisations forecast {year} in the {f_label} and have")
+    text = (f"{who} now reported its outturn. {'Its figures' if n == 1 else 'Together'}: forecast "
+            f"{year} in the {f_label}: {money_k(total['forecast'])}; actual in the {o_label}: "
+            f"{money_k(total['actual'])}")
     diff, share = total["difference"], total["difference_share"]
     if abs(diff) < 0.05:
         text += ", as forecast."
@@ -32,11 +34,10 @@ def _passage(total: dict[str, Any]) -> str:
         pct = f" ({percent(abs(share))})" if share is not None else ""
         text += f", {money_k(abs(diff))}{pct} {'below' if diff < 0 else 'above'} the forecast."
     below = total["below_forecast"]
-    if below:
+    if below and n > 1:
         names = and_list([f"{b['organisation']} ({money_k(b['actual'])} against "
                           f"{money_k(b['forecast'])})" for b in below])
-        count = f"{number_word(len(below)).capitalize()} of them" if n > 1 else "It"
-        text += f" {count} came in below the forecast: {names}."
-    else:
-        text += " None came in below its forecast." if n > 1 else ""
+        text += f" {number_word(len(below)).capitalize()} of them came in below their forecast: {names}."
+    elif n > 1:
+        text += " None came in below its forecast."
     return text
