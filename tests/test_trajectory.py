@@ -328,3 +328,13 @@ def test_with_no_returns_at_all_the_sheet_says_so(tmp_path) -> None:
         v for r in rows_of(ws) for v in r]
     assert ws._charts == []
     assert summary.to_json()["trajectory"]["forecast_vs_outturn"] == []
+
+
+def test_libreoffice_opens_the_trajectory_chart(rounds, tmp_path, libreoffice) -> None:
+    from xl_ni179.libreoffice import convert
+
+    (converted,) = convert([rounds[0] / OUTTURN / "master.xlsx"], tmp_path)
+    ws = load_workbook(converted)[names.TRAJECTORY]
+    (chart,) = ws._charts
+    assert len(chart.series) == 3
+    assert find_row(ws, "Melton", "2009/10", "2008/9 review")[4] == "2009/10 outturn"

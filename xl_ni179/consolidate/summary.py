@@ -73,8 +73,7 @@ class Summary:
     # -- headline -------------------------------------------------------------------
     @property
     def headline_agreement(self) -> Agreement:
-        """The agreement covering the most organisations (the MAA): the paper's headline."""
-        return max(self.partnership.agreements, key=lambda a: len(set(a.members)))
+        return headline_agreement(self.partnership)
 
     def rag_counts(self) -> dict[str, dict[str, int]]:
         return scores.rag_counts(self.rag, self.round)
@@ -210,6 +209,11 @@ class Summary:
         return _clean(data)
 
 
+def headline_agreement(p: Partnership) -> Agreement:
+    """The agreement covering the most organisations (the MAA): the paper's headline."""
+    return max(p.agreements, key=lambda a: len(set(a.members)))
+
+
 def _clean(value: Any) -> Any:
     """JSON-safe: NaN becomes None, numpy scalars become Python ones."""
     if isinstance(value, dict):
@@ -244,14 +248,12 @@ def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
     targets_df = frames.targets_frame(p)
     gains_df = frames.gains_frame(p, rnd, accepted)
     progress_df = frames.progress_frame(targets_df, gains_df, orgs)
-    summary = Summary(
+    return Summary(
         partnership=p, round=rnd, as_of=as_of or dt.date.today(), statuses=by_code,
         returns=accepted, organisations=orgs, targets=targets_df, gains=gains_df,
         progress=progress_df, rag=scores.rag_frame(p, rnd, accepted),
         totals=totals.agreement_totals(p, rnd, progress_df),
         sector_totals=totals.sector_totals(p, rnd, orgs, gains_df),
         vfm=scores.vfm_summary(p, orgs),
+        trajectory=build_trajectory(p, rnd, {**(history or {}), rnd.id: accepted}, headline_agreement(p)),
     )
-    summary.trajectory = build_trajectory(p, rnd, {**(history or {}), rnd.id: accepted},
-                                          summary.headline_agreement)
-    return summary
