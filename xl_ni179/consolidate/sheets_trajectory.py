@@ -74,11 +74,14 @@ def _returns(traj: Trajectory | None, round_id: str) -> str:
 def _path(ws: Worksheet, traj: Trajectory, row: int) -> int:
     """The chart's data (share of baseline by year), the detail behind it, and the chart."""
     a, start = traj.agreement, row
-    row = section(ws, row, f"The partnership ({a.name}): cumulative net gains against the target path")
+    members = len(dict.fromkeys(a.members))
+    row = section(ws, row, f"Cumulative net gains against the target path: {a.name}, {members} organisations")
     row = note(ws, row, "Share of baseline: each round's gains (actual, then forecast) over the baseline "
                         "of the organisations that gave figures in it, so rounds with different returns "
                         "compare like for like; the dashed line is the agreement's cumulative target.")
     by_year = traj.path_by_year()
+    if by_year.empty:
+        return note(ws, row, f"No round has reported on a year that counts towards the {a.name} target.")
     header_row = row
     labels = ("Year", "Target path", *[round_label(r) for r in traj.rounds])
     row = table(ws, row, labels, by_year.itertuples(index=False, name=None),

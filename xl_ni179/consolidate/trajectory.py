@@ -83,9 +83,10 @@ class Trajectory:
         return round_label(next(r for r in self.rounds if r.id == round_id))
 
     def path_years(self) -> list[str]:
-        """The headline agreement's years that some round reported on, in order."""
+        """The years that count towards the headline agreement's target and that some round
+        reported on, in order (a year only reported against its rate is not on the path)."""
         covered = {y for r in self.rounds for y in r.years}
-        return [y for y in self.agreement.years if y in covered]
+        return [y for y in targets.counted_years(self.agreement) if y in covered]
 
     def path_by_year(self) -> pd.DataFrame:
         """One row per year: the target path and each round's share of baseline (chart data)."""
@@ -245,13 +246,15 @@ def forecast_vs_outturn_frame(reported: pd.DataFrame) -> pd.DataFrame:
 
 
 def path_frame(agreement: Agreement, rounds: tuple[Round, ...], against: pd.DataFrame) -> pd.DataFrame:
-    """The agreement's total per round and year (actual and forecast years alike), over the
-    members that gave a figure, with their baseline and target so the share is like for like."""
+    """The agreement's total per round and year on its target path (actual and forecast years
+    alike), over the members that gave a figure, with their baseline and target so the share
+    is like for like."""
     rows = []
+    path = targets.counted_years(agreement)
     for r_order, rnd in enumerate(rounds):
         mine = against[(against["agreement"] == agreement.code) & (against["round"] == rnd.id)]
         for year in rnd.years:
-            if year not in agreement.rates:
+            if year not in path:
                 continue
             got = mine[(mine["year"] == year) & mine["gains"].notna()]
             covered = float(got["baseline"].sum())
