@@ -10,8 +10,9 @@ where there is no figure, never zero):
   in it): the gains that count towards the agreement beside its cumulative target.
 - ``forecast_vs_outturn``: organisation x year x earlier round that forecast the year,
   beside the actual reported in the round where the year first became actual.
-- ``path``: the headline agreement's cumulative net gains by round and year, with the
-  baseline and target of the organisations that gave figures (like for like).
+- ``path``: the headline agreement's cumulative net gains by round, for the years that
+  count towards its target, with the baseline and target of the organisations that gave
+  figures (like for like).
 
 The history is the latest accepted return of each organisation in each round up to the
 one consolidated (``round.summarise`` reads it from the store).
@@ -201,9 +202,10 @@ def against_target_frame(p: Partnership, rounds: tuple[Round, ...],
     """Each member's gains counted towards each agreement, for each year of each round."""
     rows = []
     order = {o.code: i for i, o in enumerate(p.organisations)}
+    orgs = {o.code: o for o in p.organisations}  # looked up once: partnerships can be large
     for a_order, agreement in enumerate(p.agreements):
         for code in dict.fromkeys(agreement.members):
-            org = p.organisation(code)
+            org = orgs[code]
             for r_order, rnd in enumerate(rounds):
                 figures = ni179.get((rnd.id, code))
                 if figures is None:  # no accepted return from this member in this round
