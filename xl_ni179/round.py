@@ -34,8 +34,10 @@ def summarise(ws: Workspace, round_id: str | None = None, now: dt.datetime | Non
         known = {code: score for code, score in vfm_scores.items() if p.find_organisation(code)}
         p = dataclasses.replace(p, vfm=dataclasses.replace(p.vfm, scores=known))
     rnd = p.round(round_id)
-    return build_summary(p, rnd, ws.status(rnd.id, now=now), ws.accepted_returns(rnd.id),
-                         as_of=now.date() if now else None)
+    # Every round up to this one, for the trajectory across rounds on the master workbook.
+    history = {r.id: ws.accepted_returns(r.id) for r in p.rounds if r.deadline <= rnd.deadline}
+    return build_summary(p, rnd, ws.status(rnd.id, now=now), history[rnd.id],
+                         as_of=now.date() if now else None, history=history)
 
 
 def consolidate_round(ws: Workspace, round_id: str | None, out: Path, json_out: Path | None = None,

@@ -17,6 +17,7 @@ import pandas as pd
 from xl_ni179 import targets
 from xl_ni179.config import Agreement, Partnership, Round
 from xl_ni179.consolidate import frames, scores, totals
+from xl_ni179.consolidate.trajectory import History, Trajectory, build_trajectory
 from xl_ni179.schema import explain_name
 from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus, RoundState, round_state
 
@@ -36,6 +37,7 @@ class Summary:
     totals: dict[str, Any]
     sector_totals: dict[str, Any]
     vfm: dict[str, Any]
+    trajectory: Trajectory | None = None  # every round up to this one, from the store
 
     # -- who returned ---------------------------------------------------------------
     def names_in_state(self, state: str) -> list[str]:
@@ -77,8 +79,7 @@ class Summary:
     # -- headline -------------------------------------------------------------------
     @property
     def headline_agreement(self) -> Agreement:
-        """The agreement covering the most organisations (the MAA): the paper's headline."""
-        return max(self.partnership.agreements, key=lambda a: len(set(a.members)))
+        return headline_agreement(self.partnership)
 
     def rag_counts(self) -> dict[str, dict[str, int]]:
         return scores.rag_counts(self.rag, self.round)
@@ -215,8 +216,14 @@ class Summary:
             "projects": self.projects(),
             "budget": self.budget(),
             "findings": self.findings(),
+            "trajectory": self.trajectory.to_json() if self.trajectory else None,
         }
         return _clean(data)
+
+
+def headline_agreement(p: Partnership) -> Agreement:
+    """The agreement covering the most organisations (the MAA): the paper's headline."""
+    return max(p.agreements, key=lambda a: len(set(a.members)))
 
 
 def _clean(value: Any) -> Any:
@@ -236,8 +243,13 @@ def _clean(value: Any) -> Any:
 
 
 def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
-                  returns: Mapping[str, Mapping[str, Any]], *, as_of: dt.date | None = None) -> Summary:
-    """Consolidate one round. Only accepted returns are counted; the rest are listed."""
+                  returns: Mapping[str, Mapping[str, Any]], *, as_of: dt.date | None = None,
+                  history: History | None = None) -> Summary:
+    """Consolidate one round. Only accepted returns are counted; the rest are listed.
+
+    ``history`` holds the accepted returns of every round (round id -> organisation ->
+    figures) for the trajectory across rounds; without it, the trajectory is this round's.
+    """
     by_code: dict[str, OrgStatus] = {}
     given = {s.code: s for s in statuses}
     for org in p.organisations:
@@ -255,4 +267,5 @@ def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
         totals=totals.agreement_totals(p, rnd, progress_df),
         sector_totals=totals.sector_totals(p, rnd, orgs, gains_df),
         vfm=scores.vfm_summary(p, orgs),
+        trajectory=build_trajectory(p, rnd, {**(history or {}), rnd.id: accepted}, headline_agreement(p)),
     )

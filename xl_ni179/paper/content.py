@@ -1,9 +1,10 @@
 """What the progress paper says, as a list of blocks both the Word and HTML writers render.
 
 The structure follows the "Efficiency – 2008/9 review" paper taken to LALAT: Purpose,
-Background, Progress (actual years, then forecast confidence and value for money),
-Specific projects, then Conclusions and Next steps left for the author. Every figure and
-judgement comes from the summary; the wording says what coverage a figure rests on.
+Background, Progress (actual years, how the last round's forecasts turned out, then
+forecast confidence and value for money), Specific projects, then Conclusions and Next
+steps left for the author. Every figure and judgement comes from the summary; the wording
+says what coverage a figure rests on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from xl_ni179.consolidate.scores import RAG_COLUMNS, RAG_LEVELS, RAG_MEANINGS, V
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import and_list, en_dash, money_k, number_word, percent, pounds
 from xl_ni179.consolidate.totals import ACHIEVED, AT_RISK, LIKELY, NOT_ACHIEVED, NOT_ASSESSED
+from xl_ni179.paper.outturn import outturn_sentences
 
 PLACEHOLDER = "[For the author to complete.]"
 APPROACH = (
@@ -206,6 +208,10 @@ def build_paper(summary: Summary, p: Partnership) -> list[Block]:
         if sentences:
             doc.add("subheading", year)
             doc.para(" ".join(sentences))
+    outturn = outturn_sentences(summary)
+    if outturn:
+        doc.add("subheading", "Forecast against outturn")
+        doc.para(" ".join(outturn))
     if rnd.forecast_years:
         years = rnd.forecast_years
         doc.add("subheading", f"{years[0]} to {years[-1]}" if len(years) > 1 else years[0])
