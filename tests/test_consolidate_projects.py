@@ -25,7 +25,7 @@ def test_only_participants_feed_the_projects_sheet(tmp_path, make_return, partne
     result = runner.invoke(main, ["--workspace", ws, "receive", str(path), "--sender", MELTON])
     assert result.exit_code == 0, result.output
     out = tmp_path / "master.xlsx"
-    result = runner.invoke(main, ["--workspace", ws, "consolidate", "--out", str(out)])
+    result = runner.invoke(main, ["--workspace", ws, "consolidate", "--round", "2008-09-review", "--out", str(out)])
     assert result.exit_code == 0, result.output
     sheet = load_workbook(out)["Projects and funding"]
     texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]

@@ -48,7 +48,7 @@ def test_the_demo_refuses_a_real_workspace_named_by_the_environment(real, tmp_pa
     assert "Traceback" not in result.stderr
     assert tree(real) == before and not (real / DEMO_MARKER).exists()
     assert not (tmp_path / "out").exists()  # refused before anything was made
-    rows = {s.code: s.state for s in Workspace(real).status()}
+    rows = {s.code: s.state for s in Workspace(real).status("2008-09-review")}
     assert rows["MELTON"] == "accepted"
 
 
