@@ -111,6 +111,7 @@ class Workspace:
                 received_at: dt.datetime | None = None, original_name: str | None = None,
                 source: str = "cli", pool: Any = None) -> Receipt:
         """Validate a returned file and record it: accepted, rejected or a duplicate."""
+        from xl_ni179.prefill import verify_prefill
         from xl_ni179.validate import add_cross_return, file_sha256, validate_file
 
         file = Path(file)
@@ -128,6 +129,8 @@ class Workspace:
         report = validate_file(p, file, sender=sender, round_id=round_id, pool=pool)
         org, rnd_id = report.organisation, report.round_id
         if org and rnd_id:
+            if report.prefill is not None:
+                verify_prefill(p, report, self.accepted_report(org, report.prefill.sha256))
             add_cross_return(p, report, self.latest_accepted_report(org, before_round=rnd_id),
                              self.latest_accepted_report(org, round_id=rnd_id))
         report.sha256 = sha
@@ -220,6 +223,25 @@ class Workspace:
                 return Report(file=sub.original_name or "", organisation=org_code, round_id=rid,
                               values=self.figures(sub.id), sha256=sub.sha256)
         return None
+
+    def accepted_report(self, org_code: str, sha256: str) -> Report | None:
+        """The organisation's accepted return with this file hash (any round and version)."""
+        with self.session() as s:
+            sub = s.scalars(select(Submission).where(
+                Submission.org_code == org_code, Submission.sha256 == sha256,
+                Submission.outcome == ACCEPTED).order_by(Submission.id).limit(1)).first()
+        if sub is None:
+            return None
+        return Report(file=sub.original_name or "", organisation=org_code, round_id=sub.round_id,
+                      values=self.figures(sub.id), sha256=sub.sha256)
+
+    def prefill(self, org_code: str, round_id: str):  # noqa: ANN201 - Prefill | None, imported lazily
+        """What the organisation's template for ``round_id`` fills in: the figures of its
+        latest accepted return of an earlier round, for the years that were actual in it."""
+        from xl_ni179.prefill import prefill_from
+
+        rnd = self.partnership.round(round_id)
+        return prefill_from(self.partnership, rnd, self.latest_accepted_report(org_code, before_round=rnd.id))
 
     def accepted_returns(self, round_id: str) -> dict[str, dict[str, Any]]:
         """The figures of each organisation's current (latest accepted) return."""

@@ -10,6 +10,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 
 from xl_ni179 import __version__
 from xl_ni179.config import Organisation, Partnership, Round
+from xl_ni179.prefill import PREFILL_ROUND_KEY, PREFILL_SHA_KEY, Prefill
 from xl_ni179.rules.data_rules import build_checks
 from xl_ni179.schema import (
     CHECKS,
@@ -23,20 +24,22 @@ from xl_ni179.schema import (
     Schema,
     build_schema,
 )
-from xl_ni179.template import sheets
+from xl_ni179.template import prior, sheets
 from xl_ni179.template.fingerprint import fingerprint, locked_cells, normalise, openpyxl_cells
 
 TEMPLATE_ID = "ni179-return"
 META_KEYS = ("template_id", "template_version", "round", "organisation", "schema", "fingerprint",
-             "generator")
+             "generator", PREFILL_ROUND_KEY, PREFILL_SHA_KEY)
 
 
 def template_filename(org_code: str, round_id: str) -> str:
     return f"NI179_{org_code}_{round_id}.xlsx"
 
 
-def build_workbook(p: Partnership, org_code: str, rnd: Round) -> tuple[Workbook, Schema, dict[str, str]]:
-    """The template as an openpyxl workbook, its schema and its metadata."""
+def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None
+                   ) -> tuple[Workbook, Schema, dict[str, str | None]]:
+    """The template as an openpyxl workbook, its schema and its metadata; ``prefill`` fills
+    in the figures of the organisation's last accepted return (see xl_ni179.prefill)."""
     org = p.organisation(org_code)
     schema = build_schema(p, rnd)
     data_checks = build_checks(schema)
@@ -47,6 +50,7 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round) -> tuple[Workbook,
     for f in schema.fields:
         sheets.name_cell(sheet[f.sheet], f.name, f.cell)
     sheets.gains(sheet[GAINS], p, org, rnd, schema)
+    prior.draw(sheet[GAINS], schema, prefill)
     sheets.money_validation(sheet[GAINS], [f.cell for f in schema.fields if f.type == MONEY and f.sheet == GAINS])
     sheets.forecast(sheet[FORECAST], rnd, schema)
     sheets.projects(sheet[PROJECTS], p, org)
@@ -64,6 +68,8 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round) -> tuple[Workbook,
         "schema": schema.fingerprint(),
         "fingerprint": fingerprint(locked_cells(cells, schema)),
         "generator": f"xl_ni179 {__version__}",
+        PREFILL_ROUND_KEY: prefill.round_id if prefill else None,
+        PREFILL_SHA_KEY: prefill.sha256 if prefill else None,
     }
     meta_ws = sheet[META]
     for i, key in enumerate(META_KEYS, start=1):
@@ -91,8 +97,12 @@ def _shape(p: Partnership, org: Organisation, round_id: str) -> tuple:
             tuple(pr.code for pr in p.projects_of(org.code)))
 
 
-def expected_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[str, str], str]:
+def expected_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefill | None = None
+                    ) -> dict[tuple[str, str], str]:
     """The locked content a genuine template for this organisation and round holds.
+
+    A prefilled template differs from a blank one only in its "as reported" column and
+    note (``prior.prior_content``), which are put in place of the blank template's.
 
     Building a template takes tens of milliseconds, and in a large round nearly every
     return comes from a different organisation; so one template is built per shape
@@ -108,34 +118,45 @@ def expected_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[
             del _EXPECTED[next(iter(_EXPECTED))]  # the oldest
         hit = _EXPECTED[key] = (p, org, locked_cells(openpyxl_cells(wb), schema))
     _, twin, locked = hit
-    if twin is org:
+    if twin is not org:
+        own = {normalise(twin.name): normalise(org.name), normalise(twin.code): normalise(org.code),
+               normalise(twin.baseline): normalise(org.baseline)}
+        locked = {where: own.get(value, value) for where, value in locked.items()}
+    if prefill is None:
         return locked
-    own = {normalise(twin.name): normalise(org.name), normalise(twin.code): normalise(org.code),
-           normalise(twin.baseline): normalise(org.baseline)}
-    return {where: own.get(value, value) for where, value in locked.items()}
+    schema = build_schema(p, p.round(round_id))
+    out = {where: value for where, value in locked.items() if where not in prior.prior_content(schema, None)}
+    for where, value in prior.prior_content(schema, prefill).items():
+        norm = normalise(value)
+        if norm is not None:
+            out[where] = norm
+    return out
 
 
-def build_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[str, str], str]:
+def build_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefill | None = None
+                 ) -> dict[tuple[str, str], str]:
     """The locked content, built from the template itself (what expected_locked must equal)."""
-    wb, schema, _ = build_workbook(p, org_code, p.round(round_id))
+    wb, schema, _ = build_workbook(p, org_code, p.round(round_id), prefill)
     return locked_cells(openpyxl_cells(wb), schema)
 
 
-def build_template(p: Partnership, org_code: str, rnd: Round) -> bytes:
-    wb, _, _ = build_workbook(p, org_code, rnd)
+def build_template(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None) -> bytes:
+    wb, _, _ = build_workbook(p, org_code, rnd, prefill)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
-def write_templates(p: Partnership, rnd: Round, out_dir: Path, orgs: list[str] | None = None) -> list[Path]:
-    """One template per organisation (or per code in ``orgs``) into ``out_dir``."""
+def write_templates(p: Partnership, rnd: Round, out_dir: Path, orgs: list[str] | None = None,
+                    prefills: dict[str, Prefill] | None = None) -> list[Path]:
+    """One template per organisation (or per code in ``orgs``) into ``out_dir``; an
+    organisation in ``prefills`` gets its earlier figures filled in."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for org in p.organisations:
         if orgs and org.code not in orgs:
             continue
         path = out_dir / template_filename(org.code, rnd.id)
-        path.write_bytes(build_template(p, org.code, rnd))
+        path.write_bytes(build_template(p, org.code, rnd, (prefills or {}).get(org.code)))
         written.append(path)
     return written
