@@ -167,8 +167,8 @@ def test_fallen_gains_and_a_restatement_warn_in_the_workbook_and_on_receipt(fres
     out = run(fresh(), "receive", str(fell), "--round", ROUND2).output
     # The 2009/10 total is also below what the 2008/09 review forecast for it (the stored comparison).
     assert "ACCEPTED with 2 warning(s) to explain" in out and "WARNING [gains-withdrawn] at Gains!C15" in out
-    assert "WARNING [gains-fell] at Gains!C8: Procurement gross ongoing gains fall from £63.5k in 2008/09 " \
-           "to £50.0k in 2009/10." in out
+    assert "WARNING [gains-fell] at Gains!C8: Procurement: gross ongoing cash-releasing gains, 2009/10 " \
+           "(actual) is £50.0k, below the £63.5k for 2008/09." in out
     out = run(fresh(), "receive", str(restated), "--round", ROUND2).output
     assert "WARNING [actual-restated] at Gains!B11" in out and "changed from £24.4k" in out
     assert "to £30.0k" in out

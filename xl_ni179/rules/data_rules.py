@@ -133,12 +133,12 @@ NET_NEGATIVE = _rule(
 RESTATED = _rule(
     "actual-restated", "warning",
     "An actual figure you reported in an earlier return is unchanged (a change is a restatement).",
-    "{label} has been changed from {before}, as you reported it before, to {now}.",
-    "If {now} is right, explain the restatement on the Checks sheet (why the figure differs from the one "
+    "{label} has been changed from {before}, as you reported it before, to {value}.",
+    "If {value} is right, explain the restatement on the Checks sheet (why the figure differs from the one "
     "you reported); otherwise put back {before} in {sheet}!{cell}.")
 GAINS_FELL = _rule(
     "gains-fell", "warning", "A workstream's cumulative ongoing gains do not fall from one actual year to the next.",
-    "{workstream} gross ongoing gains fall from £{before:,.1f}k in {previous} to £{value:,.1f}k in {year}.",
+    "{label} is £{value:,.1f}k, below the £{before:,.1f}k for {previous}.",
     "NI 179 counts gains that last, and gains are cumulative, so they should not fall: check {sheet}!{cell} "
     "and the {previous} figure; if a gain has really ended, explain why on the Checks sheet.")
 
@@ -255,7 +255,7 @@ def _restatement_checks(schema: Schema) -> list[Check]:
                          f"LEN(TRIM({f.name}))=0))",
                          fails, {"year": f.year},
                          lambda v, n=f.name, c=prior: {"before": _money(v.cell(GAINS, c)),
-                                                       "now": _money(v.input(n))}))
+                                                       "value": _money(v.input(n))}))
     return out
 
 
@@ -263,13 +263,13 @@ def _gains_fell_checks(schema: Schema) -> list[Check]:
     """Each workstream's gross gains in an actual year against the actual year before."""
     out = []
     for previous, year in zip(schema.actual_years, schema.actual_years[1:], strict=False):
-        for ws, ws_label in WORKSTREAMS:
+        for ws, _ in WORKSTREAMS:
             now, was = schema.field(f"gains_{ws}_{year_key(year)}"), schema.field(f"gains_{ws}_{year_key(previous)}")
             out.append(Check(GAINS_FELL.code, now.sheet, now.cell, now.name, now.label,
                              f"AND(ISNUMBER({now.name}),ISNUMBER({was.name}),N({now.name})<N({was.name})-{TOLERANCE:g})",
                              lambda v, n=now.name, w=was.name: is_number(v.input(n)) and is_number(v.input(w))
                              and v.input(n) < v.input(w) - TOLERANCE,
-                             {"year": year, "previous": previous, "workstream": ws_label},
+                             {"year": year, "previous": previous},
                              lambda v, n=now.name, w=was.name: {"value": v.input(n), "before": v.input(w)}))
     return out
 
