@@ -170,7 +170,8 @@ def fill(ctx: click.Context, template: Path, data: Path, out: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one entry per file.")
 @click.option("--sender", metavar="EMAIL", help="Check the return's organisation against this sender.")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The organisation's previous accepted return, for the cross-return rules.")
+              help="The organisation's previous accepted return, for the cross-return rules (and to "
+                   "check a return prefilled from it holds its figures as reported).")
 @click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write an annotated copy of each file (comments at each finding) into this folder.")
 @round_option
