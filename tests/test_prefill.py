@@ -4,6 +4,7 @@ receipt, all through the `ni179` command."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -33,7 +34,7 @@ opens = 2010-04-19
 deadline = 2010-05-14
 template_version = "2.0"
 '''
-REVIEW_TITLE = "Efficiency - 2008/9 review"
+REVIEW_TITLE = load_partnership().round("2008-09-review").title
 
 
 def run(workspace: Path, *args: str, code: int | None = 0):
@@ -45,8 +46,12 @@ def run(workspace: Path, *args: str, code: int | None = 0):
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory) -> Path:
+    """The built-in partnership, with the second round added until the built-in one has it."""
+    text = default_config_text()
+    if f'id = "{ROUND2}"' not in text:
+        text += SECOND_ROUND
     path = tmp_path_factory.mktemp("config") / "partnership.toml"
-    path.write_text(default_config_text() + SECOND_ROUND, "utf-8")
+    path.write_text(text, "utf-8")
     return path
 
 
@@ -286,3 +291,20 @@ def test_expected_locked_content_of_a_prefilled_template_equals_building_it(issu
         prefill = store.prefill(code, ROUND2)
         assert (prefill is None) == (code == "BLABY")
         assert expected_locked(p2, code, ROUND2, prefill) == build_locked(p2, code, ROUND2, prefill), code
+
+
+def test_a_reminder_attaches_the_prefilled_workbook(issued, tmp_path):
+    import io
+
+    from xl_ni179.mail.chasers import build_chasers
+
+    chasers = {st.code: msg for st, msg in build_chasers(Workspace(issued[0]), ROUND2, today=dt.date(2010, 5, 1))}
+    assert len(chasers) == 13  # nobody has sent a 2009/10 return yet
+    for code, opening in (("MELTON", f"with the figures you reported in {REVIEW_TITLE} filled in"),
+                          ("BLABY", "Your blank return workbook is attached")):
+        msg = chasers[code]
+        assert opening in msg.get_body(("plain",)).get_content()
+        (attachment,) = list(msg.iter_attachments())
+        wb = load_workbook(io.BytesIO(attachment.get_content()))
+        assert (wb["Gains"]["B8"].value is None) == (code == "BLABY")
+        assert (wb["Gains"]["F8"].value == wb["Gains"]["B8"].value == 63.5) == (code == "MELTON")
