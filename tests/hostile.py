@@ -251,6 +251,22 @@ def _bomb(pkg: Pkg) -> bytes:
     return pkg.zip(**{pkg.sheet: entry})
 
 
+def _cell_bomb(pkg: Pkg) -> bytes:
+    """1.4 million cells without addresses (20 MB of XML) in an 80 KB file: openpyxl, which
+    numbers such cells itself, took 19 s and 670 MB to open it outside the worker."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = f'<worksheet xmlns="{MAIN}"><sheetData>'.encode()
+    row, tail = b"<row>" + b"<c><v>1</v></c>" * 100 + b"</row>", b"</sheetData></worksheet>"
+    body, crc = [packer.compress(head)], zlib.crc32(head)
+    for _ in range(14_000):
+        body.append(packer.compress(row))
+        crc = zlib.crc32(row, crc)
+    body += [packer.compress(tail), packer.flush()]
+    size = len(head) + 14_000 * len(row) + len(tail)
+    entry = Entry(pkg.sheet, compressed=b"".join(body), size=size, crc=zlib.crc32(tail, crc))
+    return pkg.zip(**{pkg.sheet: entry})
+
+
 def _utf16(pkg: Pkg, part: str, prolog: str, encoding: str) -> bytes:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", pkg.parts[part].decode())
     return _replace(pkg, part, (f'<?xml version="1.0" encoding="UTF-16"?>{prolog}{text}')
@@ -355,6 +371,7 @@ CASES: list[tuple[str, str, Builder]] = [
     ("file-too-big.xlsx", "too-large", lambda pkg: _extra(
         pkg, Entry("xl/media/image9.png", random.Random(1).randbytes(21 * MB), method=0))),
     ("zip-bomb.xlsx", "zip-bomb", _bomb),
+    ("cell-bomb.xlsx", "zip-bomb", _cell_bomb),
     ("many-parts.xlsx", "too-many-parts", lambda pkg: _extra(
         pkg, *[Entry(f"xl/media/image{i}.png", b"x", method=0) for i in range(1200)])),
     ("overlapping.xlsx", "corrupt-file", lambda pkg: _extra(pkg, Entry("xl/media/a.png", alias=0))),

@@ -80,3 +80,25 @@ def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "xl_ni179", "--version"], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0 and "ni179" in result.stdout
+
+
+def test_maa_is_measured_from_its_own_first_year(demo):
+    """The MAA's targets start in 2009/10, so its 2009/10 progress is the gains made in 2009/10
+    (NI 179 less the 2008/09 figure): about £20.5m against £24.1m, 85%, not the 193% that
+    counting gains since April 2008 gave."""
+    out = demo[0]
+    maa = json.loads((out / "summary.json").read_text())["totals"]["MAA"]["2009/10"]
+    assert maa["target_covered"] == pytest.approx(24_051, abs=1)
+    assert maa["gains"] == pytest.approx(20_493.7, abs=0.5)
+    assert maa["achievement"] == pytest.approx(0.852, abs=0.001)
+    assert maa["basis"] == "gains since April 2009 (the MAA's first year)"
+    dashboard = load_workbook(out / "master.xlsx")["Dashboard"]
+    column_a = [(c.row, c.value) for c in dashboard["A"] if c.value is not None]
+    title_row, title = next((r, v) for r, v in column_a if str(v).startswith("Multi-area agreement"))
+    assert title.endswith("gains since April 2009 (the MAA's first year)")
+    row = next(r for r, v in column_a if v == "2009/10" and r > title_row)
+    assert dashboard.cell(row, 5).value == pytest.approx(20_493.7, abs=0.5)  # net gains counted
+    assert dashboard.cell(row, 7).value == pytest.approx(0.852, abs=0.001)  # % of matching target
+    (html,) = list((out / "paper").glob("*.html"))
+    assert "so its progress in a year is NI 179 at that year less NI 179 at the end of 2008/09" \
+        in html.read_text("utf-8")

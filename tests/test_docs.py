@@ -55,3 +55,19 @@ def test_config_page_explains_every_table_of_the_config():
     text = (DOCS / "config.md").read_text("utf-8")
     for key in tomllib.loads(default_config_text()):
         assert key in text, key
+
+
+def test_filling_in_page_names_the_programs_and_what_to_avoid():
+    text = (DOCS / "filling-in.md").read_text("utf-8")
+    readme = (DOCS.parent / "README.md").read_text("utf-8")
+    finance = readme.split("## For finance officers", 1)[1].split("\n## ", 1)[0]
+    assert "(docs/filling-in.md)" in finance, "the finance officers' section links the page"
+    for program in ("Excel 2010 or later", "LibreOffice Calc", "Gnumeric"):
+        assert program in text, program
+    for avoid in ("`.xls`", "`.ods`", "`.xlsm`", "CSV", "Pasting over locked cells", "rename"):
+        assert avoid in text, avoid
+    # The page and the messages a partner gets tell them to save the same way.
+    assert "Excel 2007-365 (.xlsx)" in text and "Excel 2007-365 (.xlsx)" in RULES["ods-file"].fix
+    assert "Excel Workbook (\\*.xlsx)" in text and "Excel Workbook (*.xlsx)" in RULES["legacy-xls"].fix
+    assert "## If your program drops the protection" in text
+    assert "does not stop your return being accepted" in text

@@ -36,7 +36,10 @@ def test_every_rule_renders_its_templates(partnership):
     params = {"value": 1.0, "before": 2.0, "expected": 3.0, "year": "2009/10", "previous": "2008/09",
               "limit": 0.2, "kind": "net", "found": "x", "round": "r", "organisation": "Melton",
               "sender": "a@b.example", "cover": "X", "what": "the sheet", "detail": "d", "seconds": 60,
-              "megabytes": 1024, "rows": "2,000", "columns": 200}
+              "megabytes": 1024, "rows": "2,000", "columns": 200, "name": "my_total", "scope": "", "more": "",
+              "preparer": "P. Holt",
+              "closed": "30 June 2009", "received": "3 May 2010", "open_now": "No round is open now.",
+              "next_step": "Contact the consolidator."}
     for code, rule in RULES.items():
         finding = rule.finding(sheet="Gains", cell="B8", field="f", label="Label", **params)
         assert finding.message and finding.fix and "{" not in finding.message + finding.fix, code

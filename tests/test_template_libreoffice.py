@@ -75,3 +75,46 @@ def test_targets_in_the_workbook_equal_the_python_arithmetic(method, tmp_path):
                     assert gains[cell.replace("$", "")] == pytest.approx(expected, abs=1e-6), name
                     checked += 1
     assert checked > 40
+
+
+# Addresses for the agreement test: (address, what the rule should say).
+EMAILS = [
+    ("finance@melton.example.org", True), ("a.b-c@council.gov.uk", True), ("o'brien@x.org", True),
+    ("first+ni179@leics.gov.uk", True), ("  spaced@x.org  ", True), ("a@b.c", True),
+    ('x@y.z"><svg/onload=alert(1)>', False), ("finance at melton", False), ("a@b", False),
+    ("a..b@x.org", False), (".a@x.org", False), ("a.@x.org", False), ("a@-x.org", False),
+    ("a@x-.org", False), ("a@x.123", False), ("a@b@c.org", False), ("a b@x.org", False),
+    ("Name <a@x.org>", False), ("a@x.org,b@y.org", False), ('"a b"@x.org', False), ("a@[1.2.3.4]", False),
+    ("a@x.test", False), ("a@host.localhost", False), ("é@x.org", False), ("a@x.org.", False),
+    ("@x.org", False), ("a@", False), ("=HYPERLINK(\"http://evil.example\")@x.org", False),
+    ("a@" + "l" * 64 + ".org", False), ("a@" + "l" * 63 + ".org", True), ("l" * 65 + "@x.org", False),
+]
+
+
+def test_the_workbook_and_the_validator_agree_on_email_addresses(make_return, partnership, tmp_path):
+    """The Checks sheet's formula, recalculated by LibreOffice, flags exactly the addresses
+    the validator rejects on receipt (email-validator plus our shape)."""
+    from xl_ni179.validate import validate_file
+
+    files = {make_return("MELTON", {"signoff_email": address}): (address, ok) for address, ok in EMAILS}
+    computed = recalculate(list(files), tmp_path)
+    for path, (address, ok) in files.items():
+        in_workbook = ("signoff-email-invalid", "Sign-off", "B8") in failing_checks(computed[path])
+        on_receipt = "signoff-email-invalid" in {f.code for f in validate_file(partnership, path).findings}
+        assert (in_workbook, on_receipt) == (not ok, not ok), address
+
+
+def test_preparer_signing_off_is_a_warning_that_can_be_explained(make_return, tmp_path):
+    """Sign-off independence, live in the workbook: the section 151 officer named is the
+    preparer (spelled differently), so the return is not ready until that is explained."""
+    same = {"signoff_preparer": "Gail Reid, Chief Finance Officer", "signoff_s151_officer": "gail reid"}
+    unexplained = make_return("MELTON", same)
+    explained = make_return("MELTON", {**same, "explain_signoff_not_independent":
+                                       "Small council: the deputy s151 officer reviewed the figures."})
+    computed = recalculate([unexplained, explained], tmp_path)
+    assert status(computed[unexplained]) == "1 problem(s) to fix: see the Checks sheet"
+    assert failing_checks(computed[unexplained]) == {("signoff-not-independent", "Sign-off", "B6")}
+    checks = computed[explained]["Checks"]
+    row = next(k[1:] for k, v in checks.items() if v == "signoff-not-independent" and k.startswith("A"))
+    assert checks[f"E{row}"] == "Explained"
+    assert status(computed[explained]) == "Ready to submit"

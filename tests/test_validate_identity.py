@@ -52,6 +52,18 @@ def test_unprotected_sheet_with_changed_label_is_rejected(partnership, make_retu
     assert "protection-removed" in codes(report)
 
 
+def test_many_changed_locked_cells_are_listed_up_to_a_limit(partnership, make_return):
+    def tamper(wb):
+        for row in range(1, 31):
+            wb["Checks"][f"C{row + 40}"] = f"changed {row}"
+
+    report = validate_file(partnership, edit(make_return("MELTON"), tamper))
+    changed = [f for f in report.findings if f.code == "locked-content-changed"]
+    assert len(changed) == 21
+    assert changed[-1].message.endswith(" 9 more locked cells differ from the template too.")
+    assert "holds 'changed 1'" in changed[0].message
+
+
 def test_another_organisations_code_is_rejected(partnership, make_return):
     path = edit(make_return("MELTON"), lambda wb: wb["_meta"].__setitem__("B4", "LCC"))
     report = validate_file(partnership, path, sender="finance@melton.example.org")

@@ -21,6 +21,7 @@ CASES: dict[str, tuple[dict, set[str]]] = {
                                  {"rag-commentary-missing"}),
     "bad email": ({"signoff_email": "finance.melton.example.org"}, {"signoff-email-invalid"}),
     "email with space": ({"signoff_email": "a b@melton.example.org"}, {"signoff-email-invalid"}),
+    "email with markup after it": ({"signoff_email": 'x@y.z"><svg/onload=alert(1)>'}, {"signoff-email-invalid"}),
     "date as words": ({"signoff_date": "next week"}, {"signoff-date-invalid"}),
     "blank sign-off": ({"signoff_preparer": None, "signoff_date": None}, {"required-missing"}),
     "implausible gains": ({"gains_procurement_2011_12": 5000}, {"gains-implausible"}),
@@ -29,6 +30,11 @@ CASES: dict[str, tuple[dict, set[str]]] = {
     "explained warning still reported": ({"gains_procurement_2011_12": 5000,
                                           "explain_gains_implausible": "Includes a one-year pension gain"},
                                          {"gains-implausible"}),
+    # Melton's preparer is "T. Walsh, Finance Officer": names compared without case, spaces or job title.
+    "preparer signs off": ({"signoff_s151_officer": "t.  WALSH"}, {"signoff-not-independent"}),
+    "preparer signs off, title given": ({"signoff_s151_officer": "T.Walsh, Director of Finance"},
+                                        {"signoff-not-independent"}),
+    "a different person signs off": ({"signoff_s151_officer": "T. Walsham"}, set()),
     "several at once": ({"gains_procurement_2008_09": "five", "rag_2011_12": "Red", "signoff_email": None},
                         {"money-not-a-number", "rag-commentary-missing", "required-missing"}),
 }

@@ -7,11 +7,16 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from xl_ni179 import __version__
 from xl_ni179.errors import CLICK_CONTEXT, friendly_errors
+
+if TYPE_CHECKING:
+    from xl_ni179.config import Partnership
+    from xl_ni179.findings import Report
 
 CONFIG_NAME = "config.toml"
 
@@ -29,7 +34,26 @@ def partnership(ctx: click.Context):  # noqa: ANN201 - Partnership, imported laz
 
 
 round_option = click.option("--round", "round_id", metavar="ROUND",
-                            help="Collection round id (default: the latest round in the configuration).")
+                            help="Collection round id (default: the round open today, else the latest "
+                                 "round that has opened; see docs/config.md).")
+annotate_option = click.option(
+    "--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Write a checked copy of each return into this folder: a fresh template with the return's "
+         "figures and a comment at each finding. None for a file rejected as a whole.")
+
+
+def write_checked_copy(p: Partnership, report: Report, path: Path, folder: Path, quiet: bool = False) -> None:
+    """The checked copy of one return (``--annotate``), or a line saying why there is none."""
+    from xl_ni179.annotate import annotate
+
+    out = annotate(p, report, folder / f"{path.stem}-checked.xlsx")
+    if quiet:
+        return
+    if out is not None:
+        click.echo(f"  Checked copy: {out}")
+    else:
+        click.echo("  No checked copy: the file itself was rejected (or is not one of our templates), so "
+                   "nothing of it is written back; the list above says what to do.")
 
 
 @click.group(context_settings=CLICK_CONTEXT)
@@ -172,8 +196,7 @@ def fill(ctx: click.Context, template: Path, data: Path, out: Path) -> None:
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The organisation's previous accepted return, for the cross-return rules (and to "
                    "check a return prefilled from it holds its figures as reported).")
-@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write an annotated copy of each file (comments at each finding) into this folder.")
+@annotate_option
 @round_option
 @click.pass_context
 @friendly_errors
@@ -194,13 +217,11 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
     for path in files:
         report = validate_file(p, path, sender=sender, round_id=round_id, previous=prior)
         reports.append(report)
-        if annotate_dir:
-            from xl_ni179.annotate import annotate
-
-            annotate(report, path, annotate_dir / f"{path.stem}-checked.xlsx")
         if not as_json:
             org = p.find_organisation(report.organisation or "")
             click.echo(render.to_text(report, org.name if org else None))
+        if annotate_dir:
+            write_checked_copy(p, report, path, annotate_dir, quiet=as_json)
     if as_json:
         click.echo(render.to_json(reports))
     sys.exit(0 if all(r.valid for r in reports) else 1)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from xl_ni179.cli import friendly_errors, main, round_option, workspace_path
+from xl_ni179.cli import annotate_option, friendly_errors, main, round_option, workspace_path, write_checked_copy
 
 
 def open_workspace(ctx: click.Context):  # noqa: ANN201 - Workspace, imported lazily for a fast start
@@ -38,9 +39,11 @@ def init(ctx: click.Context, config_file: Path | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sender", metavar="EMAIL", help="Who sent the return (checked against the partner's emails).")
 @round_option
+@annotate_option
 @click.pass_context
 @friendly_errors
-def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, round_id: str | None) -> None:
+def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, round_id: str | None,
+            annotate_dir: Path | None) -> None:
     """Validate and record returned workbooks. Exit 1 if any was rejected.
 
     Example: ni179 receive NI179_MELTON_2008-09-review.xlsx --sender finance@melton.example.org
@@ -53,13 +56,24 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
         receipt = ws.receive(path, sender=sender, round_id=round_id)
         org = ws.partnership.find_organisation(receipt.org_code or "")
         name = org.name if org else "unknown organisation"
-        if receipt.outcome == "duplicate":
+        if receipt.outcome == "duplicate" and receipt.report.valid:
             click.echo(f"{path}: {name}: identical to a file already received (version {receipt.version}); "
                        "recorded as a duplicate.")
             continue
+        if receipt.outcome == "duplicate":  # the same file, sender and round: the same verdict again
+            click.echo(f"{path}: {name}: identical to a file already received from {sender or 'the same place'} "
+                       "and rejected; it still needs correcting. Recorded as a duplicate.")
+            click.echo(render.to_text(receipt.report, name))
+            rejected = True
+            continue
         extra = f" (version {receipt.version}" + (f", replaces version {receipt.supersedes})"
                                                   if receipt.supersedes else ")") if receipt.version else ""
+        if receipt.late and receipt.outcome == "accepted":
+            deadline = ws.partnership.round(receipt.round_id).deadline
+            extra += f"; late: the deadline was {deadline:%d %B %Y}"
         click.echo(render.to_text(receipt.report, name) + extra)
+        if annotate_dir:
+            write_checked_copy(ws.partnership, receipt.report, path, annotate_dir)
         rejected |= receipt.outcome == "rejected"
     sys.exit(1 if rejected else 0)
 
@@ -70,19 +84,28 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
 @click.pass_context
 @friendly_errors
 def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
-    """Who has returned, who must fix something, who is missing or late.
+    """Who has returned, who must fix something, who is missing or late, and whether the
+    round is open, past its deadline or closed.
 
     Example: ni179 status --round 2008-09-review
     """
+    from xl_ni179.status_model import round_state
+
     ws = open_workspace(ctx)
-    rnd = ws.partnership.round(round_id)
-    rows = ws.status(rnd.id)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    rnd = ws.partnership.round(round_id, on=now.date())
+    rows = ws.status(rnd.id, now=now)
+    state = round_state(rnd, rows, now)
     missing = [r.short_name for r in rows if r.state == "missing"]
     if as_json:
         click.echo(json.dumps({"round": rnd.id, "deadline": rnd.deadline.isoformat(),
+                               "opens": rnd.opens.isoformat() if rnd.opens else None,
+                               "closes": rnd.closes.isoformat() if rnd.closes else None,
+                               "state": state.to_dict(),
                                "organisations": [r.to_dict() for r in rows], "missing": missing}, indent=2))
         return
     click.echo(f"{rnd.title} ({rnd.id}), deadline {rnd.deadline:%d %B %Y}")
+    click.echo(f"Round {state.text}.")
     for r in rows:
         when = f"v{r.version} {r.received_at:%Y-%m-%d %H:%M}" if r.received_at else ""
         chased = f"chased {r.last_chased:%Y-%m-%d}" if r.last_chased else ""
@@ -139,25 +162,41 @@ def report(ctx: click.Context, round_id: str | None, out_dir: Path) -> None:
 @main.command()
 @click.option("--out", "out_dir", default="demo-output", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for everything the demo writes.")
+@click.option("--round", "round_id", type=click.Choice(["2008-09-review", "2009-10-outturn"]),
+              default="2008-09-review", show_default=True,
+              help="Which round to demonstrate. 2009-10-outturn first receives the 2008/09 review's returns.")
 @click.pass_context
 @friendly_errors
-def demo(ctx: click.Context, out_dir: Path) -> None:
-    """Run the whole cycle on the built-in 2008/09 review scenario in a fresh workspace.
+def demo(ctx: click.Context, out_dir: Path, round_id: str) -> None:
+    """Run the whole cycle on a built-in scenario in a fresh workspace.
 
-    Writes the 13 templates, the seven demo returns, receives them, and writes the master
-    workbook, summary.json and the progress paper.
+    The 2008/09 review (the default) writes the 13 templates and the seven returns the review
+    received, receives them, and writes the master workbook, summary.json and the progress
+    paper, as at 20 May 2009. The 2009/10 outturn then runs the second round on illustrative
+    returns: ten partners return, three after the deadline, and Melton restates a 2008/09
+    figure; its outputs are as at 28 May 2010. The demo always uses these dates, never today's.
 
-    Example: ni179 demo --out demo-output
+    The workspace is OUT/workspace unless --workspace or NI179_WORKSPACE names one. The demo
+    deletes and rewrites its folders, so it only runs in new (or empty) folders, or ones an
+    earlier demo made (they hold NI179-DEMO-FOLDER.txt); it refuses any other folder, a real
+    workspace included.
+
+    Example: ni179 demo --round 2009-10-outturn --out demo-2010
     """
+    from xl_ni179.demo_data import AS_OF
     from xl_ni179.round import run_demo
+
+    workspace = workspace_path(ctx)
+    if (ctx.parent and ctx.parent.get_parameter_source("workspace") == click.core.ParameterSource.DEFAULT
+            and not os.environ.get("NI179_WORKSPACE")):
+        workspace = out_dir / "workspace"  # never the real default workspace
 
     def progress(step: str, items: list, fn) -> None:  # noqa: ANN001
         with click.progressbar(items, label=step, show_pos=True) as bar:
             for item in bar:
                 fn(item)
 
-    results = run_demo(workspace_path(ctx), out_dir, progress=progress, now=dt.datetime(2009, 5, 20, 9))
-    for line in results:
+    for line in run_demo(workspace, out_dir, progress=progress, now=AS_OF[round_id], round_id=round_id):
         click.echo(line)
 
 

@@ -20,6 +20,8 @@ YEAR_RE = re.compile(r"^(\d{4})/(\d{2})$")
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 METHODS = ("additive", "compound")
+# NI 179 counts gains since 1 April 2008: its figure for a year is cumulative from here.
+NI179_FIRST_YEAR = "2008/09"
 
 
 def year_key(year: str) -> str:
@@ -55,11 +57,19 @@ class Agreement:
     method: str
     members: tuple[str, ...]
     rates: dict[str, float]  # year -> percentage of baseline
-    reported_only: tuple[str, ...] = ()
+    reported_only: tuple[str, ...] = ()  # the agreement's years before counts_from
+    counts_from: str = NI179_FIRST_YEAR  # the agreement's first year: its gains count from here
 
     @property
     def years(self) -> list[str]:
         return sorted(self.rates, key=year_start)
+
+    @property
+    def label(self) -> str:
+        """How a sentence names it: 'the MAA' for a short code, else 'the Leicestershire LAA'."""
+        if self.code.isalpha() and self.code.isupper() and len(self.code) <= 5:
+            return f"the {self.code}"
+        return f"the {self.name}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class Round:
     deadline: dt.date
     template_version: str
     opens: dt.date | None = None
+    closes: dt.date | None = None  # None: the round never closes
 
     @property
     def years(self) -> list[str]:
@@ -78,6 +89,16 @@ class Round:
 
     def is_actual(self, year: str) -> bool:
         return year in self.actual_years
+
+    def is_open_on(self, day: dt.date) -> bool:
+        """Taking returns on ``day``: opened (or no opening date) and not yet closed."""
+        return (self.opens is None or self.opens <= day) and not self.is_closed_on(day)
+
+    def is_closed_on(self, day: dt.date) -> bool:
+        return self.closes is not None and day > self.closes
+
+    def has_opened_by(self, day: dt.date) -> bool:
+        return (self.opens or self.deadline) <= day
 
 
 @dataclass(frozen=True)
@@ -138,15 +159,42 @@ class Partnership:
     def projects_of(self, org_code: str) -> list[Project]:
         return [p for p in self.projects if org_code in p.participants]
 
-    def round(self, round_id: str | None = None) -> Round:
-        """The round with this id; without an id, the latest round (by deadline)."""
+    def round(self, round_id: str | None = None, *, on: dt.date | None = None) -> Round:
+        """The round with this id; without an id, the default round on ``on`` (today if not
+        given): see ``default_round``."""
         if round_id is None:
-            return max(self.rounds, key=lambda r: r.deadline)
+            return self.default_round(on or dt.date.today())
         for rnd in self.rounds:
             if rnd.id == round_id:
                 return rnd
         known = ", ".join(r.id for r in self.rounds)
         raise UnknownRoundError(f"There is no round '{round_id}' in the configuration (rounds: {known}).")
+
+    @property
+    def latest_round(self) -> Round:
+        """The round with the latest deadline."""
+        return max(self.rounds, key=lambda r: r.deadline)
+
+    def open_rounds(self, day: dt.date) -> list[Round]:
+        """Rounds taking returns on ``day``, the most recently opened first."""
+        return sorted((r for r in self.rounds if r.is_open_on(day)),
+                      key=lambda r: (r.opens or r.deadline, r.deadline), reverse=True)
+
+    def default_round(self, day: dt.date) -> Round:
+        """The round a command works on when none is named.
+
+        The round open on ``day`` (the most recently opened, if rounds overlap); if none is
+        open, the latest round that had opened by ``day`` (the one last collected); if none
+        has opened yet, the first round to open. Run long after the rounds (as the shipped,
+        historical configuration is), this is the latest round.
+        """
+        open_now = self.open_rounds(day)
+        if open_now:
+            return open_now[0]
+        started = [r for r in self.rounds if r.has_opened_by(day)]
+        if started:
+            return max(started, key=lambda r: (r.opens or r.deadline, r.deadline))
+        return min(self.rounds, key=lambda r: (r.opens or r.deadline, r.deadline))
 
     def organisation_for_email(self, email: str) -> Organisation | None:
         email = email.strip().lower()
@@ -317,13 +365,36 @@ class _Reader:
                     raise self.fail(f"{key}.rates.\"{year}\"",
                                     f"must be a percentage between 0 and 100 (found {rate!r})")
                 rates[year] = float(rate)
-            reported = self.get(item, "reported_only", key, list, [])
-            for year in reported:
-                if year not in rates:
-                    raise self.fail(f"{key}.reported_only", f"'{year}' has no rate in {key}.rates")
+            reported, counts_from = self.agreement_start(item, key, rates)
             out.append(Agreement(code, self.get(item, "name", key, str), method, tuple(members), rates,
-                                 tuple(reported)))
+                                 reported, counts_from))
         return out
+
+    def agreement_start(self, item: dict, key: str, rates: dict[str, float]) -> tuple[tuple[str, ...], str]:
+        """(reported-only years, first counted year). ``counts_from`` names the agreement's first
+        year; the older ``reported_only`` list (the years before it) is still accepted."""
+        if not rates:
+            raise self.fail(f"{key}.rates", "must give a rate for at least one year")
+        years = sorted(rates, key=year_start)
+        reported = self.get(item, "reported_only", key, list, [])
+        for year in reported:
+            if year not in rates:
+                raise self.fail(f"{key}.reported_only", f"'{year}' has no rate in {key}.rates")
+        counted = [y for y in years if y not in reported]
+        if "counts_from" in item:
+            start = self.year(item["counts_from"], f"{key}.counts_from")
+            if start not in rates:
+                raise self.fail(f"{key}.counts_from", f"'{start}' has no rate in {key}.rates")
+            before = [y for y in years if year_start(y) < year_start(start)]
+            if reported and sorted(reported, key=year_start) != before:
+                raise self.fail(f"{key}.reported_only",
+                                f"must be the years before counts_from ({', '.join(before) or 'none'}); "
+                                "leave it out and counts_from is enough")
+            return tuple(before), start
+        if not counted or any(year_start(y) > year_start(counted[0]) for y in reported):
+            raise self.fail(f"{key}.reported_only", "must be the agreement's first years, before the years "
+                                                    "that count towards its target")
+        return tuple(y for y in years if y in reported), counted[0]
 
     def rounds(self, items: list[dict]) -> list[Round]:
         out = []
@@ -338,9 +409,17 @@ class _Reader:
                 raise self.fail(key, "actual years then forecast years must be consecutive years in order")
             deadline = self.get(item, "deadline", key, dt.date)
             opens = self.get(item, "opens", key, dt.date, None)
-            out.append(Round(self.get(item, "id", key, str), self.get(item, "title", key, str),
+            closes = self.get(item, "closes", key, dt.date, None)
+            if opens is not None and opens > deadline:
+                raise self.fail(f"{key}.opens", f"{opens} is after the deadline {deadline}")
+            if closes is not None and closes < deadline:
+                raise self.fail(f"{key}.closes", f"{closes} is before the deadline {deadline}")
+            round_id = self.get(item, "id", key, str)
+            if round_id in {r.id for r in out}:
+                raise self.fail(f"{key}.id", f"round id '{round_id}' is used twice")
+            out.append(Round(round_id, self.get(item, "title", key, str),
                              tuple(actual), tuple(forecast), deadline,
-                             str(self.get(item, "template_version", key, str)), opens))
+                             str(self.get(item, "template_version", key, str)), opens, closes))
         if not out:
             raise self.fail("rounds", "must define at least one collection round")
         return out

@@ -50,3 +50,7 @@ class FillError(Ni179Error):
 
 class WorkspaceError(Ni179Error):
     """The workspace folder or its store cannot be used."""
+
+
+class DemoFolderError(Ni179Error):
+    """``ni179 demo`` was pointed at a folder it did not make; nothing was changed."""

@@ -38,7 +38,8 @@ SETTING_ROWS = (
      "Folder holding the partnership configuration and the returns store. Blank: the "
      "NI179_WORKSPACE environment variable, else a folder 'ni179-workspace' beside this workbook."),
     ("ni179_round", "Collection round",
-     "Round the buttons work on. Blank: the latest round in the configuration."),
+     "Round the buttons work on. Blank: the round open today, else the latest round that has "
+     "opened (see docs/config.md)."),
     ("ni179_inbox", "Inbox folder",
      "Folder of returned workbooks for 'Receive returns from a folder' (used where Excel "
      "cannot show a folder picker)."),
@@ -73,7 +74,7 @@ def _settings(wb: Workbook, p: Partnership) -> None:
         ws["A3"] = "The shipped partnership figures are illustrative."
         ws["A3"].font = NOTE_FONT
     _header(ws, FIRST_SETTING_ROW - 1, ("Setting", "Value", "What it is"), (22, 48, 90))
-    latest = p.round().id
+    latest = p.latest_round.id  # not today's default: the file must not depend on the date
     for i, (name, label, help_text) in enumerate(SETTING_ROWS):
         row = FIRST_SETTING_ROW + i
         ws.cell(row, 1, label)

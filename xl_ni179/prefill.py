@@ -73,6 +73,10 @@ def claimed_prefill(p: Partnership, rnd: Round, schema: Schema, meta: dict[str, 
     return Prefill(source.id, source.title, str(sha), held)
 
 
+def _shown(value: float | None) -> str:
+    return f"'{value:,.1f}'" if value is not None else "nothing"
+
+
 def verify_prefill(p: Partnership, report: Report, source: Report | None) -> None:
     """Check the "as reported" figures a return holds against the accepted return they were
     taken from (``source``, from the store; None when the store has no such return)."""
@@ -83,13 +87,15 @@ def verify_prefill(p: Partnership, report: Report, source: Report | None) -> Non
         return
     if source is None or source.organisation != report.organisation or source.round_id != claimed.round_id:
         report.add(sr.PREFILL_UNKNOWN.finding(sheet=GAINS, round=claimed.round_title))
+        report.prefill = None  # a checked copy sent back is then a plain template of the round
         return
     rnd = p.round(report.round_id)
     schema = build_schema(p, rnd)
     expected = prefill_from(p, rnd, source, schema)
     want = expected.values if expected else {}
+    report.prefill = expected  # from here on (a checked copy sent back) the figures as accepted
     for f in schema.prefill_fields():
         a, b = want.get(f.name), claimed.values.get(f.name)
         if (a is None) != (b is None) or (a is not None and b is not None and abs(a - b) > 1e-6):
-            report.add(sr.LOCKED_CHANGED.finding(sheet=GAINS, cell=schema.prior_cell(f),
-                                                 expected=f"'{a:,.1f}'" if a is not None else "nothing"))
+            report.add(sr.LOCKED_CHANGED.finding(sheet=GAINS, cell=schema.prior_cell(f), expected=_shown(a),
+                                                 found=_shown(b), more=""))

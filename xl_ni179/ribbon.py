@@ -27,6 +27,7 @@ from xl_ni179.ribbon_support import (
     SETTINGS_SHEET,
     alert,
     caller,
+    is_master,
     log,
     open_workspace,
     plural,
@@ -73,7 +74,7 @@ def generate_templates(book: Any = None) -> bool:
 
 def validate_open_workbook(book: Any = None) -> bool:
     """Check the partner return open in Excel; list findings and colour their cells."""
-    return run_step("Validate open workbook", _validate_open_workbook, book)
+    return run_step("Validate open workbook", _validate_open_workbook, book, from_book=False)
 
 
 def receive_folder(book: Any = None) -> bool:
@@ -128,7 +129,8 @@ def _settings(book: Any) -> None:
                      f"rounds: {', '.join(r.id for r in p.rounds)}")
         try:
             rnd = p.round(s.round_id)
-            how = "" if s.round_id else " (the latest; set one in cell " + NAME_ROUND + ")"
+            how = "" if s.round_id else " (the round open today, else the latest; set one in cell " \
+                + NAME_ROUND + ")"
             lines.append(f"Round: {rnd.id}: {rnd.title}, deadline {rnd.deadline:%d %B %Y}{how}")
         except Ni179Error as exc:
             lines.append(f"Round: {exc}")
@@ -157,10 +159,10 @@ def _validate_open_workbook(book: Any) -> None:
     from xl_ni179.render import verdict
     from xl_ni179.validate import validate_file
 
-    if find_sheet(book, SETTINGS_SHEET) is not None:
+    if is_master(book):
         raise Ni179Error("This is the master workbook. Open the partner's return you want to check "
                          "(make it the active workbook), then click Validate.")
-    s = read_settings(book)
+    s = read_settings(book, from_book=False)  # a partner's file never chooses our settings
     config = s.workspace / "config.toml"
     p = load_partnership(config if config.exists() else None)  # checking needs no store
     status(book, "Checking the open workbook...")
@@ -268,7 +270,7 @@ def _receive_folder(book: Any) -> None:
         counts[receipt.outcome] = counts.get(receipt.outcome, 0) + 1
         if receipt.outcome == "rejected":
             to_fix.append(f"{path.name}: {len(receipt.report.errors)} error(s)")
-    if find_sheet(book, SETTINGS_SHEET) is not None:
+    if is_master(book):
         _refresh_status(book)  # the master is open: show the new position straight away
     lines = [f"Received {plural(len(files), 'file')} from {folder}:",
              f"{counts['accepted']} accepted, {counts['rejected']} rejected (need fixing), "
@@ -303,7 +305,7 @@ def _choose_folder(book: Any, inbox: Path | None) -> Path | None:
 
 def _require_master(book: Any) -> None:
     # Refreshing adds and rewrites sheets: never do that to a partner's return by mistake.
-    if find_sheet(book, SETTINGS_SHEET) is None:
+    if not is_master(book):
         raise Ni179Error("This button works on the NI 179 master workbook (it has a Settings sheet). "
                          "Open NI179_master.xlsx and click it there.")
 

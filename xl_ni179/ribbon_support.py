@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -24,6 +25,10 @@ SETTINGS_SHEET = "Settings"
 NAME_WORKSPACE, NAME_ROUND, NAME_INBOX = "ni179_workspace", "ni179_round", "ni179_inbox"
 DEFAULT_WORKSPACE = "ni179-workspace"
 ADDIN_NAME, ADDIN_CONF_SHEET, ADDIN_WORKSPACE_KEY = "NI179.xlam", "ni179.conf", "NI179_Workspace"
+# The user's own xlwings settings file for this add-in: %USERPROFILE%\.ni179\ni179.conf.
+USER_CONF = Path(".ni179") / ADDIN_CONF_SHEET
+# Sheets only a partner's return has (xl_ni179.schema.SHEETS): a book with one is never the master.
+PARTNER_SHEETS = ("_meta", "Gains", "Sign-off")
 LOG_NAME = "ribbon.log"
 LOG_BYTES, LOG_BACKUPS = 1_000_000, 3
 
@@ -36,7 +41,7 @@ class Settings:
 
     workspace: Path
     workspace_from: str  # where the workspace setting came from, for the Settings message
-    round_id: str | None  # None: the latest round in the configuration
+    round_id: str | None  # None: the default round (open today, else the latest opened)
     inbox: Path | None
 
 
@@ -50,14 +55,30 @@ def caller(book: Any = None) -> Any:
 
 
 def named_value(book: Any, name: str) -> Any:
-    """The value of a named cell in ``book``, or None if the book has no such name."""
+    """The value of a setting cell of the master's Settings sheet, or None if not set.
+
+    A name that points anywhere but the Settings sheet is not a setting: a partner's
+    return could add such a name on one of its input cells.
+    """
     try:
-        value = book.names(name).refers_to_range.value
+        cell = book.names(name).refers_to_range
+        if cell.sheet.name.casefold() != SETTINGS_SHEET.casefold():
+            return None
+        value = cell.value
     except Exception:  # noqa: BLE001 - no such name (KeyError/COM error) means "not set"
         return None
     if isinstance(value, str):
         value = value.strip()
     return value if value not in ("", None) else None
+
+
+def is_master(book: Any) -> bool:
+    """True for the consolidator's master workbook: a Settings sheet and no partner-return sheet."""
+    try:
+        names = {sheet.name.casefold() for sheet in book.sheets}
+    except Exception:  # noqa: BLE001 - a book we can't read is not the master
+        return False
+    return SETTINGS_SHEET.casefold() in names and not names & {n.casefold() for n in PARTNER_SHEETS}
 
 
 def _addin_workspace(book: Any) -> str | None:
@@ -74,6 +95,21 @@ def _addin_workspace(book: Any) -> str | None:
     return None
 
 
+def _user_conf_workspace() -> str | None:
+    """``NI179_Workspace`` from the user's ``ni179.conf``, read the way xlwings reads it
+    (one ``"KEY","VALUE"`` pair a line)."""
+    path = Path.home() / USER_CONF
+    try:
+        lines = path.read_text("utf-8-sig").splitlines()
+    except OSError:  # no such file: not set
+        return None
+    for line in lines:
+        values = re.findall(r'"([^"]*)"', line)
+        if len(values) >= 2 and values[0].strip().casefold() == ADDIN_WORKSPACE_KEY.casefold():
+            return values[1].strip() or None
+    return None
+
+
 def book_folder(book: Any) -> Path:
     """The folder the book was saved in (the current folder for an unsaved or remote book)."""
     try:
@@ -83,22 +119,30 @@ def book_folder(book: Any) -> Path:
     return full.parent if full.is_absolute() else Path.cwd()
 
 
-def read_settings(book: Any) -> Settings:
-    """Settings sheet first, then the add-in's setting, NI179_WORKSPACE, then a folder
-    ``ni179-workspace`` beside the workbook."""
-    workspace = named_value(book, NAME_WORKSPACE)
-    source = f"the {SETTINGS_SHEET} sheet (cell {NAME_WORKSPACE})"
-    if workspace is None:
-        workspace, source = _addin_workspace(book), "the NI 179 add-in's settings"
-    if workspace is None:
-        workspace, source = os.environ.get("NI179_WORKSPACE") or None, "the NI179_WORKSPACE variable"
-    if workspace is None:
-        workspace, source = str(book_folder(book) / DEFAULT_WORKSPACE), "the default beside the workbook"
+def read_settings(book: Any, *, from_book: bool = True) -> Settings:
+    """Where the settings come from, first found wins: the master workbook's Settings
+    sheet, the add-in's settings sheet, the user's ``ni179.conf``, NI179_WORKSPACE, then a
+    folder ``ni179-workspace`` beside the workbook.
+
+    Only the master workbook's cells are read (never a partner's return, which could name
+    its own cells ``ni179_workspace``), and only when ``from_book`` (a step that works on
+    a partner's return passes False).
+    """
+    master = from_book and is_master(book)
+    candidates = (
+        (named_value(book, NAME_WORKSPACE) if master else None,
+         f"the {SETTINGS_SHEET} sheet (cell {NAME_WORKSPACE})"),
+        (_addin_workspace(book), "the NI 179 add-in's settings"),
+        (_user_conf_workspace(), f"your {ADDIN_CONF_SHEET} file (~/{USER_CONF.as_posix()})"),
+        (os.environ.get("NI179_WORKSPACE") or None, "the NI179_WORKSPACE variable"),
+        (str(book_folder(book) / DEFAULT_WORKSPACE), "the default beside the workbook"),
+    )
+    workspace, source = next((value, where) for value, where in candidates if value is not None)
     path = Path(os.path.expandvars(os.path.expanduser(str(workspace))))
     if not path.is_absolute():
         path = book_folder(book) / path  # relative to the workbook, not to Excel's current folder
-    round_id = named_value(book, NAME_ROUND)
-    inbox = named_value(book, NAME_INBOX)
+    round_id = named_value(book, NAME_ROUND) if master else None
+    inbox = named_value(book, NAME_INBOX) if master else None
     return Settings(path, source, str(round_id) if round_id is not None else None,
                     Path(str(inbox)) if inbox is not None else None)
 
@@ -144,9 +188,11 @@ def status(book: Any, text: str | bool) -> None:
         pass
 
 
-def run_step(name: str, step: Callable[[Any], Any], book: Any = None) -> bool:
+def run_step(name: str, step: Callable[[Any], Any], book: Any = None, *, from_book: bool = True) -> bool:
     """Run one button's work; any failure becomes a short message and a logged trace.
 
+    ``from_book=False`` for a step that works on a partner's return: its log then goes to
+    a workspace named by the user's own settings, whatever the book holds.
     Returns True when the step finished, False when it failed (the message has been shown).
     """
     from xl_ni179.errors import Ni179Error
@@ -154,7 +200,7 @@ def run_step(name: str, step: Callable[[Any], Any], book: Any = None) -> bool:
     workspace = None
     try:
         book = caller(book)
-        workspace = read_settings(book).workspace
+        workspace = read_settings(book, from_book=from_book).workspace
         _attach_log(log_file(workspace))
         log.info("%s: started in %s", name, _book_name(book))
         step(book)

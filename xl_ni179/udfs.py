@@ -1,5 +1,8 @@
 """Worksheet functions for the consolidator's own sheets: =NI179_TARGET, =NI179_GAINS, =NI179_RAG.
 
+=NI179_GAINS(org, year) is NI 179 (gains since April 2008); =NI179_GAINS(org, year, "MAA") is
+what counts towards that agreement, from its own first year, as the master workbook counts it.
+
 The answers come from plain functions (``target``, ``gains``, ``rag``) that take a
 workspace path and need no Excel, so they are tested directly. The ``@xw.func`` wrappers
 at the bottom are only defined when xlwings imports, and only turn the cell's arguments
@@ -77,6 +80,15 @@ def _year(value: Any) -> str:
     return text
 
 
+def _agreement(p: Any, value: Any) -> Any:
+    code = _text(value, "agreement code")
+    agreement = next((a for a in p.agreements if a.code.upper() == code.upper()), None)
+    if agreement is None:
+        known = ", ".join(a.code for a in p.agreements)
+        raise UdfError(f"NI179: unknown agreement '{code}' (known: {known})")
+    return agreement
+
+
 def target(org_code: Any, year: Any, agreement_code: Any, cumulative: bool = False,
            workspace: Path | None = None) -> float | str:
     """The organisation's target (£000) in the agreement for the year; "" when the
@@ -86,11 +98,7 @@ def target(org_code: Any, year: Any, agreement_code: Any, cumulative: bool = Fal
     p = partnership_for(workspace or workspace_path())
     org = _organisation(p, org_code)
     year = _year(year)
-    code = _text(agreement_code, "agreement code")
-    agreement = next((a for a in p.agreements if a.code.upper() == code.upper()), None)
-    if agreement is None:
-        known = ", ".join(a.code for a in p.agreements)
-        raise UdfError(f"NI179: unknown agreement '{code}' (known: {known})")
+    agreement = _agreement(p, agreement_code)
     if org.code not in agreement.members:
         return ""
     how = targets.cumulative_target if cumulative else targets.annual_target
@@ -106,24 +114,27 @@ def _latest_return(org_code: Any, workspace: Path | None) -> tuple[Any, Any, Any
     return p, org, ws.latest_accepted_report(org.code)
 
 
-def gains(org_code: Any, year: Any, workspace: Path | None = None) -> float | str:
+def gains(org_code: Any, year: Any, agreement_code: Any = None, workspace: Path | None = None) -> float | str:
     """Net cumulative gains (£000) for the year from the organisation's latest accepted
-    return; "" when there is none, or it has no figure for that year."""
+    return: NI 179 (since April 2008), or with an agreement the gains that count towards it
+    (since the agreement's first year, as the master workbook counts them). "" when there is
+    no return, no figure for that year, or the organisation is not in the agreement."""
+    from xl_ni179 import targets
     from xl_ni179.consolidate.frames import gains_frame
 
     year = _year(year)
     p, org, report = _latest_return(org_code, workspace)
-    if report is None:
+    agreement = None if agreement_code in (None, "") else _agreement(p, agreement_code)
+    if report is None or (agreement is not None and org.code not in agreement.members):
         return ""
     rnd = p.round(report.round_id)
     if year not in rnd.years:
         return ""
     # The consolidation's own arithmetic, so the cell agrees with the master sheets.
     frame = gains_frame(p, rnd, {org.code: report.values})
-    row = frame[(frame["code"] == org.code) & (frame["year"] == year)]
-    if row.empty or not bool(row["has_figure"].iloc[0]):
-        return ""
-    return float(row["net"].iloc[0])
+    ni179 = dict(zip(frame["year"], frame["net"].where(frame["has_figure"]), strict=True))
+    value = ni179.get(year) if agreement is None else targets.counted_gains(agreement, year, ni179)
+    return "" if value is None or value != value else float(value)  # NaN: no figure
 
 
 def rag(org_code: Any, year: Any, workspace: Path | None = None) -> str:
@@ -168,9 +179,12 @@ if xw is not None:
         return _safely(target, org_code, year, agreement_code, bool(cumulative))
 
     @xw.func
-    def NI179_GAINS(org_code: str, year: str) -> float | str:  # noqa: N802
-        """Net cumulative cash-releasing gains (£000) from the organisation's latest accepted return."""
-        return _safely(gains, org_code, year)
+    @xw.arg("agreement_code", doc="optional: an agreement code (e.g. MAA) to count only the gains since "
+                                  "that agreement's first year")
+    def NI179_GAINS(org_code: str, year: str, agreement_code: str = "") -> float | str:  # noqa: N802
+        """Net cumulative cash-releasing gains (£000) from the organisation's latest accepted return;
+        with an agreement, the gains counted towards it (e.g. "MAA": since April 2009)."""
+        return _safely(gains, org_code, year, agreement_code or None)
 
     @xw.func
     def NI179_RAG(org_code: str, year: str) -> str:  # noqa: N802

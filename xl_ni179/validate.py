@@ -22,16 +22,26 @@ from xl_ni179.prefill import claimed_prefill, verify_prefill
 from xl_ni179.rules import RULES
 from xl_ni179.rules import structure_rules as sr
 from xl_ni179.rules.data_rules import blank, build_checks, is_number, num_sum
-from xl_ni179.schema import COVER, META, SHEETS, Schema, build_schema, explain_name
-from xl_ni179.template.builder import META_KEYS, TEMPLATE_ID, expected_locked
-from xl_ni179.template.fingerprint import differences, locked_cells
+from xl_ni179.schema import COVER, DATE, META, SHEETS, Schema, build_schema, explain_name
+from xl_ni179.template.builder import (
+    META_KEYS,
+    TEMPLATE_ID,
+    Expected,
+    expected_locked,
+    expected_template,
+    template_content,
+)
+from xl_ni179.template.fingerprint import differences, locked_cells, shown
 from xl_ni179.xlsx_reader import (
+    DAYS_1904,
+    DefinedName,
     Formula,
     RawWorkbook,
     XlsxLimitError,
     XlsxReadError,
     parse_reference,
     read_workbook,
+    same_place,
 )
 
 log = logging.getLogger(__name__)
@@ -169,7 +179,8 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     report.round_id = rnd.id
     schema, checks = _schema_and_checks(p, rnd)
     _sheets(raw, report)
-    _names(raw, schema, report)
+    _names(raw, schema, report, expected_template(p, org.code, rnd.id) if org is not None else None)
+    _dates_in_1900_system(raw, schema)
     report.prefill = claimed_prefill(p, rnd, schema, meta, raw.value)
     if org is not None:
         _locked(p, raw, schema, org.code, rnd, report)
@@ -240,40 +251,108 @@ def _sheets(raw: RawWorkbook, report: Report) -> None:
             report.add(sr.SHEET_ADDED.finding(sheet=name))
 
 
-def _names(raw: RawWorkbook, schema: Schema, report: Report) -> None:
-    for f in schema.fields:
-        text = raw.names.get(f.name)
-        if text is None:
-            report.add(sr.NAME_MISSING.finding(sheet=f.sheet, cell=f.cell, field=f.name, label=f.label))
-        elif parse_reference(text) != (f.sheet, f.cell):
-            report.add(sr.NAME_MOVED.finding(sheet=f.sheet, cell=f.cell, field=f.name, label=f.label,
-                                             found=text))
+# Names programs add of their own accord: print areas and titles, filters, Gnumeric's sheet
+# titles. A built-in name that holds a formula is still reported.
+_BUILT_IN = frozenset(f"_xlnm.{n}" for n in ("print_area", "print_titles", "_filterdatabase", "sheet_title",
+                                             "criteria", "extract"))
+_GNUMERIC_PRINT = frozenset(("print_area", "print_titles"))
+
+
+def _names(raw: RawWorkbook, schema: Schema, report: Report, template: Expected | None) -> None:
+    """Our names where we put them (in any spelling), and no name of anyone else's.
+
+    A name the template did not create can do harm however harmless it looks: one scoped
+    to a sheet hides ours of the same name from that sheet's formulas (the workbook's own
+    checks would then read other cells), and a name may hold a formula that fetches data
+    or runs a macro (Auto_Open) when anything refers to it. Only the names programs add
+    themselves are let through, and only when they hold plain references.
+    """
+    fields = {f.name.lower(): f for f in schema.fields}
+    ours = template.names if template else {k: (f.name, f.sheet, f.cell) for k, f in fields.items()}
+    local_ours = template.local_names if template else frozenset()
+    found: dict[str, DefinedName] = {}
+    for d in raw.defined:
+        key = d.name.lower()
+        if d.sheet is None and key in ours and key not in found:
+            found[key] = d
+        elif not _allowed(d, local_ours):
+            scope = f" on the sheet '{d.sheet}'" if d.sheet is not None else ""
+            detail = (" (a second definition of the name)" if d.sheet is None and key in ours else
+                      " (it hides the template's own name on that sheet)" if key in ours else "")
+            report.add(sr.NAME_ADDED.finding(sheet=d.sheet or "", name=d.name[:60], scope=scope, detail=detail))
+    for key, (name, sheet, cell) in ours.items():
+        f = fields.get(key)
+        label = f.label if f else "a cell the template names"
+        d = found.get(key)
+        if d is None:
+            report.add(sr.NAME_MISSING.finding(sheet=sheet, cell=cell, field=name, label=label))
+        elif not same_place(parse_reference(d.text), (sheet, cell)):
+            report.add(sr.NAME_MOVED.finding(sheet=sheet, cell=cell, field=name, label=label, found=d.text[:80]))
+
+
+def _allowed(d: DefinedName, local_ours: frozenset[tuple[str, str]]) -> bool:
+    key = d.name.lower()
+    if d.sheet is not None and (key, d.sheet) in local_ours:
+        return True
+    if key.startswith("_xlfn."):  # Excel's stand-in for a function newer than the file format
+        return d.text.strip() == "#NAME?"
+    if d.sheet is not None and key in _GNUMERIC_PRINT:  # Gnumeric leaves off the _xlnm. prefix
+        key = "_xlnm." + key
+    return key in _BUILT_IN and _plain_reference(d.text)
+
+
+def _plain_reference(text: str) -> bool:
+    """References, #REF! or a quoted title: nothing a program would calculate."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
+
+    try:
+        tokens = Tokenizer("=" + text.removeprefix("=")).items
+    except TokenizerError:
+        return False
+    return all(t.type in (Token.OPERAND, Token.WSPACE) or t.value == "," for t in tokens) and all(
+        t.subtype != Token.RANGE or "[" not in t.value for t in tokens)  # no other workbook
 
 
 def _locked(p: Partnership, raw: RawWorkbook, schema: Schema, org_code: str, rnd: Round,
             report: Report) -> None:
-    found = locked_cells({k: v for k, v in raw.cells.items() if k != ANNOTATION_SHEET}, schema)
+    # A sheet the template does not have is one sheet-added finding, not a finding per cell
+    # that would read the sender's own text back to them.
+    found = locked_cells({k: v for k, v in raw.cells.items() if k in SHEETS or k == META}, schema)
     expected = expected_locked(p, org_code, rnd.id, report.prefill)
     if found == expected:  # the usual case, and far cheaper than listing differences
         return
     changed = list(differences(expected, found))
-    for sheet, cell, expected, _now in changed[:MAX_LOCKED_FINDINGS]:
-        report.add(sr.LOCKED_CHANGED.finding(sheet=sheet, cell=cell,
-                                             expected=f"'{expected}'" if expected else "nothing"))
-    if len(changed) > MAX_LOCKED_FINDINGS:
-        more = len(changed) - MAX_LOCKED_FINDINGS
-        report.add(sr.LOCKED_CHANGED.finding(sheet=changed[MAX_LOCKED_FINDINGS][0],
-                                             cell=changed[MAX_LOCKED_FINDINGS][1],
-                                             expected=f"its template content; {more} more locked cells "
-                                                      "differ too"))
+    for i, (sheet, cell, _expected, _now) in enumerate(changed[:MAX_LOCKED_FINDINGS + 1]):
+        if i == MAX_LOCKED_FINDINGS:  # one more finding says how many are left unlisted
+            more = f" {len(changed) - MAX_LOCKED_FINDINGS - 1} more locked cells differ from the template too."
+        else:
+            more = ""
+        # Each side in its own spelling: the template's text, and what the file holds now.
+        report.add(sr.LOCKED_CHANGED.finding(
+            sheet=sheet, cell=cell,
+            expected=shown(template_content(p, org_code, rnd.id, (sheet, cell), report.prefill)),
+            found=shown(raw.value(sheet, cell)), more=more))
 
 
 def _protection(raw: RawWorkbook, report: Report) -> None:
+    # Only sheet protection is looked at, in whatever form it was saved (a password hash of
+    # either kind, or none). Calc and Gnumeric drop the workbook-structure protection on every
+    # save, so its absence says nothing about the partner; the sheets and names it guards are
+    # checked directly (sheet-missing, sheet-added, defined-name-*).
     unprotected = [s.name for s in raw.sheets if s.name in SHEETS and not raw.protected.get(s.name)]
     if unprotected:
         report.add(sr.PROTECTION_OFF.finding(what="the sheet(s) " + ", ".join(unprotected)))
-    if not raw.structure_locked:
-        report.add(sr.PROTECTION_OFF.finding(what="the workbook structure"))
+
+
+def _dates_in_1900_system(raw: RawWorkbook, schema: Schema) -> None:
+    """Date inputs as serial numbers of the 1900 date system, whichever the file uses."""
+    if not raw.date1904:
+        return
+    for f in schema.fields:
+        if f.type == DATE:
+            value = raw.value(f.sheet, f.cell)
+            if is_number(value):
+                raw.cells[f.sheet][f.cell] = value + DAYS_1904
 
 
 def _input_formulas(raw: RawWorkbook, schema: Schema, report: Report) -> set[str]:

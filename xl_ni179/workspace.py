@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import hashlib
 import os
 import shutil
 import tempfile
@@ -30,6 +31,9 @@ from xl_ni179.store.models import AuditEntry, Chaser, Figure, StoredFile, Submis
 CONFIG_NAME = "config.toml"
 DB_NAME = "ni179.sqlite"
 FILES_DIR = "files"
+DEMO_MARKER = "NI179-DEMO-FOLDER.txt"  # in a folder `ni179 demo` made, and may delete again
+DEMO_MARKER_TEXT = ("This folder was made by `ni179 demo`. Running the demo again deletes and rewrites "
+                    "what is in it: do not keep real returns here.\n")
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Receipt:
     supersedes: int | None = None  # the accepted version this one replaces
     duplicate_of: int | None = None
     stored_path: Path | None = None
+    late: bool = False  # received after its round's deadline
 
 
 def _now() -> dt.datetime:
@@ -62,11 +67,21 @@ class Workspace:
         self.engine: Engine = create_engine(self.url)
         migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._config_sha: str | None = None
 
     @classmethod
-    def init(cls, path: str | Path, config: str | Path | None = None, url: str | None = None) -> Workspace:
-        """Create (or reuse) a workspace folder with a checked copy of ``config``."""
+    def init(cls, path: str | Path, config: str | Path | None = None, url: str | None = None, *,
+             allow_demo: bool = False) -> Workspace:
+        """Create (or reuse) a workspace folder with a checked copy of ``config``.
+
+        A folder the demo made is refused (unless the demo itself asks): the next demo run
+        would delete whatever real returns were received there.
+        """
         path = Path(path)
+        if is_demo_folder(path) and not allow_demo:
+            raise WorkspaceError(f"{path} holds the demo ({DEMO_MARKER}): running `ni179 demo` again would "
+                                 "delete it. Use another folder for the real collection, or delete this "
+                                 "one first.")
         text = Path(config).read_text("utf-8") if config else default_config_text()
         from xl_ni179.config import parse_partnership
 
@@ -110,8 +125,21 @@ class Workspace:
     def receive(self, file: str | Path, *, sender: str | None = None, round_id: str | None = None,
                 received_at: dt.datetime | None = None, original_name: str | None = None,
                 source: str = "cli", pool: Any = None) -> Receipt:
-        """Validate a returned file and record it: accepted, rejected or a duplicate."""
+        """Validate a returned file and record it: accepted, rejected or a duplicate.
+
+        A duplicate is the same file from the same sender for the same round, checked
+        against the same configuration: only then would checking it again give the same
+        verdict. The same bytes from another address (or after the sender was registered)
+        are checked afresh.
+
+        A file whose sender is not registered for the organisation it names is filed under
+        the sender's own organisation (or none): it never changes another's status.
+
+        ``received_at`` (naive UTC; now if not given) is when the return arrived: after its
+        round's deadline it is late, after the round closed it is refused.
+        """
         from xl_ni179.prefill import verify_prefill
+        from xl_ni179.rules.round_rules import closed_round_finding
         from xl_ni179.validate import add_cross_return, file_sha256, validate_file
 
         file = Path(file)
@@ -120,69 +148,90 @@ class Workspace:
             p.round(round_id)
         received_at = received_at or _now()
         sha = file_sha256(file)
+        key = self.verdict_key(sha, sender, round_id)
         with self.session() as s:
-            dup = s.scalars(select(Submission).where(Submission.sha256 == sha,
+            dup = s.scalars(select(Submission).where(Submission.verdict_key == key,
                                                      Submission.outcome != "duplicate")
                             .order_by(Submission.id)).first()
         if dup is not None:
-            return self._record_duplicate(file, dup, sha, sender, received_at, original_name, source)
+            return self._record_duplicate(file, dup, sha, key, sender, received_at, original_name, source)
         report = validate_file(p, file, sender=sender, round_id=round_id, pool=pool)
-        org, rnd_id = report.organisation, report.round_id
-        if org and rnd_id:
+        filed = filed_under(p, report.organisation, sender)
+        if filed and filed == report.organisation and report.round_id:
+            # Only the organisation's own earlier returns: never compare (and so quote) another's.
             if report.prefill is not None:
-                verify_prefill(p, report, self.accepted_report(org, report.prefill.sha256))
-            add_cross_return(p, report, self.latest_accepted_report(org, before_round=rnd_id),
-                             self.latest_accepted_report(org, round_id=rnd_id))
+                verify_prefill(p, report, self.accepted_report(filed, report.prefill.sha256))
+            add_cross_return(p, report, self.latest_accepted_report(filed, before_round=report.round_id),
+                             self.latest_accepted_report(filed, round_id=report.round_id))
+        if report.round_id:
+            closed = closed_round_finding(p, report.round_id, received_at)
+            if closed is not None:
+                report.add(closed)
         report.sha256 = sha
         stored, created = self.store_file(file, sha)
         outcome = ACCEPTED if report.valid else REJECTED
         try:
-            sub = self._record(file, report, sha, stored, outcome, sender, received_at, original_name, source)
+            sub = self._record(file, report, filed, sha, key, stored, outcome, sender, received_at,
+                               original_name, source)
         except BaseException:
             if created:  # nothing refers to the new file: leave the store exactly as it was
                 stored.unlink(missing_ok=True)
             raise
-        return Receipt(outcome, report, sub.id, report.organisation, report.round_id, sub.version,
-                       getattr(sub, "supersedes", None), stored_path=stored)
+        late = bool(report.round_id) and received_at.date() > p.round(report.round_id).deadline
+        return Receipt(outcome, report, sub.id, filed, report.round_id, sub.version,
+                       getattr(sub, "supersedes", None), stored_path=stored, late=late)
 
-    def _record(self, file: Path, report: Report, sha: str, stored: Path, outcome: str, sender: str | None,
-                received_at: dt.datetime, original_name: str | None, source: str) -> Submission:
+    def verdict_key(self, sha: str, sender: str | None, round_id: str | None) -> str:
+        """What a verdict depends on besides the rules: the file, who sent it, the round
+        asked for and the configuration (which says who may send for whom)."""
+        if self._config_sha is None:
+            self._config_sha = hashlib.sha256((self.path / CONFIG_NAME).read_bytes()).hexdigest()
+        parts = (sha, (sender or "").strip().lower(), round_id or "", self._config_sha)
+        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+    def _record(self, file: Path, report: Report, org_code: str | None, sha: str, key: str, stored: Path,
+                outcome: str, sender: str | None, received_at: dt.datetime, original_name: str | None,
+                source: str) -> Submission:
         with self.session() as s:
             if s.get(StoredFile, sha) is None:
                 s.add(StoredFile(sha256=sha, size=file.stat().st_size,
                                  path=str(stored.relative_to(self.path)), first_seen=received_at))
             version = None
             supersedes = None
-            if report.organisation and report.round_id:
+            if org_code and report.round_id:
                 version = 1 + (s.scalar(select(func.count()).select_from(Submission).where(
-                    Submission.org_code == report.organisation, Submission.round_id == report.round_id,
+                    Submission.org_code == org_code, Submission.round_id == report.round_id,
                     Submission.outcome != "duplicate")) or 0)
                 if outcome == ACCEPTED:
                     supersedes = s.scalar(select(Submission.version).where(
-                        Submission.org_code == report.organisation, Submission.round_id == report.round_id,
+                        Submission.org_code == org_code, Submission.round_id == report.round_id,
                         Submission.outcome == ACCEPTED).order_by(Submission.id.desc()).limit(1))
-            sub = Submission(round_id=report.round_id, org_code=report.organisation, sha256=sha, sender=sender,
+            sub = Submission(round_id=report.round_id, org_code=org_code, sha256=sha, verdict_key=key,
+                             sender=sender,
                              original_name=original_name or file.name, source=source, received_at=received_at,
                              outcome=outcome, version=version, errors=len(report.errors),
                              warnings=len(report.unexplained_warnings), report=report.to_dict())
             s.add(sub)
             s.flush()
-            if outcome == ACCEPTED:
-                rows = _figures(sub.id, report.values)
-                if rows:  # one executemany, not an INSERT per figure
-                    s.execute(insert(Figure), rows)
-            self.audit("receive", {"submission": sub.id, "outcome": outcome, "organisation": report.organisation,
-                                   "round": report.round_id, "version": version, "sha256": sha,
-                                   "sender": sender, "source": source}, session=s)
+            # Kept for rejected returns too: the checked copy sent back is rebuilt from them,
+            # never from the received file. Only accepted ones are ever consolidated.
+            rows = _figures(sub.id, report.values)
+            if rows:  # one executemany, not an INSERT per figure
+                s.execute(insert(Figure), rows)
+            self.audit("receive", {"submission": sub.id, "outcome": outcome, "organisation": org_code,
+                                   "file_names": report.organisation, "round": report.round_id,
+                                   "version": version, "sha256": sha, "sender": sender, "source": source},
+                       session=s)
         sub.supersedes = supersedes  # type: ignore[attr-defined]
         return sub
 
-    def _record_duplicate(self, file: Path, dup: Submission, sha: str, sender: str | None,
+    def _record_duplicate(self, file: Path, dup: Submission, sha: str, key: str, sender: str | None,
                           received_at: dt.datetime, original_name: str | None, source: str) -> Receipt:
         report = Report(file=str(file), organisation=dup.org_code, round_id=dup.round_id, sha256=sha)
         report.findings = [Finding(**f) for f in dup.report.get("findings", [])]
         with self.session() as s:
-            sub = Submission(round_id=dup.round_id, org_code=dup.org_code, sha256=sha, sender=sender,
+            sub = Submission(round_id=dup.round_id, org_code=dup.org_code, sha256=sha, verdict_key=key,
+                             sender=sender,
                              original_name=original_name or file.name, source=source, received_at=received_at,
                              outcome="duplicate", version=dup.version, duplicate_of=dup.id,
                              errors=dup.errors, warnings=dup.warnings, report=dup.report)
@@ -205,6 +254,23 @@ class Workspace:
         with self.session() as s:
             rows = s.scalars(select(Figure).where(Figure.submission_id == submission_id)).all()
         return {r.name: r.number if r.number is not None else r.text for r in rows}
+
+    def annotated_copy(self, submission_id: int) -> bytes | None:
+        """The checked copy to send back with a submission's findings (our template, its
+        figures copied in, a comment at each finding); None when nothing may go back, as
+        after a file-level rejection. Built from the store: the received file is not opened."""
+        from xl_ni179.annotate import annotated_bytes
+
+        with self.session() as s:
+            sub = s.get(Submission, submission_id)
+            if sub is not None and sub.duplicate_of is not None:
+                sub = s.get(Submission, sub.duplicate_of)
+        if sub is None:
+            return None
+        report = Report(file=sub.original_name or "", organisation=sub.org_code, round_id=sub.round_id,
+                        findings=[Finding(**f) for f in (sub.report or {}).get("findings", [])],
+                        values=self.figures(sub.id), sha256=sub.sha256)
+        return annotated_bytes(self.partnership, report)
 
     def latest_accepted_report(self, org_code: str, *, round_id: str | None = None,
                                before_round: str | None = None) -> Report | None:
@@ -254,9 +320,9 @@ class Workspace:
 
     def status(self, round_id: str | None = None, now: dt.datetime | None = None) -> list[OrgStatus]:
         p = self.partnership
-        rnd = p.round(round_id)
-        deadline = dt.datetime.combine(rnd.deadline, dt.time(23, 59, 59))
         now = now or _now()
+        rnd = p.round(round_id, on=now.date())
+        deadline = dt.datetime.combine(rnd.deadline, dt.time(23, 59, 59))
         with self.session() as s:
             subs = s.scalars(select(Submission).where(Submission.round_id == rnd.id,
                                                       Submission.outcome != "duplicate")
@@ -293,6 +359,25 @@ class Workspace:
         with self.session() as s:
             s.add(Chaser(round_id=round_id, org_code=org_code, at=_now(), mode=mode, detail=detail))
             self.audit("chase", {"round": round_id, "organisation": org_code, "mode": mode}, session=s)
+
+
+def is_demo_folder(path: Path) -> bool:
+    """A folder the demo made (it holds the demo's marker file)."""
+    marker = Path(path) / DEMO_MARKER
+    return marker.is_file() and not marker.is_symlink()
+
+
+def filed_under(p: Partnership, named: str | None, sender: str | None) -> str | None:
+    """The organisation a receipt counts for: the one the file names when the sender is
+    registered for it (or unknown); else the sender's own, if the address is one
+    organisation's; else none."""
+    if named is None or not sender:
+        return named
+    address = sender.strip().lower()
+    own = [o.code for o in p.organisations if address in (e.lower() for e in o.emails)]
+    if named in own:
+        return named
+    return own[0] if len(own) == 1 else None
 
 
 def _figures(submission_id: int, values: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,17 +18,13 @@ from typing import Any
 from xml.parsers import expat
 
 from lxml import etree
-from openpyxl.formula.translate import Translator
+
+from xl_ni179.xlsx_values import DAYS_1904, Formula, XlsxReadError, spread_arrays, translate, typed
+
+__all__ = ["DAYS_1904", "Formula", "XlsxReadError", "XlsxLimitError", "RawWorkbook", "DefinedName", "read_workbook",
+           "parse_reference", "same_place"]
 
 REL_NS_ID = "r:id"
-
-
-class Formula(str):
-    """A cell's formula, kept as its text with a leading '='; plain text is plain str."""
-
-
-class XlsxReadError(Exception):
-    """The package is not a workbook we can read (the message says why)."""
 
 
 class XlsxLimitError(Exception):
@@ -90,10 +86,13 @@ class _Limits:
                                                     f"{self.L.MAX_STRING_CHARS:,} characters a cell can hold")
 
     def formula(self, text: str, sheet: str, cell: str) -> None:
-        from xl_ni179.safety.scanners import has_dde
+        from xl_ni179.safety.scanners import has_dde, has_external_ref
 
         if has_dde(text):
             raise self.fail("dde-link", sheet=sheet, cell=cell, detail=f"a formula on sheet '{sheet[:40]}'")
+        if has_external_ref(text):
+            raise self.fail("external-link", sheet=sheet, cell=cell,
+                            detail=f"a formula on sheet '{sheet[:40]}' uses cells from another file")
 
 
 @dataclass
@@ -103,17 +102,32 @@ class SheetInfo:
     part: str
 
 
+@dataclass(frozen=True)
+class DefinedName:
+    name: str
+    text: str
+    sheet: str | None  # the sheet a sheet-scoped name belongs to (None: the whole workbook)
+    hidden: bool
+
+
 @dataclass
 class RawWorkbook:
     sheets: list[SheetInfo] = field(default_factory=list)
-    names: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # workbook-scoped, as spelled
+    defined: list[DefinedName] = field(default_factory=list)  # every defined name, any scope
     structure_locked: bool = False
+    date1904: bool = False  # serial numbers count days from 1904 (Mac Excel's old default)
     protected: dict[str, bool] = field(default_factory=dict)
     cells: dict[str, dict[str, Any]] = field(default_factory=dict)  # formulas as Formula
     cached: dict[str, dict[str, Any]] = field(default_factory=dict)  # formula results: never trusted
 
     def value(self, sheet: str, coord: str) -> Any:
         return self.cells.get(sheet, {}).get(coord)
+
+
+def _true(value: str | None) -> bool:
+    """An XML boolean as the programs write it: 1, true (any case)."""
+    return value is not None and value.strip().lower() in ("1", "true")
 
 
 def _local(name: str) -> str:
@@ -176,14 +190,22 @@ def _workbook(zf: zipfile.ZipFile, raw: RawWorkbook) -> None:
         elif tag == "definedName":
             state["name"] = attrs.get("name")
             state["local"] = attrs.get("localSheetId")
+            state["hidden"] = _true(attrs.get("hidden"))
             state["text"] = []
         elif tag == "workbookProtection":
-            raw.structure_locked = attrs.get("lockStructure") in ("1", "true")
+            raw.structure_locked = _true(attrs.get("lockStructure"))
+        elif tag == "workbookPr":
+            raw.date1904 = _true(attrs.get("date1904"))
 
     def end(name: str) -> None:
         if _local(name) == "definedName" and state["name"]:
-            if state.get("local") is None:  # sheet-scoped names are not ours
-                raw.names[state["name"]] = "".join(state["text"])
+            text, local = "".join(state["text"]), state.get("local")
+            sheet = None
+            if local is not None:  # sheet-scoped: kept apart, as it can shadow a workbook name
+                sheet = sheet_names[int(local)] if local.isdigit() and int(local) < len(sheet_names) else local
+            else:
+                raw.names[state["name"]] = text
+            raw.defined.append(DefinedName(state["name"], text, sheet, state["hidden"]))
             state["name"] = None
 
     def chars(data: str) -> None:
@@ -249,17 +271,20 @@ def _shared_strings(zf: zipfile.ZipFile, rels: dict[str, str], limits: _Limits) 
     return strings
 
 
+_XM = "{http://schemas.microsoft.com/office/excel/2006/main}"
 _CELL_RE = re.compile(r"^([A-Z]{1,3})([1-9]\d{0,6})$")
 
 
-def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str,
-           limits: _Limits) -> tuple[dict[str, Any], dict[str, Any], bool]:
+def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limits: _Limits,
+           date1904: bool = False) -> tuple[dict[str, Any], dict[str, Any], bool]:
     root = _tree(zf, part, limits)
     ns = root.tag[:root.tag.find("}") + 1]  # element names are "{namespace}local" whatever the prefix
     f_tag, v_tag, is_tag, t_tag = ns + "f", ns + "v", ns + "is", ns + "t"
     cells: dict[str, Any] = {}
     cached: dict[str, Any] = {}
     shared: dict[str, tuple[str, str]] = {}
+    followers: list[tuple[str, str, Any]] = []  # cells that use a shared formula: (cell, si, value)
+    arrays: list[tuple[str, str]] = []  # (range, formula) of array formulas over several cells
     count = 0
     for c in root.iter(ns + "c"):
         count += 1
@@ -283,21 +308,32 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str,
             elif tag == is_tag:  # inline text, leaving out phonetic hints
                 inline = [t.text or "" for t in child.iter(t_tag) if t.getparent().tag != ns + "rPh"]
                 limits.text("".join(inline))
-        value = _typed(kind, v, inline, strings)
+        value = typed(kind, v, inline, strings, date1904)
         if formula is not None:
-            if fattrs.get("t") == "shared":
+            formula_kind = fattrs.get("t")
+            if formula_kind == "shared":
                 si = fattrs.get("si", "")
                 if formula:
                     shared[si] = (coord, formula)
-                elif si in shared:
-                    origin, text = shared[si]
-                    formula = Translator("=" + text, origin).translate_formula(coord)[1:]
+                else:  # Excel writes the formula once, on the first cell of the block
+                    followers.append((coord, si, value))
+                    continue
+            elif formula_kind == "array" and formula and ":" in fattrs.get("ref", ""):
+                arrays.append((fattrs.get("ref", ""), formula))
             if formula:
                 cells[coord] = Formula("=" + formula)
                 cached[coord] = value
                 continue
         if value is not None:
             cells[coord] = value
+    for coord, si, value in followers:
+        if si in shared:
+            origin, text = shared[si]
+            cells[coord] = Formula(translate(text, origin, coord))
+            cached[coord] = value
+        elif value is not None:  # no such shared formula: only the result is there
+            cells[coord] = value
+    spread_arrays(arrays, cells, cached, count)
     limits.cells(count, sheet)
     limits.total += count
     for row in root.iter(ns + "row"):
@@ -308,32 +344,14 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str,
         for area in (element.get("ref") or "").split():
             for corner in area.split(":")[:2]:
                 limits.place(corner, sheet)
-    for element in root.iter(ns + "formula", ns + "formula1", ns + "formula2"):
+    # Also Excel 2010's own data validations and conditional formats (x14, in the sheet's
+    # extLst), whose formulas are xm:f elements.
+    for element in root.iter(ns + "formula", ns + "formula1", ns + "formula2", _XM + "f"):
         limits.formula(element.text or "", sheet, "")
     protection = next(root.iter(ns + "sheetProtection"), None)
-    protected = protection is not None and protection.get("sheet") in ("1", "true")
+    # Protection counts whatever password form it carries (legacy hash, algorithmName/hashValue, none).
+    protected = protection is not None and _true(protection.get("sheet"))
     return cells, cached, protected
-
-
-def _typed(kind: str, v: str | None, inline: list[str], strings: list[str]) -> Any:
-    if kind == "inlineStr":
-        return "".join(inline)
-    if v is None or (v == "" and kind not in ("str", "e")):
-        return None
-    if kind == "s":
-        try:
-            return strings[int(v)]
-        except (ValueError, IndexError):
-            raise XlsxReadError("a cell refers to a shared string that does not exist") from None
-    if kind in ("str", "e"):
-        return v
-    if kind == "b":
-        return v == "1"
-    try:
-        number = float(v)
-    except ValueError:
-        raise XlsxReadError(f"a number cell holds {v!r}") from None
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def read_workbook(path: str | Path) -> RawWorkbook:
@@ -351,7 +369,7 @@ def read_workbook(path: str | Path) -> RawWorkbook:
             for sheet in raw.sheets:
                 if not sheet.part:
                     raise XlsxReadError(f"the sheet '{sheet.name}' has no part")
-                cells, cached, protected = _sheet(zf, sheet.part, strings, sheet.name, limits)
+                cells, cached, protected = _sheet(zf, sheet.part, strings, sheet.name, limits, raw.date1904)
                 raw.cells[sheet.name], raw.cached[sheet.name] = cells, cached
                 raw.protected[sheet.name] = protected
     except zipfile.BadZipFile as exc:
@@ -359,13 +377,21 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     return raw
 
 
-_REF_RE = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
+_REF_RE = re.compile(r"^=?\s*(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)\s*$")
 
 
 def parse_reference(text: str) -> tuple[str, str] | None:
-    """'Sheet name'!$B$8 -> ("Sheet name", "B8"); None for anything else."""
-    match = _REF_RE.match(text.strip())
+    """'Sheet name'!$B$8, Gains!B8, gains!b8 ... -> ("Sheet name", "B8"); None for anything else.
+
+    The sheet keeps the spelling found (sheet names compare without case: see ``same_place``).
+    """
+    match = _REF_RE.match(text)
     if not match:
         return None
     sheet = (match.group(1) or "").replace("''", "'") or match.group(2)
-    return sheet, f"{match.group(3)}{match.group(4)}"
+    return sheet, f"{match.group(3).upper()}{match.group(4)}"
+
+
+def same_place(a: tuple[str, str] | None, b: tuple[str, str] | None) -> bool:
+    """Two parsed references name the same cell (sheet names, like Excel's, ignore case)."""
+    return a is not None and b is not None and a[0].casefold() == b[0].casefold() and a[1] == b[1]

@@ -13,8 +13,8 @@ from xl_ni179.consolidate.text import en_dash
 from xl_ni179.consolidate.xlhelpers import (
     MONEY,
     PCT,
+    basis_note,
     note,
-    reported_only_note,
     reset,
     section,
     table,
@@ -26,7 +26,7 @@ CHART_COL = "K"
 SECTION_ROWS = 20  # a chart is about 15 rows tall; keep sections from overlapping
 PROGRESS_LABELS = (
     "Year", "Actual or forecast", "Target: all members (£000)",
-    "Target: organisations with figures (£000)", "Net gains reported (£000)",
+    "Target: organisations with figures (£000)", "Net gains counted (£000)",
     "Variance against matching target (£000)", "Gains as % of matching target",
     "Figures from", "Baseline covered",
 )
@@ -46,7 +46,8 @@ def write_dashboard(ws: Worksheet, summary: Summary) -> None:
         f"so gains are compared like for like. See '{names.TOTALS}' for coverage by sector.")
     for agreement in p.agreements:
         start = row
-        row = section(ws, row, f"{agreement.name}: progress against target (£000)")
+        row = section(ws, row, f"{agreement.name}: progress against target (£000), "
+                               f"{targets.basis_text(agreement)}")
         header_row = row
         rows = []
         for year in agreement.years:
@@ -57,8 +58,7 @@ def write_dashboard(ws: Worksheet, summary: Summary) -> None:
                          cov["baseline_share"]))
         row = table(ws, row, PROGRESS_LABELS, rows,
                     (None, None, MONEY, MONEY, MONEY, MONEY, PCT, None, PCT))
-        if agreement.reported_only:
-            row = note(ws, row, reported_only_note(agreement.reported_only))
+        row = note(ws, row, basis_note(agreement))
         _progress_chart(ws, agreement.name, header_row, len(rows), f"{CHART_COL}{start}")
         row = max(row + 1, start + SECTION_ROWS)
     _share_section(ws, summary, row)
@@ -100,8 +100,16 @@ def _share_section(ws: Worksheet, summary: Summary, row: int) -> None:
     p, rnd = summary.partnership, summary.round
     start = row
     row = section(ws, row, "Cumulative net gains as a share of 2007/08 baseline")
-    row = note(ws, row, "One line per organisation with an accepted return; dashed lines are "
-                        "each agreement's cumulative target.")
+    # A target line belongs on this chart only if its agreement counts from NI 179's own start:
+    # a later agreement's target is not comparable with gains since April 2008.
+    comparable = [a for a in p.agreements if targets.base_year(a) is None]
+    later = [a for a in p.agreements if targets.base_year(a) is not None]
+    text = ("One line per organisation with an accepted return (NI 179: gains since April 2008); "
+            "dashed lines are the cumulative targets of the agreements that count from 2008/09.")
+    if later:
+        text += (" " + ", ".join(a.name for a in later) + " counts gains from its own first year, "
+                 "so its progress is in its own section above.")
+    row = note(ws, row, text)
     header_row = row
     labels = ("Organisation", *rnd.years)
     lines = []
@@ -109,7 +117,7 @@ def _share_section(ws: Worksheet, summary: Summary, row: int) -> None:
     for code, org in summary.organisations[summary.organisations["returned"]].iterrows():
         mine = gains[gains["code"] == code].set_index("year")["share_of_baseline"]
         lines.append((org["short_name"], *[mine.get(y) for y in rnd.years]))
-    for agreement in p.agreements:
+    for agreement in comparable:
         lines.append((f"Target: {agreement.name}",
                       *[targets.cumulative_rate(agreement, y) for y in rnd.years]))
     row = table(ws, row, labels, lines, (None, *[PCT] * len(rnd.years)))
@@ -120,7 +128,7 @@ def _share_section(ws: Worksheet, summary: Summary, row: int) -> None:
     chart.add_data(Reference(ws, min_col=1, max_col=1 + len(rnd.years), min_row=header_row + 1,
                              max_row=header_row + len(lines)), from_rows=True, titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=2, max_col=1 + len(rnd.years), min_row=header_row))
-    targets_from = len(lines) - len(p.agreements)
+    targets_from = len(lines) - len(comparable)
     for series in chart.series[targets_from:]:
         series.graphicalProperties.line.dashStyle = "dash"
         series.graphicalProperties.line.width = 38100  # 3pt, in EMU

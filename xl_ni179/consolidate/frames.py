@@ -6,6 +6,8 @@ Four long tables, one row per fact, so every total is a plain group-and-sum:
 - ``targets``: one row per agreement x member x agreement year (rates and targets in £000).
 - ``gains``: one row per organisation with an accepted return x year of the round.
 - ``progress``: ``targets`` joined to ``gains`` (what each member achieved against each target).
+  Its ``net`` is the gains that count towards the agreement, from the agreement's own first
+  year (``targets.counted_gains``); ``ni179`` keeps NI 179 itself (since April 2008).
 
 Money is £000 throughout. A missing figure stays NaN: it is never read as zero.
 """
@@ -20,12 +22,10 @@ from typing import Any
 import pandas as pd
 
 from xl_ni179 import targets
-from xl_ni179.config import Partnership, Round, year_key, year_start
+from xl_ni179.config import NI179_FIRST_YEAR, Partnership, Round, year_key, year_start
 from xl_ni179.schema import WORKSTREAMS
 from xl_ni179.status_model import ACCEPTED, MISSING, OrgStatus
 
-# NI 179 counts gains from 1 April 2008, so the 2008/09 cumulative figure is also in-year.
-NI179_FIRST_YEAR = "2008/09"
 ACTUAL, FORECAST = "Actual", "Forecast"
 
 
@@ -146,13 +146,24 @@ def _in_year(frame: pd.DataFrame) -> pd.Series:
     return out
 
 
-def progress_frame(targets_df: pd.DataFrame, gains_df: pd.DataFrame,
+def progress_frame(p: Partnership, targets_df: pd.DataFrame, gains_df: pd.DataFrame,
                    orgs: pd.DataFrame) -> pd.DataFrame:
-    """Each agreement member's target beside its gains; NaN gains where there is no figure."""
-    gains_cols = ["code", "year", "kind", "net", "in_year", "carry_forward", "progress",
+    """Each agreement member's target beside the gains that count towards it; NaN gains
+    where there is no figure."""
+    gains_cols = ["code", "year", "kind", "net", "in_year", "carry_forward",
                   "share_of_baseline", "has_figure"]
-    frame = targets_df.merge(gains_df[gains_cols], on=["code", "year"], how="left")
-    frame["has_figure"] = frame["has_figure"].astype("boolean").fillna(False).astype(bool)
+    frame = targets_df.merge(gains_df[gains_cols].rename(columns={"net": "ni179"}),
+                             on=["code", "year"], how="left")
+    ni179 = {code: dict(zip(grp["year"], grp["net"].where(grp["has_figure"]), strict=True))
+             for code, grp in gains_df.groupby("code", sort=False)}
+    agreements = {a.code: a for a in p.agreements}
+    frame["net"] = pd.Series([
+        targets.counted_gains(agreements[a], y, ni179.get(c, {}))
+        for a, c, y in zip(frame["agreement"], frame["code"], frame["year"], strict=True)],
+        index=frame.index, dtype="float64")
+    frame["has_figure"] = frame["net"].notna()
+    # Carry-forward counts towards the organisation's progress, never the NI 179 figure.
+    frame["progress"] = frame["net"] + frame["carry_forward"]
     meta = orgs[["order", "short_name", "sector", "returned"]]
     frame = frame.join(meta, on="code")
     frame["variance"] = frame["progress"] - frame["cumulative_target"]

@@ -19,6 +19,7 @@ from xl_ni179.consolidate.sheets_assessments import write_forecast_confidence, w
 from xl_ni179.consolidate.sheets_progress import write_savings, write_totals
 from xl_ni179.consolidate.sheets_projects import write_projects_and_funding
 from xl_ni179.consolidate.sheets_returns import write_findings, write_returns_status
+from xl_ni179.consolidate.sheets_trajectory import write_trajectory
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import en_dash
 
@@ -27,6 +28,7 @@ SHEET_WRITERS: dict[str, Callable[[Worksheet, Summary], None]] = {
     names.RETURNS_STATUS: write_returns_status,
     names.SAVINGS: write_savings,
     names.TOTALS: write_totals,
+    names.TRAJECTORY: write_trajectory,
     names.FORECAST_CONFIDENCE: write_forecast_confidence,
     names.VALUE_FOR_MONEY: write_value_for_money,
     names.PROJECTS_AND_FUNDING: write_projects_and_funding,

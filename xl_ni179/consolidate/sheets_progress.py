@@ -7,16 +7,17 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xl_ni179 import targets
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import en_dash
 from xl_ni179.consolidate.xlhelpers import (
     FILLS,
     MONEY,
     PCT,
+    basis_note,
     bold_row,
     fill_row,
     note,
-    reported_only_note,
     reset,
     section,
     table,
@@ -39,14 +40,16 @@ def write_savings(ws: Worksheet, summary: Summary) -> None:
         ws, f"Savings against target: {en_dash(rnd.title)}",
         "Net ongoing cash-releasing gains, cumulative since 1 April 2008, £000.",
         "Blank gains mean no figure (no accepted return, or no forecast given), never zero. "
-        "Variance = gains including carry-forward less the cumulative target.")
+        "Each agreement counts gains from its own first year ('gains counted'); variance = gains "
+        "counted including carry-forward less the cumulative target.")
     labels = list(SAVINGS_LABELS)
     formats: list[str | None] = [None, None, None, None, None, MONEY, MONEY, MONEY, MONEY, MONEY, PCT]
     for agreement in p.agreements:
         labels += [f"{agreement.name}: annual target (£000)",
                    f"{agreement.name}: cumulative target (£000)",
+                   f"{agreement.name}: gains counted since {agreement.counts_from} (£000)",
                    f"{agreement.name}: variance (£000)"]
-        formats += [MONEY, MONEY, MONEY]
+        formats += [MONEY, MONEY, MONEY, MONEY]
     progress = summary.progress.set_index(["agreement", "code", "year"])
     gains = summary.gains.set_index(["code", "year"])
     rows: list[list[Any]] = []
@@ -67,20 +70,20 @@ def write_savings(ws: Worksheet, summary: Summary) -> None:
                 if key in progress.index:
                     t = progress.loc[key]
                     values += [t["annual_target"], t["cumulative_target"],
-                               t["variance"] if has else None]
+                               t["net"] if has else None, t["variance"] if has else None]
                 else:
-                    values += [None, None, None]
+                    values += [None, None, None, None]
             rows.append(values)
     header_row = row
     row = table(ws, row, labels, rows, formats)
-    widths(ws, (26, 9, 20, 22, 12, 13, 13, 13, 13, 14, 10, *[14] * (3 * len(p.agreements))))
+    widths(ws, (26, 9, 20, 22, 12, 13, 13, 13, 13, 14, 10, *[14] * (4 * len(p.agreements))))
     ws.freeze_panes = ws.cell(header_row + 1, 3)
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(labels))}{row - 1}"
 
 
 TOTAL_LABELS = (
     "Year", "Actual or forecast", "Sector", "Target: all members (£000)",
-    "Target: organisations with figures (£000)", "Net gains (£000)",
+    "Target: organisations with figures (£000)", "Net gains counted (£000)",
     "Gains incl. carry-forward (£000)", "Variance against matching target (£000)",
     "Gains as % of matching target", "Returns accepted", "Members", "With figures",
     "Baseline covered", "Assessment",
@@ -107,7 +110,7 @@ def write_totals(ws: Worksheet, summary: Summary) -> None:
         "the comparison is like for like. Missing organisations are not counted as zero.")
     ws.freeze_panes = ws.cell(row, 1)
     for agreement in p.agreements:
-        row = section(ws, row, agreement.name)
+        row = section(ws, row, f"{agreement.name}: {targets.basis_text(agreement)}")
         lines, kinds = [], []
         for year in agreement.years:
             t = summary.totals[agreement.code][year]
@@ -122,8 +125,7 @@ def write_totals(ws: Worksheet, summary: Summary) -> None:
             if kind == "total":
                 fill_row(ws, first + offset, 1, len(TOTAL_LABELS), FILLS["total"])
                 bold_row(ws, first + offset, 1, len(TOTAL_LABELS))
-        if agreement.reported_only:
-            row = note(ws, row, reported_only_note(agreement.reported_only))
+        row = note(ws, row, basis_note(agreement))
         row += 1
     row = section(ws, row, "Whole partnership by sector (no single target: the agreements differ)")
     lines = []

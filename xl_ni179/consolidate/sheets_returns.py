@@ -30,7 +30,8 @@ def write_returns_status(ws: Worksheet, summary: Summary) -> None:
     reset(ws)
     rnd = summary.round
     row = title(ws, f"Returns status: {en_dash(rnd.title)}",
-                f"Deadline {rnd.deadline:%d %B %Y}; position at {summary.as_of:%d %B %Y}.")
+                f"Deadline {rnd.deadline:%d %B %Y}; position at {summary.as_of:%d %B %Y}. "
+                f"The round is {summary.round_state().text}.")
     for sentence in summary.status_sentences():
         put(ws, row, 1, sentence)
         row += 1

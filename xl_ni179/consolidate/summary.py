@@ -14,10 +14,12 @@ from typing import Any
 
 import pandas as pd
 
+from xl_ni179 import targets
 from xl_ni179.config import Agreement, Partnership, Round
 from xl_ni179.consolidate import frames, scores, totals
+from xl_ni179.consolidate.trajectory import History, Trajectory, build_trajectory
 from xl_ni179.schema import explain_name
-from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus
+from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus, RoundState, round_state
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Summary:
     totals: dict[str, Any]
     sector_totals: dict[str, Any]
     vfm: dict[str, Any]
+    trajectory: Trajectory | None = None  # every round up to this one, from the store
 
     # -- who returned ---------------------------------------------------------------
     def names_in_state(self, state: str) -> list[str]:
@@ -57,6 +60,11 @@ class Summary:
     def late(self) -> list[str]:
         return self.organisations.loc[self.organisations["late"], "short_name"].tolist()
 
+    def round_state(self) -> RoundState:
+        """Open, past its deadline (with how many are late) or closed, at ``as_of``."""
+        return round_state(self.round, list(self.statuses.values()),
+                           dt.datetime.combine(self.as_of, dt.time(12)))
+
     def status_sentences(self) -> list[str]:
         """Who returned, who did not, and whose return is on hold (the paper uses these too)."""
         # Plain comma lists, as the review paper writes them.
@@ -71,8 +79,7 @@ class Summary:
     # -- headline -------------------------------------------------------------------
     @property
     def headline_agreement(self) -> Agreement:
-        """The agreement covering the most organisations (the MAA): the paper's headline."""
-        return max(self.partnership.agreements, key=lambda a: len(set(a.members)))
+        return headline_agreement(self.partnership)
 
     def rag_counts(self) -> dict[str, dict[str, int]]:
         return scores.rag_counts(self.rag, self.round)
@@ -85,8 +92,8 @@ class Summary:
             savings, comments = [], []
             for org in p.organisations:
                 values = self.returns.get(org.code)
-                if values is None:
-                    continue
+                if values is None or org.code not in project.participants:
+                    continue  # a figure or comment on someone else's project is not theirs to give
                 amount = frames.number(values.get(f"project_savings_{project.code}"))
                 if amount is not None:
                     savings.append(amount)
@@ -158,7 +165,7 @@ class Summary:
             for r in progress_by.get(code, []):
                 target_rows.setdefault(r["year"], {})[r["agreement"]] = {
                     "annual": _clean(r["annual_target"]), "cumulative": _clean(r["cumulative_target"]),
-                    "variance": _clean(r["variance"])}
+                    "gains_counted": _clean(r["net"]), "variance": _clean(r["variance"])}
             carry = [g["carry_forward"] for g in mine if not pd.isna(g["carry_forward"])]
             rows.append({
                 "code": code, "name": org["name"], "short_name": org["short_name"],
@@ -182,7 +189,10 @@ class Summary:
         rnd = self.round
         data = {
             "round": {"id": rnd.id, "title": rnd.title, "actual_years": list(rnd.actual_years),
-                      "forecast_years": list(rnd.forecast_years), "deadline": rnd.deadline.isoformat()},
+                      "forecast_years": list(rnd.forecast_years), "deadline": rnd.deadline.isoformat(),
+                      "opens": rnd.opens.isoformat() if rnd.opens else None,
+                      "closes": rnd.closes.isoformat() if rnd.closes else None,
+                      "state": self.round_state().to_dict()},
             "as_of": self.as_of.isoformat(),
             "partnership": self.partnership.name,
             "group": self.partnership.group,
@@ -197,14 +207,23 @@ class Summary:
                 for year, grp in self.rag.groupby("year", sort=False)},
             **self.vfm,
             "headline_agreement": self.headline_agreement.code,
+            "agreements": [{"code": a.code, "name": a.name, "counts_from": a.counts_from,
+                            "base_year": targets.base_year(a), "reported_only": list(a.reported_only),
+                            "basis": targets.basis_text(a)} for a in self.partnership.agreements],
             "totals": self.totals,
             "sector_totals": self.sector_totals,
             "organisations": self.organisation_rows(),
             "projects": self.projects(),
             "budget": self.budget(),
             "findings": self.findings(),
+            "trajectory": self.trajectory.to_json() if self.trajectory else None,
         }
         return _clean(data)
+
+
+def headline_agreement(p: Partnership) -> Agreement:
+    """The agreement covering the most organisations (the MAA): the paper's headline."""
+    return max(p.agreements, key=lambda a: len(set(a.members)))
 
 
 def _clean(value: Any) -> Any:
@@ -224,8 +243,13 @@ def _clean(value: Any) -> Any:
 
 
 def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
-                  returns: Mapping[str, Mapping[str, Any]], *, as_of: dt.date | None = None) -> Summary:
-    """Consolidate one round. Only accepted returns are counted; the rest are listed."""
+                  returns: Mapping[str, Mapping[str, Any]], *, as_of: dt.date | None = None,
+                  history: History | None = None) -> Summary:
+    """Consolidate one round. Only accepted returns are counted; the rest are listed.
+
+    ``history`` holds the accepted returns of every round (round id -> organisation ->
+    figures) for the trajectory across rounds; without it, the trajectory is this round's.
+    """
     by_code: dict[str, OrgStatus] = {}
     given = {s.code: s for s in statuses}
     for org in p.organisations:
@@ -235,7 +259,7 @@ def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
     orgs = frames.organisations_frame(p, by_code)
     targets_df = frames.targets_frame(p)
     gains_df = frames.gains_frame(p, rnd, accepted)
-    progress_df = frames.progress_frame(targets_df, gains_df, orgs)
+    progress_df = frames.progress_frame(p, targets_df, gains_df, orgs)
     return Summary(
         partnership=p, round=rnd, as_of=as_of or dt.date.today(), statuses=by_code,
         returns=accepted, organisations=orgs, targets=targets_df, gains=gains_df,
@@ -243,4 +267,5 @@ def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
         totals=totals.agreement_totals(p, rnd, progress_df),
         sector_totals=totals.sector_totals(p, rnd, orgs, gains_df),
         vfm=scores.vfm_summary(p, orgs),
+        trajectory=build_trajectory(p, rnd, {**(history or {}), rnd.id: accepted}, headline_agreement(p)),
     )

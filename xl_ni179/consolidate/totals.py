@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from xl_ni179 import targets
 from xl_ni179.config import Partnership, Round
 
 # How a total reads against its target; the paper turns these into sentences.
@@ -99,6 +100,9 @@ def agreement_totals(p: Partnership, rnd: Round, progress: pd.DataFrame) -> dict
             year_rows = rows[rows["year"] == year]
             entry = total(year_rows, _kind(rnd, year))
             entry["reported_only"] = year in agreement.reported_only
+            # The words say what the gains figure is: the agreement's, not NI 179's, from its start.
+            entry["counts_from"] = agreement.counts_from
+            entry["basis"] = targets.basis_text(agreement, year)
             entry["by_sector"] = {
                 sector: total(year_rows[year_rows["sector"] == sector], _kind(rnd, year))
                 for sector in dict.fromkeys(year_rows["sector"])

@@ -13,6 +13,8 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xl_ni179 import targets
+from xl_ni179.config import Agreement
 from xl_ni179.template.styles import (
     BOLD,
     BOX,
@@ -158,8 +160,15 @@ def wrap_cell(ws: Worksheet, row: int, col: int) -> None:
     ws.cell(row, col).alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def reported_only_note(years: Sequence[str]) -> str:
-    """Why an agreement's later years look generous: NI 179 gains run from 1 April 2008."""
-    listed = ", ".join(years)
-    return (f"{listed}: reported against its rate but not counted towards the cumulative target. "
-            f"Gains are cumulative since 1 April 2008, so later years' gains still include {listed}.")
+def basis_note(agreement: Agreement) -> str:
+    """What an agreement's gains figures are, in words, with the years it reports only."""
+    text = f"Gains counted: {targets.basis_text(agreement)}."
+    base = targets.base_year(agreement)
+    if base:
+        text += (f" From {agreement.counts_from} each figure is NI 179 for the year less NI 179 at the "
+                 f"end of {base}, so gains made before {agreement.label} started do not count towards it.")
+    if agreement.reported_only:
+        listed = ", ".join(agreement.reported_only)
+        text += (f" {listed}: reported against its own rate (NI 179 for that year) but not counted "
+                 f"towards the cumulative target.")
+    return text

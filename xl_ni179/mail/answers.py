@@ -7,16 +7,14 @@ after a restart is the same one that would have been sent before the crash.
 from __future__ import annotations
 
 import re
-import tempfile
 from email.message import EmailMessage
-from pathlib import Path
 
 from xl_ni179 import render
 from xl_ni179.findings import Finding, Report
 from xl_ni179.mail.classify import clean_text
 from xl_ni179.mail.models import MailMessage
 from xl_ni179.mail.outgoing import compose
-from xl_ni179.store.models import StoredFile, Submission
+from xl_ni179.store.models import Submission
 from xl_ni179.workspace import Workspace
 
 MB = 1024 * 1024
@@ -46,7 +44,6 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
     if outcome in ("accepted", "rejected", "duplicate"):
         with ws.session() as s:
             sub = s.get(Submission, row.submission_ids[0])
-            stored = s.get(StoredFile, sub.sha256)
             original = s.get(Submission, sub.duplicate_of) if sub.duplicate_of else None
         report = _report(sub)
         shown = report.file  # the sender's file name, one clean line
@@ -64,21 +61,30 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
             lines.append("If you send a corrected workbook later, the latest accepted version counts.")
         elif outcome == "rejected":
             subject = _subject(row, "NOT accepted - please correct and resend")
+            files = _annotated(ws, sub)  # none after a file-level rejection: nothing of it goes back
             lines = [f"Your NI 179 return ('{shown}') could not be accepted: it has "
                      f"{len(report.errors)} error(s), listed below.",
-                     "Each problem is also marked as a comment on its cell in the attached copy of your "
-                     "workbook. Please correct them in your workbook and send it again, attached to an "
-                     "email to this address."]
-            if stored is not None:
-                files = _annotated(ws, report, ws.path / stored.path, sub)
+                     "Each problem is also marked as a comment on its cell in the attached checked copy: "
+                     "a fresh return template with your figures copied in. Please correct them (there or "
+                     "in your own workbook) and send the workbook again, attached to an email to this "
+                     "address." if files else
+                     "No workbook is attached: this file could not be opened safely as one of our return "
+                     "templates, so no copy of it is sent back. Please do what the list below says and send "
+                     "the workbook again, attached to an email to this address."]
         else:
             when = original.received_at.strftime("%d %B %Y %H:%M") if original else "earlier"
             state = original.outcome if original else "received"
             subject = _subject(row, "already received")
-            lines = [f"We already have this exact workbook ('{shown}'), received {when} "
-                     f"and {state}. Nothing more is needed.",
-                     "If you meant to send a corrected version, please attach the corrected workbook."]
-            text_extra = html_extra = ""
+            if state == "rejected":  # the same file from the same sender: the same verdict
+                lines = [f"We already have this exact workbook ('{shown}'), received {when}. "
+                         f"It could not be accepted then, so it cannot be now: it has {len(report.errors)} "
+                         "error(s), listed below.",
+                         "Please correct them in your workbook and send the corrected workbook again."]
+            else:
+                lines = [f"We already have this exact workbook ('{shown}'), received {when} "
+                         f"and {state}. Nothing more is needed.",
+                         "If you meant to send a corrected version, please attach the corrected workbook."]
+                text_extra = html_extra = ""
     elif outcome == "no-workbook":
         subject = _subject(row, "no workbook attached")
         lines = ["Your message to the NI 179 returns mailbox had no Excel workbook attached, so there was "
@@ -118,14 +124,9 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
                    attachments=files)
 
 
-def _annotated(ws: Workspace, report: Report, stored: Path, sub: Submission) -> list[tuple[str, bytes]]:
-    from xl_ni179.annotate import annotate
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = annotate(report, stored, Path(tmp) / "annotated.xlsx")
-        if out is None:
-            return []
-        return [(checked_name(sub), out.read_bytes())]
+def _annotated(ws: Workspace, sub: Submission) -> list[tuple[str, bytes]]:
+    data = ws.annotated_copy(sub.id)  # the library decides whether anything may go back
+    return [(checked_name(sub), data)] if data is not None else []
 
 
 def checked_name(sub: Submission) -> str:

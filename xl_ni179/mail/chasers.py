@@ -8,29 +8,29 @@ Thunderbird); sending goes through SMTP. Either way each chaser is recorded, so
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from xl_ni179.findings import Finding, Report
+from xl_ni179.config import Organisation
 from xl_ni179.mail.outgoing import SmtpSender, compose, stable_message_id
 from xl_ni179.status_model import MISSING, REJECTED, OrgStatus
 from xl_ni179.template import build_template, template_filename
-from xl_ni179.workspace import FILES_DIR, Workspace
+from xl_ni179.workspace import Workspace
 
 
 def _annotated(ws: Workspace, st: OrgStatus, round_id: str) -> list[tuple[str, bytes]]:
-    from xl_ni179.annotate import annotate
+    """The checked copy of the partner's latest rejected return (built from the store, never
+    from the file); nothing when that return was rejected as a whole file."""
+    sub = next((x for x in reversed(ws.submissions(round_id)) if x.org_code == st.code
+                and x.sha256 == st.sha256 and x.outcome != "duplicate"), None) if st.sha256 else None
+    data = ws.annotated_copy(sub.id) if sub is not None else None
+    return [(f"NI179_{st.code}_{round_id}_checked.xlsx", data)] if data else []
 
-    if not st.sha256:
-        return []
-    stored = ws.path / FILES_DIR / st.sha256[:2] / f"{st.sha256}.xlsx"
-    report = Report(file=stored.name, organisation=st.code, round_id=round_id, sha256=st.sha256,
-                    findings=[Finding(**f) for f in st.findings])
-    with tempfile.TemporaryDirectory() as tmp:
-        out = annotate(report, stored, Path(tmp) / "annotated.xlsx") if stored.exists() else None
-        return [(f"NI179_{st.code}_{round_id}_checked.xlsx", out.read_bytes())] if out else []
+
+def sent_by(org: Organisation, sender: str | None) -> bool:
+    """Did the organisation's own registered address send the file?"""
+    return bool(sender) and sender.strip().lower() in {e.lower() for e in org.emails}
 
 
 def build_chasers(ws: Workspace, round_id: str | None = None,
@@ -58,14 +58,23 @@ def build_chasers(ws: Workspace, round_id: str | None = None,
             files = [(template_filename(org.code, rnd.id), build_template(p, org.code, rnd, prefill))]
         else:
             errors = [f for f in st.findings if f["severity"] == "error"]
+            theirs = sent_by(org, st.sender)
             subject = f"Reminder: NI 179 return for {rnd.title} due {deadline} - corrections needed"
             lines = [f"Dear colleague at {org.name},",
-                     f"The return you sent for {rnd.title} could not be accepted: it has {len(errors)} "
-                     f"error(s) still to correct. {when}",
-                     *(f"- {f.get('message')} What to do: {f.get('fix')}" for f in errors[:20]),
-                     "The attached copy of your workbook marks each problem as a comment on its cell. "
-                     f"Please correct your workbook and send it again to {p.consolidator_email}."]
-            files = _annotated(ws, st, rnd.id)
+                     f"The return {'you sent' if theirs else 'we received for you'} for {rnd.title} could "
+                     f"not be accepted: it has {len(errors)} error(s) still to correct. {when}",
+                     *(f"- {f.get('message')} What to do: {f.get('fix')}" for f in errors[:20])]
+            files = _annotated(ws, st, rnd.id) if theirs else []
+            if files:
+                lines.append("The attached checked copy (a fresh return template with your figures copied in) "
+                             "marks each problem as a comment on its cell. "
+                             f"Please correct your workbook and send it again to {p.consolidator_email}.")
+            elif theirs:
+                lines.append(f"Please correct your workbook and send it again to {p.consolidator_email}.")
+            else:  # we can't show it came from them: never send them a file someone else made
+                lines.append("We cannot confirm that workbook came from your registered address, so "
+                             "it is not attached. Please correct your own copy of the return and send it from "
+                             f"your registered address to {p.consolidator_email}.")
         lines.append(f"Thank you,\n{p.consolidator_name}\n{p.consolidator_email}")
         seed = f"chaser:{rnd.id}:{org.code}:{dt.datetime.now(dt.UTC).isoformat()}"
         msg = compose(to=list(org.emails), from_addr=p.consolidator_email, subject=subject,

@@ -242,9 +242,14 @@ class _Intake:
         return row
 
     def _seen(self, addr: str | None, *, message_id: str | None = None, sha: str | None = None) -> bool:
-        """Has this sender's message (by Message-ID) or workbook (by hash) been handled already?"""
+        """Has this sender's message (by Message-ID) or workbook (by hash) been handled already?
+
+        A quarantined message was neither stored nor answered: once its sender is registered
+        and the message is put back in the inbox, it is handled afresh.
+        """
         with self.ws.session() as s:
-            rows = s.scalars(select(MailMessage).where(MailMessage.sender == addr)).all()
+            rows = [r for r in s.scalars(select(MailMessage).where(MailMessage.sender == addr)).all()
+                    if r.outcome != "quarantine"]
         if message_id:
             return any(r.message_id == message_id for r in rows)
         return any(sha in (r.hashes or []) for r in rows)

@@ -1,9 +1,10 @@
 """What the progress paper says, as a list of blocks both the Word and HTML writers render.
 
 The structure follows the "Efficiency – 2008/9 review" paper taken to LALAT: Purpose,
-Background, Progress (actual years, then forecast confidence and value for money),
-Specific projects, then Conclusions and Next steps left for the author. Every figure and
-judgement comes from the summary; the wording says what coverage a figure rests on.
+Background, Progress (actual years, how the last round's forecasts turned out, then
+forecast confidence and value for money), Specific projects, then Conclusions and Next
+steps left for the author. Every figure and judgement comes from the summary; the wording
+says what coverage a figure rests on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from xl_ni179.consolidate.scores import RAG_COLUMNS, RAG_LEVELS, RAG_MEANINGS, V
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import and_list, en_dash, money_k, number_word, percent, pounds
 from xl_ni179.consolidate.totals import ACHIEVED, AT_RISK, LIKELY, NOT_ACHIEVED, NOT_ASSESSED
+from xl_ni179.paper.outturn import outturn_sentences
 
 PLACEHOLDER = "[For the author to complete.]"
 APPROACH = (
@@ -60,9 +62,7 @@ class _Paper:
 
 def label(agreement: Agreement) -> str:
     """'the MAA' for a short code, otherwise the agreement's name ('the Leicestershire LAA')."""
-    if agreement.code.isalpha() and agreement.code.isupper() and len(agreement.code) <= 5:
-        return f"the {agreement.code}"
-    return f"the {agreement.name}"
+    return agreement.label
 
 
 def _target_sentences(p: Partnership) -> list[str]:
@@ -102,6 +102,19 @@ def _target_sentences(p: Partnership) -> list[str]:
     return out
 
 
+def _basis_sentence(p: Partnership) -> str:
+    """How each agreement is measured: from its own first year, never from before it started."""
+    later = [a for a in p.agreements if targets.base_year(a)]
+    if not later:
+        return ""
+    text = " Each agreement counts gains from its own first year."
+    for a in later:
+        text += (f" {label(a)[0].upper()}{label(a)[1:]}'s target starts in {a.counts_from}, so its "
+                 f"progress in a year is NI 179 at that year less NI 179 at the end of "
+                 f"{targets.base_year(a)}: it counts {targets.basis_text(a, inline=True)}.")
+    return text
+
+
 def _headline(summary: Summary, year: str) -> list[str]:
     """The year's achievement across the headline agreement, with the coverage it rests on."""
     a = summary.headline_agreement
@@ -122,7 +135,8 @@ def _headline(summary: Summary, year: str) -> list[str]:
              f"the {cov['with_figures']} of {cov['members']} organisations that have returned "
              f"figures, {percent(cov['baseline_share'])} of {label(a)}'s baseline")
     out.append(f"This is based on {basis}: together they report net ongoing cash-releasing gains "
-               f"of {money_k(t['gains'])} ({percent(covered_pct)} of their baseline) against their "
+               f"of {money_k(t['gains'])} ({percent(covered_pct)} of their baseline; counting "
+               f"{targets.basis_text(a, year, inline=True)}) against their "
                f"target of {money_k(t['target_covered'])}, "
                f"{money_k(abs(t['variance']))} {'above' if t['variance'] >= 0 else 'below'} it.")
     missing = cov["organisations_without_figures"]
@@ -135,7 +149,8 @@ def _headline(summary: Summary, year: str) -> list[str]:
         if other is a or o is None or o["gains"] is None:
             continue
         out.append(f"For {label(other)} the organisations with figures ({o['coverage']['text']}) "
-                   f"report {money_k(o['gains'])} against their target of "
+                   f"report {money_k(o['gains'])} (counting {targets.basis_text(other, year, inline=True)}) "
+                   f"against their target of "
                    f"{money_k(o['target_covered'])}.")
     return out
 
@@ -186,13 +201,17 @@ def build_paper(summary: Summary, p: Partnership) -> list[Block]:
     doc.para(APPROACH)
     doc.para("NI 179 is the total net value of ongoing cash-releasing value for money gains since "
              "1 April 2008: non-cashable and one-off savings do not count, and costs of achieving "
-             "the gains are deducted.")
+             "the gains are deducted." + _basis_sentence(p))
     doc.add("heading", "Progress")
     for year in rnd.actual_years:
         sentences = _headline(summary, year)
         if sentences:
             doc.add("subheading", year)
             doc.para(" ".join(sentences))
+    outturn = outturn_sentences(summary)
+    if outturn:
+        doc.add("subheading", "Forecast against outturn")
+        doc.para(" ".join(outturn))
     if rnd.forecast_years:
         years = rnd.forecast_years
         doc.add("subheading", f"{years[0]} to {years[-1]}" if len(years) > 1 else years[0])

@@ -5,7 +5,7 @@ template builder, the validator and the docs generator see the same set.
 """
 
 # Importing these modules registers their rules.
-from xl_ni179.rules import data_rules, file_rules, structure_rules  # noqa: E402,F401,I001
+from xl_ni179.rules import data_rules, file_rules, round_rules, structure_rules  # noqa: E402,F401,I001
 from xl_ni179.rules.base import RULES, Rule, get_rule, register
 
 __all__ = ["RULES", "Rule", "get_rule", "register"]

@@ -9,7 +9,7 @@ from typing import Any
 from xl_ni179.findings import Finding, Severity
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-CATEGORIES = ("file", "structure", "data", "cross-return")
+CATEGORIES = ("file", "structure", "receipt", "data", "cross-return")
 
 
 @dataclass(frozen=True)

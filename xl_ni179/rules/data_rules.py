@@ -15,8 +15,10 @@ from typing import Any, Protocol
 
 from xl_ni179 import layout
 from xl_ni179.config import year_key
+from xl_ni179.formulas import canonical_formula
+from xl_ni179.rules import email_address
 from xl_ni179.rules.base import Rule, register
-from xl_ni179.schema import DATE, EMAIL, GAINS, MONEY, WORKSTREAMS, Schema
+from xl_ni179.schema import DATE, EMAIL, GAINS, MONEY, SIGNOFF, WORKSTREAMS, Schema
 from xl_ni179.xlsx_reader import Formula
 
 
@@ -130,6 +132,11 @@ NET_NEGATIVE = _rule(
     "net-gains-negative", "warning", "Net gains for a year are not negative.",
     "Costs of achieving gains exceed the gains for {year} (net £{value:,.0f}k).",
     "Check the {year} costs; if they are right, explain them on the Checks sheet.")
+SIGNOFF_SAME_PERSON = _rule(
+    "signoff-not-independent", "warning", "The return is signed off by someone other than its preparer.",
+    "The section 151 officer ({value}) is the person who prepared the return ({preparer}).",
+    "The section 151 officer (or their deputy) should check the return independently: enter who signed it "
+    "off in {sheet}!{cell}, or explain on the Checks sheet why the same person prepared and signed it.")
 RESTATED = _rule(
     "actual-restated", "warning",
     "An actual figure you reported in an earlier return is unchanged (a change is a restatement).",
@@ -181,11 +188,8 @@ def build_checks(schema: Schema) -> list[Check]:
     for f in schema.fields:
         n = f.name
         if f.type == EMAIL:
-            add(Check(EMAIL_INVALID.code, f.sheet, f.cell, n, f.label,
-                      f'AND(LEN(TRIM({n}))>0,OR(ISERROR(FIND("@",{n})),IFERROR(FIND("@",{n}),0)<2,'
-                      f'ISERROR(FIND(".",{n},IFERROR(FIND("@",{n}),1)+2)),'
-                      f'NOT(ISERROR(FIND(" ",TRIM({n}))))))',
-                      lambda v, n=n: not blank(v.input(n)) and not _email_ok(v.input(n))))
+            add(Check(EMAIL_INVALID.code, f.sheet, f.cell, n, f.label, email_address.excel_failing(n),
+                      lambda v, n=n: not blank(v.input(n)) and not email_address.email_ok(as_text(v.input(n)))))
         elif f.type == DATE:
             add(Check(DATE_INVALID.code, f.sheet, f.cell, n, f.label,
                       f"AND(LEN(TRIM({n}))>0,NOT(ISNUMBER({n})))",
@@ -230,6 +234,13 @@ def build_checks(schema: Schema) -> list[Check]:
                   and _net(schema, v, y) < _net(schema, v, p),
                   {"year": year, "previous": previous},
                   lambda v, y=year, p=previous: {"value": _net(schema, v, y), "before": _net(schema, v, p)}))
+    preparer, officer = schema.get("signoff_preparer"), schema.get("signoff_s151_officer")
+    if preparer and officer:
+        p_key, o_key = _person_key_excel(preparer.name), _person_key_excel(officer.name)
+        add(Check(SIGNOFF_SAME_PERSON.code, SIGNOFF, officer.cell, officer.name, officer.label,
+                  f"AND(LEN({p_key})>0,{p_key}={o_key})",
+                  lambda v, p=preparer.name, o=officer.name: _same_person(v.input(p), v.input(o)),
+                  detail=lambda v, p=preparer.name: {"preparer": as_text(v.input(p))}))
     checks.extend(_restatement_checks(schema))
     checks.extend(_gains_fell_checks(schema))
     return checks
@@ -274,11 +285,20 @@ def _gains_fell_checks(schema: Schema) -> list[Check]:
     return out
 
 
-def _email_ok(value: Any) -> bool:
-    # Mirrors the Excel formula exactly, so the workbook and the validator agree.
-    text = as_text(value)
-    at = text.find("@")
-    return at >= 1 and text.find(".", at + 2) >= 0 and " " not in text.strip(" ")
+
+def person_key(value: Any) -> str:
+    """A name as compared for sign-off: the part before any comma (the preparer writes 'name,
+    job title'), without spaces, in lower case. Mirrors ``_person_key_excel``."""
+    return as_text(value).split(",", 1)[0].replace(" ", "").lower()
+
+
+def _person_key_excel(name: str) -> str:
+    return f'LOWER(SUBSTITUTE(LEFT({name},IFERROR(FIND(",",{name})-1,LEN({name})))," ",""))'
+
+
+def _same_person(preparer: Any, officer: Any) -> bool:
+    key = person_key(preparer)
+    return key != "" and key == person_key(officer)
 
 
 def _computed_check(code: str, cell: str, label: str, formula: str,
@@ -296,8 +316,8 @@ def _computed_check(code: str, cell: str, label: str, formula: str,
 
 
 def normalise_formula(text: str) -> str:
-    """Formula text as Excel and LibreOffice may re-spell it: no '=', spaces or case."""
-    return "".join(text.removeprefix("=").split()).upper().replace("$", "")
+    """The formula's meaning, whatever spelling the program that saved it used."""
+    return canonical_formula(text)
 
 
 def _gross(schema: Schema, v: Values, year: str) -> float:

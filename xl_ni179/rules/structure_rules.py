@@ -49,14 +49,19 @@ SHEET_ADDED = _rule(
     "Delete the sheet '{sheet}' (right-click its tab > Delete), or start again from a fresh template.")
 NAME_MISSING = _rule(
     "defined-name-missing", "Every input's defined name is present.",
-    "The input '{field}' ({label}) is missing from the workbook's defined names.", FRESH)
+    "The defined name '{field}' ({label}) is missing from the workbook.", FRESH)
 NAME_MOVED = _rule(
     "defined-name-moved", "Every input's defined name points where the template put it.",
-    "The input '{field}' ({label}) now points at {found} instead of {sheet}!{cell}.",
+    "The defined name '{field}' ({label}) now points at {found} instead of {sheet}!{cell}.",
     "Do not insert or delete rows or cells; " + FRESH[0].lower() + FRESH[1:])
+NAME_ADDED = _rule(
+    "name-added", "No defined name has been added.",
+    "The workbook has a defined name '{name}'{scope} that the template does not have{detail}.",
+    "Delete the name '{name}' (Formulas > Name Manager in Excel, Sheet > Named Ranges and Expressions > "
+    "Manage in LibreOffice), or start again from the original template: " + FRESH[0].lower() + FRESH[1:])
 LOCKED_CHANGED = _rule(
     "locked-content-changed", "Locked labels, formulas and targets are unchanged.",
-    "The locked cell {sheet}!{cell} has been changed (it should hold {expected}).",
+    "The locked cell {sheet}!{cell} holds {found}, but the template put {expected} there.{more}",
     "Undo the change to {sheet}!{cell}; only the yellow input cells may be edited. If you cannot undo it, "
     + FRESH[0].lower() + FRESH[1:])
 PREFILL_UNKNOWN = _rule(

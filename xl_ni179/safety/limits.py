@@ -16,6 +16,9 @@ MAX_RATIO = 100  # uncompressed:compressed; real sheet XML compresses 5-20:1
 RATIO_MIN_BYTES = 1 * MB  # small parts may compress well without being a bomb
 MAX_PARTS = 1000  # Excel writes ~10 parts plus ~3 per sheet
 MAX_CENTRAL_DIRECTORY_BYTES = 4 * MB  # the zip's table of contents, read before parts
+# A sheet's printer settings are one Windows DEVMODE: a fixed part and the driver's own
+# data, each at most 64 KB, so 128 KB holds any that a printer driver can make.
+MAX_PRINTER_SETTINGS_BYTES = 128 * 1024
 
 # Worksheets.
 MAX_ROWS = 2000

@@ -20,6 +20,7 @@ from typing import BinaryIO
 from xl_ni179.findings import Finding
 from xl_ni179.rules import file_rules as R
 from xl_ni179.safety import limits as L
+from xl_ni179.safety.binaries import check_binaries, flagged_by_name, targets_of_printer_settings
 from xl_ni179.safety.scanners import (
     ContentTypesScan,
     ExternalLinkScan,
@@ -35,6 +36,7 @@ from xl_ni179.safety.sniff import (
     ZIP_MAGIC,
     classify_ole,
     classify_other,
+    other_zip_format,
 )
 from xl_ni179.safety.xmlscan import Handler, Stop, scan_part, shown
 
@@ -228,36 +230,13 @@ def _check_overlaps(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _F
 def _identify(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Found) -> None:
     """Zips that are not .xlsx: OpenDocument, .xlsb, Word, PowerPoint, any other archive."""
     by_name = {i.filename: i for i in infos}
-    other = _other_format(zf, by_name)
+    other = other_zip_format(zf, by_name)
     if other is not None:
         found.add(other)
         return
     for name in REQUIRED:
         if name not in by_name:
             found.add(R.MISSING_PART.finding(detail=f"the part '{name}'"))
-
-
-def _other_format(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -> Finding | None:
-    lower = {name.lower() for name in by_name}
-    if "mimetype" in by_name:
-        with zf.open(by_name["mimetype"]) as stream:
-            kind = stream.read(200)
-        if kind.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
-            return R.ODS_FILE.finding()
-        if kind.startswith(b"application/vnd.oasis.opendocument"):
-            return R.NOT_A_WORKBOOK.finding(
-                detail="it is an OpenDocument file, but not a spreadsheet")
-    if "content.xml" in by_name and "META-INF/manifest.xml" in by_name:
-        return R.ODS_FILE.finding()
-    if "xl/workbook.bin" in lower:
-        return R.BINARY_XLSB.finding()
-    if "word/document.xml" in lower:
-        return R.NOT_A_WORKBOOK.finding(detail="it is a Word document")
-    if "ppt/presentation.xml" in lower:
-        return R.NOT_A_WORKBOOK.finding(detail="it is a PowerPoint presentation")
-    if not any(name.startswith("xl/") for name in lower):
-        return R.NOT_A_WORKBOOK.finding(detail="it is a zip archive of other files")
-    return None
 
 
 # --- the parts ---------------------------------------------------------------------------------
@@ -308,6 +287,8 @@ def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Fo
 
     totals = Totals()
     done = set(REQUIRED)
+    binaries: list[zipfile.ZipInfo] = []
+    printer_targets = targets_of_printer_settings("xl", rels)
     for info in infos:
         name = info.filename
         low = name.lower()
@@ -315,7 +296,9 @@ def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Fo
             continue
         done.add(name)
         if low.startswith("xl/media/") or low.endswith(BINARY_SUFFIXES):
-            continue  # pictures and binary parts: no XML reader of ours parses them
+            if not flagged_by_name(low):
+                binaries.append(info)  # no reader of ours parses them: checked below for what they are
+            continue
         if name in sheets or (low.startswith("xl/worksheets/") and low.endswith(".xml")):
             if sheet_contents:
                 _scan(zf, info, found, SheetScan(name, sheets.get(name, name), totals), required=True)
@@ -330,6 +313,8 @@ def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Fo
             part_rels = RelsScan(name)
             if _scan(zf, info, found, part_rels, required=True):
                 _check_rels(part_rels, found)
+                # xl/worksheets/_rels/sheet1.xml.rels holds the relationships of xl/worksheets/sheet1.xml
+                printer_targets |= targets_of_printer_settings(posixpath.dirname(posixpath.dirname(name)), part_rels)
         elif low.startswith("xl/externallinks/"):
             link = ExternalLinkScan(name)
             _scan(zf, info, found, link, required=True)
@@ -341,6 +326,14 @@ def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Fo
             # Styles, themes, drawings, VML (often not well-formed)...: only the DTD and
             # encoding checks. Their structure is the parser's business, under its limits.
             _scan(zf, info, found, well_formed=False, required=low.endswith(".xml"))
+    if not found.full:
+        try:
+            for finding in check_binaries(zf, binaries, types.of, printer_targets):
+                found.add(finding)
+        except Stop as stop:
+            found.add(stop.finding)
+        except ZIP_ERRORS as exc:
+            found.add(R.CORRUPT_FILE.finding(detail=f"a binary part cannot be unpacked: {shown(str(exc))}"))
     if book.external_references and not found.has(R.EXTERNAL_LINK.code, R.DDE_LINK.code):
         found.add(R.EXTERNAL_LINK.finding(detail="it uses cells from another file"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 
@@ -69,6 +70,33 @@ def has_dde(formula: str) -> bool:
         else:
             outside.append(ch)
     return bool(_DDE_FUNCTION_RE.search("".join(outside)))
+
+
+_WORKBOOK_IN_REF_RE = re.compile(r"\[[^\[\]]*\][^\[\]!\"]*!")
+
+
+def has_external_ref(formula: str) -> bool:
+    """True when a formula uses cells or names of another workbook: [1]Sheet!A1,
+    '[1]My sheet'!A1, [1]!Name, 'C:\\path\\[book.xlsx]Sheet'!A1.
+
+    A sheet name cannot hold '[' or ']', so a bracket before the '!' of a reference names
+    a workbook; the brackets of a structured reference (Table1[Column]) are never followed
+    by '!'. Most formulas have no '[' at all and cost one comparison.
+    """
+    if "[" not in formula:
+        return False
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+
+    try:
+        tokens = Tokenizer("=" + formula.removeprefix("=")).items
+    except Exception:  # the tokenizer raises a bare Exception on text it cannot follow
+        return _WORKBOOK_IN_REF_RE.search(re.sub(r'"[^"]*"', "", formula)) is not None
+    return any(t.type == Token.OPERAND and t.subtype == Token.RANGE and "[" in t.value.rpartition("!")[0]
+               for t in tokens)
+
+
+def external_ref_finding(where: str, sheet: str = "", cell: str = "") -> Stop:
+    return Stop(R.EXTERNAL_LINK.finding(sheet=sheet, cell=cell, detail=where))
 
 
 def dde_finding(where: str, sheet: str = "", cell: str = "") -> Stop:
@@ -194,9 +222,16 @@ class SheetScan(FormulaText):
             self.begin_text()
 
     def end(self, name: str) -> None:
-        if local(name) in FORMULA_TAGS and has_dde(self.end_text()):
+        if local(name) not in FORMULA_TAGS:
+            return
+        text = self.end_text()
+        if has_dde(text):
             raise dde_finding(f"a formula on sheet '{shown(self.sheet)}'",
                               sheet=self.sheet, cell=self.cell)
+        if has_external_ref(text):
+            raise external_ref_finding(
+                f"a formula on sheet '{shown(self.sheet)}' uses cells from another file",
+                sheet=self.sheet, cell=self.cell)
 
 
 class SharedStringsScan(Handler):
@@ -271,6 +306,14 @@ class ContentTypesScan(Handler):
         self.overrides: dict[str, str] = {}
         self.defaults: dict[str, str] = {}
 
+    def of(self, part: str) -> str:
+        """The content type declared for ``part``: its own, else its extension's."""
+        folded = part.casefold()
+        for name, content_type in self.overrides.items():
+            if name.casefold() == folded:  # part names are case-insensitive
+                return content_type
+        return self.defaults.get(posixpath.splitext(part)[1].lstrip(".").lower(), "")
+
     def start(self, name: str, attrs: dict[str, str]) -> None:
         self.tick()
         tag = local(name)
@@ -309,8 +352,12 @@ class WorkbookScan(FormulaText):
 
     def end(self, name: str) -> None:
         if local(name) == "definedName":
-            if has_dde(self.end_text()):
+            text = self.end_text()
+            if has_dde(text):
                 raise dde_finding(f"the defined name '{shown(self.name, 40)}'")
+            if has_external_ref(text):
+                raise external_ref_finding(
+                    f"the defined name '{shown(self.name, 40)}' uses cells from another file")
 
 
 class ExternalLinkScan(Handler):

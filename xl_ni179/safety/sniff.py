@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 import struct
+import zipfile
 
 from xl_ni179.findings import Finding
 from xl_ni179.rules import file_rules as R
@@ -17,8 +18,17 @@ OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGIC = b"PK\x03\x04"
 TEXT_SNIFF_BYTES = 64 * 1024
 
+# Files that travel inside an Office package to run or to be opened: never a picture,
+# printer settings or XML, whatever the part is called.
+_CONTAINERS = ((OLE_MAGIC, "an Office compound file"), (ZIP_MAGIC, "a zip archive"),
+               (b"MZ", "a Windows program"))
 _MAXREGSECT = 0xFFFFFFFA  # sector ids at or above this are markers (free, end of chain...)
 _HTML_RE = re.compile(r"<(?:html|!doctype\s+html|table|head|body|meta)\b")
+
+
+def container_kind(head: bytes) -> str | None:
+    """What kind of container file ``head`` (a part's first bytes) starts, if any."""
+    return next((what for magic, what in _CONTAINERS if head.startswith(magic)), None)
 
 
 class OleError(Exception):
@@ -149,3 +159,27 @@ def classify_other(head: bytes) -> Finding:
     if lines and delimited * 2 >= len(lines):
         return R.CSV_FILE.finding()
     return R.NOT_A_WORKBOOK.finding(detail="it is a plain text file")
+
+
+def other_zip_format(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -> Finding | None:
+    """What a zip package is when it is not an .xlsx: OpenDocument, .xlsb, Word..."""
+    lower = {name.lower() for name in by_name}
+    if "mimetype" in by_name:
+        with zf.open(by_name["mimetype"]) as stream:
+            kind = stream.read(200)
+        if kind.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+            return R.ODS_FILE.finding()
+        if kind.startswith(b"application/vnd.oasis.opendocument"):
+            return R.NOT_A_WORKBOOK.finding(
+                detail="it is an OpenDocument file, but not a spreadsheet")
+    if "content.xml" in by_name and "META-INF/manifest.xml" in by_name:
+        return R.ODS_FILE.finding()
+    if "xl/workbook.bin" in lower:
+        return R.BINARY_XLSB.finding()
+    if "word/document.xml" in lower:
+        return R.NOT_A_WORKBOOK.finding(detail="it is a Word document")
+    if "ppt/presentation.xml" in lower:
+        return R.NOT_A_WORKBOOK.finding(detail="it is a PowerPoint presentation")
+    if not any(name.startswith("xl/") for name in lower):
+        return R.NOT_A_WORKBOOK.finding(detail="it is a zip archive of other files")
+    return None

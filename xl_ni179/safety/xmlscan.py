@@ -17,6 +17,7 @@ from xml.parsers import expat
 from xl_ni179.findings import Finding
 from xl_ni179.rules import file_rules as R
 from xl_ni179.safety import limits as L
+from xl_ni179.safety.sniff import container_kind
 
 
 class Stop(Exception):
@@ -186,6 +187,10 @@ def scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, handler: Handler | Non
     first = next(stream, b"")
     family = xml_encoding(first, part)
     if family is None:
+        kind = container_kind(first)
+        if kind is not None:
+            # A file hidden under an ordinary part's name (custom XML, properties, a theme...).
+            raise Stop(R.EMBEDDED_OBJECT.finding(detail=f"the part '{shown(part)}' is really {kind}"))
         if required or handler is not None:
             raise Stop(R.CORRUPT_FILE.finding(
                 detail=f"part {shown(part)} should be XML but is not"))

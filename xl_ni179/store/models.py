@@ -37,8 +37,12 @@ class Submission(Base):
     __tablename__ = "submissions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     round_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The organisation the receipt is filed under: the one in the file, unless the sender is
+    # not registered for it (then the sender's own organisation, or none).
     org_code: Mapped[str | None] = mapped_column(String(32), index=True)
     sha256: Mapped[str] = mapped_column(ForeignKey("files.sha256"))
+    # What decided the verdict: file, sender, round asked for, configuration (see Workspace.receive).
+    verdict_key: Mapped[str | None] = mapped_column(String(64), index=True)
     sender: Mapped[str | None] = mapped_column(String(320))
     original_name: Mapped[str | None] = mapped_column(Text)  # shown to people, never used as a path
     source: Mapped[str] = mapped_column(String(32), default="cli")
@@ -52,7 +56,8 @@ class Submission(Base):
 
 
 class Figure(Base):
-    """One input value extracted from an accepted return."""
+    """One input value extracted from a return (accepted or rejected; only accepted ones are
+    consolidated, a rejected one's fill the checked copy sent back)."""
 
     __tablename__ = "figures"
     __table_args__ = (UniqueConstraint("submission_id", "name"),)

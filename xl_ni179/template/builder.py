@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.workbook.protection import WorkbookProtection
@@ -14,11 +16,14 @@ from xl_ni179.prefill import PREFILL_ROUND_KEY, PREFILL_SHA_KEY, Prefill
 from xl_ni179.rules.data_rules import build_checks
 from xl_ni179.schema import (
     CHECKS,
+    CHECKS_FIRST_ROW,
     COVER,
     FORECAST,
+    FORECAST_FIRST_ROW,
     GAINS,
     META,
     MONEY,
+    PROJECT_FIRST_ROW,
     PROJECTS,
     SIGNOFF,
     Schema,
@@ -26,8 +31,13 @@ from xl_ni179.schema import (
 )
 from xl_ni179.template import prior, sheets
 from xl_ni179.template.fingerprint import fingerprint, locked_cells, normalise, openpyxl_cells
+from xl_ni179.xlsx_reader import parse_reference
 
 TEMPLATE_ID = "ni179-return"
+# Rows repeated at the top of each printed page: the title, and the column headings where
+# the sheet is one table. The Gains blocks each carry their own year headings.
+PRINT_TITLE_ROWS = {COVER: 2, GAINS: 2, FORECAST: FORECAST_FIRST_ROW - 1, PROJECTS: PROJECT_FIRST_ROW - 1,
+                    SIGNOFF: 2, CHECKS: CHECKS_FIRST_ROW - 1}
 META_KEYS = ("template_id", "template_version", "round", "organisation", "schema", "fingerprint",
              "generator", PREFILL_ROUND_KEY, PREFILL_SHA_KEY)
 
@@ -76,6 +86,8 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
         meta_ws.cell(i, 1, key)
         meta_ws.cell(i, 2, meta[key])
     meta_ws.sheet_state = "veryHidden"
+    for name, rows in PRINT_TITLE_ROWS.items():
+        sheets.print_ready(sheet[name], rows)
     for ws in wb.worksheets:
         ws.protection.sheet = True
         ws.protection.formatCells = False
@@ -86,7 +98,18 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
     return wb, schema, meta
 
 
-_EXPECTED: dict[tuple, tuple[Partnership, Organisation, dict[tuple[str, str], str]]] = {}
+@dataclass(frozen=True)
+class Expected:
+    """What a genuine template of one shape holds: its locked content (normalised), the
+    same cells as the template wrote them (for messages) and its defined names."""
+
+    locked: dict[tuple[str, str], str]
+    content: dict[tuple[str, str], Any]
+    names: dict[str, tuple[str, str, str]]  # lower-case name -> (name, sheet, cell)
+    local_names: frozenset[tuple[str, str]]  # (lower-case name, sheet) of sheet-scoped names
+
+
+_EXPECTED: dict[tuple, tuple[Partnership, Organisation, Expected]] = {}
 _EXPECTED_MAX = 64  # about 0.3 MB each: bounded, so a worker's memory does not grow with the partnership
 
 
@@ -95,6 +118,37 @@ def _shape(p: Partnership, org: Organisation, round_id: str) -> tuple:
     code and baseline: its sector, agreements and projects."""
     return (id(p), round_id, org.sector, tuple(a.code for a in p.agreements_of(org.code)),
             tuple(pr.code for pr in p.projects_of(org.code)))
+
+
+def _expected(wb: Workbook, schema: Schema) -> Expected:
+    cells = openpyxl_cells(wb)
+    locked = locked_cells(cells, schema)
+    names = {}
+    for name, defined in wb.defined_names.items():
+        where = parse_reference(defined.attr_text or "")
+        if where is not None:
+            names[name.lower()] = (name, *where)
+    local = frozenset((name.lower(), ws.title) for ws in wb.worksheets for name in ws.defined_names)
+    return Expected(locked, {where: cells[where[0]][where[1]] for where in locked}, names, local)
+
+
+def _twin(p: Partnership, org_code: str, round_id: str) -> tuple[Organisation, Organisation, Expected]:
+    """(the organisation, the twin whose template was built, that template's Expected)."""
+    org = p.organisation(org_code)
+    key = _shape(p, org, round_id)
+    hit = _EXPECTED.get(key)
+    if hit is None or hit[0] is not p:  # the id of a freed Partnership may be reused
+        wb, schema, _ = build_workbook(p, org_code, p.round(round_id))
+        if len(_EXPECTED) >= _EXPECTED_MAX:
+            del _EXPECTED[next(iter(_EXPECTED))]  # the oldest
+        hit = _EXPECTED[key] = (p, org, _expected(wb, schema))
+    return org, hit[1], hit[2]
+
+
+def _own(twin: Organisation, org: Organisation) -> dict[str | None, Any]:
+    """The twin's name, code and baseline (normalised) -> the organisation's own."""
+    return {normalise(twin.name): org.name, normalise(twin.code): org.code,
+            normalise(twin.baseline): org.baseline}
 
 
 def expected_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefill | None = None
@@ -109,18 +163,10 @@ def expected_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefi
     (sector, agreements, projects) and an organisation's own name, code and baseline
     are put in its twin's place. A test checks this equals building each one.
     """
-    org = p.organisation(org_code)
-    key = _shape(p, org, round_id)
-    hit = _EXPECTED.get(key)
-    if hit is None or hit[0] is not p:  # the id of a freed Partnership may be reused
-        wb, schema, _ = build_workbook(p, org_code, p.round(round_id))
-        if len(_EXPECTED) >= _EXPECTED_MAX:
-            del _EXPECTED[next(iter(_EXPECTED))]  # the oldest
-        hit = _EXPECTED[key] = (p, org, locked_cells(openpyxl_cells(wb), schema))
-    _, twin, locked = hit
+    org, twin, expected = _twin(p, org_code, round_id)
+    locked = expected.locked
     if twin is not org:
-        own = {normalise(twin.name): normalise(org.name), normalise(twin.code): normalise(org.code),
-               normalise(twin.baseline): normalise(org.baseline)}
+        own = {k: normalise(v) for k, v in _own(twin, org).items()}
         locked = {where: own.get(value, value) for where, value in locked.items()}
     if prefill is None:
         return locked
@@ -131,6 +177,25 @@ def expected_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefi
         if norm is not None:
             out[where] = norm
     return out
+
+
+def template_content(p: Partnership, org_code: str, round_id: str, where: tuple[str, str],
+                     prefill: Prefill | None = None) -> Any:
+    """What this organisation's template put in a locked cell, as the template spelled it."""
+    if prefill is not None:
+        prefilled = prior.prior_content(build_schema(p, p.round(round_id)), prefill)
+        if where in prefilled:
+            return prefilled[where]
+    org, twin, expected = _twin(p, org_code, round_id)
+    norm = expected.locked.get(where)
+    own = _own(twin, org)
+    return own[norm] if twin is not org and norm in own else expected.content.get(where)
+
+
+def expected_template(p: Partnership, org_code: str, round_id: str) -> Expected:
+    """The template of this organisation's shape; its defined names are this organisation's
+    (its locked content and ``content`` are the twin's: use the two functions above)."""
+    return _twin(p, org_code, round_id)[2]
 
 
 def build_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefill | None = None

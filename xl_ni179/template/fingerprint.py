@@ -1,8 +1,10 @@
 """A fingerprint of a workbook's locked content, to tell a tampered return.
 
-Both sides reduce a workbook to {sheet: {cell: content}} and normalise content the
-way Excel and LibreOffice may re-spell it on save (formula case and spacing, 296700
-against 296700.0), so that saving a return unchanged never looks like tampering.
+Both sides reduce a workbook to {sheet: {cell: content}} and normalise content to its
+meaning, whatever spelling the program that saved it used (formulas by their canonical
+token stream, 296700 against 296700.0), so that saving a return unchanged in Excel, Calc
+or Gnumeric never looks like tampering. ``shown`` gives a cell's content in its own
+spelling, for messages.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from xl_ni179.rules.data_rules import normalise_formula
+from xl_ni179.formulas import canonical_formula
 from xl_ni179.schema import META, Schema
 from xl_ni179.xlsx_reader import Formula
 
@@ -23,7 +25,7 @@ def normalise(value: Any) -> str | None:
     if kind is str:  # most locked cells are labels
         return value.replace("\r\n", "\n") if value else None
     if kind is Formula:
-        return "=" + normalise_formula(value)
+        return "=" + canonical_formula(value)
     if value is None:
         return None
     if kind is bool:
@@ -31,6 +33,18 @@ def normalise(value: Any) -> str | None:
     if isinstance(value, int | float):
         return repr(round(float(value), 6))
     return str(value).replace("\r\n", "\n") or None
+
+
+def shown(value: Any) -> str:
+    """A cell's content as the partner would recognise it: its own spelling, quoted."""
+    if value is None or value == "":
+        return "nothing"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value) if len(str(value)) <= 200 else str(value)[:200] + "..."
+    return f"'{text}'"
 
 
 def openpyxl_cells(wb: Any) -> dict[str, dict[str, Any]]:

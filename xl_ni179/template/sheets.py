@@ -275,6 +275,23 @@ def signoff(ws: Worksheet, schema: Schema) -> None:
     ws.column_dimensions["B"].width = 45
 
 
+def print_ready(ws: Worksheet, title_rows: int) -> None:
+    """A4 landscape, one page wide, rows 1..``title_rows`` repeated on every page.
+
+    Finance officers print the return for their section 151 officer to sign: a sheet whose
+    columns ran onto a second page across would be read out of order. Print settings are
+    not cells, so they play no part in the locked-content check.
+    """
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the sheet needs
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"1:{title_rows}"
+    ws.oddFooter.left.text = "&A"  # the sheet's name
+    ws.oddFooter.right.text = "Page &P of &N"
+
+
 def money_validation(ws: Worksheet, cells: list[str]) -> None:
     """Excel refuses text and negative amounts in money cells as they are typed."""
     dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,

@@ -1,0 +1,236 @@
+"""Returns saved by real spreadsheet programs (LibreOffice Calc through soffice, Gnumeric
+through ssconvert) are accepted with the same figures, and tampering inside them is
+still caught, with messages that show each side in its own spelling."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import require_component
+from openpyxl import load_workbook
+
+from xl_ni179.libreoffice import INSTALL_HINT, convert, soffice
+from xl_ni179.validate import validate_file
+
+GNUMERIC_HINT = "Gnumeric is not installed: run `apt-get install gnumeric` (scripts/setup.sh does)."
+GAINS_PART = "xl/worksheets/sheet2.xml"  # both programs keep the sheet order
+INVALID = {"gains_procurement_2008_09": "1,250", "costs_assets_2009_10": -5, "rag_2010_11": "Purple",
+           "signoff_date": "next week", "signoff_email": "finance at melton"}
+
+
+def ssconvert(source: Path, out: Path) -> Path:
+    exe = shutil.which("ssconvert")
+    require_component(exe is not None, GNUMERIC_HINT)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([exe, str(source), str(out)], check=True, capture_output=True, timeout=120,
+                   stdin=subprocess.DEVNULL)
+    return out
+
+
+@pytest.fixture(scope="module")
+def originals(tmp_path_factory, returns_dir, partnership, demo_round, templates_dir, demo_data) -> dict:
+    """Returns filled by openpyxl: two valid, one with invalid inputs, one tampered with."""
+    from xl_ni179.fill import fill_workbook
+    from xl_ni179.template import template_filename
+
+    out = tmp_path_factory.mktemp("originals")
+    files = {code: shutil.copyfile(returns_dir / template_filename(code, demo_round.id), out / f"{code}.xlsx")
+             for code in ("MELTON", "LCITY")}
+    files["invalid"] = fill_workbook(partnership, templates_dir / template_filename("MELTON", demo_round.id),
+                                     {**demo_data["MELTON"], **INVALID}, out / "invalid.xlsx")
+    tampered = load_workbook(files["MELTON"])
+    tampered["Gains"]["A8"] = "Procurement (all)"
+    tampered["Gains"]["C15"] = "=SUM('Gains'!$C$8:$C$13)"
+    tampered["Gains"]["B37"] = 9999
+    tampered.save(out / "tampered.xlsx")
+    files["tampered"] = out / "tampered.xlsx"
+    return files
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, originals) -> dict[str, dict[str, Path]]:
+    """{program: {case: the file as that program saved it}}."""
+    require_component(soffice() is not None, INSTALL_HINT)
+    out = tmp_path_factory.mktemp("saved")
+    calc = convert(list(originals.values()), out / "calc")
+    return {"calc": dict(zip(originals, calc, strict=True)),
+            "gnumeric": {case: ssconvert(path, out / "gnumeric" / path.name) for case, path in originals.items()}}
+
+
+def found(report) -> set[tuple[str, str]]:
+    return {(f.code, f.where) for f in report.findings}
+
+
+def rewrite(path: Path, part: str, fn, out: Path) -> Path:
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(item, fn(data.decode()).encode() if item.filename == part else data)
+    return out
+
+
+def set_cell(xml: str, coord: str, inner: str, kind: str = "") -> str:
+    """Replace the whole cell ``coord`` of a sheet's XML, whatever the program wrote there."""
+    cell = re.compile(rf'<c r="{coord}"([^>]*?)(/>|>.*?</c>)', re.S)
+    assert cell.search(xml), coord
+    style = re.search(r's="\d+"', cell.search(xml).group(1))
+    attrs = f' {style.group(0)}' if style else ""
+    return cell.sub(lambda _m: f'<c r="{coord}"{attrs}{kind}>{inner}</c>', xml, count=1)
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_a_return_saved_by_a_program_is_accepted_with_the_same_figures(partnership, originals, saved, program):
+    for case in ("MELTON", "LCITY"):
+        before = validate_file(partnership, originals[case])
+        after = validate_file(partnership, saved[program][case])
+        assert after.findings == [], (program, case, [f.message for f in after.findings])
+        assert after.values == before.values and after.values["signoff_date"] == 39945
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_the_stored_fingerprint_is_of_the_meaning_not_the_spelling(partnership, demo_round, saved, program):
+    from xl_ni179.schema import META, build_schema
+    from xl_ni179.template.builder import META_KEYS
+    from xl_ni179.template.fingerprint import fingerprint, locked_cells
+    from xl_ni179.xlsx_reader import read_workbook
+
+    raw = read_workbook(saved[program]["MELTON"])
+    stored = raw.value(META, f"B{META_KEYS.index('fingerprint') + 1}")
+    assert fingerprint(locked_cells(raw.cells, build_schema(partnership, demo_round))) == stored
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_invalid_inputs_give_the_same_findings_after_a_program_saved_them(partnership, originals, saved,
+                                                                        program):
+    before = validate_file(partnership, originals["invalid"])
+    after = validate_file(partnership, saved[program]["invalid"])
+    assert found(after) == found(before)
+    assert {"money-not-a-number", "money-negative", "rag-not-recognised", "signoff-date-invalid",
+            "signoff-email-invalid"} <= {f.code for f in after.findings}
+    assert after.values["gains_procurement_2008_09"] == "1,250"  # typed as text, still text
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_tampering_saved_by_a_program_is_caught_and_shown_in_each_spelling(partnership, saved, program):
+    report = validate_file(partnership, saved[program]["tampered"])
+    assert not report.valid
+    assert {("locked-content-changed", "Gains!A8"), ("locked-content-changed", "Gains!C15"),
+            ("total-mismatch", "Gains!C15"), ("locked-content-changed", "Gains!B37"),
+            ("total-mismatch", "Gains!B37")} <= found(report)
+    messages = {f.where: f.message for f in report.findings if f.code == "locked-content-changed"}
+    assert messages["Gains!A8"] == ("The locked cell Gains!A8 holds 'Procurement (all)', but the template put "
+                                    "'Procurement' there.")
+    # The template's own text against the program's spelling of the new formula: nothing upper-cased.
+    assert "but the template put '=SUM('Gains'!$C$8:$C$14)' there" in messages["Gains!C15"]
+    assert "holds '=SUM(Gains!$C$8:$C$13)'" in messages["Gains!C15"]
+    assert messages["Gains!B37"].startswith("The locked cell Gains!B37 holds '9999'")
+    assert len(report.errors) == 5  # nothing the program re-spelt is blamed on the partner
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_tampering_inside_a_file_a_program_wrote_is_caught(partnership, saved, program, tmp_path):
+    source = saved[program]["MELTON"]
+    cases = {
+        "total overwritten": (lambda x: set_cell(x, "B15", "<v>9999</v>", ' t="n"'),
+                              {("locked-content-changed", "Gains!B15"), ("total-mismatch", "Gains!B15")}),
+        "label changed": (lambda x: set_cell(x, "A9", "<is><t>Back office (excluding IT)</t></is>",
+                                             ' t="inlineStr"'),
+                          {("locked-content-changed", "Gains!A9")}),
+        "formula pointed elsewhere": (lambda x: set_cell(x, "D26", "<f>SUM(Gains!$D$19:$D$24)</f><v>0</v>"),
+                                      {("locked-content-changed", "Gains!D26"), ("total-mismatch", "Gains!D26")}),
+        "net gain formula changed": (lambda x: set_cell(x, "B30", "<f>N(gains_procurement_2008_09)</f><v>0</v>"),
+                                     {("locked-content-changed", "Gains!B30"),
+                                      ("net-not-gross-minus-costs", "Gains!B30")}),
+    }
+    for name, (edit, expected) in cases.items():
+        report = validate_file(partnership, rewrite(source, GAINS_PART, edit, tmp_path / f"{name}.xlsx"))
+        assert found(report) == expected, (program, name)
+
+
+def _workbook_xml(program: str, saved, tmp_path, fn) -> Path:
+    return rewrite(saved[program]["MELTON"], "xl/workbook.xml", fn, tmp_path / f"{program}-names.xlsx")
+
+
+def _add_name(xml: str, name: str, text: str, attrs: str = "") -> str:
+    return xml.replace("</definedNames>", f'<definedName name="{name}"{attrs}>{text}</definedName></definedNames>')
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_defined_names_in_any_spelling_and_names_nobody_created(partnership, saved, program, tmp_path):
+    def lower(xml):  # target spelt in lower case without quotes or $, name in upper case
+        return xml.replace(">Gains!$B$8<", ">gains!b8<").replace('name="gains_procurement_2008_09"',
+                                                                  'name="GAINS_PROCUREMENT_2008_09"')
+
+    assert validate_file(partnership, _workbook_xml(program, saved, tmp_path, lower)).findings == []
+    moved = validate_file(partnership, _workbook_xml(
+        program, saved, tmp_path, lambda x: x.replace(">Gains!$B$8<", ">'Gains'!B9<")))
+    assert found(moved) == {("defined-name-moved", "Gains!B8")}
+
+    programs_own = [("_xlnm.Print_Area", "Gains!$A$1:$F$60", ' localSheetId="1"'),
+                    ("_xlnm._FilterDatabase", "Gains!$A$7:$E$14", ' localSheetId="1" hidden="1"'),
+                    ("_xlnm.Print_Titles", "Gains!$1:$3", ""), ("_xlfn.IFERROR", "#NAME?", ' hidden="1"'),
+                    ("Print_Titles", "Gains!$1:$3", ' localSheetId="1"')]  # as Gnumeric writes it
+    hostile = [("my_total", "Gains!$B$15", ""),
+               ("gains_procurement_2008_09", "Gains!$B$9", ' localSheetId="1"'),  # hides ours on Gains
+               ("Auto_Open", "Gains!$A$1", ""),
+               ("_xlnm.Print_Area", 'WEBSERVICE("http://example.com/")', ' localSheetId="2"'),
+               ("Print_Area", 'HYPERLINK("http://example.com/")', ' localSheetId="3"'),
+               ("Print_Titles", "Gains!$1:$3", "")]  # unprefixed is only Gnumeric's, and only on a sheet
+
+    def add(xml):
+        for name, text, attrs in programs_own + hostile:
+            xml = _add_name(xml, name, text, attrs)
+        return xml
+
+    report = validate_file(partnership, _workbook_xml(program, saved, tmp_path, add))
+    added = [f for f in report.findings if f.code == "name-added"]
+    assert [f.severity for f in report.findings] == ["error"] * len(hostile) and len(added) == len(hostile), [
+        (f.code, f.message) for f in report.findings]
+    assert "'my_total'" in added[0].message and "Delete the name 'my_total'" in added[0].fix
+    assert "on the sheet 'Gains'" in added[1].message and "hides the template's own name" in added[1].message
+
+    # A name reaching into another workbook is refused before any name is looked at.
+    linked = validate_file(partnership, _workbook_xml(
+        program, saved, tmp_path, lambda x: _add_name(x, "_xlfn.X", "[1]Sheet1!$A$1", ' hidden="1"')))
+    assert [f.code for f in linked.findings] == ["external-link"]
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_protection_in_any_form_and_dropped_protection_is_never_an_error(partnership, saved, program, tmp_path):
+    def hashed(xml):
+        return re.sub(r"<sheetProtection [^>]*/>",
+                      '<sheetProtection algorithmName="SHA-512" hashValue="aGFzaA==" saltValue="c2FsdA==" '
+                      'spinCount="100000" sheet="1" objects="1" scenarios="1"/>', xml)
+
+    def legacy(xml):
+        return re.sub(r"<sheetProtection [^>]*/>", '<sheetProtection password="CC3D" sheet="true"/>', xml)
+
+    for form in (hashed, legacy):
+        path = rewrite(saved[program]["MELTON"], GAINS_PART, form, tmp_path / f"{form.__name__}.xlsx")
+        assert validate_file(partnership, path).findings == []
+    dropped = rewrite(saved[program]["MELTON"], GAINS_PART, lambda x: re.sub(r"<sheetProtection [^>]*/>", "", x),
+                      tmp_path / "dropped.xlsx")
+    report = validate_file(partnership, dropped)
+    assert report.valid and [(f.code, f.severity) for f in report.findings] == [("protection-removed", "warning")]
+
+
+def test_a_date_saved_in_the_1904_date_system_is_the_same_date(partnership, originals, tmp_path):
+    """Gnumeric switched to the 1904 date system (Mac Excel's old default), the sign-off
+    date typed in it, and saved as .xlsx: the date read is the same day."""
+    native = ssconvert(originals["MELTON"], tmp_path / "melton.gnumeric")
+    xml = gzip.decompress(native.read_bytes()).decode()
+    xml = xml.replace("<gnm:Calculation ", '<gnm:Calculation DateConvention="Apple:1904" ', 1)
+    xml, typed = re.subn(r'(ValueType="40">)39945(<)', rf"\g<1>{39945 - 1462}\2", xml)
+    assert typed == 1
+    native.write_bytes(gzip.compress(xml.encode()))
+    saved = ssconvert(native, tmp_path / "melton-1904.xlsx")
+    with zipfile.ZipFile(saved) as z:
+        assert 'date1904="1"' in z.read("xl/workbook.xml").decode()
+    report = validate_file(partnership, saved)
+    assert report.findings == [] and report.values["signoff_date"] == 39945
