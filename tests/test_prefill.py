@@ -308,3 +308,16 @@ def test_a_reminder_attaches_the_prefilled_workbook(issued, tmp_path):
         wb = load_workbook(io.BytesIO(attachment.get_content()))
         assert (wb["Gains"]["B8"].value is None) == (code == "BLABY")
         assert (wb["Gains"]["F8"].value == wb["Gains"]["B8"].value == 63.5) == (code == "MELTON")
+
+
+def test_the_outturn_demo_issues_prefilled_workbooks_and_melton_explains_its_restatement(tmp_path):
+    result = CliRunner().invoke(main, ["--workspace", str(tmp_path / "ws"), "demo", "--round", ROUND2,
+                                       "--out", str(tmp_path / "out")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    templates = tmp_path / "out" / "templates"
+    assert load_workbook(templates / template_filename("MELTON", ROUND2))["Gains"]["F6"].value == \
+        f"2008/09 as reported in {REVIEW_TITLE}"
+    assert load_workbook(templates / template_filename("BLABY", ROUND2))["Gains"]["B8"].value is None
+    (melton,) = [s for s in Workspace(tmp_path / "ws").status(ROUND2) if s.code == "MELTON"]
+    restated = [f for f in melton.findings if f["code"] == "actual-restated"]
+    assert [(f["cell"], f["explained"]) for f in restated] == [("B8", True)]

@@ -170,13 +170,14 @@ def _demo_round(ws: Workspace, round_id: str, templates_dir: Path, returns_dir: 
     """Write one demo round's templates, fill its returns and receive them on their days."""
     from xl_ni179 import demo_data
     from xl_ni179.fill import fill_workbook
-    from xl_ni179.template import template_filename, write_templates
+    from xl_ni179.template import template_filename
 
     p = ws.partnership
     rnd = p.round(round_id)
     templates: list[Path] = []
+    # Issued as a consolidator would: each prefilled from its latest accepted earlier return.
     progress(f"Writing partner workbooks ({rnd.id})", [None],
-             lambda _: templates.extend(write_templates(p, rnd, templates_dir)))
+             lambda _: templates.extend(issue_templates(ws, rnd.id, templates_dir)[0]))
     if rnd.id == demo_data.DEMO_ROUND:
         data = demo_data.demo_returns(p, rnd)
         days = {code: dt.datetime(2009, 5, 8, 10) + dt.timedelta(days=i) for i, code in enumerate(data)}
