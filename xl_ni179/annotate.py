@@ -61,7 +61,11 @@ def annotated_bytes(p: Partnership, report: Report) -> bytes | None:
     """The checked copy as .xlsx bytes; None when nothing may go back (see ``annotatable``)."""
     if not annotatable(p, report):
         return None
-    wb, schema, _ = build_workbook(p, str(report.organisation), p.round(report.round_id))
+    wb, schema, _ = build_workbook(p, str(report.organisation), p.round(report.round_id), report.prefill)
+    if report.prefill is not None:
+        for f in schema.prefill_fields():  # a prefilled figure the partner cleared stays cleared
+            if report.values.get(f.name) is None:
+                wb[f.sheet][f.cell].value = None
     _copy_values(wb, schema, report.values)
     _comment_cells(wb, report)
     _results_sheet(wb, report)

@@ -142,18 +142,31 @@ def schema(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
 def templates(ctx: click.Context, round_id: str | None, out_dir: Path, orgs: tuple[str, ...]) -> None:
     """Write one return workbook per partner, named NI179_<CODE>_<ROUND>.xlsx.
 
-    Example: ni179 templates --out templates/
-    """
-    from xl_ni179.template import write_templates
+    In a workspace, each organisation's inputs for years that were actual in its latest
+    accepted return of an earlier round are filled in with those figures, marked "as
+    reported in" that round; an organisation with no earlier return gets blank inputs.
 
+    Example: ni179 templates --round 2009-10-outturn --out templates/
+    """
     p = partnership(ctx)
     unknown = [o for o in orgs if p.find_organisation(o) is None]
     if unknown:
         raise click.BadParameter(f"unknown organisation code(s): {', '.join(unknown)}", param_hint="--org")
-    paths = write_templates(p, p.round(round_id), out_dir, list(orgs) or None)
+    rnd = p.round(round_id)
+    if (workspace_path(ctx) / CONFIG_NAME).exists():
+        from xl_ni179.round import issue_templates
+        from xl_ni179.workspace import Workspace
+
+        paths, prefills = issue_templates(Workspace(workspace_path(ctx)), rnd.id, out_dir, list(orgs) or None)
+    else:
+        from xl_ni179.template import write_templates
+
+        paths, prefills = write_templates(p, rnd, out_dir, list(orgs) or None), {}
     for path in paths:
-        click.echo(str(path))
-    click.echo(f"Wrote {len(paths)} workbook(s) to {out_dir}.")
+        code = path.stem.removeprefix("NI179_").removesuffix(f"_{rnd.id}")
+        mark = f" (prefilled as reported in {prefills[code].round_title})" if code in prefills else ""
+        click.echo(f"{path}{mark}")
+    click.echo(f"Wrote {len(paths)} workbook(s) to {out_dir}; {len(prefills)} prefilled from earlier returns.")
 
 
 @main.command()
@@ -181,7 +194,8 @@ def fill(ctx: click.Context, template: Path, data: Path, out: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one entry per file.")
 @click.option("--sender", metavar="EMAIL", help="Check the return's organisation against this sender.")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The organisation's previous accepted return, for the cross-return rules.")
+              help="The organisation's previous accepted return, for the cross-return rules (and to "
+                   "check a return prefilled from it holds its figures as reported).")
 @annotate_option
 @round_option
 @click.pass_context

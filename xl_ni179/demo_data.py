@@ -146,8 +146,9 @@ def outturn_returns(p: Partnership, rnd: Round, previous: Round) -> dict[str, di
         if earlier is not None:  # what was reported before stands, unless restated
             data.update({k: v for k, v in earlier.items() if k.endswith(year_key(rnd.years[0]))})
         if code in RESTATED:
-            name, change, _why = RESTATED[code]
+            name, change, why = RESTATED[code]
             data[name] = round(data[name] + change, 1)
+            data["explain_actual_restated"] = why
         for year, rating in zip(rnd.forecast_years, ratings, strict=True):
             if rating:
                 data[f"rag_{year_key(year)}"] = rating

@@ -48,6 +48,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)  # inputs by defined name
     sha256: str = ""
+    # The prefill the workbook says it was issued with (xl_ni179.prefill.Prefill), until checked.
+    prefill: Any = None
 
     @property
     def errors(self) -> list[Finding]:

@@ -142,15 +142,16 @@ def _settings(book: Any) -> None:
 
 
 def _generate_templates(book: Any) -> None:
-    from xl_ni179.template import write_templates
+    from xl_ni179.round import issue_templates
 
     s = read_settings(book)
     ws = open_workspace(s)
     rnd = ws.partnership.round(s.round_id)
     out = ws.path / "templates" / rnd.id
     status(book, f"Writing partner workbooks for {rnd.id}...")
-    paths = write_templates(ws.partnership, rnd, out)
-    alert(book, f"Wrote {plural(len(paths), 'partner workbook')} for {rnd.title} to\n{out}")
+    paths, prefills = issue_templates(ws, rnd.id, out)
+    alert(book, f"Wrote {plural(len(paths), 'partner workbook')} for {rnd.title} to\n{out}"
+          + (f"\n{len(prefills)} prefilled from earlier returns." if prefills else ""))
 
 
 def _validate_open_workbook(book: Any) -> None:

@@ -20,6 +20,27 @@ def _plain(step: str, items: list, fn: Callable[[Any], None]) -> None:
         fn(item)
 
 
+def issue_templates(ws: Workspace, round_id: str | None, out_dir: Path,
+                    orgs: list[str] | None = None) -> tuple[list[Path], dict[str, Any]]:
+    """Write the round's templates, each prefilled from the organisation's latest accepted
+    return of an earlier round; returns the paths and {organisation: Prefill} used."""
+    from xl_ni179.template import write_templates
+
+    p = ws.partnership
+    rnd = p.round(round_id)
+    prefills = {}
+    for org in p.organisations:
+        if not orgs or org.code in orgs:
+            found = ws.prefill(org.code, rnd.id)
+            if found is not None:
+                prefills[org.code] = found
+    paths = write_templates(p, rnd, out_dir, orgs, prefills)
+    ws.audit("templates", {"round": rnd.id, "out": str(out_dir),
+                           "prefilled": {code: {"round": f.round_id, "sha256": f.sha256}
+                                         for code, f in prefills.items()}})
+    return paths, prefills
+
+
 def summarise(ws: Workspace, round_id: str | None = None, now: dt.datetime | None = None,
               vfm_scores: dict[str, int] | None = None):  # noqa: ANN201
     """The consolidation of a round. ``vfm_scores`` (organisation code -> 1-4) replaces the
@@ -149,13 +170,14 @@ def _demo_round(ws: Workspace, round_id: str, templates_dir: Path, returns_dir: 
     """Write one demo round's templates, fill its returns and receive them on their days."""
     from xl_ni179 import demo_data
     from xl_ni179.fill import fill_workbook
-    from xl_ni179.template import template_filename, write_templates
+    from xl_ni179.template import template_filename
 
     p = ws.partnership
     rnd = p.round(round_id)
     templates: list[Path] = []
+    # Issued as a consolidator would: each prefilled from its latest accepted earlier return.
     progress(f"Writing partner workbooks ({rnd.id})", [None],
-             lambda _: templates.extend(write_templates(p, rnd, templates_dir)))
+             lambda _: templates.extend(issue_templates(ws, rnd.id, templates_dir)[0]))
     if rnd.id == demo_data.DEMO_ROUND:
         data = demo_data.demo_returns(p, rnd)
         days = {code: dt.datetime(2009, 5, 8, 10) + dt.timedelta(days=i) for i, code in enumerate(data)}

@@ -56,6 +56,7 @@ BASELINE_ROW = 48
 FORECAST_FIRST_ROW = 6
 PROJECT_FIRST_ROW = 6
 SIGNOFF_FIRST_ROW = 5
+PREFILL_GROUPS = ("gains", "costs", "memo")
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,9 @@ class Schema:
     years: tuple[str, ...]
     actual_years: tuple[str, ...]
     fields: tuple[Field, ...]
+    # Actual years an earlier round also collected as actuals: their inputs can be prefilled
+    # from the organisation's earlier return, and a change to one is a restatement.
+    prefill_years: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
@@ -109,6 +113,17 @@ class Schema:
 
     def year_column(self, year: str) -> str:
         return get_column_letter(FIRST_YEAR_COL + self.years.index(year))
+
+    def prefill_fields(self) -> list[Field]:
+        """The inputs filled in from an earlier return: a prefill year's gains, costs and memo lines."""
+        return [f for f in self.fields if f.year in self.prefill_years and f.group in PREFILL_GROUPS]
+
+    def prior_column(self, year: str) -> str:
+        """Where the figures as reported before sit, to the right of the round's years."""
+        return get_column_letter(FIRST_YEAR_COL + len(self.years) + self.prefill_years.index(year))
+
+    def prior_cell(self, f: Field) -> str:
+        return f"{self.prior_column(f.year or '')}{f.cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}"
 
     def fingerprint(self) -> str:
         """Changes whenever any field's name, place or type changes."""
@@ -180,7 +195,9 @@ def build_schema(partnership: Partnership, rnd: Round, warning_codes: list[str] 
         fields.append(Field(explain_name(code), f"Explanation for warning {code}", CHECKS,
                             f"F{CHECKS_FIRST_ROW + i}", TEXT, group="explain",
                             help="explain why the figures are right; an explained warning no longer blocks"))
-    return Schema(rnd.id, tuple(rnd.years), tuple(rnd.actual_years), tuple(fields))
+    earlier = [r for r in partnership.rounds if r.deadline < rnd.deadline]
+    prefill_years = tuple(y for y in rnd.actual_years if any(y in r.actual_years for r in earlier))
+    return Schema(rnd.id, tuple(rnd.years), tuple(rnd.actual_years), tuple(fields), prefill_years)
 
 
 # The Checks sheet lists warning rules first so their explanation boxes sit at fixed rows.

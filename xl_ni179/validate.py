@@ -18,11 +18,19 @@ from typing import Any
 
 from xl_ni179.config import Partnership, Round
 from xl_ni179.findings import Report
+from xl_ni179.prefill import claimed_prefill, verify_prefill
 from xl_ni179.rules import RULES
 from xl_ni179.rules import structure_rules as sr
 from xl_ni179.rules.data_rules import blank, build_checks, is_number, num_sum
 from xl_ni179.schema import COVER, DATE, META, SHEETS, Schema, build_schema, explain_name
-from xl_ni179.template.builder import TEMPLATE_ID, Expected, expected_locked, expected_template, template_content
+from xl_ni179.template.builder import (
+    META_KEYS,
+    TEMPLATE_ID,
+    Expected,
+    expected_locked,
+    expected_template,
+    template_content,
+)
 from xl_ni179.template.fingerprint import differences, locked_cells, shown
 from xl_ni179.xlsx_reader import (
     DAYS_1904,
@@ -79,8 +87,11 @@ def validate_file(p: Partnership, path: str | Path, *, sender: str | None = None
     limits (``pool``, or a shared default one), so a hostile file cannot take this
     process down. ``previous`` is the organisation's last accepted return (any round);
     ``replaces`` is the accepted version of this round that a resubmission supersedes.
+    A return prefilled from ``previous`` has its "as reported" figures checked against it.
     """
     (report,) = validate_files(p, [path], sender=sender, round_id=round_id, pool=pool)
+    if report.prefill is not None and previous is not None and previous.sha256 == report.prefill.sha256:
+        verify_prefill(p, report, previous)
     add_cross_return(p, report, previous, replaces)
     return report
 
@@ -148,7 +159,7 @@ def _validate_task(p_bytes: bytes, sender: str | None, round_id: str | None, pat
 
 def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sender: str | None = None,
                       round_id: str | None = None) -> None:
-    meta = {str(raw.value(META, f"A{i}")): raw.value(META, f"B{i}") for i in range(1, 10)}
+    meta = {str(raw.value(META, f"A{i}")): raw.value(META, f"B{i}") for i in range(1, len(META_KEYS) + 3)}
     if META not in raw.cells or meta.get("template_id") != TEMPLATE_ID:
         report.add(sr.NOT_OUR_TEMPLATE.finding())
         return
@@ -170,6 +181,7 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     _sheets(raw, report)
     _names(raw, schema, report, expected_template(p, org.code, rnd.id) if org is not None else None)
     _dates_in_1900_system(raw, schema)
+    report.prefill = claimed_prefill(p, rnd, schema, meta, raw.value)
     if org is not None:
         _locked(p, raw, schema, org.code, rnd, report)
     _protection(raw, report)
@@ -306,7 +318,7 @@ def _locked(p: Partnership, raw: RawWorkbook, schema: Schema, org_code: str, rnd
     # A sheet the template does not have is one sheet-added finding, not a finding per cell
     # that would read the sender's own text back to them.
     found = locked_cells({k: v for k, v in raw.cells.items() if k in SHEETS or k == META}, schema)
-    expected = expected_locked(p, org_code, rnd.id)
+    expected = expected_locked(p, org_code, rnd.id, report.prefill)
     if found == expected:  # the usual case, and far cheaper than listing differences
         return
     changed = list(differences(expected, found))
@@ -317,7 +329,8 @@ def _locked(p: Partnership, raw: RawWorkbook, schema: Schema, org_code: str, rnd
             more = ""
         # Each side in its own spelling: the template's text, and what the file holds now.
         report.add(sr.LOCKED_CHANGED.finding(
-            sheet=sheet, cell=cell, expected=shown(template_content(p, org_code, rnd.id, (sheet, cell))),
+            sheet=sheet, cell=cell,
+            expected=shown(template_content(p, org_code, rnd.id, (sheet, cell), report.prefill)),
             found=shown(raw.value(sheet, cell)), more=more))
 
 
@@ -364,7 +377,10 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
     now_values = report.values
     if previous is not None:
         # Gains are cumulative and ongoing: a year's total should not fall below what was reported.
+        held = report.prefill if report.prefill is not None and report.prefill.sha256 == previous.sha256 else None
         for year in schema.years:
+            if held is not None and held.covers(year, schema):
+                continue  # the workbook held these figures: each change is an actual-restated warning
             yk = year.replace("/", "_")
             before = [previous.values.get(f"gains_{ws}_{yk}") for ws in _workstreams(schema, year)]
             if not any(is_number(v) for v in before):

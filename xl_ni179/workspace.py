@@ -138,6 +138,7 @@ class Workspace:
         ``received_at`` (naive UTC; now if not given) is when the return arrived: after its
         round's deadline it is late, after the round closed it is refused.
         """
+        from xl_ni179.prefill import verify_prefill
         from xl_ni179.rules.round_rules import closed_round_finding
         from xl_ni179.validate import add_cross_return, file_sha256, validate_file
 
@@ -158,6 +159,8 @@ class Workspace:
         filed = filed_under(p, report.organisation, sender)
         if filed and filed == report.organisation and report.round_id:
             # Only the organisation's own earlier returns: never compare (and so quote) another's.
+            if report.prefill is not None:
+                verify_prefill(p, report, self.accepted_report(filed, report.prefill.sha256))
             add_cross_return(p, report, self.latest_accepted_report(filed, before_round=report.round_id),
                              self.latest_accepted_report(filed, round_id=report.round_id))
         if report.round_id:
@@ -286,6 +289,25 @@ class Workspace:
                 return Report(file=sub.original_name or "", organisation=org_code, round_id=rid,
                               values=self.figures(sub.id), sha256=sub.sha256)
         return None
+
+    def accepted_report(self, org_code: str, sha256: str) -> Report | None:
+        """The organisation's accepted return with this file hash (any round and version)."""
+        with self.session() as s:
+            sub = s.scalars(select(Submission).where(
+                Submission.org_code == org_code, Submission.sha256 == sha256,
+                Submission.outcome == ACCEPTED).order_by(Submission.id).limit(1)).first()
+        if sub is None:
+            return None
+        return Report(file=sub.original_name or "", organisation=org_code, round_id=sub.round_id,
+                      values=self.figures(sub.id), sha256=sub.sha256)
+
+    def prefill(self, org_code: str, round_id: str):  # noqa: ANN201 - Prefill | None, imported lazily
+        """What the organisation's template for ``round_id`` fills in: the figures of its
+        latest accepted return of an earlier round, for the years that were actual in it."""
+        from xl_ni179.prefill import prefill_from
+
+        rnd = self.partnership.round(round_id)
+        return prefill_from(self.partnership, rnd, self.latest_accepted_report(org_code, before_round=rnd.id))
 
     def accepted_returns(self, round_id: str) -> dict[str, dict[str, Any]]:
         """The figures of each organisation's current (latest accepted) return."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from xl_ni179.config import Organisation
 from xl_ni179.mail.outgoing import SmtpSender, compose, stable_message_id
@@ -51,10 +52,10 @@ def build_chasers(ws: Workspace, round_id: str | None = None,
             subject = f"Reminder: NI 179 return for {rnd.title} due {deadline} - not yet received"
             lines = [f"Dear colleague at {org.name},",
                      f"We have not yet received your NI 179 value-for-money return for {rnd.title}. {when}",
-                     "Your blank return workbook is attached. Please fill it in (the Checks sheet shows "
-                     "anything still to do), have it signed off, and send it back as an .xlsx attachment "
-                     f"to {p.consolidator_email}."]
-            files = [(template_filename(org.code, rnd.id), build_template(p, org.code, rnd))]
+                     _attached(prefill := ws.prefill(org.code, rnd.id)) + " Please fill it in (the Checks "
+                     "sheet shows anything still to do), have it signed off, and send it back as an .xlsx "
+                     f"attachment to {p.consolidator_email}."]
+            files = [(template_filename(org.code, rnd.id), build_template(p, org.code, rnd, prefill))]
         else:
             errors = [f for f in st.findings if f["severity"] == "error"]
             theirs = sent_by(org, st.sender)
@@ -107,3 +108,10 @@ def send_chasers(ws: Workspace, round_id: str | None, smtp_url: str) -> list[str
         ws.record_chaser(rnd.id, st.code, "sent", f"{msg['To']} {msg['Message-ID']}")
         sent.append(st.code)
     return sent
+
+
+def _attached(prefill: Any) -> str:
+    if prefill is None:
+        return "Your blank return workbook is attached."
+    return (f"Your return workbook is attached, with the figures you reported in {prefill.round_title} "
+            "filled in.")

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from xl_ni179 import layout
+from xl_ni179.config import year_key
 from xl_ni179.formulas import canonical_formula
 from xl_ni179.rules import email_address
 from xl_ni179.rules.base import Rule, register
-from xl_ni179.schema import DATE, EMAIL, GAINS, MONEY, SIGNOFF, Schema
+from xl_ni179.schema import DATE, EMAIL, GAINS, MONEY, SIGNOFF, WORKSTREAMS, Schema
 from xl_ni179.xlsx_reader import Formula
 
 
@@ -136,8 +137,20 @@ SIGNOFF_SAME_PERSON = _rule(
     "The section 151 officer ({value}) is the person who prepared the return ({preparer}).",
     "The section 151 officer (or their deputy) should check the return independently: enter who signed it "
     "off in {sheet}!{cell}, or explain on the Checks sheet why the same person prepared and signed it.")
+RESTATED = _rule(
+    "actual-restated", "warning",
+    "An actual figure you reported in an earlier return is unchanged (a change is a restatement).",
+    "{label} has been changed from {before}, as you reported it before, to {value}.",
+    "If {value} is right, explain the restatement on the Checks sheet (why the figure differs from the one "
+    "you reported); otherwise put back {before} in {sheet}!{cell}.")
+GAINS_FELL = _rule(
+    "gains-fell", "warning", "A workstream's cumulative ongoing gains do not fall from one actual year to the next.",
+    "{label} is £{value:,.1f}k, below the £{before:,.1f}k for {previous}.",
+    "NI 179 counts gains that last, and gains are cumulative, so they should not fall: check {sheet}!{cell} "
+    "and the {previous} figure; if a gain has really ended, explain why on the Checks sheet.")
 
 IMPLAUSIBLE_SHARE = 0.20
+TOLERANCE = 0.05  # £50: rounding in a partner's ledger is not a change
 
 
 def build_checks(schema: Schema) -> list[Check]:
@@ -228,7 +241,49 @@ def build_checks(schema: Schema) -> list[Check]:
                   f"AND(LEN({p_key})>0,{p_key}={o_key})",
                   lambda v, p=preparer.name, o=officer.name: _same_person(v.input(p), v.input(o)),
                   detail=lambda v, p=preparer.name: {"preparer": as_text(v.input(p))}))
+    checks.extend(_restatement_checks(schema))
+    checks.extend(_gains_fell_checks(schema))
     return checks
+
+
+def _money(value: Any) -> str:
+    return f"£{value:,.1f}k" if is_number(value) else "blank"
+
+
+def _restatement_checks(schema: Schema) -> list[Check]:
+    """Each prefilled input against the figure held beside it, as reported before."""
+    out = []
+    for f in schema.prefill_fields():
+        prior = schema.prior_cell(f)
+        ref = f"'{GAINS}'!${prior.rstrip('0123456789')}${prior.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}"
+
+        def fails(v: Values, n: str = f.name, c: str = prior) -> bool:
+            before, now = v.cell(GAINS, c), v.input(n)
+            return is_number(before) and (abs(now - before) > TOLERANCE if is_number(now) else blank(now))
+
+        out.append(Check(RESTATED.code, f.sheet, f.cell, f.name, f.label,
+                         f"AND(ISNUMBER({ref}),IF(ISNUMBER({f.name}),ABS({f.name}-{ref})>{TOLERANCE:g},"
+                         f"LEN(TRIM({f.name}))=0))",
+                         fails, {"year": f.year},
+                         lambda v, n=f.name, c=prior: {"before": _money(v.cell(GAINS, c)),
+                                                       "value": _money(v.input(n))}))
+    return out
+
+
+def _gains_fell_checks(schema: Schema) -> list[Check]:
+    """Each workstream's gross gains in an actual year against the actual year before."""
+    out = []
+    for previous, year in zip(schema.actual_years, schema.actual_years[1:], strict=False):
+        for ws, _ in WORKSTREAMS:
+            now, was = schema.field(f"gains_{ws}_{year_key(year)}"), schema.field(f"gains_{ws}_{year_key(previous)}")
+            out.append(Check(GAINS_FELL.code, now.sheet, now.cell, now.name, now.label,
+                             f"AND(ISNUMBER({now.name}),ISNUMBER({was.name}),N({now.name})<N({was.name})-{TOLERANCE:g})",
+                             lambda v, n=now.name, w=was.name: is_number(v.input(n)) and is_number(v.input(w))
+                             and v.input(n) < v.input(w) - TOLERANCE,
+                             {"year": year, "previous": previous},
+                             lambda v, n=now.name, w=was.name: {"value": v.input(n), "before": v.input(w)}))
+    return out
+
 
 
 def person_key(value: Any) -> str:

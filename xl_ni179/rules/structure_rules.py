@@ -64,6 +64,11 @@ LOCKED_CHANGED = _rule(
     "The locked cell {sheet}!{cell} holds {found}, but the template put {expected} there.{more}",
     "Undo the change to {sheet}!{cell}; only the yellow input cells may be edited. If you cannot undo it, "
     + FRESH[0].lower() + FRESH[1:])
+PREFILL_UNKNOWN = _rule(
+    "prefill-source-unknown", "The figures 'as reported' come from an accepted return of yours.",
+    "The 'as reported' figures on the {sheet} sheet say they come from your return for {round}, but no "
+    "such accepted return of yours is on record.",
+    "The workbook has been altered or was issued by another collection. " + FRESH)
 PROTECTION_OFF = _rule(
     "protection-removed", "Sheet and workbook protection is still on.",
     "Protection has been removed from {what}.",

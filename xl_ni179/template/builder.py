@@ -12,6 +12,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 
 from xl_ni179 import __version__
 from xl_ni179.config import Organisation, Partnership, Round
+from xl_ni179.prefill import PREFILL_ROUND_KEY, PREFILL_SHA_KEY, Prefill
 from xl_ni179.rules.data_rules import build_checks
 from xl_ni179.schema import (
     CHECKS,
@@ -28,7 +29,7 @@ from xl_ni179.schema import (
     Schema,
     build_schema,
 )
-from xl_ni179.template import sheets
+from xl_ni179.template import prior, sheets
 from xl_ni179.template.fingerprint import fingerprint, locked_cells, normalise, openpyxl_cells
 from xl_ni179.xlsx_reader import parse_reference
 
@@ -38,15 +39,17 @@ TEMPLATE_ID = "ni179-return"
 PRINT_TITLE_ROWS = {COVER: 2, GAINS: 2, FORECAST: FORECAST_FIRST_ROW - 1, PROJECTS: PROJECT_FIRST_ROW - 1,
                     SIGNOFF: 2, CHECKS: CHECKS_FIRST_ROW - 1}
 META_KEYS = ("template_id", "template_version", "round", "organisation", "schema", "fingerprint",
-             "generator")
+             "generator", PREFILL_ROUND_KEY, PREFILL_SHA_KEY)
 
 
 def template_filename(org_code: str, round_id: str) -> str:
     return f"NI179_{org_code}_{round_id}.xlsx"
 
 
-def build_workbook(p: Partnership, org_code: str, rnd: Round) -> tuple[Workbook, Schema, dict[str, str]]:
-    """The template as an openpyxl workbook, its schema and its metadata."""
+def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None
+                   ) -> tuple[Workbook, Schema, dict[str, str | None]]:
+    """The template as an openpyxl workbook, its schema and its metadata; ``prefill`` fills
+    in the figures of the organisation's last accepted return (see xl_ni179.prefill)."""
     org = p.organisation(org_code)
     schema = build_schema(p, rnd)
     data_checks = build_checks(schema)
@@ -57,6 +60,7 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round) -> tuple[Workbook,
     for f in schema.fields:
         sheets.name_cell(sheet[f.sheet], f.name, f.cell)
     sheets.gains(sheet[GAINS], p, org, rnd, schema)
+    prior.draw(sheet[GAINS], schema, prefill)
     sheets.money_validation(sheet[GAINS], [f.cell for f in schema.fields if f.type == MONEY and f.sheet == GAINS])
     sheets.forecast(sheet[FORECAST], rnd, schema)
     sheets.projects(sheet[PROJECTS], p, org)
@@ -74,6 +78,8 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round) -> tuple[Workbook,
         "schema": schema.fingerprint(),
         "fingerprint": fingerprint(locked_cells(cells, schema)),
         "generator": f"xl_ni179 {__version__}",
+        PREFILL_ROUND_KEY: prefill.round_id if prefill else None,
+        PREFILL_SHA_KEY: prefill.sha256 if prefill else None,
     }
     meta_ws = sheet[META]
     for i, key in enumerate(META_KEYS, start=1):
@@ -145,8 +151,12 @@ def _own(twin: Organisation, org: Organisation) -> dict[str | None, Any]:
             normalise(twin.baseline): org.baseline}
 
 
-def expected_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[str, str], str]:
+def expected_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefill | None = None
+                    ) -> dict[tuple[str, str], str]:
     """The locked content a genuine template for this organisation and round holds.
+
+    A prefilled template differs from a blank one only in its "as reported" column and
+    note (``prior.prior_content``), which are put in place of the blank template's.
 
     Building a template takes tens of milliseconds, and in a large round nearly every
     return comes from a different organisation; so one template is built per shape
@@ -154,14 +164,28 @@ def expected_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[
     are put in its twin's place. A test checks this equals building each one.
     """
     org, twin, expected = _twin(p, org_code, round_id)
-    if twin is org:
-        return expected.locked
-    own = {k: normalise(v) for k, v in _own(twin, org).items()}
-    return {where: own.get(value, value) for where, value in expected.locked.items()}
+    locked = expected.locked
+    if twin is not org:
+        own = {k: normalise(v) for k, v in _own(twin, org).items()}
+        locked = {where: own.get(value, value) for where, value in locked.items()}
+    if prefill is None:
+        return locked
+    schema = build_schema(p, p.round(round_id))
+    out = {where: value for where, value in locked.items() if where not in prior.prior_content(schema, None)}
+    for where, value in prior.prior_content(schema, prefill).items():
+        norm = normalise(value)
+        if norm is not None:
+            out[where] = norm
+    return out
 
 
-def template_content(p: Partnership, org_code: str, round_id: str, where: tuple[str, str]) -> Any:
+def template_content(p: Partnership, org_code: str, round_id: str, where: tuple[str, str],
+                     prefill: Prefill | None = None) -> Any:
     """What this organisation's template put in a locked cell, as the template spelled it."""
+    if prefill is not None:
+        prefilled = prior.prior_content(build_schema(p, p.round(round_id)), prefill)
+        if where in prefilled:
+            return prefilled[where]
     org, twin, expected = _twin(p, org_code, round_id)
     norm = expected.locked.get(where)
     own = _own(twin, org)
@@ -174,27 +198,30 @@ def expected_template(p: Partnership, org_code: str, round_id: str) -> Expected:
     return _twin(p, org_code, round_id)[2]
 
 
-def build_locked(p: Partnership, org_code: str, round_id: str) -> dict[tuple[str, str], str]:
+def build_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefill | None = None
+                 ) -> dict[tuple[str, str], str]:
     """The locked content, built from the template itself (what expected_locked must equal)."""
-    wb, schema, _ = build_workbook(p, org_code, p.round(round_id))
+    wb, schema, _ = build_workbook(p, org_code, p.round(round_id), prefill)
     return locked_cells(openpyxl_cells(wb), schema)
 
 
-def build_template(p: Partnership, org_code: str, rnd: Round) -> bytes:
-    wb, _, _ = build_workbook(p, org_code, rnd)
+def build_template(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None) -> bytes:
+    wb, _, _ = build_workbook(p, org_code, rnd, prefill)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
-def write_templates(p: Partnership, rnd: Round, out_dir: Path, orgs: list[str] | None = None) -> list[Path]:
-    """One template per organisation (or per code in ``orgs``) into ``out_dir``."""
+def write_templates(p: Partnership, rnd: Round, out_dir: Path, orgs: list[str] | None = None,
+                    prefills: dict[str, Prefill] | None = None) -> list[Path]:
+    """One template per organisation (or per code in ``orgs``) into ``out_dir``; an
+    organisation in ``prefills`` gets its earlier figures filled in."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for org in p.organisations:
         if orgs and org.code not in orgs:
             continue
         path = out_dir / template_filename(org.code, rnd.id)
-        path.write_bytes(build_template(p, org.code, rnd))
+        path.write_bytes(build_template(p, org.code, rnd, (prefills or {}).get(org.code)))
         written.append(path)
     return written
