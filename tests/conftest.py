@@ -70,7 +70,7 @@ def libreoffice() -> str:
 @pytest.fixture(scope="session")
 def postgres():
     """A live PostgreSQL server for the session (URL prefix)."""
-    from pgserver import INSTALL_HINT, bin_dir, postgres_server
+    from helpers.pgserver import INSTALL_HINT, bin_dir, postgres_server
 
     require_component(bin_dir() is not None, INSTALL_HINT)
     with postgres_server() as url:
@@ -82,7 +82,7 @@ def store_url(request, tmp_path):
     """Each store test runs against SQLite and against a live PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
-    from pgserver import fresh_database
+    from helpers.pgserver import fresh_database
 
     return fresh_database(request.getfixturevalue("postgres"))
 

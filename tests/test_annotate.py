@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from checked_copy import assert_only_ours, assert_values_plain
+from helpers.checked_copy import assert_only_ours, assert_values_plain
 from openpyxl import load_workbook
 
 from xl_ni179.annotate import annotate, annotated_bytes

@@ -9,10 +9,10 @@ import subprocess
 import sys
 import time
 
-import hostile
 import pytest
-from checked_copy import assert_nothing_of_phishing, assert_only_ours, package_reads, phishing_return
 from click.testing import CliRunner
+from helpers import hostile
+from helpers.checked_copy import assert_nothing_of_phishing, assert_only_ours, package_reads, phishing_return
 
 from xl_ni179.annotate import annotate
 from xl_ni179.cli import main

@@ -7,8 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers.consolidate_seed import FORMULA_LIKE, seed_partnership, seed_returns, statuses_for
 from openpyxl import Workbook, load_workbook
-from test_consolidate_data import FORMULA_LIKE, seed_partnership, seed_returns, statuses_for
 
 from xl_ni179 import libreoffice
 from xl_ni179.consolidate import SHEET_NAMES, build_summary, write_master

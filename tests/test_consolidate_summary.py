@@ -6,7 +6,7 @@ import dataclasses
 import json
 
 import pytest
-from test_consolidate_data import (
+from helpers.consolidate_seed import (
     SEED_MISSING,
     SEED_RAG,
     SEED_RECEIVED,

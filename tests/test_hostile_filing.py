@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from mailservers import AUTHSERV, SmtpSink, message
+from helpers.mailservers import AUTHSERV, SmtpSink, message
 from openpyxl import load_workbook
 
 import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store

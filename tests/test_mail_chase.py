@@ -7,7 +7,7 @@ import email.policy
 
 import pytest
 from click.testing import CliRunner
-from mailservers import SmtpSink
+from helpers.mailservers import SmtpSink
 
 import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo_data import demo_returns

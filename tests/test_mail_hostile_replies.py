@@ -7,10 +7,10 @@ from __future__ import annotations
 import io
 import time
 
-import hostile
 import pytest
-from checked_copy import assert_nothing_of_phishing, assert_only_ours, package, package_reads, phishing_return
-from mailservers import AUTHSERV, SmtpSink, message
+from helpers import hostile
+from helpers.checked_copy import assert_nothing_of_phishing, assert_only_ours, package, package_reads, phishing_return
+from helpers.mailservers import AUTHSERV, SmtpSink, message
 from openpyxl import load_workbook
 
 from xl_ni179.findings import Finding, Report

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from mailservers import AUTHSERV, Dovecot, SmtpSink, message, parse
+from helpers.mailservers import AUTHSERV, Dovecot, SmtpSink, message, parse
 
 import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo_data import demo_returns
@@ -232,7 +232,7 @@ def test_smtp_down_leaves_message_for_next_run(tmp_path, smtp, ws, books):
     msg = message(email_of(ws, "LCC"), ws.partnership.consolidator_email, "R",
                   attachments=[("r.xlsx", books["LCC"])])
     box = make_maildir(tmp_path / "Maildir", [msg])
-    from mailservers import free_port
+    from helpers.mailservers import free_port
 
     first = process(ws, MaildirSource(tmp_path / "Maildir"), f"smtp://127.0.0.1:{free_port()}",
                     authserv_id=AUTHSERV)

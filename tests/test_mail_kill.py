@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from mailservers import AUTHSERV, SmtpSink, message, parse
+from helpers.mailservers import AUTHSERV, SmtpSink, message, parse
 
 import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo_data import demo_returns

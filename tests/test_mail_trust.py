@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from mailservers import AUTHSERV, Dovecot, SmtpSink, message, parse, stamp
+from helpers.mailservers import AUTHSERV, Dovecot, SmtpSink, message, parse, stamp
 
 import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo_data import demo_returns

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from mailservers import AUTHSERV, Dovecot, SmtpSink, message
+from helpers.mailservers import AUTHSERV, Dovecot, SmtpSink, message
 
 import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo_data import demo_returns
@@ -41,7 +41,7 @@ def worker(workspace: Path, imap: str, smtp: str, db: str) -> subprocess.Popen:
 
 
 def test_two_workers_share_one_mailbox_and_store(tmp_path, servers, postgres):
-    from pgserver import fresh_database
+    from helpers.pgserver import fresh_database
 
     dovecot, sink = servers
     db = fresh_database(postgres)

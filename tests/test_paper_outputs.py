@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from test_consolidate_data import (
+from helpers.consolidate_seed import (
     SEED_RAG,
     make_return,
     seed_partnership,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers.workbook_helpers import failing_checks, recalculate, status
 from openpyxl import load_workbook
-from workbook_helpers import failing_checks, recalculate, status
 
 from xl_ni179.cli import main
 from xl_ni179.config import default_config_text, load_partnership

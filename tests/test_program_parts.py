@@ -16,11 +16,10 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import hostile
-import program_parts
 import pytest
 from click.testing import CliRunner
-from conftest import require_component
+from helpers import hostile, program_parts
+from helpers.components import require_component
 
 from xl_ni179.cli import main
 from xl_ni179.libreoffice import convert

@@ -9,7 +9,7 @@ read from or written to the sender's folder (on Windows a ``\\\\host\\share`` pa
 reach out over the network).
 
 Each button is run against xlwings' remote engine fed the real hostile file (see
-test_ribbon_remote_book).
+helpers.remote_book).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.remote_book import MASTER, Replay, remote_book
 from openpyxl import load_workbook
 from openpyxl.workbook.defined_name import DefinedName
-from test_ribbon_remote_book import MASTER, Replay, remote_book
 
 from xl_ni179 import ribbon
 from xl_ni179.config import default_config_text

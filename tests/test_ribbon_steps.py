@@ -1,7 +1,7 @@
 """The ribbon's buttons, run against xlwings' own object model.
 
 Excel's COM interface can't run here (no Excel on Linux), so each button is handed a
-book on xlwings' REMOTE engine, built from a real workbook (see test_ribbon_remote_book),
+book on xlwings' REMOTE engine, built from a real workbook (see helpers.remote_book),
 and the test reads what the button asked Excel to do: the queued actions, replayed onto
 the sheets' values. The same ribbon code drives Excel through COM on Windows.
 """
@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.remote_book import MASTER, Formula, Replay, Text, remote_book, shared_demo
 from openpyxl import load_workbook
-from test_ribbon_remote_book import MASTER, Formula, Replay, Text, remote_book, shared_demo
 
 from xl_ni179 import __version__, ribbon
 from xl_ni179.consolidate import SHEET_NAMES

@@ -11,8 +11,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import hostile
 import pytest
+from helpers import hostile
 
 from xl_ni179.safety import (
     BoundedPool,

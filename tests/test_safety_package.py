@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import hostile
 import openpyxl
 import pytest
+from helpers import hostile
 
 from xl_ni179.rules import RULES
 from xl_ni179.safety import inspect_package

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from helpers.workbook_helpers import failing_checks, recalculate, status
 from openpyxl import load_workbook
-from workbook_helpers import failing_checks, recalculate, status
 
 from xl_ni179.config import load_partnership
 from xl_ni179.schema import build_schema

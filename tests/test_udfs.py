@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_ribbon_remote_book import shared_demo
+from helpers.remote_book import shared_demo
 
 from xl_ni179 import targets, udfs
 from xl_ni179.config import load_partnership

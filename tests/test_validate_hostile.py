@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-import hostile
 import pytest
+from helpers import hostile
 
 from xl_ni179.safety import BoundedPool
 from xl_ni179.validate import validate_files

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import require_component
+from helpers.components import require_component
 from openpyxl import load_workbook
 
 from xl_ni179.libreoffice import INSTALL_HINT, convert, soffice

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from workbook_helpers import failing_checks, recalculate
+from helpers.workbook_helpers import failing_checks, recalculate
 
 from xl_ni179.rules import RULES
 from xl_ni179.validate import validate_file

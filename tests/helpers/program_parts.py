@@ -13,8 +13,9 @@ import re
 import struct
 from collections.abc import Callable
 
-from hostile import DDE, LAUGHS, MAIN, OFFICE_RELS, Entry, Pkg, ole_file, raw_zip
 from lxml import etree
+
+from helpers.hostile import DDE, LAUGHS, MAIN, OFFICE_RELS, Entry, Pkg, ole_file, raw_zip
 
 MS_2017 = "http://schemas.microsoft.com/office/2017"
 CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
