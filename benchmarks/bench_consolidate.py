@@ -65,8 +65,8 @@ def run_one(data: Path, work: Path, profile: bool, top: int) -> dict[str, Any]:
     """Everything for one size, in this (fresh) process."""
     import cProfile
 
-    from xl_ni179.round import consolidate_round
-    from xl_ni179.workspace import Workspace
+    from xl_ni179.consolidate.run import consolidate_round
+    from xl_ni179.store.workspace import Workspace
 
     rows = generate.manifest(data)
     started = time.perf_counter()

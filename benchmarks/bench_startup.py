@@ -3,7 +3,7 @@ against a fresh interpreter that only imports pandas and openpyxl.
 
     .venv/bin/python benchmarks/bench_startup.py --runs 7
 
-Builds the demo store first (``xl_ni179.round.run_demo``: 13 organisations, 7 returns),
+Builds the demo store first (``xl_ni179.demo.run.run_demo``: 13 organisations, 7 returns),
 then runs, interleaved and after one unmeasured run of each:
 
 * ``ni179 --workspace W consolidate --round 2008-09-review --out X.xlsx`` (the measured process),
@@ -106,13 +106,13 @@ import sys, time, json
 t = [time.perf_counter()]
 import xl_ni179.cli  # the command line, as the ni179 script imports it (registers every command)
 t.append(time.perf_counter())
-from xl_ni179.workspace import Workspace
+from xl_ni179.store.workspace import Workspace
 t.append(time.perf_counter())
 ws = Workspace(sys.argv[1])  # opens the store: configuration, engine, migrations check
 t.append(time.perf_counter())
 import xl_ni179.consolidate  # pandas and the master-workbook writers
 t.append(time.perf_counter())
-from xl_ni179.round import consolidate_round
+from xl_ni179.consolidate.run import consolidate_round
 consolidate_round(ws, sys.argv[2], __import__("pathlib").Path(sys.argv[3]))
 t.append(time.perf_counter())
 print(json.dumps([b - a for a, b in zip(t, t[1:])]))
@@ -123,12 +123,12 @@ _MINIMAL = r"""
 import sys
 from pathlib import Path
 import click  # noqa: F401
-from xl_ni179.workspace import Workspace
-from xl_ni179.round import consolidate_round
+from xl_ni179.store.workspace import Workspace
+from xl_ni179.consolidate.run import consolidate_round
 summary = consolidate_round(Workspace(sys.argv[1]), "2008-09-review", Path(sys.argv[2]))
 print(f"Wrote {sys.argv[2]}: {len(summary.received)} return(s) received, {len(summary.missing)} missing.")
 """
-STEP_NAMES = ("import xl_ni179.cli (click, every command group)", "import xl_ni179.workspace (SQLAlchemy, store)",
+STEP_NAMES = ("import xl_ni179.cli (click, every command group)", "import xl_ni179.store.workspace (SQLAlchemy, store)",
               "Workspace(path): config, engine, migrations", "import xl_ni179.consolidate (pandas...)",
               "consolidate_round: summary and master workbook")
 
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     common.print_machine()
-    from xl_ni179.round import run_demo
+    from xl_ni179.demo.run import run_demo
 
     with tempfile.TemporaryDirectory(prefix="ni179-startup-") as tmp:
         work = Path(tmp)

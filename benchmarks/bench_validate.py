@@ -69,13 +69,13 @@ def single_pass(p: Any, paths: list[str]) -> tuple[float, common.Tally]:
 def library_pass(config: str, paths: list[str], warm_config: str, warm: list[str],
                  workers: int) -> dict[str, Any] | None:
     """``validate_files`` over a BoundedPool: how the library itself uses the cores."""
-    from xl_ni179 import validate
-    from xl_ni179.safety import BoundedPool
+    from xl_ni179.intake import validate
+    from xl_ni179.intake.safety import BoundedPool
 
     if not hasattr(validate, "validate_files"):
         return None
     tally = common.Tally()
-    with BoundedPool(workers, preload=["xl_ni179.validate"]) as pool:
+    with BoundedPool(workers, preload=["xl_ni179.intake.validate"]) as pool:
         throwaway = common.partnership(warm_config, fresh=True)
         for _ in validate.validate_files(throwaway, warm * workers, pool=pool):
             pass
@@ -119,11 +119,11 @@ def breakdown(config: str, paths: list[str]) -> dict[str, float]:
 
     from python_calamine import CalamineWorkbook
 
-    from xl_ni179.findings import Report
-    from xl_ni179.safety import inspect_package
+    from xl_ni179.intake.reader import read_workbook
+    from xl_ni179.intake.safety import inspect_package
+    from xl_ni179.intake.validate import file_sha256, validate_workbook
+    from xl_ni179.rules.findings import Report
     from xl_ni179.template.builder import expected_locked
-    from xl_ni179.validate import file_sha256, validate_workbook
-    from xl_ni179.xlsx_reader import read_workbook
 
     p = common.partnership(config, fresh=True)
     rnd = p.round(generate.ROUND_ID)

@@ -278,7 +278,7 @@ _PARTNERSHIPS: dict[str, Any] = {}
 
 def partnership(config: str, fresh: bool = False) -> Any:
     """The partnership in ``config``, parsed once per process (``fresh``: a new, uncached instance)."""
-    from xl_ni179.config import load_partnership
+    from xl_ni179.partnership import load_partnership
 
     if fresh:
         return load_partnership(config)
@@ -300,7 +300,7 @@ def in_process_validator() -> Any:
     ``validate_in_process`` where the library has it (``validate_file`` then hands each file to
     a worker pool); otherwise ``validate_file``, which then still ran in the calling process.
     """
-    from xl_ni179 import validate
+    from xl_ni179.intake import validate
 
     return getattr(validate, "validate_in_process", None) or validate.validate_file
 

@@ -2,7 +2,7 @@ Attribute VB_Name = "NI179"
 ' NI 179 ribbon: one Sub per button of macros/customUI.xml (onAction="NI179.<Sub>").
 '
 ' Each Sub hands its step to Python with xlwings' RunPython (from the xlwings module in
-' this add-in), calling a function of xl_ni179.ribbon. In the same Python run, before the
+' this add-in), calling a function of xl_ni179.excel.ribbon. In the same Python run, before the
 ' step, r.check_version compares this add-in's version with the installed xl_ni179
 ' package: when they differ it shows a message saying how to fix it and returns False,
 ' so the step is skipped. One Python start per click, not two.
@@ -30,40 +30,40 @@ End Function
 
 Sub Settings(control As IRibbonControl)
     If Not WorkbookIsOpen() Then Exit Sub
-    RunPython "import xl_ni179.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.settings()"
+    RunPython "import xl_ni179.excel.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.settings()"
 End Sub
 
 Sub GenerateTemplates(control As IRibbonControl)
     If Not WorkbookIsOpen() Then Exit Sub
-    RunPython "import xl_ni179.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.generate_templates()"
+    RunPython "import xl_ni179.excel.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.generate_templates()"
 End Sub
 
 Sub ReceiveFolder(control As IRibbonControl)
     If Not WorkbookIsOpen() Then Exit Sub
-    RunPython "import xl_ni179.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.receive_folder()"
+    RunPython "import xl_ni179.excel.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.receive_folder()"
 End Sub
 
 Sub ValidateOpenWorkbook(control As IRibbonControl)
     If Not WorkbookIsOpen() Then Exit Sub
-    RunPython "import xl_ni179.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.validate_open_workbook()"
+    RunPython "import xl_ni179.excel.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.validate_open_workbook()"
 End Sub
 
 Sub RefreshStatus(control As IRibbonControl)
     If Not WorkbookIsOpen() Then Exit Sub
-    RunPython "import xl_ni179.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.refresh_status()"
+    RunPython "import xl_ni179.excel.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.refresh_status()"
 End Sub
 
 Sub DraftChasers(control As IRibbonControl)
     If Not WorkbookIsOpen() Then Exit Sub
-    RunPython "import xl_ni179.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.draft_chasers()"
+    RunPython "import xl_ni179.excel.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.draft_chasers()"
 End Sub
 
 Sub Consolidate(control As IRibbonControl)
     If Not WorkbookIsOpen() Then Exit Sub
-    RunPython "import xl_ni179.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.consolidate()"
+    RunPython "import xl_ni179.excel.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.consolidate()"
 End Sub
 
 Sub DraftPaper(control As IRibbonControl)
     If Not WorkbookIsOpen() Then Exit Sub
-    RunPython "import xl_ni179.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.draft_paper()"
+    RunPython "import xl_ni179.excel.ribbon as r; r.check_version('" & NI179_ADDIN_VERSION & "') and r.draft_paper()"
 End Sub

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from helpers.components import require_component
 
-from xl_ni179.config import load_partnership
-from xl_ni179.demo_data import DEMO_ROUND, demo_returns
-from xl_ni179.fill import fill_workbook
-from xl_ni179.libreoffice import INSTALL_HINT, soffice
+from xl_ni179.demo.data import DEMO_ROUND, demo_returns
+from xl_ni179.excel.libreoffice import INSTALL_HINT, soffice
+from xl_ni179.partnership import load_partnership
 from xl_ni179.template import template_filename, write_templates
+from xl_ni179.template.fill import fill_workbook
 
 
 @pytest.fixture(scope="session")

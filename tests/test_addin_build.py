@@ -19,10 +19,10 @@ import pytest
 from click.testing import CliRunner
 
 import xl_ni179
-from xl_ni179.addin import RIBBON_CALLS, VERSION_CHECK, AddinBuildError, build_addin, read_addin
-from xl_ni179.addin.build import CONF_SHEET, WORKSPACE_KEY, template_path
-from xl_ni179.addin.cli_commands import addin
-from xl_ni179.addin.sources import check_sources, macros_dir
+from xl_ni179.cli.addin import addin
+from xl_ni179.excel.addin import RIBBON_CALLS, VERSION_CHECK, AddinBuildError, build_addin, read_addin
+from xl_ni179.excel.addin.build import CONF_SHEET, WORKSPACE_KEY, template_path
+from xl_ni179.excel.addin.sources import check_sources, macros_dir
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # oletools uses old pyparsing names
@@ -63,7 +63,7 @@ def test_olevba_finds_our_module_and_its_runpython_calls(vba: dict[str, str]) ->
     source = vba["NI179"]
     assert source.startswith('Attribute VB_Name = "NI179"')
     for func in RIBBON_CALLS.values():
-        call = (f"""RunPython "import xl_ni179.ribbon as r; r.{VERSION_CHECK}('" & """
+        call = (f"""RunPython "import xl_ni179.excel.ribbon as r; r.{VERSION_CHECK}('" & """
                 f"""NI179_ADDIN_VERSION & "') and r.{func}()\"""")
         assert source.count(call) == 1, func
     assert "Public Function RunPython(" in vba["xlwings"]  # the runtime that runs them
@@ -108,9 +108,9 @@ def test_ribbon_xml_is_well_formed_in_the_template_namespace_with_unique_ids(bui
 
 def test_ribbon_module_provides_every_function_the_buttons_call() -> None:
     try:
-        ribbon = importlib.import_module("xl_ni179.ribbon")
+        ribbon = importlib.import_module("xl_ni179.excel.ribbon")
     except ModuleNotFoundError as exc:
-        if exc.name != "xl_ni179.ribbon":
+        if exc.name != "xl_ni179.excel.ribbon":
             raise
         pytest.skip("xl_ni179/ribbon.py does not exist yet (the lead writes it)")
     for func in RIBBON_CALLS.values():

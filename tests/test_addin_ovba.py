@@ -11,10 +11,10 @@ import zipfile
 import olefile
 import pytest
 
-from xl_ni179.addin.build import template_path
-from xl_ni179.addin.cfb import NOSTREAM, write_compound_file
-from xl_ni179.addin.ovba import OvbaError, compress, decompress, decrypt, encrypt
-from xl_ni179.addin.vbaproject import build_vba_project, read_template
+from xl_ni179.excel.addin.build import template_path
+from xl_ni179.excel.addin.cfb import NOSTREAM, write_compound_file
+from xl_ni179.excel.addin.ovba import OvbaError, compress, decompress, decrypt, encrypt
+from xl_ni179.excel.addin.vbaproject import build_vba_project, read_template
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # oletools uses old pyparsing names

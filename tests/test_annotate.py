@@ -8,11 +8,11 @@ import io
 from helpers.checked_copy import assert_only_ours, assert_values_plain
 from openpyxl import load_workbook
 
-from xl_ni179.annotate import annotate, annotated_bytes
-from xl_ni179.findings import Report
-from xl_ni179.libreoffice import convert
-from xl_ni179.schema import build_schema
-from xl_ni179.validate import validate_file
+from xl_ni179.excel.libreoffice import convert
+from xl_ni179.intake.annotate import annotate, annotated_bytes
+from xl_ni179.intake.validate import validate_file
+from xl_ni179.rules.findings import Report
+from xl_ni179.spec.schema import build_schema
 
 # Partner text that a spreadsheet would read as a formula if it were written as one.
 FORMULA_TEXT = {

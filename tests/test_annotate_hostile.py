@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from helpers import hostile
 from helpers.checked_copy import assert_nothing_of_phishing, assert_only_ours, package_reads, phishing_return
 
-from xl_ni179.annotate import annotate
 from xl_ni179.cli import main
-from xl_ni179.validate import validate_file
+from xl_ni179.intake.annotate import annotate
+from xl_ni179.intake.validate import validate_file
 
 SECONDS_PER_CASE = 5
 

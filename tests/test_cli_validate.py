@@ -89,7 +89,7 @@ def test_templates_and_fill(tmp_path):
 
 
 def test_broken_config_reports_file_key_and_problem(tmp_path):
-    from xl_ni179.config import default_config_text
+    from xl_ni179.partnership import default_config_text
 
     cases = {
         'baseline = 12500': ('baseline = "lots"', "organisations[2].baseline: must be a number"),

@@ -10,11 +10,11 @@ import pytest
 from helpers.consolidate_seed import FORMULA_LIKE, seed_partnership, seed_returns, statuses_for
 from openpyxl import Workbook, load_workbook
 
-from xl_ni179 import libreoffice
 from xl_ni179.consolidate import SHEET_NAMES, build_summary, write_master
 from xl_ni179.consolidate.dashboard import write_dashboard
 from xl_ni179.consolidate.xlhelpers import FILLS, MONEY
-from xl_ni179.status_model import REJECTED
+from xl_ni179.excel import libreoffice
+from xl_ni179.store.status import REJECTED
 
 
 @pytest.fixture(scope="module")

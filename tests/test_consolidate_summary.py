@@ -17,9 +17,9 @@ from helpers.consolidate_seed import (
     statuses_for,
 )
 
-from xl_ni179 import targets
 from xl_ni179.consolidate import build_summary
-from xl_ni179.status_model import REJECTED
+from xl_ni179.partnership import targets
+from xl_ni179.store.status import REJECTED
 
 
 @pytest.fixture(scope="module")

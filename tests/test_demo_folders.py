@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from xl_ni179.cli import main
-from xl_ni179.workspace import DEMO_MARKER, Workspace
+from xl_ni179.store.workspace import DEMO_MARKER, Workspace
 
 MELTON = "finance@melton.example.org"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from xl_ni179.cli import main
-from xl_ni179.config import default_config_text
-from xl_ni179.docs import commands_markdown, rules_markdown, schema_markdown
+from xl_ni179.cli.reference import commands_markdown, rules_markdown, schema_markdown
+from xl_ni179.partnership import default_config_text
 from xl_ni179.rules import RULES
-from xl_ni179.schema import build_schema
+from xl_ni179.spec.schema import build_schema
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 STALE = "is stale: run `ni179 docs --out docs` and commit the result"

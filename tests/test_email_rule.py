@@ -12,9 +12,9 @@ import email_validator
 import pytest
 from click.testing import CliRunner
 
+from xl_ni179.checks import email_address
+from xl_ni179.checks.email_address import email_ok
 from xl_ni179.cli import main
-from xl_ni179.rules import email_address
-from xl_ni179.rules.email_address import email_ok
 
 HOSTILE = 'x@y.z"><svg/onload=alert(1)>'
 

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from xl_ni179.formulas import canonical_formula, same_formula
-from xl_ni179.xlsx_reader import Formula, parse_reference, read_workbook, same_place
+from xl_ni179.intake.reader import read_workbook
+from xl_ni179.spec.formulas import Formula, canonical_formula, parse_reference, same_formula, same_place
 
 NET = "=IF(IF(ISNUMBER('Gains'!B30),ABS('Gains'!B30-(N(gains_procurement_2008_09)-N(costs_procurement_2008_09)))>0.05,TRUE),1,0)"  # noqa: E501
 

@@ -26,12 +26,12 @@ from click.testing import CliRunner
 from helpers.mailservers import AUTHSERV, SmtpSink, message
 from openpyxl import load_workbook
 
-import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
+import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.cli import main
-from xl_ni179.config import default_config_text
 from xl_ni179.mail import MaildirSource, process
+from xl_ni179.partnership import default_config_text
+from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template, template_filename
-from xl_ni179.workspace import Workspace
 
 ROUND = "2008-09-review"
 BLABY, CHARN, MELTON = "finance@blaby.example.org", "finance@charnwood.example.org", "finance@melton.example.org"

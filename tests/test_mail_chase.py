@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 from helpers.mailservers import SmtpSink
 
-import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
-from xl_ni179.demo_data import demo_returns
-from xl_ni179.fill import fill_workbook
+import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
+from xl_ni179.demo.data import demo_returns
 from xl_ni179.mail import draft_chasers
 from xl_ni179.mail.__main__ import mail_main
+from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template, template_filename
-from xl_ni179.workspace import Workspace
+from xl_ni179.template.fill import fill_workbook
 
 ROUND = "2008-09-review"
 MISSING = {"BLABY", "CHARN", "HARB", "FIRE", "CITYPCT", "COUNTYPCT"}  # as in the review paper

@@ -13,10 +13,10 @@ from helpers.checked_copy import assert_nothing_of_phishing, assert_only_ours, p
 from helpers.mailservers import AUTHSERV, SmtpSink, message
 from openpyxl import load_workbook
 
-from xl_ni179.findings import Finding, Report
 from xl_ni179.mail import MaildirSource, intake, process
+from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.models import Submission
-from xl_ni179.workspace import Workspace
+from xl_ni179.store.workspace import Workspace
 
 SECONDS_PER_REPLY = 5
 MELTON_RETURN = "NI179_MELTON_2008-09-review.xlsx"

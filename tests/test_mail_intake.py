@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from helpers.mailservers import AUTHSERV, Dovecot, SmtpSink, message, parse
 
-import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
-from xl_ni179.demo_data import demo_returns
-from xl_ni179.fill import fill_workbook
+import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
+from xl_ni179.demo.data import demo_returns
 from xl_ni179.mail import ImapSource, MaildirSource, process
 from xl_ni179.mail.classify import automatic_reason
-from xl_ni179.mail.models import MailMessage
+from xl_ni179.store.mail_ledger import MailMessage
+from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template
-from xl_ni179.workspace import Workspace
+from xl_ni179.template.fill import fill_workbook
 
 ROUND = "2008-09-review"
 LIMIT = 1024 * 1024  # a small size limit keeps the oversized message quick to build

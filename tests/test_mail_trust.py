@@ -11,18 +11,18 @@ import pytest
 from click.testing import CliRunner
 from helpers.mailservers import AUTHSERV, Dovecot, SmtpSink, message, parse, stamp
 
-import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
-from xl_ni179.demo_data import demo_returns
-from xl_ni179.fill import fill_workbook
+import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
+from xl_ni179.demo.data import demo_returns
 from xl_ni179.mail import ImapSource, MaildirSource, process
 from xl_ni179.mail.__main__ import mail_main
 from xl_ni179.mail.answers import checked_name
-from xl_ni179.mail.models import MailMessage
 from xl_ni179.mail.outgoing import compose
 from xl_ni179.mail.trust import authentication_problem, from_address
+from xl_ni179.store.mail_ledger import MailMessage
 from xl_ni179.store.models import Submission
+from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template
-from xl_ni179.workspace import Workspace
+from xl_ni179.template.fill import fill_workbook
 
 ROUND = "2008-09-review"
 MELTON = "finance@melton.example.org"

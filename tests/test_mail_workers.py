@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from helpers.mailservers import AUTHSERV, Dovecot, SmtpSink, message
 
-import xl_ni179.mail.models  # noqa: F401 - the ledger table is created with the store
-from xl_ni179.demo_data import demo_returns
-from xl_ni179.fill import fill_workbook
+import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
+from xl_ni179.demo.data import demo_returns
+from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template
-from xl_ni179.workspace import Workspace
+from xl_ni179.template.fill import fill_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 CODES = ("LCC", "LCITY", "POLICE", "HINCK", "NWL", "OADBY", "MELTON")

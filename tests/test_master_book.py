@@ -1,4 +1,4 @@
-"""The committed master workbook is what xl_ni179.master_book generates."""
+"""The committed master workbook is what xl_ni179.excel.master_book generates."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from xl_ni179.config import load_partnership
 from xl_ni179.consolidate import SHEET_NAMES
-from xl_ni179.master_book import INPUT_SHEETS, master_book_bytes, write_master_book
+from xl_ni179.excel.master_book import INPUT_SHEETS, master_book_bytes, write_master_book
+from xl_ni179.partnership import load_partnership
 
 COMMITTED = Path(__file__).resolve().parents[1] / "workbooks" / "NI179_master.xlsx"
 
@@ -26,7 +26,7 @@ def _content(path: Path) -> dict:
 
 def test_committed_master_matches_the_generator(tmp_path):
     fresh = write_master_book(tmp_path / "master.xlsx")
-    assert _content(COMMITTED) == _content(fresh), "regenerate: python -c \"from xl_ni179.master_book " \
+    assert _content(COMMITTED) == _content(fresh), "regenerate: python -c \"from xl_ni179.excel.master_book " \
         "import write_master_book; write_master_book('workbooks/NI179_master.xlsx')\""
 
 

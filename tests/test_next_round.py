@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from xl_ni179.cli import main
-from xl_ni179.config import default_config_text, load_partnership, parse_partnership
-from xl_ni179.demo_data import OUTTURN, RESTATED, demo_returns
+from xl_ni179.demo.data import OUTTURN, RESTATED, demo_returns
 from xl_ni179.errors import ConfigError
-from xl_ni179.workspace import Workspace
+from xl_ni179.partnership import default_config_text, load_partnership, parse_partnership
+from xl_ni179.store.workspace import Workspace
 
 REVIEW, OUTTURN_ROUND = "2008-09-review", "2009-10-outturn"
 
@@ -120,7 +120,7 @@ def test_outturn_maa_counts_gains_since_april_2009(outturn):
 
 
 def test_nigains_with_an_agreement_counts_from_its_first_year(outturn):
-    from xl_ni179 import udfs
+    from xl_ni179.excel import udfs
 
     out, _ = outturn
     summary = json.loads((out / "summary.json").read_text())

@@ -15,12 +15,12 @@ from helpers.workbook_helpers import failing_checks, recalculate, status
 from openpyxl import load_workbook
 
 from xl_ni179.cli import main
-from xl_ni179.config import default_config_text, load_partnership
+from xl_ni179.intake.validate import validate_file
+from xl_ni179.partnership import default_config_text, load_partnership
 from xl_ni179.rules import RULES
-from xl_ni179.schema import build_schema
+from xl_ni179.spec.schema import build_schema
+from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import template_filename
-from xl_ni179.validate import validate_file
-from xl_ni179.workspace import Workspace
 
 ROUND2 = "2009-10-outturn"
 # The round the next-round branch adds to the built-in configuration, with the same ids.

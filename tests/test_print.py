@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from xl_ni179.libreoffice import convert
+from xl_ni179.excel.libreoffice import convert
 from xl_ni179.template import template_filename
 from xl_ni179.template.builder import PRINT_TITLE_ROWS
 

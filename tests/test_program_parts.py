@@ -22,9 +22,9 @@ from helpers import hostile, program_parts
 from helpers.components import require_component
 
 from xl_ni179.cli import main
-from xl_ni179.libreoffice import convert
-from xl_ni179.safety import inspect_package
-from xl_ni179.validate import validate_files
+from xl_ni179.excel.libreoffice import convert
+from xl_ni179.intake.screen import inspect_file
+from xl_ni179.intake.validate import validate_files
 
 BASE = "NI179_MELTON_2008-09-review.xlsx"
 ACCEPTED = [name for name, _ in program_parts.ACCEPTED]
@@ -88,7 +88,7 @@ def test_the_parts_are_really_in_the_files(accepted: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize("name", ACCEPTED)
 def test_package_inspection_accepts_what_programs_add(name: str, accepted: dict[str, Path]) -> None:
-    assert inspect_package(accepted[name]) == [], name
+    assert inspect_file(accepted[name]) == [], name
 
 
 def test_ni179_validate_accepts_each_with_the_original_findings(
@@ -113,7 +113,7 @@ def test_every_dangerous_twin_has_a_case() -> None:
 
 @pytest.mark.parametrize("name", list(DANGEROUS))
 def test_dangerous_twin_is_rejected_by_the_package_inspection(name: str, dangerous: dict[str, Path]) -> None:
-    codes = [f.code for f in inspect_package(dangerous[name])]
+    codes = [f.code for f in inspect_file(dangerous[name])]
     assert DANGEROUS[name] in codes, (name, codes)
 
 
@@ -190,7 +190,7 @@ def resaved(libreoffice, base: Path, accepted: dict[str, Path], tmp_path_factory
 
 def test_what_calc_and_gnumeric_write_is_accepted_and_known(resaved: dict[str, Path]) -> None:
     for name, path in resaved.items():
-        assert inspect_package(path) == [], name
+        assert inspect_file(path) == [], name
         parts = _parts_and_types(path)
         unknown = {part: kind for part, kind in parts.items() if kind not in KNOWN_TYPES}
         assert not unknown, (name, unknown)
@@ -216,6 +216,6 @@ def test_calc_keeps_the_sensitivity_label_it_was_given(resaved: dict[str, Path])
     ("Table1['[x]", False),
 ])
 def test_external_reference_detection(formula: str, external: bool) -> None:
-    from xl_ni179.safety.scanners import has_external_ref
+    from xl_ni179.intake.safety.scanners import has_external_ref
 
     assert has_external_ref(formula) is external

@@ -35,14 +35,14 @@ from helpers.realprograms import (
     typed_cells,
 )
 
-from xl_ni179.fill import fill_workbook
-from xl_ni179.findings import Report
-from xl_ni179.round import summarise
+from xl_ni179.consolidate.run import summarise
+from xl_ni179.intake.validate import validate_files
 from xl_ni179.rules import RULES
-from xl_ni179.schema import CHECKS, GAINS, build_schema
+from xl_ni179.rules.findings import Report
+from xl_ni179.spec.schema import CHECKS, GAINS, build_schema
+from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import template_filename
-from xl_ni179.validate import validate_files
-from xl_ni179.workspace import Workspace
+from xl_ni179.template.fill import fill_workbook
 
 ORGS = ("LCC", "LCITY", "POLICE", "MELTON")  # county, unitary city, police authority, district
 VALIDITY = ("valid", "invalid")

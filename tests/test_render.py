@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from xl_ni179 import render
-from xl_ni179.findings import Report
+from xl_ni179.intake import render
+from xl_ni179.intake.validate import validate_file
 from xl_ni179.rules import RULES
-from xl_ni179.validate import validate_file
+from xl_ni179.rules.findings import Report
 
 
 def test_html_fragment_lists_each_finding_and_escapes_partner_text(partnership, make_return):

@@ -21,11 +21,11 @@ from helpers.remote_book import MASTER, Replay, remote_book
 from openpyxl import load_workbook
 from openpyxl.workbook.defined_name import DefinedName
 
-from xl_ni179 import ribbon
-from xl_ni179.config import default_config_text
-from xl_ni179.ribbon_support import PARTNER_SHEETS, read_settings
-from xl_ni179.schema import SHEETS
-from xl_ni179.workspace import Workspace
+from xl_ni179.excel import ribbon
+from xl_ni179.excel.ribbon_support import PARTNER_SHEETS, read_settings
+from xl_ni179.partnership import default_config_text
+from xl_ni179.spec.schema import SHEETS
+from xl_ni179.store.workspace import Workspace
 
 BUTTONS = ("settings", "generate_templates", "validate_open_workbook", "receive_folder",
            "refresh_status", "consolidate", "draft_paper", "draft_chasers")

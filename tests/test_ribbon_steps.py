@@ -18,11 +18,12 @@ import pytest
 from helpers.remote_book import MASTER, Formula, Replay, Text, remote_book, shared_demo
 from openpyxl import load_workbook
 
-from xl_ni179 import __version__, ribbon
+from xl_ni179 import __version__
 from xl_ni179.consolidate import SHEET_NAMES
 from xl_ni179.consolidate.names import RETURNS_STATUS
-from xl_ni179.demo_data import DEMO_ROUND
-from xl_ni179.master_book import INPUT_SHEETS
+from xl_ni179.demo.data import DEMO_ROUND
+from xl_ni179.excel import ribbon
+from xl_ni179.excel.master_book import INPUT_SHEETS
 
 VBA_CALLS = ("generate_templates", "validate_open_workbook", "receive_folder", "refresh_status",
              "consolidate", "draft_paper", "draft_chasers", "settings")
@@ -66,13 +67,13 @@ def test_every_function_the_vba_calls_exists_with_its_signature():
         assert all(p.default is not inspect.Parameter.empty for p in params), name  # fn() works
     params = list(inspect.signature(ribbon.check_version).parameters)
     assert params[0] == "addin_version"
-    from xl_ni179.addin.sources import RIBBON_CALLS, VERSION_CHECK
+    from xl_ni179.excel.addin.sources import RIBBON_CALLS, VERSION_CHECK
 
     assert set(RIBBON_CALLS.values()) == set(VBA_CALLS) and VERSION_CHECK == "check_version"
 
 
 def test_importing_the_ribbon_stays_light():
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import xl_ni179.ribbon"],
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import xl_ni179.excel.ribbon"],
                          capture_output=True, text=True, check=True).stderr
     modules = {line.split("|")[-1].strip().split(".")[0] for line in out.splitlines() if "|" in line}
     assert not modules & {"pandas", "openpyxl", "sqlalchemy", "xlwings", "numpy"}
@@ -180,12 +181,12 @@ def test_a_missing_workspace_gives_a_message_and_a_logged_trace(tmp_path):
 
 
 def test_an_unexpected_error_is_a_message_not_a_traceback(demo, monkeypatch):
-    import xl_ni179.round
+    import xl_ni179.consolidate.run
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(xl_ni179.round, "summarise", broken)
+    monkeypatch.setattr(xl_ni179.consolidate.run, "summarise", broken)
     book = master_book(demo[0])
     assert ribbon.consolidate(book) is False
     (alert,) = Replay.of(book).alerts
@@ -196,7 +197,7 @@ def test_an_unexpected_error_is_a_message_not_a_traceback(demo, monkeypatch):
 
 
 def test_receive_folder_receives_every_return_in_the_inbox(tmp_path, returns_dir):
-    from xl_ni179.workspace import Workspace
+    from xl_ni179.store.workspace import Workspace
 
     ws = Workspace.init(tmp_path / "ws")
     book = master_book(ws.path, ni179_inbox=str(returns_dir))
@@ -209,7 +210,7 @@ def test_receive_folder_receives_every_return_in_the_inbox(tmp_path, returns_dir
 
 
 def test_receive_folder_without_an_inbox_says_where_to_set_it(tmp_path):
-    from xl_ni179.workspace import Workspace
+    from xl_ni179.store.workspace import Workspace
 
     ws = Workspace.init(tmp_path / "ws")
     book = master_book(ws.path)
@@ -218,7 +219,7 @@ def test_receive_folder_without_an_inbox_says_where_to_set_it(tmp_path):
 
 
 def test_generate_templates_writes_into_the_workspace(tmp_path):
-    from xl_ni179.workspace import Workspace
+    from xl_ni179.store.workspace import Workspace
 
     ws = Workspace.init(tmp_path / "ws")
     book = master_book(ws.path)
@@ -236,7 +237,7 @@ def test_settings_reports_the_workspace_and_round(demo):
 
 
 def test_settings_fall_back_to_the_environment(tmp_path, monkeypatch):
-    from xl_ni179.ribbon_support import read_settings
+    from xl_ni179.excel.ribbon_support import read_settings
 
     monkeypatch.setenv("NI179_WORKSPACE", str(tmp_path / "env-ws"))
     book = remote_book(MASTER, name="NI179_master.xlsx")  # the shipped master: workspace blank
@@ -283,7 +284,7 @@ def test_copied_sheets_keep_formula_like_text_as_text():
     """Partner text such as '=HYPERLINK(...)' or '-5% on last year' must never run in Excel."""
     from openpyxl import Workbook
 
-    from xl_ni179.ribbon_sheets import copy_sheet
+    from xl_ni179.excel.ribbon_sheets import copy_sheet
     from xl_ni179.template.styles import set_text
 
     source = Workbook().active
@@ -308,7 +309,7 @@ def test_validate_refuses_the_master_workbook(tmp_path):
 
 def test_consolidate_uses_the_scores_on_the_vfm_sheet(demo, tmp_path):
     """The consolidator keeps the assessors' latest scores on the master's VFM scores sheet."""
-    from xl_ni179.master_book import VFM
+    from xl_ni179.excel.master_book import VFM
 
     wb = load_workbook(MASTER)
     for row in wb[VFM].iter_rows(min_row=5):

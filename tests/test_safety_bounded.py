@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 from helpers import hostile
 
-from xl_ni179.safety import (
+from xl_ni179.intake.safety import (
     BoundedPool,
     PoolError,
     inspect_package,
     inspect_then_parse,
     run_bounded,
 )
-from xl_ni179.safety import limits as L
+from xl_ni179.intake.safety import limits as L
+from xl_ni179.intake.screen import finding_of
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def pool() -> BoundedPool:
 
 def test_parse_returns_its_value(pool: BoundedPool, base: Path) -> None:
     outcome = pool.run(hostile.sheet_names, base)
-    assert outcome.ok and outcome.findings == []
+    assert outcome.ok and outcome.problems == []
     assert outcome.value == ["Savings", "Notes"]
     assert outcome.path == str(base)
 
@@ -54,7 +55,7 @@ def test_misbehaving_parser_becomes_a_finding(pool: BoundedPool, base: Path, fn,
     started = time.perf_counter()
     outcome = pool.run(fn, base)
     assert not outcome.ok
-    assert outcome.finding.code == code, outcome.detail
+    assert outcome.problem.code == code, outcome.detail
     assert time.perf_counter() - started < 10
     assert outcome.detail  # something for the log
     assert pool.run(hostile.sheet_names, base).value == ["Savings", "Notes"]
@@ -62,7 +63,7 @@ def test_misbehaving_parser_becomes_a_finding(pool: BoundedPool, base: Path, fn,
 
 def test_memory_finding_names_the_limit(pool: BoundedPool, base: Path) -> None:
     outcome = pool.run(hostile.allocate_5gb, base)
-    assert f"{L.MEMORY_LIMIT_BYTES // L.MB} MB" in outcome.finding.message
+    assert f"{L.MEMORY_LIMIT_BYTES // L.MB} MB" in finding_of(outcome.problem).message
 
 
 def test_worker_killed_while_idle_does_not_blame_the_next_file(base: Path) -> None:
@@ -100,8 +101,8 @@ def test_hang_is_stopped_at_the_timeout(pool: BoundedPool, base: Path) -> None:
     before = {pool.run(hostile.worker_pid, base).value for _ in range(4)}
     started = time.perf_counter()
     outcome = pool.run(hostile.hang, base, timeout=1.0)
-    assert outcome.finding.code == "parse-timeout"
-    assert "1 seconds" in outcome.finding.message
+    assert outcome.problem.code == "parse-timeout"
+    assert "1 seconds" in finding_of(outcome.problem).message
     assert 1.0 <= time.perf_counter() - started < 5
     after = {pool.run(hostile.worker_pid, base).value for _ in range(4)}
     assert after - before  # the hung worker was replaced
@@ -113,7 +114,7 @@ def test_calamine_abort_on_a_far_cell_is_contained(pool: BoundedPool, base: Path
     """python-calamine sizes its grid from the cells: XFD1048576 makes it abort the process."""
     cases = {p.name: p for p, _ in hostile.build_corpus(base, tmp_path)}
     outcome = pool.run(hostile.calamine_rows, cases["xfd-honest-dimension.xlsx"])
-    assert outcome.finding.code == "parse-memory", outcome.detail
+    assert outcome.problem.code == "parse-memory", outcome.detail
     assert pool.run(hostile.calamine_rows, base).value == [8, 1]
 
 
@@ -144,7 +145,7 @@ def test_inspect_then_parse(pool: BoundedPool, base: Path, tmp_path: Path) -> No
 
 def test_one_shot(base: Path) -> None:
     assert run_bounded(hostile.file_size, base).value == os.path.getsize(base)
-    assert run_bounded(hostile.hang, base, timeout=0.5).finding.code == "parse-timeout"
+    assert run_bounded(hostile.hang, base, timeout=0.5).problem.code == "parse-timeout"
 
 
 def test_function_must_be_importable(pool: BoundedPool, base: Path) -> None:

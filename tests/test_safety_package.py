@@ -1,5 +1,5 @@
-"""inspect_package: every hostile or broken file gets its named finding, quickly; harmless
-variants and the valid base get none."""
+"""inspect_package, read as findings (inspect_file): every hostile or broken file gets its named
+finding, quickly; harmless variants and the valid base get none."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from helpers import hostile
 
+from xl_ni179.intake.safety import limits as L
+from xl_ni179.intake.safety.scanners import has_dde
+from xl_ni179.intake.screen import inspect_file
 from xl_ni179.rules import RULES
-from xl_ni179.safety import inspect_package
-from xl_ni179.safety import limits as L
-from xl_ni179.safety.scanners import has_dde
 
 CASES = {name: code for name, code, _ in hostile.CASES}
 SECONDS_PER_FILE = 5.0  # generous: most files take about a millisecond
@@ -43,13 +43,13 @@ def test_corpus_covers_every_pre_parse_rule() -> None:
 
 
 def test_base_has_no_findings(base: Path) -> None:
-    assert inspect_package(base) == []
+    assert inspect_file(base) == []
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_hostile_file_is_rejected_with_its_finding(name: str, corpus: dict[str, Path]) -> None:
     started = time.perf_counter()
-    findings = inspect_package(corpus[name])
+    findings = inspect_file(corpus[name])
     elapsed = time.perf_counter() - started
     codes = [f.code for f in findings]
     assert CASES[name] in codes, f"{name}: {[(f.code, f.message) for f in findings]}"
@@ -63,7 +63,7 @@ def test_hostile_file_is_rejected_with_its_finding(name: str, corpus: dict[str, 
 
 @pytest.mark.parametrize("name", [name for name, _ in hostile.BENIGN])
 def test_harmless_variant_passes(name: str, benign: dict[str, Path]) -> None:
-    assert inspect_package(benign[name]) == []
+    assert inspect_file(benign[name]) == []
     openpyxl.load_workbook(benign[name]).close()  # and it really is a readable workbook
 
 
@@ -71,7 +71,7 @@ def test_harmless_variant_passes(name: str, benign: dict[str, Path]) -> None:
                                   "dimension-only.xlsx", "huge-merge.xlsx"])
 def test_single_far_cell_is_rejected_in_milliseconds(name: str, corpus: dict[str, Path]) -> None:
     started = time.perf_counter()
-    findings = inspect_package(corpus[name])
+    findings = inspect_file(corpus[name])
     assert time.perf_counter() - started < 0.1
     assert findings[0].code == "sheet-too-large"
     assert findings[0].cell == "XFD1048576"
@@ -80,12 +80,12 @@ def test_single_far_cell_is_rejected_in_milliseconds(name: str, corpus: dict[str
 
 def test_limits_are_read_when_checking(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(L, "MAX_ROWS", 5)
-    assert [f.code for f in inspect_package(base)] == ["sheet-too-large"]
+    assert [f.code for f in inspect_file(base)] == ["sheet-too-large"]
 
 
 def test_missing_file_is_an_os_error(tmp_path: Path) -> None:
     with pytest.raises(OSError):
-        inspect_package(tmp_path / "nowhere.xlsx")
+        inspect_file(tmp_path / "nowhere.xlsx")
 
 
 def test_every_file_rule_reads_well() -> None:
@@ -120,8 +120,8 @@ def test_dde_detection(formula: str, dde: bool) -> None:
 def test_corpus_built_from_a_real_return(returns_dir: Path, tmp_path: Path) -> None:
     """The same cases, made from a filled-in return of the real template."""
     real = sorted(returns_dir.glob("*.xlsx"))[0]
-    assert inspect_package(real) == []
+    assert inspect_file(real) == []
     for path, code in hostile.build_corpus(real, tmp_path / "hostile"):
-        assert code in [f.code for f in inspect_package(path)], path.name
+        assert code in [f.code for f in inspect_file(path)], path.name
     for path in hostile.build_benign(real, tmp_path / "benign"):
-        assert inspect_package(path) == [], path.name
+        assert inspect_file(path) == [], path.name

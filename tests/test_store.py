@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from xl_ni179.cli import main
 from xl_ni179.store.models import AuditEntry, Figure, StoredFile, Submission
-from xl_ni179.workspace import Workspace
+from xl_ni179.store.workspace import Workspace
 
 ROUND = "2008-09-review"  # named: the default round depends on the date (see docs/config.md)
 IN_TIME = dt.datetime(2009, 5, 12, 9)
@@ -83,7 +83,7 @@ def test_crash_mid_receive_leaves_the_store_unchanged(ws, returns_dir, monkeypat
         raise RuntimeError("power cut")
 
     # The figures are written inside the same transaction as the submission row.
-    monkeypatch.setattr("xl_ni179.workspace._figures", crash)
+    monkeypatch.setattr("xl_ni179.store.workspace._figures", crash)
     with pytest.raises(RuntimeError):
         ws.receive(returns_dir / "NI179_LCITY_2008-09-review.xlsx", received_at=IN_TIME)
     assert counts(ws) == before

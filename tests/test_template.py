@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from xl_ni179.schema import CHOICE, META, MONEY, SHEETS, build_schema
+from xl_ni179.spec.schema import CHOICE, META, MONEY, SHEETS, build_schema
 from xl_ni179.template import template_filename
 
 

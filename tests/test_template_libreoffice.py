@@ -9,9 +9,9 @@ import pytest
 from helpers.workbook_helpers import failing_checks, recalculate, status
 from openpyxl import load_workbook
 
-from xl_ni179.config import load_partnership
-from xl_ni179.schema import build_schema
-from xl_ni179.targets import annual_target, cumulative_target
+from xl_ni179.partnership import load_partnership
+from xl_ni179.partnership.targets import annual_target, cumulative_target
+from xl_ni179.spec.schema import build_schema
 from xl_ni179.template import template_filename, write_templates
 
 pytestmark = pytest.mark.usefixtures("libreoffice")
@@ -94,7 +94,7 @@ EMAILS = [
 def test_the_workbook_and_the_validator_agree_on_email_addresses(make_return, partnership, tmp_path):
     """The Checks sheet's formula, recalculated by LibreOffice, flags exactly the addresses
     the validator rejects on receipt (email-validator plus our shape)."""
-    from xl_ni179.validate import validate_file
+    from xl_ni179.intake.validate import validate_file
 
     files = {make_return("MELTON", {"signoff_email": address}): (address, ok) for address, ok in EMAILS}
     computed = recalculate(list(files), tmp_path)

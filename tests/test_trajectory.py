@@ -17,12 +17,11 @@ from click.testing import CliRunner
 from docx import Document
 from openpyxl import load_workbook
 
-from xl_ni179 import targets
 from xl_ni179.cli import main
-from xl_ni179.config import load_partnership, year_key
 from xl_ni179.consolidate import names
-from xl_ni179.demo_data import COST_SHARE, DEMO_ROUND, SPLIT, demo_returns
-from xl_ni179.schema import WORKSTREAMS
+from xl_ni179.demo.data import COST_SHARE, DEMO_ROUND, SPLIT, demo_returns
+from xl_ni179.partnership import load_partnership, targets, year_key
+from xl_ni179.spec.schema import WORKSTREAMS
 
 OUTTURN = "2009-10-outturn"
 # 2009/10 actual = the 2009/10 forecast in the 2008/09 review x this factor. Oadby and Wigston
@@ -270,9 +269,9 @@ def test_with_one_round_the_sheet_says_so_and_draws_no_chart(rounds) -> None:
 
 def two_round_summary(tmp_path: Path):
     """The same two rounds through the library (no store): for checks on the sheet writer."""
-    from xl_ni179.config import parse_partnership
     from xl_ni179.consolidate import build_summary
-    from xl_ni179.status_model import ACCEPTED, OrgStatus
+    from xl_ni179.partnership import parse_partnership
+    from xl_ni179.store.status import ACCEPTED, OrgStatus
 
     config = tmp_path / "two-rounds.toml"
     config.write_text(run("config", "show"), "utf-8")
@@ -322,7 +321,7 @@ def test_with_no_returns_at_all_the_sheet_says_so(tmp_path) -> None:
 
 
 def test_libreoffice_opens_the_trajectory_chart(rounds, tmp_path, libreoffice) -> None:
-    from xl_ni179.libreoffice import convert
+    from xl_ni179.excel.libreoffice import convert
 
     (converted,) = convert([rounds[0] / OUTTURN / "master.xlsx"], tmp_path)
     ws = load_workbook(converted)[names.TRAJECTORY]

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from helpers.remote_book import shared_demo
 
-from xl_ni179 import targets, udfs
-from xl_ni179.config import load_partnership
-from xl_ni179.demo_data import DEMO_ROUND, SCENARIO
+from xl_ni179.demo.data import DEMO_ROUND, SCENARIO
+from xl_ni179.excel import udfs
+from xl_ni179.partnership import load_partnership, targets
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +39,7 @@ def test_targets_match_the_library_for_every_organisation_year_and_agreement(tmp
 
 
 def test_target_reads_the_workspace_configuration(tmp_path):
-    from xl_ni179.config import default_config_text
+    from xl_ni179.partnership import default_config_text
 
     (tmp_path / "config.toml").write_text(default_config_text().replace("baseline = 296700", "baseline = 100000"))
     assert udfs.target("LCC", "2008/09", "COUNTY_LAA", workspace=tmp_path) == pytest.approx(3000)

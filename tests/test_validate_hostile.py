@@ -8,8 +8,8 @@ import time
 import pytest
 from helpers import hostile
 
-from xl_ni179.safety import BoundedPool
-from xl_ni179.validate import validate_files
+from xl_ni179.intake.safety import BoundedPool
+from xl_ni179.intake.validate import validate_files
 
 
 def test_every_hostile_file_is_rejected_by_name_and_the_run_goes_on(partnership, returns_dir, tmp_path):
@@ -32,9 +32,9 @@ def test_a_parser_crash_does_not_stop_the_next_validation(partnership, returns_d
     real = returns_dir / "NI179_NWL_2008-09-review.xlsx"
     with BoundedPool(workers=1, timeout=20) as pool:
         crashed = pool.run(hostile.segfault, real)
-        assert crashed.finding.code == "parse-crashed"
+        assert crashed.problem.code == "parse-crashed"
         hung = pool.run(hostile.hang, real, timeout=1)
-        assert hung.finding.code == "parse-timeout"
+        assert hung.problem.code == "parse-timeout"
         (report,) = validate_files(partnership, [real], pool=pool)
     assert report.valid and report.organisation == "NWL"
 

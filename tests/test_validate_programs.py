@@ -15,8 +15,8 @@ import pytest
 from helpers.components import require_component
 from openpyxl import load_workbook
 
-from xl_ni179.libreoffice import INSTALL_HINT, convert, soffice
-from xl_ni179.validate import validate_file
+from xl_ni179.excel.libreoffice import INSTALL_HINT, convert, soffice
+from xl_ni179.intake.validate import validate_file
 
 GNUMERIC_HINT = "Gnumeric is not installed: run `apt-get install gnumeric` (scripts/setup.sh does)."
 GAINS_PART = "xl/worksheets/sheet2.xml"  # both programs keep the sheet order
@@ -36,8 +36,8 @@ def ssconvert(source: Path, out: Path) -> Path:
 @pytest.fixture(scope="module")
 def originals(tmp_path_factory, returns_dir, partnership, demo_round, templates_dir, demo_data) -> dict:
     """Returns filled by openpyxl: two valid, one with invalid inputs, one tampered with."""
-    from xl_ni179.fill import fill_workbook
     from xl_ni179.template import template_filename
+    from xl_ni179.template.fill import fill_workbook
 
     out = tmp_path_factory.mktemp("originals")
     files = {code: shutil.copyfile(returns_dir / template_filename(code, demo_round.id), out / f"{code}.xlsx")
@@ -95,10 +95,10 @@ def test_a_return_saved_by_a_program_is_accepted_with_the_same_figures(partnersh
 
 @pytest.mark.parametrize("program", ["calc", "gnumeric"])
 def test_the_stored_fingerprint_is_of_the_meaning_not_the_spelling(partnership, demo_round, saved, program):
-    from xl_ni179.schema import META, build_schema
+    from xl_ni179.intake.reader import read_workbook
+    from xl_ni179.spec.schema import META, build_schema
     from xl_ni179.template.builder import META_KEYS
     from xl_ni179.template.fingerprint import fingerprint, locked_cells
-    from xl_ni179.xlsx_reader import read_workbook
 
     raw = read_workbook(saved[program]["MELTON"])
     stored = raw.value(META, f"B{META_KEYS.index('fingerprint') + 1}")

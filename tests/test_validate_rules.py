@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers.workbook_helpers import failing_checks, recalculate
 
+from xl_ni179.intake.validate import validate_file
 from xl_ni179.rules import RULES
-from xl_ni179.validate import validate_file
 
 # Each case changes the Melton demo return; the codes are what both sides must report.
 CASES: dict[str, tuple[dict, set[str]]] = {

@@ -16,9 +16,9 @@ from openpyxl.comments import Comment
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
 
-from xl_ni179.annotate import annotated_bytes
-from xl_ni179.findings import Report
-from xl_ni179.schema import build_schema
+from xl_ni179.intake.annotate import annotated_bytes
+from xl_ni179.rules.findings import Report
+from xl_ni179.spec.schema import build_schema
 
 FORMULA = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?>([^<]*)</(?:\w+:)?f>")
 EXTERNAL = re.compile(rb'TargetMode="External"')

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from xl_ni179.config import Partnership, Round, load_partnership, year_key
-from xl_ni179.schema import WORKSTREAMS
-from xl_ni179.status_model import ACCEPTED, MISSING, OrgStatus
+from xl_ni179.partnership import Partnership, Round, load_partnership, year_key
+from xl_ni179.spec.schema import WORKSTREAMS
+from xl_ni179.store.status import ACCEPTED, MISSING, OrgStatus
 
 ROUND_ID = "2008-09-review"
 SEED_RECEIVED = {"City Council", "Police", "Hinckley and Bosworth", "North West Leicestershire",

@@ -30,8 +30,8 @@ from lxml import etree
 
 from helpers.excel_respelling import respell
 from helpers.ooxml import MAIN, NS, Package
-from xl_ni179.libreoffice import convert
-from xl_ni179.schema import DATE, GAINS, Schema
+from xl_ni179.excel.libreoffice import convert
+from xl_ni179.spec.schema import DATE, GAINS, Schema
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 TYPIST = Path(__file__).with_name("calc_typist.py")

@@ -206,7 +206,7 @@ def shared_demo(tmp_path_factory: Any) -> tuple[Path, Path]:
     not change what it holds.
     """
     if "demo" not in _DEMO:
-        from xl_ni179.round import run_demo
+        from xl_ni179.demo.run import run_demo
 
         root = tmp_path_factory.mktemp("demo")
         run_demo(root / "workspace", root / "out")

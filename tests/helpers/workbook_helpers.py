@@ -6,8 +6,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from xl_ni179.libreoffice import convert
-from xl_ni179.schema import CHECKS, COVER
+from xl_ni179.excel.libreoffice import convert
+from xl_ni179.spec.schema import CHECKS, COVER
 
 
 def recalculate(files: list[Path], out_dir: Path) -> dict[Path, dict[str, dict[str, object]]]:

@@ -6,7 +6,6 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_ni179 import targets
 from xl_ni179.consolidate import names
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import en_dash
@@ -21,6 +20,7 @@ from xl_ni179.consolidate.xlhelpers import (
     title,
     widths,
 )
+from xl_ni179.partnership import targets
 
 CHART_COL = "K"
 SECTION_ROWS = 20  # a chart is about 15 rows tall; keep sections from overlapping

@@ -21,10 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from xl_ni179 import targets
-from xl_ni179.config import NI179_FIRST_YEAR, Partnership, Round, year_key, year_start
-from xl_ni179.schema import WORKSTREAMS
-from xl_ni179.status_model import ACCEPTED, MISSING, OrgStatus
+from xl_ni179.partnership import NI179_FIRST_YEAR, Partnership, Round, targets, year_key, year_start
+from xl_ni179.spec.schema import WORKSTREAMS
+from xl_ni179.store.status import ACCEPTED, MISSING, OrgStatus
 
 ACTUAL, FORECAST = "Actual", "Forecast"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from xl_ni179.config import Partnership, Round, year_key
+from xl_ni179.partnership import Partnership, Round, year_key
 
 RAG_LEVELS = ("Green", "Amber", "Red")
 NOT_RATED = "Not rated"

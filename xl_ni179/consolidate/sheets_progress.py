@@ -7,7 +7,6 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_ni179 import targets
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import en_dash
 from xl_ni179.consolidate.xlhelpers import (
@@ -24,6 +23,7 @@ from xl_ni179.consolidate.xlhelpers import (
     title,
     widths,
 )
+from xl_ni179.partnership import targets
 
 SAVINGS_LABELS = (
     "Organisation", "Year", "Sector", "Return", "Actual or forecast", "Baseline 2007/08 (£000)",

@@ -18,7 +18,7 @@ from xl_ni179.consolidate.xlhelpers import (
     title,
     widths,
 )
-from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED
+from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED
 
 STATUS_LABELS = (
     "Organisation", "Sector", "Status", "Late", "Version", "Received", "Sender", "Errors",

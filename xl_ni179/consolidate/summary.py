@@ -14,12 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from xl_ni179 import targets
-from xl_ni179.config import Agreement, Partnership, Round
 from xl_ni179.consolidate import frames, scores, totals
 from xl_ni179.consolidate.trajectory import History, Trajectory, build_trajectory
-from xl_ni179.schema import explain_name
-from xl_ni179.status_model import ACCEPTED, MISSING, REJECTED, OrgStatus, RoundState, round_state
+from xl_ni179.partnership import Agreement, Partnership, Round, targets
+from xl_ni179.spec.schema import explain_name
+from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED, OrgStatus, RoundState, round_state
 
 
 @dataclass

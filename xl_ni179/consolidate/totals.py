@@ -13,8 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from xl_ni179 import targets
-from xl_ni179.config import Partnership, Round
+from xl_ni179.partnership import Partnership, Round, targets
 
 # How a total reads against its target; the paper turns these into sentences.
 ACHIEVED, NOT_ACHIEVED = "achieved", "not achieved"

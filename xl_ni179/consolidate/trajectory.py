@@ -27,10 +27,9 @@ from typing import Any
 
 import pandas as pd
 
-from xl_ni179 import targets
-from xl_ni179.config import Agreement, Partnership, Round, year_start
 from xl_ni179.consolidate import frames
 from xl_ni179.consolidate.text import en_dash
+from xl_ni179.partnership import Agreement, Partnership, Round, targets, year_start
 
 # round id -> organisation code -> figures of its latest accepted return in that round
 History = Mapping[str, Mapping[str, Mapping[str, Any]]]

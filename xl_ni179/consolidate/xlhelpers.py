@@ -13,8 +13,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_ni179 import targets
-from xl_ni179.config import Agreement
+from xl_ni179.partnership import Agreement, targets
 from xl_ni179.template.styles import (
     BOLD,
     BOX,

@@ -14,7 +14,7 @@ from typing import Any
 _NAMES = {
     "draft_chasers": "chasers", "send_chasers": "chasers",
     "IntakeResult": "intake", "process": "intake",
-    "MailMessage": "models",
+    "MailMessage": "xl_ni179.store.mail_ledger",  # the ledger table lives with the store
     "ImapSource": "sources", "MaildirSource": "sources", "open_source": "sources",
 }
 
@@ -24,4 +24,5 @@ __all__ = sorted(_NAMES)
 def __getattr__(name: str) -> Any:
     if name not in _NAMES:
         raise AttributeError(f"module 'xl_ni179.mail' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"xl_ni179.mail.{_NAMES[name]}"), name)
+    module = _NAMES[name] if "." in _NAMES[name] else f"xl_ni179.mail.{_NAMES[name]}"
+    return getattr(importlib.import_module(module), name)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from xl_ni179 import render
-from xl_ni179.findings import Finding, Report
+from xl_ni179.intake import render
 from xl_ni179.mail.classify import clean_text
-from xl_ni179.mail.models import MailMessage
 from xl_ni179.mail.outgoing import compose
+from xl_ni179.rules.findings import Finding, Report
+from xl_ni179.store.mail_ledger import MailMessage
 from xl_ni179.store.models import Submission
-from xl_ni179.workspace import Workspace
+from xl_ni179.store.workspace import Workspace
 
 MB = 1024 * 1024
 

@@ -12,11 +12,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from xl_ni179.config import Organisation
 from xl_ni179.mail.outgoing import SmtpSender, compose, stable_message_id
-from xl_ni179.status_model import MISSING, REJECTED, OrgStatus
+from xl_ni179.partnership import Organisation
+from xl_ni179.store.status import MISSING, REJECTED, OrgStatus
+from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template, template_filename
-from xl_ni179.workspace import Workspace
 
 
 def _annotated(ws: Workspace, st: OrgStatus, round_id: str) -> list[tuple[str, bytes]]:

@@ -29,16 +29,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from xl_ni179.mail import models  # noqa: F401 - the ledger table must exist before create_all
 from xl_ni179.mail.answers import build_reply
 from xl_ni179.mail.classify import automatic_reason, clean_text, contents, raw_message_id
-from xl_ni179.mail.models import CLAIMED, MOVED, RECEIVED, REPLIED, SENDING, MailMessage
 from xl_ni179.mail.outgoing import SmtpSender, stable_message_id
 from xl_ni179.mail.sources import PROCESSED, QUARANTINE, REJECTED, MailSource, MailSourceError, MessageRef
 from xl_ni179.mail.trust import check_sender, require_authserv_id
 from xl_ni179.store.locks import try_lock
+from xl_ni179.store.mail_ledger import CLAIMED, MOVED, RECEIVED, REPLIED, SENDING, MailMessage
 from xl_ni179.store.models import Submission
-from xl_ni179.workspace import Workspace
+from xl_ni179.store.workspace import Workspace
 
 MAX_BYTES = 15 * 1024 * 1024
 LOCK_PREFIX = "ni179-mail:"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xl_ni179.config import Partnership
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.paper.content import Block, build_paper
 from xl_ni179.paper.docx_writer import write_docx
 from xl_ni179.paper.html_writer import render_html, write_html
+from xl_ni179.partnership import Partnership
 
 
 def paper_stem(summary: Summary) -> str:

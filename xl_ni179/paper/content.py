@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from xl_ni179 import targets
-from xl_ni179.config import Agreement, Partnership
 from xl_ni179.consolidate.scores import RAG_COLUMNS, RAG_LEVELS, RAG_MEANINGS, VFM_CRITERIA, VFM_LEVELS
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import and_list, en_dash, money_k, number_word, percent, pounds
 from xl_ni179.consolidate.totals import ACHIEVED, AT_RISK, LIKELY, NOT_ACHIEVED, NOT_ASSESSED
 from xl_ni179.paper.outturn import outturn_sentences
+from xl_ni179.partnership import Agreement, Partnership, targets
 
 PLACEHOLDER = "[For the author to complete.]"
 APPROACH = (

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import string
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from xl_ni179.findings import Finding, Severity
+from xl_ni179.rules.findings import Finding, Severity
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 CATEGORIES = ("file", "structure", "receipt", "data", "cross-return")
@@ -34,13 +36,49 @@ class Rule:
         return Finding(
             code=self.code,
             severity=self.severity,
-            message=self.message.format(**values),
-            fix=self.fix.format(**values),
+            message=fill(self.message, values),
+            fix=fill(self.fix, values),
             sheet=sheet,
             cell=cell,
             field=field,
             explained=explained,
         )
+
+
+class _Lenient(string.Formatter):
+    """Fills a template without ever raising: a missing parameter shows as ‹name› (as the
+    rules page writes it), and a value that does not suit its format is shown as it is."""
+
+    def get_field(self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        try:
+            return super().get_field(field_name, args, kwargs)
+        except (AttributeError, IndexError, KeyError, TypeError):
+            return _Missing(field_name), field_name
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, _Missing):
+            return str(value)
+        try:
+            return format(value, format_spec)
+        except (TypeError, ValueError):
+            return str(value)
+
+
+class _Missing(str):
+    def __new__(cls, name: str) -> _Missing:
+        return super().__new__(cls, f"‹{name}›")
+
+
+_LENIENT = _Lenient()
+
+
+def fill(template: str, values: Mapping[str, Any]) -> str:
+    """``template.format(**values)``, except that a missing or unsuitable parameter never raises
+    (validation must finish and list every finding, whatever one check passed)."""
+    try:
+        return template.format(**values)
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        return _LENIENT.vformat(template, (), values)
 
 
 RULES: dict[str, Rule] = {}
@@ -59,3 +97,9 @@ def register(rule: Rule) -> Rule:
 
 def get_rule(code: str) -> Rule:
     return RULES[code]
+
+
+def finding(code: str, **params: Any) -> Finding:
+    """The finding of rule ``code`` (for a check that names its rule by code, as the reader
+    and the safety layer do)."""
+    return RULES[code].finding(**params)

@@ -1,7 +1,7 @@
 """File rules: is the returned file an ordinary .xlsx workbook that is safe to read?
 
 These are checked on receipt, before and while the workbook is parsed
-(``xl_ni179.safety``), so every one is an error: a file that fails one is not read
+(``xl_ni179.intake.safety``), so every one is an error: a file that fails one is not read
 further. Messages are written for finance staff; the ``detail`` parameter carries the
 specific reason (which part, which limit) for whoever supports them.
 """

@@ -1,6 +1,6 @@
 """Every table of the store, in one metadata: what the migrations describe."""
 
-from xl_ni179.mail import models as _mail_models  # noqa: F401 - registers the intake ledger table
+from xl_ni179.store import mail_ledger as _mail_ledger  # noqa: F401 - registers the intake ledger table
 from xl_ni179.store.models import Base
 
 metadata = Base.metadata

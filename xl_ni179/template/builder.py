@@ -11,10 +11,11 @@ from openpyxl import Workbook
 from openpyxl.workbook.protection import WorkbookProtection
 
 from xl_ni179 import __version__
-from xl_ni179.config import Organisation, Partnership, Round
-from xl_ni179.prefill import PREFILL_ROUND_KEY, PREFILL_SHA_KEY, Prefill
-from xl_ni179.rules.data_rules import build_checks
-from xl_ni179.schema import (
+from xl_ni179.checks.data import build_checks
+from xl_ni179.partnership import Organisation, Partnership, Round
+from xl_ni179.spec.formulas import parse_reference
+from xl_ni179.spec.prefill import PREFILL_ROUND_KEY, PREFILL_SHA_KEY, Prefill
+from xl_ni179.spec.schema import (
     CHECKS,
     CHECKS_FIRST_ROW,
     COVER,
@@ -31,7 +32,6 @@ from xl_ni179.schema import (
 )
 from xl_ni179.template import prior, sheets
 from xl_ni179.template.fingerprint import fingerprint, locked_cells, normalise, openpyxl_cells
-from xl_ni179.xlsx_reader import parse_reference
 
 TEMPLATE_ID = "ni179-return"
 # Rows repeated at the top of each printed page: the title, and the column headings where
@@ -49,7 +49,7 @@ def template_filename(org_code: str, round_id: str) -> str:
 def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None
                    ) -> tuple[Workbook, Schema, dict[str, str | None]]:
     """The template as an openpyxl workbook, its schema and its metadata; ``prefill`` fills
-    in the figures of the organisation's last accepted return (see xl_ni179.prefill)."""
+    in the figures of the organisation's last accepted return (see xl_ni179.spec.prefill)."""
     org = p.organisation(org_code)
     schema = build_schema(p, rnd)
     data_checks = build_checks(schema)

@@ -13,9 +13,8 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from xl_ni179.formulas import canonical_formula
-from xl_ni179.schema import META, Schema
-from xl_ni179.xlsx_reader import Formula
+from xl_ni179.spec.formulas import Formula, canonical_formula
+from xl_ni179.spec.schema import META, Schema
 
 CellMap = Mapping[str, Mapping[str, Any]]
 

@@ -13,8 +13,8 @@ from typing import Any
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_ni179.prefill import Prefill
-from xl_ni179.schema import COSTS_HEADER, GAINS, GROSS_HEADER, MEMO_ONEOFF_ROW, Schema
+from xl_ni179.spec.prefill import Prefill
+from xl_ni179.spec.schema import COSTS_HEADER, GAINS, GROSS_HEADER, MEMO_ONEOFF_ROW, Schema
 from xl_ni179.template.styles import MONEY_FORMAT, NOTE_FONT, style_calc, style_header
 
 NOTE_CELL = "A4"

@@ -9,11 +9,11 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_ni179 import layout
-from xl_ni179.config import Organisation, Partnership, Round, year_key
+from xl_ni179.checks.data import Check
+from xl_ni179.partnership import Organisation, Partnership, Round, year_key
 from xl_ni179.rules import RULES
-from xl_ni179.rules.data_rules import Check
-from xl_ni179.schema import (
+from xl_ni179.spec import layout
+from xl_ni179.spec.schema import (
     CARRY_CASH_ROW,
     CHECKS,
     CHECKS_FIRST_ROW,

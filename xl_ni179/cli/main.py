@@ -1,0 +1,79 @@
+"""The `ni179` group, its shared options and the helpers every command uses.
+
+The commands live beside this module (returns, rounds, mail, addin, reference) and attach
+themselves to ``main``; ``xl_ni179.cli`` imports them all."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from xl_ni179 import __version__
+from xl_ni179.errors import CLICK_CONTEXT
+
+if TYPE_CHECKING:
+    from xl_ni179.partnership import Partnership
+    from xl_ni179.rules.findings import Report
+
+CONFIG_NAME = "config.toml"
+
+
+def workspace_path(ctx: click.Context) -> Path:
+    return Path(ctx.obj["workspace"])
+
+
+def open_workspace(ctx: click.Context):  # noqa: ANN201 - Workspace, imported lazily for a fast start
+    from xl_ni179.store.workspace import Workspace
+
+    return Workspace(workspace_path(ctx))
+
+
+def partnership(ctx: click.Context):  # noqa: ANN201 - Partnership, imported lazily
+    """The workspace's configuration if it has one, else the built-in partnership."""
+    from xl_ni179.partnership import load_partnership
+
+    config = workspace_path(ctx) / CONFIG_NAME
+    return load_partnership(config if config.exists() else None)
+
+
+round_option = click.option("--round", "round_id", metavar="ROUND",
+                            help="Collection round id (default: the round open today, else the latest "
+                                 "round that has opened; see docs/config.md).")
+annotate_option = click.option(
+    "--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Write a checked copy of each return into this folder: a fresh template with the return's "
+         "figures and a comment at each finding. None for a file rejected as a whole.")
+
+
+def write_checked_copy(p: Partnership, report: Report, path: Path, folder: Path, quiet: bool = False) -> None:
+    """The checked copy of one return (``--annotate``), or a line saying why there is none."""
+    from xl_ni179.intake.annotate import annotate
+
+    out = annotate(p, report, folder / f"{path.stem}-checked.xlsx")
+    if quiet:
+        return
+    if out is not None:
+        click.echo(f"  Checked copy: {out}")
+    else:
+        click.echo("  No checked copy: the file itself was rejected (or is not one of our templates), so "
+                   "nothing of it is written back; the list above says what to do.")
+
+
+@click.group(context_settings=CLICK_CONTEXT)
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
+              default=lambda: os.environ.get("NI179_WORKSPACE", "ni179-workspace"),
+              show_default="./ni179-workspace or $NI179_WORKSPACE",
+              help="Workspace folder holding the configuration and the returns store.")
+@click.version_option(__version__, prog_name="ni179")
+@click.pass_context
+def main(ctx: click.Context, workspace: Path) -> None:
+    """NI 179 value-for-money savings collection: partner return workbooks, validation on
+    receipt, and consolidation for the treasurers' group.
+
+    Example: ni179 demo --out demo-output
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["workspace"] = workspace

@@ -1,0 +1,192 @@
+"""Worksheet functions for the consolidator's own sheets: =NI179_TARGET, =NI179_GAINS, =NI179_RAG.
+
+=NI179_GAINS(org, year) is NI 179 (gains since April 2008); =NI179_GAINS(org, year, "MAA") is
+what counts towards that agreement, from its own first year, as the master workbook counts it.
+
+The answers come from plain functions (``target``, ``gains``, ``rag``) that take a
+workspace path and need no Excel, so they are tested directly. The ``@xw.func`` wrappers
+at the bottom are only defined when xlwings imports, and only turn the cell's arguments
+into the plain call and any problem into short text in the cell (never a traceback).
+
+The workspace is the one in ``NI179_WORKSPACE``, else ``./ni179-workspace`` (the CLI's
+default): a worksheet function has no caller book to read a Settings sheet from cheaply.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DEFAULT_WORKSPACE = "ni179-workspace"
+CONFIG_NAME = "config.toml"
+
+
+class UdfError(ValueError):
+    """Bad arguments in a formula; the message is what the cell shows."""
+
+
+def workspace_path() -> Path:
+    return Path(os.environ.get("NI179_WORKSPACE") or DEFAULT_WORKSPACE)
+
+
+@lru_cache(maxsize=8)
+def _partnership(config: str, mtime: float):  # noqa: ANN202 - Partnership, imported lazily
+    # Keyed on the file's modification time so an edited configuration is picked up.
+    from xl_ni179.partnership import load_partnership
+
+    return load_partnership(config or None)  # "" means the built-in configuration
+
+
+def partnership_for(workspace: Path):  # noqa: ANN201 - Partnership
+    """The workspace's partnership; the built-in one if the folder has no configuration."""
+    config = workspace / CONFIG_NAME
+    if config.exists():
+        return _partnership(str(config), config.stat().st_mtime)
+    return _partnership("", 0.0)
+
+
+@lru_cache(maxsize=4)
+def _workspace(path: str):  # noqa: ANN202 - Workspace
+    # Opening a workspace builds a database engine: do it once per folder, not per cell.
+    from xl_ni179.store.workspace import Workspace
+
+    return Workspace(path)
+
+
+def _text(value: Any, what: str) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise UdfError(f"NI179: {what} is blank")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a code typed as a number arrives as a float
+    return str(value).strip()
+
+
+def _organisation(p: Any, code: Any) -> Any:
+    text = _text(code, "organisation code")
+    org = p.find_organisation(text) or p.find_organisation(text.upper())
+    if org is None:
+        raise UdfError(f"NI179: unknown organisation '{text}'")
+    return org
+
+
+def _year(value: Any) -> str:
+    from xl_ni179.partnership import YEAR_RE
+
+    text = _text(value, "year")
+    if not YEAR_RE.match(text):
+        raise UdfError(f"NI179: year '{text}' must be written like 2009/10")
+    return text
+
+
+def _agreement(p: Any, value: Any) -> Any:
+    code = _text(value, "agreement code")
+    agreement = next((a for a in p.agreements if a.code.upper() == code.upper()), None)
+    if agreement is None:
+        known = ", ".join(a.code for a in p.agreements)
+        raise UdfError(f"NI179: unknown agreement '{code}' (known: {known})")
+    return agreement
+
+
+def target(org_code: Any, year: Any, agreement_code: Any, cumulative: bool = False,
+           workspace: Path | None = None) -> float | str:
+    """The organisation's target (£000) in the agreement for the year; "" when the
+    organisation is not a member or the agreement sets no target for that year."""
+    from xl_ni179.partnership import targets
+
+    p = partnership_for(workspace or workspace_path())
+    org = _organisation(p, org_code)
+    year = _year(year)
+    agreement = _agreement(p, agreement_code)
+    if org.code not in agreement.members:
+        return ""
+    how = targets.cumulative_target if cumulative else targets.annual_target
+    value = how(agreement, float(org.baseline), year)
+    return "" if value is None else value
+
+
+def _latest_return(org_code: Any, workspace: Path | None) -> tuple[Any, Any, Any]:
+    """(partnership, organisation, latest accepted Report or None) across all rounds."""
+    ws = _workspace(str(workspace or workspace_path()))
+    p = ws.partnership
+    org = _organisation(p, org_code)
+    return p, org, ws.latest_accepted_report(org.code)
+
+
+def gains(org_code: Any, year: Any, agreement_code: Any = None, workspace: Path | None = None) -> float | str:
+    """Net cumulative gains (£000) for the year from the organisation's latest accepted
+    return: NI 179 (since April 2008), or with an agreement the gains that count towards it
+    (since the agreement's first year, as the master workbook counts them). "" when there is
+    no return, no figure for that year, or the organisation is not in the agreement."""
+    from xl_ni179.consolidate.frames import gains_frame
+    from xl_ni179.partnership import targets
+
+    year = _year(year)
+    p, org, report = _latest_return(org_code, workspace)
+    agreement = None if agreement_code in (None, "") else _agreement(p, agreement_code)
+    if report is None or (agreement is not None and org.code not in agreement.members):
+        return ""
+    rnd = p.round(report.round_id)
+    if year not in rnd.years:
+        return ""
+    # The consolidation's own arithmetic, so the cell agrees with the master sheets.
+    frame = gains_frame(p, rnd, {org.code: report.values})
+    ni179 = dict(zip(frame["year"], frame["net"].where(frame["has_figure"]), strict=True))
+    value = ni179.get(year) if agreement is None else targets.counted_gains(agreement, year, ni179)
+    return "" if value is None or value != value else float(value)  # NaN: no figure
+
+
+def rag(org_code: Any, year: Any, workspace: Path | None = None) -> str:
+    """Green/Amber/Red (or 'Not rated') for a forecast year of the latest accepted
+    return; "" when there is no return or the year is not a forecast year in it."""
+    from xl_ni179.consolidate.scores import rating
+    from xl_ni179.partnership import year_key
+
+    year = _year(year)
+    p, _, report = _latest_return(org_code, workspace)
+    if report is None or year not in p.round(report.round_id).forecast_years:
+        return ""
+    return rating(report.values.get(f"rag_{year_key(year)}"))
+
+
+def _safely(fn: Any, *args: Any) -> Any:
+    """Run a UDF body; a problem becomes short text in the cell, not a Python error box."""
+    try:
+        return fn(*args)
+    except UdfError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - a worksheet cell must never show a traceback
+        from xl_ni179.errors import Ni179Error
+
+        if isinstance(exc, Ni179Error):
+            return f"NI179: {exc}"
+        return f"NI179: {type(exc).__name__}: {exc}"
+
+
+try:  # The decorated layer: absent where xlwings is not installed (the plain functions still work).
+    import xlwings as xw
+except ImportError:  # pragma: no cover - xlwings is a dependency of the add-in only
+    xw = None
+
+if xw is not None:
+
+    @xw.func
+    @xw.arg("cumulative", doc="TRUE for the cumulative target; FALSE (default) for the in-year one")
+    def NI179_TARGET(org_code: str, year: str, agreement_code: str,  # noqa: N802 - Excel's naming
+                     cumulative: bool = False) -> float | str:
+        """NI 179 target (£000) of an organisation in an agreement for a year, e.g. ("LCC", "2009/10", "MAA")."""
+        return _safely(target, org_code, year, agreement_code, bool(cumulative))
+
+    @xw.func
+    @xw.arg("agreement_code", doc="optional: an agreement code (e.g. MAA) to count only the gains since "
+                                  "that agreement's first year")
+    def NI179_GAINS(org_code: str, year: str, agreement_code: str = "") -> float | str:  # noqa: N802
+        """Net cumulative cash-releasing gains (£000) from the organisation's latest accepted return;
+        with an agreement, the gains counted towards it (e.g. "MAA": since April 2009)."""
+        return _safely(gains, org_code, year, agreement_code or None)
+
+    @xw.func
+    def NI179_RAG(org_code: str, year: str) -> str:  # noqa: N802
+        """Forecast confidence (Green/Amber/Red) for a year from the latest accepted return."""
+        return _safely(rag, org_code, year)

@@ -1,0 +1,143 @@
+"""The annotated copy sent back with a checked return: a comment at each finding's cell and a
+'Validation results' sheet, so the partner can fix the return and send it again.
+
+The copy is a fresh build of OUR template for the return's organisation and round, with the
+partner's input values copied in as plain values. The partner's own file is never opened
+here: the values come from the report the bounded worker made (``Report.values``) or from
+the figures stored with it. So nothing the safety checks rejected, and nothing else the
+partner added (sheets, links, formulas, names, macros), can travel back in a reply, and a
+hostile file costs this process nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from xl_ni179.intake.render import verdict
+from xl_ni179.intake.validate import ANNOTATION_SHEET
+from xl_ni179.partnership import Partnership
+from xl_ni179.rules import RULES
+from xl_ni179.rules.findings import Report
+from xl_ni179.spec.schema import Schema
+from xl_ni179.template.builder import build_workbook
+from xl_ni179.template.styles import HEADER_FILL, HEADER_FONT, WRAP, set_text
+
+AUTHOR = "NI 179 validation"
+# What Excel reads as the start of a formula when someone edits the cell: such text gets
+# Excel's quote prefix, so it stays text even then.
+FORMULA_STARTS = ("=", "+", "-", "@")
+_CELL = re.compile(r"^[A-Z]{1,3}[1-9]\d{0,6}$")
+
+
+def annotatable(p: Partnership, report: Report) -> bool:
+    """Whether a checked copy may go back with this report.
+
+    Never after a file-level rejection (the file was not read: zip bomb, DDE, external
+    link, macros, damage...), nor when the file did not show which of our organisations
+    and rounds it is (not our template): then the findings go back without a workbook.
+    """
+    if any(_whole_file(f.code) for f in report.findings):
+        return False
+    return (p.find_organisation(report.organisation or "") is not None
+            and any(r.id == report.round_id for r in p.rounds))
+
+
+def _whole_file(code: str) -> bool:
+    rule = RULES.get(code)
+    return rule is None or rule.category == "file"  # an unknown code: assume the worst
+
+
+def annotated_bytes(p: Partnership, report: Report) -> bytes | None:
+    """The checked copy as .xlsx bytes; None when nothing may go back (see ``annotatable``)."""
+    if not annotatable(p, report):
+        return None
+    wb, schema, _ = build_workbook(p, str(report.organisation), p.round(report.round_id), report.prefill)
+    if report.prefill is not None:
+        for f in schema.prefill_fields():  # a prefilled figure the partner cleared stays cleared
+            if report.values.get(f.name) is None:
+                wb[f.sheet][f.cell].value = None
+    _copy_values(wb, schema, report.values)
+    _comment_cells(wb, report)
+    _results_sheet(wb, report)
+    wb.active = 0
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def annotate(p: Partnership, report: Report, out: Path) -> Path | None:
+    """Write the checked copy to ``out``; None (and nothing written) when nothing may go back."""
+    data = annotated_bytes(p, report)
+    if data is None:
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return out
+
+
+def _copy_values(wb: Workbook, schema: Schema, values: dict[str, Any]) -> None:
+    """Each input the partner gave, as a number or as text: never a formula, link or style."""
+    for f in schema.fields:
+        value = values.get(f.name)
+        if value is None:
+            continue
+        cell = wb[f.sheet][f.cell]
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            cell.value = value
+        else:
+            put_text(cell, str(value))
+
+
+def put_text(cell: Cell, text: str) -> None:
+    """Partner (or partner-derived) text as a plain string cell, whatever it starts with."""
+    set_text(cell, ILLEGAL_CHARACTERS_RE.sub("", text))
+    if cell.value and str(cell.value).startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+
+
+def _comment_cells(wb: Workbook, report: Report) -> None:
+    by_cell: dict[tuple[str, str], list[str]] = {}
+    for f in report.findings:
+        if f.sheet in wb.sheetnames and _CELL.match(f.cell or ""):
+            by_cell.setdefault((f.sheet, f.cell), []).append(
+                f"{f.severity.upper()} {f.code}: {f.message} {f.fix}")
+    for (sheet, cell), notes in by_cell.items():
+        comment = Comment(ILLEGAL_CHARACTERS_RE.sub("", "\n\n".join(notes)), AUTHOR)
+        comment.width, comment.height = 320, 160
+        wb[sheet][cell].comment = comment
+
+
+def _results_sheet(wb: Workbook, report: Report) -> None:
+    ws = wb.create_sheet(ANNOTATION_SHEET, 0)
+    ws["A1"] = verdict(report)
+    ws["A1"].font = Font(bold=True, size=14, color="1E7B34" if report.valid else "B00020")
+    ws["A2"] = "Each problem is also a comment on its cell. Fix them, then send the workbook again."
+    heads = ("Severity", "Sheet", "Cell", "What is wrong", "What to do", "Code")
+    for i, head in enumerate(heads, start=1):
+        cell = ws.cell(4, i, head)
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+    red = PatternFill("solid", fgColor="FFC7CE")
+    for row, f in enumerate(report.findings, start=5):
+        values = (f.severity + (" (explained)" if f.explained else ""), f.sheet, f.cell, f.message, f.fix, f.code)
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row, col)
+            put_text(cell, value)
+            cell.alignment = WRAP
+        if f.severity == "error":
+            ws.cell(row, 1).fill = red
+        if f.sheet in wb.sheetnames and _CELL.match(f.cell or ""):
+            # A link within the workbook (a location, not a relationship): the copy has no
+            # external relationship at all.
+            ws.cell(row, 3).hyperlink = Hyperlink(ref="", location=f"'{f.sheet}'!{f.cell}")
+    for col, width in zip("ABCDEF", (12, 12, 8, 60, 60, 26), strict=True):
+        ws.column_dimensions[col].width = width

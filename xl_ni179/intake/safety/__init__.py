@@ -1,0 +1,27 @@
+"""Safe reading of an untrusted returned workbook.
+
+Two layers, used in this order:
+
+1. ``inspect_package(path)`` checks the raw bytes and the zip package without any
+   workbook reader: wrong formats, damaged or tampered zips, zip bombs, DTDs, macros,
+   links, connections, and sheets or text far beyond a return's size. Any finding is an
+   error and the file is not parsed.
+2. ``BoundedPool`` / ``run_bounded`` run the parse itself in a worker process with a
+   time limit and a memory limit, so that a crash, hang or memory blow-up in a reader
+   becomes a ``parse-crashed`` / ``parse-timeout`` / ``parse-memory`` finding instead of
+   taking the validating process down.
+
+The limits are module constants in ``xl_ni179.intake.safety.limits``.
+"""
+
+from xl_ni179.intake.safety.bounded import (
+    BoundedPool,
+    Outcome,
+    PoolError,
+    inspect_then_parse,
+    run_bounded,
+)
+from xl_ni179.intake.safety.package import inspect_package
+
+__all__ = ["BoundedPool", "Outcome", "PoolError", "inspect_package", "inspect_then_parse",
+           "run_bounded"]

@@ -1,0 +1,443 @@
+"""Run a parse function on one file in a worker process, bounded in time and memory.
+
+A reader fed a hostile file can crash the interpreter (python-calamine aborts the whole
+process when a sheet claims XFD1048576), hang, or allocate without end. Running it in a
+worker turns each of those into a finding for that file, and the next file is read by a
+healthy worker:
+
+* ``parse-timeout``: no result within the wall-clock timeout; the worker is killed.
+* ``parse-memory``: MemoryError under the worker's address-space limit (RLIMIT_AS), a
+  native "memory allocation failed" abort, or a kill by the kernel's OOM killer.
+* ``parse-crashed``: any other death (segfault, abort, ``os._exit``) or exception.
+
+Workers are long-lived, so a file costs one pipe round trip (a fraction of a
+millisecond), not a process start. ``fn`` is sent by reference: it must be an importable
+top-level callable (or a ``functools.partial`` of one), and its result must pickle.
+``memory_limit`` is headroom on top of what a worker maps once its modules are imported.
+
+Workers come from the "forkserver" start method: each is forked from a small server
+process that never ran our threads, so it inherits no lock held by another thread
+(plain fork from a threaded parent can deadlock), yet starting one costs a fork, not a
+new interpreter. Modules named in ``preload`` are imported once in that server. As with
+any non-fork start method, a worker re-imports the parent's ``__main__`` module (guarded
+by ``if __name__ == "__main__"``); when that is impossible (code piped to ``python -``)
+workers cannot start and ``PoolError`` is raised rather than blaming the file.
+
+The worker's result is unpickled in the parent: a worker is a fault boundary, not a
+security sandbox (it runs as the same user and can read what the parent can).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import math
+import multiprocessing
+import os
+import pickle
+import queue
+import resource
+import select
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from xl_ni179.intake.safety import limits as L
+from xl_ni179.intake.safety import problems as P
+from xl_ni179.intake.safety.package import inspect_package
+from xl_ni179.intake.safety.problems import Problem
+
+_STOP = b"stop"
+_READY = b"ready"
+_START_SECONDS = 60.0  # a worker that cannot start in this time never will
+_STDERR_READ = 256 * 1024  # of the worker's log, from its end
+_STDERR_SHOWN = 2000
+# What allocators print when they give up; a worker that dies after printing one of these
+# ran out of memory rather than hitting a bug.
+_MEMORY_MARKERS = (b"MemoryError", b"memory allocation of", b"Cannot allocate memory",
+                   b"std::bad_alloc", b"out of memory")
+
+
+class PoolError(RuntimeError):
+    """A worker could not start, or could not load the function it was sent: a problem
+    with this machine or program, not with any file, so it is raised rather than
+    reported as a finding for the file."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What running ``fn`` on one file gave: a value, or a problem saying why not."""
+
+    path: str
+    value: Any = None
+    problem: Problem | None = None
+    detail: str = ""  # for logs, not users: traceback, signal, the worker's last stderr
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [] if self.problem is None else [self.problem]
+
+
+def inspect_then_parse(parse: Callable[[str], Any], path: str) -> tuple[list[Problem], Any]:
+    """``inspect_package`` and then, only for a clean file, ``parse``: both in the worker.
+
+    Use as ``pool.run(functools.partial(inspect_then_parse, parse), path)`` to keep every
+    byte of an untrusted file out of the validating process.
+    """
+    problems = inspect_package(path)
+    if problems:
+        return problems, None
+    return [], parse(path)
+
+
+def _worker_main(conn: Any, memory_limit: int | None, stderr_path: str) -> None:
+    """A worker's loop: receive (fn, path), send back ("ok" | "memory" | "error", payload)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    fd = os.open(stderr_path, os.O_WRONLY | os.O_APPEND)
+    os.dup2(fd, 2)
+    os.close(fd)
+    faulthandler.enable()  # a segfault leaves a Python traceback in the log for `detail`
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash should not write a core file
+    if memory_limit:
+        # The limit is headroom above what the worker already maps: the imported modules
+        # (numpy's thread buffers grow with the number of cores) must not eat into it.
+        try:
+            with open("/proc/self/statm") as statm:
+                baseline = int(statm.read().split()[0]) * resource.getpagesize()
+        except (OSError, ValueError, IndexError):
+            baseline = 0
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft = baseline + memory_limit
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    conn.send_bytes(_READY)
+    while True:
+        try:
+            task = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if task == _STOP:
+            return
+        if os.fstat(2).st_size:
+            os.ftruncate(2, 0)  # keep only this file's messages
+        try:
+            fn, path = pickle.loads(task)
+        except BaseException as exc:  # fn's module cannot be imported here, say
+            conn.send_bytes(pickle.dumps(("unloadable", "".join(traceback.format_exception(exc)))))
+            continue
+        try:
+            reply: tuple[str, Any] = ("ok", fn(path))
+        except MemoryError:
+            reply = ("memory", "MemoryError")
+        except BaseException as exc:  # whatever fn raises is reported, not fatal
+            reply = ("error", "".join(traceback.format_exception(exc)))
+        try:
+            data = pickle.dumps(reply, pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:
+            data = pickle.dumps(("error", f"the result could not be sent back: {exc!r}"))
+        conn.send_bytes(data)
+        if reply[0] == "memory":
+            return  # a heap that just failed is not worth trusting with the next file
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start workers without re-running the caller's __main__.
+
+    multiprocessing re-runs the parent's main script in each worker, so a script without
+    an ``if __name__ == "__main__"`` guard would run again there, and code from stdin or
+    an embedding host (Excel's xlwings runner) names a main file that does not exist.
+    Workers only run importable functions of ours, so the main module is hidden from
+    multiprocessing while a worker starts.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    with _MAIN_LOCK:
+        saved = {key: main.__dict__[key] for key in ("__file__", "__spec__") if key in main.__dict__}
+        main.__dict__.pop("__file__", None)
+        main.__spec__ = None
+        try:
+            yield
+        finally:
+            main.__dict__.update(saved)
+
+
+class _Worker:
+    def __init__(self, ctx: Any, memory_limit: int | None, log_dir: str) -> None:
+        fd, self.stderr_path = tempfile.mkstemp(prefix="worker-", suffix=".log", dir=log_dir)
+        os.close(fd)
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, name="ni179-bounded-worker",
+                                   args=(child, memory_limit, self.stderr_path), daemon=True)
+        with _main_module_hidden():
+            self.process.start()
+        child.close()
+        self.tasks = 0
+        try:
+            ready = self.conn.poll(_START_SECONDS) and self.conn.recv_bytes() == _READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            detail, _ = self.death()
+            self.stop(kill=True)
+            raise PoolError(f"a parse worker failed to start: {detail}")
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def death(self) -> tuple[str, bool]:
+        """How the worker died, and whether it looks like running out of memory."""
+        self.process.join(1.0)
+        code = self.process.exitcode
+        if code is None:  # closed its pipe but lives on
+            self.process.kill()
+            self.process.join()
+        try:
+            with open(self.stderr_path, "rb") as log:
+                log.seek(max(0, os.fstat(log.fileno()).st_size - _STDERR_READ))
+                text = log.read()
+        except OSError:
+            text = b""
+        if len(text) > 2 * _STDERR_SHOWN:  # the first lines say what, the last ones where
+            tail = text[:_STDERR_SHOWN] + b"\n[...]\n" + text[-_STDERR_SHOWN:]
+        else:
+            tail = text
+        # Nobody but the OOM killer sends SIGKILL to a worker we did not kill ourselves.
+        memory = code == -signal.SIGKILL or any(m in text for m in _MEMORY_MARKERS)
+        if code is None:
+            how = "worker closed its pipe and was killed"
+        elif code < 0:
+            how = f"worker killed by signal {signal.Signals(-code).name}"
+        else:
+            how = f"worker exited with status {code}"
+        return how + ("\n" + tail.decode("utf-8", "replace") if tail else ""), memory
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill and self.alive():
+            try:
+                self.conn.send_bytes(_STOP)
+                self.process.join(2.0)
+            except OSError:
+                pass
+        if self.process.exitcode is None:
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+        try:
+            os.unlink(self.stderr_path)
+        except OSError:
+            pass
+
+
+@dataclass
+class _Job:
+    index: int
+    path: str
+    task: bytes
+    fresh: bool = False  # must go to a newly started worker (a retry)
+    warm: bool = False  # the worker it went to had read other files before
+    started: float = 0.0
+
+
+class BoundedPool:
+    """A few long-lived worker processes that run ``fn(path)`` each under limits.
+
+    ``map`` keeps every worker busy from one thread, which waits on all of them at once;
+    ``run`` is ``map`` of one path. Both are thread-safe (each call holds the workers it
+    is using until it finishes, so do not call ``run`` from inside a ``map`` loop on a
+    pool with one worker). A worker that dies or times out is replaced; each is also
+    replaced after ``max_tasks`` files so that slow growth of its heap never adds up to a
+    false parse-memory. A failure on a worker that had read other files is retried once
+    on a fresh worker before the file is blamed.
+    """
+
+    def __init__(self, workers: int = 2, *, timeout: float = L.PARSE_TIMEOUT_SECONDS,
+                 memory_limit: int | None = L.MEMORY_LIMIT_BYTES, preload: Sequence[str] = (),
+                 max_tasks: int = 250, start_method: str = "forkserver") -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = workers
+        self.timeout = timeout
+        self.memory_limit = memory_limit
+        self.max_tasks = max_tasks
+        self._ctx = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            # Only takes effect if the fork server is not running yet.
+            self._ctx.set_forkserver_preload(["xl_ni179.intake.safety.bounded", *preload])
+        self._logs = tempfile.TemporaryDirectory(prefix="ni179-workers-")
+        self._idle: queue.LifoQueue[_Worker | None] = queue.LifoQueue()  # LIFO: warm first
+        for _ in range(workers):
+            self._idle.put(None)  # started on first use
+        self._closed = False
+
+    def __enter__(self) -> BoundedPool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def run(self, fn: Callable[[str], Any], path: str | os.PathLike[str], *,
+            timeout: float | None = None) -> Outcome:
+        """``fn(path)`` in a worker; a crash, timeout or memory blow-up becomes a finding."""
+        return next(self.map(fn, [path], timeout=timeout))
+
+    def map(self, fn: Callable[[str], Any], paths: Iterable[str | os.PathLike[str]], *,
+            timeout: float | None = None) -> Iterator[Outcome]:
+        """``fn`` on every path, on as many workers as are free; outcomes come in order."""
+        if self._closed:
+            raise RuntimeError("the pool is closed")
+        limit = self.timeout if timeout is None else timeout
+        # Pickling here makes a lambda or a closure fail in the caller, not in a worker.
+        jobs = (_Job(i, os.fspath(p), pickle.dumps((fn, os.fspath(p)), pickle.HIGHEST_PROTOCOL))
+                for i, p in enumerate(paths))
+        retries: deque[_Job] = deque()
+        free: list[_Worker | None] = []  # workers this call holds that are not busy
+        busy: dict[int, tuple[_Worker, _Job]] = {}  # by the file descriptor of its pipe
+        # One poll object for the whole call: multiprocessing.connection.wait would build
+        # a selector on every wait, a large part of the cost of a small file.
+        poller = select.poll()
+        done: dict[int, Outcome] = {}
+        next_out, exhausted = 0, False
+        try:
+            while True:
+                while retries or (not exhausted and len(done) + len(busy) < 4 * self.workers):
+                    if not free:
+                        try:
+                            free.append(self._idle.get(block=not busy))
+                        except queue.Empty:
+                            break
+                    job = retries.popleft() if retries else next(jobs, None)
+                    if job is None:
+                        exhausted = True
+                        break
+                    worker = self._dispatch(free.pop(), job, free)
+                    busy[worker.conn.fileno()] = (worker, job)
+                    poller.register(worker.conn.fileno(), select.POLLIN)
+                if not busy:
+                    return
+                deadline = min(job.started for _, job in busy.values()) + limit
+                wait_ms = max(0, math.ceil((deadline - time.monotonic()) * 1000))
+                ready = {fd for fd, _ in poller.poll(wait_ms)}  # data, or a hang-up on death
+                now = time.monotonic()
+                for fd, (worker, job) in list(busy.items()):
+                    if fd in ready or now >= job.started + limit:
+                        del busy[fd]
+                        poller.unregister(fd)
+                        try:
+                            outcome, keep = self._collect(worker, job, fd in ready, limit)
+                        except PoolError:
+                            free.append(worker)
+                            raise
+                        free.append(worker if keep else None)
+                        lost = not keep and outcome.problem is not None \
+                            and outcome.problem.code != P.PARSE_TIMEOUT.code
+                        if lost and job.warm and not job.fresh:
+                            retries.append(_Job(job.index, job.path, job.task, fresh=True))
+                        else:
+                            done[job.index] = outcome
+                while next_out in done:
+                    yield done.pop(next_out)
+                    next_out += 1
+        finally:
+            for worker, _ in busy.values():  # the caller stopped early: nobody wants these
+                worker.stop(kill=True)
+                free.append(None)
+            for slot in free:
+                self._idle.put(slot)
+
+    def close(self) -> None:
+        """Stop every worker. Call when no ``run`` or ``map`` is in progress."""
+        if self._closed:
+            return
+        self._closed = True
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if worker is not None:
+                worker.stop()
+        self._logs.cleanup()
+
+    def _dispatch(self, worker: _Worker | None, job: _Job, free: list[_Worker | None]) -> _Worker:
+        # A worker that died while idle is not looked for here (that costs a system call
+        # or two per file): the job sent to it fails as a death on a warm worker, which
+        # is retried on a fresh one.
+        if worker is not None and (job.fresh or worker.tasks >= self.max_tasks):
+            worker.stop()
+            worker = None
+        if worker is None:
+            try:
+                worker = _Worker(self._ctx, self.memory_limit, self._logs.name)
+            except PoolError:
+                free.append(None)  # keep the slot for the next attempt
+                raise
+        job.warm = worker.tasks > 0
+        worker.tasks += 1
+        job.started = time.monotonic()
+        try:
+            worker.conn.send_bytes(job.task)
+        except OSError:
+            pass  # it died while idle; the wait sees the closed pipe and reports it
+        return worker
+
+    def _collect(self, worker: _Worker, job: _Job, answered: bool,
+                 limit: float) -> tuple[Outcome, bool]:
+        """The outcome of a finished or timed-out job, and whether its worker can go on."""
+        if not answered:
+            worker.stop(kill=True)
+            return self._failed(job, P.PARSE_TIMEOUT, f"no result after {limit:g} s; worker "
+                                "killed", seconds=limit), False
+        try:
+            data = worker.conn.recv_bytes()
+        except (EOFError, OSError):
+            detail, memory = worker.death()
+            worker.stop(kill=True)
+            return self._failed(job, P.PARSE_MEMORY if memory else P.PARSE_CRASHED, detail), False
+        try:
+            kind, payload = pickle.loads(data)
+        except Exception as exc:  # a result type the parent cannot import, say
+            return self._failed(job, P.PARSE_CRASHED, f"result unreadable: {exc!r}"), True
+        if kind == "ok":
+            return Outcome(job.path, value=payload, seconds=time.monotonic() - job.started), True
+        if kind == "memory":
+            worker.stop()  # it is exiting by itself
+            return self._failed(job, P.PARSE_MEMORY, payload), False
+        if kind == "unloadable":
+            raise PoolError(f"a parse worker cannot load the function it was sent:\n{payload}")
+        return self._failed(job, P.PARSE_CRASHED, payload), True  # fn raised
+
+    def _failed(self, job: _Job, rule: Any, detail: str, seconds: float = 0.0) -> Outcome:
+        params: dict[str, Any] = {}
+        if rule is P.PARSE_TIMEOUT:
+            params["seconds"] = seconds
+        elif rule is P.PARSE_MEMORY:
+            params["megabytes"] = (self.memory_limit or 0) // L.MB
+        return Outcome(job.path, problem=rule.problem(**params), detail=detail,
+                       seconds=time.monotonic() - job.started)
+
+
+def run_bounded(fn: Callable[[str], Any], path: str | os.PathLike[str], *,
+                timeout: float = L.PARSE_TIMEOUT_SECONDS,
+                memory_limit: int | None = L.MEMORY_LIMIT_BYTES) -> Outcome:
+    """One file, one fresh worker: for a script or a one-off check. Use a pool for many."""
+    with BoundedPool(1, timeout=timeout, memory_limit=memory_limit) as pool:
+        return pool.run(fn, path)

@@ -1,0 +1,45 @@
+"""Limits a returned file must stay within before anything parses it.
+
+The return template is under 200 rows x 20 columns and well under 1 MB, so each limit
+leaves at least ten times that headroom: a genuine return never meets one, while a
+hostile file is stopped before it can cost more than a second or a few megabytes.
+Checks read these names at call time, so a caller (or a test) can change one.
+"""
+
+MB = 1024 * 1024
+
+# The package (zip) as a whole.
+MAX_FILE_BYTES = 20 * MB  # the file as received, compressed
+MAX_TOTAL_BYTES = 50 * MB  # sum of every part's declared uncompressed size
+MAX_PART_BYTES = 20 * MB  # one part, uncompressed
+MAX_RATIO = 100  # uncompressed:compressed; real sheet XML compresses 5-20:1
+RATIO_MIN_BYTES = 1 * MB  # small parts may compress well without being a bomb
+MAX_PARTS = 1000  # Excel writes ~10 parts plus ~3 per sheet
+MAX_CENTRAL_DIRECTORY_BYTES = 4 * MB  # the zip's table of contents, read before parts
+# A sheet's printer settings are one Windows DEVMODE: a fixed part and the driver's own
+# data, each at most 64 KB, so 128 KB holds any that a printer driver can make.
+MAX_PRINTER_SETTINGS_BYTES = 128 * 1024
+
+# Worksheets.
+MAX_ROWS = 2000
+MAX_COLUMNS = 200
+MAX_CELLS_PER_SHEET = 100_000
+MAX_CELLS_TOTAL = 200_000
+
+# Text.
+MAX_SHARED_STRINGS = 50_000
+MAX_STRING_CHARS = 32_767  # Excel's own limit for the text of one cell
+MAX_FORMULA_CHARS = 16_384  # twice Excel's limit; longer formula text is only scanned in part
+
+# XML elements in one part: a bound on scanning time and on expat's nesting stack
+# (a million nested elements cost it ~120 MB). A sheet at the cell limit has ~500,000.
+MAX_ELEMENTS_LARGE = 600_000  # worksheets and the shared strings
+MAX_ELEMENTS_SMALL = 20_000  # workbook, relationships, content types, external links
+
+# Reading.
+CHUNK_BYTES = 64 * 1024  # decompressed bytes fed to a scanner at a time
+MAX_FINDINGS = 20  # a hostile file can repeat one problem thousands of times
+
+# The bounded parser (xl_ni179.intake.safety.bounded).
+MEMORY_LIMIT_BYTES = 1024 * MB  # address space of a worker process
+PARSE_TIMEOUT_SECONDS = 60.0

@@ -1,0 +1,185 @@
+"""What a file that is not a zip package is: old .xls, an encrypted workbook, CSV, HTML...
+
+Finance staff send many things that are "a spreadsheet" to them. Naming what the file
+actually is lets the message say how to turn it into an .xlsx.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import struct
+import zipfile
+
+from xl_ni179.intake.safety import problems as P
+from xl_ni179.intake.safety.problems import Problem
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+ZIP_MAGIC = b"PK\x03\x04"
+TEXT_SNIFF_BYTES = 64 * 1024
+
+# Files that travel inside an Office package to run or to be opened: never a picture,
+# printer settings or XML, whatever the part is called.
+_CONTAINERS = ((OLE_MAGIC, "an Office compound file"), (ZIP_MAGIC, "a zip archive"),
+               (b"MZ", "a Windows program"))
+_MAXREGSECT = 0xFFFFFFFA  # sector ids at or above this are markers (free, end of chain...)
+_HTML_RE = re.compile(r"<(?:html|!doctype\s+html|table|head|body|meta)\b")
+
+
+def container_kind(head: bytes) -> str | None:
+    """What kind of container file ``head`` (a part's first bytes) starts, if any."""
+    return next((what for magic, what in _CONTAINERS if head.startswith(magic)), None)
+
+
+class OleError(Exception):
+    """The compound file's structure cannot be followed."""
+
+
+def ole_entry_names(data: bytes) -> list[str]:
+    """Names of the storages and streams in an OLE2 compound file (MS-CFB).
+
+    Every loop is bounded by the number of sectors in ``data``, so a crafted chain
+    (cycles, ids past the end) ends in OleError rather than a hang.
+    """
+    if len(data) < 512:
+        raise OleError("shorter than its header")
+    shift = struct.unpack_from("<H", data, 0x1E)[0]
+    if shift not in (9, 12):
+        raise OleError(f"sector size 2**{shift}")
+    size = 1 << shift
+    n_sectors = (len(data) - 1) // size  # sector n starts at (n + 1) * size, after the header
+    per_sector = size // 4
+    n_fat, first_dir = struct.unpack_from("<2I", data, 0x2C)
+    first_difat, n_difat = struct.unpack_from("<2I", data, 0x44)
+    if n_fat > n_sectors // per_sector + 2 or n_difat > n_sectors:
+        raise OleError("more allocation sectors than the file holds")
+
+    def sector(sid: int) -> tuple[int, ...]:
+        if sid >= n_sectors:
+            raise OleError(f"sector {sid} is past the end of the file")
+        block = data[(sid + 1) * size:(sid + 2) * size].ljust(size, b"\0")
+        return struct.unpack(f"<{per_sector}I", block)
+
+    fat_ids = list(struct.unpack_from("<109I", data, 0x4C))
+    sid, seen = first_difat, set()
+    while sid < _MAXREGSECT and len(seen) < n_difat:
+        if sid in seen:
+            raise OleError("the allocation table chain loops")
+        seen.add(sid)
+        ids = sector(sid)
+        fat_ids.extend(ids[:-1])
+        sid = ids[-1]
+    fat: list[int] = []
+    for fat_sid in [i for i in fat_ids if i < _MAXREGSECT][:n_fat]:
+        fat.extend(sector(fat_sid))
+
+    names: list[str] = []
+    sid, seen = first_dir, set()
+    while sid < _MAXREGSECT:
+        if sid in seen or sid >= len(fat):
+            raise OleError("the directory chain is broken")
+        seen.add(sid)
+        block = data[(sid + 1) * size:(sid + 2) * size]
+        for off in range(0, len(block) - 127, 128):
+            name_len, kind = struct.unpack_from("<HB", block, off + 64)
+            if kind in (1, 2, 5) and 2 <= name_len <= 64:
+                names.append(block[off:off + name_len - 2].decode("utf-16-le", "replace"))
+        sid = fat[sid]
+    return names
+
+
+def classify_ole(data: bytes) -> Problem:
+    """Encrypted .xlsx and old .xls are both compound files; their streams tell them apart."""
+    try:
+        names = {name.casefold() for name in ole_entry_names(data)}
+    except (OleError, struct.error) as exc:
+        return P.CORRUPT_FILE.problem(
+            detail=f"it looks like an old Excel or Office file, but its structure is broken: {exc}")
+    if {"encryptioninfo", "encryptedpackage"} <= names:
+        return P.PASSWORD_PROTECTED.problem()
+    if "workbook" in names or "book" in names:
+        return P.LEGACY_XLS.problem()
+    if "worddocument" in names:
+        return P.NOT_A_WORKBOOK.problem(detail="it is an old-format Word document (.doc)")
+    if "powerpoint document" in names:
+        return P.NOT_A_WORKBOOK.problem(detail="it is an old-format PowerPoint file (.ppt)")
+    if "__substg1.0_0037001f" in names or "__properties_version1.0" in names:
+        return P.NOT_A_WORKBOOK.problem(
+            detail="it is a saved Outlook email (.msg); send the workbook attached to it instead")
+    return P.NOT_A_WORKBOOK.problem(detail="it is an Office file of another kind")
+
+
+def _decode_text(head: bytes) -> str | None:
+    """The head of the file as text, or None when it looks binary."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                          (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if head.startswith(bom):
+            return codecs.getincrementaldecoder(encoding)("replace").decode(head[len(bom):])
+    if b"\0" in head:
+        # Excel's "Unicode Text" export is UTF-16 and may lack a BOM: every other byte is 0.
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > 0.8 * len(odd):
+            return head[: len(head) // 2 * 2].decode("utf-16-le", "replace")
+        if even.count(0) > 0.8 * len(even):
+            return head[: len(head) // 2 * 2].decode("utf-16-be", "replace")
+        return None
+    try:
+        text = codecs.getincrementaldecoder("utf-8")("strict").decode(head)
+    except UnicodeDecodeError:
+        text = head.decode("cp1252", "replace")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
+    return None if controls > 0.02 * max(len(text), 1) else text
+
+
+def classify_other(head: bytes) -> Problem:
+    """Name a non-zip, non-OLE file from its first bytes."""
+    if head.startswith(b"%PDF"):
+        return P.NOT_A_WORKBOOK.problem(detail="it is a PDF document")
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return P.NOT_A_WORKBOOK.problem(detail="it is a picture")
+    if head.startswith(b"{\\rtf"):
+        return P.NOT_A_WORKBOOK.problem(detail="it is a Rich Text (RTF) document")
+    if head.startswith(b"PK"):
+        return P.CORRUPT_FILE.problem(detail="the start of the file is missing or damaged")
+    text = _decode_text(head)
+    if text is None:
+        return P.NOT_A_WORKBOOK.problem(detail="its contents are not in any format we recognise")
+    low = text[:8192].lstrip("\ufeff \t\r\n").lower()
+    if low.startswith("mime-version:") or "content-type: multipart/related" in low[:2048]:
+        return P.HTML_FILE.problem()  # "Single File Web Page" (.mht) that Excel can save
+    if "urn:schemas-microsoft-com:office:spreadsheet" in low or 'progid="excel.sheet"' in low:
+        return P.NOT_A_WORKBOOK.problem(
+            detail="it is an 'XML Spreadsheet 2003' file; save it as Excel Workbook (*.xlsx)")
+    if _HTML_RE.search(low):
+        return P.HTML_FILE.problem()
+    if low.startswith("<"):
+        return P.NOT_A_WORKBOOK.problem(detail="it is an XML document")
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    delimited = sum(1 for line in lines if any(sep in line for sep in ",;\t"))
+    if lines and delimited * 2 >= len(lines):
+        return P.CSV_FILE.problem()
+    return P.NOT_A_WORKBOOK.problem(detail="it is a plain text file")
+
+
+def other_zip_format(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -> Problem | None:
+    """What a zip package is when it is not an .xlsx: OpenDocument, .xlsb, Word..."""
+    lower = {name.lower() for name in by_name}
+    if "mimetype" in by_name:
+        with zf.open(by_name["mimetype"]) as stream:
+            kind = stream.read(200)
+        if kind.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+            return P.ODS_FILE.problem()
+        if kind.startswith(b"application/vnd.oasis.opendocument"):
+            return P.NOT_A_WORKBOOK.problem(
+                detail="it is an OpenDocument file, but not a spreadsheet")
+    if "content.xml" in by_name and "META-INF/manifest.xml" in by_name:
+        return P.ODS_FILE.problem()
+    if "xl/workbook.bin" in lower:
+        return P.BINARY_XLSB.problem()
+    if "word/document.xml" in lower:
+        return P.NOT_A_WORKBOOK.problem(detail="it is a Word document")
+    if "ppt/presentation.xml" in lower:
+        return P.NOT_A_WORKBOOK.problem(detail="it is a PowerPoint presentation")
+    if not any(name.startswith("xl/") for name in lower):
+        return P.NOT_A_WORKBOOK.problem(detail="it is a zip archive of other files")
+    return None

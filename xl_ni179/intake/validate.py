@@ -1,0 +1,414 @@
+"""Validation on receipt: can this returned file be accepted, and what must be fixed?
+
+The order matters: the package is inspected before any XML is parsed, the parse runs
+under limits, identity is settled before figures are trusted, and every data rule runs
+(never stopping at the first failure) so the sender gets one complete list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from xl_ni179.checks.data import blank, build_checks, is_number, num_sum
+from xl_ni179.intake.reader import (
+    DAYS_1904,
+    DefinedName,
+    RawWorkbook,
+    XlsxLimitError,
+    XlsxReadError,
+    read_workbook,
+)
+from xl_ni179.intake.screen import finding_of, findings_of, inspect_file
+from xl_ni179.partnership import Partnership, Round
+from xl_ni179.rules import RULES
+from xl_ni179.rules import structure_rules as sr
+from xl_ni179.rules.findings import Report
+from xl_ni179.spec.formulas import Formula, parse_reference, same_place
+from xl_ni179.spec.prefill import claimed_prefill, verify_prefill
+from xl_ni179.spec.schema import COVER, DATE, META, SHEETS, Schema, build_schema, explain_name
+from xl_ni179.template.builder import (
+    META_KEYS,
+    TEMPLATE_ID,
+    Expected,
+    expected_locked,
+    expected_template,
+    template_content,
+)
+from xl_ni179.template.fingerprint import differences, locked_cells, shown
+
+log = logging.getLogger(__name__)
+
+ANNOTATION_SHEET = "Validation results"  # added by our annotated copy; allowed back in
+MAX_LOCKED_FINDINGS = 20
+COVER_CODE_CELL = "B5"  # where the template writes the organisation code
+
+
+@dataclass
+class ReturnValues:
+    """The Values a rule may look at: inputs by name, raw cells, the trusted baseline."""
+
+    raw: RawWorkbook
+    schema: Schema
+    baseline: float
+
+    def input(self, name: str) -> Any:
+        f = self.schema.get(name)
+        if f is None:
+            return None
+        value = self.raw.value(f.sheet, f.cell)
+        return None if isinstance(value, Formula) else value
+
+    def cell(self, sheet: str, coord: str) -> Any:
+        return self.raw.value(sheet, coord)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def validate_file(p: Partnership, path: str | Path, *, sender: str | None = None,
+                  round_id: str | None = None, previous: Report | None = None,
+                  replaces: Report | None = None, pool: Any = None) -> Report:
+    """Validate one returned workbook. Never raises for a bad file: problems are findings.
+
+    The untrusted file is only ever opened in a worker process with time and memory
+    limits (``pool``, or a shared default one), so a hostile file cannot take this
+    process down. ``previous`` is the organisation's last accepted return (any round);
+    ``replaces`` is the accepted version of this round that a resubmission supersedes.
+    A return prefilled from ``previous`` has its "as reported" figures checked against it.
+    """
+    (report,) = validate_files(p, [path], sender=sender, round_id=round_id, pool=pool)
+    if report.prefill is not None and previous is not None and previous.sha256 == report.prefill.sha256:
+        verify_prefill(p, report, previous)
+    add_cross_return(p, report, previous, replaces)
+    return report
+
+
+def validate_files(p: Partnership, paths: Iterable[str | Path], *, sender: str | None = None,
+                   round_id: str | None = None, pool: Any = None) -> Iterator[Report]:
+    """Validate many files, in order, using every worker of the pool (both cores by default)."""
+    from xl_ni179.intake.pool import shared_pool
+
+    pool = pool or shared_pool()
+    task = partial(_validate_task, _pickled(p), sender, round_id)
+    for outcome in pool.map(task, [str(x) for x in paths]):
+        if outcome.ok:
+            yield outcome.value
+        else:  # the worker died, hung or ran out of memory on this file
+            log.warning("validation of %s stopped: %s", outcome.path, outcome.detail)
+            report = Report(file=outcome.path, sha256=file_sha256(Path(outcome.path)))
+            report.extend(findings_of(outcome.problems))
+            yield report
+
+
+def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None = None,
+                        round_id: str | None = None) -> Report:
+    """The whole check of one file in this process (what each pool worker runs)."""
+    path = Path(path)
+    report = Report(file=str(path), sha256=file_sha256(path))
+    problems = inspect_file(path, sheet_contents=False)  # the reader checks cells in its one pass
+    if problems:
+        report.extend(problems)
+        return report
+    try:
+        raw = read_workbook(path)
+    except XlsxLimitError as exc:
+        report.add(finding_of(exc.problem))
+        return report
+    except XlsxReadError as exc:
+        report.add(RULES["corrupt-file"].finding(detail=str(exc)))
+        return report
+    validate_workbook(p, raw, report, sender=sender, round_id=round_id)
+    return report
+
+
+# Workers receive the partnership pickled once; unpickling it once per distinct config
+# keeps the per-worker template cache (keyed on the object) warm across files.
+_PICKLED: dict[int, tuple[Partnership, bytes]] = {}
+_UNPICKLED: dict[bytes, Partnership] = {}
+
+
+def _pickled(p: Partnership) -> bytes:
+    hit = _PICKLED.get(id(p))
+    if hit is None or hit[0] is not p:
+        hit = _PICKLED[id(p)] = (p, pickle.dumps(p))
+    return hit[1]
+
+
+def _validate_task(p_bytes: bytes, sender: str | None, round_id: str | None, path: str) -> Report:
+    key = hashlib.sha256(p_bytes).digest()
+    p = _UNPICKLED.get(key)
+    if p is None:
+        p = _UNPICKLED[key] = pickle.loads(p_bytes)  # noqa: S301 - our own parent process sent it
+    return validate_in_process(p, path, sender=sender, round_id=round_id)
+
+
+def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sender: str | None = None,
+                      round_id: str | None = None) -> None:
+    meta = {str(raw.value(META, f"A{i}")): raw.value(META, f"B{i}") for i in range(1, len(META_KEYS) + 3)}
+    if META not in raw.cells or meta.get("template_id") != TEMPLATE_ID:
+        report.add(sr.NOT_OUR_TEMPLATE.finding())
+        return
+    rnd = _round(p, meta, round_id, report)
+    org_code = str(meta.get("organisation") or "")
+    org = p.find_organisation(org_code)
+    report.organisation = org.code if org else None
+    cover_code = raw.value(COVER, COVER_CODE_CELL)
+    if cover_code is not None and str(cover_code) != org_code:
+        report.add(sr.ORG_MISMATCH.finding(sheet=COVER, cell=COVER_CODE_CELL, found=org_code, cover=cover_code))
+    if org is None:
+        report.add(sr.UNKNOWN_ORG.finding(found=org_code))
+    elif sender and org.code not in _sender_orgs(p, sender):
+        report.add(sr.SENDER_MISMATCH.finding(organisation=org.name, sender=sender))
+    if rnd is None:
+        return
+    report.round_id = rnd.id
+    schema, checks = _schema_and_checks(p, rnd)
+    _sheets(raw, report)
+    _names(raw, schema, report, expected_template(p, org.code, rnd.id) if org is not None else None)
+    _dates_in_1900_system(raw, schema)
+    report.prefill = claimed_prefill(p, rnd, schema, meta, raw.value)
+    if org is not None:
+        _locked(p, raw, schema, org.code, rnd, report)
+    _protection(raw, report)
+    formulas = _input_formulas(raw, schema, report)
+    values = ReturnValues(raw, schema, org.baseline if org else float("inf"))
+    for check in checks:
+        if check.field in formulas or not check.fails(values):
+            continue
+        f = schema.get(check.field)
+        report.add(RULES[check.code].finding(sheet=check.sheet, cell=check.cell, field=check.field,
+                                             label=f.label if f else check.label,
+                                             **check.message_params(values)))
+    report.values = {f.name: values.input(f.name) for f in schema.fields}
+    _mark_explained(report)
+
+
+_SCHEMAS: dict[tuple[int, str], tuple[Partnership, Schema, list]] = {}
+
+
+def _schema_and_checks(p: Partnership, rnd: Round) -> tuple[Schema, list]:
+    """The schema and data checks of a round, built once per partnership (a worker
+    validates hundreds of returns of the same round)."""
+    hit = _SCHEMAS.get((id(p), rnd.id))
+    if hit is None or hit[0] is not p:
+        schema = build_schema(p, rnd)
+        hit = _SCHEMAS[(id(p), rnd.id)] = (p, schema, build_checks(schema))
+    return hit[1], hit[2]
+
+
+_SENDERS: dict[int, tuple[Partnership, dict[str, set[str]]]] = {}
+
+
+def _sender_orgs(p: Partnership, sender: str) -> set[str]:
+    """Organisations ``sender`` is registered for (the address index is built once)."""
+    hit = _SENDERS.get(id(p))
+    if hit is None or hit[0] is not p:
+        index: dict[str, set[str]] = {}
+        for org in p.organisations:
+            for email in org.emails:
+                index.setdefault(email.lower(), set()).add(org.code)
+        hit = _SENDERS[id(p)] = (p, index)
+    return hit[1].get(sender.strip().lower(), set())
+
+
+def _round(p: Partnership, meta: dict, round_id: str | None, report: Report) -> Round | None:
+    found = str(meta.get("round") or "")
+    rnd = next((r for r in p.rounds if r.id == found), None)
+    if rnd is None:
+        report.add(sr.UNKNOWN_ROUND.finding(found=found))
+        return None
+    if round_id and round_id != rnd.id:
+        report.add(sr.WRONG_ROUND.finding(found=rnd.id, expected=round_id))
+    version = str(meta.get("template_version") or "")
+    if version != rnd.template_version:
+        report.add(sr.TEMPLATE_OUTDATED.finding(found=version or "unknown", round=rnd.id,
+                                                expected=rnd.template_version))
+    return rnd
+
+
+def _sheets(raw: RawWorkbook, report: Report) -> None:
+    names = [s.name for s in raw.sheets]
+    for name in SHEETS:
+        if name not in names:
+            report.add(sr.SHEET_MISSING.finding(sheet=name))
+    for name in names:
+        if name not in SHEETS and name != ANNOTATION_SHEET:
+            report.add(sr.SHEET_ADDED.finding(sheet=name))
+
+
+# Names programs add of their own accord: print areas and titles, filters, Gnumeric's sheet
+# titles. A built-in name that holds a formula is still reported.
+_BUILT_IN = frozenset(f"_xlnm.{n}" for n in ("print_area", "print_titles", "_filterdatabase", "sheet_title",
+                                             "criteria", "extract"))
+_GNUMERIC_PRINT = frozenset(("print_area", "print_titles"))
+
+
+def _names(raw: RawWorkbook, schema: Schema, report: Report, template: Expected | None) -> None:
+    """Our names where we put them (in any spelling), and no name of anyone else's.
+
+    A name the template did not create can do harm however harmless it looks: one scoped
+    to a sheet hides ours of the same name from that sheet's formulas (the workbook's own
+    checks would then read other cells), and a name may hold a formula that fetches data
+    or runs a macro (Auto_Open) when anything refers to it. Only the names programs add
+    themselves are let through, and only when they hold plain references.
+    """
+    fields = {f.name.lower(): f for f in schema.fields}
+    ours = template.names if template else {k: (f.name, f.sheet, f.cell) for k, f in fields.items()}
+    local_ours = template.local_names if template else frozenset()
+    found: dict[str, DefinedName] = {}
+    for d in raw.defined:
+        key = d.name.lower()
+        if d.sheet is None and key in ours and key not in found:
+            found[key] = d
+        elif not _allowed(d, local_ours):
+            scope = f" on the sheet '{d.sheet}'" if d.sheet is not None else ""
+            detail = (" (a second definition of the name)" if d.sheet is None and key in ours else
+                      " (it hides the template's own name on that sheet)" if key in ours else "")
+            report.add(sr.NAME_ADDED.finding(sheet=d.sheet or "", name=d.name[:60], scope=scope, detail=detail))
+    for key, (name, sheet, cell) in ours.items():
+        f = fields.get(key)
+        label = f.label if f else "a cell the template names"
+        d = found.get(key)
+        if d is None:
+            report.add(sr.NAME_MISSING.finding(sheet=sheet, cell=cell, field=name, label=label))
+        elif not same_place(parse_reference(d.text), (sheet, cell)):
+            report.add(sr.NAME_MOVED.finding(sheet=sheet, cell=cell, field=name, label=label, found=d.text[:80]))
+
+
+def _allowed(d: DefinedName, local_ours: frozenset[tuple[str, str]]) -> bool:
+    key = d.name.lower()
+    if d.sheet is not None and (key, d.sheet) in local_ours:
+        return True
+    if key.startswith("_xlfn."):  # Excel's stand-in for a function newer than the file format
+        return d.text.strip() == "#NAME?"
+    if d.sheet is not None and key in _GNUMERIC_PRINT:  # Gnumeric leaves off the _xlnm. prefix
+        key = "_xlnm." + key
+    return key in _BUILT_IN and _plain_reference(d.text)
+
+
+def _plain_reference(text: str) -> bool:
+    """References, #REF! or a quoted title: nothing a program would calculate."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
+
+    try:
+        tokens = Tokenizer("=" + text.removeprefix("=")).items
+    except TokenizerError:
+        return False
+    return all(t.type in (Token.OPERAND, Token.WSPACE) or t.value == "," for t in tokens) and all(
+        t.subtype != Token.RANGE or "[" not in t.value for t in tokens)  # no other workbook
+
+
+def _locked(p: Partnership, raw: RawWorkbook, schema: Schema, org_code: str, rnd: Round,
+            report: Report) -> None:
+    # A sheet the template does not have is one sheet-added finding, not a finding per cell
+    # that would read the sender's own text back to them.
+    found = locked_cells({k: v for k, v in raw.cells.items() if k in SHEETS or k == META}, schema)
+    expected = expected_locked(p, org_code, rnd.id, report.prefill)
+    if found == expected:  # the usual case, and far cheaper than listing differences
+        return
+    changed = list(differences(expected, found))
+    for i, (sheet, cell, _expected, _now) in enumerate(changed[:MAX_LOCKED_FINDINGS + 1]):
+        if i == MAX_LOCKED_FINDINGS:  # one more finding says how many are left unlisted
+            more = f" {len(changed) - MAX_LOCKED_FINDINGS - 1} more locked cells differ from the template too."
+        else:
+            more = ""
+        # Each side in its own spelling: the template's text, and what the file holds now.
+        report.add(sr.LOCKED_CHANGED.finding(
+            sheet=sheet, cell=cell,
+            expected=shown(template_content(p, org_code, rnd.id, (sheet, cell), report.prefill)),
+            found=shown(raw.value(sheet, cell)), more=more))
+
+
+def _protection(raw: RawWorkbook, report: Report) -> None:
+    # Only sheet protection is looked at, in whatever form it was saved (a password hash of
+    # either kind, or none). Calc and Gnumeric drop the workbook-structure protection on every
+    # save, so its absence says nothing about the partner; the sheets and names it guards are
+    # checked directly (sheet-missing, sheet-added, defined-name-*).
+    unprotected = [s.name for s in raw.sheets if s.name in SHEETS and not raw.protected.get(s.name)]
+    if unprotected:
+        report.add(sr.PROTECTION_OFF.finding(what="the sheet(s) " + ", ".join(unprotected)))
+
+
+def _dates_in_1900_system(raw: RawWorkbook, schema: Schema) -> None:
+    """Date inputs as serial numbers of the 1900 date system, whichever the file uses."""
+    if not raw.date1904:
+        return
+    for f in schema.fields:
+        if f.type == DATE:
+            value = raw.value(f.sheet, f.cell)
+            if is_number(value):
+                raw.cells[f.sheet][f.cell] = value + DAYS_1904
+
+
+def _input_formulas(raw: RawWorkbook, schema: Schema, report: Report) -> set[str]:
+    names = set()
+    for f in schema.fields:
+        value = raw.value(f.sheet, f.cell)
+        if isinstance(value, Formula):
+            names.add(f.name)
+            report.add(sr.INPUT_FORMULA.finding(sheet=f.sheet, cell=f.cell, field=f.name, label=f.label,
+                                                found=str(value)))
+    return names
+
+
+def add_cross_return(p: Partnership, report: Report, previous: Report | None, replaces: Report | None) -> None:
+    """Compare a validated return with the organisation's earlier accepted ones (from their
+    figures: the file itself is not read again)."""
+    if report.round_id is None or not report.values or (previous is None and replaces is None):
+        return
+    from xl_ni179.spec import layout
+
+    schema = build_schema(p, p.round(report.round_id))
+    now_values = report.values
+    if previous is not None:
+        # Gains are cumulative and ongoing: a year's total should not fall below what was reported.
+        held = report.prefill if report.prefill is not None and report.prefill.sha256 == previous.sha256 else None
+        for year in schema.years:
+            if held is not None and held.covers(year, schema):
+                continue  # the workbook held these figures: each change is an actual-restated warning
+            yk = year.replace("/", "_")
+            before = [previous.values.get(f"gains_{ws}_{yk}") for ws in _workstreams(schema, year)]
+            if not any(is_number(v) for v in before):
+                continue
+            now = num_sum([now_values.get(f.name) for f in schema.of_group("gains", year)])
+            was = num_sum(before)
+            if now < was - 0.05:
+                cell = layout.total_cells(schema, year)["gross"]
+                report.add(sr.GAINS_WITHDRAWN.finding(sheet="Gains", cell=cell, field=f"gross_total_{yk}",
+                                                      label=f"Gross gains for {year}", value=now, before=was,
+                                                      previous=previous.round_id or "earlier round"))
+    if replaces is not None:
+        for f in schema.fields:
+            if f.year_kind != "actual" or f.group not in ("gains", "costs"):
+                continue
+            was, now = replaces.values.get(f.name), now_values.get(f.name)
+            if is_number(was) and is_number(now) and abs(was - now) > 0.05:
+                report.add(sr.RESUBMISSION_CHANGED.finding(sheet=f.sheet, cell=f.cell, field=f.name,
+                                                           label=f.label, value=now, before=was))
+    _mark_explained(report)
+
+
+def _workstreams(schema: Schema, year: str) -> list[str]:
+    yk = year.replace("/", "_")
+    return [f.name.removeprefix("gains_").removesuffix("_" + yk) for f in schema.of_group("gains", year)]
+
+
+def _mark_explained(report: Report) -> None:
+    out = []
+    for f in report.findings:
+        if f.severity == "warning" and not blank(report.values.get(explain_name(f.code))):
+            f = replace(f, explained=True)
+        out.append(f)
+    report.findings = out

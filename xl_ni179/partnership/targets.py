@@ -1,0 +1,108 @@
+"""Target arithmetic: the one place that turns an agreement's rates into money.
+
+Additive (the partnership's method): cumulative rate = sum of annual rates.
+Compound (the national CSR07 method): cumulative rate = product of (1 + r) - 1.
+Years listed as reported_only carry an annual target but do not count towards the
+cumulative one.
+
+Each agreement also counts *gains* from its own first year (``counts_from``): NI 179 is
+cumulative from 1 April 2008, so an agreement starting in 2009/10 counts NI 179 at a year
+less NI 179 at the end of 2008/09. Comparing gains since April 2008 with a target that
+starts a year later would flatter that agreement.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from xl_ni179.partnership.model import NI179_FIRST_YEAR, Agreement, year_start
+
+
+def counted_years(agreement: Agreement) -> list[str]:
+    return [y for y in agreement.years if y not in agreement.reported_only]
+
+
+def cumulative_rate(agreement: Agreement, year: str) -> float | None:
+    """Cumulative target for ``year`` as a fraction of baseline, or None outside the agreement."""
+    if year not in agreement.rates:
+        return None
+    if year in agreement.reported_only:
+        return agreement.rates[year] / 100
+    upto = [agreement.rates[y] / 100 for y in counted_years(agreement) if year_start(y) <= year_start(year)]
+    if agreement.method == "compound":
+        product = 1.0
+        for rate in upto:
+            product *= 1 + rate
+        return product - 1
+    return sum(upto)
+
+
+def annual_rate(agreement: Agreement, year: str) -> float | None:
+    """In-year target for ``year`` as a fraction of baseline, or None outside the agreement."""
+    if year not in agreement.rates:
+        return None
+    if year in agreement.reported_only or agreement.method == "additive":
+        return agreement.rates[year] / 100
+    counted = counted_years(agreement)
+    index = counted.index(year)
+    previous = cumulative_rate(agreement, counted[index - 1]) if index else 0.0
+    return cumulative_rate(agreement, year) - previous  # type: ignore[operator]
+
+
+def annual_target(agreement: Agreement, baseline: float, year: str) -> float | None:
+    rate = annual_rate(agreement, year)
+    return None if rate is None else baseline * rate
+
+
+def cumulative_target(agreement: Agreement, baseline: float, year: str) -> float | None:
+    rate = cumulative_rate(agreement, year)
+    return None if rate is None else baseline * rate
+
+
+def previous_year(year: str) -> str:
+    """'2009/10' -> '2008/09'."""
+    first = year_start(year) - 1
+    return f"{first}/{(first + 1) % 100:02d}"
+
+
+def base_year(agreement: Agreement) -> str | None:
+    """The year whose NI 179 figure is taken off an agreement's gains (the year before it
+    starts), or None when it starts with NI 179 itself."""
+    if year_start(agreement.counts_from) <= year_start(NI179_FIRST_YEAR):
+        return None
+    return previous_year(agreement.counts_from)
+
+
+def counted_gains(agreement: Agreement, year: str, ni179: Mapping[str, float | None]) -> float | None:
+    """Gains that count towards ``agreement`` in ``year``, from NI 179 by year (cumulative since
+    April 2008). None when a figure it needs is missing.
+
+    From the agreement's first year on: NI 179 at ``year`` less NI 179 at its base year. A year
+    before the agreement starts (reported, not counted) is compared with its own rate, so it
+    shows NI 179 for that year itself.
+    """
+    value = _number(ni179.get(year))
+    base = base_year(agreement)
+    if value is None or base is None or year_start(year) < year_start(agreement.counts_from):
+        return value
+    before = _number(ni179.get(base))
+    return None if before is None else value - before
+
+
+def basis_text(agreement: Agreement, year: str | None = None, *, inline: bool = False) -> str:
+    """What an agreement's gains figure counts, in words: 'gains since April 2009 (the MAA's
+    first year)'. A ``year`` before the agreement starts counts that year's gains only.
+    ``inline`` avoids brackets, for a phrase that already sits inside some."""
+    if year is not None and year_start(year) < year_start(agreement.counts_from):
+        why = f"{agreement.label}'s targets start in {agreement.counts_from}"
+        return f"gains made in {year} itself" + (f", as {why}" if inline else f" ({why})")
+    first = f"{agreement.label}'s first year"
+    start = f"gains since April {year_start(agreement.counts_from)}"
+    return f"{start}, {first}" if inline else f"{start} ({first})"
+
+
+def _number(value: float | None) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
