@@ -19,7 +19,8 @@ from xml.parsers import expat
 
 from lxml import etree
 
-from xl_ni179.intake.safety.problems import Kind, Problem
+from xl_ni179.intake.safety import problems as P
+from xl_ni179.intake.safety.problems import Problem
 from xl_ni179.intake.values import DAYS_1904, XlsxReadError, spread_arrays, translate, typed
 from xl_ni179.spec.formulas import Formula
 
@@ -55,11 +56,11 @@ class _Limits:
         self.max_row = (len(str(limits.MAX_ROWS)), str(limits.MAX_ROWS))
         self.total = 0
 
-    def fail(self, code: str, **params: Any) -> XlsxLimitError:
-        return XlsxLimitError(Kind(code).problem(**params))
+    def fail(self, kind: P.Kind, **params: Any) -> XlsxLimitError:
+        return XlsxLimitError(kind.problem(**params))
 
     def too_large(self, part: str) -> XlsxLimitError:
-        return self.fail("too-large", detail=f"part {part} has more than {self.L.MAX_ELEMENTS_LARGE:,} XML elements")
+        return self.fail(P.TOO_LARGE, detail=f"part {part} has more than {self.L.MAX_ELEMENTS_LARGE:,} XML elements")
 
     def place(self, ref: str, sheet: str) -> None:
         """Refuse a reference beyond the area a return can use."""
@@ -70,28 +71,28 @@ class _Limits:
     def place_parts(self, letters: str, digits: str, sheet: str) -> None:
         # Cheap string comparisons (length, then text): this runs for every cell.
         if (len(letters), letters) > self.max_column or (len(digits), digits) > self.max_row:
-            raise self.fail("sheet-too-large", sheet=sheet, cell=letters + digits,
+            raise self.fail(P.SHEET_TOO_LARGE, sheet=sheet, cell=letters + digits,
                             rows=f"{self.L.MAX_ROWS:,}", columns=self.L.MAX_COLUMNS)
 
     def cells(self, count: int, sheet: str) -> None:
         if count > self.L.MAX_CELLS_PER_SHEET:
-            raise self.fail("too-many-cells", sheet=sheet,
+            raise self.fail(P.TOO_MANY_CELLS, sheet=sheet,
                             detail=f"sheet '{sheet[:40]}' has more than {self.L.MAX_CELLS_PER_SHEET:,} cells")
         if self.total + count > self.L.MAX_CELLS_TOTAL:
-            raise self.fail("too-many-cells", detail=f"more than {self.L.MAX_CELLS_TOTAL:,} cells across all sheets")
+            raise self.fail(P.TOO_MANY_CELLS, detail=f"more than {self.L.MAX_CELLS_TOTAL:,} cells across all sheets")
 
     def text(self, value: str) -> None:
         if len(value) > self.L.MAX_STRING_CHARS:
-            raise self.fail("too-much-text", detail=f"one piece of text is longer than the "
+            raise self.fail(P.TOO_MUCH_TEXT, detail=f"one piece of text is longer than the "
                                                     f"{self.L.MAX_STRING_CHARS:,} characters a cell can hold")
 
     def formula(self, text: str, sheet: str, cell: str) -> None:
         from xl_ni179.intake.safety.scanners import has_dde, has_external_ref
 
         if has_dde(text):
-            raise self.fail("dde-link", sheet=sheet, cell=cell, detail=f"a formula on sheet '{sheet[:40]}'")
+            raise self.fail(P.DDE_LINK, sheet=sheet, cell=cell, detail=f"a formula on sheet '{sheet[:40]}'")
         if has_external_ref(text):
-            raise self.fail("external-link", sheet=sheet, cell=cell,
+            raise self.fail(P.EXTERNAL_LINK, sheet=sheet, cell=cell,
                             detail=f"a formula on sheet '{sheet[:40]}' uses cells from another file")
 
 
@@ -253,10 +254,10 @@ def _shared_strings(zf: zipfile.ZipFile, rels: dict[str, str], limits: _Limits) 
     root = _tree(zf, part, limits)
     declared = root.get("uniqueCount", "0")
     if not declared.isdigit() or len(declared) > 12 or int(declared) > limits.L.MAX_SHARED_STRINGS:
-        raise limits.fail("too-much-text", detail=f"the text table claims {declared[:20]} different pieces of text")
+        raise limits.fail(P.TOO_MUCH_TEXT, detail=f"the text table claims {declared[:20]} different pieces of text")
     for si in root.iter("{*}si"):
         if len(strings) >= limits.L.MAX_SHARED_STRINGS:
-            raise limits.fail("too-much-text", detail=f"more than {limits.L.MAX_SHARED_STRINGS:,} different "
+            raise limits.fail(P.TOO_MUCH_TEXT, detail=f"more than {limits.L.MAX_SHARED_STRINGS:,} different "
                                                       "pieces of text")
         pieces = []
         for child in si:  # plain text, or rich-text runs; phonetic hints (rPh) are not text

@@ -11,7 +11,9 @@ Two layers, used in this order:
    becomes a ``parse-crashed`` / ``parse-timeout`` / ``parse-memory`` finding instead of
    taking the validating process down.
 
-The limits are module constants in ``xl_ni179.intake.safety.limits``.
+The limits are module constants in ``xl_ni179.intake.safety.limits``. Both layers report
+a ``Problem`` (``problems``): the code of the file rule and its message parameters. This
+package imports no rules; ``xl_ni179.intake.screen`` turns problems into findings.
 """
 
 from xl_ni179.intake.safety.bounded import (
