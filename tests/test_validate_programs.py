@@ -258,7 +258,7 @@ def test_a_file_programs_would_read_differently_is_refused(partnership, saved, p
         assert [f.code for f in report.findings] == ["corrupt-file"], (program, name, report.findings)
     # Python's float() reads these; Calc and Gnumeric read '6_3.5' as 6 and refuse the others.
     # Each is no number at its own cell.
-    for cell, text in (("B8", " 6_3.5 "), ("B9", "nan"), ("B10", "Infinity")):
+    for cell, text in (("B8", " 6_3.5 "), ("B9", "nan"), ("B10", "Infinity"), ("B11", "1E+999")):
         report = validate_file(partnership, rewrite(source, GAINS_PART, lambda x, c=cell, t=text: set_cell(
             x, c, f"<v>{t}</v>"), tmp_path / f"{cell}.xlsx"))
         assert found(report) == {("money-not-a-number", f"Gains!{cell}")}, (program, text)

@@ -8,6 +8,7 @@ serial numbers in either date system), and formulas written once for many cells
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -107,4 +108,6 @@ def typed(kind: str, v: str | None, inline: list[str], strings: list[str], date1
         number = _iso_serial(v, date1904) if kind == "d" else float(v)
     except ValueError:
         raise XlsxReadError(f"a number cell holds {v[:40]!r}") from None
+    if not math.isfinite(number):  # 1E+999: beyond what a spreadsheet can hold
+        return v
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
