@@ -164,9 +164,38 @@ def test_forged_authentication_results_do_not_win(ws, box, smtp, books):
     assert result.outcomes == {"quarantine": 3} and not result.errors
     assert_nothing_changed(ws, smtp, before)
     assert len(box.folder("Quarantine")) == 3 and box.folder("INBOX") == []
-    reasons = quarantine_reasons(ws)
-    assert reasons[:2] == [f"Our mail server ({AUTHSERV}) reports spf=fail"] * 2
-    assert "did not authenticate this message" in reasons[2]
+    reasons = sorted(quarantine_reasons(ws))  # a Maildir hands messages over in no fixed order
+    assert reasons[1:] == [f"Our mail server ({AUTHSERV}) reports spf=fail"] * 2
+    assert "did not authenticate this message" in reasons[0]
+
+
+def unreadable_stamp(result: str) -> str:
+    """Our server's header as it writes it for a client that greets with an address literal and
+    gives a non-ASCII envelope sender: both legal, and both stop the header parser."""
+    return (f"{AUTHSERV}; spf={result} smtp.mailfrom=\u00fc@melton.example.org smtp.helo=[203.0.113.9]; "
+            f"dkim={result} header.d=melton.example.org; dmarc={result} (p=reject) header.from=melton.example.org")
+
+
+def test_our_header_is_believed_however_the_sender_shaped_it(ws, box, smtp, books):
+    """Item 4, found in review: when our own header did not parse, a forged one below it won.
+    Our topmost header is recognised by its authserv-id alone; the words the client chose
+    (its HELO name, its envelope sender) never decide whether it is read."""
+    before = accept_melton_v1(ws, box, smtp, books)
+    to = ws.partnership.consolidator_email
+    v2 = [("NI179_MELTON.xlsx", books["melton-v2"])]
+    forged = {"Authentication-Results": f"{AUTHSERV}; dmarc=pass header.from=melton.example.org"}
+    raw = message(MELTON, to, "Melton return v2", attachments=v2, auth=None, headers=forged)
+    box.deliver([f"Authentication-Results: {unreadable_stamp('fail')}\n".encode() + raw])
+    result = box.run(ws, smtp)
+    assert result.outcomes == {"quarantine": 1} and not result.errors
+    assert_nothing_changed(ws, smtp, before)
+    assert quarantine_reasons(ws) == [f"Our mail server ({AUTHSERV}) reports spf=fail"]
+
+    # The same odd but legal words with a pass: the partner's return is accepted as theirs.
+    raw = message(MELTON, to, "Melton return v2", attachments=v2, auth=None)
+    box.deliver([f"Authentication-Results: {unreadable_stamp('pass')}\n".encode() + raw])
+    result = box.run(ws, smtp)
+    assert result.outcomes == {"accepted": 1}, quarantine_reasons(ws)
 
 
 SPOOFED_FROM = [

@@ -234,3 +234,33 @@ def test_a_date_saved_in_the_1904_date_system_is_the_same_date(partnership, orig
         assert 'date1904="1"' in z.read("xl/workbook.xml").decode()
     report = validate_file(partnership, saved)
     assert report.findings == [] and report.values["signoff_date"] == 39945
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_a_file_programs_would_read_differently_is_refused(partnership, saved, program, tmp_path):
+    """Found in review: a shared formula defined twice bound C37 to one master in our reader
+    and to another in Calc, so the totals printed and signed were not the ones recorded.
+    Whatever the programs would disagree on is a damaged file, not a guess."""
+    source = saved[program]["MELTON"]
+    net = "N(gains_procurement_2008_09)-N(costs_procurement_2008_09)"
+    cases = {
+        "shared formula defined twice": lambda x: set_cell(set_cell(set_cell(
+            x, "B30", f'<f t="shared" ref="B30:C37" si="9">{net}</f><v>59.7</v>'),
+            "B37", '<f t="shared" ref="B37:C37" si="9">SUM(Gains!B30:B36)</f><v>229.4</v>'),
+            "C37", '<f t="shared" si="9"/><v>348.5</v>'),
+        "shared formula used outside its block": lambda x: set_cell(set_cell(
+            x, "B37", '<f t="shared" ref="B37" si="9">SUM(Gains!B30:B36)</f><v>229.4</v>'),
+            "C37", '<f t="shared" si="9"/><v>348.5</v>'),
+        "text index that is not a number": lambda x: set_cell(x, "A8", "<v>1_0</v>", ' t="s"'),
+    }
+    for name, edit in cases.items():
+        report = validate_file(partnership, rewrite(source, GAINS_PART, edit, tmp_path / f"{name}.xlsx"))
+        assert [f.code for f in report.findings] == ["corrupt-file"], (program, name, report.findings)
+    # Python's float() reads these; Calc and Gnumeric read '6_3.5' as 6 and refuse the others.
+    # Each is no number at its own cell.
+    for cell, text in (("B8", " 6_3.5 "), ("B9", "nan"), ("B10", "Infinity"), ("B11", "1E+999")):
+        report = validate_file(partnership, rewrite(source, GAINS_PART, lambda x, c=cell, t=text: set_cell(
+            x, c, f"<v>{t}</v>"), tmp_path / f"{cell}.xlsx"))
+        assert found(report) == {("money-not-a-number", f"Gains!{cell}")}, (program, text)
+    assert validate_file(partnership, rewrite(source, GAINS_PART, lambda x: set_cell(x, "B8", "<v> 6.35E+1 </v>"),
+                                              tmp_path / "spaced.xlsx")).findings == []

@@ -21,7 +21,7 @@ from lxml import etree
 
 from xl_ni179.intake.safety import problems as P
 from xl_ni179.intake.safety.problems import Problem
-from xl_ni179.intake.values import DAYS_1904, XlsxReadError, spread_arrays, translate, typed
+from xl_ni179.intake.values import DAYS_1904, XlsxReadError, in_block, spread_arrays, translate, typed
 from xl_ni179.spec.formulas import Formula
 
 __all__ = ["DAYS_1904", "Formula", "XlsxReadError", "XlsxLimitError", "RawWorkbook", "DefinedName", "read_workbook"]
@@ -283,7 +283,7 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limit
     f_tag, v_tag, is_tag, t_tag = ns + "f", ns + "v", ns + "is", ns + "t"
     cells: dict[str, Any] = {}
     cached: dict[str, Any] = {}
-    shared: dict[str, tuple[str, str]] = {}
+    shared: dict[str, tuple[str, str, str]] = {}  # si -> (master cell, formula, the block it covers)
     followers: list[tuple[str, str, Any]] = []  # cells that use a shared formula: (cell, si, value)
     arrays: list[tuple[str, str]] = []  # (range, formula) of array formulas over several cells
     count = 0
@@ -315,7 +315,10 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limit
             if formula_kind == "shared":
                 si = fattrs.get("si", "")
                 if formula:
-                    shared[si] = (coord, formula)
+                    if si in shared:  # programs disagree on which master a cell then follows
+                        raise XlsxReadError(f"the shared formula {si[:20]!r} on the sheet '{sheet[:40]}' is "
+                                            f"defined twice (in {shared[si][0]} and {coord})")
+                    shared[si] = (coord, formula, fattrs.get("ref") or coord)
                 else:  # Excel writes the formula once, on the first cell of the block
                     followers.append((coord, si, value))
                     continue
@@ -329,7 +332,10 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limit
             cells[coord] = value
     for coord, si, value in followers:
         if si in shared:
-            origin, text = shared[si]
+            origin, text, block = shared[si]
+            if not in_block(coord, block):
+                raise XlsxReadError(f"the cell {coord} on the sheet '{sheet[:40]}' uses the shared formula of "
+                                    f"{origin} from outside the cells it covers ({block[:30]})")
             cells[coord] = Formula(translate(text, origin, coord))
             cached[coord] = value
         elif value is not None:  # no such shared formula: only the result is there

@@ -8,6 +8,8 @@ serial numbers in either date system), and formulas written once for many cells
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from typing import Any
 
 from openpyxl.formula.translate import Translator
@@ -26,6 +28,16 @@ def translate(text: str, origin: str, coord: str) -> str:
         return Translator("=" + text, origin).translate_formula(coord)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises several kinds on a malformed formula
         raise XlsxReadError(f"the shared formula in {origin} cannot be read ({type(exc).__name__})") from None
+
+
+def in_block(coord: str, block: str) -> bool:
+    """Is the cell ``coord`` inside ``block`` (a cell or a range such as B30:C37)?"""
+    try:
+        col, row, _c, _r = range_boundaries(coord)
+        min_col, min_row, max_col, max_row = range_boundaries(block.replace("$", ""))
+    except (ValueError, TypeError):
+        return False
+    return min_col <= col <= max_col and min_row <= row <= max_row  # type: ignore[operator]
 
 
 def spread_arrays(arrays: list[tuple[str, str]], cells: dict[str, Any], cached: dict[str, Any],
@@ -70,22 +82,30 @@ def _iso_serial(text: str, date1904: bool) -> float:
     return serial - DAYS_1904 if date1904 else serial
 
 
+# A number as the file format writes one (xsd:double without INF/NaN), spaces around allowed.
+_NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\Z", re.ASCII)
+
+
 def typed(kind: str, v: str | None, inline: list[str], strings: list[str], date1904: bool = False) -> Any:
     if kind == "inlineStr":
         return "".join(inline)
     if v is None or (v == "" and kind not in ("str", "e")):
         return None
     if kind == "s":
-        try:
-            return strings[int(v)]
-        except (ValueError, IndexError):
-            raise XlsxReadError("a cell refers to a shared string that does not exist") from None
+        index = v.strip()
+        if not (index.isascii() and index.isdigit()) or int(index) >= len(strings):
+            raise XlsxReadError("a cell refers to a shared string that does not exist")
+        return strings[int(index)]
     if kind in ("str", "e"):
         return v
     if kind == "b":
         return v.strip().lower() in ("1", "true")
+    if kind != "d" and not _NUMBER.match(v):  # float() would take '6_3.5', 'nan' and 'inf'
+        return v  # as text: what programs make of it differs, so it is no number of ours
     try:
         number = _iso_serial(v, date1904) if kind == "d" else float(v)
     except ValueError:
-        raise XlsxReadError(f"a number cell holds {v!r}") from None
+        raise XlsxReadError(f"a number cell holds {v[:40]!r}") from None
+    if not math.isfinite(number):  # 1E+999: beyond what a spreadsheet can hold
+        return v
     return int(number) if number.is_integer() and abs(number) < 2**53 else number

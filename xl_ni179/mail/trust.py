@@ -97,22 +97,54 @@ def from_address(msg: Message) -> tuple[str | None, str | None]:
     return spec.lower(), None
 
 
+class UnreadableResults(Exception):
+    """Our own server's topmost Authentication-Results header could not be read."""
+
+
+def _authserv_id_of(value: str) -> str:
+    """The authserv-id a header names: its first word before the first ';', comments dropped.
+
+    Read from the text, never from a full parse: the rest of the header holds words the
+    sender chose (HELO names, envelope addresses), which can make a parser give up.
+    """
+    head = re.sub(r"\([^()]*\)", " ", value.split(";", 1)[0])
+    words = head.split()
+    return words[0].lower().rstrip(".") if words else ""
+
+
+# What the connecting client said of itself (its HELO name and envelope sender) is not needed
+# for the verdict, and its odd but legal forms ([203.0.113.9], non-ASCII addresses) stop the parser.
+_SENDER_CHOSEN = re.compile(r"(\bsmtp\.(?:helo|mailfrom)\s*=\s*)(\"(?:[^\"\\]|\\.)*\"|[^\s;]+)", re.IGNORECASE)
+_FAIL_TEXT = re.compile(r"(?<![\w.-])(dmarc|spf|dkim)\s*=\s*fail(?![\w-])", re.IGNORECASE)
+
+
 def our_results(msg: Message, authserv_id: str) -> authres.AuthenticationResultsHeader | None:
-    """The topmost Authentication-Results header written by our server, or None."""
+    """The topmost Authentication-Results header written by our server, or None.
+
+    Raises UnreadableResults when that header is ours but cannot be read, or says
+    fail anywhere: a header below it (perhaps written by the sender) is never used instead.
+    """
     for value in _raw(msg, "authentication-results"):
-        try:
-            header = authres.AuthenticationResultsHeader.parse_value(value)
-        except Exception:  # noqa: BLE001, S112 - an unreadable header is someone else's; ours parse
+        if _authserv_id_of(value) != authserv_id:
             continue
-        if str(header.authserv_id or "").lower().rstrip(".") == authserv_id:
-            return header
+        failed = _FAIL_TEXT.search(value)
+        if failed:  # final, whatever else the header says or however it parses
+            raise UnreadableResults(f"reports {failed[1].lower()}=fail")
+        try:
+            return authres.AuthenticationResultsHeader.parse_value(_SENDER_CHOSEN.sub(r"\1unread", value))
+        except Exception:  # noqa: BLE001 - whatever the parser objects to, the verdict is the same
+            raise UnreadableResults("could not be read") from None
     return None
 
 
 def authentication_problem(msg: Message, authserv_id: str, address: str) -> str | None:
     """Why our server's results do not prove the message comes from ``address``; None if they do."""
     server = f"Our mail server ({authserv_id})"
-    header = our_results(msg, authserv_id)
+    try:
+        header = our_results(msg, authserv_id)
+    except UnreadableResults as exc:
+        return f"{server} {exc}" if "=fail" in str(exc) else \
+            f"{server}'s Authentication-Results header {exc}, so the message is not believed"
     if header is None:
         return f"{server} did not authenticate this message (no Authentication-Results header from it)"
     results = [(str(r.method).lower(), str(r.result).lower(), r) for r in header.results]
