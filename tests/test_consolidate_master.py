@@ -64,6 +64,43 @@ def test_partner_text_lands_as_text_never_a_formula(master) -> None:
     findings = {c.value: c for c in _cells(wb["Findings"])}
     assert findings["=a one-off restructuring, explained"].data_type == "s"
     assert findings["=Amber needs a commentary"].data_type == "s"
+    # Text starting with + - @ (not only =) carries Excel's quote prefix, so it stays text when
+    # the consolidator edits the cell: '+cmd|...' would otherwise become a live formula.
+    leading = [c for ws in wb.worksheets for c in _cells(ws)
+               if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
+    assert {c.value for c in leading} >= set(FORMULA_LIKE.values())
+    assert [f"{c.parent.title}!{c.coordinate}" for c in leading if not c.quotePrefix] == []
+
+
+# From the review: partner text that spreadsheet programs read as the start of a formula.
+INJECTED = {"LCITY": "+cmd|' /c calc'!A0", "POLICE": "-2+3", "HINCK": "@SUM(1+1)",
+            "MELTON": '=HYPERLINK("http://evil.example/x","Click to confirm")'}
+
+
+def test_partner_text_is_text_when_libreoffice_opens_and_recalculates_the_master(tmp_path) -> None:
+    """The master opened in LibreOffice Calc (through UNO) and recalculated: every piece of
+    partner text, whatever it starts with, is a text cell holding exactly what the partner
+    wrote, and the master holds no formula at all."""
+    from helpers.components import require_component
+    from helpers.realprograms import UNO_HINT, cells_in_calc, system_uno
+
+    require_component(system_uno(), UNO_HINT)
+    p, rnd = seed_partnership()
+    returns = seed_returns(p, rnd)
+    for code, text in INJECTED.items():
+        returns[code]["rag_commentary_2009_10"] = text
+        returns[code]["rag_2009_10"] = "Amber"
+        for project in p.projects_of(code):
+            returns[code][f"project_comment_{project.code}"] = text
+    master = write_master(build_summary(p, rnd, statuses_for(p, set(returns)), returns), tmp_path / "master.xlsx")
+    in_calc = cells_in_calc([master], tmp_path / "calc")[master]
+    assert {sheet: cells["formulas"] for sheet, cells in in_calc.items() if cells["formulas"]} == {}
+    texts = [text for cells in in_calc.values() for text in cells["text"].values()]
+    for text in INJECTED.values():
+        assert texts.count(text) >= 2, text  # the commentary and the project comments
+    wb = load_workbook(master)
+    marked = {c.value for ws in wb.worksheets for c in _cells(ws) if c.quotePrefix}
+    assert set(INJECTED.values()) <= marked
 
 
 def test_returns_status_names_and_highlights_missing_late_and_rejected(master) -> None:

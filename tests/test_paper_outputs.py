@@ -149,3 +149,23 @@ def test_conclusions_and_next_steps_are_left_for_the_author(tmp_path, placeholde
     paras = doc.paragraphs
     index = next(i for i, p in enumerate(paras) if p.text == placeholder_after)
     assert paras[index + 1].text.startswith("[For the author to complete.]")
+
+
+def test_figures_too_large_for_a_number_never_reach_the_json_or_the_paper(tmp_path) -> None:
+    """Defence in depth behind money-out-of-range (found in review: two gross gains of 9.9e307
+    made summary.json hold Infinity 60 times, which is not JSON, and the paper read '£infm').
+    Should such figures ever be counted, the summary is still valid JSON (null where there is
+    no finite figure) and the paper prints no 'inf' or 'nan'."""
+    import json
+    import re
+
+    p, rnd = seed_partnership()
+    returns = seed_returns(p, rnd)
+    returns["MELTON"].update({"gains_procurement_2008_09": 9.9e307, "gains_back_office_2008_09": 9.9e307,
+                              "project_savings_fleet": float("inf")})
+    summary = build_summary(p, rnd, statuses_for(p, set(returns)), returns, as_of=dt.date(2009, 5, 29))
+    text = json.dumps(summary.to_json(), allow_nan=False)  # raises on NaN or Infinity
+    assert "null" in text
+    _doc, doc_text, tables, html_text, _raw = _paper(tmp_path, returns=returns)
+    shown = " ".join([doc_text, html_text, *(c for t in tables for row in t for c in row)])
+    assert not re.search(r"\binf(inity)?\b|\bnan\b|£inf", shown, re.IGNORECASE)

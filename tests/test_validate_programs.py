@@ -264,3 +264,46 @@ def test_a_file_programs_would_read_differently_is_refused(partnership, saved, p
         assert found(report) == {("money-not-a-number", f"Gains!{cell}")}, (program, text)
     assert validate_file(partnership, rewrite(source, GAINS_PART, lambda x: set_cell(x, "B8", "<v> 6.35E+1 </v>"),
                                               tmp_path / "spaced.xlsx")).findings == []
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_forged_saved_results_on_locked_totals_are_refused(partnership, saved, program, tmp_path):
+    """Found in review: the totals kept the template's formulas but their saved results were
+    set to 999,999. Calc and Gnumeric show the saved result when they open a file, so the
+    return printed and signed differed from the figures recorded."""
+    source = saved[program]["MELTON"]
+    report = validate_file(partnership, source)
+    assert report.findings == []  # what the program itself saved is never stale
+    forged = rewrite(source, GAINS_PART, lambda x: set_cell(set_cell(
+        x, "B15", "<f>SUM(Gains!$B$8:$B$14)</f><v>999999</v>", ' t="n"'),
+        "B30", "<f>N(gains_procurement_2008_09)-N(costs_procurement_2008_09)</f><v>1E+3</v>", ' t="n"'),
+        tmp_path / "forged.xlsx")
+    report = validate_file(partnership, forged)
+    assert not report.valid
+    assert found(report) == {("stale-total", "Gains!B15"), ("stale-total", "Gains!B30")}
+    message = next(f for f in report.findings if f.cell == "B15")
+    assert message.message.startswith("Gains!B15 (gross total 2008/09) shows 999,999 but its inputs add up to 244.1")
+    assert "Ctrl+Alt+F9 in Excel, Ctrl+Shift+F9 in LibreOffice Calc" in message.fix
+    # A result as text is shown as text; an error result and a result within rounding pass.
+    for inner, kind, stale in (("<v>lots</v>", ' t="str"', True), ("<v>#VALUE!</v>", ' t="e"', False),
+                               ("<v>244.14</v>", ' t="n"', False), ("<v>244.2</v>", ' t="n"', True)):
+        path = rewrite(source, GAINS_PART, lambda x, i=inner, k=kind: set_cell(
+            x, "B15", f"<f>SUM(Gains!$B$8:$B$14)</f>{i}", k), tmp_path / "one.xlsx")
+        assert found(validate_file(partnership, path)) == ({("stale-total", "Gains!B15")} if stale else set()), inner
+
+
+@pytest.mark.parametrize("program", ["calc", "gnumeric"])
+def test_amounts_beyond_any_real_one_are_refused_and_never_infinity(partnership, saved, program, tmp_path):
+    """Found in review: 9.9e307 in two gross-gains cells was accepted with warnings; the
+    partnership totals became infinite, summary.json held Infinity and the paper '£infm'."""
+    source = saved[program]["MELTON"]
+    huge = rewrite(source, GAINS_PART, lambda x: set_cell(set_cell(x, "B8", "<v>9.9e307</v>", ' t="n"'),
+                                                          "B9", "<v>9.9E+307</v>", ' t="n"'),
+                   tmp_path / "huge.xlsx")
+    report = validate_file(partnership, huge)
+    assert not report.valid
+    assert {("money-out-of-range", "Gains!B8"), ("money-out-of-range", "Gains!B9")} <= found(report)
+    assert {f.code for f in report.findings} == {"money-out-of-range"}
+    first = next(f for f in report.findings if f.cell == "B8")
+    assert "is 9.9e+307, beyond any real amount" in first.message and "10,000,000" in first.fix
+    assert not any(re.search(r"\binf(inity)?\b|nan\b", f.message.lower()) for f in report.findings)

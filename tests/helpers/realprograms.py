@@ -119,6 +119,29 @@ def type_in_calc(jobs: list[CalcJob], work: Path, timeout: float = CALC_TIMEOUT)
     return [j.out for j in jobs]
 
 
+def cells_in_calc(files: list[Path], work: Path, timeout: float = CALC_TIMEOUT) -> dict[Path, dict]:
+    """Each file opened and recalculated in LibreOffice Calc: {file: {sheet: {"text": {cell: text},
+    "formulas": [cell, ...]}}}, as Calc holds them (see calc_cells.py)."""
+    work.mkdir(parents=True, exist_ok=True)
+    spec, result = work / "calc-cells-in.json", work / "calc-cells-out.json"
+    spec.write_text(json.dumps([str(f) for f in files]), "utf-8")
+    proc = subprocess.Popen([SYSTEM_PYTHON, str(TYPIST.with_name("calc_cells.py")), str(spec), str(result)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        _out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise ProgramError(f"LibreOffice Calc did not read {len(files)} workbooks in {timeout:.0f}s") from None
+    finally:
+        _kill_group(proc.pid)
+    if proc.returncode != 0 or not result.exists():
+        raise ProgramError(f"Calc reading failed (exit {proc.returncode}): {err.strip()[-2000:]}")
+    found = json.loads(result.read_text("utf-8"))
+    return {f: found[str(f)] for f in files}
+
+
 def _kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)  # anything the driver left behind

@@ -8,6 +8,7 @@ on receipt. Keeping the two side by side is what lets a test prove they agree.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,9 +28,11 @@ from xl_ni179.rules.data_rules import (
     NET_MISMATCH,
     NET_NEGATIVE,
     NOT_NUMBER,
+    OUT_OF_RANGE,
     RAG_INVALID,
     REQUIRED,
     RESTATED,
+    SIGNOFF_DATE_IMPLAUSIBLE,
     SIGNOFF_SAME_PERSON,
     TOTAL_MISMATCH,
 )
@@ -82,7 +85,7 @@ def is_number(value: Any) -> bool:
 
 
 def as_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:  # 9.9e307 stays short
         return str(int(value))
     return "" if value is None else str(value)
 
@@ -93,6 +96,12 @@ def num_sum(values: list[Any]) -> float:
 
 
 IMPLAUSIBLE_SHARE = 0.20
+# The largest amount (£000) any money cell may hold: £10bn. The 13 partners' baselines sum to
+# about £2.3bn a year, so no real figure comes near it, while it keeps every sum of a return
+# (and of a partnership of returns) far from what a float, or a spreadsheet, can hold.
+MONEY_CEILING = 10_000_000
+SIGNOFF_SLACK_DAYS = 30  # a partner's wrong clock, or a date typed ahead of the signing meeting
+_EPOCH = dt.date(1899, 12, 30)  # serial 0 in the 1900 date system (as the validator reads dates)
 TOLERANCE = 0.05  # £50: rounding in a partner's ledger is not a change
 
 
@@ -160,6 +169,16 @@ def _money_negative(schema: Schema) -> Iterator[Check]:
                         lambda v, n=f.name: is_number(v.input(n)) and v.input(n) < 0)
 
 
+@data_check(OUT_OF_RANGE)
+def _money_out_of_range(schema: Schema) -> Iterator[Check]:
+    for f in schema.fields:
+        if f.type == MONEY:
+            yield Check(OUT_OF_RANGE.code, f.sheet, f.cell, f.name, f.label,
+                        f"AND(ISNUMBER({f.name}),ABS({f.name})>{MONEY_CEILING})",
+                        lambda v, n=f.name: is_number(v.input(n)) and abs(v.input(n)) > MONEY_CEILING,
+                        {"limit": MONEY_CEILING})
+
+
 @data_check(RAG_INVALID)
 def _rag(schema: Schema) -> Iterator[Check]:
     for f in schema.of_group("rag"):
@@ -196,28 +215,50 @@ def _signoff_email_and_date(schema: Schema) -> Iterator[Check]:
                         lambda v, n=n: not blank(v.input(n)) and not is_number(v.input(n)))
 
 
-@data_check(NET_MISMATCH)
-def _net_gains(schema: Schema) -> Iterator[Check]:
+@dataclass(frozen=True)
+class Computed:
+    """A locked cell of the Gains sheet that the template calculates from inputs: its
+    formula, the inputs it reads and its value worked out here. The net and total checks
+    below and the receipt check of saved results (``xl_ni179.checks.saved``) share it."""
+
+    code: str  # the rule that checks the cell still holds the template's calculation
+    cell: str
+    label: str
+    formula: str
+    inputs: tuple[str, ...]
+    expected: Callable[[Values], float] = field(compare=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def computed_cells(schema: Schema) -> list[Computed]:
+    """Every net gain line and every gross, costs and net total, year by year."""
+    out = []
     for year in schema.years:
         for _ws, cell, g, c in layout.net_cells(schema, year):
-            yield _computed_check(NET_MISMATCH.code, cell, f"net gain {year}", layout.net_formula(g, c),
-                                  lambda v, g=g, c=c: num_sum([v.input(g)]) - num_sum([v.input(c)]),
-                                  {"year": year})
+            out.append(Computed(NET_MISMATCH.code, cell, f"net gain {year}", layout.net_formula(g, c), (g, c),
+                                lambda v, g=g, c=c: num_sum([v.input(g)]) - num_sum([v.input(c)]),
+                                {"year": year}))
+    for year in schema.years:
+        gains = tuple(f.name for f in schema.of_group("gains", year))
+        costs = tuple(f.name for f in schema.of_group("costs", year))
+        cells = layout.total_cells(schema, year)
+        for kind, adds, takes in (("gross", gains, ()), ("costs", costs, ()), ("net", gains, costs)):
+            def expected(v: Values, adds: tuple[str, ...] = adds, takes: tuple[str, ...] = takes) -> float:
+                return num_sum([v.input(n) for n in adds]) - num_sum([v.input(n) for n in takes])
+            out.append(Computed(TOTAL_MISMATCH.code, cells[kind], f"{kind} total {year}",
+                                layout.total_formula(schema, kind, year), adds + takes, expected,
+                                {"year": year, "kind": kind}))
+    return out
+
+
+@data_check(NET_MISMATCH)
+def _net_gains(schema: Schema) -> Iterator[Check]:
+    return (_computed_check(c) for c in computed_cells(schema) if c.code == NET_MISMATCH.code)
 
 
 @data_check(TOTAL_MISMATCH)
 def _totals(schema: Schema) -> Iterator[Check]:
-    for year in schema.years:
-        cells = layout.total_cells(schema, year)
-        for kind, group in (("gross", "gains"), ("costs", "costs"), ("net", None)):
-            def expected(v: Values, year: str = year, group: str | None = group) -> float:
-                if group:
-                    return num_sum([v.input(f.name) for f in schema.of_group(group, year)])
-                return (num_sum([v.input(f.name) for f in schema.of_group("gains", year)])
-                        - num_sum([v.input(f.name) for f in schema.of_group("costs", year)]))
-            yield _computed_check(TOTAL_MISMATCH.code, cells[kind], f"{kind} total {year}",
-                                  layout.total_formula(schema, kind, year), expected,
-                                  {"year": year, "kind": kind})
+    return (_computed_check(c) for c in computed_cells(schema) if c.code == TOTAL_MISMATCH.code)
 
 
 @data_check(IMPLAUSIBLE)
@@ -227,7 +268,8 @@ def _gains_implausible(schema: Schema) -> Iterator[Check]:
         cell = layout.total_cells(schema, year)["gross"]
         yield Check(IMPLAUSIBLE.code, GAINS, cell, "", f"gross gains {year}",
                     f"SUM({gross})>{IMPLAUSIBLE_SHARE:g}*{layout.BASELINE_REF}",
-                    lambda v, y=year: _gross(schema, v, y) > IMPLAUSIBLE_SHARE * v.baseline,
+                    lambda v, y=year: is_number(_gross(schema, v, y))
+                    and _gross(schema, v, y) > IMPLAUSIBLE_SHARE * v.baseline,
                     {"year": year, "limit": IMPLAUSIBLE_SHARE},
                     lambda v, y=year: {"value": _gross(schema, v, y)})
 
@@ -238,7 +280,8 @@ def _net_gains_negative(schema: Schema) -> Iterator[Check]:
         cell = layout.total_cells(schema, year)["net"]
         yield Check(NET_NEGATIVE.code, GAINS, cell, "", f"net gains {year}",
                     f"AND({_count(schema, year)}>0,{_net_expr(schema, year)}<0)",
-                    lambda v, y=year: _any_number(schema, v, y) and _net(schema, v, y) < 0,
+                    lambda v, y=year: _any_number(schema, v, y) and is_number(_net(schema, v, y))
+                    and _net(schema, v, y) < 0,
                     {"year": year}, lambda v, y=year: {"value": _net(schema, v, y)})
 
 
@@ -251,6 +294,7 @@ def _forecast_below_previous(schema: Schema) -> Iterator[Check]:
         yield Check(BELOW_PREVIOUS.code, GAINS, cell, "", f"net gains {year}",
                     f"AND({_count(schema, year)}>0,{_net_expr(schema, year)}<{_net_expr(schema, previous)})",
                     lambda v, y=year, p=previous: _any_number(schema, v, y)
+                    and is_number(_net(schema, v, y)) and is_number(_net(schema, v, p))
                     and _net(schema, v, y) < _net(schema, v, p),
                     {"year": year, "previous": previous},
                     lambda v, y=year, p=previous: {"value": _net(schema, v, y), "before": _net(schema, v, p)})
@@ -265,6 +309,60 @@ def _signoff_independent(schema: Schema) -> Iterator[Check]:
                     f"AND(LEN({p_key})>0,{p_key}={o_key})",
                     lambda v, p=preparer.name, o=officer.name: _same_person(v.input(p), v.input(o)),
                     detail=lambda v, p=preparer.name: {"preparer": as_text(v.input(p))})
+
+
+@data_check(SIGNOFF_DATE_IMPLAUSIBLE)
+def _signoff_date_plausible(schema: Schema) -> Iterator[Check]:
+    """A sign-off date can be neither before the last actual year ended (its figures were not
+    final) nor in the future; a typo such as 2005 for 2009 is the usual cause."""
+    first = _first_signing_day(schema)
+    for f in schema.fields:
+        if f.type != DATE:
+            continue
+        n = f.name
+        low = f"{n}<DATE({first.year},{first.month},{first.day})," if first else ""
+        yield Check(SIGNOFF_DATE_IMPLAUSIBLE.code, f.sheet, f.cell, n, f.label,
+                    f"AND(ISNUMBER({n}),OR({low}{n}>TODAY()+{SIGNOFF_SLACK_DAYS}))",
+                    lambda v, n=n: is_number(v.input(n)) and _date_implausible(v.input(n), first),
+                    detail=lambda v, n=n: _date_detail(v.input(n), first))
+
+
+def _first_signing_day(schema: Schema) -> dt.date | None:
+    """The day after the last actual year of the return ended (years run April to March)."""
+    if not schema.actual_years:
+        return None
+    return dt.date(int(schema.actual_years[-1][:4]) + 1, 4, 1)
+
+
+def _serial(day: dt.date) -> int:
+    return (day - _EPOCH).days
+
+
+def _latest_signing_day() -> dt.date:
+    return dt.date.today() + dt.timedelta(days=SIGNOFF_SLACK_DAYS)
+
+
+def _date_implausible(serial: float, first: dt.date | None) -> bool:
+    return (first is not None and serial < _serial(first)) or serial > _serial(_latest_signing_day())
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _date_detail(serial: Any, first: dt.date | None) -> dict[str, Any]:
+    """The date in the partner's terms, and which end of the window it is beyond."""
+    shown = as_text(serial)
+    if is_number(serial) and 1 <= serial < _serial(dt.date(9999, 12, 31)):
+        shown = (_EPOCH + dt.timedelta(days=int(serial))).strftime("%d/%m/%Y")
+    example = (first or dt.date.today()) + dt.timedelta(days=43)
+    if first is not None and is_number(serial) and serial < _serial(first):
+        why = (f"before {_long_date(first)}, so before the last year in this return ({first.year - 1}/"
+               f"{first.year % 100:02d}) had ended")
+    else:
+        why = (f"after {_long_date(_latest_signing_day())}, more than {SIGNOFF_SLACK_DAYS} days from today: "
+               "it cannot have been signed off yet")
+    return {"value": shown, "why": why, "example": example.strftime("%d/%m/%Y")}
 
 
 def _money(value: Any) -> str:
@@ -324,8 +422,8 @@ def _same_person(preparer: Any, officer: Any) -> bool:
     return key != "" and key == person_key(officer)
 
 
-def _computed_check(code: str, cell: str, label: str, formula: str,
-                    expected: Callable[[Values], float], params: dict[str, Any]) -> Check:
+def _computed_check(computed: Computed) -> Check:
+    code, cell, formula, expected = computed.code, computed.cell, computed.formula, computed.expected
     body = formula.removeprefix("=")
     excel = f"IF(ISNUMBER('{GAINS}'!{cell}),ABS('{GAINS}'!{cell}-({body}))>0.05,TRUE)"
 
@@ -335,7 +433,8 @@ def _computed_check(code: str, cell: str, label: str, formula: str,
             return normalise_formula(raw) != normalise_formula(formula)
         return not is_number(raw) or abs(raw - expected(v)) > 0.05
 
-    return Check(code, GAINS, cell, "", label, excel, fails, params, lambda v: {"expected": expected(v)})
+    return Check(code, GAINS, cell, "", computed.label, excel, fails, computed.params,
+                 lambda v: {"expected": expected(v)})
 
 
 def normalise_formula(text: str) -> str:
@@ -343,6 +442,8 @@ def normalise_formula(text: str) -> str:
     return canonical_formula(text)
 
 
+# A sum beyond what a float holds is Excel's #NUM!, which makes these checks show an error
+# rather than fail: each predicate then holds too (money-out-of-range reports the cause).
 def _gross(schema: Schema, v: Values, year: str) -> float:
     return num_sum([v.input(f.name) for f in schema.of_group("gains", year)])
 

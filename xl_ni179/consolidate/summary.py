@@ -226,7 +226,7 @@ def headline_agreement(p: Partnership) -> Agreement:
 
 
 def _clean(value: Any) -> Any:
-    """JSON-safe: NaN becomes None, numpy scalars become Python ones."""
+    """JSON-safe: NaN and infinity become None (JSON has neither), numpy scalars become Python ones."""
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -237,7 +237,7 @@ def _clean(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float):
         # Sums of one-decimal figures pick up float noise (1948.7000000000007).
-        return None if math.isnan(value) else float(f"{value:.12g}")
+        return float(f"{value:.12g}") if math.isfinite(value) else None
     return value
 
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+
+
+def known(number: float | None) -> bool:
+    """A figure to print: given, and a finite number (NaN or infinity never reaches the page)."""
+    return number is not None and math.isfinite(number)
+
+
+def _unknown(number: float | None) -> bool:
+    return not known(number)
 
 
 def percent(fraction: float | None, places: int = 1) -> str:
     """0.094 -> '9.4%'; whole percentages lose the '.0' (0.03 -> '3%')."""
-    if fraction is None:
+    if _unknown(fraction):
         return "n/a"
     text = f"{fraction * 100:.{places}f}"
     if "." in text:
@@ -17,7 +27,7 @@ def percent(fraction: float | None, places: int = 1) -> str:
 
 def money_k(amount: float | None) -> str:
     """An amount in £000 as '£70.0m' or '£850k'."""
-    if amount is None:
+    if _unknown(amount):
         return "n/a"
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
@@ -27,7 +37,7 @@ def money_k(amount: float | None) -> str:
 
 
 def pounds(amount: float | None) -> str:
-    return "n/a" if amount is None else f"£{amount:,.0f}"
+    return "n/a" if _unknown(amount) else f"£{amount:,.0f}"
 
 
 def and_list(items: Sequence[str]) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -33,9 +33,6 @@ from xl_ni179.template.builder import build_workbook
 from xl_ni179.template.styles import HEADER_FILL, HEADER_FONT, WRAP, set_text
 
 AUTHOR = "NI 179 validation"
-# What Excel reads as the start of a formula when someone edits the cell: such text gets
-# Excel's quote prefix, so it stays text even then.
-FORMULA_STARTS = ("=", "+", "-", "@")
 _CELL = re.compile(r"^[A-Z]{1,3}[1-9]\d{0,6}$")
 
 
@@ -95,14 +92,7 @@ def _copy_values(wb: Workbook, schema: Schema, values: dict[str, Any]) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             cell.value = value
         else:
-            put_text(cell, str(value))
-
-
-def put_text(cell: Cell, text: str) -> None:
-    """Partner (or partner-derived) text as a plain string cell, whatever it starts with."""
-    set_text(cell, ILLEGAL_CHARACTERS_RE.sub("", text))
-    if cell.value and str(cell.value).startswith(FORMULA_STARTS):
-        cell.quotePrefix = True
+            set_text(cell, str(value))
 
 
 def _comment_cells(wb: Workbook, report: Report) -> None:
@@ -131,7 +121,7 @@ def _results_sheet(wb: Workbook, report: Report) -> None:
         values = (f.severity + (" (explained)" if f.explained else ""), f.sheet, f.cell, f.message, f.fix, f.code)
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col)
-            put_text(cell, value)
+            set_text(cell, value)
             cell.alignment = WRAP
         if f.severity == "error":
             ws.cell(row, 1).fill = red

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xl_ni179.checks.data import blank, build_checks, is_number, num_sum
+from xl_ni179.checks.saved import stale_results
 from xl_ni179.intake.reader import (
     DAYS_1904,
     DefinedName,
@@ -32,7 +33,7 @@ from xl_ni179.rules import structure_rules as sr
 from xl_ni179.rules.findings import Report
 from xl_ni179.spec.formulas import Formula, parse_reference, same_place
 from xl_ni179.spec.prefill import claimed_prefill, verify_prefill
-from xl_ni179.spec.schema import COVER, DATE, META, SHEETS, Schema, build_schema, explain_name
+from xl_ni179.spec.schema import COVER, DATE, GAINS, META, SHEETS, Schema, build_schema, explain_name
 from xl_ni179.template.builder import (
     META_KEYS,
     TEMPLATE_ID,
@@ -191,6 +192,7 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
         report.add(RULES[check.code].finding(sheet=check.sheet, cell=check.cell, field=check.field,
                                              label=f.label if f else check.label,
                                              **check.message_params(values)))
+    report.extend(stale_results(schema, values, raw.cached.get(GAINS, {})))
     report.values = {f.name: values.input(f.name) for f in schema.fields}
     _mark_explained(report)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from xl_ni179.consolidate.scores import RAG_COLUMNS, RAG_LEVELS, RAG_MEANINGS, VFM_CRITERIA, VFM_LEVELS
 from xl_ni179.consolidate.summary import Summary
-from xl_ni179.consolidate.text import and_list, en_dash, money_k, number_word, percent, pounds
+from xl_ni179.consolidate.text import and_list, en_dash, known, money_k, number_word, percent, pounds
 from xl_ni179.consolidate.totals import ACHIEVED, AT_RISK, LIKELY, NOT_ACHIEVED, NOT_ASSESSED
 from xl_ni179.paper.outturn import outturn_sentences
 from xl_ni179.partnership import Agreement, Partnership, targets
@@ -280,7 +280,7 @@ def _projects(doc: _Paper, summary: Summary) -> None:
     for pr in projects:
         funding = "; ".join(f"{f['source']} {pounds(f['amount'])}"
                             + (" (shared)" if f["shared_with"] else "") for f in pr["funding"])
-        savings = "none given" if pr["expected_savings"] is None else f"{pr['expected_savings']:,.1f}"
+        savings = f"{pr['expected_savings']:,.1f}" if known(pr["expected_savings"]) else "none given"
         rows.append([pr["name"], funding or "None", pr["status"], savings])
     doc.add("table", rows=rows)
     allocations = and_list([f"{pounds(a['amount'])} allocated to the {a['purpose'][0].lower()}"

@@ -26,6 +26,13 @@ NEGATIVE = _rule(
     "money-negative", "error", "Money cells are not negative.",
     "{label} is negative ({value}).",
     "Gains and costs are entered as positive amounts; correct {sheet}!{cell}.")
+OUT_OF_RANGE = _rule(
+    "money-out-of-range", "error",
+    "Money cells hold an amount a partner could really have: no more than £10bn (10,000,000 in £000).",
+    "{label} is {value}, beyond any real amount: no figure in a return can exceed {limit:,.0f} (£000), "
+    "which is £10bn, more than four times the whole partnership's annual spending.",
+    "Type the amount in £000 in {sheet}!{cell} (for example 1250.5 for £1.25m), no more than {limit:,.0f}; "
+    "check it was not entered in pounds or pasted from another cell.")
 RAG_INVALID = _rule(
     "rag-not-recognised", "error", "Forecast ratings are Green, Amber or Red.",
     "The rating '{value}' for {year} is not Green, Amber or Red.",
@@ -81,3 +88,9 @@ GAINS_FELL = _rule(
     "{label} is £{value:,.1f}k, below the £{before:,.1f}k for {previous}.",
     "NI 179 counts gains that last, and gains are cumulative, so they should not fall: check {sheet}!{cell} "
     "and the {previous} figure; if a gain has really ended, explain why on the Checks sheet.")
+SIGNOFF_DATE_IMPLAUSIBLE = _rule(
+    "signoff-date-implausible", "warning",
+    "The sign-off date is after the last year in the return ended, and not in the future (30 days' grace).",
+    "The sign-off date {value} is {why}.",
+    "Enter the date the section 151 officer signed the return off in {sheet}!{cell} (for example "
+    "{example}); if that date is right, explain it on the Checks sheet.")

@@ -73,6 +73,12 @@ PROTECTION_OFF = _rule(
     "protection-removed", "Sheet and workbook protection is still on.",
     "Protection has been removed from {what}.",
     "Protection stops labels and totals being changed by accident. " + FRESH, severity="warning")
+STALE_RESULT = _rule(
+    "stale-total", "Each calculated figure on the Gains sheet shows what its inputs add up to.",
+    "{sheet}!{cell} ({label}) shows {shown} but its inputs add up to {expected}: the workbook was saved "
+    "with results that do not match its figures, so a printed or signed copy shows the wrong amount.",
+    "Recalculate the workbook (Ctrl+Alt+F9 in Excel, Ctrl+Shift+F9 in LibreOffice Calc), check "
+    "{sheet}!{cell} now shows {expected}, save it again and send that copy.")
 INPUT_FORMULA = _rule(
     "input-is-formula", "Input cells hold values, not formulas.",
     "{label} in {sheet}!{cell} contains a formula ({found}).",

@@ -9,7 +9,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_ni179.checks.data import Check
+from xl_ni179.checks.data import MONEY_CEILING, Check
 from xl_ni179.partnership import Organisation, Partnership, Round, year_key
 from xl_ni179.rules import RULES
 from xl_ni179.spec import layout
@@ -293,10 +293,11 @@ def print_ready(ws: Worksheet, title_rows: int) -> None:
 
 
 def money_validation(ws: Worksheet, cells: list[str]) -> None:
-    """Excel refuses text and negative amounts in money cells as they are typed."""
-    dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                        showErrorMessage=True, errorTitle="Amount in £000",
-                        error="Enter an amount in £000 as a number, zero or more (no £ sign or commas).")
+    """Excel refuses text, negative and impossibly large amounts in money cells as they are typed."""
+    dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(MONEY_CEILING),
+                        allow_blank=True, showErrorMessage=True, errorTitle="Amount in £000",
+                        error=f"Enter an amount in £000 as a number from 0 to {MONEY_CEILING:,} "
+                              "(no £ sign or commas).")
     ws.add_data_validation(dv)
     for cell in cells:
         dv.add(ws[cell])

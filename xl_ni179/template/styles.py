@@ -1,6 +1,7 @@
 """The look of the workbooks: inputs yellow and unlocked, everything else locked."""
 
 from openpyxl.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
 THIN = Side(style="thin", color="999999")
@@ -40,9 +41,20 @@ def style_calc(cell: Cell, number_format: str = MONEY_FORMAT) -> None:
     cell.number_format = number_format
 
 
+# What Excel and Calc read as the start of a formula when someone types, or edits, a cell.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
 def set_text(cell: Cell, text: str) -> None:
-    """Store ``text`` as a string even if it starts with '=': partner text is never a formula."""
-    cell.value = text
+    """Store ``text`` as a plain string, whatever it starts with: partner text is never a formula.
+
+    Text starting with '=' would be written as a formula, so it is forced to a string. Text
+    starting with any of ``FORMULA_STARTS`` also gets Excel's quote prefix (the leading
+    apostrophe), so it stays text when the consolidator edits the cell: '+cmd|...' or
+    '@SUM(...)' would otherwise become a live formula. Characters a workbook cannot hold are
+    dropped rather than failing the whole workbook.
+    """
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
     if cell.data_type == "f":
         cell.data_type = "s"
-        cell.quotePrefix = True
+    cell.quotePrefix = isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS)
