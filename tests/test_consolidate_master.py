@@ -174,3 +174,13 @@ def test_master_opens_in_libreoffice(master, tmp_path) -> None:
     assert tuple(wb.sheetnames) == SHEET_NAMES
     with zipfile.ZipFile(converted) as zf:
         assert any(n.startswith("xl/charts/chart") for n in zf.namelist())
+
+
+def test_the_ribbon_marks_the_same_text_as_the_workbook_writers() -> None:
+    """The ribbon writes through xlwings with a leading apostrophe; it keeps its own copy of the
+    formula starts (it must load without openpyxl), which must be the writers' own."""
+    from xl_ni179.excel import ribbon_sheets
+    from xl_ni179.template.styles import FORMULA_STARTS
+
+    assert ribbon_sheets.FORMULA_STARTS == FORMULA_STARTS
+    assert [ribbon_sheets.as_text(t) for t in INJECTED.values()] == [f"'{t}" for t in INJECTED.values()]

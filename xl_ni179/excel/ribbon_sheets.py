@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from xl_ni179.template.styles import FORMULA_STARTS
-
 # Text Excel would read as a formula (or, for + - @, try to): written with a leading
 # apostrophe, Excel's own "this is text" marker, which both COM and Office.js honour
-# and which does not become part of the cell's value (as set_text's quote prefix).
+# and which does not become part of the cell's value. The same starts as
+# xl_ni179.template.styles.FORMULA_STARTS (not imported: the ribbon loads without openpyxl).
+FORMULA_STARTS = ("=", "+", "-", "@")
 HEADER_COLOR = "#1F4E78"
 FINDING_COLORS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
 
