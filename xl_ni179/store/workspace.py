@@ -22,13 +22,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xl_ni179.errors import WorkspaceError
+from xl_ni179.partnership import WORKSPACE_CONFIG_NAME as CONFIG_NAME
 from xl_ni179.partnership import Partnership, default_config_text, load_partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store import migrate
 from xl_ni179.store.models import AuditEntry, Chaser, Figure, StoredFile, Submission
 from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED, OrgStatus
 
-CONFIG_NAME = "config.toml"
 DB_NAME = "ni179.sqlite"
 FILES_DIR = "files"
 DEMO_MARKER = "NI179-DEMO-FOLDER.txt"  # in a folder `ni179 demo` made, and may delete again
