@@ -10,7 +10,7 @@ import pytest
 from helpers.consolidate_seed import FORMULA_LIKE, seed_partnership, seed_returns, statuses_for
 from openpyxl import Workbook, load_workbook
 
-from xl_ni179.consolidate import SHEET_NAMES, build_summary, write_master
+from xl_ni179.consolidate import SHEET_NAMES, build_summary, write_consolidation
 from xl_ni179.consolidate.dashboard import write_dashboard
 from xl_ni179.consolidate.xlhelpers import FILLS, MONEY
 from xl_ni179.excel import libreoffice
@@ -36,7 +36,7 @@ def summary():
 
 @pytest.fixture(scope="module")
 def master(summary, tmp_path_factory) -> Path:
-    return write_master(summary, tmp_path_factory.mktemp("master") / "master.xlsx")
+    return write_consolidation(summary, tmp_path_factory.mktemp("master") / "master.xlsx")
 
 
 def _cells(ws):
