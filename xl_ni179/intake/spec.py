@@ -156,7 +156,7 @@ def return_spec(p: Partnership, round_id: str) -> ReturnSpec:
     return _compiled(_ByContent(p.content_key, p), round_id)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)  # a worker meets one round or two; each spec keeps up to SHAPES_KEPT templates
 def _compiled(held: _ByContent, round_id: str) -> ReturnSpec:
     return ReturnSpec(held.partnership, held.partnership.round(round_id))
 
