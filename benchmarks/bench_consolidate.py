@@ -38,14 +38,14 @@ RESULT = "RESULT "
 
 
 def write_sheets(summary: Any, out: Path) -> dict[str, float]:
-    """write_master, one sheet writer at a time (as write_master composes them): seconds per sheet."""
+    """write_consolidation, one sheet writer at a time (as it composes them): seconds per sheet."""
     from xl_ni179.consolidate import master
 
     writers = getattr(master, "SHEET_WRITERS", None)
     if writers is None:  # another layout of the module: time it whole
         started = time.perf_counter()
-        master.write_master(summary, out)
-        return {"write_master": time.perf_counter() - started}
+        master.write_consolidation(summary, out)
+        return {"write_consolidation": time.perf_counter() - started}
     from openpyxl import Workbook
 
     seconds: dict[str, float] = {}
@@ -132,7 +132,7 @@ def run_one(data: Path, work: Path, profile: bool, top: int) -> dict[str, Any]:
     json.dumps(summary.to_json(), default=str)
     t5 = time.perf_counter()
     steps = {"ws.status": t1 - t0, "ws.accepted_returns": t2 - t1, "build_summary": t3 - t2,
-             "write_master": t4 - t3, "summary.to_json": t5 - t4}
+             "write_consolidation": t4 - t3, "summary.to_json": t5 - t4}
     tenth = max(1, len(per_return) // 10)
     return {
         "n": len(rows), "init_s": init_s, "import_s": import_s, "receive_s": receive_s, "consolidate_s": consolidate_s,
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
               f"({r['received_in_summary']} received in the summary); master {r['master_kb']:.0f} kB, "
               f"store {r['store_kb'] / 1024:.1f} MB")
         print(f"  step by step: {steps}")
-        print("  write_master by sheet: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["sheets"].items()))
+        print("  write_consolidation by sheet: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["sheets"].items()))
         print(f"  receive: {r['receive_cpu']}")
         print(f"  consolidate: {r['consolidate_cpu']}")
         print(f"peak RSS (VmHWM of the run's process): after init {r['hwm_init_mb']:.0f} MB, after receiving "

@@ -121,9 +121,9 @@ def breakdown(config: str, paths: list[str]) -> dict[str, float]:
 
     from xl_ni179.intake.reader import read_workbook
     from xl_ni179.intake.safety import inspect_package
+    from xl_ni179.intake.spec import return_spec
     from xl_ni179.intake.validate import file_sha256, validate_workbook
     from xl_ni179.rules.findings import Report
-    from xl_ni179.template.builder import expected_locked
 
     p = common.partnership(config, fresh=True)
     rnd = p.round(generate.ROUND_ID)
@@ -150,7 +150,7 @@ def breakdown(config: str, paths: list[str]) -> dict[str, float]:
         raw = read_workbook(path)
         t4 = time.perf_counter()
         org = raw.value("_meta", "B4")
-        expected_locked(p, str(org), rnd.id)
+        return_spec(p, rnd.id).expected_locked(str(org))
         t5 = time.perf_counter()
         validate_workbook(p, raw, Report(file=path), sender=common.sender_for(p, path))
         t6 = time.perf_counter()

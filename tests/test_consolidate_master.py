@@ -10,7 +10,7 @@ import pytest
 from helpers.consolidate_seed import FORMULA_LIKE, seed_partnership, seed_returns, statuses_for
 from openpyxl import Workbook, load_workbook
 
-from xl_ni179.consolidate import SHEET_NAMES, build_summary, write_master
+from xl_ni179.consolidate import SHEET_NAMES, build_summary, write_consolidation
 from xl_ni179.consolidate.dashboard import write_dashboard
 from xl_ni179.consolidate.xlhelpers import FILLS, MONEY
 from xl_ni179.excel import libreoffice
@@ -36,7 +36,7 @@ def summary():
 
 @pytest.fixture(scope="module")
 def master(summary, tmp_path_factory) -> Path:
-    return write_master(summary, tmp_path_factory.mktemp("master") / "master.xlsx")
+    return write_consolidation(summary, tmp_path_factory.mktemp("master") / "master.xlsx")
 
 
 def _cells(ws):
@@ -92,7 +92,7 @@ def test_partner_text_is_text_when_libreoffice_opens_and_recalculates_the_master
         returns[code]["rag_2009_10"] = "Amber"
         for project in p.projects_of(code):
             returns[code][f"project_comment_{project.code}"] = text
-    master = write_master(build_summary(p, rnd, statuses_for(p, set(returns)), returns), tmp_path / "master.xlsx")
+    master = write_consolidation(build_summary(p, rnd, statuses_for(p, set(returns)), returns), tmp_path / "master.xlsx")
     in_calc = cells_in_calc([master], tmp_path / "calc")[master]
     assert {sheet: cells["formulas"] for sheet, cells in in_calc.items() if cells["formulas"]} == {}
     texts = [text for cells in in_calc.values() for text in cells["text"].values()]

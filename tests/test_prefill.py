@@ -284,13 +284,14 @@ def test_validate_checks_the_column_against_the_previous_return_given(issued, fi
 
 
 def test_expected_locked_content_of_a_prefilled_template_equals_building_it(issued, p2):
-    from xl_ni179.template.builder import build_locked, expected_locked
+    from xl_ni179.intake.spec import return_spec
+    from xl_ni179.template.builder import build_locked
 
     store = Workspace(issued[0])
     for code in ("MELTON", "HINCK", "LCC", "BLABY"):
         prefill = store.prefill(code, ROUND2)
         assert (prefill is None) == (code == "BLABY")
-        assert expected_locked(p2, code, ROUND2, prefill) == build_locked(p2, code, ROUND2, prefill), code
+        assert return_spec(p2, ROUND2).expected_locked(code, prefill) == build_locked(p2, code, ROUND2, prefill), code
 
 
 def test_a_reminder_attaches_the_prefilled_workbook(issued, tmp_path):

@@ -309,11 +309,11 @@ def test_a_later_round_is_left_out_of_an_earlier_rounds_trajectory(tmp_path) -> 
 
 
 def test_with_no_returns_at_all_the_sheet_says_so(tmp_path) -> None:
-    from xl_ni179.consolidate import build_summary, write_master
+    from xl_ni179.consolidate import build_summary, write_consolidation
 
     p = load_partnership()
     summary = build_summary(p, p.round(DEMO_ROUND), [], {})
-    ws = load_workbook(write_master(summary, tmp_path / "master.xlsx"))[names.TRAJECTORY]
+    ws = load_workbook(write_consolidation(summary, tmp_path / "master.xlsx"))[names.TRAJECTORY]
     assert "No round has accepted returns yet, so there is no trajectory to show." in [
         v for r in rows_of(ws) for v in r]
     assert ws._charts == []

@@ -149,11 +149,13 @@ def test_cross_return_rules(partnership, returns_dir, make_return, copy_of):
 def test_expected_locked_content_from_a_twin_equals_building_each_template(partnership, demo_round):
     """The validator builds one template per shape and fills in each organisation's own
     name, code and baseline; that must give exactly what building its own template gives."""
-    from xl_ni179.template.builder import build_locked, expected_locked
+    from xl_ni179.intake.spec import return_spec
+    from xl_ni179.template.builder import build_locked
 
+    spec = return_spec(partnership, demo_round.id)
     shapes = set()
     for org in partnership.organisations:
-        assert expected_locked(partnership, org.code, demo_round.id) == build_locked(
+        assert spec.expected_locked(org.code) == build_locked(
             partnership, org.code, demo_round.id), org.code
         shapes.add((org.sector, tuple(a.code for a in partnership.agreements_of(org.code))))
     assert len(shapes) < len(partnership.organisations)  # twins were really used (the districts)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from xl_ni179.checks import email_address
-from xl_ni179.partnership import year_key
 from xl_ni179.rules.base import Rule
 from xl_ni179.rules.data_rules import (
     BELOW_PREVIOUS,
@@ -38,7 +37,7 @@ from xl_ni179.rules.data_rules import (
 )
 from xl_ni179.spec import layout
 from xl_ni179.spec.formulas import Formula, canonical_formula
-from xl_ni179.spec.schema import DATE, EMAIL, GAINS, MONEY, SIGNOFF, WORKSTREAMS, Schema
+from xl_ni179.spec.schema import DATE, EMAIL, GAINS, MONEY, SIGNOFF, WORKSTREAMS, Schema, gains_name, rag_name
 
 
 class Values(Protocol):
@@ -193,7 +192,7 @@ def _rag(schema: Schema) -> Iterator[Check]:
 @data_check(COMMENTARY)
 def _rag_commentary(schema: Schema) -> Iterator[Check]:
     for f in schema.of_group("commentary"):
-        rag = f"rag_{f.name.removeprefix('rag_commentary_')}"
+        rag = rag_name(f.year or "")
         yield Check(COMMENTARY.code, f.sheet, f.cell, f.name, f.label,
                     f'AND(OR({rag}="Amber",{rag}="Red"),LEN(TRIM({f.name}))=0)',
                     lambda v, n=f.name, r=rag: as_text(v.input(r)).lower() in ("amber", "red")
@@ -396,7 +395,7 @@ def _gains_fell(schema: Schema) -> list[Check]:
     out = []
     for previous, year in zip(schema.actual_years, schema.actual_years[1:], strict=False):
         for ws, _ in WORKSTREAMS:
-            now, was = schema.field(f"gains_{ws}_{year_key(year)}"), schema.field(f"gains_{ws}_{year_key(previous)}")
+            now, was = schema.field(gains_name(ws, year)), schema.field(gains_name(ws, previous))
             out.append(Check(GAINS_FELL.code, now.sheet, now.cell, now.name, now.label,
                              f"AND(ISNUMBER({now.name}),ISNUMBER({was.name}),N({now.name})<N({was.name})-{TOLERANCE:g})",
                              lambda v, n=now.name, w=was.name: is_number(v.input(n)) and is_number(v.input(w))

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from xl_ni179.partnership import Partnership
     from xl_ni179.rules.findings import Report
 
-CONFIG_NAME = "config.toml"
-
 
 def workspace_path(ctx: click.Context) -> Path:
     return Path(ctx.obj["workspace"])
@@ -33,10 +31,9 @@ def open_workspace(ctx: click.Context):  # noqa: ANN201 - Workspace, imported la
 
 def partnership(ctx: click.Context):  # noqa: ANN201 - Partnership, imported lazily
     """The workspace's configuration if it has one, else the built-in partnership."""
-    from xl_ni179.partnership import load_partnership
+    from xl_ni179.partnership import load_workspace_partnership
 
-    config = workspace_path(ctx) / CONFIG_NAME
-    return load_partnership(config if config.exists() else None)
+    return load_workspace_partnership(workspace_path(ctx))
 
 
 round_option = click.option("--round", "round_id", metavar="ROUND",

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from xl_ni179.cli.main import (
-    CONFIG_NAME,
     annotate_option,
     main,
     partnership,
@@ -100,7 +99,9 @@ def templates(ctx: click.Context, round_id: str | None, out_dir: Path, orgs: tup
     if unknown:
         raise click.BadParameter(f"unknown organisation code(s): {', '.join(unknown)}", param_hint="--org")
     rnd = p.round(round_id)
-    if (workspace_path(ctx) / CONFIG_NAME).exists():
+    from xl_ni179.partnership import workspace_config
+
+    if workspace_config(workspace_path(ctx)) is not None:
         from xl_ni179.store.issue import issue_templates
         from xl_ni179.store.workspace import Workspace
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from xl_ni179.partnership import NI179_FIRST_YEAR, Partnership, Round, targets, year_key, year_start
-from xl_ni179.spec.schema import WORKSTREAMS
+from xl_ni179.partnership import NI179_FIRST_YEAR, Partnership, Round, targets, year_start
+from xl_ni179.spec.schema import WORKSTREAMS, costs_name, gains_name, noncash_name, oneoff_name
 from xl_ni179.store.status import ACCEPTED, MISSING, OrgStatus
 
 ACTUAL, FORECAST = "Actual", "Forecast"
@@ -102,16 +102,15 @@ def gains_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, A
         cf_cash = number(values.get("carry_forward_cashable"))
         cf_noncash = number(values.get("carry_forward_noncashable"))
         for year in rnd.years:
-            yk = year_key(year)
-            gross = _sum([number(values.get(f"gains_{ws}_{yk}")) for ws, _ in WORKSTREAMS])
-            costs = _sum([number(values.get(f"costs_{ws}_{yk}")) for ws, _ in WORKSTREAMS])
+            gross = _sum([number(values.get(gains_name(ws, year))) for ws, _ in WORKSTREAMS])
+            costs = _sum([number(values.get(costs_name(ws, year))) for ws, _ in WORKSTREAMS])
             has_figure = gross is not None or costs is not None
             net = (gross or 0.0) - (costs or 0.0) if has_figure else None
             rows.append({
                 "code": org.code, "year": year, "kind": ACTUAL if rnd.is_actual(year) else FORECAST,
                 "gross": gross, "costs": costs, "net": net, "has_figure": has_figure,
-                "oneoff": number(values.get(f"oneoff_{yk}")),
-                "noncash": number(values.get(f"noncash_{yk}")),
+                "oneoff": number(values.get(oneoff_name(year))),
+                "noncash": number(values.get(noncash_name(year))),
                 "carry_forward_cashable": cf_cash, "carry_forward_noncashable": cf_noncash,
                 "baseline": float(org.baseline),
             })

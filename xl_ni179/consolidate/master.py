@@ -1,7 +1,11 @@
-"""The master workbook: one sheet per view of the consolidated round.
+"""The consolidated sheets of a round, one per view (``SHEET_WRITERS``).
 
-Each sheet has its own ``write_<sheet>(ws, summary)`` that empties and refills the sheet,
-so the Excel add-in can refresh an existing workbook's sheets in place.
+Each sheet has its own ``write_<sheet>(ws, summary)`` that empties and refills the sheet.
+The sheets reach the user in two ways: ``write_consolidation`` writes them as a workbook of
+their own (what ``ni179 consolidate`` writes), and the ribbon's Consolidate button
+rewrites them in place in the consolidator's master workbook, which
+``xl_ni179.excel.master_book`` generates with these sheets as empty shells beside the
+sheets the consolidator fills in. What is shared is here: the sheets and their writers.
 """
 
 from __future__ import annotations
@@ -37,8 +41,9 @@ SHEET_WRITERS: dict[str, Callable[[Worksheet, Summary], None]] = {
 assert tuple(SHEET_WRITERS) == SHEET_NAMES
 
 
-def write_master(summary: Summary, out: Path) -> Path:
-    """Write the master workbook for ``summary`` to ``out`` (an .xlsx path)."""
+def write_consolidation(summary: Summary, out: Path) -> Path:
+    """Write the consolidated sheets for ``summary`` as a workbook of their own to ``out``
+    (an .xlsx path): the round's master workbook as the command line produces it."""
     wb = Workbook()
     wb.remove(wb.active)
     for name in SHEET_NAMES:

@@ -34,11 +34,11 @@ def summarise(ws: Workspace, round_id: str | None = None, now: dt.datetime | Non
 def consolidate_round(ws: Workspace, round_id: str | None, out: Path, json_out: Path | None = None,
                       now: dt.datetime | None = None):  # noqa: ANN201
     """Write the master workbook (and the JSON summary) from the store; return the summary."""
-    from xl_ni179.consolidate import write_master
+    from xl_ni179.consolidate import write_consolidation
 
     summary = summarise(ws, round_id, now)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_master(summary, out)
+    write_consolidation(summary, out)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(summary.to_json(), indent=2, default=str, allow_nan=False), "utf-8")

@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from xl_ni179.partnership import Partnership, Round, year_key
+from xl_ni179.partnership import Partnership, Round
+from xl_ni179.spec.schema import rag_commentary_name, rag_name
 
 RAG_LEVELS = ("Green", "Amber", "Red")
 NOT_RATED = "Not rated"
@@ -64,10 +65,10 @@ def rag_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, Any
             continue
         values = returns[org.code]
         for year in rnd.forecast_years:
-            commentary = values.get(f"rag_commentary_{year_key(year)}")
+            commentary = values.get(rag_commentary_name(year))
             rows.append({
                 "code": org.code, "short_name": org.short_name, "year": year,
-                "rating": rating(values.get(f"rag_{year_key(year)}")),
+                "rating": rating(values.get(rag_name(year))),
                 "commentary": str(commentary) if commentary not in (None, "") else "",
             })
     return pd.DataFrame(rows, columns=["code", "short_name", "year", "rating", "commentary"])

@@ -17,7 +17,7 @@ import pandas as pd
 from xl_ni179.consolidate import frames, scores, totals
 from xl_ni179.consolidate.trajectory import History, Trajectory, build_trajectory
 from xl_ni179.partnership import Agreement, Partnership, Round, targets
-from xl_ni179.spec.schema import explain_name
+from xl_ni179.spec.schema import explain_name, project_comment_name, project_savings_name
 from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED, OrgStatus, RoundState, round_state
 
 
@@ -93,10 +93,10 @@ class Summary:
                 values = self.returns.get(org.code)
                 if values is None or org.code not in project.participants:
                     continue  # a figure or comment on someone else's project is not theirs to give
-                amount = frames.number(values.get(f"project_savings_{project.code}"))
+                amount = frames.number(values.get(project_savings_name(project.code)))
                 if amount is not None:
                     savings.append(amount)
-                comment = values.get(f"project_comment_{project.code}")
+                comment = values.get(project_comment_name(project.code))
                 if comment not in (None, ""):
                     comments.append({"organisation": org.short_name, "comment": str(comment)})
             out.append({

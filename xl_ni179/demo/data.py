@@ -12,8 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from xl_ni179.partnership import Partnership, Round, year_key
-from xl_ni179.spec.schema import WORKSTREAMS
+from xl_ni179.partnership import Partnership, Round
+from xl_ni179.spec.schema import (
+    WORKSTREAMS,
+    costs_name,
+    gains_name,
+    noncash_name,
+    oneoff_name,
+    project_savings_name,
+    rag_commentary_name,
+    rag_name,
+)
 
 DEMO_ROUND = "2008-09-review"
 
@@ -64,15 +73,15 @@ def demo_returns(p: Partnership, rnd: Round) -> dict[str, dict[str, Any]]:
             net = org.baseline * share / 100
             gross = net / (1 - COST_SHARE)
             for (ws, _), part in zip(WORKSTREAMS, SPLIT, strict=True):
-                data[f"gains_{ws}_{year_key(year)}"] = round(gross * part, 1)
-                data[f"costs_{ws}_{year_key(year)}"] = round(gross * part * COST_SHARE, 1)
-            data[f"oneoff_{year_key(year)}"] = round(org.baseline * 0.002, 1)
+                data[gains_name(ws, year)] = round(gross * part, 1)
+                data[costs_name(ws, year)] = round(gross * part * COST_SHARE, 1)
+            data[oneoff_name(year)] = round(org.baseline * 0.002, 1)
         for year, rating in zip(rnd.forecast_years, ratings, strict=True):
             if rating:
-                data[f"rag_{year_key(year)}"] = rating
-                data[f"rag_commentary_{year_key(year)}"] = COMMENTARY[rating]
+                data[rag_name(year)] = rating
+                data[rag_commentary_name(year)] = COMMENTARY[rating]
         for project in p.projects_of(code):
-            data[f"project_savings_{project.code}"] = round(org.baseline * 0.0005, 1)
+            data[project_savings_name(project.code)] = round(org.baseline * 0.0005, 1)
         preparer, s151 = SIGNOFF[code]
         data.update({
             "signoff_preparer": preparer,
@@ -144,17 +153,17 @@ def outturn_returns(p: Partnership, rnd: Round, previous: Round) -> dict[str, di
             data.update(_year_figures(org.baseline, year, share))
         earlier = before.get(code)
         if earlier is not None:  # what was reported before stands, unless restated
-            data.update({k: v for k, v in earlier.items() if k.endswith(year_key(rnd.years[0]))})
+            data.update({k: v for k, v in earlier.items() if k in _names_of_year(rnd.years[0])})
         if code in RESTATED:
             name, change, why = RESTATED[code]
             data[name] = round(data[name] + change, 1)
             data["explain_actual_restated"] = why
         for year, rating in zip(rnd.forecast_years, ratings, strict=True):
             if rating:
-                data[f"rag_{year_key(year)}"] = rating
-                data[f"rag_commentary_{year_key(year)}"] = OUTTURN_COMMENTARY.get(rating) or COMMENTARY[rating]
+                data[rag_name(year)] = rating
+                data[rag_commentary_name(year)] = OUTTURN_COMMENTARY.get(rating) or COMMENTARY[rating]
         for project in p.projects_of(code):
-            data[f"project_savings_{project.code}"] = round(org.baseline * 0.0006, 1)
+            data[project_savings_name(project.code)] = round(org.baseline * 0.0006, 1)
         if earlier is not None and _fell(earlier, data, rnd):
             data["explain_gains_withdrawn"] = FALL_EXPLANATION
         data.update(EXPLAINED.get(code, {}))
@@ -179,16 +188,22 @@ def _year_figures(baseline: float, year: str, share: float) -> dict[str, float]:
     gross = net / (1 - COST_SHARE)
     data = {}
     for (ws, _), part in zip(WORKSTREAMS, SPLIT, strict=True):
-        data[f"gains_{ws}_{year_key(year)}"] = round(gross * part, 1)
-        data[f"costs_{ws}_{year_key(year)}"] = round(gross * part * COST_SHARE, 1)
-    data[f"oneoff_{year_key(year)}"] = round(baseline * 0.002, 1)
+        data[gains_name(ws, year)] = round(gross * part, 1)
+        data[costs_name(ws, year)] = round(gross * part * COST_SHARE, 1)
+    data[oneoff_name(year)] = round(baseline * 0.002, 1)
     return data
+
+
+def _names_of_year(year: str) -> set[str]:
+    """The inputs of one year (a figure reported before stands unless restated)."""
+    return {*(n(ws, year) for ws, _ in WORKSTREAMS for n in (gains_name, costs_name)),
+            *(n(year) for n in (oneoff_name, noncash_name, rag_name, rag_commentary_name))}
 
 
 def _fell(before: dict[str, Any], now: dict[str, Any], rnd: Round) -> bool:
     """A year's gross gains below what was reported before (the receipt check warns of it)."""
     for year in rnd.years:
-        names = [f"gains_{ws}_{year_key(year)}" for ws, _ in WORKSTREAMS]
+        names = [gains_name(ws, year) for ws, _ in WORKSTREAMS]
         was = [before[n] for n in names if n in before]
         if was and sum(now.get(n, 0) for n in names) < sum(was) - 0.05:
             return True

@@ -11,6 +11,7 @@ from typing import Any
 from xl_ni179.consolidate.run import consolidate_round
 from xl_ni179.errors import DemoFolderError
 from xl_ni179.paper.draft import draft_paper
+from xl_ni179.partnership import workspace_config
 from xl_ni179.store.issue import issue_templates
 from xl_ni179.store.workspace import DEMO_MARKER, DEMO_MARKER_TEXT, Workspace, is_demo_folder
 
@@ -32,7 +33,7 @@ def _check_demo_folder(path: Path, what: str, option: str) -> None:
                               f"{option}.")
     if is_demo_folder(path) or not any(path.iterdir()):
         return  # the demo's own folder, or an empty one: nothing of anyone else's to lose
-    kind = "an NI 179 workspace" if (path / "config.toml").exists() else "a folder the demo did not make"
+    kind = "an NI 179 workspace" if workspace_config(path) is not None else "a folder the demo did not make"
     raise DemoFolderError(f"The demo's {what} {path} is {kind}. The demo deletes and rewrites its folders, "
                           f"so it only works in a new folder or one it made before (holding {DEMO_MARKER}). "
                           f"Nothing was changed. Choose a new folder with {option}.")

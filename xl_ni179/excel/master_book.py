@@ -6,7 +6,9 @@ Two kinds of sheet:
   VFM scores (prefilled from the configuration for every organisation), Project status
   and Notes. The ribbon never writes to these;
 * the sheets the ribbon's Consolidate button refreshes in place
-  (``xl_ni179.consolidate.names.SHEET_NAMES``): shipped as empty shells with a heading.
+  (``xl_ni179.consolidate.names.SHEET_NAMES``, written by ``xl_ni179.consolidate.master``,
+  which also writes them as a workbook of their own for ``ni179 consolidate``): shipped
+  here as empty shells with a heading.
 
 The output is byte-for-byte repeatable (fixed document dates, fixed zip entry dates),
 so the committed copy can be checked against this code.

@@ -157,14 +157,13 @@ def _generate_templates(book: Any) -> None:
 def _validate_open_workbook(book: Any) -> None:
     from xl_ni179.intake.render import verdict
     from xl_ni179.intake.validate import validate_file
-    from xl_ni179.partnership import load_partnership
+    from xl_ni179.partnership import load_workspace_partnership
 
     if is_master(book):
         raise Ni179Error("This is the master workbook. Open the partner's return you want to check "
                          "(make it the active workbook), then click Validate.")
     s = read_settings(book, from_book=False)  # a partner's file never chooses our settings
-    config = s.workspace / "config.toml"
-    p = load_partnership(config if config.exists() else None)  # checking needs no store
+    p = load_workspace_partnership(s.workspace)  # checking needs no store
     status(book, "Checking the open workbook...")
     with tempfile.TemporaryDirectory(prefix="ni179-") as tmp:
         report = validate_file(p, _saved_copy(book, Path(tmp)))

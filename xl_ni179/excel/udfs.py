@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_WORKSPACE = "ni179-workspace"
-CONFIG_NAME = "config.toml"
 
 
 class UdfError(ValueError):
@@ -41,8 +40,10 @@ def _partnership(config: str, mtime: float):  # noqa: ANN202 - Partnership, impo
 
 def partnership_for(workspace: Path):  # noqa: ANN201 - Partnership
     """The workspace's partnership; the built-in one if the folder has no configuration."""
-    config = workspace / CONFIG_NAME
-    if config.exists():
+    from xl_ni179.partnership.load import workspace_config
+
+    config = workspace_config(workspace)
+    if config is not None:
         return _partnership(str(config), config.stat().st_mtime)
     return _partnership("", 0.0)
 
@@ -141,13 +142,13 @@ def rag(org_code: Any, year: Any, workspace: Path | None = None) -> str:
     """Green/Amber/Red (or 'Not rated') for a forecast year of the latest accepted
     return; "" when there is no return or the year is not a forecast year in it."""
     from xl_ni179.consolidate.scores import rating
-    from xl_ni179.partnership import year_key
+    from xl_ni179.spec.schema import rag_name
 
     year = _year(year)
     p, _, report = _latest_return(org_code, workspace)
     if report is None or year not in p.round(report.round_id).forecast_years:
         return ""
-    return rating(report.values.get(f"rag_{year_key(year)}"))
+    return rating(report.values.get(rag_name(year)))
 
 
 def _safely(fn: Any, *args: Any) -> Any:

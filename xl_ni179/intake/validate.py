@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from xl_ni179.checks.data import blank, build_checks, is_number, num_sum
+from xl_ni179.checks.data import blank, is_number, num_sum
 from xl_ni179.checks.saved import stale_results
 from xl_ni179.intake.reader import (
     DAYS_1904,
@@ -27,22 +26,27 @@ from xl_ni179.intake.reader import (
     read_workbook,
 )
 from xl_ni179.intake.screen import finding_of, findings_of, inspect_file
+from xl_ni179.intake.spec import IssuedTemplate, ReturnSpec, return_spec, worker_context
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.rules import RULES
 from xl_ni179.rules import structure_rules as sr
 from xl_ni179.rules.findings import Report
 from xl_ni179.spec.formulas import Formula, parse_reference, same_place
 from xl_ni179.spec.prefill import claimed_prefill, verify_prefill
-from xl_ni179.spec.schema import COVER, DATE, GAINS, META, SHEETS, Schema, build_schema, explain_name
-from xl_ni179.template.builder import (
-    META_KEYS,
-    TEMPLATE_ID,
-    Expected,
-    expected_locked,
-    expected_template,
-    template_content,
+from xl_ni179.spec.schema import (
+    COVER,
+    DATE,
+    GAINS,
+    META,
+    SHEETS,
+    WORKSTREAMS,
+    Schema,
+    explain_name,
+    gains_name,
+    total_name,
 )
-from xl_ni179.template.fingerprint import differences, locked_cells, shown
+from xl_ni179.template.builder import META_KEYS, TEMPLATE_ID
+from xl_ni179.template.fingerprint import differences, fingerprint, locked_cells, shown
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +84,8 @@ def file_sha256(path: Path) -> str:
 
 def validate_file(p: Partnership, path: str | Path, *, sender: str | None = None,
                   round_id: str | None = None, previous: Report | None = None,
-                  replaces: Report | None = None, pool: Any = None) -> Report:
+                  replaces: Report | None = None, pool: Any = None,
+                  issued: Iterable[IssuedTemplate] = ()) -> Report:
     """Validate one returned workbook. Never raises for a bad file: problems are findings.
 
     The untrusted file is only ever opened in a worker process with time and memory
@@ -88,8 +93,10 @@ def validate_file(p: Partnership, path: str | Path, *, sender: str | None = None
     process down. ``previous`` is the organisation's last accepted return (any round);
     ``replaces`` is the accepted version of this round that a resubmission supersedes.
     A return prefilled from ``previous`` has its "as reported" figures checked against it.
+    ``issued`` are the templates recorded as issued (see ``Workspace.issued_templates``):
+    a return whose locked content is one of them is recognised without building its template.
     """
-    (report,) = validate_files(p, [path], sender=sender, round_id=round_id, pool=pool)
+    (report,) = validate_files(p, [path], sender=sender, round_id=round_id, pool=pool, issued=issued)
     if report.prefill is not None and previous is not None and previous.sha256 == report.prefill.sha256:
         verify_prefill(p, report, previous)
     add_cross_return(p, report, previous, replaces)
@@ -97,13 +104,14 @@ def validate_file(p: Partnership, path: str | Path, *, sender: str | None = None
 
 
 def validate_files(p: Partnership, paths: Iterable[str | Path], *, sender: str | None = None,
-                   round_id: str | None = None, pool: Any = None) -> Iterator[Report]:
+                   round_id: str | None = None, pool: Any = None,
+                   issued: Iterable[IssuedTemplate] = ()) -> Iterator[Report]:
     """Validate many files, in order, using every worker of the pool (both cores by default)."""
     from xl_ni179.intake.pool import shared_pool
 
     pool = pool or shared_pool()
-    task = partial(_validate_task, _pickled(p), sender, round_id)
-    for outcome in pool.map(task, [str(x) for x in paths]):
+    task = partial(_validate_task, sender, round_id)
+    for outcome in pool.map(task, [str(x) for x in paths], context=worker_context(p, issued)):
         if outcome.ok:
             yield outcome.value
         else:  # the worker died, hung or ran out of memory on this file
@@ -114,7 +122,7 @@ def validate_files(p: Partnership, paths: Iterable[str | Path], *, sender: str |
 
 
 def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None = None,
-                        round_id: str | None = None) -> Report:
+                        round_id: str | None = None, issued: Iterable[IssuedTemplate] = ()) -> Report:
     """The whole check of one file in this process (what each pool worker runs)."""
     path = Path(path)
     report = Report(file=str(path), sha256=file_sha256(path))
@@ -130,33 +138,20 @@ def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None 
     except XlsxReadError as exc:
         report.add(RULES["corrupt-file"].finding(detail=str(exc)))
         return report
-    validate_workbook(p, raw, report, sender=sender, round_id=round_id)
+    validate_workbook(p, raw, report, sender=sender, round_id=round_id, issued=issued)
     return report
 
 
-# Workers receive the partnership pickled once; unpickling it once per distinct config
-# keeps the per-worker template cache (keyed on the object) warm across files.
-_PICKLED: dict[int, tuple[Partnership, bytes]] = {}
-_UNPICKLED: dict[bytes, Partnership] = {}
-
-
-def _pickled(p: Partnership) -> bytes:
-    hit = _PICKLED.get(id(p))
-    if hit is None or hit[0] is not p:
-        hit = _PICKLED[id(p)] = (p, pickle.dumps(p))
-    return hit[1]
-
-
-def _validate_task(p_bytes: bytes, sender: str | None, round_id: str | None, path: str) -> Report:
-    key = hashlib.sha256(p_bytes).digest()
-    p = _UNPICKLED.get(key)
-    if p is None:
-        p = _UNPICKLED[key] = pickle.loads(p_bytes)  # noqa: S301 - our own parent process sent it
-    return validate_in_process(p, path, sender=sender, round_id=round_id)
+def _validate_task(sender: str | None, round_id: str | None,
+                   context: tuple[Partnership, frozenset[IssuedTemplate]], path: str) -> Report:
+    """What a pool worker runs on one file; ``context`` (from ``worker_context``) reaches
+    each worker once, and the specs compiled from it stay cached there across files."""
+    p, issued = context
+    return validate_in_process(p, path, sender=sender, round_id=round_id, issued=issued)
 
 
 def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sender: str | None = None,
-                      round_id: str | None = None) -> None:
+                      round_id: str | None = None, issued: Iterable[IssuedTemplate] = ()) -> None:
     meta = {str(raw.value(META, f"A{i}")): raw.value(META, f"B{i}") for i in range(1, len(META_KEYS) + 3)}
     if META not in raw.cells or meta.get("template_id") != TEMPLATE_ID:
         report.add(sr.NOT_OUR_TEMPLATE.finding())
@@ -168,24 +163,25 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     cover_code = raw.value(COVER, COVER_CODE_CELL)
     if cover_code is not None and str(cover_code) != org_code:
         report.add(sr.ORG_MISMATCH.finding(sheet=COVER, cell=COVER_CODE_CELL, found=org_code, cover=cover_code))
+    spec = return_spec(p, (rnd or p.latest_round).id)  # who may send is the same in every round
     if org is None:
         report.add(sr.UNKNOWN_ORG.finding(found=org_code))
-    elif sender and org.code not in _sender_orgs(p, sender):
+    elif sender and org.code not in spec.sender_orgs(sender):
         report.add(sr.SENDER_MISMATCH.finding(organisation=org.name, sender=sender))
     if rnd is None:
         return
     report.round_id = rnd.id
-    schema, checks = _schema_and_checks(p, rnd)
+    schema = spec.schema
     _sheets(raw, report)
-    _names(raw, schema, report, expected_template(p, org.code, rnd.id) if org is not None else None)
+    _names(raw, schema, report, spec.names(org.code if org is not None else None))
     _dates_in_1900_system(raw, schema)
     report.prefill = claimed_prefill(p, rnd, schema, meta, raw.value)
     if org is not None:
-        _locked(p, raw, schema, org.code, rnd, report)
+        _locked(spec, raw, org.code, report, frozenset(issued))
     _protection(raw, report)
     formulas = _input_formulas(raw, schema, report)
     values = ReturnValues(raw, schema, org.baseline if org else float("inf"))
-    for check in checks:
+    for check in spec.checks:
         if check.field in formulas or not check.fails(values):
             continue
         f = schema.get(check.field)
@@ -195,34 +191,6 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     report.extend(stale_results(schema, values, raw.cached.get(GAINS, {})))
     report.values = {f.name: values.input(f.name) for f in schema.fields}
     _mark_explained(report)
-
-
-_SCHEMAS: dict[tuple[int, str], tuple[Partnership, Schema, list]] = {}
-
-
-def _schema_and_checks(p: Partnership, rnd: Round) -> tuple[Schema, list]:
-    """The schema and data checks of a round, built once per partnership (a worker
-    validates hundreds of returns of the same round)."""
-    hit = _SCHEMAS.get((id(p), rnd.id))
-    if hit is None or hit[0] is not p:
-        schema = build_schema(p, rnd)
-        hit = _SCHEMAS[(id(p), rnd.id)] = (p, schema, build_checks(schema))
-    return hit[1], hit[2]
-
-
-_SENDERS: dict[int, tuple[Partnership, dict[str, set[str]]]] = {}
-
-
-def _sender_orgs(p: Partnership, sender: str) -> set[str]:
-    """Organisations ``sender`` is registered for (the address index is built once)."""
-    hit = _SENDERS.get(id(p))
-    if hit is None or hit[0] is not p:
-        index: dict[str, set[str]] = {}
-        for org in p.organisations:
-            for email in org.emails:
-                index.setdefault(email.lower(), set()).add(org.code)
-        hit = _SENDERS[id(p)] = (p, index)
-    return hit[1].get(sender.strip().lower(), set())
 
 
 def _round(p: Partnership, meta: dict, round_id: str | None, report: Report) -> Round | None:
@@ -257,7 +225,7 @@ _BUILT_IN = frozenset(f"_xlnm.{n}" for n in ("print_area", "print_titles", "_fil
 _GNUMERIC_PRINT = frozenset(("print_area", "print_titles"))
 
 
-def _names(raw: RawWorkbook, schema: Schema, report: Report, template: Expected | None) -> None:
+def _names(raw: RawWorkbook, schema: Schema, report: Report, ours: dict[str, tuple[str, str, str]]) -> None:
     """Our names where we put them (in any spelling), and no name of anyone else's.
 
     A name the template did not create can do harm however harmless it looks: one scoped
@@ -267,14 +235,12 @@ def _names(raw: RawWorkbook, schema: Schema, report: Report, template: Expected 
     themselves are let through, and only when they hold plain references.
     """
     fields = {f.name.lower(): f for f in schema.fields}
-    ours = template.names if template else {k: (f.name, f.sheet, f.cell) for k, f in fields.items()}
-    local_ours = template.local_names if template else frozenset()
     found: dict[str, DefinedName] = {}
     for d in raw.defined:
         key = d.name.lower()
         if d.sheet is None and key in ours and key not in found:
             found[key] = d
-        elif not _allowed(d, local_ours):
+        elif not _allowed(d):
             scope = f" on the sheet '{d.sheet}'" if d.sheet is not None else ""
             detail = (" (a second definition of the name)" if d.sheet is None and key in ours else
                       " (it hides the template's own name on that sheet)" if key in ours else "")
@@ -289,10 +255,8 @@ def _names(raw: RawWorkbook, schema: Schema, report: Report, template: Expected 
             report.add(sr.NAME_MOVED.finding(sheet=sheet, cell=cell, field=name, label=label, found=d.text[:80]))
 
 
-def _allowed(d: DefinedName, local_ours: frozenset[tuple[str, str]]) -> bool:
+def _allowed(d: DefinedName) -> bool:
     key = d.name.lower()
-    if d.sheet is not None and (key, d.sheet) in local_ours:
-        return True
     if key.startswith("_xlfn."):  # Excel's stand-in for a function newer than the file format
         return d.text.strip() == "#NAME?"
     if d.sheet is not None and key in _GNUMERIC_PRINT:  # Gnumeric leaves off the _xlnm. prefix
@@ -312,12 +276,18 @@ def _plain_reference(text: str) -> bool:
         t.subtype != Token.RANGE or "[" not in t.value for t in tokens)  # no other workbook
 
 
-def _locked(p: Partnership, raw: RawWorkbook, schema: Schema, org_code: str, rnd: Round,
-            report: Report) -> None:
+def _locked(spec: ReturnSpec, raw: RawWorkbook, org_code: str, report: Report,
+            issued: frozenset[IssuedTemplate]) -> None:
     # A sheet the template does not have is one sheet-added finding, not a finding per cell
     # that would read the sender's own text back to them.
-    found = locked_cells({k: v for k, v in raw.cells.items() if k in SHEETS or k == META}, schema)
-    expected = expected_locked(p, org_code, rnd.id, report.prefill)
+    found = locked_cells({k: v for k, v in raw.cells.items() if k in SHEETS or k == META}, spec.schema)
+    prefill = report.prefill
+    if issued:
+        held = IssuedTemplate(spec.round.id, org_code, prefill.round_id if prefill else None,
+                              prefill.sha256 if prefill else None, fingerprint(found))
+        if held in issued:  # the template as we issued it: nothing to rebuild
+            return
+    expected = spec.expected_locked(org_code, prefill)
     if found == expected:  # the usual case, and far cheaper than listing differences
         return
     changed = list(differences(expected, found))
@@ -329,7 +299,7 @@ def _locked(p: Partnership, raw: RawWorkbook, schema: Schema, org_code: str, rnd
         # Each side in its own spelling: the template's text, and what the file holds now.
         report.add(sr.LOCKED_CHANGED.finding(
             sheet=sheet, cell=cell,
-            expected=shown(template_content(p, org_code, rnd.id, (sheet, cell), report.prefill)),
+            expected=shown(spec.template_content(org_code, (sheet, cell), prefill)),
             found=shown(raw.value(sheet, cell)), more=more))
 
 
@@ -372,7 +342,7 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
         return
     from xl_ni179.spec import layout
 
-    schema = build_schema(p, p.round(report.round_id))
+    schema = return_spec(p, report.round_id).schema
     now_values = report.values
     if previous is not None:
         # Gains are cumulative and ongoing: a year's total should not fall below what was reported.
@@ -380,15 +350,14 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
         for year in schema.years:
             if held is not None and held.covers(year, schema):
                 continue  # the workbook held these figures: each change is an actual-restated warning
-            yk = year.replace("/", "_")
-            before = [previous.values.get(f"gains_{ws}_{yk}") for ws in _workstreams(schema, year)]
+            before = [previous.values.get(gains_name(ws, year)) for ws in _workstreams(schema, year)]
             if not any(is_number(v) for v in before):
                 continue
             now = num_sum([now_values.get(f.name) for f in schema.of_group("gains", year)])
             was = num_sum(before)
             if now < was - 0.05:
                 cell = layout.total_cells(schema, year)["gross"]
-                report.add(sr.GAINS_WITHDRAWN.finding(sheet="Gains", cell=cell, field=f"gross_total_{yk}",
+                report.add(sr.GAINS_WITHDRAWN.finding(sheet=GAINS, cell=cell, field=total_name("gross", year),
                                                       label=f"Gross gains for {year}", value=now, before=was,
                                                       previous=previous.round_id or "earlier round"))
     if replaces is not None:
@@ -403,8 +372,9 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
 
 
 def _workstreams(schema: Schema, year: str) -> list[str]:
-    yk = year.replace("/", "_")
-    return [f.name.removeprefix("gains_").removesuffix("_" + yk) for f in schema.of_group("gains", year)]
+    """The workstreams the schema has gains inputs for in ``year``."""
+    names = {f.name for f in schema.of_group("gains", year)}
+    return [ws for ws, _ in WORKSTREAMS if gains_name(ws, year) in names]
 
 
 def _mark_explained(report: Report) -> None:

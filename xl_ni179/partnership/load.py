@@ -30,6 +30,7 @@ from xl_ni179.partnership.model import (
 )
 
 DEFAULT_CONFIG_NAME = "leicestershire.toml"
+WORKSPACE_CONFIG_NAME = "config.toml"  # a workspace's own configuration, in its folder
 
 
 def default_config_text() -> str:
@@ -48,6 +49,17 @@ def load_partnership(path: str | Path | None = None) -> Partnership:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), "", f"cannot be read ({exc})") from None
     return parse_partnership(text, str(path))
+
+
+def workspace_config(folder: str | Path) -> Path | None:
+    """The workspace's configuration file, or None when the folder has none."""
+    config = Path(folder) / WORKSPACE_CONFIG_NAME
+    return config if config.exists() else None
+
+
+def load_workspace_partnership(folder: str | Path) -> Partnership:
+    """The workspace's configuration if it has one, else the built-in partnership."""
+    return load_partnership(workspace_config(folder))
 
 
 def parse_partnership(text: str, source: str) -> Partnership:

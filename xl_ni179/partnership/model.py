@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 
 from xl_ni179.errors import UnknownRoundError
 
@@ -138,6 +140,14 @@ class Partnership:
     funding: tuple[Funding, ...]
     projects: tuple[Project, ...]
     source: str = field(default="", compare=False)
+
+    @cached_property
+    def content_key(self) -> str:
+        """A hash of everything the partnership says (not where it was read from): equal
+        partnerships share one key, so caches can key on it (the dataclass holds dicts and
+        so cannot be hashed itself). Worked out once per object and pickled with it."""
+        content = repr([getattr(self, f.name) for f in fields(self) if f.compare])
+        return hashlib.sha256(content.encode()).hexdigest()
 
     def organisation(self, code: str) -> Organisation:
         for org in self.organisations:

@@ -9,14 +9,21 @@ from __future__ import annotations
 from xl_ni179.partnership import Agreement
 from xl_ni179.partnership.targets import counted_years
 from xl_ni179.spec.schema import (
+    BASELINE_NAME,
     BASELINE_ROW,
     COSTS_HEADER,
+    COVER,
     GAINS,
     GROSS_HEADER,
     NET_HEADER,
+    STATUS_NAME,
     WORKSTREAMS,
     Schema,
     block_rows,
+    costs_name,
+    gains_name,
+    target_name,
+    total_name,
     total_row,
 )
 
@@ -42,8 +49,7 @@ def costs_range(schema: Schema, year: str) -> str:
 def net_cells(schema: Schema, year: str) -> list[tuple[str, str, str, str]]:
     """(workstream, net cell, gains name, costs name) for each workstream in ``year``."""
     col = _col(schema, year)
-    yk = year.replace("/", "_")
-    return [(ws, f"{col}{row}", f"gains_{ws}_{yk}", f"costs_{ws}_{yk}")
+    return [(ws, f"{col}{row}", gains_name(ws, year), costs_name(ws, year))
             for (ws, _), row in zip(WORKSTREAMS, block_rows(NET_HEADER), strict=True)]
 
 
@@ -63,6 +69,7 @@ def total_formula(schema: Schema, kind: str, year: str) -> str:
 
 
 BASELINE_CELL = f"B{BASELINE_ROW}"
+STATUS_CELL = "B13"  # on the Cover sheet
 BASELINE_REF = f"'{GAINS}'!$B${BASELINE_ROW}"
 
 
@@ -86,3 +93,25 @@ def rate_expression(agreement: Agreement, year: str, cumulative: bool) -> str | 
     if not cumulative:
         return pct(year)
     return "(" + "+".join(pct(y) for y in upto) + ")"
+
+
+def target_row(index: int, cumulative: bool) -> int:
+    """The row of the ``index``-th agreement's annual (or cumulative) target, below the baseline."""
+    return BASELINE_ROW + 1 + 2 * index + int(cumulative)
+
+
+def computed_names(schema: Schema, agreements: list[Agreement]) -> dict[str, tuple[str, str]]:
+    """{name: (sheet, cell)} of the computed cells the template names, for an organisation
+    in ``agreements``: the status, each block's totals, the baseline and the targets."""
+    names = {STATUS_NAME: (COVER, STATUS_CELL), BASELINE_NAME: (GAINS, BASELINE_CELL)}
+    for year in schema.years:
+        for kind, cell in total_cells(schema, year).items():
+            names[total_name(kind, year)] = (GAINS, cell)
+    for i, agreement in enumerate(agreements):
+        for cumulative in (False, True):
+            for year in schema.years:
+                if rate_expression(agreement, year, cumulative) is not None:
+                    kind = "cumulative" if cumulative else "annual"
+                    cell = f"{schema.year_column(year)}{target_row(i, cumulative)}"
+                    names[target_name(kind, agreement.code, year)] = (GAINS, cell)
+    return names

@@ -131,6 +131,52 @@ class Schema:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# Every defined name of the return is spelled here, and only here: other modules ask.
+STATUS_NAME, BASELINE_NAME = "status", "baseline"
+
+
+def gains_name(workstream: str, year: str) -> str:
+    return f"gains_{workstream}_{year_key(year)}"
+
+
+def costs_name(workstream: str, year: str) -> str:
+    return f"costs_{workstream}_{year_key(year)}"
+
+
+def oneoff_name(year: str) -> str:
+    return f"oneoff_{year_key(year)}"
+
+
+def noncash_name(year: str) -> str:
+    return f"noncash_{year_key(year)}"
+
+
+def rag_name(year: str) -> str:
+    return f"rag_{year_key(year)}"
+
+
+def rag_commentary_name(year: str) -> str:
+    return f"rag_commentary_{year_key(year)}"
+
+
+def project_savings_name(project_code: str) -> str:
+    return f"project_savings_{project_code}"
+
+
+def project_comment_name(project_code: str) -> str:
+    return f"project_comment_{project_code}"
+
+
+def total_name(kind: str, year: str) -> str:
+    """The computed total of a Gains block: ``kind`` is gross, costs or net."""
+    return f"{kind}_total_{year_key(year)}"
+
+
+def target_name(kind: str, agreement_code: str, year: str) -> str:
+    """An agreement's target for a year: ``kind`` is annual or cumulative."""
+    return f"target_{kind}_{agreement_code.lower()}_{year_key(year)}"
+
+
 def explain_name(code: str) -> str:
     return "explain_" + code.replace("-", "_")
 
@@ -147,18 +193,18 @@ def build_schema(partnership: Partnership, rnd: Round, warning_codes: list[str] 
         col = get_column_letter(FIRST_YEAR_COL + index)
         kind = "actual" if rnd.is_actual(year) else "forecast"
         required = kind == "actual"
-        yk = year_key(year)
         for (ws, ws_label), g_row, c_row in zip(WORKSTREAMS, block_rows(GROSS_HEADER),
                                                  block_rows(COSTS_HEADER), strict=True):
-            fields.append(Field(f"gains_{ws}_{yk}", f"{ws_label}: gross ongoing cash-releasing gains, {year} ({kind})",
+            fields.append(Field(gains_name(ws, year),
+                                f"{ws_label}: gross ongoing cash-releasing gains, {year} ({kind})",
                                 GAINS, f"{col}{g_row}", MONEY, required, year, kind, group="gains",
                                 help="£000, cumulative since 1 April 2008; enter 0 if none"))
-            fields.append(Field(f"costs_{ws}_{yk}", f"{ws_label}: costs of achieving the gains, {year} ({kind})",
+            fields.append(Field(costs_name(ws, year), f"{ws_label}: costs of achieving the gains, {year} ({kind})",
                                 GAINS, f"{col}{c_row}", MONEY, required, year, kind, group="costs",
                                 help="£000, cumulative since 1 April 2008; enter 0 if none"))
-        fields.append(Field(f"oneoff_{yk}", f"One-off savings, {year} (memo, does not count)", GAINS,
+        fields.append(Field(oneoff_name(year), f"One-off savings, {year} (memo, does not count)", GAINS,
                             f"{col}{MEMO_ONEOFF_ROW}", MONEY, False, year, kind, group="memo"))
-        fields.append(Field(f"noncash_{yk}", f"Non-cashable gains, {year} (memo, does not count)", GAINS,
+        fields.append(Field(noncash_name(year), f"Non-cashable gains, {year} (memo, does not count)", GAINS,
                             f"{col}{MEMO_NONCASH_ROW}", MONEY, False, year, kind, group="memo"))
     fields.append(Field("carry_forward_cashable", "2004 spending review over-achievement carried forward: cashable",
                         GAINS, f"B{CARRY_CASH_ROW}", MONEY, group="carry_forward",
@@ -169,18 +215,17 @@ def build_schema(partnership: Partnership, rnd: Round, warning_codes: list[str] 
                         help="£000; only if you exceeded the 2004 spending review target"))
     for i, year in enumerate(rnd.forecast_years):
         row = FORECAST_FIRST_ROW + i
-        yk = year_key(year)
-        fields.append(Field(f"rag_{yk}", f"Forecast confidence (Green/Amber/Red), {year}", FORECAST,
+        fields.append(Field(rag_name(year), f"Forecast confidence (Green/Amber/Red), {year}", FORECAST,
                             f"B{row}", CHOICE, False, year, "forecast", RAG_VALUES, group="rag"))
-        fields.append(Field(f"rag_commentary_{yk}", f"Commentary on the forecast for {year}", FORECAST,
+        fields.append(Field(rag_commentary_name(year), f"Commentary on the forecast for {year}", FORECAST,
                             f"C{row}", TEXT, False, year, "forecast", group="commentary",
                             help="required for Amber or Red"))
     for i, project in enumerate(partnership.projects):
         row = PROJECT_FIRST_ROW + i
-        fields.append(Field(f"project_savings_{project.code}",
+        fields.append(Field(project_savings_name(project.code),
                             f"{project.name}: expected ongoing savings (£000 a year)",
                             PROJECTS, f"C{row}", MONEY, group="project"))
-        fields.append(Field(f"project_comment_{project.code}", f"{project.name}: progress and comments",
+        fields.append(Field(project_comment_name(project.code), f"{project.name}: progress and comments",
                             PROJECTS, f"D{row}", TEXT, group="project"))
     signoff = [
         ("signoff_preparer", "Prepared by (name and job title)", TEXT, True),

@@ -1,5 +1,7 @@
 """Issuing a round's templates from a workspace: each prefilled from the organisation's
-latest accepted return of an earlier round, and the issue recorded in the audit log."""
+latest accepted return of an earlier round, and the issue recorded in the audit log with
+each template's locked-content fingerprint (so receipt recognises the template as issued
+without building it again: ``Workspace.issued_templates``)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ def issue_templates(ws: Workspace, round_id: str | None, out_dir: Path,
                     orgs: list[str] | None = None) -> tuple[list[Path], dict[str, Any]]:
     """Write the round's templates, each prefilled from the organisation's latest accepted
     return of an earlier round; returns the paths and {organisation: Prefill} used."""
+    from xl_ni179.intake.spec import issue_key
     from xl_ni179.template import write_templates
 
     p = ws.partnership
@@ -23,8 +26,10 @@ def issue_templates(ws: Workspace, round_id: str | None, out_dir: Path,
             found = ws.prefill(org.code, rnd.id)
             if found is not None:
                 prefills[org.code] = found
-    paths = write_templates(p, rnd, out_dir, orgs, prefills)
+    fingerprints: dict[str, str] = {}
+    paths = write_templates(p, rnd, out_dir, orgs, prefills, fingerprints)
     ws.audit("templates", {"round": rnd.id, "out": str(out_dir),
                            "prefilled": {code: {"round": f.round_id, "sha256": f.sha256}
-                                         for code, f in prefills.items()}})
+                                         for code, f in prefills.items()},
+                           "fingerprints": fingerprints, "issue_key": issue_key(p)})
     return paths, prefills

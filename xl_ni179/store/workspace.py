@@ -22,13 +22,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xl_ni179.errors import WorkspaceError
+from xl_ni179.partnership import WORKSPACE_CONFIG_NAME as CONFIG_NAME
 from xl_ni179.partnership import Partnership, default_config_text, load_partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store import migrate
 from xl_ni179.store.models import AuditEntry, Chaser, Figure, StoredFile, Submission
 from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED, OrgStatus
 
-CONFIG_NAME = "config.toml"
 DB_NAME = "ni179.sqlite"
 FILES_DIR = "files"
 DEMO_MARKER = "NI179-DEMO-FOLDER.txt"  # in a folder `ni179 demo` made, and may delete again
@@ -155,7 +155,8 @@ class Workspace:
                             .order_by(Submission.id)).first()
         if dup is not None:
             return self._record_duplicate(file, dup, sha, key, sender, received_at, original_name, source)
-        report = validate_file(p, file, sender=sender, round_id=round_id, pool=pool)
+        report = validate_file(p, file, sender=sender, round_id=round_id, pool=pool,
+                               issued=self.issued_templates())
         filed = filed_under(p, report.organisation, sender)
         if filed and filed == report.organisation and report.round_id:
             # Only the organisation's own earlier returns: never compare (and so quote) another's.
@@ -308,6 +309,25 @@ class Workspace:
 
         rnd = self.partnership.round(round_id)
         return prefill_from(self.partnership, rnd, self.latest_accepted_report(org_code, before_round=rnd.id))
+
+    def issued_templates(self):  # noqa: ANN201 - frozenset[IssuedTemplate], imported lazily
+        """The templates issued from this workspace (``store.issue``) under the present
+        configuration and program version: a return holding one of them unchanged is
+        recognised by its fingerprint (see ``validate_file``)."""
+        from xl_ni179.intake.spec import IssuedTemplate, issue_key
+
+        key = issue_key(self.partnership)
+        with self.session() as s:
+            entries = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "templates")).all()
+        out = set()
+        for detail in entries:
+            if detail.get("issue_key") != key:
+                continue
+            prefilled = detail.get("prefilled") or {}
+            for code, fp in (detail.get("fingerprints") or {}).items():
+                source = prefilled.get(code) or {}
+                out.add(IssuedTemplate(detail["round"], code, source.get("round"), source.get("sha256"), fp))
+        return frozenset(out)
 
     def accepted_returns(self, round_id: str) -> dict[str, dict[str, Any]]:
         """The figures of each organisation's current (latest accepted) return."""

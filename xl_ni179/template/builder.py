@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 
 from xl_ni179 import __version__
 from xl_ni179.checks.data import build_checks
-from xl_ni179.partnership import Organisation, Partnership, Round
-from xl_ni179.spec.formulas import parse_reference
+from xl_ni179.partnership import Partnership, Round
 from xl_ni179.spec.prefill import PREFILL_ROUND_KEY, PREFILL_SHA_KEY, Prefill
 from xl_ni179.spec.schema import (
     CHECKS,
@@ -31,7 +29,7 @@ from xl_ni179.spec.schema import (
     build_schema,
 )
 from xl_ni179.template import prior, sheets
-from xl_ni179.template.fingerprint import fingerprint, locked_cells, normalise, openpyxl_cells
+from xl_ni179.template.fingerprint import fingerprint, locked_cells, openpyxl_cells
 
 TEMPLATE_ID = "ni179-return"
 # Rows repeated at the top of each printed page: the title, and the column headings where
@@ -98,130 +96,50 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
     return wb, schema, meta
 
 
-@dataclass(frozen=True)
-class Expected:
-    """What a genuine template of one shape holds: its locked content (normalised), the
-    same cells as the template wrote them (for messages) and its defined names."""
-
-    locked: dict[tuple[str, str], str]
-    content: dict[tuple[str, str], Any]
-    names: dict[str, tuple[str, str, str]]  # lower-case name -> (name, sheet, cell)
-    local_names: frozenset[tuple[str, str]]  # (lower-case name, sheet) of sheet-scoped names
-
-
-_EXPECTED: dict[tuple, tuple[Partnership, Organisation, Expected]] = {}
-_EXPECTED_MAX = 64  # about 0.3 MB each: bounded, so a worker's memory does not grow with the partnership
-
-
-def _shape(p: Partnership, org: Organisation, round_id: str) -> tuple:
-    """What decides a template's locked content apart from the organisation's own name,
-    code and baseline: its sector, agreements and projects."""
-    return (id(p), round_id, org.sector, tuple(a.code for a in p.agreements_of(org.code)),
-            tuple(pr.code for pr in p.projects_of(org.code)))
-
-
-def _expected(wb: Workbook, schema: Schema) -> Expected:
+def locked_content(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None
+                   ) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], Any]]:
+    """The template's locked cells: normalised (what a return is compared with), and as
+    the template wrote them (for messages)."""
+    wb, schema, _ = build_workbook(p, org_code, rnd, prefill)
     cells = openpyxl_cells(wb)
     locked = locked_cells(cells, schema)
-    names = {}
-    for name, defined in wb.defined_names.items():
-        where = parse_reference(defined.attr_text or "")
-        if where is not None:
-            names[name.lower()] = (name, *where)
-    local = frozenset((name.lower(), ws.title) for ws in wb.worksheets for name in ws.defined_names)
-    return Expected(locked, {where: cells[where[0]][where[1]] for where in locked}, names, local)
-
-
-def _twin(p: Partnership, org_code: str, round_id: str) -> tuple[Organisation, Organisation, Expected]:
-    """(the organisation, the twin whose template was built, that template's Expected)."""
-    org = p.organisation(org_code)
-    key = _shape(p, org, round_id)
-    hit = _EXPECTED.get(key)
-    if hit is None or hit[0] is not p:  # the id of a freed Partnership may be reused
-        wb, schema, _ = build_workbook(p, org_code, p.round(round_id))
-        if len(_EXPECTED) >= _EXPECTED_MAX:
-            del _EXPECTED[next(iter(_EXPECTED))]  # the oldest
-        hit = _EXPECTED[key] = (p, org, _expected(wb, schema))
-    return org, hit[1], hit[2]
-
-
-def _own(twin: Organisation, org: Organisation) -> dict[str | None, Any]:
-    """The twin's name, code and baseline (normalised) -> the organisation's own."""
-    return {normalise(twin.name): org.name, normalise(twin.code): org.code,
-            normalise(twin.baseline): org.baseline}
-
-
-def expected_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefill | None = None
-                    ) -> dict[tuple[str, str], str]:
-    """The locked content a genuine template for this organisation and round holds.
-
-    A prefilled template differs from a blank one only in its "as reported" column and
-    note (``prior.prior_content``), which are put in place of the blank template's.
-
-    Building a template takes tens of milliseconds, and in a large round nearly every
-    return comes from a different organisation; so one template is built per shape
-    (sector, agreements, projects) and an organisation's own name, code and baseline
-    are put in its twin's place. A test checks this equals building each one.
-    """
-    org, twin, expected = _twin(p, org_code, round_id)
-    locked = expected.locked
-    if twin is not org:
-        own = {k: normalise(v) for k, v in _own(twin, org).items()}
-        locked = {where: own.get(value, value) for where, value in locked.items()}
-    if prefill is None:
-        return locked
-    schema = build_schema(p, p.round(round_id))
-    out = {where: value for where, value in locked.items() if where not in prior.prior_content(schema, None)}
-    for where, value in prior.prior_content(schema, prefill).items():
-        norm = normalise(value)
-        if norm is not None:
-            out[where] = norm
-    return out
-
-
-def template_content(p: Partnership, org_code: str, round_id: str, where: tuple[str, str],
-                     prefill: Prefill | None = None) -> Any:
-    """What this organisation's template put in a locked cell, as the template spelled it."""
-    if prefill is not None:
-        prefilled = prior.prior_content(build_schema(p, p.round(round_id)), prefill)
-        if where in prefilled:
-            return prefilled[where]
-    org, twin, expected = _twin(p, org_code, round_id)
-    norm = expected.locked.get(where)
-    own = _own(twin, org)
-    return own[norm] if twin is not org and norm in own else expected.content.get(where)
-
-
-def expected_template(p: Partnership, org_code: str, round_id: str) -> Expected:
-    """The template of this organisation's shape; its defined names are this organisation's
-    (its locked content and ``content`` are the twin's: use the two functions above)."""
-    return _twin(p, org_code, round_id)[2]
+    return locked, {where: cells[where[0]][where[1]] for where in locked}
 
 
 def build_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefill | None = None
                  ) -> dict[tuple[str, str], str]:
-    """The locked content, built from the template itself (what expected_locked must equal)."""
-    wb, schema, _ = build_workbook(p, org_code, p.round(round_id), prefill)
-    return locked_cells(openpyxl_cells(wb), schema)
+    """The locked content, built from the template itself (what the receipt's expected
+    locked content must equal)."""
+    return locked_content(p, org_code, p.round(round_id), prefill)[0]
+
+
+def _template(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None) -> tuple[bytes, str]:
+    """The workbook's bytes and its locked-content fingerprint."""
+    wb, _, meta = build_workbook(p, org_code, rnd, prefill)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue(), str(meta["fingerprint"])
 
 
 def build_template(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None) -> bytes:
-    wb, _, _ = build_workbook(p, org_code, rnd, prefill)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return _template(p, org_code, rnd, prefill)[0]
 
 
 def write_templates(p: Partnership, rnd: Round, out_dir: Path, orgs: list[str] | None = None,
-                    prefills: dict[str, Prefill] | None = None) -> list[Path]:
+                    prefills: dict[str, Prefill] | None = None,
+                    fingerprints: dict[str, str] | None = None) -> list[Path]:
     """One template per organisation (or per code in ``orgs``) into ``out_dir``; an
-    organisation in ``prefills`` gets its earlier figures filled in."""
+    organisation in ``prefills`` gets its earlier figures filled in. ``fingerprints``, if
+    given, receives each organisation's locked-content fingerprint (to record the issue)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for org in p.organisations:
         if orgs and org.code not in orgs:
             continue
         path = out_dir / template_filename(org.code, rnd.id)
-        path.write_bytes(build_template(p, org.code, rnd, (prefills or {}).get(org.code)))
+        data, fingerprint = _template(p, org.code, rnd, (prefills or {}).get(org.code))
+        path.write_bytes(data)
+        if fingerprints is not None:
+            fingerprints[org.code] = fingerprint
         written.append(path)
     return written

@@ -10,10 +10,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.checks.data import MONEY_CEILING, Check
-from xl_ni179.partnership import Organisation, Partnership, Round, year_key
+from xl_ni179.partnership import Organisation, Partnership, Round
 from xl_ni179.rules import RULES
 from xl_ni179.spec import layout
 from xl_ni179.spec.schema import (
+    BASELINE_NAME,
     CARRY_CASH_ROW,
     CHECKS,
     CHECKS_FIRST_ROW,
@@ -25,10 +26,13 @@ from xl_ni179.spec.schema import (
     NET_HEADER,
     PROJECT_FIRST_ROW,
     SIGNOFF_FIRST_ROW,
+    STATUS_NAME,
     WORKSTREAMS,
     Schema,
     block_rows,
     explain_name,
+    target_name,
+    total_name,
     total_row,
 )
 from xl_ni179.template.styles import (
@@ -94,7 +98,7 @@ def cover(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, blocking
     ws["B13"].font = TITLE_FONT
     ws.conditional_formatting.add("B13", FormulaRule(formula=[f"{blocking_ref}=0"], fill=GREEN))
     ws.conditional_formatting.add("B13", FormulaRule(formula=[f"{blocking_ref}>0"], fill=RED))
-    name_cell(ws, "status", "B13")
+    name_cell(ws, STATUS_NAME, layout.STATUS_CELL)
     instructions = [
         "How to fill in this return",
         "1. Type only in the yellow cells. Everything else is locked; no password or macros are needed.",
@@ -146,7 +150,7 @@ def gains(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schema: 
             ws[cell] = layout.total_formula(schema, kind, year)
             style_calc(ws[cell])
             ws[cell].font = BOLD
-            name_cell(ws, f"{kind}_total_{year_key(year)}", cell)
+            name_cell(ws, total_name(kind, year), cell)
             ws.cell(total_row(header), 1, "Total").font = BOLD
     _year_header(ws, MEMO_ONEOFF_ROW - 1, "Memo: do not count towards NI 179", rnd, schema, kinds=False)
     ws.cell(MEMO_ONEOFF_ROW, 1, "One-off savings")
@@ -183,7 +187,7 @@ def _targets(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schem
     ws.cell(row, 1, "2007/08 baseline expenditure")
     ws[top] = org.baseline
     style_calc(ws[top])
-    name_cell(ws, "baseline", top)
+    name_cell(ws, BASELINE_NAME, top)
     row += 1
     for agreement in p.agreements_of(org.code):
         for cumulative in (False, True):
@@ -196,7 +200,7 @@ def _targets(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schem
                 cell = f"{schema.year_column(year)}{row}"
                 ws[cell] = f"=$B${layout.BASELINE_ROW}*{expr}"
                 style_calc(ws[cell])
-                name_cell(ws, f"target_{kind}_{agreement.code.lower()}_{year_key(year)}", cell)
+                name_cell(ws, target_name(kind, agreement.code, year), cell)
             row += 1
     ws.cell(row, 1, "Progress: net gains plus cashable carry-forward").font = BOLD
     ws.cell(row + 1, 1, "Progress as a share of baseline")

@@ -14,6 +14,8 @@ Workers are long-lived, so a file costs one pipe round trip (a fraction of a
 millisecond), not a process start. ``fn`` is sent by reference: it must be an importable
 top-level callable (or a ``functools.partial`` of one), and its result must pickle.
 ``memory_limit`` is headroom on top of what a worker maps once its modules are imported.
+What every file of a call needs (a partnership, say) goes as ``context``: pickled once by
+the caller, sent to each worker once, and passed to ``fn(context, path)``.
 
 Workers come from the "forkserver" start method: each is forked from a small server
 process that never ran our threads, so it inherits no lock held by another thread
@@ -56,6 +58,7 @@ from xl_ni179.intake.safety.problems import Problem
 
 _STOP = b"stop"
 _READY = b"ready"
+_CONTEXT = b"context:"  # a message that starts so carries the pickled context; no reply
 _START_SECONDS = 60.0  # a worker that cannot start in this time never will
 _STDERR_READ = 256 * 1024  # of the worker's log, from its end
 _STDERR_SHOWN = 2000
@@ -124,6 +127,8 @@ def _worker_main(conn: Any, memory_limit: int | None, stderr_path: str) -> None:
             soft = min(soft, hard)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     conn.send_bytes(_READY)
+    context: Any = None
+    pending: bytes | None = None  # a context received and not yet unpickled
     while True:
         try:
             task = conn.recv_bytes()
@@ -131,15 +136,20 @@ def _worker_main(conn: Any, memory_limit: int | None, stderr_path: str) -> None:
             return
         if task == _STOP:
             return
+        if task.startswith(_CONTEXT):
+            pending = task[len(_CONTEXT):]  # unpickled by the first task that uses it
+            continue
         if os.fstat(2).st_size:
             os.ftruncate(2, 0)  # keep only this file's messages
         try:
-            fn, path = pickle.loads(task)
+            fn, path, with_context = pickle.loads(task)
+            if with_context and pending is not None:
+                context, pending = pickle.loads(pending), None
         except BaseException as exc:  # fn's module cannot be imported here, say
             conn.send_bytes(pickle.dumps(("unloadable", "".join(traceback.format_exception(exc)))))
             continue
         try:
-            reply: tuple[str, Any] = ("ok", fn(path))
+            reply: tuple[str, Any] = ("ok", fn(context, path) if with_context else fn(path))
         except MemoryError:
             reply = ("memory", "MemoryError")
         except BaseException as exc:  # whatever fn raises is reported, not fatal
@@ -191,6 +201,7 @@ class _Worker:
             self.process.start()
         child.close()
         self.tasks = 0
+        self.context: bytes | None = None  # the context message last sent to it
         try:
             ready = self.conn.poll(_START_SECONDS) and self.conn.recv_bytes() == _READY
         except (EOFError, OSError):
@@ -252,6 +263,7 @@ class _Job:
     index: int
     path: str
     task: bytes
+    context: bytes | None = None  # the context message this job needs its worker to hold
     fresh: bool = False  # must go to a newly started worker (a retry)
     warm: bool = False  # the worker it went to had read other files before
     started: float = 0.0
@@ -294,19 +306,27 @@ class BoundedPool:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def run(self, fn: Callable[[str], Any], path: str | os.PathLike[str], *,
-            timeout: float | None = None) -> Outcome:
+    def run(self, fn: Callable[..., Any], path: str | os.PathLike[str], *,
+            timeout: float | None = None, context: bytes | None = None) -> Outcome:
         """``fn(path)`` in a worker; a crash, timeout or memory blow-up becomes a finding."""
-        return next(self.map(fn, [path], timeout=timeout))
+        return next(self.map(fn, [path], timeout=timeout, context=context))
 
-    def map(self, fn: Callable[[str], Any], paths: Iterable[str | os.PathLike[str]], *,
-            timeout: float | None = None) -> Iterator[Outcome]:
-        """``fn`` on every path, on as many workers as are free; outcomes come in order."""
+    def map(self, fn: Callable[..., Any], paths: Iterable[str | os.PathLike[str]], *,
+            timeout: float | None = None, context: bytes | None = None) -> Iterator[Outcome]:
+        """``fn`` on every path, on as many workers as are free; outcomes come in order.
+
+        With ``context`` (an object pickled by the caller), ``fn(unpickled context, path)``
+        is called instead. A worker is sent the context once, and again only when a call
+        brings different bytes; it keeps the unpickled object (and what the object caches)
+        from one call to the next.
+        """
         if self._closed:
             raise RuntimeError("the pool is closed")
         limit = self.timeout if timeout is None else timeout
+        message = _CONTEXT + context if context is not None else None
         # Pickling here makes a lambda or a closure fail in the caller, not in a worker.
-        jobs = (_Job(i, os.fspath(p), pickle.dumps((fn, os.fspath(p)), pickle.HIGHEST_PROTOCOL))
+        jobs = (_Job(i, os.fspath(p), pickle.dumps((fn, os.fspath(p), message is not None),
+                                                   pickle.HIGHEST_PROTOCOL), message)
                 for i, p in enumerate(paths))
         retries: deque[_Job] = deque()
         free: list[_Worker | None] = []  # workers this call holds that are not busy
@@ -350,7 +370,7 @@ class BoundedPool:
                         lost = not keep and outcome.problem is not None \
                             and outcome.problem.code != P.PARSE_TIMEOUT.code
                         if lost and job.warm and not job.fresh:
-                            retries.append(_Job(job.index, job.path, job.task, fresh=True))
+                            retries.append(_Job(job.index, job.path, job.task, job.context, fresh=True))
                         else:
                             done[job.index] = outcome
                 while next_out in done:
@@ -394,6 +414,9 @@ class BoundedPool:
         worker.tasks += 1
         job.started = time.monotonic()
         try:
+            if job.context is not None and job.context != worker.context:
+                worker.conn.send_bytes(job.context)
+                worker.context = job.context
             worker.conn.send_bytes(job.task)
         except OSError:
             pass  # it died while idle; the wait sees the closed pipe and reports it

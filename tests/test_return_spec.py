@@ -1,0 +1,127 @@
+"""The compiled return spec: built once per partnership and round, and what it expects is
+exactly what the template builder writes; an issued template is recognised without
+building it, and a tampered one still gets each changed cell listed."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from xl_ni179.cli import main
+from xl_ni179.intake.safety import BoundedPool
+from xl_ni179.intake.spec import return_spec
+from xl_ni179.intake.validate import validate_file
+from xl_ni179.partnership import default_config_text, load_partnership
+from xl_ni179.spec.formulas import parse_reference
+from xl_ni179.store.workspace import Workspace
+from xl_ni179.template.builder import build_workbook
+
+
+def test_the_names_a_return_must_hold_are_exactly_those_the_template_defines(partnership):
+    """The validator takes the names from the schema and layout, never from a built template."""
+    for rnd in partnership.rounds:
+        spec = return_spec(partnership, rnd.id)
+        for org in partnership.organisations:
+            wb, _, _ = build_workbook(partnership, org.code, rnd)
+            defined = {name.lower(): (name, *parse_reference(d.attr_text)) for name, d in wb.defined_names.items()}
+            assert spec.names(org.code) == defined, (rnd.id, org.code)
+            assert not any(ws.defined_names for ws in wb.worksheets)  # no sheet-scoped name of ours
+
+
+def test_equal_partnerships_share_one_spec_and_a_changed_one_gets_its_own(tmp_path):
+    first, again = load_partnership(), load_partnership()
+    rnd = first.rounds[0].id
+    assert first is not again and return_spec(first, rnd) is return_spec(again, rnd)
+    changed = tmp_path / "changed.toml"
+    changed.write_text(default_config_text().replace("Melton Borough Council", "Melton Council"), "utf-8")
+    other = load_partnership(changed)
+    assert other.content_key != first.content_key
+    assert return_spec(other, rnd) is not return_spec(first, rnd)
+    assert return_spec(other, rnd).expected_locked("MELTON") != return_spec(first, rnd).expected_locked("MELTON")
+
+
+def _context_loads(path: str) -> int:
+    return _Counted.loads
+
+
+class _Counted:
+    loads = 0  # in the worker: how many times a context was unpickled
+
+    def __reduce__(self):  # noqa: ANN204
+        return (_Counted._load, ())
+
+    @staticmethod
+    def _load() -> _Counted:
+        _Counted.loads += 1
+        return _Counted()
+
+
+def _loads_seen(context: _Counted, path: str) -> int:
+    return _Counted.loads
+
+
+def test_a_worker_receives_the_context_once_however_many_files_and_calls(tmp_path):
+    paths = [str(tmp_path / f"{i}.txt") for i in range(6)]
+    context = pickle.dumps(_Counted())
+    with BoundedPool(1) as pool:
+        first = [o.value for o in pool.map(_loads_seen, paths, context=context)]
+        second = [o.value for o in pool.map(_loads_seen, paths, context=pickle.dumps(_Counted()))]
+        assert first == second == [1] * 6
+        assert [o.value for o in pool.map(_context_loads, paths)] == [1] * 6  # a call without one
+
+
+@pytest.fixture(scope="module")
+def issued_ws(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("issued")
+    ws = root / "ws"
+    runner = CliRunner()
+    assert runner.invoke(main, ["--workspace", str(ws), "init"]).exit_code == 0
+    result = runner.invoke(main, ["--workspace", str(ws), "templates", "--round", "2008-09-review",
+                                  "--out", str(root / "templates")])
+    assert result.exit_code == 0, result.output
+    return ws, root / "templates"
+
+
+def test_issuing_records_each_templates_fingerprint(issued_ws, partnership):
+    ws, _ = issued_ws
+    issued = Workspace(ws).issued_templates()
+    assert {t.org_code for t in issued} == {o.code for o in partnership.organisations}
+    assert {(t.round_id, t.prefill_round, t.prefill_sha) for t in issued} == {("2008-09-review", None, None)}
+
+
+def test_an_issued_template_is_recognised_without_building_one(issued_ws, partnership, demo_data, tmp_path,
+                                                              monkeypatch):
+    from xl_ni179.intake import spec as spec_module
+    from xl_ni179.template.fill import fill_workbook
+
+    ws, templates = issued_ws
+    store = Workspace(ws)
+    good = tmp_path / "MELTON.xlsx"
+    fill_workbook(partnership, templates / "NI179_MELTON_2008-09-review.xlsx", demo_data["MELTON"], good)
+    tampered = tmp_path / "MELTON-tampered.xlsx"
+    wb = load_workbook(good)
+    wb["Gains"]["A8"] = "Procurement (all of it)"
+    wb.save(tampered)
+
+    def no_build(*_args: object, **_kw: object) -> None:
+        raise AssertionError("a template was built")
+
+    # In this process, so that the check sees the patched builder.
+    monkeypatch.setattr(spec_module, "locked_content", no_build)
+    spec_module._compiled.cache_clear()
+    from xl_ni179.intake.validate import validate_in_process
+
+    report = validate_in_process(partnership, good, issued=store.issued_templates())
+    assert report.valid and "locked-content-changed" not in {f.code for f in report.findings}
+    with pytest.raises(AssertionError, match="a template was built"):
+        validate_in_process(partnership, tampered, issued=store.issued_templates())
+    monkeypatch.undo()
+    spec_module._compiled.cache_clear()
+    report = validate_file(partnership, tampered, issued=store.issued_templates())
+    changed = [f for f in report.findings if f.code == "locked-content-changed"]
+    assert [f.where for f in changed] == ["Gains!A8"]
+    assert "'Procurement'" in changed[0].message and "'Procurement (all of it)'" in changed[0].message

@@ -1,0 +1,172 @@
+"""The compiled return spec: what validating the returns of one round needs, built once.
+
+The schema, the data checks, the sender index, the defined names and the locked content
+of each template shape depend only on the partnership and the round, and a worker checks
+hundreds of returns of the same round. ``return_spec`` builds them once per process and
+keeps them in one bounded cache, keyed on the partnership's content and the round id (a
+Partnership holds dicts, so it cannot be hashed itself; and an id() key would go stale
+when the object is freed). Workers get the partnership once each (``worker_context``).
+
+A template issued from a workspace has its locked-content fingerprint recorded
+(``IssuedTemplate``); a return whose locked cells hash to it needs no template rebuilt.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from xl_ni179 import __version__
+from xl_ni179.checks.data import Check, build_checks
+from xl_ni179.partnership import Organisation, Partnership, Round
+from xl_ni179.spec import layout
+from xl_ni179.spec.prefill import Prefill
+from xl_ni179.spec.schema import Schema, build_schema
+from xl_ni179.template import prior
+from xl_ni179.template.builder import locked_content
+from xl_ni179.template.fingerprint import normalise
+
+SHAPES_KEPT = 64  # templates' locked content, about 0.3 MB each: a worker's memory stays bounded
+
+Where = tuple[str, str]  # (sheet, cell)
+
+
+@dataclass(frozen=True)
+class IssuedTemplate:
+    """A template as issued: its organisation, round, the accepted return it was prefilled
+    from (if any) and the fingerprint of its locked content (``fingerprint.fingerprint``)."""
+
+    round_id: str
+    org_code: str
+    prefill_round: str | None
+    prefill_sha: str | None
+    fingerprint: str
+
+
+def issue_key(p: Partnership) -> str:
+    """What a recorded fingerprint holds for besides the organisation, round and prefill:
+    this configuration, and this version of the program that lays templates out."""
+    return f"{p.content_key}:{__version__}"
+
+
+class ReturnSpec:
+    """Everything about one round of one partnership that validating a return looks up."""
+
+    def __init__(self, p: Partnership, rnd: Round) -> None:
+        self.partnership = p
+        self.round = rnd
+        self.schema: Schema = build_schema(p, rnd)
+        self.checks: tuple[Check, ...] = tuple(build_checks(self.schema))
+        senders: dict[str, set[str]] = {}
+        for org in p.organisations:
+            for email in org.emails:
+                senders.setdefault(email.lower(), set()).add(org.code)
+        self._senders = {email: frozenset(codes) for email, codes in senders.items()}
+        self._fields = {f.name.lower(): (f.name, f.sheet, f.cell) for f in self.schema.fields}
+        self._names: dict[tuple[str, ...], dict[str, tuple[str, str, str]]] = {}
+        self._shapes: dict[tuple, tuple[Organisation, dict[Where, str], dict[Where, Any]]] = {}
+
+    def sender_orgs(self, sender: str) -> frozenset[str]:
+        """The organisations ``sender`` is registered for."""
+        return self._senders.get(sender.strip().lower(), frozenset())
+
+    def names(self, org_code: str | None) -> dict[str, tuple[str, str, str]]:
+        """{lower-case name: (name, sheet, cell)} of the names this organisation's template
+        defines: every input, and the computed cells (which depend on its agreements).
+        Without an organisation, the inputs only."""
+        if org_code is None:
+            return self._fields
+        agreements = self.partnership.agreements_of(org_code)
+        key = tuple(a.code for a in agreements)
+        hit = self._names.get(key)
+        if hit is None:
+            computed = layout.computed_names(self.schema, agreements)
+            hit = self._names[key] = {**self._fields, **{n.lower(): (n, *where) for n, where in computed.items()}}
+        return hit
+
+    def expected_locked(self, org_code: str, prefill: Prefill | None = None) -> dict[Where, str]:
+        """The locked content a genuine template for this organisation holds (normalised).
+
+        Building a template takes tens of milliseconds, and in a large round nearly every
+        return comes from a different organisation; so one template is built per shape
+        (sector, agreements, projects) and an organisation's own name, code and baseline
+        are put in its twin's place. A prefilled template differs from a blank one only in
+        its "as reported" column and note (``prior.prior_content``). Tests check this
+        equals building each template.
+        """
+        org, twin, locked, _ = self._twin(org_code)
+        if twin is not org:
+            own = {k: normalise(v) for k, v in _own(twin, org).items()}
+            locked = {where: own.get(value, value) for where, value in locked.items()}
+        if prefill is None:
+            return locked
+        out = {where: value for where, value in locked.items()
+               if where not in prior.prior_content(self.schema, None)}
+        for where, value in prior.prior_content(self.schema, prefill).items():
+            norm = normalise(value)
+            if norm is not None:
+                out[where] = norm
+        return out
+
+    def template_content(self, org_code: str, where: Where, prefill: Prefill | None = None) -> Any:
+        """What this organisation's template put in a locked cell, as the template spelled it."""
+        if prefill is not None:
+            prefilled = prior.prior_content(self.schema, prefill)
+            if where in prefilled:
+                return prefilled[where]
+        org, twin, locked, content = self._twin(org_code)
+        norm = locked.get(where)
+        own = _own(twin, org)
+        return own[norm] if twin is not org and norm in own else content.get(where)
+
+    def _twin(self, org_code: str) -> tuple[Organisation, Organisation, dict[Where, str], dict[Where, Any]]:
+        """(the organisation, the twin whose template was built, its locked content
+        normalised, and as written)."""
+        p = self.partnership
+        org = p.organisation(org_code)
+        shape = (org.sector, tuple(a.code for a in p.agreements_of(org.code)),
+                 tuple(pr.code for pr in p.projects_of(org.code)))
+        hit = self._shapes.get(shape)
+        if hit is None:
+            if len(self._shapes) >= SHAPES_KEPT:
+                del self._shapes[next(iter(self._shapes))]  # the oldest
+            hit = self._shapes[shape] = (org, *locked_content(p, org.code, self.round))
+        return org, *hit
+
+
+def _own(twin: Organisation, org: Organisation) -> dict[str | None, Any]:
+    """The twin's name, code and baseline (normalised) -> the organisation's own."""
+    return {normalise(twin.name): org.name, normalise(twin.code): org.code,
+            normalise(twin.baseline): org.baseline}
+
+
+@dataclass(frozen=True)
+class _ByContent:
+    """A partnership that hashes and compares by what it says."""
+
+    content: str
+    partnership: Partnership = field(compare=False)
+
+
+def return_spec(p: Partnership, round_id: str) -> ReturnSpec:
+    """The compiled spec of ``round_id``: built on first use, then shared."""
+    return _compiled(_ByContent(p.content_key, p), round_id)
+
+
+@lru_cache(maxsize=4)  # a worker meets one round or two; each spec keeps up to SHAPES_KEPT templates
+def _compiled(held: _ByContent, round_id: str) -> ReturnSpec:
+    return ReturnSpec(held.partnership, held.partnership.round(round_id))
+
+
+def worker_context(p: Partnership, issued: Iterable[IssuedTemplate] = ()) -> bytes:
+    """The partnership and the issued templates, pickled once for the pool's workers
+    (each worker compiles the spec of the rounds it meets through ``return_spec``)."""
+    return _context(_ByContent(p.content_key, p), frozenset(issued))
+
+
+@lru_cache(maxsize=8)
+def _context(held: _ByContent, issued: frozenset[IssuedTemplate]) -> bytes:
+    return pickle.dumps((held.partnership, issued), pickle.HIGHEST_PROTOCOL)
