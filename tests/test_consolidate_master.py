@@ -92,7 +92,8 @@ def test_partner_text_is_text_when_libreoffice_opens_and_recalculates_the_master
         returns[code]["rag_2009_10"] = "Amber"
         for project in p.projects_of(code):
             returns[code][f"project_comment_{project.code}"] = text
-    master = write_consolidation(build_summary(p, rnd, statuses_for(p, set(returns)), returns), tmp_path / "master.xlsx")
+    summary = build_summary(p, rnd, statuses_for(p, set(returns)), returns)
+    master = write_consolidation(summary, tmp_path / "master.xlsx")
     in_calc = cells_in_calc([master], tmp_path / "calc")[master]
     assert {sheet: cells["formulas"] for sheet, cells in in_calc.items() if cells["formulas"]} == {}
     texts = [text for cells in in_calc.values() for text in cells["text"].values()]
