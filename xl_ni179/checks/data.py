@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any, Protocol, TypeVar
 
 from xl_ni179.checks import email_address
 from xl_ni179.partnership import year_key
@@ -47,6 +48,20 @@ class Values(Protocol):
     def baseline(self) -> float: ...
 
 
+Result = TypeVar("Result", covariant=True)
+
+
+class FromValues(Protocol[Result]):
+    """Something a check computes from a return: whether it fails, a message parameter, a figure.
+
+    Checks built in a loop capture their cell names as default arguments (``lambda v, n=name:``),
+    so the callable may take optional parameters after the values; mypy cannot infer such a
+    lambda against ``Callable[[Values], bool]`` (python/mypy#15459), this protocol accepts it.
+    """
+
+    def __call__(self, values: Values, /, *args: Any, **kwargs: Any) -> Result: ...
+
+
 @dataclass(frozen=True)
 class Check:
     """One rule applied to one place in the workbook."""
@@ -57,10 +72,10 @@ class Check:
     field: str
     label: str
     excel: str  # Excel expression, TRUE when failing
-    fails: Callable[[Values], bool] = field(compare=False)
-    params: dict[str, Any] = field(default_factory=dict, compare=False)
+    fails: FromValues[bool] = dataclass_field(compare=False)
+    params: dict[str, Any] = dataclass_field(default_factory=dict, compare=False)
     # Extra message parameters computed from the return (amounts, the rating...).
-    detail: Callable[[Values], dict[str, Any]] | None = field(default=None, compare=False)
+    detail: FromValues[dict[str, Any]] | None = dataclass_field(default=None, compare=False)
 
     def message_params(self, values: Values) -> dict[str, Any]:
         params = dict(self.params)
@@ -107,7 +122,7 @@ class DataCheck:
 
     name: str
     emits: tuple[str, ...]
-    place: Callable[[Schema], Iterable[Check]] = field(compare=False)
+    place: Callable[[Schema], Iterable[Check]] = dataclass_field(compare=False)
 
     def checks(self, schema: Schema) -> list[Check]:
         out = list(self.place(schema))
@@ -325,7 +340,7 @@ def _same_person(preparer: Any, officer: Any) -> bool:
 
 
 def _computed_check(code: str, cell: str, label: str, formula: str,
-                    expected: Callable[[Values], float], params: dict[str, Any]) -> Check:
+                    expected: FromValues[float], params: dict[str, Any]) -> Check:
     body = formula.removeprefix("=")
     excel = f"IF(ISNUMBER('{GAINS}'!{cell}),ABS('{GAINS}'!{cell}-({body}))>0.05,TRUE)"
 

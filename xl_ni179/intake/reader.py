@@ -297,13 +297,14 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limit
         kind = c.get("t", "n")
         if not len(c) and kind != "inlineStr":
             continue  # a formatted but empty cell
-        formula, fattrs, v, inline = None, None, None, []
+        formula, v, inline = None, None, []
+        fattrs: dict[str, str] = {}  # the <f> element's attributes, when the cell has a formula
         for child in c:
             tag = child.tag
             if tag == v_tag:
                 v = child.text or ""
             elif tag == f_tag:
-                formula, fattrs = child.text or "", child.attrib
+                formula, fattrs = child.text or "", dict(child.attrib)
                 if formula:
                     limits.formula(formula, sheet, coord)
             elif tag == is_tag:  # inline text, leaving out phonetic hints

@@ -222,7 +222,7 @@ class _Reader:
         return tuple(y for y in years if y in reported), counted[0]
 
     def rounds(self, items: list[dict]) -> list[Round]:
-        out = []
+        out: list[Round] = []
         for i, item in enumerate(items):
             key = f"rounds[{i}]"
             actual = [self.year(y, f"{key}.actual_years") for y in self.get(item, "actual_years", key, list)]
