@@ -40,7 +40,7 @@ assert tuple(SHEET_WRITERS) == SHEET_NAMES
 def write_master(summary: Summary, out: Path) -> Path:
     """Write the master workbook for ``summary`` to ``out`` (an .xlsx path)."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the blank sheet a new workbook starts with
     for name in SHEET_NAMES:
         SHEET_WRITERS[name](wb.create_sheet(name), summary)
     wb.properties.title = f"NI 179 {en_dash(summary.round.title)}: master"

@@ -166,10 +166,12 @@ def _safely(fn: Any, *args: Any) -> Any:
 
 try:  # The decorated layer: absent where xlwings is not installed (the plain functions still work).
     import xlwings as xw
-except ImportError:  # pragma: no cover - xlwings is a dependency of the add-in only
-    xw = None
 
-if xw is not None:
+    HAVE_XLWINGS = True
+except ImportError:  # pragma: no cover - xlwings is a dependency of the add-in only
+    HAVE_XLWINGS = False
+
+if HAVE_XLWINGS:
 
     @xw.func
     @xw.arg("cumulative", doc="TRUE for the cumulative target; FALSE (default) for the in-year one")

@@ -171,15 +171,15 @@ class Workspace:
         stored, created = self.store_file(file, sha)
         outcome = ACCEPTED if report.valid else REJECTED
         try:
-            sub = self._record(file, report, filed, sha, key, stored, outcome, sender, received_at,
-                               original_name, source)
+            sub, supersedes = self._record(file, report, filed, sha, key, stored, outcome, sender, received_at,
+                                           original_name, source)
         except BaseException:
             if created:  # nothing refers to the new file: leave the store exactly as it was
                 stored.unlink(missing_ok=True)
             raise
         late = bool(report.round_id) and received_at.date() > p.round(report.round_id).deadline
         return Receipt(outcome, report, sub.id, filed, report.round_id, sub.version,
-                       getattr(sub, "supersedes", None), stored_path=stored, late=late)
+                       supersedes, stored_path=stored, late=late)
 
     def verdict_key(self, sha: str, sender: str | None, round_id: str | None) -> str:
         """What a verdict depends on besides the rules: the file, who sent it, the round
@@ -191,7 +191,8 @@ class Workspace:
 
     def _record(self, file: Path, report: Report, org_code: str | None, sha: str, key: str, stored: Path,
                 outcome: str, sender: str | None, received_at: dt.datetime, original_name: str | None,
-                source: str) -> Submission:
+                source: str) -> tuple[Submission, int | None]:
+        """The new submission, and the accepted version it supersedes (if any)."""
         with self.session() as s:
             if s.get(StoredFile, sha) is None:
                 s.add(StoredFile(sha256=sha, size=file.stat().st_size,
@@ -222,8 +223,7 @@ class Workspace:
                                    "file_names": report.organisation, "round": report.round_id,
                                    "version": version, "sha256": sha, "sender": sender, "source": source},
                        session=s)
-        sub.supersedes = supersedes  # type: ignore[attr-defined]
-        return sub
+        return sub, supersedes
 
     def _record_duplicate(self, file: Path, dup: Submission, sha: str, key: str, sender: str | None,
                           received_at: dt.datetime, original_name: str | None, source: str) -> Receipt:
@@ -334,8 +334,8 @@ class Workspace:
             mine = [x for x in subs if x.org_code == org.code]
             accepted = [x for x in mine if x.outcome == ACCEPTED]
             current = accepted[-1] if accepted else (mine[-1] if mine else None)
-            base = dict(code=org.code, name=org.name, short_name=org.short_name, sector=org.sector,
-                        last_chased=chased.get(org.code))
+            base: dict[str, Any] = dict(code=org.code, name=org.name, short_name=org.short_name,
+                                        sector=org.sector, last_chased=chased.get(org.code))
             if current is None:
                 out.append(OrgStatus(state=MISSING, late=now > deadline, **base))
                 continue

@@ -54,7 +54,7 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
     schema = build_schema(p, rnd)
     data_checks = build_checks(schema)
     wb = Workbook()
-    wb.active.title = COVER
+    wb.worksheets[0].title = COVER  # the sheet a new workbook starts with
     sheet = {name: wb.create_sheet(name) for name in (GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, META)}
     sheet[COVER] = wb[COVER]
     for f in schema.fields:
@@ -166,7 +166,8 @@ def expected_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefi
     org, twin, expected = _twin(p, org_code, round_id)
     locked = expected.locked
     if twin is not org:
-        own = {k: normalise(v) for k, v in _own(twin, org).items()}
+        # An organisation's name, code and baseline are never blank, so each normalises to text.
+        own = {k: n for k, v in _own(twin, org).items() if (n := normalise(v)) is not None}
         locked = {where: own.get(value, value) for where, value in locked.items()}
     if prefill is None:
         return locked
