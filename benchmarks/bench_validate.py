@@ -37,8 +37,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common  # noqa: E402
-import generate  # noqa: E402
+import common
+import generate
 
 TARGET_RATIO = 4.0
 TARGET_MB = 300

@@ -150,7 +150,7 @@ def _validate_task(p_bytes: bytes, sender: str | None, round_id: str | None, pat
     key = hashlib.sha256(p_bytes).digest()
     p = _UNPICKLED.get(key)
     if p is None:
-        p = _UNPICKLED[key] = pickle.loads(p_bytes)  # noqa: S301 - our own parent process sent it
+        p = _UNPICKLED[key] = pickle.loads(p_bytes)  # our own parent process sent it
     return validate_in_process(p, path, sender=sender, round_id=round_id)
 
 

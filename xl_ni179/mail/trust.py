@@ -74,7 +74,7 @@ def from_address(msg: Message) -> tuple[str | None, str | None]:
         return None, f"the message has {len(raw)} From headers; it must have exactly one"
     try:
         header = msg["From"]
-    except Exception:  # the parser's own bugs on hostile input: not one address
+    except Exception:  # noqa: BLE001 - the parser's own bugs on hostile input: not one address
         header = None
     if isinstance(header, AddressHeader) and isinstance(header, BaseHeader):  # as email.policy.default parses it
         groups, defects = header.groups, header.defects

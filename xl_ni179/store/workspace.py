@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,8 +25,12 @@ from xl_ni179.errors import WorkspaceError
 from xl_ni179.partnership import Partnership, default_config_text, load_partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store import migrate
+from xl_ni179.store.database import open_engine
 from xl_ni179.store.models import AuditEntry, Chaser, Figure, StoredFile, Submission
 from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED, OrgStatus
+
+if TYPE_CHECKING:
+    from xl_ni179.spec.prefill import Prefill
 
 CONFIG_NAME = "config.toml"
 DB_NAME = "ni179.sqlite"
@@ -64,7 +68,7 @@ class Workspace:
                                  "`ni179 init`.")
         self.partnership: Partnership = load_partnership(self.path / CONFIG_NAME)
         self.url = url or os.environ.get("NI179_DATABASE_URL") or f"sqlite:///{self.path / DB_NAME}"
-        self.engine: Engine = create_engine(self.url)
+        self.engine: Engine = open_engine(self.url)
         migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._config_sha: str | None = None
@@ -301,7 +305,7 @@ class Workspace:
         return Report(file=sub.original_name or "", organisation=org_code, round_id=sub.round_id,
                       values=self.figures(sub.id), sha256=sub.sha256)
 
-    def prefill(self, org_code: str, round_id: str):  # noqa: ANN201 - Prefill | None, imported lazily
+    def prefill(self, org_code: str, round_id: str) -> Prefill | None:  # imported lazily
         """What the organisation's template for ``round_id`` fills in: the figures of its
         latest accepted return of an earlier round, for the years that were actual in it."""
         from xl_ni179.spec.prefill import prefill_from

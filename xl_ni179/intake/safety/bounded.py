@@ -135,18 +135,18 @@ def _worker_main(conn: Any, memory_limit: int | None, stderr_path: str) -> None:
             os.ftruncate(2, 0)  # keep only this file's messages
         try:
             fn, path = pickle.loads(task)
-        except BaseException as exc:  # fn's module cannot be imported here, say
+        except BaseException as exc:  # noqa: BLE001 - fn's module cannot be imported here, say
             conn.send_bytes(pickle.dumps(("unloadable", "".join(traceback.format_exception(exc)))))
             continue
         try:
             reply: tuple[str, Any] = ("ok", fn(path))
         except MemoryError:
             reply = ("memory", "MemoryError")
-        except BaseException as exc:  # whatever fn raises is reported, not fatal
+        except BaseException as exc:  # noqa: BLE001 - whatever fn raises is reported, not fatal
             reply = ("error", "".join(traceback.format_exception(exc)))
         try:
             data = pickle.dumps(reply, pickle.HIGHEST_PROTOCOL)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - a result that cannot be pickled is an error reply
             data = pickle.dumps(("error", f"the result could not be sent back: {exc!r}"))
         conn.send_bytes(data)
         if reply[0] == "memory":
@@ -414,7 +414,7 @@ class BoundedPool:
             return self._failed(job, P.PARSE_MEMORY if memory else P.PARSE_CRASHED, detail), False
         try:
             kind, payload = pickle.loads(data)
-        except Exception as exc:  # a result type the parent cannot import, say
+        except Exception as exc:  # noqa: BLE001 - a result type the parent cannot import, say
             return self._failed(job, P.PARSE_CRASHED, f"result unreadable: {exc!r}"), True
         if kind == "ok":
             return Outcome(job.path, value=payload, seconds=time.monotonic() - job.started), True

@@ -89,7 +89,7 @@ def has_external_ref(formula: str) -> bool:
 
     try:
         tokens = Tokenizer("=" + formula.removeprefix("=")).items
-    except Exception:  # the tokenizer raises a bare Exception on text it cannot follow
+    except Exception:  # noqa: BLE001 - the tokenizer raises a bare Exception on text it cannot follow
         return _WORKBOOK_IN_REF_RE.search(re.sub(r'"[^"]*"', "", formula)) is not None
     return any(t.type == Token.OPERAND and t.subtype == Token.RANGE and "[" in t.value.rpartition("!")[0]
                for t in tokens)
