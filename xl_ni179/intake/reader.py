@@ -41,8 +41,8 @@ class XlsxLimitError(Exception):
 class _Limits:
     """The cell-level safety checks, made in the reader's one pass over each sheet.
 
-    ``xl_ni179.intake.safety.inspect_package(..., sheet_contents=False)`` leaves these to us, so a
-    return's sheets are parsed once, not twice. The limits and the rules are the safety
+    ``xl_ni179.intake.safety.inspect_package`` leaves these to us, so a return's sheets are
+    parsed once, not twice. The limits and the rules are the safety
     layer's own (read at call time, as there).
     """
 

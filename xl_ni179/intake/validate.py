@@ -117,7 +117,7 @@ def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None 
     """The whole check of one file in this process (what each pool worker runs)."""
     path = Path(path)
     report = Report(file=str(path), sha256=file_sha256(path))
-    problems = inspect_file(path, sheet_contents=False)  # the reader checks cells in its one pass
+    problems = inspect_file(path)  # the package; the reader checks the cells in its one pass
     if problems:
         report.extend(problems)
         return report

@@ -51,7 +51,6 @@ from typing import Any
 
 from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety import problems as P
-from xl_ni179.intake.safety.package import inspect_package
 from xl_ni179.intake.safety.problems import Problem
 
 _STOP = b"stop"
@@ -88,18 +87,6 @@ class Outcome:
     @property
     def problems(self) -> list[Problem]:
         return [] if self.problem is None else [self.problem]
-
-
-def inspect_then_parse(parse: Callable[[str], Any], path: str) -> tuple[list[Problem], Any]:
-    """``inspect_package`` and then, only for a clean file, ``parse``: both in the worker.
-
-    Use as ``pool.run(functools.partial(inspect_then_parse, parse), path)`` to keep every
-    byte of an untrusted file out of the validating process.
-    """
-    problems = inspect_package(path)
-    if problems:
-        return problems, None
-    return [], parse(path)
 
 
 def _worker_main(conn: Any, memory_limit: int | None, stderr_path: str) -> None:
