@@ -31,8 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common  # noqa: E402
-import generate  # noqa: E402
+import common
+import generate
 
 RESULT = "RESULT "
 

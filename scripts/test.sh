@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets up, then runs lint and the whole test suite (CI runs exactly this).
+# Sets up, then runs lint, the type checker and the whole test suite (CI runs exactly this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check xl_ni179 tests benchmarks
+.venv/bin/mypy  # the package, as configured in pyproject.toml
 .venv/bin/python -m pytest "$@"

@@ -4,7 +4,10 @@ olefile and the VBA project Excel wrote into xlwings' template."""
 from __future__ import annotations
 
 import io
+import os
 import random
+import subprocess
+import sys
 import warnings
 import zipfile
 
@@ -51,10 +54,20 @@ def test_compression_round_trips_through_oletools(data: bytes) -> None:
 
 
 def test_compression_shrinks_vba_source_and_is_deterministic() -> None:
+    """The add-in is built on each consolidator's machine: the same source must compress to
+    the same bytes in every process (nothing may follow hash order, which differs between
+    runs), to well under half its size, and read back whole by oletools."""
     source = next(m for m in read_template(_template_vba()).modules if m.name == "xlwings")
     data = source.source.encode("cp1252")
-    assert len(compress(data)) < len(data) / 2
-    assert compress(data) == compress(data)
+    packed = compress(data)
+    assert len(packed) < len(data) / 2
+    assert bytes(decompress_stream(bytearray(packed))) == data
+    code = ("import sys; from xl_ni179.excel.addin.ovba import compress; "
+            "sys.stdout.buffer.write(compress(sys.stdin.buffer.read()))")
+    for seed in ("1", "2"):
+        run = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True, timeout=120,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        assert run.stdout == packed, f"compressed differently with PYTHONHASHSEED={seed}"
 
 
 def test_decompress_reads_excels_own_streams() -> None:

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from xl_ni179.intake.reader import read_workbook
+from xl_ni179.intake.values import XlsxReadError
 from xl_ni179.spec.formulas import Formula, canonical_formula, parse_reference, same_formula, same_place
 
 NET = "=IF(IF(ISNUMBER('Gains'!B30),ABS('Gains'!B30-(N(gains_procurement_2008_09)-N(costs_procurement_2008_09)))>0.05,TRUE),1,0)"  # noqa: E501
@@ -108,6 +109,15 @@ def test_shared_and_array_formulas_are_expanded(tmp_path):
     assert s["B2"] == "=SUM(A2:A4)"
     assert s["D2"] == 7  # a follower of no shared formula keeps only its result
     assert s["A6"] == "=A1:A2*2" and raw.cached["S"]["A6"] == 4
+
+
+def test_shared_formula_over_a_whole_column_is_a_damaged_file(tmp_path):
+    # A whole-column block (B:B) has no first or last row: the follower cannot be placed in
+    # it, so the file is damaged, with a message, never a TypeError from the reader.
+    cells = ('<row r="1"><c r="B1"><f t="shared" ref="B:B" si="0">A1*2</f><v>2</v></c></row>'
+             '<row r="2"><c r="B2"><f t="shared" si="0"/><v>4</v></c></row>')
+    with pytest.raises(XlsxReadError, match="from outside the cells it covers"):
+        read_workbook(_book(tmp_path, cells))
 
 
 def test_values_as_programs_write_them(tmp_path):

@@ -54,7 +54,7 @@ def test_hostile_returns_by_mail_get_no_workbook_back(tmp_path, smtp, returns_di
     timings = {}
     real_build = intake.build_reply
 
-    def timed_build(ws, row):  # noqa: ANN001, ANN202
+    def timed_build(ws, row):
         started = time.perf_counter()
         try:
             return real_build(ws, row)

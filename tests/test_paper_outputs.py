@@ -37,7 +37,7 @@ class _Tables(HTMLParser):
         self.cell: list[str] | None = None
         self.in_style = False
 
-    def handle_starttag(self, tag, attrs) -> None:  # noqa: ANN001
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
             self.tables.append([])
         elif tag == "tr":
@@ -47,21 +47,21 @@ class _Tables(HTMLParser):
         elif tag == "style":
             self.in_style = True
 
-    def handle_endtag(self, tag) -> None:  # noqa: ANN001
+    def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th"):
             self.tables[-1][-1].append("".join(self.cell or []))
             self.cell = None
         elif tag == "style":
             self.in_style = False
 
-    def handle_data(self, data) -> None:  # noqa: ANN001
+    def handle_data(self, data: str) -> None:
         if self.cell is not None:
             self.cell.append(data)
         if not self.in_style:
             self.text.append(data)
 
 
-def _paper(tmp_path: Path, p=None, returns=None, statuses=None):  # noqa: ANN001, ANN202
+def _paper(tmp_path: Path, p=None, returns=None, statuses=None):
     seed_p, rnd = seed_partnership()
     p = p or seed_p
     returns = seed_returns(p, rnd) if returns is None else returns
@@ -76,7 +76,7 @@ def _paper(tmp_path: Path, p=None, returns=None, statuses=None):  # noqa: ANN001
     return doc, doc_text, parser.tables, html_text, html_path.read_text("utf-8")
 
 
-def _docx_tables(doc) -> list[list[list[str]]]:  # noqa: ANN001
+def _docx_tables(doc) -> list[list[list[str]]]:
     return [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
 
 

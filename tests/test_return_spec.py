@@ -51,7 +51,7 @@ def _context_loads(path: str) -> int:
 class _Counted:
     loads = 0  # in the worker: how many times a context was unpickled
 
-    def __reduce__(self):  # noqa: ANN204
+    def __reduce__(self):
         return (_Counted._load, ())
 
     @staticmethod

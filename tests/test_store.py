@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -139,3 +140,18 @@ def test_migrations_describe_every_table(store_url):
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     engine.dispose()
+
+
+def test_a_postgresql_store_without_its_driver_names_the_extra(tmp_path, monkeypatch):
+    """PostgreSQL's driver is the ``postgres`` extra: without it, opening a store on a
+    postgresql+psycopg URL is one line saying what to install (and no password), not a traceback."""
+    runner = CliRunner()
+    ws = str(tmp_path / "w")
+    assert runner.invoke(main, ["--workspace", ws, "init"]).exit_code == 0
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the extra were not installed
+    monkeypatch.setenv("NI179_DATABASE_URL", "postgresql+psycopg://ni179:s3cret@db.example.org/ni179")
+    result = runner.invoke(main, ["--workspace", ws, "status"])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert "pip install 'xl_ni179[postgres]'" in result.output and "psycopg" in result.output
+    assert "s3cret" not in result.output

@@ -130,3 +130,20 @@ def test_a_parameter_that_does_not_suit_its_format_is_shown_as_it_is() -> None:
                                                before=12.0, previous="2008-09-review")
     assert finding.message.startswith("Gross gains is £n/ak, lower than the £12k reported")
     assert fill("{a[0]} {b.c} {d:%}", {"a": None}) == "‹a[0]› ‹b.c› ‹d›"
+
+
+def test_no_test_imports_another_test_module() -> None:
+    """Code the tests share lives in tests/helpers/: no module imports a test module or conftest."""
+    tests = Path(__file__).resolve().parent
+    test_modules = {p.stem for p in tests.glob("test_*.py")} | {"conftest"}
+    found = []
+    for path in tests.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                modules = [node.module or "", *(f"{node.module or ''}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            else:
+                continue
+            found += [(path.name, m) for m in modules if set(m.split(".")) & test_modules]
+    assert found == []

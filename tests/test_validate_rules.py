@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers.workbook_helpers import failing_checks, recalculate
 
 from xl_ni179.intake.validate import validate_file
 from xl_ni179.rules import RULES
+from xl_ni179.spec.schema import SHEETS, build_schema
+
+CELL = re.compile(r"[A-Z]{1,3}[1-9][0-9]*")
 
 # Each case changes the Melton demo return; the codes are what both sides must report.
 CASES: dict[str, tuple[dict, set[str]]] = {
@@ -67,9 +72,17 @@ def test_each_rule_reports_what_where_and_what_to_do(case, partnership, make_ret
     changes, codes = CASES[case]
     report = validate_file(partnership, make_return("MELTON", changes))
     assert {f.code for f in report.findings} == codes
+    schema = build_schema(partnership, partnership.round(report.round_id))
     for f in report.findings:
-        assert f.sheet and f.cell, f
-        assert f.cell in f.fix or f.sheet in f.message or f.where, f
+        # Where: the sheet and cell of the input the finding is about, as the template places
+        # it; a finding about a total points at a real cell of the return.
+        if f.field:
+            assert (f.sheet, f.cell) == (schema.field(f.field).sheet, schema.field(f.field).cell), f
+        else:
+            assert f.sheet in SHEETS and CELL.fullmatch(f.cell), f
+        # What is wrong and what to do, both filled in: a parameter the check did not pass
+        # would show as ‹name› in the text the partner reads.
+        assert f.message and f.fix and "‹" not in f.message + f.fix, f
     assert report.valid == (not any(RULES[c].severity == "error" for c in codes))
 
 

@@ -19,11 +19,11 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import calc_typist as ct  # noqa: E402 - after the path is set
-from com.sun.star.sheet.CellFlags import FORMULA, STRING  # noqa: E402
+import calc_typist as ct
+from com.sun.star.sheet.CellFlags import FORMULA, STRING
 
 
-def _cells(ranges) -> list[str]:  # noqa: ANN001 - a UNO SheetCellRanges
+def _cells(ranges) -> list[str]:
     out = []
     for address in ranges.getRangeAddresses():
         for row in range(address.StartRow, address.EndRow + 1):
@@ -41,7 +41,7 @@ def _name(col: int, row: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def read(desktop, path: str) -> dict:  # noqa: ANN001
+def read(desktop, path: str) -> dict:
     doc = desktop.loadComponentFromURL(Path(path).resolve().as_uri(), "_blank", 0, (ct.prop("Hidden", True),))
     try:
         doc.calculateAll()

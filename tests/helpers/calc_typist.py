@@ -26,7 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
-import uno  # noqa: F401 - registers the UNO import hooks
+import uno  # first: it registers the import hooks for the com.sun.star modules below
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 

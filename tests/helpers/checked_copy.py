@@ -17,6 +17,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
 
 from xl_ni179.intake.annotate import annotated_bytes
+from xl_ni179.partnership import Partnership
 from xl_ni179.rules.findings import Report
 from xl_ni179.spec.schema import build_schema
 
@@ -35,7 +36,7 @@ def formulas(parts: dict[str, bytes]) -> Counter:
                    for f in FORMULA.findall(body))
 
 
-def assert_only_ours(p, report: Report, data: bytes) -> None:  # noqa: ANN001 - Partnership
+def assert_only_ours(p: Partnership, report: Report, data: bytes) -> None:
     """``data`` equals the copy of our template with the same annotations and no values, apart
     from the values themselves: same parts, same formulas, same names, no external link."""
     reference = package(annotated_bytes(p, Report(file="", organisation=report.organisation,
@@ -51,7 +52,7 @@ def assert_only_ours(p, report: Report, data: bytes) -> None:  # noqa: ANN001 - 
     assert_values_plain(p, report, data)
 
 
-def assert_values_plain(p, report: Report, data: bytes) -> None:  # noqa: ANN001 - Partnership
+def assert_values_plain(p: Partnership, report: Report, data: bytes) -> None:
     """Each input holds the partner's value: numbers as numbers, anything else as a string cell."""
     wb = load_workbook(io.BytesIO(data))
     for f in build_schema(p, p.round(report.round_id)).fields:
@@ -105,7 +106,7 @@ def package_reads() -> Iterator[list]:
     reads: list = []
     real = zipfile.ZipFile.__init__
 
-    def recording(self, file, mode="r", *args, **kwargs):  # noqa: ANN001, ANN202
+    def recording(self, file, mode="r", *args, **kwargs):
         if mode == "r":
             reads.append(getattr(file, "name", file))
         real(self, file, mode, *args, **kwargs)

@@ -487,6 +487,15 @@ CASES: list[tuple[str, str, Builder]] = [
      lambda pkg: _replace(pkg, _strings(pkg), _sst("<si><t>x</t></si>", "4000000000"))),
 ]
 
+# Found in the cells, by the reader as it reads them (``xl_ni179.intake.reader``, under the
+# safety limits); every other case is refused by the package check before any reader runs.
+IN_CELLS = frozenset({
+    "malformed-sheet.xlsx", "bad-cell-ref.xlsx", "dde-formula.xlsx", "dde-validation.xlsx",
+    "xfd-lying-dimension.xlsx", "xfd-honest-dimension.xlsx", "dimension-only.xlsx", "far-column.xlsx",
+    "far-row.xlsx", "huge-merge.xlsx", "huge-hyperlink.xlsx", "element-flood.xlsx", "deep-nesting.xlsx",
+    "too-many-cells.xlsx", "many-strings.xlsx", "long-string.xlsx", "lying-unique-count.xlsx",
+})
+
 PIPES = ('<row r="1999"><c r="A1999"><f>"a|b DDE(x)"&amp;B2</f></c><c r="B1999"><f>\'Q|1\'!A1</f>'
          "</c><c r=\"C1999\"><f>SUM(Table1[[#This Row],[a'[b|c]])</f></c></row>")
 SVG = b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd"><svg/>'

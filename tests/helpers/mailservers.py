@@ -188,7 +188,7 @@ class SmtpSink:
         sink = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            async def handle_DATA(self, server, session, envelope):  # aiosmtpd's name for the hook
                 with sink._lock:
                     sink.received.append((list(envelope.rcpt_tos), parse(envelope.original_content)))
                 return "250 OK"

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any, Protocol, TypeGuard, TypeVar
 
 from xl_ni179.checks import email_address
 from xl_ni179.rules.base import Rule
@@ -49,6 +50,20 @@ class Values(Protocol):
     def baseline(self) -> float: ...
 
 
+Result = TypeVar("Result", covariant=True)
+
+
+class FromValues(Protocol[Result]):
+    """Something a check computes from a return: whether it fails, a message parameter, a figure.
+
+    Checks built in a loop capture their cell names as default arguments (``lambda v, n=name:``),
+    so the callable may take optional parameters after the values; mypy cannot infer such a
+    lambda against ``Callable[[Values], bool]`` (python/mypy#15459), this protocol accepts it.
+    """
+
+    def __call__(self, values: Values, /, *args: Any, **kwargs: Any) -> Result: ...
+
+
 @dataclass(frozen=True)
 class Check:
     """One rule applied to one place in the workbook."""
@@ -59,10 +74,10 @@ class Check:
     field: str
     label: str
     excel: str  # Excel expression, TRUE when failing
-    fails: Callable[[Values], bool] = field(compare=False)
-    params: dict[str, Any] = field(default_factory=dict, compare=False)
+    fails: FromValues[bool] = dataclass_field(compare=False)
+    params: dict[str, Any] = dataclass_field(default_factory=dict, compare=False)
     # Extra message parameters computed from the return (amounts, the rating...).
-    detail: Callable[[Values], dict[str, Any]] | None = field(default=None, compare=False)
+    detail: FromValues[dict[str, Any]] | None = dataclass_field(default=None, compare=False)
 
     def message_params(self, values: Values) -> dict[str, Any]:
         params = dict(self.params)
@@ -79,7 +94,7 @@ def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip(" ") == "")
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -115,7 +130,7 @@ class DataCheck:
 
     name: str
     emits: tuple[str, ...]
-    place: Callable[[Schema], Iterable[Check]] = field(compare=False)
+    place: Callable[[Schema], Iterable[Check]] = dataclass_field(compare=False)
 
     def checks(self, schema: Schema) -> list[Check]:
         out = list(self.place(schema))
@@ -225,8 +240,8 @@ class Computed:
     label: str
     formula: str
     inputs: tuple[str, ...]
-    expected: Callable[[Values], float] = field(compare=False)
-    params: dict[str, Any] = field(default_factory=dict, compare=False)
+    expected: FromValues[float] = dataclass_field(compare=False)
+    params: dict[str, Any] = dataclass_field(default_factory=dict, compare=False)
 
 
 def computed_cells(schema: Schema) -> list[Computed]:

@@ -23,7 +23,7 @@ def closed_round_finding(p: Partnership, round_id: str, received_at: dt.datetime
     """The refusal for a return of ``round_id`` received at ``received_at``; None while the round is open."""
     rnd = p.round(round_id)
     day = received_at.date()
-    if not rnd.is_closed_on(day):
+    if rnd.closes is None or not rnd.is_closed_on(day):  # a round without a closing date never closes
         return None
     open_now = [r for r in p.open_rounds(day) if r.id != rnd.id]
     contact = f"{p.consolidator_name} ({p.consolidator_email})"
@@ -35,5 +35,5 @@ def closed_round_finding(p: Partnership, round_id: str, received_at: dt.datetime
     else:
         open_text = "No round is open now."
         step = f"Contact {contact} if your figures still need to be counted."
-    return ROUND_CLOSED.finding(round=rnd.id, closed=_day(rnd.closes), received=_day(day),  # type: ignore[arg-type]
+    return ROUND_CLOSED.finding(round=rnd.id, closed=_day(rnd.closes), received=_day(day),
                                 open_now=open_text, next_step=step)

@@ -10,16 +10,20 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from xl_ni179.errors import CLICK_CONTEXT, friendly_errors
 
+if TYPE_CHECKING:
+    from xl_ni179.store.workspace import Workspace
+
 SMTP_HELP = "Mail server for replies, e.g. smtps://smtp.example.org:465 or smtp://127.0.0.1:2525 " \
             "(default: $NI179_SMTP_URL). Login from the URL or NI179_SMTP_USER/NI179_SMTP_PASSWORD."
 
 
-def _workspace(ctx: click.Context):  # noqa: ANN202 - Workspace, imported lazily
+def _workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast start
     from xl_ni179.store import mail_ledger  # noqa: F401 - the ledger table, with the store
     from xl_ni179.store.workspace import Workspace
 

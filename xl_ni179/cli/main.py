@@ -17,19 +17,20 @@ from xl_ni179.errors import CLICK_CONTEXT
 if TYPE_CHECKING:
     from xl_ni179.partnership import Partnership
     from xl_ni179.rules.findings import Report
+    from xl_ni179.store.workspace import Workspace
 
 
 def workspace_path(ctx: click.Context) -> Path:
     return Path(ctx.obj["workspace"])
 
 
-def open_workspace(ctx: click.Context):  # noqa: ANN201 - Workspace, imported lazily for a fast start
+def open_workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast start
     from xl_ni179.store.workspace import Workspace
 
     return Workspace(workspace_path(ctx))
 
 
-def partnership(ctx: click.Context):  # noqa: ANN201 - Partnership, imported lazily
+def partnership(ctx: click.Context) -> Partnership:
     """The workspace's configuration if it has one, else the built-in partnership."""
     from xl_ni179.partnership import load_workspace_partnership
 

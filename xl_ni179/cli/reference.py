@@ -85,7 +85,7 @@ def schema_markdown(p: Partnership, round_id: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def commands_markdown(group: click.Group) -> str:
+def commands_markdown(group: click.Command) -> str:
     lines = [GENERATED, "# Commands\n", "Every `ni179` command, with its options. `ni179 COMMAND --help` "
              "prints the same text.\n"]
 
@@ -100,13 +100,15 @@ def commands_markdown(group: click.Group) -> str:
             lines.append("```\n")
         if isinstance(cmd, click.Group):
             for name in sorted(cmd.list_commands(ctx)):
-                walk(cmd.get_command(ctx, name), [*path, name], ctx)  # type: ignore[arg-type]
+                sub = cmd.get_command(ctx, name)
+                if sub is not None:  # a listed command always resolves
+                    walk(sub, [*path, name], ctx)
 
     walk(group, ["ni179"])
     return "\n".join(lines)
 
 
-def write_docs(p: Partnership, out: Path, group: click.Group) -> list[Path]:
+def write_docs(p: Partnership, out: Path, group: click.Command) -> list[Path]:
     """Write the reference pages; ``group`` is the root ``ni179`` command, whose commands
     are documented (passed in, so this module never imports the package that registers them)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -126,5 +128,5 @@ def docs(ctx: click.Context, out_dir: Path) -> None:
 
     Example: ni179 docs --out docs
     """
-    for path in write_docs(partnership(ctx), out_dir, ctx.find_root().command):  # type: ignore[arg-type]
+    for path in write_docs(partnership(ctx), out_dir, ctx.find_root().command):
         click.echo(f"Wrote {path}")

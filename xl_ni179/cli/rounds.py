@@ -6,7 +6,9 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -194,7 +196,7 @@ def demo(ctx: click.Context, out_dir: Path, round_id: str) -> None:
             and not os.environ.get("NI179_WORKSPACE")):
         workspace = out_dir / "workspace"  # never the real default workspace
 
-    def progress(step: str, items: list, fn) -> None:  # noqa: ANN001
+    def progress(step: str, items: list[Any], fn: Callable[[Any], object]) -> None:
         with click.progressbar(items, label=step, show_pos=True) as bar:
             for item in bar:
                 fn(item)

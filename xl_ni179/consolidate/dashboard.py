@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.legend import Legend
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.consolidate import names
@@ -133,6 +134,6 @@ def _share_section(ws: Worksheet, summary: Summary, row: int) -> None:
         series.graphicalProperties.line.dashStyle = "dash"
         series.graphicalProperties.line.width = 38100  # 3pt, in EMU
     _axes(chart, "Share of baseline", "0%")
-    chart.legend.position = "r"
+    chart.legend = Legend(legendPos="r")
     chart.width, chart.height = 22, 10
     ws.add_chart(chart, f"{CHART_COL}{start}")

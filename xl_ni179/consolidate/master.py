@@ -45,7 +45,7 @@ def write_consolidation(summary: Summary, out: Path) -> Path:
     """Write the consolidated sheets for ``summary`` as a workbook of their own to ``out``
     (an .xlsx path): the round's master workbook as the command line produces it."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the blank sheet a new workbook starts with
     for name in SHEET_NAMES:
         SHEET_WRITERS[name](wb.create_sheet(name), summary)
     wb.properties.title = f"NI 179 {en_dash(summary.round.title)}: master"

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from xl_ni179.consolidate.summary import Summary
     from xl_ni179.store.workspace import Workspace
 
 
 def summarise(ws: Workspace, round_id: str | None = None, now: dt.datetime | None = None,
-              vfm_scores: dict[str, int] | None = None):  # noqa: ANN201
+              vfm_scores: dict[str, int] | None = None) -> Summary:
     """The consolidation of a round. ``vfm_scores`` (organisation code -> 1-4) replaces the
     configuration's scores: the consolidator keeps the assessors' latest on the master's
     VFM scores sheet."""
@@ -32,7 +33,7 @@ def summarise(ws: Workspace, round_id: str | None = None, now: dt.datetime | Non
 
 
 def consolidate_round(ws: Workspace, round_id: str | None, out: Path, json_out: Path | None = None,
-                      now: dt.datetime | None = None):  # noqa: ANN201
+                      now: dt.datetime | None = None) -> Summary:
     """Write the master workbook (and the JSON summary) from the store; return the summary."""
     from xl_ni179.consolidate import write_consolidation
 

@@ -35,7 +35,7 @@ def write_forecast_confidence(ws: Worksheet, summary: Summary) -> None:
     received = len(summary.received)
     row = title(ws, f"Forecast confidence: {en_dash(rnd.title)}",
                 f"Ratings from the {received} accepted returns for each forecast year.")
-    ws.freeze_panes = ws.cell(row, 1)
+    ws.freeze_panes = ws.cell(row, 1).coordinate
     counts = summary.rag_counts()
     row = table(ws, row, ("Year", *RAG_COLUMNS, "Returns"),
                 [(y, *[counts[y][c] for c in RAG_COLUMNS], received) for y in rnd.forecast_years],
@@ -67,7 +67,7 @@ def write_value_for_money(ws: Worksheet, summary: Summary) -> None:
     p, vfm = summary.partnership, summary.vfm
     row = title(ws, "Value for money scores", f"{p.vfm.assessment}: all {len(summary.organisations)} "
                 "organisations, whether or not they returned (the scores come from the assessors).")
-    ws.freeze_panes = ws.cell(row, 1)
+    ws.freeze_panes = ws.cell(row, 1).coordinate
     row = section(ws, row, "Distribution of scores")
     row = table(ws, row, ("Score", "Meaning", "Number of organisations",
                           "Projected under the harder assessment (one level lower)"),

@@ -56,7 +56,7 @@ def write_savings(ws: Worksheet, summary: Summary) -> None:
     for code, org in summary.organisations.iterrows():
         label = summary.statuses[code].label
         for year in rnd.years:
-            g = gains.loc[(code, year)] if (code, year) in gains.index else None
+            g: Any = gains.loc[(code, year)] if (code, year) in gains.index else None  # a row, or None
             has = g is not None and bool(g["has_figure"])
             values: list[Any] = [
                 org["short_name"], year, org["sector_name"], label,
@@ -77,7 +77,7 @@ def write_savings(ws: Worksheet, summary: Summary) -> None:
     header_row = row
     row = table(ws, row, labels, rows, formats)
     widths(ws, (26, 9, 20, 22, 12, 13, 13, 13, 13, 14, 10, *[14] * (4 * len(p.agreements))))
-    ws.freeze_panes = ws.cell(header_row + 1, 3)
+    ws.freeze_panes = ws.cell(header_row + 1, 3).coordinate
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(labels))}{row - 1}"
 
 
@@ -108,7 +108,7 @@ def write_totals(ws: Worksheet, summary: Summary) -> None:
         "and the MAA, but never twice in one total.",
         "Gains are summed over organisations with figures only; the matching target is theirs, so "
         "the comparison is like for like. Missing organisations are not counted as zero.")
-    ws.freeze_panes = ws.cell(row, 1)
+    ws.freeze_panes = ws.cell(row, 1).coordinate
     for agreement in p.agreements:
         row = section(ws, row, f"{agreement.name}: {targets.basis_text(agreement)}")
         lines, kinds = [], []

@@ -25,7 +25,7 @@ def write_projects_and_funding(ws: Worksheet, summary: Summary) -> None:
     budget = summary.budget()
     row = title(ws, "Shared-service projects and funding",
                 "Funding in pounds; expected savings in £000 a year, summed from accepted returns.")
-    ws.freeze_panes = ws.cell(row, 1)
+    ws.freeze_panes = ws.cell(row, 1).coordinate
     row = section(ws, row, "LAA budget")
     lines = [("LAA budget", budget["laa_budget"]),
              ("Spent on feasibility", budget["feasibility_spent"]),

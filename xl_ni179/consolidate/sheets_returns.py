@@ -55,7 +55,7 @@ def write_returns_status(ws: Worksheet, summary: Summary) -> None:
         if status.late:
             fill_row(ws, r, 4, 4, FILLS["late"])
     widths(ws, (28, 24, 26, 8, 9, 17, 34, 8, 12, 17))
-    ws.freeze_panes = ws.cell(header_row + 1, 2)
+    ws.freeze_panes = ws.cell(header_row + 1, 2).coordinate
     ws.auto_filter.ref = f"A{header_row}:J{row - 1}"
 
 

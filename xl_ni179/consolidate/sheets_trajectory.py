@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from openpyxl.chart import LineChart, Reference
 from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.legend import Legend
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.consolidate import names
@@ -118,7 +119,7 @@ def _chart(ws: Worksheet, traj: Trajectory, header_row: int, n: int, anchor: str
     chart.y_axis.title = "Share of baseline"
     chart.y_axis.number_format = "0%"
     chart.y_axis.majorGridlines = ChartLines()
-    chart.legend.position = "b"
+    chart.legend = Legend(legendPos="b")
     chart.width, chart.height = 22, 11
     ws.add_chart(chart, anchor)
 

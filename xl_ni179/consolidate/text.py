@@ -17,7 +17,7 @@ def _unknown(number: float | None) -> bool:
 
 def percent(fraction: float | None, places: int = 1) -> str:
     """0.094 -> '9.4%'; whole percentages lose the '.0' (0.03 -> '3%')."""
-    if _unknown(fraction):
+    if fraction is None or _unknown(fraction):
         return "n/a"
     text = f"{fraction * 100:.{places}f}"
     if "." in text:
@@ -27,7 +27,7 @@ def percent(fraction: float | None, places: int = 1) -> str:
 
 def money_k(amount: float | None) -> str:
     """An amount in £000 as '£70.0m' or '£850k'."""
-    if _unknown(amount):
+    if amount is None or _unknown(amount):
         return "n/a"
     sign = "-" if amount < 0 else ""
     amount = abs(amount)

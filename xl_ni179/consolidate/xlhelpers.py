@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
+from openpyxl.cell import MergedCell
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
@@ -52,8 +53,9 @@ def reset(ws: Worksheet) -> None:
         ws.unmerge_cells(str(rng))
     if ws.max_row:
         ws.delete_rows(1, ws.max_row)
-    ws._charts = []
-    ws._images = []
+    # openpyxl has no public way to drop a sheet's charts and images (nor do its stubs name these).
+    ws._charts = []  # type: ignore[attr-defined]
+    ws._images = []  # type: ignore[attr-defined]
     ws.conditional_formatting = ConditionalFormattingList()
     ws.freeze_panes = None
     ws.auto_filter.ref = None
@@ -62,6 +64,8 @@ def reset(ws: Worksheet) -> None:
 def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -> None:
     """Write one value; text always lands as text, never as a formula."""
     cell = ws.cell(row=row, column=col)
+    if isinstance(cell, MergedCell):
+        raise ValueError(f"cannot write to {ws.title}!{cell.coordinate}: it is inside merged cells")
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         cell.value = None
     elif isinstance(value, str):
@@ -120,22 +124,23 @@ def table(ws: Worksheet, row: int, labels: Sequence[str], rows: Iterable[Sequenc
     row = header(ws, row, labels, col)
     # Assigning a border or alignment makes openpyxl hash the style object to find it in
     # the workbook's style table, which dominates large tables; the finished style of
-    # each kind of cell is worked out once and copied (it is a short array of indices).
+    # each kind of cell is worked out once and copied (it is a short array of indices:
+    # openpyxl's private ``_style``, which its stubs do not name).
     finished: dict[tuple, StyleArray] = {}
     for values in rows:
         for offset, value in enumerate(values):
             fmt = formats[offset] if offset < len(formats) else None
             put(ws, row, col + offset, value, fmt)
             cell = ws.cell(row, col + offset)
-            key = (tuple(cell._style or ()), offset in wrap)
+            key = (tuple(cell._style or ()), offset in wrap)  # type: ignore[union-attr]
             style = finished.get(key)
             if style is None:
                 cell.border = BOX
                 if offset in wrap:
                     cell.alignment = WRAP
-                finished[key] = StyleArray(cell._style)
+                finished[key] = StyleArray(cell._style)  # type: ignore[union-attr]
             else:
-                cell._style = StyleArray(style)
+                cell._style = StyleArray(style)  # type: ignore[union-attr]
         row += 1
     return row
 

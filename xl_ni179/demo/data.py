@@ -27,7 +27,7 @@ from xl_ni179.spec.schema import (
 DEMO_ROUND = "2008-09-review"
 
 # code: (2008/09 net as % of baseline, forecast cumulative % for later years, ratings by forecast year)
-SCENARIO: dict[str, tuple[float, tuple[float, ...], tuple[str | None, ...]]] = {
+SCENARIO: dict[str, tuple[float, tuple[float | None, ...], tuple[str | None, ...]]] = {
     "LCITY": (3.2, (5.6, 8.4, 10.1), ("Amber", "Amber", "Amber")),
     "POLICE": (3.1, (5.8, 8.6, 10.4), ("Amber", "Amber", "Amber")),
     "HINCK": (3.0, (4.9, 6.6, 7.9), ("Amber", "Red", "Red")),

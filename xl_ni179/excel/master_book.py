@@ -24,6 +24,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -63,8 +64,8 @@ def _title(ws: Worksheet, text: str, note: str) -> None:
 def _header(ws: Worksheet, row: int, labels: tuple[str, ...], widths: tuple[float, ...]) -> None:
     for col, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
         style_header(ws.cell(row, col, label))
-        ws.column_dimensions[ws.cell(row, col).column_letter].width = width
-    ws.freeze_panes = ws.cell(row + 1, 1)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(row + 1, 1).coordinate
 
 
 def _settings(wb: Workbook, p: Partnership) -> None:
@@ -162,7 +163,7 @@ def build_master_book(p: Partnership | None = None) -> Workbook:
     """The master workbook for partnership ``p`` (default: the built-in configuration)."""
     p = p or load_partnership()
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the blank sheet a new workbook starts with
     _settings(wb, p)
     for name in SHEET_NAMES:
         _shell(wb, name)

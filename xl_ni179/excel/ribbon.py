@@ -286,7 +286,7 @@ def _choose_folder(book: Any, inbox: Path | None) -> Path | None:
     """A folder picked in Excel's folder dialog (Windows), else the inbox setting."""
     try:
         dialog_available = book.app.engine.name == "excel" and sys.platform == "win32"
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - an engine without an app (remote) raises its own kinds: no dialog
         dialog_available = False
     if dialog_available:
         dialog = book.app.api.FileDialog(4)  # msoFileDialogFolderPicker
@@ -402,5 +402,5 @@ def _draft_chasers(book: Any) -> None:
 def _book_label(book: Any) -> str:
     try:
         return str(book.fullname)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a COM or engine error: the label is only for messages
         return "the open workbook"

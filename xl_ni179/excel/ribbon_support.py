@@ -17,7 +17,10 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xl_ni179.store.workspace import Workspace
 
 TITLE = "NI 179"
 SETTINGS_SHEET = "Settings"
@@ -114,7 +117,7 @@ def book_folder(book: Any) -> Path:
     """The folder the book was saved in (the current folder for an unsaved or remote book)."""
     try:
         full = Path(book.fullname)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a COM or engine error: treated as an unsaved book
         return Path.cwd()
     return full.parent if full.is_absolute() else Path.cwd()
 
@@ -236,7 +239,7 @@ def _log_somewhere(workspace: Path | None) -> Path:
 def _book_name(book: Any) -> str:
     try:
         return str(book.fullname)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a COM or engine error: the name is only for messages
         return "an unnamed workbook"
 
 
@@ -245,7 +248,7 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def open_workspace(settings: Settings):  # noqa: ANN201 - Workspace, imported lazily
+def open_workspace(settings: Settings) -> Workspace:  # imported lazily, for a fast start
     """The workspace, or a WorkspaceError that says which setting named it and how to fix it."""
     from xl_ni179.errors import WorkspaceError
     from xl_ni179.store.workspace import Workspace

@@ -17,7 +17,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xl_ni179.partnership import Partnership
+    from xl_ni179.store.workspace import Workspace
 
 DEFAULT_WORKSPACE = "ni179-workspace"
 
@@ -31,14 +35,14 @@ def workspace_path() -> Path:
 
 
 @lru_cache(maxsize=8)
-def _partnership(config: str, mtime: float):  # noqa: ANN202 - Partnership, imported lazily
+def _partnership(config: str, mtime: float) -> Partnership:  # imported lazily: a worksheet function starts fast
     # Keyed on the file's modification time so an edited configuration is picked up.
     from xl_ni179.partnership import load_partnership
 
     return load_partnership(config or None)  # "" means the built-in configuration
 
 
-def partnership_for(workspace: Path):  # noqa: ANN201 - Partnership
+def partnership_for(workspace: Path) -> Partnership:
     """The workspace's partnership; the built-in one if the folder has no configuration."""
     from xl_ni179.partnership.load import workspace_config
 
@@ -49,7 +53,7 @@ def partnership_for(workspace: Path):  # noqa: ANN201 - Partnership
 
 
 @lru_cache(maxsize=4)
-def _workspace(path: str):  # noqa: ANN202 - Workspace
+def _workspace(path: str) -> Workspace:
     # Opening a workspace builds a database engine: do it once per folder, not per cell.
     from xl_ni179.store.workspace import Workspace
 
@@ -167,14 +171,16 @@ def _safely(fn: Any, *args: Any) -> Any:
 
 try:  # The decorated layer: absent where xlwings is not installed (the plain functions still work).
     import xlwings as xw
-except ImportError:  # pragma: no cover - xlwings is a dependency of the add-in only
-    xw = None
 
-if xw is not None:
+    HAVE_XLWINGS = True
+except ImportError:  # pragma: no cover - xlwings is a dependency of the add-in only
+    HAVE_XLWINGS = False
+
+if HAVE_XLWINGS:
 
     @xw.func
     @xw.arg("cumulative", doc="TRUE for the cumulative target; FALSE (default) for the in-year one")
-    def NI179_TARGET(org_code: str, year: str, agreement_code: str,  # noqa: N802 - Excel's naming
+    def NI179_TARGET(org_code: str, year: str, agreement_code: str,  # named as Excel names functions
                      cumulative: bool = False) -> float | str:
         """NI 179 target (£000) of an organisation in an agreement for a year, e.g. ("LCC", "2009/10", "MAA")."""
         return _safely(target, org_code, year, agreement_code, bool(cumulative))
@@ -182,12 +188,12 @@ if xw is not None:
     @xw.func
     @xw.arg("agreement_code", doc="optional: an agreement code (e.g. MAA) to count only the gains since "
                                   "that agreement's first year")
-    def NI179_GAINS(org_code: str, year: str, agreement_code: str = "") -> float | str:  # noqa: N802
+    def NI179_GAINS(org_code: str, year: str, agreement_code: str = "") -> float | str:
         """Net cumulative cash-releasing gains (£000) from the organisation's latest accepted return;
         with an agreement, the gains counted towards it (e.g. "MAA": since April 2009)."""
         return _safely(gains, org_code, year, agreement_code or None)
 
     @xw.func
-    def NI179_RAG(org_code: str, year: str) -> str:  # noqa: N802
+    def NI179_RAG(org_code: str, year: str) -> str:
         """Forecast confidence (Green/Amber/Red) for a year from the latest accepted return."""
         return _safely(rag, org_code, year)

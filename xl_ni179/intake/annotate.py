@@ -129,5 +129,5 @@ def _results_sheet(wb: Workbook, report: Report) -> None:
             # A link within the workbook (a location, not a relationship): the copy has no
             # external relationship at all.
             ws.cell(row, 3).hyperlink = Hyperlink(ref="", location=f"'{f.sheet}'!{f.cell}")
-    for col, width in zip("ABCDEF", (12, 12, 8, 60, 60, 26), strict=True):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEF", (12, 12, 8, 60, 60, 26), strict=True):
+        ws.column_dimensions[letter].width = width

@@ -41,8 +41,8 @@ class XlsxLimitError(Exception):
 class _Limits:
     """The cell-level safety checks, made in the reader's one pass over each sheet.
 
-    ``xl_ni179.intake.safety.inspect_package(..., sheet_contents=False)`` leaves these to us, so a
-    return's sheets are parsed once, not twice. The limits and the rules are the safety
+    ``xl_ni179.intake.safety.inspect_package`` leaves these to us, so a return's sheets are
+    parsed once, not twice. The limits and the rules are the safety
     layer's own (read at call time, as there).
     """
 
@@ -297,13 +297,14 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limit
         kind = c.get("t", "n")
         if not len(c) and kind != "inlineStr":
             continue  # a formatted but empty cell
-        formula, fattrs, v, inline = None, None, None, []
+        formula, v, inline = None, None, []
+        fattrs: dict[str, str] = {}  # the <f> element's attributes, when the cell has a formula
         for child in c:
             tag = child.tag
             if tag == v_tag:
                 v = child.text or ""
             elif tag == f_tag:
-                formula, fattrs = child.text or "", child.attrib
+                formula, fattrs = child.text or "", dict(child.attrib)
                 if formula:
                     limits.formula(formula, sheet, coord)
             elif tag == is_tag:  # inline text, leaving out phonetic hints

@@ -23,6 +23,6 @@ def findings_of(problems: Iterable[Problem]) -> list[Finding]:
     return [finding_of(p) for p in problems]
 
 
-def inspect_file(path: str | os.PathLike[str], *, sheet_contents: bool = True) -> list[Finding]:
+def inspect_file(path: str | os.PathLike[str]) -> list[Finding]:
     """``inspect_package`` with each problem as the finding a user reads (empty when the file is safe to parse)."""
-    return findings_of(inspect_package(path, sheet_contents=sheet_contents))
+    return findings_of(inspect_package(path))

@@ -99,7 +99,8 @@ class ReturnSpec:
         """
         org, twin, locked, _ = self._twin(org_code)
         if twin is not org:
-            own = {k: normalise(v) for k, v in _own(twin, org).items()}
+            # An organisation's name, code and baseline are never blank, so each normalises to text.
+            own = {k: n for k, v in _own(twin, org).items() if (n := normalise(v)) is not None}
             locked = {where: own.get(value, value) for where, value in locked.items()}
         if prefill is None:
             return locked

@@ -126,7 +126,7 @@ def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None 
     """The whole check of one file in this process (what each pool worker runs)."""
     path = Path(path)
     report = Report(file=str(path), sha256=file_sha256(path))
-    problems = inspect_file(path, sheet_contents=False)  # the reader checks cells in its one pass
+    problems = inspect_file(path)  # the package; the reader checks the cells in its one pass
     if problems:
         report.extend(problems)
         return report
@@ -248,11 +248,12 @@ def _names(raw: RawWorkbook, schema: Schema, report: Report, ours: dict[str, tup
     for key, (name, sheet, cell) in ours.items():
         f = fields.get(key)
         label = f.label if f else "a cell the template names"
-        d = found.get(key)
-        if d is None:
+        defined = found.get(key)
+        if defined is None:
             report.add(sr.NAME_MISSING.finding(sheet=sheet, cell=cell, field=name, label=label))
-        elif not same_place(parse_reference(d.text), (sheet, cell)):
-            report.add(sr.NAME_MOVED.finding(sheet=sheet, cell=cell, field=name, label=label, found=d.text[:80]))
+        elif not same_place(parse_reference(defined.text), (sheet, cell)):
+            report.add(sr.NAME_MOVED.finding(sheet=sheet, cell=cell, field=name, label=label,
+                                             found=defined.text[:80]))
 
 
 def _allowed(d: DefinedName) -> bool:
@@ -364,10 +365,10 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
         for f in schema.fields:
             if f.year_kind != "actual" or f.group not in ("gains", "costs"):
                 continue
-            was, now = replaces.values.get(f.name), now_values.get(f.name)
-            if is_number(was) and is_number(now) and abs(was - now) > 0.05:
+            before_value, value = replaces.values.get(f.name), now_values.get(f.name)
+            if is_number(before_value) and is_number(value) and abs(before_value - value) > 0.05:
                 report.add(sr.RESUBMISSION_CHANGED.finding(sheet=f.sheet, cell=f.cell, field=f.name,
-                                                           label=f.label, value=now, before=was))
+                                                           label=f.label, value=value, before=before_value))
     _mark_explained(report)
 
 

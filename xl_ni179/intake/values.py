@@ -30,14 +30,26 @@ def translate(text: str, origin: str, coord: str) -> str:
         raise XlsxReadError(f"the shared formula in {origin} cannot be read ({type(exc).__name__})") from None
 
 
+def _bounds(ref: str) -> tuple[int, int, int, int] | None:
+    """(min_col, min_row, max_col, max_row) of a cell or a range of cells; None for anything else
+    (a whole row or column such as B:B, or text that is no reference)."""
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+    except (ValueError, TypeError):
+        return None
+    if min_col is None or min_row is None or max_col is None or max_row is None:
+        return None
+    return min_col, min_row, max_col, max_row
+
+
 def in_block(coord: str, block: str) -> bool:
     """Is the cell ``coord`` inside ``block`` (a cell or a range such as B30:C37)?"""
-    try:
-        col, row, _c, _r = range_boundaries(coord)
-        min_col, min_row, max_col, max_row = range_boundaries(block.replace("$", ""))
-    except (ValueError, TypeError):
+    cell, bounds = _bounds(coord), _bounds(block)
+    if cell is None or bounds is None:
         return False
-    return min_col <= col <= max_col and min_row <= row <= max_row  # type: ignore[operator]
+    col, row, _c, _r = cell
+    min_col, min_row, max_col, max_row = bounds
+    return min_col <= col <= max_col and min_row <= row <= max_row
 
 
 def spread_arrays(arrays: list[tuple[str, str]], cells: dict[str, Any], cached: dict[str, Any],
@@ -48,12 +60,10 @@ def spread_arrays(arrays: list[tuple[str, str]], cells: dict[str, Any], cached: 
     such as A1:XFD1048576 costs nothing; a cell left over keeps its result as a value.
     """
     for ref, text in arrays:
-        try:
-            min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
-        except (ValueError, TypeError):
+        bounds = _bounds(ref)
+        if bounds is None:
             continue
-        if None in (min_col, min_row, max_col, max_row):
-            continue
+        min_col, min_row, max_col, max_row = bounds
         budget -= (max_col - min_col + 1) * (max_row - min_row + 1)
         if budget < 0:
             return

@@ -43,7 +43,7 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
     outcome = row.outcome
     if outcome in ("accepted", "rejected", "duplicate"):
         with ws.session() as s:
-            sub = s.get(Submission, row.submission_ids[0])
+            sub = s.get_one(Submission, row.submission_ids[0])
             original = s.get(Submission, sub.duplicate_of) if sub.duplicate_of else None
         report = _report(sub)
         shown = report.file  # the sender's file name, one clean line

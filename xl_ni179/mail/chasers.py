@@ -30,7 +30,9 @@ def _annotated(ws: Workspace, st: OrgStatus, round_id: str) -> list[tuple[str, b
 
 def sent_by(org: Organisation, sender: str | None) -> bool:
     """Did the organisation's own registered address send the file?"""
-    return bool(sender) and sender.strip().lower() in {e.lower() for e in org.emails}
+    if not sender:
+        return False
+    return sender.strip().lower() in {e.lower() for e in org.emails}
 
 
 def build_chasers(ws: Workspace, round_id: str | None = None,

@@ -106,8 +106,8 @@ def contents(msg: EmailMessage) -> Contents:
         name = clean_text(name, 120) or "return.xlsx"
         ext = os.path.splitext(name.lower())[1]
         if ext == ".xlsx" or (ctype in WORKBOOK_TYPES and ext not in WRONG_EXTENSIONS):
-            data = part.get_payload(decode=True) or b""
-            out.workbooks.append(Attachment(name, data))
+            data = part.get_payload(decode=True)  # bytes for a part that is not multipart
+            out.workbooks.append(Attachment(name, data if isinstance(data, bytes) else b""))
         elif ext in WRONG_EXTENSIONS:
             out.wrong_format.append(name)
         elif ext in ARCHIVE_EXTENSIONS:

@@ -66,7 +66,7 @@ def _pause() -> None:
 
 
 def _parse(data: bytes) -> EmailMessage:
-    return email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[return-value]
+    return email.message_from_bytes(data, policy=email.policy.default)
 
 
 def process(ws: Workspace, source: MailSource, smtp: SmtpSender | str, *, authserv_id: str | None,
@@ -277,7 +277,7 @@ class _Intake:
             sub_id = receipt.submission_id
             _pause()
         with self.ws.session() as s:
-            outcome = s.get(Submission, sub_id).outcome
+            outcome = s.get_one(Submission, sub_id).outcome
         self._update(row, step=RECEIVED, outcome=outcome, submission_ids=[sub_id],
                      folder=REJECTED if outcome == "rejected" else PROCESSED)
 

@@ -48,9 +48,11 @@ class MailSource(Protocol):
 
 
 def open_source(*, imap: str | None = None, maildir: str | Path | None = None) -> MailSource:
-    if bool(imap) == bool(maildir):
-        raise MailSourceError("Give exactly one mailbox: --imap URL or --maildir DIR.")
-    return ImapSource(imap) if imap else MaildirSource(maildir)  # type: ignore[arg-type]
+    if imap and not maildir:
+        return ImapSource(imap)
+    if maildir and not imap:
+        return MaildirSource(maildir)
+    raise MailSourceError("Give exactly one mailbox: --imap URL or --maildir DIR.")
 
 
 class MaildirSource:

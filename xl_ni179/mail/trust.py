@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from email.headerregistry import AddressHeader, BaseHeader
 from email.message import Message
 from email.utils import getaddresses
 
@@ -73,8 +74,11 @@ def from_address(msg: Message) -> tuple[str | None, str | None]:
         return None, f"the message has {len(raw)} From headers; it must have exactly one"
     try:
         header = msg["From"]
-        groups, defects = header.groups, header.defects  # type: ignore[union-attr]
     except Exception:  # noqa: BLE001 - the parser's own bugs on hostile input: not one address
+        header = None
+    if isinstance(header, AddressHeader) and isinstance(header, BaseHeader):  # as email.policy.default parses it
+        groups, defects = header.groups, header.defects
+    else:
         groups, defects = (), ("unreadable",)
     if defects:
         return None, "the From header is malformed"

@@ -103,9 +103,10 @@ class _Reader:
         return items
 
     def year(self, value: Any, key: str) -> str:
-        if not isinstance(value, str) or not YEAR_RE.match(value):
+        match = YEAR_RE.match(value) if isinstance(value, str) else None
+        if match is None:
             raise self.fail(key, f"must be a financial year written like \"2009/10\" (found {value!r})")
-        first, second = YEAR_RE.match(value).groups()  # type: ignore[union-attr]
+        first, second = match.groups()
         if (int(first) + 1) % 100 != int(second):
             raise self.fail(key, f"'{value}' is not a financial year: the second part must follow the first")
         return value
@@ -234,7 +235,7 @@ class _Reader:
         return tuple(y for y in years if y in reported), counted[0]
 
     def rounds(self, items: list[dict]) -> list[Round]:
-        out = []
+        out: list[Round] = []
         for i, item in enumerate(items):
             key = f"rounds[{i}]"
             actual = [self.year(y, f"{key}.actual_years") for y in self.get(item, "actual_years", key, list)]

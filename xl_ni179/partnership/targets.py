@@ -46,8 +46,11 @@ def annual_rate(agreement: Agreement, year: str) -> float | None:
         return agreement.rates[year] / 100
     counted = counted_years(agreement)
     index = counted.index(year)
+    now = cumulative_rate(agreement, year)
     previous = cumulative_rate(agreement, counted[index - 1]) if index else 0.0
-    return cumulative_rate(agreement, year) - previous  # type: ignore[operator]
+    if now is None or previous is None:  # not reached: every year of an agreement has a rate
+        return None
+    return now - previous
 
 
 def annual_target(agreement: Agreement, baseline: float, year: str) -> float | None:

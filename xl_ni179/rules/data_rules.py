@@ -7,10 +7,11 @@ template's Checks sheet as the partner types, and on receipt.
 from __future__ import annotations
 
 from xl_ni179.rules.base import Rule, register
+from xl_ni179.rules.findings import Severity
 
 
-def _rule(code: str, severity: str, title: str, message: str, fix: str) -> Rule:
-    return register(Rule(code, severity, "data", title, message, fix, in_workbook=True))  # type: ignore[arg-type]
+def _rule(code: str, severity: Severity, title: str, message: str, fix: str) -> Rule:
+    return register(Rule(code, severity, "data", title, message, fix, in_workbook=True))
 
 
 REQUIRED = _rule(

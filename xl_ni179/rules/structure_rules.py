@@ -4,11 +4,12 @@ and is everything we locked still as we left it? Checked on receipt only."""
 from __future__ import annotations
 
 from xl_ni179.rules.base import Rule, register
+from xl_ni179.rules.findings import Severity
 
 
-def _rule(code: str, title: str, message: str, fix: str, severity: str = "error",
+def _rule(code: str, title: str, message: str, fix: str, severity: Severity = "error",
           category: str = "structure") -> Rule:
-    return register(Rule(code, severity, category, title, message, fix))  # type: ignore[arg-type]
+    return register(Rule(code, severity, category, title, message, fix))
 
 
 FRESH = ("Download a fresh template for your organisation from the consolidator, copy your figures into it "

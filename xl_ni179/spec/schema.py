@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 from openpyxl.utils import get_column_letter
 
@@ -96,17 +97,18 @@ class Schema:
     # from the organisation's earlier return, and a change to one is a restatement.
     prefill_years: tuple[str, ...] = ()
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+    @cached_property
+    def _by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
 
     def field(self, name: str) -> Field:
-        return self._by_name[name]  # type: ignore[attr-defined]
+        return self._by_name[name]
 
     def get(self, name: str) -> Field | None:
-        return self._by_name.get(name)  # type: ignore[attr-defined]
+        return self._by_name.get(name)
 
     def __contains__(self, name: str) -> bool:
-        return name in self._by_name  # type: ignore[attr-defined]
+        return name in self._by_name
 
     def of_group(self, group: str, year: str | None = None) -> list[Field]:
         return [f for f in self.fields if f.group == group and (year is None or f.year == year)]

@@ -80,8 +80,8 @@ def round_state(rnd: Round, statuses: list[OrgStatus], now: dt.datetime) -> Roun
     else:
         parts = [f"{received} received late"] * bool(received) + [f"{missing} still missing"] * bool(missing)
         count = f"{len(late)} late" + (f" ({', '.join(parts)})" if parts else "")
-        if rnd.is_closed_on(day):
-            state, text = CLOSED, f"closed on {_day(rnd.closes)}: returns are refused; {count}"  # type: ignore[arg-type]
+        if rnd.closes is not None and rnd.is_closed_on(day):
+            state, text = CLOSED, f"closed on {_day(rnd.closes)}: returns are refused; {count}"
         else:
             state, text = PAST_DEADLINE, f"past deadline ({_day(rnd.deadline)}): {count}{closes}"
     return RoundState(rnd.id, state, len(late), received, missing, text)

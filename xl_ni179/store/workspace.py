@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,9 +26,13 @@ from xl_ni179.partnership import WORKSPACE_CONFIG_NAME as CONFIG_NAME
 from xl_ni179.partnership import Partnership, default_config_text, load_partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store import migrate
+from xl_ni179.store.database import open_engine
 from xl_ni179.store.models import AuditEntry, Chaser, Figure, StoredFile, Submission
 from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED, OrgStatus
 
+if TYPE_CHECKING:
+    from xl_ni179.intake.spec import IssuedTemplate
+    from xl_ni179.spec.prefill import Prefill
 DB_NAME = "ni179.sqlite"
 FILES_DIR = "files"
 DEMO_MARKER = "NI179-DEMO-FOLDER.txt"  # in a folder `ni179 demo` made, and may delete again
@@ -64,7 +68,7 @@ class Workspace:
                                  "`ni179 init`.")
         self.partnership: Partnership = load_partnership(self.path / CONFIG_NAME)
         self.url = url or os.environ.get("NI179_DATABASE_URL") or f"sqlite:///{self.path / DB_NAME}"
-        self.engine: Engine = create_engine(self.url)
+        self.engine: Engine = open_engine(self.url)
         migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._config_sha: str | None = None
@@ -172,15 +176,15 @@ class Workspace:
         stored, created = self.store_file(file, sha)
         outcome = ACCEPTED if report.valid else REJECTED
         try:
-            sub = self._record(file, report, filed, sha, key, stored, outcome, sender, received_at,
-                               original_name, source)
+            sub, supersedes = self._record(file, report, filed, sha, key, stored, outcome, sender, received_at,
+                                           original_name, source)
         except BaseException:
             if created:  # nothing refers to the new file: leave the store exactly as it was
                 stored.unlink(missing_ok=True)
             raise
         late = bool(report.round_id) and received_at.date() > p.round(report.round_id).deadline
         return Receipt(outcome, report, sub.id, filed, report.round_id, sub.version,
-                       getattr(sub, "supersedes", None), stored_path=stored, late=late)
+                       supersedes, stored_path=stored, late=late)
 
     def verdict_key(self, sha: str, sender: str | None, round_id: str | None) -> str:
         """What a verdict depends on besides the rules: the file, who sent it, the round
@@ -192,7 +196,8 @@ class Workspace:
 
     def _record(self, file: Path, report: Report, org_code: str | None, sha: str, key: str, stored: Path,
                 outcome: str, sender: str | None, received_at: dt.datetime, original_name: str | None,
-                source: str) -> Submission:
+                source: str) -> tuple[Submission, int | None]:
+        """The new submission, and the accepted version it supersedes (if any)."""
         with self.session() as s:
             if s.get(StoredFile, sha) is None:
                 s.add(StoredFile(sha256=sha, size=file.stat().st_size,
@@ -223,8 +228,7 @@ class Workspace:
                                    "file_names": report.organisation, "round": report.round_id,
                                    "version": version, "sha256": sha, "sender": sender, "source": source},
                        session=s)
-        sub.supersedes = supersedes  # type: ignore[attr-defined]
-        return sub
+        return sub, supersedes
 
     def _record_duplicate(self, file: Path, dup: Submission, sha: str, key: str, sender: str | None,
                           received_at: dt.datetime, original_name: str | None, source: str) -> Receipt:
@@ -302,7 +306,7 @@ class Workspace:
         return Report(file=sub.original_name or "", organisation=org_code, round_id=sub.round_id,
                       values=self.figures(sub.id), sha256=sub.sha256)
 
-    def prefill(self, org_code: str, round_id: str):  # noqa: ANN201 - Prefill | None, imported lazily
+    def prefill(self, org_code: str, round_id: str) -> Prefill | None:  # imported lazily
         """What the organisation's template for ``round_id`` fills in: the figures of its
         latest accepted return of an earlier round, for the years that were actual in it."""
         from xl_ni179.spec.prefill import prefill_from
@@ -310,7 +314,7 @@ class Workspace:
         rnd = self.partnership.round(round_id)
         return prefill_from(self.partnership, rnd, self.latest_accepted_report(org_code, before_round=rnd.id))
 
-    def issued_templates(self):  # noqa: ANN201 - frozenset[IssuedTemplate], imported lazily
+    def issued_templates(self) -> frozenset[IssuedTemplate]:
         """The templates issued from this workspace (``store.issue``) under the present
         configuration and program version: a return holding one of them unchanged is
         recognised by its fingerprint (see ``validate_file``)."""
@@ -318,7 +322,8 @@ class Workspace:
 
         key = issue_key(self.partnership)
         with self.session() as s:
-            entries = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "templates")).all()
+            entries: list[dict[str, Any]] = list(
+                s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "templates")).all())
         out = set()
         for detail in entries:
             if detail.get("issue_key") != key:
@@ -354,8 +359,8 @@ class Workspace:
             mine = [x for x in subs if x.org_code == org.code]
             accepted = [x for x in mine if x.outcome == ACCEPTED]
             current = accepted[-1] if accepted else (mine[-1] if mine else None)
-            base = dict(code=org.code, name=org.name, short_name=org.short_name, sector=org.sector,
-                        last_chased=chased.get(org.code))
+            base: dict[str, Any] = dict(code=org.code, name=org.name, short_name=org.short_name,
+                                        sector=org.sector, last_chased=chased.get(org.code))
             if current is None:
                 out.append(OrgStatus(state=MISSING, late=now > deadline, **base))
                 continue

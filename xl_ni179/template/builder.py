@@ -52,7 +52,7 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
     schema = build_schema(p, rnd)
     data_checks = build_checks(schema)
     wb = Workbook()
-    wb.active.title = COVER
+    wb.worksheets[0].title = COVER  # the sheet a new workbook starts with
     sheet = {name: wb.create_sheet(name) for name in (GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, META)}
     sheet[COVER] = wb[COVER]
     for f in schema.fields:

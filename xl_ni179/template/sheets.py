@@ -7,6 +7,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.checks.data import MONEY_CEILING, Check
@@ -62,7 +63,9 @@ RAG_DEFINITIONS = (
 def name_cell(ws: Worksheet, name: str, coord: str) -> None:
     col = "".join(c for c in coord if c.isalpha())
     row = "".join(c for c in coord if c.isdigit())
-    ws.parent.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!${col}${row}")
+    wb = ws.parent
+    assert wb is not None, "a sheet made by Workbook.create_sheet belongs to its workbook"
+    wb.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!${col}${row}")
 
 
 def title(ws: Worksheet, text: str, subtitle: str = "") -> None:
@@ -290,10 +293,12 @@ def print_ready(ws: Worksheet, title_rows: int) -> None:
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as the sheet needs
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_title_rows = f"1:{title_rows}"
-    ws.oddFooter.left.text = "&A"  # the sheet's name
-    ws.oddFooter.right.text = "Page &P of &N"
+    footer = ws.oddFooter
+    assert footer is not None, "openpyxl gives every new sheet its headers and footers"
+    footer.left.text = "&A"  # the sheet's name
+    footer.right.text = "Page &P of &N"
 
 
 def money_validation(ws: Worksheet, cells: list[str]) -> None:

@@ -1,6 +1,6 @@
 """The look of the workbooks: inputs yellow and unlocked, everything else locked."""
 
-from openpyxl.cell import Cell
+from openpyxl.cell import Cell, MergedCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
@@ -19,7 +19,7 @@ PCT_FORMAT = "0.0%"
 DATE_FORMAT = "dd/mm/yyyy"
 
 
-def style_input(cell: Cell, number_format: str | None = None, wrap: bool = False) -> None:
+def style_input(cell: Cell | MergedCell, number_format: str | None = None, wrap: bool = False) -> None:
     cell.fill = INPUT_FILL
     cell.border = BOX
     cell.protection = Protection(locked=False)
@@ -29,13 +29,13 @@ def style_input(cell: Cell, number_format: str | None = None, wrap: bool = False
         cell.alignment = WRAP
 
 
-def style_header(cell: Cell) -> None:
+def style_header(cell: Cell | MergedCell) -> None:
     cell.fill = HEADER_FILL
     cell.font = HEADER_FONT
     cell.alignment = Alignment(wrap_text=True, vertical="center")
 
 
-def style_calc(cell: Cell, number_format: str = MONEY_FORMAT) -> None:
+def style_calc(cell: Cell | MergedCell, number_format: str = MONEY_FORMAT) -> None:
     cell.fill = CALC_FILL
     cell.border = BOX
     cell.number_format = number_format

@@ -141,7 +141,7 @@ def write_compound_file(streams: Mapping[str, bytes]) -> bytes:
     stream_entries = [e for e in order if e.kind == _STREAM]
 
     # Mini stream: small streams, each padded to whole 64-byte mini sectors.
-    mini, minifat = bytearray(), []
+    mini, minifat = bytearray(), list[int]()
     for e in stream_entries:
         if 0 < len(e.data) < MINI_CUTOFF:
             e.start = len(mini) // MINI_SECTOR

@@ -97,7 +97,7 @@ def ribbon_buttons(custom_ui: bytes, namespace: str) -> list[RibbonButton]:
             f"macros/{CUSTOM_UI_FILE}: root element must be customUI in namespace {namespace} "
             f"(the one xlwings' template uses), found {root.tag}"
         )
-    ids = [el.get("id") for el in root.iter() if el.get("id") is not None]
+    ids = [i for el in root.iter() if (i := el.get("id")) is not None]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise AddinBuildError(f"macros/{CUSTOM_UI_FILE}: duplicate ids {', '.join(dupes)}")

@@ -4,8 +4,9 @@ Two layers, used in this order:
 
 1. ``inspect_package(path)`` checks the raw bytes and the zip package without any
    workbook reader: wrong formats, damaged or tampered zips, zip bombs, DTDs, macros,
-   links, connections, and sheets or text far beyond a return's size. Any finding is an
-   error and the file is not parsed.
+   links, connections. Any finding is an error and the file is not parsed. The cells
+   (sheets or text far beyond a return's size, DDE formulas) are checked by the reader
+   (``xl_ni179.intake.reader``) as it reads them, against the same ``limits``.
 2. ``BoundedPool`` / ``run_bounded`` run the parse itself in a worker process with a
    time limit and a memory limit, so that a crash, hang or memory blow-up in a reader
    becomes a ``parse-crashed`` / ``parse-timeout`` / ``parse-memory`` finding instead of
@@ -20,10 +21,8 @@ from xl_ni179.intake.safety.bounded import (
     BoundedPool,
     Outcome,
     PoolError,
-    inspect_then_parse,
     run_bounded,
 )
 from xl_ni179.intake.safety.package import inspect_package
 
-__all__ = ["BoundedPool", "Outcome", "PoolError", "inspect_package", "inspect_then_parse",
-           "run_bounded"]
+__all__ = ["BoundedPool", "Outcome", "PoolError", "inspect_package", "run_bounded"]

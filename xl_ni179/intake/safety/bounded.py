@@ -53,7 +53,6 @@ from typing import Any
 
 from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety import problems as P
-from xl_ni179.intake.safety.package import inspect_package
 from xl_ni179.intake.safety.problems import Problem
 
 _STOP = b"stop"
@@ -91,18 +90,6 @@ class Outcome:
     @property
     def problems(self) -> list[Problem]:
         return [] if self.problem is None else [self.problem]
-
-
-def inspect_then_parse(parse: Callable[[str], Any], path: str) -> tuple[list[Problem], Any]:
-    """``inspect_package`` and then, only for a clean file, ``parse``: both in the worker.
-
-    Use as ``pool.run(functools.partial(inspect_then_parse, parse), path)`` to keep every
-    byte of an untrusted file out of the validating process.
-    """
-    problems = inspect_package(path)
-    if problems:
-        return problems, None
-    return [], parse(path)
 
 
 def _worker_main(conn: Any, memory_limit: int | None, stderr_path: str) -> None:
@@ -145,18 +132,18 @@ def _worker_main(conn: Any, memory_limit: int | None, stderr_path: str) -> None:
             fn, path, with_context = pickle.loads(task)
             if with_context and pending is not None:
                 context, pending = pickle.loads(pending), None
-        except BaseException as exc:  # fn's module cannot be imported here, say
+        except BaseException as exc:  # noqa: BLE001 - fn's module cannot be imported here, say
             conn.send_bytes(pickle.dumps(("unloadable", "".join(traceback.format_exception(exc)))))
             continue
         try:
             reply: tuple[str, Any] = ("ok", fn(context, path) if with_context else fn(path))
         except MemoryError:
             reply = ("memory", "MemoryError")
-        except BaseException as exc:  # whatever fn raises is reported, not fatal
+        except BaseException as exc:  # noqa: BLE001 - whatever fn raises is reported, not fatal
             reply = ("error", "".join(traceback.format_exception(exc)))
         try:
             data = pickle.dumps(reply, pickle.HIGHEST_PROTOCOL)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - a result that cannot be pickled is an error reply
             data = pickle.dumps(("error", f"the result could not be sent back: {exc!r}"))
         conn.send_bytes(data)
         if reply[0] == "memory":
@@ -437,7 +424,7 @@ class BoundedPool:
             return self._failed(job, P.PARSE_MEMORY if memory else P.PARSE_CRASHED, detail), False
         try:
             kind, payload = pickle.loads(data)
-        except Exception as exc:  # a result type the parent cannot import, say
+        except Exception as exc:  # noqa: BLE001 - a result type the parent cannot import, say
             return self._failed(job, P.PARSE_CRASHED, f"result unreadable: {exc!r}"), True
         if kind == "ok":
             return Outcome(job.path, value=payload, seconds=time.monotonic() - job.started), True

@@ -2,9 +2,11 @@
 
 ``inspect_package`` names what is wrong with a hostile or broken file: not a workbook
 at all, a format we cannot read, a damaged or tampered zip, a zip bomb, a DTD in any XML
-part, macros, links, connections, or sheets far larger than a return. It never calls
-``ZipFile.read``: every part is streamed through a size cap, and sheets are scanned
-with expat without building anything, so a crafted file costs milliseconds.
+part, macros, links, connections. It never calls ``ZipFile.read``: every part is
+streamed through a size cap and scanned with expat without building anything, so a
+crafted file costs milliseconds. What the cells of a sheet hold (how far they reach, how
+many there are, their text and formulas) is the reader's to check, in its one pass over
+each sheet (``xl_ni179.intake.reader``): a sheet is parsed once, not twice.
 """
 
 from __future__ import annotations
@@ -25,9 +27,6 @@ from xl_ni179.intake.safety.scanners import (
     ContentTypesScan,
     ExternalLinkScan,
     RelsScan,
-    SharedStringsScan,
-    SheetScan,
-    Totals,
     WorkbookScan,
 )
 from xl_ni179.intake.safety.sniff import (
@@ -74,13 +73,12 @@ class _Found:
         return len(self.items) >= L.MAX_FINDINGS
 
 
-def inspect_package(path: str | os.PathLike[str], *, sheet_contents: bool = True) -> list[Problem]:
+def inspect_package(path: str | os.PathLike[str]) -> list[Problem]:
     """Every file-level problem found in the file at ``path`` (empty when it is safe to parse).
 
-    ``sheet_contents=False`` leaves the cell-level checks of worksheets and shared strings
-    (extent, cell counts, text size, DDE formulas) to a reader that makes them itself in
-    its single pass (``xl_ni179.intake.reader``); those parts still get the DTD and encoding
-    checks here. Raises OSError only when the file itself cannot be opened.
+    Worksheets and the shared strings get the DTD and encoding checks here; their cells
+    (extent, counts, text size, DDE formulas) are checked by the reader as it reads them.
+    Raises OSError only when the file itself cannot be opened.
     """
     size = os.stat(path).st_size
     if size == 0:
@@ -97,7 +95,7 @@ def inspect_package(path: str | os.PathLike[str], *, sheet_contents: bool = True
             return [classify_other(fh.read(TEXT_SNIFF_BYTES))]
         found = _Found()
         try:
-            _inspect_zip(fh, size, found, sheet_contents)
+            _inspect_zip(fh, size, found)
         except Stop as stop:
             found.add(stop.problem)
         except ZIP_ERRORS as exc:
@@ -139,7 +137,7 @@ def _check_directory(fh: BinaryIO, size: int) -> None:
         raise Stop(P.CORRUPT_FILE.problem(detail="its table of contents is abnormally large"))
 
 
-def _inspect_zip(fh: BinaryIO, size: int, found: _Found, sheet_contents: bool = True) -> None:
+def _inspect_zip(fh: BinaryIO, size: int, found: _Found) -> None:
     _check_directory(fh, size)
     fh.seek(0)
     try:
@@ -156,7 +154,7 @@ def _inspect_zip(fh: BinaryIO, size: int, found: _Found, sheet_contents: bool = 
         if not found.items:
             _identify(zf, infos, found)
         if not found.items:
-            _scan_contents(zf, infos, found, sheet_contents)
+            _scan_contents(zf, infos, found)
 
 
 def _unsafe_name(name: str) -> str:
@@ -261,8 +259,7 @@ def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, found: _Found, handler: Ha
     return False
 
 
-def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Found,
-                   sheet_contents: bool = True) -> None:
+def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Found) -> None:
     by_name = {i.filename: i for i in infos}
     types = ContentTypesScan(CONTENT_TYPES)
     rels = RelsScan(WORKBOOK_RELS)
@@ -285,7 +282,6 @@ def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Fo
                 found.add(P.MISSING_PART.problem(detail=f"the sheet '{shown(entry.name)}'"))
     strings = {part for kind, part in targets.values() if kind == "sharedstrings"}
 
-    totals = Totals()
     done = set(REQUIRED)
     binaries: list[zipfile.ZipInfo] = []
     printer_targets = targets_of_printer_settings("xl", rels)
@@ -299,16 +295,10 @@ def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Fo
             if not flagged_by_name(low):
                 binaries.append(info)  # no reader of ours parses them: checked below for what they are
             continue
-        if name in sheets or (low.startswith("xl/worksheets/") and low.endswith(".xml")):
-            if sheet_contents:
-                _scan(zf, info, found, SheetScan(name, sheets.get(name, name), totals), required=True)
-            else:
-                _scan(zf, info, found, well_formed=False, required=True)
-        elif name in strings or low == "xl/sharedstrings.xml":
-            if sheet_contents:
-                _scan(zf, info, found, SharedStringsScan(name), required=True)
-            else:
-                _scan(zf, info, found, well_formed=False, required=True)
+        if name in sheets or name in strings or low == "xl/sharedstrings.xml" \
+                or (low.startswith("xl/worksheets/") and low.endswith(".xml")):
+            # The cells are the reader's (see the module's docstring): here the DTD and encoding.
+            _scan(zf, info, found, well_formed=False, required=True)
         elif low.endswith(".rels"):
             part_rels = RelsScan(name)
             if _scan(zf, info, found, part_rels, required=True):

@@ -10,16 +10,7 @@ from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety import problems as P
 from xl_ni179.intake.safety.xmlscan import Handler, Stop, local, shown
 
-_REF_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 _DDE_FUNCTION_RE = re.compile(r"\bDDE(?:AUTO)?\s*\(", re.IGNORECASE)
-FORMULA_TAGS = frozenset({"f", "formula", "formula1", "formula2"})
-
-
-def column_number(letters: str) -> int:
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + ord(ch) - 64
-    return number
 
 
 def column_letters(number: int) -> str:
@@ -28,10 +19,6 @@ def column_letters(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
-
-
-_DIGITS = "0123456789"
-COLUMNS = {column_letters(n): n for n in range(1, 16385)}  # A..XFD, every column Excel has
 
 
 def has_dde(formula: str) -> bool:
@@ -89,7 +76,7 @@ def has_external_ref(formula: str) -> bool:
 
     try:
         tokens = Tokenizer("=" + formula.removeprefix("=")).items
-    except Exception:  # the tokenizer raises a bare Exception on text it cannot follow
+    except Exception:  # noqa: BLE001 - the tokenizer raises a bare Exception on text it cannot follow
         return _WORKBOOK_IN_REF_RE.search(re.sub(r'"[^"]*"', "", formula)) is not None
     return any(t.type == Token.OPERAND and t.subtype == Token.RANGE and "[" in t.value.rpartition("!")[0]
                for t in tokens)
@@ -107,7 +94,7 @@ class FormulaText(Handler):
     """Collects the text of formula elements and checks each for DDE.
 
     Text and end-of-element events are only asked for inside a formula: most elements of
-    a sheet then cost expat one call instead of three.
+    a part then cost expat one call instead of three.
     """
 
     track_end = False
@@ -127,152 +114,6 @@ class FormulaText(Handler):
         self.parser.CharacterDataHandler = None
         self.parser.EndElementHandler = None
         return "".join(self.text)
-
-
-@dataclass
-class Totals:
-    """Counts that run across every sheet of one workbook."""
-
-    cells: int = 0
-
-
-class SheetScan(FormulaText):
-    """A worksheet: every reference within the limits, cell counts, no DDE formulas.
-
-    Called for every element of the sheet, so the common path (a cell with an ordinary
-    reference) is kept to a dictionary lookup and a few comparisons.
-    """
-
-    def __init__(self, part: str, sheet: str, totals: Totals) -> None:
-        super().__init__(part, L.MAX_ELEMENTS_LARGE)
-        self.sheet = sheet
-        self.totals = totals
-        self.row = 0
-        self.column = 0
-        self.cells = 0
-        self.cell = ""
-        self.max_rows, self.max_columns = L.MAX_ROWS, L.MAX_COLUMNS
-        self.max_cells, self.max_total = L.MAX_CELLS_PER_SHEET, L.MAX_CELLS_TOTAL
-
-    def _position(self, ref: str) -> tuple[int, int]:
-        letters = ref.rstrip(_DIGITS)
-        digits = ref[len(letters):]
-        column = COLUMNS.get(letters)
-        if column and digits.isascii() and digits.isdigit() and digits[0] != "0" \
-                and len(digits) <= 7:
-            return column, int(digits)
-        match = _REF_RE.fullmatch(ref)  # absolute ($A$1), lower case or invalid
-        if not match or int(match.group(2)) == 0:
-            raise Stop(P.CORRUPT_FILE.problem(
-                sheet=self.sheet,
-                detail=f"sheet '{shown(self.sheet)}' has an invalid cell reference "
-                       f"'{shown(ref, 20)}'"))
-        return column_number(match.group(1)), int(match.group(2))
-
-    def _check(self, column: int, row: int) -> None:
-        if column > self.max_columns or row > self.max_rows:
-            raise Stop(P.SHEET_TOO_LARGE.problem(
-                sheet=self.sheet, cell=f"{column_letters(column)}{row}",
-                rows=f"{self.max_rows:,}", columns=self.max_columns))
-
-    def _check_range(self, ref: str | None) -> None:
-        for area in (ref or "").split():
-            for corner in area.split(":")[:2]:
-                self._check(*self._position(corner))
-
-    def _too_many(self) -> Stop:
-        if self.cells > self.max_cells:
-            return Stop(P.TOO_MANY_CELLS.problem(
-                sheet=self.sheet,
-                detail=f"sheet '{shown(self.sheet)}' has more than {self.max_cells:,} cells"))
-        return Stop(P.TOO_MANY_CELLS.problem(
-            detail=f"more than {self.max_total:,} cells across all sheets"))
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        self.elements += 1  # tick(), inlined: this runs for every element of every sheet
-        if self.elements > self.max_elements:
-            raise self.too_many_elements()
-        if ":" in name:
-            name = name.rpartition(":")[2]
-        if name == "c":
-            ref = attrs.get("r")
-            if ref:
-                column, row = self._position(ref)
-            else:  # a cell without a reference follows the previous one
-                column, row = self.column + 1, self.row or 1
-            self.column, self.row, self.cell = column, row, ref or ""
-            if column > self.max_columns or row > self.max_rows:
-                self._check(column, row)
-            self.cells += 1
-            self.totals.cells += 1
-            if self.cells > self.max_cells or self.totals.cells > self.max_total:
-                raise self._too_many()
-        elif name == "v":
-            pass
-        elif name == "row":
-            ref = attrs.get("r")
-            self.row = self._position(f"A{ref}")[1] if ref else self.row + 1
-            self.column = 0
-            self._check(1, self.row)
-        elif name in ("dimension", "mergeCell", "hyperlink"):
-            # openpyxl expands merged and hyperlinked ranges cell by cell; read-only
-            # readers size their grid from <dimension>.
-            self._check_range(attrs.get("ref"))
-        elif name in FORMULA_TAGS:
-            self.begin_text()
-
-    def end(self, name: str) -> None:
-        if local(name) not in FORMULA_TAGS:
-            return
-        text = self.end_text()
-        if has_dde(text):
-            raise dde_finding(f"a formula on sheet '{shown(self.sheet)}'",
-                              sheet=self.sheet, cell=self.cell)
-        if has_external_ref(text):
-            raise external_ref_finding(
-                f"a formula on sheet '{shown(self.sheet)}' uses cells from another file",
-                sheet=self.sheet, cell=self.cell)
-
-
-class SharedStringsScan(Handler):
-    """The shared string table: how many strings, and no string longer than Excel allows."""
-
-    def __init__(self, part: str) -> None:
-        super().__init__(part, L.MAX_ELEMENTS_LARGE)
-        self.count = 0
-        self.length = 0
-
-    def _too_much(self, detail: str) -> Stop:
-        return Stop(P.TOO_MUCH_TEXT.problem(detail=detail))
-
-    def _chars(self, data: str) -> None:
-        self.length += len(data)
-        if self.length > L.MAX_STRING_CHARS:
-            raise self._too_much(f"one piece of text is longer than the {L.MAX_STRING_CHARS:,} "
-                                 "characters a cell can hold")
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        self.tick()
-        tag = local(name)
-        if tag == "si":
-            self.count += 1
-            self.length = 0
-            if self.count > L.MAX_SHARED_STRINGS:
-                raise self._too_much(f"more than {L.MAX_SHARED_STRINGS:,} different pieces of "
-                                     "text")
-        elif tag == "t":
-            self.parser.CharacterDataHandler = self._chars
-        elif tag == "sst":
-            declared = attrs.get("uniqueCount", "0")
-            # Some readers size their table from this number before reading a string.
-            if not declared.isdigit() or len(declared) > 12 \
-                    or int(declared) > L.MAX_SHARED_STRINGS:
-                raise self._too_much(f"the text table claims {shown(declared, 20)} different "
-                                     "pieces of text")
-
-    def end(self, name: str) -> None:
-        if local(name) == "t":
-            self.parser.CharacterDataHandler = None
 
 
 @dataclass

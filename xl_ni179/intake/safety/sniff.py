@@ -61,7 +61,7 @@ def ole_entry_names(data: bytes) -> list[str]:
         return struct.unpack(f"<{per_sector}I", block)
 
     fat_ids = list(struct.unpack_from("<109I", data, 0x4C))
-    sid, seen = first_difat, set()
+    sid, seen = first_difat, set[int]()
     while sid < _MAXREGSECT and len(seen) < n_difat:
         if sid in seen:
             raise OleError("the allocation table chain loops")

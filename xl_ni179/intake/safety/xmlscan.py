@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 from xml.parsers import expat
 
 from xl_ni179.intake.safety import limits as L
@@ -158,7 +158,7 @@ def _parser(part: str, handler: Handler | None) -> Any:
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
-    def refuse(*_args: Any) -> None:
+    def refuse(*_args: Any) -> NoReturn:
         raise Stop(dtd_finding(part))
 
     # Stopping at the start of the DOCTYPE means no entity is ever declared, let alone
