@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -88,28 +88,43 @@ def validate_file(p: Partnership, path: str | Path, *, sender: str | None = None
     ``replaces`` is the accepted version of this round that a resubmission supersedes.
     A return prefilled from ``previous`` has its "as reported" figures checked against it.
     """
-    (report,) = validate_files(p, [path], sender=sender, round_id=round_id, pool=pool)
-    if report.prefill is not None and previous is not None and previous.sha256 == report.prefill.sha256:
-        verify_prefill(p, report, previous)
-    add_cross_return(p, report, previous, replaces)
+    (report,) = validate_files(p, [path], sender=sender, round_id=round_id, previous=previous,
+                               replaces=replaces, pool=pool)
     return report
 
 
 def validate_files(p: Partnership, paths: Iterable[str | Path], *, sender: str | None = None,
-                   round_id: str | None = None, pool: Any = None) -> Iterator[Report]:
-    """Validate many files, in order, using every worker of the pool (both cores by default)."""
+                   round_id: str | None = None, pool: Any = None, senders: Sequence[str | None] | None = None,
+                   previous: Report | None = None, replaces: Report | None = None) -> Iterator[Report]:
+    """Validate many files, in order, using every worker of the pool (both cores by default).
+
+    Each report is ``validate_file``'s for that file. ``senders`` gives each file its own
+    sender (one per path, in order; ``sender`` is then ignored). Files are read ahead of the
+    caller, a few per worker, so a caller that records each report keeps the workers busy.
+    """
     from xl_ni179.intake.pool import shared_pool
 
     pool = pool or shared_pool()
-    task = partial(_validate_task, _pickled(p), sender, round_id)
-    for outcome in pool.map(task, [str(x) for x in paths]):
+    paths = [str(x) for x in paths]
+    if senders is None:
+        task = partial(_validate_task, _pickled(p), sender, round_id)
+    else:
+        by_path: dict[str, str | None] = {}
+        for path, who in zip(paths, senders, strict=True):
+            if by_path.setdefault(path, who) != who:
+                raise ValueError(f"{path} is given twice with different senders: validate them separately")
+        task = partial(_validate_sent_task, _pickled(p), by_path, round_id)
+    for outcome in pool.map(task, paths):
         if outcome.ok:
-            yield outcome.value
+            report = outcome.value
         else:  # the worker died, hung or ran out of memory on this file
             log.warning("validation of %s stopped: %s", outcome.path, outcome.detail)
             report = Report(file=outcome.path, sha256=file_sha256(Path(outcome.path)))
             report.extend(findings_of(outcome.problems))
-            yield report
+        if report.prefill is not None and previous is not None and previous.sha256 == report.prefill.sha256:
+            verify_prefill(p, report, previous)
+        add_cross_return(p, report, previous, replaces)
+        yield report
 
 
 def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None = None,
@@ -152,6 +167,10 @@ def _validate_task(p_bytes: bytes, sender: str | None, round_id: str | None, pat
     if p is None:
         p = _UNPICKLED[key] = pickle.loads(p_bytes)  # noqa: S301 - our own parent process sent it
     return validate_in_process(p, path, sender=sender, round_id=round_id)
+
+
+def _validate_sent_task(p_bytes: bytes, senders: dict[str, str | None], round_id: str | None, path: str) -> Report:
+    return _validate_task(p_bytes, senders[path], round_id, path)
 
 
 def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sender: str | None = None,
