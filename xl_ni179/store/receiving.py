@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from xl_ni179.errors import WorkspaceError
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.models import Figure, StoredFile, Submission
@@ -119,11 +120,10 @@ class Receiving:
         ``unreadable`` is given: it is then told and the file left out. Stopping early leaves
         the files not yet yielded unrecorded.
         """
-        from xl_ni179.intake.validate import file_sha256, validate_files
+        from xl_ni179.intake.validate import file_sha256
 
-        p = self.partnership
         if round_id:
-            p.round(round_id)  # an unknown round is the caller's mistake: say so before any work
+            self.partnership.round(round_id)  # an unknown round is the caller's mistake: say so before any work
         items, keys = [], []
         for item in (f if isinstance(f, Incoming) else Incoming(Path(f), sender) for f in files):
             try:
@@ -135,16 +135,28 @@ class Receiving:
                 continue
             items.append(item)
             keys.append((sha, self.verdict_key(sha, item.sender, round_id)))
-        known = self._verdicts({key for _, key in keys})
+        # The pool knows a file by its path: the same path with another sender starts a new
+        # batch, validated once the one before it is recorded.
+        start, senders = 0, {}
+        for i, item in enumerate(items):
+            if senders.setdefault(item.file, item.sender) != item.sender:
+                yield from self._receive_batch(items[start:i], keys[start:i], round_id, source, pool)
+                start, senders = i, {item.file: item.sender}
+        yield from self._receive_batch(items[start:], keys[start:], round_id, source, pool)
+
+    def _receive_batch(self, items: list[Incoming], keys: list[tuple[str, str]], round_id: str | None,
+                       source: str, pool: Any) -> Iterator[Receipt]:
+        from xl_ni179.intake.validate import validate_files
+
         # Each verdict is worked out once: the first file with a new key is validated, the
-        # rest (and those already known) are recorded as its duplicates.
-        fresh, seen = [], set(known)
+        # rest (and those whose verdict the store holds) are recorded as its duplicates.
+        fresh, seen = [], self._verdicts({key for _, key in keys})
         for i, (_, key) in enumerate(keys):
             if key not in seen:
                 fresh.append(i)
                 seen.add(key)
-        reports = validate_files(p, [items[i].file for i in fresh], senders=[items[i].sender for i in fresh],
-                                 round_id=round_id, pool=pool)
+        reports = validate_files(self.partnership, [items[i].file for i in fresh],
+                                 senders=[items[i].sender for i in fresh], round_id=round_id, pool=pool)
         wanted = set(fresh)
         for i, (item, (sha, key)) in enumerate(zip(items, keys, strict=True)):
             report = next(reports) if i in wanted else None
@@ -171,10 +183,9 @@ class Receiving:
                             .order_by(Submission.id)).first()
         if dup is not None:  # also when another intake worker recorded it since the batch began
             return self._record_duplicate(item, dup, sha, key, received_at, source)
-        if report is None:  # its verdict was in the store when the batch began and is not now
-            from xl_ni179.intake.validate import validate_file
-
-            report = validate_file(p, item.file, sender=item.sender, round_id=round_id)
+        if report is None:  # the batch's workers are busy: they cannot check this file now
+            raise WorkspaceError(f"The verdict on {item.file} was removed from the store while it was being "
+                                 "received: receive the file again.")
         filed = filed_under(p, report.organisation, item.sender)
         if filed and filed == report.organisation and report.round_id:
             # Only the organisation's own earlier returns: never compare (and so quote) another's.
