@@ -138,27 +138,17 @@ def report(title: str, times: dict[str, list[float]], floor: str, target: float,
 
 
 class CpuWatch:
-    """CPU the whole machine and this benchmark's children used over a phase (/proc/stat)."""
+    """How the machine's CPU was shared over a phase: this benchmark's process tree (sampled
+    from /proc every 0.1 s, so the commands' workers count), others, the hypervisor."""
 
     def __enter__(self) -> CpuWatch:
         self.load = os.getloadavg()[0]
-        self.machine = common.machine_cpu()
-        self.children = _children_cpu()
-        self.started = time.perf_counter()
+        self.sampler = common.TreeSampler(0.1).__enter__()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self.seconds = time.perf_counter() - self.started
-        self.line = common.cpu_share_line(_children_cpu() - self.children, self.machine, common.machine_cpu(),
-                                          self.seconds)
-        self.line += f"; load average {self.load:.2f} before, {os.getloadavg()[0]:.2f} after"
-
-
-def _children_cpu() -> float:
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+        self.sampler.__exit__(None, None, None)
+        self.line = self.sampler.cpu_line() + f"; load average {self.load:.2f} before, {os.getloadavg()[0]:.2f} after"
 
 
 def workspace_for(data: Path, folder: Path) -> Path:

@@ -162,15 +162,18 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
     if round_id:
         p.round(round_id)
     prior = validate_file(p, previous) if previous else None
-    reports = []
+    reports = []  # kept only for --json: a thousand reports need not stay in memory to be printed
+    valid = True
     checked = validate_files(p, files, sender=sender, round_id=round_id, previous=prior)
     for path, report in zip(files, with_progress(checked, len(files), "Validating", quiet=as_json), strict=True):
-        reports.append(report)
-        if not as_json:
+        valid &= report.valid
+        if as_json:
+            reports.append(report)
+        else:
             org = p.find_organisation(report.organisation or "")
             echo(render.to_text(report, org.name if org else None))
         if annotate_dir:
             write_checked_copy(p, report, path, annotate_dir, quiet=as_json)
     if as_json:
         click.echo(render.to_json(reports))
-    sys.exit(0 if all(r.valid for r in reports) else 1)
+    sys.exit(0 if valid else 1)
