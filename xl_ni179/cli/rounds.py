@@ -141,8 +141,7 @@ def consolidate(ctx: click.Context, round_id: str | None, out: Path, json_out: P
     from xl_ni179.consolidate.run import consolidate_round
 
     summary = consolidate_round(open_workspace(ctx), round_id, out, json_out)
-    data = summary.to_json()
-    click.echo(f"Wrote {out}: {len(data['received'])} return(s) received, {len(data['missing'])} missing.")
+    click.echo(f"Wrote {out}: {len(summary.received)} return(s) received, {len(summary.missing)} missing.")
     if json_out:
         click.echo(f"Wrote {json_out}")
 
