@@ -19,6 +19,8 @@ run() {
 }
 
 run generate               benchmarks/generate.py --n 1000
+run generate-420           benchmarks/generate.py --n 420
+run commands               benchmarks/bench_commands.py --runs 5 --json "$OUT/commands.json"
 run validate               benchmarks/bench_validate.py --n 1000 --profile 30 --json "$OUT/validate.json"
 run consolidate            benchmarks/bench_consolidate.py --sizes 13 100 1000 --json "$OUT/consolidate.json"
 run consolidate-2-agreements benchmarks/bench_consolidate.py --sizes 100 1000 --laa-size 1000 \

@@ -1,3 +1,3 @@
-from xl_ni179.cli import main
+from xl_ni179.cli import run
 
-main()
+run()

@@ -16,8 +16,7 @@ from click.core import ParameterSource
 
 import xl_ni179
 from xl_ni179.errors import CLICK_CONTEXT
-from xl_ni179.excel.addin.build import ADDIN_FILENAME, build_addin, read_addin
-from xl_ni179.excel.addin.sources import AddinBuildError
+from xl_ni179.excel.addin.sources import ADDIN_FILENAME, AddinBuildError
 
 _HAS_EXCEL = ("win32", "darwin")  # xlwings drives Excel only on Windows and macOS
 
@@ -44,6 +43,8 @@ def _workspace_from(ctx: click.Context) -> str | None:
 
 def build_command(out: Path, interpreter: str | None, workspace: str | None) -> Path:
     """Build the add-in; returns the path written (raises ClickException on failure)."""
+    from xl_ni179.excel.addin.build import build_addin
+
     try:
         return build_addin(out, interpreter=interpreter, workspace=workspace)
     except AddinBuildError as exc:
@@ -60,6 +61,8 @@ def install_command(file: Path) -> None:
         )
     if not file.is_file():
         raise click.ClickException(f"{file} does not exist: run `ni179 addin build` first.")
+    from xl_ni179.excel.addin.build import read_addin
+
     try:
         built = read_addin(file).version
     except AddinBuildError as exc:

@@ -6,8 +6,10 @@ themselves to ``main``; ``xl_ni179.cli`` imports them all."""
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from xl_ni179.partnership import Partnership
     from xl_ni179.rules.findings import Report
     from xl_ni179.store.workspace import Workspace
+
+T = TypeVar("T")
 
 
 def workspace_path(ctx: click.Context) -> Path:
@@ -54,10 +58,33 @@ def write_checked_copy(p: Partnership, report: Report, path: Path, folder: Path,
     if quiet:
         return
     if out is not None:
-        click.echo(f"  Checked copy: {out}")
+        echo(f"  Checked copy: {out}")
     else:
-        click.echo("  No checked copy: the file itself was rejected (or is not one of our templates), so "
+        echo("  No checked copy: the file itself was rejected (or is not one of our templates), so "
                    "nothing of it is written back; the list above says what to do.")
+
+
+def with_progress(items: Iterable[T], total: int, label: str, *, quiet: bool = False) -> Iterator[T]:
+    """The items as they come, with a progress bar on stderr while stderr is a terminal
+    (none for one file, with ``quiet``, or when the output goes to a file or a program)."""
+    if quiet or total < 2 or not sys.stderr.isatty():
+        yield from items
+        return
+    from tqdm import tqdm
+
+    with tqdm(items, total=total, desc=label, unit="file", file=sys.stderr, leave=False, dynamic_ncols=True) as bar:
+        yield from bar
+
+
+def echo(text: str) -> None:
+    """``click.echo``, taking any progress bar off the screen while the text is written."""
+    if "tqdm" not in sys.modules:
+        click.echo(text)
+        return
+    from tqdm import tqdm
+
+    with tqdm.external_write_mode():
+        click.echo(text)
 
 
 @click.group(context_settings=CLICK_CONTEXT)

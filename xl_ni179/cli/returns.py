@@ -10,9 +10,11 @@ import click
 
 from xl_ni179.cli.main import (
     annotate_option,
+    echo,
     main,
     partnership,
     round_option,
+    with_progress,
     workspace_path,
     write_checked_copy,
 )
@@ -155,21 +157,24 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
     Example: ni179 validate --annotate checked/ returns/*.xlsx
     """
     from xl_ni179.intake import render
-    from xl_ni179.intake.validate import validate_file
+    from xl_ni179.intake.validate import validate_file, validate_files
 
     p = partnership(ctx)
     if round_id:
         p.round(round_id)
     prior = validate_file(p, previous) if previous else None
-    reports = []
-    for path in files:
-        report = validate_file(p, path, sender=sender, round_id=round_id, previous=prior)
-        reports.append(report)
-        if not as_json:
+    reports = []  # kept only for --json: a thousand reports need not stay in memory to be printed
+    valid = True
+    checked = validate_files(p, files, sender=sender, round_id=round_id, previous=prior)
+    for path, report in zip(files, with_progress(checked, len(files), "Validating", quiet=as_json), strict=True):
+        valid &= report.valid
+        if as_json:
+            reports.append(report)
+        else:
             org = p.find_organisation(report.organisation or "")
-            click.echo(render.to_text(report, org.name if org else None))
+            echo(render.to_text(report, org.name if org else None))
         if annotate_dir:
             write_checked_copy(p, report, path, annotate_dir, quiet=as_json)
     if as_json:
         click.echo(render.to_json(reports))
-    sys.exit(0 if all(r.valid for r in reports) else 1)
+    sys.exit(0 if valid else 1)

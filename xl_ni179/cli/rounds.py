@@ -14,10 +14,12 @@ import click
 
 from xl_ni179.cli.main import (
     annotate_option,
+    echo,
     main,
     open_workspace,
     partnership,
     round_option,
+    with_progress,
     workspace_path,
     write_checked_copy,
 )
@@ -57,18 +59,18 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
 
     ws = open_workspace(ctx)
     rejected = False
-    for path in files:
-        receipt = ws.receive(path, sender=sender, round_id=round_id)
+    receipts = ws.receive_many(files, sender=sender, round_id=round_id)
+    for path, receipt in zip(files, with_progress(receipts, len(files), "Receiving"), strict=True):
         org = ws.partnership.find_organisation(receipt.org_code or "")
         name = org.name if org else "unknown organisation"
         if receipt.outcome == "duplicate" and receipt.report.valid:
-            click.echo(f"{path}: {name}: identical to a file already received (version {receipt.version}); "
-                       "recorded as a duplicate.")
+            echo(f"{path}: {name}: identical to a file already received (version {receipt.version}); "
+                 "recorded as a duplicate.")
             continue
         if receipt.outcome == "duplicate":  # the same file, sender and round: the same verdict again
-            click.echo(f"{path}: {name}: identical to a file already received from {sender or 'the same place'} "
-                       "and rejected; it still needs correcting. Recorded as a duplicate.")
-            click.echo(render.to_text(receipt.report, name))
+            echo(f"{path}: {name}: identical to a file already received from {sender or 'the same place'} "
+                 "and rejected; it still needs correcting. Recorded as a duplicate.")
+            echo(render.to_text(receipt.report, name))
             rejected = True
             continue
         extra = f" (version {receipt.version}" + (f", replaces version {receipt.supersedes})"
@@ -76,7 +78,7 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
         if receipt.late and receipt.outcome == "accepted":
             deadline = ws.partnership.round(receipt.round_id).deadline
             extra += f"; late: the deadline was {deadline:%d %B %Y}"
-        click.echo(render.to_text(receipt.report, name) + extra)
+        echo(render.to_text(receipt.report, name) + extra)
         if annotate_dir:
             write_checked_copy(ws.partnership, receipt.report, path, annotate_dir)
         rejected |= receipt.outcome == "rejected"
@@ -141,8 +143,7 @@ def consolidate(ctx: click.Context, round_id: str | None, out: Path, json_out: P
     from xl_ni179.consolidate.run import consolidate_round
 
     summary = consolidate_round(open_workspace(ctx), round_id, out, json_out)
-    data = summary.to_json()
-    click.echo(f"Wrote {out}: {len(data['received'])} return(s) received, {len(data['missing'])} missing.")
+    click.echo(f"Wrote {out}: {len(summary.received)} return(s) received, {len(summary.missing)} missing.")
     if json_out:
         click.echo(f"Wrote {json_out}")
 

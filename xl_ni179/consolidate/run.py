@@ -43,5 +43,5 @@ def consolidate_round(ws: Workspace, round_id: str | None, out: Path, json_out: 
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(summary.to_json(), indent=2, default=str, allow_nan=False), "utf-8")
-    ws.audit("consolidate", {"round": summary.to_json()["round"], "out": str(out)})
+    ws.audit("consolidate", {"round": summary.round_json(), "out": str(out)})
     return summary

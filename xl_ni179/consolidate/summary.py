@@ -184,14 +184,18 @@ class Summary:
             cached = self.__dict__["_json"] = self._to_json()
         return cached
 
-    def _to_json(self) -> dict[str, Any]:
+    def round_json(self) -> dict[str, Any]:
+        """The round and its state, as in ``to_json`` (without building the rest)."""
         rnd = self.round
+        return {"id": rnd.id, "title": rnd.title, "actual_years": list(rnd.actual_years),
+                "forecast_years": list(rnd.forecast_years), "deadline": rnd.deadline.isoformat(),
+                "opens": rnd.opens.isoformat() if rnd.opens else None,
+                "closes": rnd.closes.isoformat() if rnd.closes else None,
+                "state": self.round_state().to_dict()}
+
+    def _to_json(self) -> dict[str, Any]:
         data = {
-            "round": {"id": rnd.id, "title": rnd.title, "actual_years": list(rnd.actual_years),
-                      "forecast_years": list(rnd.forecast_years), "deadline": rnd.deadline.isoformat(),
-                      "opens": rnd.opens.isoformat() if rnd.opens else None,
-                      "closes": rnd.closes.isoformat() if rnd.closes else None,
-                      "state": self.round_state().to_dict()},
+            "round": self.round_json(),
             "as_of": self.as_of.isoformat(),
             "partnership": self.partnership.name,
             "group": self.partnership.group,

@@ -257,18 +257,19 @@ def _receive_folder(book: Any) -> None:
         return
     counts = {"accepted": 0, "rejected": 0, "duplicate": 0, "failed": 0}
     to_fix: list[str] = []
-    for i, path in enumerate(files, start=1):
-        status(book, f"Receiving {i} of {len(files)}: {path.name}")
-        try:
-            receipt = ws.receive(path, round_id=s.round_id, source="ribbon")
-        except Exception:  # noqa: BLE001 - one unreadable file must not stop the rest
-            log.error("Receiving %s failed", path, exc_info=True)
-            counts["failed"] += 1
-            to_fix.append(f"{path.name} (could not be read; see the log)")
-            continue
+
+    def unreadable(path: Path, exc: OSError) -> None:  # one unreadable file must not stop the rest
+        log.error("Receiving %s failed: %s", path, exc)
+        counts["failed"] += 1
+        to_fix.append(f"{path.name} (could not be read: is it open in another program?)")
+
+    status(book, f"Receiving {plural(len(files), 'file')}...")
+    for i, receipt in enumerate(ws.receive_many(files, round_id=s.round_id, source="ribbon",
+                                                unreadable=unreadable), start=1):
+        status(book, f"Received {i} of {len(files)}: {Path(receipt.report.file).name}")
         counts[receipt.outcome] = counts.get(receipt.outcome, 0) + 1
         if receipt.outcome == "rejected":
-            to_fix.append(f"{path.name}: {len(receipt.report.errors)} error(s)")
+            to_fix.append(f"{Path(receipt.report.file).name}: {len(receipt.report.errors)} error(s)")
     if is_master(book):
         _refresh_status(book)  # the master is open: show the new position straight away
     lines = [f"Received {plural(len(files), 'file')} from {folder}:",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -96,29 +96,45 @@ def validate_file(p: Partnership, path: str | Path, *, sender: str | None = None
     ``issued`` are the templates recorded as issued (see ``Workspace.issued_templates``):
     a return whose locked content is one of them is recognised without building its template.
     """
-    (report,) = validate_files(p, [path], sender=sender, round_id=round_id, pool=pool, issued=issued)
-    if report.prefill is not None and previous is not None and previous.sha256 == report.prefill.sha256:
-        verify_prefill(p, report, previous)
-    add_cross_return(p, report, previous, replaces)
+    (report,) = validate_files(p, [path], sender=sender, round_id=round_id, previous=previous,
+                               replaces=replaces, pool=pool, issued=issued)
     return report
 
 
 def validate_files(p: Partnership, paths: Iterable[str | Path], *, sender: str | None = None,
-                   round_id: str | None = None, pool: Any = None,
+                   round_id: str | None = None, pool: Any = None, senders: Sequence[str | None] | None = None,
+                   previous: Report | None = None, replaces: Report | None = None,
                    issued: Iterable[IssuedTemplate] = ()) -> Iterator[Report]:
-    """Validate many files, in order, using every worker of the pool (both cores by default)."""
+    """Validate many files, in order, using every worker of the pool (both cores by default).
+
+    Each report is ``validate_file``'s for that file. ``senders`` gives each file its own
+    sender (one per path, in order; ``sender`` is then ignored). Files are read ahead of the
+    caller, a few per worker, so a caller that records each report keeps the workers busy.
+    """
     from xl_ni179.intake.pool import shared_pool
 
     pool = pool or shared_pool()
-    task = partial(_validate_task, sender, round_id)
-    for outcome in pool.map(task, [str(x) for x in paths], context=worker_context(p, issued)):
+    names = [str(x) for x in paths]
+    task: Callable[[tuple[Partnership, frozenset[IssuedTemplate]], str], Report]
+    if senders is None:
+        task = partial(_validate_task, sender, round_id)
+    else:
+        by_path: dict[str, str | None] = {}
+        for name, who in zip(names, senders, strict=True):
+            if by_path.setdefault(name, who) != who:
+                raise ValueError(f"{name} is given twice with different senders: validate them separately")
+        task = partial(_validate_sent_task, by_path, round_id)
+    for outcome in pool.map(task, names, context=worker_context(p, issued)):
         if outcome.ok:
-            yield outcome.value
+            report = outcome.value
         else:  # the worker died, hung or ran out of memory on this file
             log.warning("validation of %s stopped: %s", outcome.path, outcome.detail)
             report = Report(file=outcome.path, sha256=file_sha256(Path(outcome.path)))
             report.extend(findings_of(outcome.problems))
-            yield report
+        if report.prefill is not None and previous is not None and previous.sha256 == report.prefill.sha256:
+            verify_prefill(p, report, previous)
+        add_cross_return(p, report, previous, replaces)
+        yield report
 
 
 def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None = None,
@@ -148,6 +164,11 @@ def _validate_task(sender: str | None, round_id: str | None,
     each worker once, and the specs compiled from it stay cached there across files."""
     p, issued = context
     return validate_in_process(p, path, sender=sender, round_id=round_id, issued=issued)
+
+
+def _validate_sent_task(senders: dict[str, str | None], round_id: str | None,
+                        context: tuple[Partnership, frozenset[IssuedTemplate]], path: str) -> Report:
+    return _validate_task(senders[path], round_id, context, path)
 
 
 def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sender: str | None = None,

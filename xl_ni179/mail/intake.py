@@ -19,9 +19,12 @@ import datetime as dt
 import email
 import email.policy
 import os
+import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -37,9 +40,13 @@ from xl_ni179.mail.trust import check_sender, require_authserv_id
 from xl_ni179.store.locks import try_lock
 from xl_ni179.store.mail_ledger import CLAIMED, MOVED, RECEIVED, REPLIED, SENDING, MailMessage
 from xl_ni179.store.models import Submission
-from xl_ni179.store.workspace import Workspace
+from xl_ni179.store.workspace import Incoming, Workspace
 
 MAX_BYTES = 15 * 1024 * 1024
+# Messages taken in hand at once: their workbooks are validated together on every worker.
+# Each holds a database lock (a PostgreSQL connection) until the batch is done, so keep it
+# well under the engine's pool of 15 connections.
+BATCH = 8
 LOCK_PREFIX = "ni179-mail:"
 STEP_DELAY_ENV = "NI179_INTAKE_STEP_DELAY"  # test-only: seconds to sleep between steps
 
@@ -84,21 +91,29 @@ def process(ws: Workspace, source: MailSource, smtp: SmtpSender | str, *, authse
     result = IntakeResult()
     refs = source.messages()
     intake.reconcile({ref.key for ref in refs}, result)
-    for ref in refs:
-        try:
-            outcome = intake.handle(ref)
-        except MailSourceError as exc:  # SMTP or IMAP trouble: the message stays for the next run
-            result.errors.append(f"{ref.key}: {exc}")
-            ws.audit("mail-error", {"message": ref.key, "error": str(exc)})
-            continue
-        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
-            result.errors.append(f"{ref.key}: could not be handled ({type(exc).__name__}: {exc}); "
-                                 "it stays in the inbox - please forward it to IT support")
-            ws.audit("mail-error", {"message": ref.key, "error": repr(exc)})
-            continue
-        if outcome:
-            result.outcomes[outcome] += 1
+    for start in range(0, len(refs), BATCH):
+        intake.handle_batch(refs[start:start + BATCH], result)
     return result
+
+
+@contextmanager
+def _one_message(ws: Workspace, ref: MessageRef, result: IntakeResult) -> Iterator[None]:
+    """Whatever goes wrong with one message is noted and the message left for the next run;
+    the code after the ``with`` block runs only then."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+        _note_error(ws, ref, exc, result)
+
+
+def _note_error(ws: Workspace, ref: MessageRef, exc: Exception, result: IntakeResult) -> None:
+    if isinstance(exc, MailSourceError):  # SMTP or IMAP trouble: the message stays for the next run
+        result.errors.append(f"{ref.key}: {exc}")
+        ws.audit("mail-error", {"message": ref.key, "error": str(exc)})
+        return
+    result.errors.append(f"{ref.key}: could not be handled ({type(exc).__name__}: {exc}); "
+                         "it stays in the inbox - please forward it to IT support")
+    ws.audit("mail-error", {"message": ref.key, "error": repr(exc)})
 
 
 def _temp_dir(ws: Workspace) -> Path:
@@ -108,12 +123,15 @@ def _temp_dir(ws: Workspace) -> Path:
 
 
 def _clear_temp(ws: Workspace) -> None:
-    # Workbooks are written here only for the moment ws.receive reads them; files left by a
-    # killed run are removed once they are clearly stale.
+    # Workbooks are written here (a folder per batch) only while ws.receive_many reads them;
+    # what a killed run left is removed once it is clearly stale.
     for path in _temp_dir(ws).iterdir():
         try:
             if time.time() - path.stat().st_mtime > 600:
-                path.unlink()
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
         except OSError:
             pass
 
@@ -157,29 +175,37 @@ class _Intake:
                     continue
                 self._update(row, step=MOVED)
 
-    def handle(self, ref: MessageRef) -> str | None:
+    def handle_batch(self, refs: list[MessageRef], result: IntakeResult) -> None:
+        """Claim each message, store the batch's workbooks (validated together on every
+        worker, recorded one by one), then answer and file each message."""
         # With a shared (PostgreSQL) store several workers may read one mailbox: the database
-        # lock gives each message to one of them; a worker killed mid-message releases it.
-        with try_lock(self.ws.engine, LOCK_PREFIX + ref.key) as mine:
-            return self._handle(ref) if mine else None
-
-    def _handle(self, ref: MessageRef) -> str | None:
-        row = self._row(ref.key)
-        if row is None:
-            row = self._claim(ref)
-            if row is None:
-                return None  # another intake claimed it first
-            _pause()
-        if row.step == CLAIMED:
-            self._store(ref, row)
-            _pause()
-        if row.step in (RECEIVED, SENDING) and row.reply_message_id:
-            self._reply(row)
-            _pause()
-        if row.step != MOVED:
-            self.source.move(ref, row.folder or PROCESSED)
-            self._update(row, step=MOVED)
-        return row.outcome
+        # lock gives each message to one of them; a worker killed mid-batch releases them.
+        with ExitStack() as locks:
+            rows: list[tuple[MessageRef, MailMessage]] = []
+            for ref in refs:
+                with _one_message(self.ws, ref, result):
+                    if not locks.enter_context(try_lock(self.ws.engine, LOCK_PREFIX + ref.key)):
+                        continue
+                    row = self._row(ref.key)
+                    if row is None:
+                        row = self._claim(ref)
+                        if row is None:
+                            continue  # another intake claimed it first
+                        _pause()
+                    rows.append((ref, row))
+            failed = self._store([(ref, row) for ref, row in rows if row.step == CLAIMED], result)
+            for ref, row in rows:
+                if ref.key in failed:
+                    continue
+                with _one_message(self.ws, ref, result):
+                    if row.step in (RECEIVED, SENDING) and row.reply_message_id:
+                        self._reply(row)
+                        _pause()
+                    if row.step != MOVED:
+                        self.source.move(ref, row.folder or PROCESSED)
+                        self._update(row, step=MOVED)
+                    if row.outcome:
+                        result.outcomes[row.outcome] += 1
 
     # -- claim: decide what the message is, before anything with a side effect --------------
 
@@ -253,29 +279,49 @@ class _Intake:
             return any(r.message_id == message_id for r in rows)
         return any(sha in (r.hashes or []) for r in rows)
 
-    # -- store: ws.receive, or adopt what a killed run already stored ------------------------
+    # -- store: ws.receive_many, or adopt what a killed run already stored --------------------
 
-    def _store(self, ref: MessageRef, row: MailMessage) -> None:
-        sha = row.hashes[0]
+    def _store(self, claimed: list[tuple[MessageRef, MailMessage]], result: IntakeResult) -> set[str]:
+        """Store the claimed messages' workbooks; the keys of those that failed."""
+        failed: set[str] = set()
+        pending: list[tuple[MessageRef, MailMessage, Incoming]] = []
+        with tempfile.TemporaryDirectory(dir=_temp_dir(self.ws)) as folder:
+            for ref, row in claimed:
+                with _one_message(self.ws, ref, result):
+                    sub_id = self._stored_already(row)
+                    if sub_id is not None:
+                        self._stored(row, sub_id)
+                        continue
+                    sha = row.hashes[0]
+                    workbook = next(w for w in contents(_parse(self.source.fetch(ref))).workbooks if w.sha256 == sha)
+                    # a generated name: the sender's file name is only ever shown, never used as a path
+                    path = Path(folder) / f"{len(pending)}.xlsx"
+                    path.write_bytes(workbook.data)
+                    pending.append((ref, row, Incoming(path, row.sender, row.claimed_at, workbook.name)))
+                    continue
+                failed.add(ref.key)
+            while pending:  # after a failure the rest go on in a new batch
+                try:
+                    for receipt in self.ws.receive_many([item for _, _, item in pending], source="mail"):
+                        _pause()
+                        self._stored(pending[0][1], receipt.submission_id)
+                        pending.pop(0)
+                        _pause()
+                except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+                    ref = pending.pop(0)[0]
+                    _note_error(self.ws, ref, exc, result)
+                    failed.add(ref.key)
+        return failed
+
+    def _stored_already(self, row: MailMessage) -> int | None:
+        # A submission with this hash, sender and our claim time was made for this very
+        # message by a run that died before recording it: adopt it, don't receive twice.
         with self.ws.session() as s:
-            # A submission with this hash, sender and our claim time was made for this very
-            # message by a run that died before recording it: adopt it, don't receive twice.
-            sub_id = s.scalar(select(Submission.id).where(
-                Submission.sha256 == sha, Submission.sender == row.sender, Submission.source == "mail",
+            return s.scalar(select(Submission.id).where(
+                Submission.sha256 == row.hashes[0], Submission.sender == row.sender, Submission.source == "mail",
                 Submission.received_at == row.claimed_at).order_by(Submission.id).limit(1))
-        if sub_id is None:
-            workbook = next(w for w in contents(_parse(self.source.fetch(ref))).workbooks if w.sha256 == sha)
-            # a generated name: the sender's file name is only ever shown, never used as a path
-            fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=_temp_dir(self.ws))
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(workbook.data)
-                receipt = self.ws.receive(Path(tmp), sender=row.sender, received_at=row.claimed_at,
-                                          original_name=workbook.name, source="mail")
-            finally:
-                os.unlink(tmp)
-            sub_id = receipt.submission_id
-            _pause()
+
+    def _stored(self, row: MailMessage, sub_id: int) -> None:
         with self.ws.session() as s:
             outcome = s.get_one(Submission, sub_id).outcome
         self._update(row, step=RECEIVED, outcome=outcome, submission_ids=[sub_id],

@@ -1,23 +1,32 @@
-"""The NI179.xlam Excel add-in: ribbon sources in ``macros/``, built by ``ni179 addin build``."""
+"""The NI179.xlam Excel add-in: ribbon sources in ``macros/``, built by ``ni179 addin build``.
 
-from xl_ni179.excel.addin.build import (
-    ADDIN_FILENAME,
-    CONF_SHEET,
-    WORKSPACE_KEY,
-    AddinInfo,
-    build_addin,
-    read_addin,
-)
-from xl_ni179.excel.addin.sources import RIBBON_CALLS, VERSION_CHECK, AddinBuildError
+The names below load their module on first use: ``ni179`` registers the add-in commands
+at start-up without importing the build (and the mail and web modules it needs).
+"""
 
-__all__ = [
-    "ADDIN_FILENAME",
-    "CONF_SHEET",
-    "RIBBON_CALLS",
-    "VERSION_CHECK",
-    "WORKSPACE_KEY",
-    "AddinBuildError",
-    "AddinInfo",
-    "build_addin",
-    "read_addin",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xl_ni179.excel.addin.build import (
+        CONF_SHEET,
+        WORKSPACE_KEY,
+        AddinInfo,
+        build_addin,
+        read_addin,
+    )
+    from xl_ni179.excel.addin.sources import ADDIN_FILENAME, RIBBON_CALLS, VERSION_CHECK, AddinBuildError
+
+_FROM = {"ADDIN_FILENAME": "sources", "CONF_SHEET": "build", "WORKSPACE_KEY": "build", "AddinInfo": "build",
+         "build_addin": "build", "read_addin": "build", "RIBBON_CALLS": "sources", "VERSION_CHECK": "sources",
+         "AddinBuildError": "sources"}
+__all__ = ["ADDIN_FILENAME", "CONF_SHEET", "RIBBON_CALLS", "VERSION_CHECK", "WORKSPACE_KEY", "AddinBuildError",
+           "AddinInfo", "build_addin", "read_addin"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM:
+        return getattr(import_module(f"xl_ni179.excel.addin.{_FROM[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

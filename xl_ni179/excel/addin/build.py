@@ -31,6 +31,7 @@ import defusedxml.ElementTree as SafeET
 
 import xl_ni179
 from xl_ni179.excel.addin.sources import (
+    ADDIN_FILENAME,
     BAS_FILE,
     CUSTOM_UI_FILE,
     MODULE_NAME,
@@ -47,7 +48,6 @@ from xl_ni179.excel.addin.vbaproject import VbaModule, VbaProjectError, build_vb
 __all__ = ["ADDIN_FILENAME", "CONF_SHEET", "RIBBON_CALLS", "VERSION_CHECK", "WORKSPACE_KEY",
            "AddinBuildError", "AddinInfo", "build_addin", "read_addin"]
 
-ADDIN_FILENAME = "NI179.xlam"
 TEMPLATE_FILE = "quickstart_addin_ribbon.xlam"
 SAMPLE_MODULE = "RibbonMyAddin"  # the template's sample ribbon module we replace
 RUNTIME_MODULE = "xlwings"

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from xl_ni179.errors import Ni179Error
 
+ADDIN_FILENAME = "NI179.xlam"  # what `ni179 addin build` writes by default
+
 # VBA Sub (onAction "NI179.<Sub>") -> function in xl_ni179.excel.ribbon it runs, no arguments.
 RIBBON_CALLS: dict[str, str] = {
     "Settings": "settings",

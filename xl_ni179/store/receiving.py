@@ -1,0 +1,311 @@
+"""Receiving returns into a workspace: validate a batch on every worker, record one by one.
+
+Validation is the slow part and runs in the bounded pool, several files at once; the
+store's writes stay in this process, one file at a time and in the order given, so that
+versions, "replaces version N" and duplicates come out as if each file had been received
+alone. ``Workspace`` takes these methods from ``Receiving``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from xl_ni179.errors import WorkspaceError
+from xl_ni179.partnership import Partnership
+from xl_ni179.rules.findings import Finding, Report
+from xl_ni179.store.models import Figure, StoredFile, Submission
+from xl_ni179.store.status import ACCEPTED, REJECTED
+
+if TYPE_CHECKING:
+    from xl_ni179.intake.spec import IssuedTemplate
+
+from xl_ni179.partnership import WORKSPACE_CONFIG_NAME as CONFIG_NAME
+
+FILES_DIR = "files"
+
+
+@dataclass
+class Receipt:
+    """What happened to one received file."""
+
+    outcome: str  # accepted, rejected or duplicate
+    report: Report
+    submission_id: int
+    org_code: str | None
+    round_id: str | None
+    version: int | None
+    supersedes: int | None = None  # the accepted version this one replaces
+    duplicate_of: int | None = None
+    stored_path: Path | None = None
+    late: bool = False  # received after its round's deadline
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A file to receive and what came with it (None: the batch's value, or now)."""
+
+    file: Path
+    sender: str | None = None
+    received_at: dt.datetime | None = None  # naive UTC
+    original_name: str | None = None
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Receiving:
+    """The receiving half of ``Workspace`` (which supplies these attributes)."""
+
+    path: Path
+    partnership: Partnership
+    _config_sha: str | None
+
+    def session(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def audit(self, action: str, detail: dict[str, Any], session: Session | None = None) -> None:
+        raise NotImplementedError
+
+    def store_file(self, source: Path, sha256: str) -> tuple[Path, bool]:
+        """Keep the bytes under their hash (temp name, then an atomic rename); True if new."""
+        target = self.path / FILES_DIR / sha256[:2] / f"{sha256}.xlsx"
+        if target.exists():
+            return target, False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        os.close(fd)
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+        return target, True
+
+    def receive(self, file: str | Path, *, sender: str | None = None, round_id: str | None = None,
+                received_at: dt.datetime | None = None, original_name: str | None = None,
+                source: str = "cli", pool: Any = None) -> Receipt:
+        """Validate a returned file and record it: accepted, rejected or a duplicate.
+
+        A duplicate is the same file from the same sender for the same round, checked
+        against the same configuration: only then would checking it again give the same
+        verdict. The same bytes from another address (or after the sender was registered)
+        are checked afresh.
+
+        A file whose sender is not registered for the organisation it names is filed under
+        the sender's own organisation (or none): it never changes another's status.
+
+        ``received_at`` (naive UTC; now if not given) is when the return arrived: after its
+        round's deadline it is late, after the round closed it is refused.
+        """
+        (receipt,) = self.receive_many([Incoming(Path(file), sender, received_at, original_name)],
+                                       round_id=round_id, source=source, pool=pool)
+        return receipt
+
+    def receive_many(self, files: Iterable[str | Path | Incoming], *, sender: str | None = None,
+                     round_id: str | None = None, source: str = "cli", pool: Any = None,
+                     unreadable: Callable[[Path, OSError], None] | None = None) -> Iterator[Receipt]:
+        """Receive many files: each as ``receive`` would, receipts in the order given.
+
+        The files are validated together on every worker of the pool while this process
+        records each verdict as it comes, in order; a file whose verdict is already in the
+        store (a duplicate) is not validated again. ``sender`` applies to plain paths; an
+        ``Incoming`` carries its own. A file that cannot be read at all (gone, or locked by
+        the program that has it open) raises ``OSError`` before anything is recorded, unless
+        ``unreadable`` is given: it is then told and the file left out. Stopping early leaves
+        the files not yet yielded unrecorded.
+        """
+        from xl_ni179.intake.validate import file_sha256
+
+        if round_id:
+            self.partnership.round(round_id)  # an unknown round is the caller's mistake: say so before any work
+        items, keys = [], []
+        for item in (f if isinstance(f, Incoming) else Incoming(Path(f), sender) for f in files):
+            try:
+                sha = file_sha256(item.file)
+            except OSError as exc:
+                if unreadable is None:
+                    raise
+                unreadable(item.file, exc)
+                continue
+            items.append(item)
+            keys.append((sha, self.verdict_key(sha, item.sender, round_id)))
+        # The pool knows a file by its path: the same path with another sender starts a new
+        # batch, validated once the one before it is recorded.
+        start, senders = 0, dict[Path, str | None]()
+        for i, item in enumerate(items):
+            if senders.setdefault(item.file, item.sender) != item.sender:
+                yield from self._receive_batch(items[start:i], keys[start:i], round_id, source, pool)
+                start, senders = i, {item.file: item.sender}
+        yield from self._receive_batch(items[start:], keys[start:], round_id, source, pool)
+
+    def _receive_batch(self, items: list[Incoming], keys: list[tuple[str, str]], round_id: str | None,
+                       source: str, pool: Any) -> Iterator[Receipt]:
+        from xl_ni179.intake.validate import validate_files
+
+        # Each verdict is worked out once: the first file with a new key is validated, the
+        # rest (and those whose verdict the store holds) are recorded as its duplicates.
+        fresh, seen = [], self._verdicts({key for _, key in keys})
+        for i, (_, key) in enumerate(keys):
+            if key not in seen:
+                fresh.append(i)
+                seen.add(key)
+        reports = validate_files(self.partnership, [items[i].file for i in fresh],
+                                 senders=[items[i].sender for i in fresh], round_id=round_id, pool=pool,
+                                 issued=self.issued_templates())
+        wanted = set(fresh)
+        for i, (item, (sha, key)) in enumerate(zip(items, keys, strict=True)):
+            report = next(reports) if i in wanted else None
+            yield self._receive_checked(item, sha, key, report, round_id, source)
+
+    def _verdicts(self, keys: set[str]) -> set[str]:
+        """Which of these verdict keys the store already holds."""
+        with self.session() as s:
+            return set(s.scalars(select(Submission.verdict_key).where(Submission.verdict_key.in_(keys),
+                                                                      Submission.outcome != "duplicate")))
+
+    def _receive_checked(self, item: Incoming, sha: str, key: str, report: Report | None, round_id: str | None,
+                         source: str) -> Receipt:
+        """Record one file given its validation report (None: a duplicate is expected)."""
+        from xl_ni179.checks.receipt import closed_round_finding
+        from xl_ni179.intake.validate import add_cross_return
+        from xl_ni179.spec.prefill import verify_prefill
+
+        p = self.partnership
+        received_at = item.received_at or now_utc()
+        with self.session() as s:
+            dup = s.scalars(select(Submission).where(Submission.verdict_key == key,
+                                                     Submission.outcome != "duplicate")
+                            .order_by(Submission.id)).first()
+        if dup is not None:  # also when another intake worker recorded it since the batch began
+            return self._record_duplicate(item, dup, sha, key, received_at, source)
+        if report is None:  # the batch's workers are busy: they cannot check this file now
+            raise WorkspaceError(f"The verdict on {item.file} was removed from the store while it was being "
+                                 "received: receive the file again.")
+        filed = filed_under(p, report.organisation, item.sender)
+        if filed and filed == report.organisation and report.round_id:
+            # Only the organisation's own earlier returns: never compare (and so quote) another's.
+            # Asked now, not when the batch began: an earlier file of the batch may be one of them.
+            if report.prefill is not None:
+                verify_prefill(p, report, self.accepted_report(filed, report.prefill.sha256))
+            add_cross_return(p, report, self.latest_accepted_report(filed, before_round=report.round_id),
+                             self.latest_accepted_report(filed, round_id=report.round_id))
+        if report.round_id:
+            closed = closed_round_finding(p, report.round_id, received_at)
+            if closed is not None:
+                report.add(closed)
+        report.sha256 = sha
+        stored, created = self.store_file(item.file, sha)
+        outcome = ACCEPTED if report.valid else REJECTED
+        try:
+            sub, supersedes = self._record(item, report, filed, sha, key, stored, outcome, received_at, source)
+        except BaseException:
+            if created:  # nothing refers to the new file: leave the store exactly as it was
+                stored.unlink(missing_ok=True)
+            raise
+        late = bool(report.round_id) and received_at.date() > p.round(report.round_id).deadline
+        return Receipt(outcome, report, sub.id, filed, report.round_id, sub.version,
+                       supersedes, stored_path=stored, late=late)
+
+    def verdict_key(self, sha: str, sender: str | None, round_id: str | None) -> str:
+        """What a verdict depends on besides the rules: the file, who sent it, the round
+        asked for and the configuration (which says who may send for whom)."""
+        if self._config_sha is None:
+            self._config_sha = hashlib.sha256((self.path / CONFIG_NAME).read_bytes()).hexdigest()
+        parts = (sha, (sender or "").strip().lower(), round_id or "", self._config_sha)
+        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+    def accepted_report(self, org_code: str, sha256: str) -> Report | None:
+        raise NotImplementedError
+
+    def issued_templates(self) -> frozenset[IssuedTemplate]:
+        raise NotImplementedError
+
+    def latest_accepted_report(self, org_code: str, *, round_id: str | None = None,
+                               before_round: str | None = None) -> Report | None:
+        raise NotImplementedError
+
+    def _record(self, item: Incoming, report: Report, org_code: str | None, sha: str, key: str, stored: Path,
+                outcome: str, received_at: dt.datetime, source: str) -> tuple[Submission, int | None]:
+        """The new submission, and the accepted version it supersedes (if any)."""
+        with self.session() as s:
+            if s.get(StoredFile, sha) is None:
+                s.add(StoredFile(sha256=sha, size=item.file.stat().st_size,
+                                 path=str(stored.relative_to(self.path)), first_seen=received_at))
+            version = None
+            supersedes = None
+            if org_code and report.round_id:
+                version = 1 + (s.scalar(select(func.count()).select_from(Submission).where(
+                    Submission.org_code == org_code, Submission.round_id == report.round_id,
+                    Submission.outcome != "duplicate")) or 0)
+                if outcome == ACCEPTED:
+                    supersedes = s.scalar(select(Submission.version).where(
+                        Submission.org_code == org_code, Submission.round_id == report.round_id,
+                        Submission.outcome == ACCEPTED).order_by(Submission.id.desc()).limit(1))
+            sub = Submission(round_id=report.round_id, org_code=org_code, sha256=sha, verdict_key=key,
+                             sender=item.sender, original_name=item.original_name or item.file.name,
+                             source=source, received_at=received_at,
+                             outcome=outcome, version=version, errors=len(report.errors),
+                             warnings=len(report.unexplained_warnings), report=report.to_dict())
+            s.add(sub)
+            s.flush()
+            # Kept for rejected returns too: the checked copy sent back is rebuilt from them,
+            # never from the received file. Only accepted ones are ever consolidated.
+            rows = _figures(sub.id, report.values)
+            if rows:  # one executemany, not an INSERT per figure
+                s.execute(insert(Figure), rows)
+            self.audit("receive", {"submission": sub.id, "outcome": outcome, "organisation": org_code,
+                                   "file_names": report.organisation, "round": report.round_id,
+                                   "version": version, "sha256": sha, "sender": item.sender,
+                                   "source": source}, session=s)
+        return sub, supersedes
+
+    def _record_duplicate(self, item: Incoming, dup: Submission, sha: str, key: str, received_at: dt.datetime,
+                          source: str) -> Receipt:
+        report = Report(file=str(item.file), organisation=dup.org_code, round_id=dup.round_id, sha256=sha)
+        report.findings = [Finding(**f) for f in dup.report.get("findings", [])]
+        with self.session() as s:
+            sub = Submission(round_id=dup.round_id, org_code=dup.org_code, sha256=sha, verdict_key=key,
+                             sender=item.sender, original_name=item.original_name or item.file.name,
+                             source=source, received_at=received_at,
+                             outcome="duplicate", version=dup.version, duplicate_of=dup.id,
+                             errors=dup.errors, warnings=dup.warnings, report=dup.report)
+            s.add(sub)
+            s.flush()
+            self.audit("receive", {"submission": sub.id, "outcome": "duplicate", "duplicate_of": dup.id,
+                                   "sha256": sha, "sender": item.sender, "source": source}, session=s)
+        return Receipt("duplicate", report, sub.id, dup.org_code, dup.round_id, dup.version,
+                       duplicate_of=dup.id, stored_path=self.path / FILES_DIR / sha[:2] / f"{sha}.xlsx")
+
+
+def filed_under(p: Partnership, named: str | None, sender: str | None) -> str | None:
+    """The organisation a receipt counts for: the one the file names when the sender is
+    registered for it (or unknown); else the sender's own, if the address is one
+    organisation's; else none."""
+    if named is None or not sender:
+        return named
+    address = sender.strip().lower()
+    own = [o.code for o in p.organisations if address in (e.lower() for e in o.emails)]
+    if named in own:
+        return named
+    return own[0] if len(own) == 1 else None
+
+
+def _figures(submission_id: int, values: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        rows.append({"submission_id": submission_id, "name": name,
+                     "number": float(value) if number else None, "text": None if number else str(value)})
+    return rows
