@@ -137,7 +137,7 @@ class Receiving:
             keys.append((sha, self.verdict_key(sha, item.sender, round_id)))
         # The pool knows a file by its path: the same path with another sender starts a new
         # batch, validated once the one before it is recorded.
-        start, senders = 0, {}
+        start, senders = 0, dict[Path, str | None]()
         for i, item in enumerate(items):
             if senders.setdefault(item.file, item.sender) != item.sender:
                 yield from self._receive_batch(items[start:i], keys[start:i], round_id, source, pool)
