@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -151,10 +150,12 @@ class CpuWatch:
         self.line = self.sampler.cpu_line() + f"; load average {self.load:.2f} before, {os.getloadavg()[0]:.2f} after"
 
 
-def workspace_for(data: Path, folder: Path) -> Path:
-    """A workspace folder that knows the data set's organisations (its config.toml)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(data / "config.toml", folder / "config.toml")
+def workspace_for(data: Path, folder: Path, code: Path | None = None) -> Path:
+    """A workspace for the data set's organisations from which their templates were issued,
+    as the consolidator's is (``ni179 init``, then ``ni179 templates``; not timed)."""
+    for step in (["init", "--config", str(data / "config.toml")],
+                 ["templates", "--round", ROUND_ID, "--out", str(folder.parent / f"{folder.name}-templates")]):
+        subprocess.run([*ni179(code), "--workspace", str(folder), *step], check=True, capture_output=True)
     return folder
 
 

@@ -4,6 +4,7 @@ building it, and a tampered one still gets each changed cell listed."""
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -125,3 +126,32 @@ def test_an_issued_template_is_recognised_without_building_one(issued_ws, partne
     changed = [f for f in report.findings if f.code == "locked-content-changed"]
     assert [f.where for f in changed] == ["Gains!A8"]
     assert "'Procurement'" in changed[0].message and "'Procurement (all of it)'" in changed[0].message
+
+
+def test_validate_in_a_workspace_uses_the_templates_it_issued(issued_ws, partnership, demo_data, tmp_path):
+    """`ni179 validate` run in the consolidator's workspace knows the issued fingerprints (so
+    an unchanged return needs no template built), and still catches a changed label; a
+    folder holding only a configuration gets no store made for it."""
+    from xl_ni179.store.workspace import DB_NAME, issued_at
+    from xl_ni179.template.fill import fill_workbook
+
+    ws, templates = issued_ws
+    assert issued_at(ws) == Workspace(ws).issued_templates() != frozenset()
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "config.toml").write_text((ws / "config.toml").read_text("utf-8"), "utf-8")
+    assert issued_at(bare) == frozenset() and not (bare / DB_NAME).exists()
+
+    good = fill_workbook(partnership, templates / "NI179_MELTON_2008-09-review.xlsx", demo_data["MELTON"],
+                         tmp_path / "MELTON.xlsx")
+    wb = load_workbook(good)
+    wb["Gains"]["A8"] = "Procurement (all of it)"
+    wb.save(tmp_path / "tampered.xlsx")
+    runner = CliRunner()
+    ok = runner.invoke(main, ["--workspace", str(ws), "validate", "--round", "2008-09-review", str(good)])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(main, ["--workspace", str(ws), "validate", "--round", "2008-09-review", "--json",
+                               str(tmp_path / "tampered.xlsx")])
+    assert bad.exit_code == 1
+    assert ("locked-content-changed", "Gains!A8") in {(f["code"], f"{f['sheet']}!{f['cell']}")
+                                                       for f in json.loads(bad.output)[0]["findings"]}

@@ -158,6 +158,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
     """
     from xl_ni179.intake import render
     from xl_ni179.intake.validate import validate_file, validate_files
+    from xl_ni179.store.workspace import issued_at
 
     p = partnership(ctx)
     if round_id:
@@ -165,7 +166,8 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
     prior = validate_file(p, previous) if previous else None
     reports = []  # kept only for --json: a thousand reports need not stay in memory to be printed
     valid = True
-    checked = validate_files(p, files, sender=sender, round_id=round_id, previous=prior)
+    checked = validate_files(p, files, sender=sender, round_id=round_id, previous=prior,
+                             issued=issued_at(workspace_path(ctx)))
     for path, report in zip(files, with_progress(checked, len(files), "Validating", quiet=as_json), strict=True):
         valid &= report.valid
         if as_json:

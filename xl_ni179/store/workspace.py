@@ -246,3 +246,21 @@ def _actor() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some service contexts
         return "unknown"
+
+
+def issued_at(path: str | Path) -> frozenset[IssuedTemplate]:
+    """The templates issued from the workspace at ``path``, or none if it is not a workspace.
+
+    ``ni179 validate`` run in a workspace recognises a return holding one of them unchanged
+    by its fingerprint, as receiving does; elsewhere each return is compared with a template
+    built for it.
+    """
+    path = Path(path)
+    has_store = bool(os.environ.get("NI179_DATABASE_URL")) or (path / DB_NAME).exists()
+    if not ((path / CONFIG_NAME).exists() and has_store):  # never create a store just to look
+        return frozenset()
+    ws = Workspace(path)
+    try:
+        return ws.issued_templates()
+    finally:
+        ws.engine.dispose()
