@@ -107,3 +107,29 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         failed = sorted(name for name, ok in results.items() if not ok)
         if failed:
             terminalreporter.write_line("not accepted or figures differ: " + ", ".join(failed))
+
+
+# A loopback IMAP server and SMTP sink, one of each per test module; each test starts with an
+# empty sink. (Modules that need another lifetime define their own.)
+@pytest.fixture(scope="module")
+def dovecot():
+    from helpers.mailservers import Dovecot
+
+    server = Dovecot()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def sink():
+    from helpers.mailservers import SmtpSink
+
+    server = SmtpSink()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(sink):
+    sink.clear()
+    return sink

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from helpers.mailservers import AUTHSERV, Dovecot, SmtpSink, message, parse
+from helpers.mailservers import AUTHSERV, message, parse
 
 import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo.data import demo_returns
@@ -21,26 +21,6 @@ from xl_ni179.template.fill import fill_workbook
 
 ROUND = "2008-09-review"
 LIMIT = 1024 * 1024  # a small size limit keeps the oversized message quick to build
-
-
-@pytest.fixture(scope="module")
-def dovecot():
-    server = Dovecot()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def sink():
-    server = SmtpSink()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp(sink):
-    sink.clear()
-    return sink
 
 
 @pytest.fixture

@@ -30,26 +30,6 @@ LCC = "finance@leicestershire-cc.example.org"
 FOLDERS = ("INBOX", "Processed", "Rejected", "Quarantine")
 
 
-@pytest.fixture(scope="module")
-def dovecot():
-    server = Dovecot()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def sink():
-    server = SmtpSink()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp(sink):
-    sink.clear()
-    return sink
-
-
 @pytest.fixture
 def ws(tmp_path) -> Workspace:
     return Workspace.init(tmp_path / "ws")
