@@ -72,10 +72,9 @@ def locked_cells(cells: CellMap, schema: Schema) -> dict[tuple[str, str], str]:
 
 
 def fingerprint(locked: Mapping[tuple[str, str], str]) -> str:
-    digest = hashlib.sha256()
-    for (sheet, coord), value in sorted(locked.items()):
-        digest.update(f"{sheet}\x00{coord}\x00{value}\x01".encode())
-    return digest.hexdigest()
+    # One update of the joined text: the same digest as one update per cell, in a fraction of the time.
+    return hashlib.sha256("".join([f"{sheet}\x00{coord}\x00{value}\x01"
+                                   for (sheet, coord), value in sorted(locked.items())]).encode()).hexdigest()
 
 
 def differences(expected: Mapping[tuple[str, str], str], found: Mapping[tuple[str, str], str]
