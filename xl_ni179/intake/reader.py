@@ -185,7 +185,8 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
     return out
 
 
-def _workbook(zf: zipfile.ZipFile, raw: RawWorkbook) -> None:
+def _workbook(zf: zipfile.ZipFile, raw: RawWorkbook) -> dict[str, str]:
+    """Fill in the sheets, names and flags; returns the workbook's relationships."""
     rels = _rels(zf, "xl/workbook.xml")
     state: dict[str, Any] = {"name": None, "text": []}
     parser = _parser()
@@ -224,6 +225,7 @@ def _workbook(zf: zipfile.ZipFile, raw: RawWorkbook) -> None:
 
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
     _parse(zf, "xl/workbook.xml", parser)
+    return rels
 
 
 # Sheets and shared strings are nearly all of a return's XML: lxml builds them in C and
@@ -401,9 +403,9 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     raw = RawWorkbook()
     try:
         with zipfile.ZipFile(path) as zf:
-            _workbook(zf, raw)
+            rels = _workbook(zf, raw)
             limits = _Limits()
-            strings = _shared_strings(zf, _rels(zf, "xl/workbook.xml"), limits)
+            strings = _shared_strings(zf, rels, limits)
             for sheet in raw.sheets:
                 if not sheet.part:
                     raise XlsxReadError(f"the sheet '{sheet.name}' has no part")

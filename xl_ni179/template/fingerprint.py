@@ -72,9 +72,11 @@ def locked_cells(cells: CellMap, schema: Schema) -> dict[tuple[str, str], str]:
 
 
 def fingerprint(locked: Mapping[tuple[str, str], str]) -> str:
-    # One update of the joined text: the same digest as one update per cell, in a fraction of the time.
-    return hashlib.sha256("".join([f"{sheet}\x00{coord}\x00{value}\x01"
-                                   for (sheet, coord), value in sorted(locked.items())]).encode()).hexdigest()
+    # In (sheet, cell) order, hashed at once. Sorting the lines themselves gives that order
+    # faster: names and addresses hold no NUL (XML cannot), so each line's key ends at the
+    # lowest character there is, and no two lines share a key.
+    return hashlib.sha256("".join(sorted([f"{sheet}\x00{coord}\x00{value}\x01"
+                                          for (sheet, coord), value in locked.items()])).encode()).hexdigest()
 
 
 def differences(expected: Mapping[tuple[str, str], str], found: Mapping[tuple[str, str], str]
