@@ -156,6 +156,10 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
 
     Example: ni179 validate --annotate checked/ returns/*.xlsx
     """
+    from xl_ni179.intake.pool import shared_pool
+
+    if files:
+        shared_pool().start_server()  # its imports overlap ours and the store's
     from xl_ni179.intake import render
     from xl_ni179.intake.validate import validate_file, validate_files
     from xl_ni179.store.workspace import issued_at

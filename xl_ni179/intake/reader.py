@@ -87,6 +87,8 @@ class _Limits:
                                                     f"{self.L.MAX_STRING_CHARS:,} characters a cell can hold")
 
     def formula(self, text: str, sheet: str, cell: str) -> None:
+        if text in _CLEAN_FORMULAS:  # returns repeat the same few hundred formulas
+            return
         from xl_ni179.intake.safety.scanners import has_dde, has_external_ref
 
         if has_dde(text):
@@ -94,6 +96,13 @@ class _Limits:
         if has_external_ref(text):
             raise self.fail(P.EXTERNAL_LINK, sheet=sheet, cell=cell,
                             detail=f"a formula on sheet '{sheet[:40]}' uses cells from another file")
+        if len(_CLEAN_FORMULAS) < _CLEAN_FORMULAS_MAX:  # bounded: a hostile file's formulas are all new
+            _CLEAN_FORMULAS.add(text)
+
+
+# Formulas already found free of DDE and external references (a pure check of the text).
+_CLEAN_FORMULAS: set[str] = set()
+_CLEAN_FORMULAS_MAX = 16384
 
 
 @dataclass
@@ -176,7 +185,8 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
     return out
 
 
-def _workbook(zf: zipfile.ZipFile, raw: RawWorkbook) -> None:
+def _workbook(zf: zipfile.ZipFile, raw: RawWorkbook) -> dict[str, str]:
+    """Fill in the sheets, names and flags; returns the workbook's relationships."""
     rels = _rels(zf, "xl/workbook.xml")
     state: dict[str, Any] = {"name": None, "text": []}
     parser = _parser()
@@ -215,6 +225,7 @@ def _workbook(zf: zipfile.ZipFile, raw: RawWorkbook) -> None:
 
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
     _parse(zf, "xl/workbook.xml", parser)
+    return rels
 
 
 # Sheets and shared strings are nearly all of a return's XML: lxml builds them in C and
@@ -227,7 +238,8 @@ _LXML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
 def _tree(zf: zipfile.ZipFile, part: str, limits: _Limits | None = None) -> Any:
     try:
         with zf.open(part) as stream:
-            root = etree.fromstring(stream.read(), _LXML)
+            data = stream.read()
+        root = etree.fromstring(data, _LXML)
     except KeyError:
         raise XlsxReadError(f"the part {part} is missing") from None
     except etree.XMLSyntaxError as exc:
@@ -236,7 +248,10 @@ def _tree(zf: zipfile.ZipFile, part: str, limits: _Limits | None = None) -> Any:
         raise XlsxReadError(f"the part {part} is not well-formed XML ({exc})") from None
     if root.getroottree().docinfo.doctype:
         raise XlsxReadError("the workbook contains a DTD, which is not allowed")
-    if limits is not None and root.xpath("count(//*)") > limits.L.MAX_ELEMENTS_LARGE:
+    # Every element takes at least four bytes ("<a/>"; no DTD, so no entity expands into more):
+    # a part smaller than that many bytes cannot exceed the limit and need not be counted.
+    if limits is not None and len(data) >= 4 * limits.L.MAX_ELEMENTS_LARGE \
+            and root.xpath("count(//*)") > limits.L.MAX_ELEMENTS_LARGE:
         raise limits.too_large(part)
     return root
 
@@ -273,6 +288,10 @@ def _shared_strings(zf: zipfile.ZipFile, rels: dict[str, str], limits: _Limits) 
 
 
 _XM = "{http://schemas.microsoft.com/office/excel/2006/main}"
+# Cell addresses already found valid and inside the area, by that area (the limits are read
+# at call time): a pure check of the text, so most cells of a return skip it. Bounded.
+_PLACED: dict[tuple[tuple[int, str], tuple[int, str]], set[str]] = {}
+_PLACED_MAX = 100_000
 _CELL_RE = re.compile(r"^([A-Z]{1,3})([1-9]\d{0,6})$")
 
 
@@ -287,44 +306,54 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limit
     followers: list[tuple[str, str, Any]] = []  # cells that use a shared formula: (cell, si, value)
     arrays: list[tuple[str, str]] = []  # (range, formula) of array formulas over several cells
     count = 0
+    max_column, max_row = limits.max_column, limits.max_row
+    placed = _PLACED.setdefault((max_column, max_row), set())
+    no_text: list[str] = []
     for c in root.iter(ns + "c"):
         count += 1
         coord = c.get("r")
-        address = _CELL_RE.match(coord) if coord else None
-        if address is None:
-            raise XlsxReadError(f"a cell has no valid address ({coord!r})")
-        limits.place_parts(address[1], address[2], sheet)
-        kind = c.get("t", "n")
-        if not len(c) and kind != "inlineStr":
+        if coord not in placed:
+            address = _CELL_RE.match(coord) if coord else None
+            if address is None:
+                raise XlsxReadError(f"a cell has no valid address ({coord!r})")
+            letters, digits = address.groups()
+            if (len(letters), letters) > max_column or (len(digits), digits) > max_row:  # place_parts, inlined
+                limits.place_parts(letters, digits, sheet)
+            if len(placed) < _PLACED_MAX:
+                placed.add(coord)
+        if not len(c) and c.get("t") != "inlineStr":
             continue  # a formatted but empty cell
-        formula, v, inline = None, None, []
-        fattrs: dict[str, str] = {}  # the <f> element's attributes, when the cell has a formula
+        kind = c.get("t", "n")
+        formula, v, inline, f = None, None, no_text, None
         for child in c:
             tag = child.tag
             if tag == v_tag:
                 v = child.text or ""
             elif tag == f_tag:
-                formula, fattrs = child.text or "", dict(child.attrib)
+                formula, f = child.text or "", child
                 if formula:
                     limits.formula(formula, sheet, coord)
             elif tag == is_tag:  # inline text, leaving out phonetic hints
-                inline = [t.text or "" for t in child.iter(t_tag) if t.getparent().tag != ns + "rPh"]
+                if len(child) == 1 and child[0].tag == t_tag and not len(child[0]):  # plain text: the usual
+                    inline = [child[0].text or ""]
+                else:
+                    inline = [t.text or "" for t in child.iter(t_tag) if t.getparent().tag != ns + "rPh"]
                 limits.text("".join(inline))
         value = typed(kind, v, inline, strings, date1904)
-        if formula is not None:
-            formula_kind = fattrs.get("t")
+        if f is not None and formula is not None:
+            formula_kind = f.get("t")
             if formula_kind == "shared":
-                si = fattrs.get("si", "")
+                si = f.get("si", "")
                 if formula:
                     if si in shared:  # programs disagree on which master a cell then follows
                         raise XlsxReadError(f"the shared formula {si[:20]!r} on the sheet '{sheet[:40]}' is "
                                             f"defined twice (in {shared[si][0]} and {coord})")
-                    shared[si] = (coord, formula, fattrs.get("ref") or coord)
+                    shared[si] = (coord, formula, f.get("ref") or coord)
                 else:  # Excel writes the formula once, on the first cell of the block
                     followers.append((coord, si, value))
                     continue
-            elif formula_kind == "array" and formula and ":" in fattrs.get("ref", ""):
-                arrays.append((fattrs.get("ref", ""), formula))
+            elif formula_kind == "array" and formula and ":" in f.get("ref", ""):
+                arrays.append((f.get("ref", ""), formula))
             if formula:
                 cells[coord] = Formula("=" + formula)
                 cached[coord] = value
@@ -344,9 +373,12 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limit
     spread_arrays(arrays, cells, cached, count)
     limits.cells(count, sheet)
     limits.total += count
+    column_a_fits = (1, "A") <= max_column
     for row in root.iter(ns + "row"):
-        if row.get("r"):
-            limits.place("A" + row.get("r"), sheet)
+        r = row.get("r")
+        # A plain row number needs only the row check (what place does with it, done here).
+        if r and not (column_a_fits and r.isascii() and r.isdigit() and (len(r), r) <= max_row):
+            limits.place("A" + r, sheet)
     # Ranges that other readers expand cell by cell, and formulas outside cells.
     for element in root.iter(ns + "dimension", ns + "mergeCell", ns + "hyperlink"):
         for area in (element.get("ref") or "").split():
@@ -371,9 +403,9 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     raw = RawWorkbook()
     try:
         with zipfile.ZipFile(path) as zf:
-            _workbook(zf, raw)
+            rels = _workbook(zf, raw)
             limits = _Limits()
-            strings = _shared_strings(zf, _rels(zf, "xl/workbook.xml"), limits)
+            strings = _shared_strings(zf, rels, limits)
             for sheet in raw.sheets:
                 if not sheet.part:
                     raise XlsxReadError(f"the sheet '{sheet.name}' has no part")

@@ -110,8 +110,16 @@ class Schema:
     def __contains__(self, name: str) -> bool:
         return name in self._by_name
 
+    @cached_property
+    def _groups(self) -> dict[tuple[str, str | None], tuple[Field, ...]]:
+        return {}  # filled by of_group: the data checks ask for the same groups of every return
+
     def of_group(self, group: str, year: str | None = None) -> list[Field]:
-        return [f for f in self.fields if f.group == group and (year is None or f.year == year)]
+        found = self._groups.get((group, year))
+        if found is None:
+            found = self._groups[(group, year)] = tuple(
+                f for f in self.fields if f.group == group and (year is None or f.year == year))
+        return list(found)
 
     def year_column(self, year: str) -> str:
         return get_column_letter(FIRST_YEAR_COL + self.years.index(year))

@@ -287,6 +287,14 @@ class BoundedPool:
             self._idle.put(None)  # started on first use
         self._closed = False
 
+    def start_server(self) -> None:
+        """Start the fork server now (it imports the ``preload`` modules), so that its start-up
+        overlaps the caller's own; otherwise it starts with the first worker."""
+        if self._ctx.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
     def __enter__(self) -> BoundedPool:
         return self
 
