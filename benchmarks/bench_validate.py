@@ -69,9 +69,14 @@ def single_pass(p: Any, paths: list[str]) -> tuple[float, common.Tally]:
 def library_pass(config: str, paths: list[str], warm_config: str, warm: list[str],
                  workers: int) -> dict[str, Any] | None:
     """``validate_files`` over a BoundedPool: how the library itself uses the cores."""
-    from xl_ni179.intake import validate
+    import importlib
+
     from xl_ni179.intake.safety import BoundedPool
 
+    try:  # intake.batch from the batch split on; intake.validate before it
+        validate: Any = importlib.import_module("xl_ni179.intake.batch")
+    except ImportError:
+        validate = importlib.import_module("xl_ni179.intake.validate")
     if not hasattr(validate, "validate_files"):
         return None
     tally = common.Tally()
@@ -121,8 +126,9 @@ def breakdown(config: str, paths: list[str]) -> dict[str, float]:
 
     from xl_ni179.intake.reader import read_workbook
     from xl_ni179.intake.safety import inspect_package
+    from xl_ni179.intake.screen import file_sha256
     from xl_ni179.intake.spec import return_spec
-    from xl_ni179.intake.validate import file_sha256, validate_workbook
+    from xl_ni179.intake.validate import validate_workbook
     from xl_ni179.rules.findings import Report
 
     p = common.partnership(config, fresh=True)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from xl_ni179.excel.libreoffice import convert
 from xl_ni179.intake.annotate import annotate, annotated_bytes
-from xl_ni179.intake.validate import validate_file
+from xl_ni179.intake.batch import validate_file
 from xl_ni179.rules.findings import Report
 from xl_ni179.spec.schema import build_schema
 

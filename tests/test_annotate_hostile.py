@@ -16,7 +16,7 @@ from helpers.checked_copy import assert_nothing_of_phishing, assert_only_ours, p
 
 from xl_ni179.cli import main
 from xl_ni179.intake.annotate import annotate
-from xl_ni179.intake.validate import validate_file
+from xl_ni179.intake.batch import validate_file
 
 SECONDS_PER_CASE = 5
 

@@ -15,7 +15,7 @@ from helpers.workbook_helpers import failing_checks, recalculate, status
 from openpyxl import load_workbook
 
 from xl_ni179.cli import main
-from xl_ni179.intake.validate import validate_file
+from xl_ni179.intake.batch import validate_file
 from xl_ni179.partnership import default_config_text, load_partnership
 from xl_ni179.rules import RULES
 from xl_ni179.spec.schema import build_schema

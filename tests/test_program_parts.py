@@ -23,8 +23,8 @@ from helpers.components import require_component
 
 from xl_ni179.cli import main
 from xl_ni179.excel.libreoffice import convert
+from xl_ni179.intake.batch import validate_files
 from xl_ni179.intake.screen import inspect_file
-from xl_ni179.intake.validate import validate_files
 
 BASE = "NI179_MELTON_2008-09-review.xlsx"
 ACCEPTED = [name for name, _ in program_parts.ACCEPTED]

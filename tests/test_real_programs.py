@@ -36,7 +36,7 @@ from helpers.realprograms import (
 )
 
 from xl_ni179.consolidate.run import summarise
-from xl_ni179.intake.validate import validate_files
+from xl_ni179.intake.batch import validate_files
 from xl_ni179.rules import RULES
 from xl_ni179.rules.findings import Report
 from xl_ni179.spec.schema import CHECKS, GAINS, build_schema

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xl_ni179.intake import render
-from xl_ni179.intake.validate import validate_file
+from xl_ni179.intake.batch import validate_file
 from xl_ni179.rules import RULES
 from xl_ni179.rules.findings import Report
 

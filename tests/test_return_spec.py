@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from xl_ni179.cli import main
+from xl_ni179.intake.batch import validate_file
 from xl_ni179.intake.safety import BoundedPool
 from xl_ni179.intake.spec import return_spec
-from xl_ni179.intake.validate import validate_file
 from xl_ni179.partnership import default_config_text, load_partnership
 from xl_ni179.spec.formulas import parse_reference
 from xl_ni179.store.workspace import Workspace
@@ -132,7 +132,8 @@ def test_validate_in_a_workspace_uses_the_templates_it_issued(issued_ws, partner
     """`ni179 validate` run in the consolidator's workspace knows the issued fingerprints (so
     an unchanged return needs no template built), and still catches a changed label; a
     folder holding only a configuration gets no store made for it."""
-    from xl_ni179.store.workspace import DB_NAME, issued_at
+    from xl_ni179.store.issued import issued_at
+    from xl_ni179.store.paths import DB_NAME
     from xl_ni179.template.fill import fill_workbook
 
     ws, templates = issued_ws
@@ -155,3 +156,84 @@ def test_validate_in_a_workspace_uses_the_templates_it_issued(issued_ws, partner
     assert bad.exit_code == 1
     assert ("locked-content-changed", "Gains!A8") in {(f["code"], f"{f['sheet']}!{f['cell']}")
                                                        for f in json.loads(bad.output)[0]["findings"]}
+
+
+def _issue(ws: Path, out: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["--workspace", str(ws), "init"]).exit_code == 0
+    result = runner.invoke(main, ["--workspace", str(ws), "templates", "--round", "2008-09-review", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_reads_what_was_issued_from_a_sqlite_store_without_opening_it(issued_ws, monkeypatch):
+    """The quick read of a current SQLite store answers alone, and gives what the store holds."""
+    from xl_ni179.store import issued as issued_module
+    from xl_ni179.store.models import AuditEntry
+
+    ws, _ = issued_ws
+    assert issued_module.AUDIT_TABLE == AuditEntry.__tablename__
+    held = Workspace(ws).issued_templates()
+
+    def not_this_way(url: str) -> None:
+        raise AssertionError(f"the store was opened through SQLAlchemy ({url})")
+
+    monkeypatch.setattr(issued_module, "_stored_records", not_this_way)
+    assert issued_module.issued_at(ws) == held and len(held) == 13
+
+
+@pytest.mark.parametrize("why", ["another database named", "schema to bring up to date", "not a database"])
+def test_any_other_store_is_opened_as_every_command_opens_it(tmp_path, monkeypatch, postgres, why):
+    """A PostgreSQL store, or a SQLite file the quick read cannot take as it is, is opened
+    through SQLAlchemy (and migrated): the answer is the same, or the store's own error."""
+    from sqlalchemy.exc import DatabaseError
+
+    from helpers.pgserver import fresh_database
+    from xl_ni179.store import issued as issued_module
+    from xl_ni179.store.issued import issued_at
+
+    if why == "another database named":
+        monkeypatch.setenv("NI179_DATABASE_URL", fresh_database(postgres))
+    ws = tmp_path / "ws"
+    _issue(ws, tmp_path / "templates")
+    held = Workspace(ws).issued_templates()
+    assert len(held) == 13
+    opened = []
+    real = issued_module._stored_records
+    monkeypatch.setattr(issued_module, "_stored_records", lambda url: opened.append(url) or real(url))
+    if why == "schema to bring up to date":
+        monkeypatch.setattr(issued_module.migrate, "HEAD", "9999")  # as if this program were newer
+    if why == "not a database":
+        (ws / "ni179.sqlite").write_bytes(b"this is not a SQLite file" * 100)
+        with pytest.raises(DatabaseError):
+            issued_at(ws)
+        assert len(opened) == 1
+        return
+    assert issued_at(ws) == held and len(opened) == 1
+
+
+def test_the_validate_command_itself_loads_no_parser_and_no_database_library(issued_ws, demo_data, partnership,
+                                                                            tmp_path):
+    """The command hands each file to the pool's workers (which load the readers once, in the
+    fork server), so its own start-up is short: neither openpyxl, lxml nor SQLAlchemy."""
+    import subprocess
+    import sys
+
+    from xl_ni179.template.fill import fill_workbook
+
+    ws, templates = issued_ws
+    good = fill_workbook(partnership, templates / "NI179_MELTON_2008-09-review.xlsx", demo_data["MELTON"],
+                         tmp_path / "MELTON.xlsx")
+    script = ("import json, sys\n"
+              "from xl_ni179.cli import main\n"
+              "try:\n"
+              f"    main([\"--workspace\", {str(ws)!r}, \"validate\", \"--round\", \"2008-09-review\", {str(good)!r}])\n"
+              "except SystemExit as exc:\n"
+              "    code = exc.code\n"
+              "heavy = sorted(m for m in ('openpyxl', 'lxml', 'sqlalchemy', 'numpy', 'pandas') if m in sys.modules)\n"
+              "print(json.dumps([code, heavy]))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    code, heavy = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "MELTON" in done.stdout and code == 0
+    assert heavy == []

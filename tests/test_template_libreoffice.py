@@ -94,7 +94,7 @@ EMAILS = [
 def test_the_workbook_and_the_validator_agree_on_email_addresses(make_return, partnership, tmp_path):
     """The Checks sheet's formula, recalculated by LibreOffice, flags exactly the addresses
     the validator rejects on receipt (email-validator plus our shape)."""
-    from xl_ni179.intake.validate import validate_file
+    from xl_ni179.intake.batch import validate_file
 
     files = {make_return("MELTON", {"signoff_email": address}): (address, ok) for address, ok in EMAILS}
     computed = recalculate(list(files), tmp_path)

@@ -8,8 +8,8 @@ import time
 import pytest
 from helpers import hostile
 
+from xl_ni179.intake.batch import validate_files
 from xl_ni179.intake.safety import BoundedPool
-from xl_ni179.intake.validate import validate_files
 
 
 def test_every_hostile_file_is_rejected_by_name_and_the_run_goes_on(partnership, returns_dir, tmp_path):

@@ -7,7 +7,7 @@ import zipfile
 
 from openpyxl import load_workbook
 
-from xl_ni179.intake.validate import validate_file
+from xl_ni179.intake.batch import validate_file
 
 
 def codes(report) -> set[str]:

@@ -16,7 +16,7 @@ from helpers.components import require_component
 from openpyxl import load_workbook
 
 from xl_ni179.excel.libreoffice import INSTALL_HINT, convert, soffice
-from xl_ni179.intake.validate import validate_file
+from xl_ni179.intake.batch import validate_file
 
 GNUMERIC_HINT = "Gnumeric is not installed: run `apt-get install gnumeric` (scripts/setup.sh does)."
 GAINS_PART = "xl/worksheets/sheet2.xml"  # both programs keep the sheet order

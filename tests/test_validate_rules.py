@@ -7,7 +7,7 @@ import re
 import pytest
 from helpers.workbook_helpers import failing_checks, recalculate
 
-from xl_ni179.intake.validate import validate_file
+from xl_ni179.intake.batch import validate_file
 from xl_ni179.rules import RULES
 from xl_ni179.spec.schema import SHEETS, build_schema
 

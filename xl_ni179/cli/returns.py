@@ -161,8 +161,8 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
     if files:
         shared_pool().start_server()  # its imports overlap ours and the store's
     from xl_ni179.intake import render
-    from xl_ni179.intake.validate import validate_file, validate_files
-    from xl_ni179.store.workspace import issued_at
+    from xl_ni179.intake.batch import validate_file, validate_files
+    from xl_ni179.store.issued import issued_at
 
     p = partnership(ctx)
     if round_id:
@@ -171,7 +171,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
     reports = []  # kept only for --json: a thousand reports need not stay in memory to be printed
     valid = True
     checked = validate_files(p, files, sender=sender, round_id=round_id, previous=prior,
-                             issued=issued_at(workspace_path(ctx)))
+                             issued=issued_at(workspace_path(ctx), p))
     for path, report in zip(files, with_progress(checked, len(files), "Validating", quiet=as_json), strict=True):
         valid &= report.valid
         if as_json:

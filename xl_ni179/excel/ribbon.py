@@ -155,8 +155,8 @@ def _generate_templates(book: Any) -> None:
 
 
 def _validate_open_workbook(book: Any) -> None:
+    from xl_ni179.intake.batch import validate_file
     from xl_ni179.intake.render import verdict
-    from xl_ni179.intake.validate import validate_file
     from xl_ni179.partnership import load_workspace_partnership
 
     if is_master(book):

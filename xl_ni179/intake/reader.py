@@ -293,6 +293,7 @@ _XM = "{http://schemas.microsoft.com/office/excel/2006/main}"
 _PLACED: dict[tuple[tuple[int, str], tuple[int, str]], set[str]] = {}
 _PLACED_MAX = 100_000
 _CELL_RE = re.compile(r"^([A-Z]{1,3})([1-9]\d{0,6})$")
+_NO_TEXT: list[str] = []
 
 
 def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limits: _Limits,
@@ -307,8 +308,10 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limit
     arrays: list[tuple[str, str]] = []  # (range, formula) of array formulas over several cells
     count = 0
     max_column, max_row = limits.max_column, limits.max_row
+    max_chars = limits.L.MAX_STRING_CHARS
     placed = _PLACED.setdefault((max_column, max_row), set())
-    no_text: list[str] = []
+    clean = _CLEAN_FORMULAS
+    rph_tag = ns + "rPh"
     for c in root.iter(ns + "c"):
         count += 1
         coord = c.get("r")
@@ -321,25 +324,34 @@ def _sheet(zf: zipfile.ZipFile, part: str, strings: list[str], sheet: str, limit
                 limits.place_parts(letters, digits, sheet)
             if len(placed) < _PLACED_MAX:
                 placed.add(coord)
-        if not len(c) and c.get("t") != "inlineStr":
+        kind = c.get("t")
+        if not len(c) and kind != "inlineStr":
             continue  # a formatted but empty cell
-        kind = c.get("t", "n")
-        formula, v, inline, f = None, None, no_text, None
+        # This loop runs for every cell of every return: the common cases are tested inline
+        # before the general helpers (typed, limits.text, limits.formula) are called.
+        formula, v, text, f = None, None, None, None
         for child in c:
             tag = child.tag
             if tag == v_tag:
                 v = child.text or ""
             elif tag == f_tag:
                 formula, f = child.text or "", child
-                if formula:
+                if formula and formula not in clean:
                     limits.formula(formula, sheet, coord)
             elif tag == is_tag:  # inline text, leaving out phonetic hints
-                if len(child) == 1 and child[0].tag == t_tag and not len(child[0]):  # plain text: the usual
-                    inline = [child[0].text or ""]
+                first = child[0] if len(child) == 1 else None
+                if first is not None and first.tag == t_tag and not len(first):  # plain text: the usual
+                    text = first.text or ""
                 else:
-                    inline = [t.text or "" for t in child.iter(t_tag) if t.getparent().tag != ns + "rPh"]
-                limits.text("".join(inline))
-        value = typed(kind, v, inline, strings, date1904)
+                    text = "".join([t.text or "" for t in child.iter(t_tag) if t.getparent().tag != rph_tag])
+                if len(text) > max_chars:
+                    limits.text(text)
+        if kind == "inlineStr":
+            value: Any = text or ""
+        elif v is None:
+            value = None
+        else:
+            value = typed(kind or "n", v, _NO_TEXT, strings, date1904)
         if f is not None and formula is not None:
             formula_kind = f.get("t")
             if formula_kind == "shared":

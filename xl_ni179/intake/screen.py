@@ -6,6 +6,7 @@ The safety layer and the reader report a problem by the code of the file rule it
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 
@@ -26,3 +27,12 @@ def findings_of(problems: Iterable[Problem]) -> list[Finding]:
 def inspect_file(path: str | os.PathLike[str]) -> list[Finding]:
     """``inspect_package`` with each problem as the finding a user reads (empty when the file is safe to parse)."""
     return findings_of(inspect_package(path))
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The file's SHA-256, read in chunks (its identity in the store and in every reply)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -3,9 +3,8 @@
 The schema, the data checks, the sender index, the defined names and the locked content
 of each template shape depend only on the partnership and the round, and a worker checks
 hundreds of returns of the same round. ``return_spec`` builds them once per process and
-keeps them in one bounded cache, keyed on the partnership's content and the round id (a
-Partnership holds dicts, so it cannot be hashed itself; and an id() key would go stale
-when the object is freed). Workers get the partnership once each (``worker_context``).
+keeps them in one bounded cache, keyed on the partnership's content and the round id.
+Workers get the partnership once each (``xl_ni179.intake.issued.worker_context``).
 
 A template issued from a workspace has its locked-content fingerprint recorded
 (``IssuedTemplate``); a return whose locked cells hash to it needs no template rebuilt.
@@ -13,14 +12,11 @@ A template issued from a workspace has its locked-content fingerprint recorded
 
 from __future__ import annotations
 
-import pickle
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from xl_ni179 import __version__
 from xl_ni179.checks.data import Check, build_checks
+from xl_ni179.intake.issued import ByContent
 from xl_ni179.partnership import Organisation, Partnership, Round
 from xl_ni179.spec import layout
 from xl_ni179.spec.prefill import Prefill
@@ -32,24 +28,6 @@ from xl_ni179.template.fingerprint import normalise
 SHAPES_KEPT = 64  # templates' locked content, about 0.3 MB each: a worker's memory stays bounded
 
 Where = tuple[str, str]  # (sheet, cell)
-
-
-@dataclass(frozen=True)
-class IssuedTemplate:
-    """A template as issued: its organisation, round, the accepted return it was prefilled
-    from (if any) and the fingerprint of its locked content (``fingerprint.fingerprint``)."""
-
-    round_id: str
-    org_code: str
-    prefill_round: str | None
-    prefill_sha: str | None
-    fingerprint: str
-
-
-def issue_key(p: Partnership) -> str:
-    """What a recorded fingerprint holds for besides the organisation, round and prefill:
-    this configuration, and this version of the program that lays templates out."""
-    return f"{p.content_key}:{__version__}"
 
 
 class ReturnSpec:
@@ -144,30 +122,11 @@ def _own(twin: Organisation, org: Organisation) -> dict[str | None, Any]:
             normalise(twin.baseline): org.baseline}
 
 
-@dataclass(frozen=True)
-class _ByContent:
-    """A partnership that hashes and compares by what it says."""
-
-    content: str
-    partnership: Partnership = field(compare=False)
-
-
 def return_spec(p: Partnership, round_id: str) -> ReturnSpec:
     """The compiled spec of ``round_id``: built on first use, then shared."""
-    return _compiled(_ByContent(p.content_key, p), round_id)
+    return _compiled(ByContent(p.content_key, p), round_id)
 
 
 @lru_cache(maxsize=4)  # a worker meets one round or two; each spec keeps up to SHAPES_KEPT templates
-def _compiled(held: _ByContent, round_id: str) -> ReturnSpec:
+def _compiled(held: ByContent, round_id: str) -> ReturnSpec:
     return ReturnSpec(held.partnership, held.partnership.round(round_id))
-
-
-def worker_context(p: Partnership, issued: Iterable[IssuedTemplate] = ()) -> bytes:
-    """The partnership and the issued templates, pickled once for the pool's workers
-    (each worker compiles the spec of the rounds it meets through ``return_spec``)."""
-    return _context(_ByContent(p.content_key, p), frozenset(issued))
-
-
-@lru_cache(maxsize=8)
-def _context(held: _ByContent, issued: frozenset[IssuedTemplate]) -> bytes:
-    return pickle.dumps((held.partnership, issued), pickle.HIGHEST_PROTOCOL)

@@ -7,16 +7,15 @@ under limits, identity is settled before figures are trusted, and every data rul
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from xl_ni179.checks.data import blank, is_number, num_sum
 from xl_ni179.checks.saved import stale_results
+from xl_ni179.intake.issued import IssuedTemplate
 from xl_ni179.intake.reader import (
     DAYS_1904,
     DefinedName,
@@ -25,14 +24,14 @@ from xl_ni179.intake.reader import (
     XlsxReadError,
     read_workbook,
 )
-from xl_ni179.intake.screen import finding_of, findings_of, inspect_file
-from xl_ni179.intake.spec import IssuedTemplate, ReturnSpec, return_spec, worker_context
+from xl_ni179.intake.screen import file_sha256, finding_of, inspect_file
+from xl_ni179.intake.spec import ReturnSpec, return_spec
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.rules import RULES
 from xl_ni179.rules import structure_rules as sr
 from xl_ni179.rules.findings import Report
 from xl_ni179.spec.formulas import Formula, parse_reference, same_place
-from xl_ni179.spec.prefill import claimed_prefill, verify_prefill
+from xl_ni179.spec.prefill import claimed_prefill
 from xl_ni179.spec.schema import (
     COVER,
     DATE,
@@ -79,69 +78,6 @@ class ReturnValues:
         return self.raw.value(sheet, coord)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def validate_file(p: Partnership, path: str | Path, *, sender: str | None = None,
-                  round_id: str | None = None, previous: Report | None = None,
-                  replaces: Report | None = None, pool: Any = None,
-                  issued: Iterable[IssuedTemplate] = ()) -> Report:
-    """Validate one returned workbook. Never raises for a bad file: problems are findings.
-
-    The untrusted file is only ever opened in a worker process with time and memory
-    limits (``pool``, or a shared default one), so a hostile file cannot take this
-    process down. ``previous`` is the organisation's last accepted return (any round);
-    ``replaces`` is the accepted version of this round that a resubmission supersedes.
-    A return prefilled from ``previous`` has its "as reported" figures checked against it.
-    ``issued`` are the templates recorded as issued (see ``Workspace.issued_templates``):
-    a return whose locked content is one of them is recognised without building its template.
-    """
-    (report,) = validate_files(p, [path], sender=sender, round_id=round_id, previous=previous,
-                               replaces=replaces, pool=pool, issued=issued)
-    return report
-
-
-def validate_files(p: Partnership, paths: Iterable[str | Path], *, sender: str | None = None,
-                   round_id: str | None = None, pool: Any = None, senders: Sequence[str | None] | None = None,
-                   previous: Report | None = None, replaces: Report | None = None,
-                   issued: Iterable[IssuedTemplate] = ()) -> Iterator[Report]:
-    """Validate many files, in order, using every worker of the pool (both cores by default).
-
-    Each report is ``validate_file``'s for that file. ``senders`` gives each file its own
-    sender (one per path, in order; ``sender`` is then ignored). Files are read ahead of the
-    caller, a few per worker, so a caller that records each report keeps the workers busy.
-    """
-    from xl_ni179.intake.pool import shared_pool
-
-    pool = pool or shared_pool()
-    names = [str(x) for x in paths]
-    task: Callable[[tuple[Partnership, frozenset[IssuedTemplate]], str], Report]
-    if senders is None:
-        task = partial(_validate_task, sender, round_id)
-    else:
-        by_path: dict[str, str | None] = {}
-        for name, who in zip(names, senders, strict=True):
-            if by_path.setdefault(name, who) != who:
-                raise ValueError(f"{name} is given twice with different senders: validate them separately")
-        task = partial(_validate_sent_task, by_path, round_id)
-    for outcome in pool.map(task, names, context=worker_context(p, issued)):
-        if outcome.ok:
-            report = outcome.value
-        else:  # the worker died, hung or ran out of memory on this file
-            log.warning("validation of %s stopped: %s", outcome.path, outcome.detail)
-            report = Report(file=outcome.path, sha256=file_sha256(Path(outcome.path)))
-            report.extend(findings_of(outcome.problems))
-        if report.prefill is not None and previous is not None and previous.sha256 == report.prefill.sha256:
-            verify_prefill(p, report, previous)
-        add_cross_return(p, report, previous, replaces)
-        yield report
-
-
 def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None = None,
                         round_id: str | None = None, issued: Iterable[IssuedTemplate] = ()) -> Report:
     """The whole check of one file in this process (what each pool worker runs)."""
@@ -161,19 +97,6 @@ def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None 
         return report
     validate_workbook(p, raw, report, sender=sender, round_id=round_id, issued=issued)
     return report
-
-
-def _validate_task(sender: str | None, round_id: str | None,
-                   context: tuple[Partnership, frozenset[IssuedTemplate]], path: str) -> Report:
-    """What a pool worker runs on one file; ``context`` (from ``worker_context``) reaches
-    each worker once, and the specs compiled from it stay cached there across files."""
-    p, issued = context
-    return validate_in_process(p, path, sender=sender, round_id=round_id, issued=issued)
-
-
-def _validate_sent_task(senders: dict[str, str | None], round_id: str | None,
-                        context: tuple[Partnership, frozenset[IssuedTemplate]], path: str) -> Report:
-    return _validate_task(senders[path], round_id, context, path)
 
 
 def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sender: str | None = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from xl_ni179.store.issued import TEMPLATES_ACTION
 from xl_ni179.store.workspace import Workspace
 
 
@@ -15,7 +16,7 @@ def issue_templates(ws: Workspace, round_id: str | None, out_dir: Path,
                     orgs: list[str] | None = None) -> tuple[list[Path], dict[str, Any]]:
     """Write the round's templates, each prefilled from the organisation's latest accepted
     return of an earlier round; returns the paths and {organisation: Prefill} used."""
-    from xl_ni179.intake.spec import issue_key
+    from xl_ni179.intake.issued import issue_key
     from xl_ni179.template import write_templates
 
     p = ws.partnership
@@ -28,7 +29,7 @@ def issue_templates(ws: Workspace, round_id: str | None, out_dir: Path,
                 prefills[org.code] = found
     fingerprints: dict[str, str] = {}
     paths = write_templates(p, rnd, out_dir, orgs, prefills, fingerprints)
-    ws.audit("templates", {"round": rnd.id, "out": str(out_dir),
+    ws.audit(TEMPLATES_ACTION, {"round": rnd.id, "out": str(out_dir),
                            "prefilled": {code: {"round": f.round_id, "sha256": f.sha256}
                                          for code, f in prefills.items()},
                            "fingerprints": fingerprints, "issue_key": issue_key(p)})

@@ -9,11 +9,10 @@ advisory lock makes concurrent starts (an intake worker and a consolidator) take
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 HEAD = "0002"  # the newest migration; a test checks it against the scripts
@@ -37,6 +36,9 @@ def head_revision() -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """The database's revision; None for an empty database."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -49,6 +51,7 @@ def upgrade(engine: Engine) -> None:
     if current_revision(engine) == HEAD:
         return
     from alembic import command
+    from sqlalchemy import text
 
     cfg = alembic_config()
     with engine.begin() as conn:

@@ -26,14 +26,11 @@ from xl_ni179.errors import WorkspaceError
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.models import Figure, StoredFile, Submission
+from xl_ni179.store.paths import CONFIG_NAME, FILES_DIR
 from xl_ni179.store.status import ACCEPTED, REJECTED
 
 if TYPE_CHECKING:
-    from xl_ni179.intake.spec import IssuedTemplate
-
-from xl_ni179.partnership import WORKSPACE_CONFIG_NAME as CONFIG_NAME
-
-FILES_DIR = "files"
+    from xl_ni179.intake.issued import IssuedTemplate
 
 
 @dataclass
@@ -124,7 +121,7 @@ class Receiving:
         ``unreadable`` is given: it is then told and the file left out. Stopping early leaves
         the files not yet yielded unrecorded.
         """
-        from xl_ni179.intake.validate import file_sha256
+        from xl_ni179.intake.screen import file_sha256
 
         if round_id:
             self.partnership.round(round_id)  # an unknown round is the caller's mistake: say so before any work
@@ -150,7 +147,7 @@ class Receiving:
 
     def _receive_batch(self, items: list[Incoming], keys: list[tuple[str, str]], round_id: str | None,
                        source: str, pool: Any) -> Iterator[Receipt]:
-        from xl_ni179.intake.validate import validate_files
+        from xl_ni179.intake.batch import validate_files
 
         # Each verdict is worked out once: the first file with a new key is validated, the
         # rest (and those whose verdict the store holds) are recorded as its duplicates.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,18 +21,19 @@ from xl_ni179.partnership import Partnership, default_config_text, load_partners
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store import migrate
 from xl_ni179.store.database import open_engine
+from xl_ni179.store.issued import template_issues
 from xl_ni179.store.models import AuditEntry, Chaser, Figure, Submission
-from xl_ni179.store.receiving import CONFIG_NAME, FILES_DIR, Incoming, Receipt, Receiving, filed_under, now_utc
+from xl_ni179.store.paths import CONFIG_NAME, DB_NAME, FILES_DIR, store_url
+from xl_ni179.store.receiving import Incoming, Receipt, Receiving, filed_under, now_utc
 from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED, OrgStatus
 
 if TYPE_CHECKING:
-    from xl_ni179.intake.spec import IssuedTemplate
+    from xl_ni179.intake.issued import IssuedTemplate
     from xl_ni179.spec.prefill import Prefill
 
 __all__ = ["CONFIG_NAME", "DB_NAME", "FILES_DIR", "Incoming", "Receipt", "Workspace", "filed_under",
            "is_demo_folder"]
 
-DB_NAME = "ni179.sqlite"
 DEMO_MARKER = "NI179-DEMO-FOLDER.txt"  # in a folder `ni179 demo` made, and may delete again
 DEMO_MARKER_TEXT = ("This folder was made by `ni179 demo`. Running the demo again deletes and rewrites "
                     "what is in it: do not keep real returns here.\n")
@@ -51,7 +51,7 @@ class Workspace(Receiving):
             raise WorkspaceError(f"{self.path} is not a workspace (no {CONFIG_NAME}); create one with "
                                  "`ni179 init`.")
         self.partnership: Partnership = load_partnership(self.path / CONFIG_NAME)
-        self.url = url or os.environ.get("NI179_DATABASE_URL") or f"sqlite:///{self.path / DB_NAME}"
+        self.url = url or store_url(self.path)
         self.engine: Engine = open_engine(self.url)
         migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -167,21 +167,10 @@ class Workspace(Receiving):
         """The templates issued from this workspace (``store.issue``) under the present
         configuration and program version: a return holding one of them unchanged is
         recognised by its fingerprint (see ``validate_file``)."""
-        from xl_ni179.intake.spec import IssuedTemplate, issue_key
+        from xl_ni179.intake.issued import issued_in
 
-        key = issue_key(self.partnership)
         with self.session() as s:
-            entries: list[dict[str, Any]] = list(
-                s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "templates")).all())
-        out = set()
-        for detail in entries:
-            if detail.get("issue_key") != key:
-                continue
-            prefilled = detail.get("prefilled") or {}
-            for code, fp in (detail.get("fingerprints") or {}).items():
-                source = prefilled.get(code) or {}
-                out.add(IssuedTemplate(detail["round"], code, source.get("round"), source.get("sha256"), fp))
-        return frozenset(out)
+            return issued_in(template_issues(s), self.partnership)
 
     def accepted_returns(self, round_id: str) -> dict[str, dict[str, Any]]:
         """The figures of each organisation's current (latest accepted) return."""
@@ -246,21 +235,3 @@ def _actor() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some service contexts
         return "unknown"
-
-
-def issued_at(path: str | Path) -> frozenset[IssuedTemplate]:
-    """The templates issued from the workspace at ``path``, or none if it is not a workspace.
-
-    ``ni179 validate`` run in a workspace recognises a return holding one of them unchanged
-    by its fingerprint, as receiving does; elsewhere each return is compared with a template
-    built for it.
-    """
-    path = Path(path)
-    has_store = bool(os.environ.get("NI179_DATABASE_URL")) or (path / DB_NAME).exists()
-    if not ((path / CONFIG_NAME).exists() and has_store):  # never create a store just to look
-        return frozenset()
-    ws = Workspace(path)
-    try:
-        return ws.issued_templates()
-    finally:
-        ws.engine.dispose()
