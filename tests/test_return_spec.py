@@ -165,12 +165,15 @@ def _issue(ws: Path, out: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_validate_reads_what_was_issued_from_a_sqlite_store_without_opening_it(issued_ws, monkeypatch):
-    """The quick read of a current SQLite store answers alone, and gives what the store holds."""
+def test_validate_reads_what_was_issued_from_a_sqlite_store_without_opening_it(issued_ws, monkeypatch, tmp_path):
+    """The quick read of a current SQLite store answers alone, and gives what the store holds,
+    wherever the workspace is (a folder name is not part of a URL's syntax)."""
+    import shutil
+
     from xl_ni179.store import issued as issued_module
     from xl_ni179.store.models import AuditEntry
 
-    ws, _ = issued_ws
+    ws = Path(shutil.copytree(issued_ws[0], tmp_path / "Finance? #1 (Melton) é" / "ws"))
     assert issued_module.AUDIT_TABLE == AuditEntry.__tablename__
     held = Workspace(ws).issued_templates()
 
@@ -185,9 +188,9 @@ def test_validate_reads_what_was_issued_from_a_sqlite_store_without_opening_it(i
 def test_any_other_store_is_opened_as_every_command_opens_it(tmp_path, monkeypatch, postgres, why):
     """A PostgreSQL store, or a SQLite file the quick read cannot take as it is, is opened
     through SQLAlchemy (and migrated): the answer is the same, or the store's own error."""
+    from helpers.pgserver import fresh_database
     from sqlalchemy.exc import DatabaseError
 
-    from helpers.pgserver import fresh_database
     from xl_ni179.store import issued as issued_module
     from xl_ni179.store.issued import issued_at
 
@@ -223,10 +226,11 @@ def test_the_validate_command_itself_loads_no_parser_and_no_database_library(iss
     ws, templates = issued_ws
     good = fill_workbook(partnership, templates / "NI179_MELTON_2008-09-review.xlsx", demo_data["MELTON"],
                          tmp_path / "MELTON.xlsx")
+    args = ["--workspace", str(ws), "validate", "--round", "2008-09-review", str(good)]
     script = ("import json, sys\n"
               "from xl_ni179.cli import main\n"
               "try:\n"
-              f"    main([\"--workspace\", {str(ws)!r}, \"validate\", \"--round\", \"2008-09-review\", {str(good)!r}])\n"
+              f"    main({args!r})\n"
               "except SystemExit as exc:\n"
               "    code = exc.code\n"
               "heavy = sorted(m for m in ('openpyxl', 'lxml', 'sqlalchemy', 'numpy', 'pandas') if m in sys.modules)\n"

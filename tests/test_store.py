@@ -118,6 +118,26 @@ def test_cli_init_receive_status(tmp_path, returns_dir, make_return):
                                           "Fire Authority, Police, City PCT and County PCT.")
 
 
+@pytest.mark.parametrize("folder", ["Round 2? draft", "Returns%20received", "Round #2"])
+def test_a_workspace_keeps_its_store_in_its_own_folder_whatever_the_folder_is_called(tmp_path, returns_dir,
+                                                                                    monkeypatch, folder):
+    """A folder name is not URL syntax: a '?' or '%20' in it once opened a database elsewhere
+    (a new, empty store beside the folder), so receipts went missing from the workspace."""
+    monkeypatch.delenv("NI179_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    ws = tmp_path / "Finance" / folder
+    assert runner.invoke(main, ["--workspace", str(ws), "init"]).exit_code == 0
+    melton = returns_dir / "NI179_MELTON_2008-09-review.xlsx"
+    result = runner.invoke(main, ["--workspace", str(ws), "receive", str(melton), "--sender",
+                                  "finance@melton.example.org", "--round", ROUND])
+    assert result.exit_code == 0 and "ACCEPTED (version 1)" in result.output, result.output
+    assert sorted(p.name for p in (tmp_path / "Finance").iterdir()) == [folder]
+    assert (ws / "ni179.sqlite").is_file()
+    status = runner.invoke(main, ["--workspace", str(ws), "status", "--round", ROUND])
+    assert "Melton" in status.output and "Returns were not received from: County Council" in status.output
+    assert "Melton" not in status.output.split("Returns were not received from:")[1]
+
+
 def test_status_without_a_workspace_says_how_to_make_one(tmp_path):
     result = CliRunner().invoke(main, ["--workspace", str(tmp_path / "none"), "status"])
     assert result.exit_code == 2
