@@ -121,13 +121,14 @@ def sector_totals(p: Partnership, rnd: Round, orgs: pd.DataFrame,
     """Partnership-wide gains per sector and year (no single target: agreements differ)."""
     out: dict[str, Any] = {}
     base = orgs.reset_index()[["code", "short_name", "sector", "baseline", "returned"]]
-    by_year = {year: gains[gains["year"] == year][["code", "net", "progress", "has_figure"]] for year in rnd.years}
+    # One join per year (each organisation with its figures, if any), then a slice per sector.
+    by_year = {}
+    for year in rnd.years:
+        rows = base.merge(gains[gains["year"] == year][["code", "net", "progress", "has_figure"]], on="code",
+                          how="left")
+        rows["has_figure"] = rows["has_figure"].astype("boolean").fillna(False).astype(bool)
+        by_year[year] = rows
     for sector in dict.fromkeys(orgs["sector"]):
-        members = base[base["sector"] == sector]
-        per_year = {}
-        for year in rnd.years:
-            rows = members.merge(by_year[year], on="code", how="left")
-            rows["has_figure"] = rows["has_figure"].astype("boolean").fillna(False).astype(bool)
-            per_year[year] = total(rows, _kind(rnd, year))
+        per_year = {year: total(rows[rows["sector"] == sector], _kind(rnd, year)) for year, rows in by_year.items()}
         out[sector] = {"name": p.sectors[sector].name, "years": per_year}
     return out
