@@ -241,3 +241,27 @@ def test_the_validate_command_itself_loads_no_parser_and_no_database_library(iss
     code, heavy = json.loads(done.stdout.strip().splitlines()[-1])
     assert "MELTON" in done.stdout and code == 0
     assert heavy == []
+
+
+def test_issue_records_not_in_the_shape_written_are_passed_over(issued_ws, tmp_path):
+    """A damaged audit record never stops `ni179 validate`: both ways of reading the store skip
+    it and keep the good ones (its returns would be compared with a built template)."""
+    import shutil
+    import sqlite3
+
+    from xl_ni179.intake.issued import issue_key
+    from xl_ni179.store.issued import issued_at
+
+    ws = Path(shutil.copytree(issued_ws[0], tmp_path / "ws"))
+    good = Workspace(ws).issued_templates()
+    key = issue_key(Workspace(ws).partnership)
+    odd = ["null", "[1, 2]", "7", json.dumps({"issue_key": key, "round": 5, "fingerprints": {"MELTON": "x"}}),
+           json.dumps({"issue_key": key, "round": "2008-09-review", "fingerprints": ["MELTON"]}),
+           json.dumps({"issue_key": key, "round": "2008-09-review", "fingerprints": {"MELTON": 12}}),
+           json.dumps({"issue_key": key, "round": "2008-09-review", "fingerprints": {"MELTON": "ab"},
+                       "prefilled": {"MELTON": "not a mapping"}})]
+    with sqlite3.connect(ws / "ni179.sqlite") as db:
+        db.executemany("INSERT INTO audit (at, actor, action, detail) VALUES ('2009-05-01 09:00:00', 't', "
+                       "'templates', ?)", [(text,) for text in odd])
+    assert len(good) == 13
+    assert issued_at(ws) == good == Workspace(ws).issued_templates()

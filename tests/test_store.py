@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 
 import pytest
@@ -136,6 +137,22 @@ def test_a_workspace_keeps_its_store_in_its_own_folder_whatever_the_folder_is_ca
     status = runner.invoke(main, ["--workspace", str(ws), "status", "--round", ROUND])
     assert "Melton" in status.output and "Returns were not received from: County Council" in status.output
     assert "Melton" not in status.output.split("Returns were not received from:")[1]
+
+
+def test_a_workspace_in_a_folder_whose_name_is_not_utf8_keeps_its_store(tmp_path, returns_dir, monkeypatch):
+    """A Latin-1 folder name (copied from an old Windows share) cannot be written in a URL's
+    text at all: the store is still the workspace's own file, through the library."""
+    monkeypatch.delenv("NI179_DATABASE_URL", raising=False)
+    folder = tmp_path / os.fsdecode(b"Ann\xe9e 2009")
+    ws = Workspace.init(folder)
+    receipt = ws.receive(returns_dir / "NI179_MELTON_2008-09-review.xlsx", sender="finance@melton.example.org",
+                         round_id=ROUND)
+    ws.engine.dispose()
+    assert receipt.outcome == "accepted"
+    assert os.listdir(os.fsencode(tmp_path)) == [b"Ann\xe9e 2009"] and (folder / "ni179.sqlite").is_file()
+    again = Workspace(folder)
+    assert {st.code: st.state for st in again.status(ROUND)}["MELTON"] == "accepted"
+    again.engine.dispose()
 
 
 def test_status_without_a_workspace_says_how_to_make_one(tmp_path):

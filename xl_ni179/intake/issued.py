@@ -41,12 +41,17 @@ def issued_in(records: Iterable[Mapping[str, Any]], p: Partnership) -> frozenset
     key = issue_key(p)
     out = set()
     for detail in records:
-        if detail.get("issue_key") != key:
+        # A record not in the shape ``store.issue`` writes is passed over: its returns are then
+        # compared with a template built for them, which is slower but just as sure.
+        if not isinstance(detail, dict) or detail.get("issue_key") != key or not isinstance(detail.get("round"), str):
             continue
-        prefilled = detail.get("prefilled") or {}
-        for code, fp in (detail.get("fingerprints") or {}).items():
+        prefilled, fingerprints = detail.get("prefilled") or {}, detail.get("fingerprints") or {}
+        if not (isinstance(prefilled, dict) and isinstance(fingerprints, dict)):
+            continue
+        for code, fp in fingerprints.items():
             source = prefilled.get(code) or {}
-            out.add(IssuedTemplate(detail["round"], code, source.get("round"), source.get("sha256"), fp))
+            if isinstance(fp, str) and isinstance(source, dict):
+                out.add(IssuedTemplate(detail["round"], code, source.get("round"), source.get("sha256"), fp))
     return frozenset(out)
 
 

@@ -7,13 +7,13 @@ one-line error naming the extra, never a traceback from deep inside SQLAlchemy.
 from __future__ import annotations
 
 from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 
 # The extra that installs each driver module a store URL may name.
 DRIVER_EXTRAS = {"psycopg": "postgres"}
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str | URL) -> Engine:
     """An engine for the store at ``url``; WorkspaceError when its driver is not installed."""
     try:
         return create_engine(url)

@@ -23,6 +23,7 @@ from xl_ni179.store import migrate
 from xl_ni179.store.paths import CONFIG_NAME, DB_NAME, store_url
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
     from sqlalchemy.orm import Session
 
 TEMPLATES_ACTION = "templates"  # the audit action that records an issue of templates
@@ -56,7 +57,7 @@ def template_issues(session: Session) -> list[dict[str, Any]]:
     return list(session.scalars(select(AuditEntry.detail).where(AuditEntry.action == TEMPLATES_ACTION)))
 
 
-def _stored_records(url: str) -> list[dict[str, Any]]:
+def _stored_records(url: str | URL) -> list[dict[str, Any]]:
     from sqlalchemy.orm import Session
 
     from xl_ni179.store.database import open_engine
@@ -73,7 +74,8 @@ def _stored_records(url: str) -> list[dict[str, Any]]:
 def _sqlite_records(db: Path) -> Iterable[dict[str, Any]] | None:
     """The issue records of a current SQLite store, read only; None when it must be opened."""
     try:
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        # A short wait for a writer: if the store stays busy, the full open below waits its turn.
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
     except sqlite3.Error:
         return None
     try:
