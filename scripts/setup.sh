@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
-# Sets up everything the project needs on a fresh Debian machine: system packages
-# (LibreOffice to recalculate workbooks) and a virtual environment in .venv.
+# Sets up everything the project needs on a fresh Debian machine: the system programs the
+# tests run for real, and a virtual environment in .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed'; }
+
+# Each group: what it is for, then the Debian packages.
+# - LibreOffice Calc with a window (not the -nogui build): it recalculates workbooks, is the
+#   oracle of what a return shows, and is typed into under Xvfb by xdotool; Writer for the paper.
+# - python3-uno drives Calc; ssconvert (Gnumeric) converts returns; pdftoppm renders printed pages.
+# - PostgreSQL is the shared store's database.
+# - The mail stack a council runs, started by the tests in their own network namespace:
+#   Postfix, OpenDKIM, OpenDMARC, the SPF policy server, dnsmasq for DNS, Dovecot (IMAP,
+#   LMTP), and the clients that write test messages (swaks, mutt, mpack).
+wanted=(
+  libreoffice-calc libreoffice-writer python3-uno libreoffice-script-provider-python
+  fonts-crosextra-carlito fonts-liberation2
+  xvfb xdotool x11-utils imagemagick poppler-utils
+  gnumeric
+  postgresql
+  postfix opendkim opendkim-tools opendmarc postfix-policyd-spf-python dnsmasq-base
+  dovecot-imapd dovecot-lmtpd swaks mutt mpack iproute2
+)
 need_apt=()
-# LibreOffice recalculates workbooks in the tests; PostgreSQL is the shared store's database;
-# Dovecot is the IMAP server the mail-intake tests run on loopback.
-# (python3-uno drives Calc; ssconvert is Gnumeric's converter.)
-command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-calc-nogui libreoffice-writer-nogui)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
-command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
-# Returns typed into Calc through UNO and converted by Gnumeric are part of the real-program corpus.
-/usr/bin/python3 -c 'import uno' >/dev/null 2>&1 || need_apt+=(python3-uno libreoffice-script-provider-python)
-command -v ssconvert >/dev/null 2>&1 || need_apt+=(gnumeric)
+for pkg in "${wanted[@]}"; do have_pkg "$pkg" || need_apt+=("$pkg"); done
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing system packages: ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # Postfix is configured by the tests, not by its installer.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   else
