@@ -98,21 +98,27 @@ def _date_text(value: float, section: str) -> str:
                    for p in pieces)
 
 
+# The number's placeholders: digits with grouping commas, decimals, then scaling commas.
+_DIGITS = re.compile(r"[0#?](?:[0#?]|,(?=[0#?]))*(?:\.([0#?]*))?(,*)")
+
+
+def _plain(part: str) -> str:
+    """A section's surroundings of the number as shown: colours and conditions dropped,
+    quotes and escapes taken off."""
+    return re.sub(r"\[[^\]]*\]", "", part).replace('"', "").replace("\\", "")
+
+
 def _number_text(value: float, section: str) -> str:
     bare = _bare(section)
     percent = bare.count("%")
-    value *= 100 ** percent
-    digits = re.search(r"[0#?][0#?,]*(?:\.([0#?]*))?", bare)
-    if digits is None:  # no digit placeholder: the section is text only
+    digits = _DIGITS.search(section)
+    if digits is None:  # no digit placeholder: the section shows only its text
         return _literal(section)
     places = len(digits.group(1) or "")
-    scale = len(re.search(r",*$", digits.group(0).split(".")[0]).group(0))  # type: ignore[union-attr] # always matches
-    value /= 1000 ** scale
+    value = value * 100 ** percent / 1000 ** len(digits.group(2))  # each trailing comma divides by 1,000
     grouped = "," in digits.group(0).rstrip(",")
     text = f"{abs(value):,.{places}f}" if grouped else f"{abs(value):.{places}f}"
-    before, after = section.split(digits.group(0), 1) if digits.group(0) in section else ("", "")
-    clean = lambda part: re.sub(r"\[[^\]]*\]", "", part).replace('"', "").replace("\\", "")  # noqa: E731
-    return clean(before) + text + clean(after).replace("%", "") + "%" * percent
+    return _plain(section[:digits.start()]) + text + _plain(section[digits.end():])
 
 
 def shows(value: Any, code: str) -> str:

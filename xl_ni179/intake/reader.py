@@ -180,7 +180,7 @@ def read_package(path: str | os.PathLike[str]) -> Reading:
         except XlsxLimitError as exc:
             problem = exc.problem
         except XlsxAmbiguity as exc:
-            problem = P.AMBIGUOUS_CELL.problem(sheet=exc.sheet, cell=exc.cell, detail=exc.detail)
+            problem = _ambiguity(exc)
         except XlsxReadError as exc:
             problem = P.CORRUPT_FILE.problem(detail=str(exc))
         except Stop as stop:
@@ -188,6 +188,16 @@ def read_package(path: str | os.PathLike[str]) -> Reading:
         except ZIP_ERRORS as exc:
             problem = P.CORRUPT_FILE.problem(detail=f"its zip structure is broken: {shown(str(exc))}")
         return Reading([problem])
+
+
+def _ambiguity(exc: XlsxAmbiguity) -> Problem:
+    """A cell (or row, or sheet) programs would read differently; or, outside any sheet, the
+    package (the workbook's settings, its names, its styles)."""
+    if not exc.sheet:
+        return P.AMBIGUOUS_PACKAGE.problem(detail=exc.detail)
+    cell = exc.cell if _address(exc.cell) is not None else ""
+    place = f"cell {cell}" if cell else exc.cell or "the sheet's data"
+    return P.AMBIGUOUS_CELL.problem(sheet=exc.sheet, cell=cell, place=place, detail=exc.detail)
 
 
 def read_workbook(path: str | Path) -> RawWorkbook:
@@ -244,7 +254,6 @@ def _workbook(root: Any, graph: Graph, raw: RawWorkbook) -> None:
         raw.date1904 = _true(properties[0].get("date1904"), "the workbook's date system")
     protection = root.find(MAIN + "workbookProtection")
     raw.structure_locked = protection is not None and protection.get("lockStructure") in ("1", "true")
-    seen: set[tuple[str, str | None]] = set()
     for el in root.iterfind(f"{MAIN}definedNames/{MAIN}definedName"):
         name, text, local = el.get("name", ""), el.text or "", el.get("localSheetId")
         sheet = None
@@ -252,10 +261,6 @@ def _workbook(root: Any, graph: Graph, raw: RawWorkbook) -> None:
             if not (local.isascii() and local.isdigit()) or int(local) >= len(names):
                 raise XlsxAmbiguity(f"the defined name '{shown(name, 40)}' belongs to a sheet that does not exist")
             sheet = names[int(local)]
-        key = (name.casefold(), sheet)
-        if key in seen:  # Excel refuses such a file; another program takes either definition
-            raise XlsxAmbiguity(f"the defined name '{shown(name, 40)}' is defined twice")
-        seen.add(key)
         if sheet is None:
             raw.names[name] = text
         raw.defined.append(DefinedName(name, text, sheet, _true(el.get("hidden"), "a name's hidden flag")))
@@ -369,6 +374,7 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
     row_number = 0
     max_row, max_column = limits.max_row, limits.max_column
     date1904 = raw.date1904
+    formats = len(raw.looks.looks)
     coord = ""
     try:
         for row in datas[0] if datas else ():
@@ -393,13 +399,12 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
                     raise XlsxAmbiguity(f"row {row_number} holds something other than cells", cell=f"A{row_number}")
                 count += 1
                 coord = c.get("r")
+                found = (row_number, column + 1) if coord is None else _ADDRESSES.get(coord) or _address(coord)
+                if found is None:
+                    raise XlsxReadError(f"a cell has no valid address ({shown(coord or '', 20)!r})")
+                hit = found
                 if coord is None:  # the cell after the one before, as Excel and Calc place it
-                    hit = (row_number, column + 1)
                     coord = f"{column_letters(column + 1)}{row_number}"
-                else:
-                    hit = _ADDRESSES.get(coord) or _address(coord)
-                    if hit is None:
-                        raise XlsxReadError(f"a cell has no valid address ({shown(coord, 20)!r})")
                 if hit[0] > max_row or hit[1] > max_column:
                     limits.place_at(hit[0], hit[1], coord, sheet)
                 if hit[0] != row_number or hit[1] <= column:
@@ -407,8 +412,9 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
                 column = hit[1]
                 style = c.get("s")
                 if style is not None and style != "0":
-                    if not (style.isascii() and style.isdigit()):
-                        raise XlsxAmbiguity(f"the cell's format is '{shown(style, 12)}'")
+                    if not (style.isascii() and style.isdigit()) or int(style) >= formats:
+                        raise XlsxAmbiguity(f"the cell's format is '{shown(style, 12)}', which the style sheet "
+                                            "does not define")
                     styled[coord] = int(style)
                 kind = c.get("t") or "n"
                 if not len(c):
@@ -544,7 +550,9 @@ def _outside_cells(root: Any, datas: list[Any]) -> None:
     for child in root:
         if datas and child is datas[0]:
             continue
-        stray = next(child.iter(CELL, ROW, SHEET_DATA), None)
+        stray = next(child.iter(CELL), None)
+        if stray is None:
+            stray = next(child.iter(ROW, SHEET_DATA), None)
         if stray is not None:
             raise XlsxAmbiguity("the sheet holds cells outside its data, which some programs read",
                                 cell=stray.get("r") or "")

@@ -15,6 +15,7 @@ from typing import Any
 
 from xl_ni179.checks.data import blank, is_number, num_sum
 from xl_ni179.checks.saved import stale_results
+from xl_ni179.intake.display import check_inputs_shown
 from xl_ni179.intake.issued import IssuedTemplate
 from xl_ni179.intake.reader import DAYS_1904, DefinedName, RawWorkbook, read_package
 from xl_ni179.intake.screen import file_sha256, findings_of
@@ -115,6 +116,7 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
         _locked(spec, raw, org.code, report, frozenset(issued))
     _protection(raw, report)
     formulas = _input_formulas(raw, schema, report)
+    check_inputs_shown(raw, schema, report, skip=formulas)
     values = ReturnValues(raw, schema, org.baseline if org else float("inf"))
     for check in spec.checks:
         if check.field in formulas or not check.fails(values):

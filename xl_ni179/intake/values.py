@@ -77,9 +77,10 @@ def _iso_serial(text: str, date1904: bool) -> float:
     return serial - DAYS_1904 if date1904 else serial
 
 
-# A number as programs write one: xsd:double's digits and exponent, with no spaces, sign
-# '+', INF or NaN (which programs read differently, or not at all).
-_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z", re.ASCII)
+# A number as the file format writes one: xsd:double's digits, sign and exponent, spaces
+# around allowed (the schema collapses them), without INF or NaN, which programs read
+# differently (Calc reads '6_3.5' as 6; Python's float() takes 'nan', 'inf' and '6_3.5').
+_NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\Z", re.ASCII)
 _KINDS = frozenset({"n", "s", "str", "b", "e", "inlineStr", "d"})
 
 

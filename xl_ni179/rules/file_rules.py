@@ -125,7 +125,7 @@ AMBIGUOUS_PACKAGE = _rule(
     TAMPERED)
 AMBIGUOUS_CELL = _rule(
     "ambiguous-cell", "Every cell is written so that every spreadsheet program shows the same thing.",
-    "On the sheet '{sheet}', cell {cell} is written in a way that spreadsheet programs show "
+    "On the sheet '{sheet}', {place} is written in a way that spreadsheet programs show "
     "differently ({detail}), so we cannot tell which figure you see there.",
     TAMPERED)
 STRICT_XLSX = _rule(

@@ -195,15 +195,14 @@ def read_graph(parts: Parts) -> Graph:
     (document,) = documents
     graph.workbook = _reached(graph, document, "workbook", None, "workbook")
     _check_workbook_type(types.of(graph.workbook), graph.workbook)
-    root = parts.tree(document.part, L.MAX_ELEMENTS_SMALL)
+    root = parts.tree(graph.workbook, L.MAX_ELEMENTS_SMALL)
     if root.tag != f"{{{MAIN}}}workbook":
         if root.tag == f"{{{STRICT_MAIN}}}workbook":
             raise Stop(P.STRICT_XLSX.problem())
-        raise ambiguous(f"the main workbook part '{shown(document.part, 60)}' holds no workbook")
-    rels_name = parts.find(rels_part_of(document.part))
-    if rels_name is None:
+        raise ambiguous(f"the main workbook part '{shown(graph.workbook, 60)}' holds no workbook")
+    if parts.find(rels_part_of(graph.workbook)) is None:
         raise Stop(P.MISSING_PART.problem(detail="the list of the workbook's parts"))
-    graph.workbook_rels = read_relationships(parts, document.part)
+    graph.workbook_rels = read_relationships(parts, graph.workbook)
     _workbook_parts(parts, graph)
     _sheets(root, graph)
     return graph

@@ -280,6 +280,7 @@ def _screen_parts(parts: Parts, graph: Graph, found: _Found) -> None:
     sheets = {s.part: s.name for s in graph.sheets}
     binaries: list[zipfile.ZipInfo] = []
     printer_targets: set[str] = set()
+    strays: list[tuple[str, str]] = []  # (what it looks like, part): parts the file does not use as such
     for name, info in parts.infos.items():
         if found.full:
             return
@@ -296,11 +297,18 @@ def _screen_parts(parts: Parts, graph: Graph, found: _Found) -> None:
                     found.add(problem)
                 printer_targets |= targets_of_printer_settings(rels)
             else:
-                _screen_part(parts, graph, name, sheets.get(name))
+                _screen_part(parts, graph, name, sheets.get(name), strays)
         except Stop as stop:
             found.add(stop.problem)
         except ZIP_ERRORS as exc:
             found.add(P.CORRUPT_FILE.problem(detail=f"part {shown(name)} cannot be unpacked: {shown(str(exc))}"))
+    if strays:
+        # A second workbook, sheet, text table or style sheet: another program could read it
+        # instead of the one Excel reads. The workbook first: it says the most.
+        strays.sort(key=lambda s: (s[0] != "workbook", s[1]))
+        named = "; ".join(f"a second {shape}, '{shown(name, 60)}'" for shape, name in strays[:3])
+        found.add(P.AMBIGUOUS_PACKAGE.problem(
+            detail=f"it holds {named}, which Excel does not use but another program could read"))
     if not found.full:
         try:
             for problem in check_binaries(parts.zf, binaries, graph.types.of, printer_targets):
@@ -321,7 +329,7 @@ _SHEET_DATA = f"{{{MAIN}}}sheetData"
 _EXTERNAL_LINK = f"{{{MAIN}}}externalLink"
 
 
-def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None) -> None:
+def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, strays: list[tuple[str, str]]) -> None:
     content_type = graph.types.of(name)
     if "vmldrawing" in content_type or name.lower().endswith(".vml"):
         # Excel's legacy drawings (comments' boxes, form controls) are often not
@@ -338,9 +346,12 @@ def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None) -> No
     role = graph.roles.get(name)
     shape = ROLES.get(root.tag) or TYPE_ROLES.get(content_type)
     if shape is not None and shape != role:
+        strays.append((shape, name))
+        screen_tree(root, name)  # its formulas too, cells and all: no reader of ours reads it
+        return
+    if role is not None and ROLES.get(root.tag) != role:
         raise Stop(P.AMBIGUOUS_PACKAGE.problem(
-            detail=f"the part '{shown(name, 60)}' is a second {shape}, which the file does not use "
-                   "but another program could read"))
+            detail=f"the part '{shown(name, 60)}', reached as the {role}, holds something else"))
     if role is not None:
         check_markup_compatibility(root, parts.data(name), name, workbook=role == "workbook")
     if sheet is not None:
