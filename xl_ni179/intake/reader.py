@@ -341,6 +341,42 @@ def _address(coord: str) -> tuple[int, int] | None:
     return hit
 
 
+def _place(coord: str | None, row: int, column: int) -> tuple[str, tuple[int, int]]:
+    """A cell's address and (row, column), read from its ``r`` or, without one, placed after
+    the cell before it, as Excel and Calc place it."""
+    if coord is None:
+        return f"{column_letters(column + 1)}{row}", (row, column + 1)
+    hit = _address(coord)
+    if hit is None:
+        raise XlsxReadError(f"a cell has no valid address ({shown(coord, 20)!r})")
+    return coord, hit
+
+
+def _inline(el: Any, limits: _Limits) -> str:
+    """An inline string's text (``<is>``)."""
+    first = el[0] if len(el) == 1 else None
+    if first is not None and first.tag == T and not len(first):  # plain text: the usual
+        value: str = first.text or ""
+        value = unescape(value) if "_x" in value else value
+        if len(value) > L.MAX_STRING_CHARS:
+            limits.text(value)
+        return value
+    return _text(el, limits, "the cell's text")
+
+
+# Formulas already screened and made, by their text: returns repeat the same few hundred.
+# Bounded, as a hostile file's formulas are all new.
+_FORMULAS: dict[str, Formula] = {}
+_FORMULAS_MAX = 16384
+
+
+def _formula_of(text: str) -> Formula:
+    formula = Formula("=" + text)
+    if len(_FORMULAS) < _FORMULAS_MAX:
+        _FORMULAS[text] = formula
+    return formula
+
+
 class _Span:
     """A formula written once for a block of cells (array and data-table formulas)."""
 
@@ -375,7 +411,8 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
     max_row, max_column = limits.max_row, limits.max_column
     date1904 = raw.date1904
     formats = len(raw.looks.looks)
-    coord = ""
+    addresses, known = _ADDRESSES, _FORMULAS
+    coord: str | None = ""
     try:
         for row in datas[0] if datas else ():
             if row.tag != ROW:
@@ -399,13 +436,11 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
                     raise XlsxAmbiguity(f"row {row_number} holds something other than cells", cell=f"A{row_number}")
                 count += 1
                 coord = c.get("r")
-                found = (row_number, column + 1) if coord is None else _ADDRESSES.get(coord) or _address(coord)
-                if found is None:
-                    raise XlsxReadError(f"a cell has no valid address ({shown(coord or '', 20)!r})")
-                hit = found
-                if coord is None:  # the cell after the one before, as Excel and Calc place it
-                    coord = f"{column_letters(column + 1)}{row_number}"
-                if hit[0] > max_row or hit[1] > max_column:
+                hit = addresses.get(coord)  # None (no address) is a miss, like any other
+                if hit is None:
+                    place, hit = _place(coord, row_number, column)
+                    coord = place
+                if hit[1] > max_column or hit[0] > max_row:
                     limits.place_at(hit[0], hit[1], coord, sheet)
                 if hit[0] != row_number or hit[1] <= column:
                     raise XlsxAmbiguity("the cell is written twice, out of order, or in another row's place")
@@ -416,9 +451,21 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
                         raise XlsxAmbiguity(f"the cell's format is '{shown(style, 12)}', which the style sheet "
                                             "does not define")
                     styled[coord] = int(style)
-                kind = c.get("t") or "n"
-                if not len(c):
+                n = len(c)
+                if not n:
                     continue  # a formatted but empty cell
+                kind = c.get("t")
+                first = c[0]
+                tag = first.tag
+                # The usual cells first: a number, a plain inline text, a formula of its own.
+                if n == 1 and tag == V and kind is None:
+                    value = typed("n", first.text or "", strings, date1904)
+                    if value is not None:
+                        cells[coord] = value
+                    continue
+                if n == 1 and tag == IS and kind == "inlineStr":
+                    cells[coord] = _inline(first, limits)
+                    continue
                 v = f = inline = None
                 for child in c:
                     tag = child.tag
@@ -433,36 +480,36 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
                 if kind == "inlineStr":
                     if inline is None or v is not None:
                         raise XlsxAmbiguity("the cell's text is written in two ways")
-                    first = inline[0] if len(inline) == 1 else None
-                    if first is not None and first.tag == T and not len(first):  # plain text: the usual
-                        value: Any = first.text or ""
-                        value = unescape(value) if "_x" in value else value
-                        if len(value) > L.MAX_STRING_CHARS:
-                            limits.text(value)
-                    else:
-                        value = _text(inline, limits, "the cell's text")
+                    value = _inline(inline, limits)
                 elif inline is not None:
                     raise XlsxAmbiguity("the cell's text is written in two ways")
                 elif v is None:
                     value = None
                 else:
-                    value = typed(kind, v, [], strings, date1904)
+                    value = typed(kind or "n", v, strings, date1904)
                 if f is None:
                     if value is not None:
                         cells[coord] = value
                     continue
                 own_formula.add(coord)
                 cached[coord] = value
-                cells[coord] = _formula(f, coord, sheet, shared, spans)
+                text = f.text
+                if text and f.get("t") is None:  # a formula of its own: the usual
+                    formula = known.get(text)
+                    if formula is None:
+                        _screened(text, sheet, coord)
+                        formula = _formula_of(text)
+                    cells[coord] = formula
+                else:
+                    cells[coord] = _formula(f, coord, sheet, shared, spans)
     except XlsxAmbiguity as exc:
-        exc.cell = exc.cell or coord
+        exc.cell = exc.cell or coord or ""
         raise
     for span in spans:
         _spread(span, cells, cached, own_formula, count, sheet, limits)
     limits.cells(count, sheet)
     limits.total += count
-    _outside_cells(root, datas)
-    _sheet_extras(root, sheet, limits, raw)
+    _sheet_extras(root, datas[0] if datas else None, sheet, limits, raw)
     raw.cells[sheet], raw.cached[sheet], raw.styles[sheet] = cells, cached, styled
 
 
@@ -544,41 +591,64 @@ def _spread(span: _Span, cells: dict[str, Any], cached: dict[str, Any], own: set
             cells[coord] = span.formula
 
 
-def _outside_cells(root: Any, datas: list[Any]) -> None:
-    """Cells or rows anywhere but in the sheet's data (an extension list, say): Excel and
-    Calc never read them, a reader that searches the part would."""
+def _sheet_extras(root: Any, data: Any, sheet: str, limits: _Limits, raw: RawWorkbook) -> None:
+    """Everything of a sheet but its cells, in one pass over its elements: protection, merged
+    cells, conditional formats; ranges a reader could size a grid from; and cells or rows
+    anywhere but in the sheet's data (an extension list, say), which Excel and Calc never
+    read and a reader that searches the part would."""
+    merged: list[str] = []
+    shading: list[Shading] = []
+    protection = None
     for child in root:
-        if datas and child is datas[0]:
+        if child is data:
             continue
+        tag = child.tag
         stray = next(child.iter(CELL), None)
         if stray is None:
             stray = next(child.iter(ROW, SHEET_DATA), None)
         if stray is not None:
             raise XlsxAmbiguity("the sheet holds cells outside its data, which some programs read",
                                 cell=stray.get("r") or "")
-
-
-def _sheet_extras(root: Any, sheet: str, limits: _Limits, raw: RawWorkbook) -> None:
-    """Protection, merged cells, conditional formats; ranges a reader could size a grid from."""
-    for element in root.iter(MAIN + "dimension", MAIN + "mergeCell", MAIN + "hyperlink"):
-        for area in (element.get("ref") or "").split():
-            for corner in area.split(":")[:2]:
-                limits.place(corner, sheet)
-    raw.merged[sheet] = [el.get("ref") or "" for el in root.iterfind(f"{MAIN}mergeCells/{MAIN}mergeCell")]
-    protection = root.find(MAIN + "sheetProtection")
+        if tag in _AREAS:
+            for element in (child,) if tag == DIMENSION else child:
+                ref = element.get("ref") or ""
+                for area in ref.split():
+                    for corner in area.split(":")[:2]:
+                        limits.place(corner, sheet)
+                if tag == MERGE_CELLS:
+                    merged.append(ref)
+        elif tag == PROTECTION and protection is None:
+            protection = child
+        elif tag == CONDITIONAL:
+            _shading(child, raw, shading)
+        elif tag == EXT_LIST:
+            _x14_shading(child, shading)
+    raw.merged[sheet] = merged
     # Protection counts whatever password form it carries (legacy hash, algorithmName/hashValue, none).
     raw.protected[sheet] = protection is not None and _true(protection.get("sheet"), "the sheet's protection")
-    shading: list[Shading] = []
-    for block in root.iterfind(MAIN + "conditionalFormatting"):
-        sqref = block.get("sqref") or ""
-        for rule in block.iterfind(MAIN + "cfRule"):
-            hides = any(el.get("showValue") in ("0", "false") for el in rule.iter(MAIN + "dataBar", MAIN + "iconSet"))
-            dxf = rule.get("dxfId")
-            differential = raw.looks.differential(int(dxf)) if dxf and dxf.isdigit() else None
-            if hides or (differential and (differential.format is not None or differential.font is not None)):
-                shading.append(Shading(sqref, differential.format if differential else None,
-                                       differential.font if differential else None, hides))
-    for block in root.iter(_X14 + "conditionalFormatting"):  # Excel 2010's own, in the sheet's extLst
+    raw.shading[sheet] = shading
+
+
+DIMENSION, MERGE_CELLS, PROTECTION = MAIN + "dimension", MAIN + "mergeCells", MAIN + "sheetProtection"
+CONDITIONAL = MAIN + "conditionalFormatting"
+_AREAS = frozenset({DIMENSION, MERGE_CELLS, MAIN + "hyperlinks"})
+
+
+def _shading(block: Any, raw: RawWorkbook, shading: list[Shading]) -> None:
+    """A conditional format's rules that change how its cells look."""
+    sqref = block.get("sqref") or ""
+    for rule in block.iterfind(MAIN + "cfRule"):
+        hides = any(el.get("showValue") in ("0", "false") for el in rule.iter(MAIN + "dataBar", MAIN + "iconSet"))
+        dxf = rule.get("dxfId")
+        differential = raw.looks.differential(int(dxf)) if dxf and dxf.isdigit() else None
+        if hides or (differential and (differential.format is not None or differential.font is not None)):
+            shading.append(Shading(sqref, differential.format if differential else None,
+                                   differential.font if differential else None, hides))
+
+
+def _x14_shading(extensions: Any, shading: list[Shading]) -> None:
+    """Excel 2010's own conditional formats, in the sheet's extLst, whose looks are written inline."""
+    for block in extensions.iter(_X14 + "conditionalFormatting"):
         sqref = " ".join(el.text or "" for el in block.iter(_XM + "sqref"))
         for rule in block.iter(_X14 + "cfRule"):
             hides = any(el.get("showValue") in ("0", "false") for el in rule.iter(_X14 + "dataBar", _X14 + "iconSet"))
@@ -587,5 +657,4 @@ def _sheet_extras(root: Any, sheet: str, limits: _Limits, raw: RawWorkbook) -> N
             font = (colour.get("rgb") or "")[-6:].upper() or None if colour is not None else None
             if hides or fmt is not None or font is not None:
                 shading.append(Shading(sqref, fmt.get("formatCode", "") if fmt is not None else None, font, hides))
-    raw.shading[sheet] = shading
 

@@ -84,11 +84,9 @@ _NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\Z", re.AS
 _KINDS = frozenset({"n", "s", "str", "b", "e", "inlineStr", "d"})
 
 
-def typed(kind: str, v: str | None, inline: list[str], strings: list[str], date1904: bool = False) -> Any:
-    """A cell's value from its type (``t``) and the text of its ``<v>``."""
-    if kind == "inlineStr":
-        return "".join(inline)
-    if kind not in _KINDS:
+def typed(kind: str, v: str | None, strings: list[str], date1904: bool = False) -> Any:
+    """A cell's value from its type (``t``, not an inline string) and the text of its ``<v>``."""
+    if kind not in _KINDS or kind == "inlineStr":
         raise XlsxAmbiguity(f"a cell of the unknown type '{kind[:20]}'")
     if v is None or (v == "" and kind not in ("str", "e")):
         return None

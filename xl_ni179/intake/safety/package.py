@@ -326,6 +326,11 @@ def _source_of(rels_name: str) -> str:
 
 
 _SHEET_DATA = f"{{{MAIN}}}sheetData"
+# A sheet's elements that no program reads a formula from (the cells are read by the reader).
+_NO_FORMULAS = frozenset(f"{{{MAIN}}}{tag}" for tag in (
+    "sheetData", "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetProtection", "printOptions",
+    "pageMargins", "pageSetup", "headerFooter", "mergeCells", "phoneticPr", "rowBreaks", "colBreaks",
+    "ignoredErrors", "drawing", "legacyDrawing", "legacyDrawingHF", "picture", "tableParts"))
 _EXTERNAL_LINK = f"{{{MAIN}}}externalLink"
 
 
@@ -342,6 +347,9 @@ def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, stray
         if name.lower().endswith(".xml") or content_type.endswith("xml") or name in graph.roles:
             raise Stop(P.CORRUPT_FILE.problem(detail=f"part {shown(name)} should be XML but is not"))
         return
+    if name not in graph.roles and content_type not in TYPE_ROLES and not _may_hold_formulas(parts.data(name)):
+        parts.check_dtd(name)  # a theme, the document's properties...: nothing a program calculates
+        return
     root = parts.tree(name)
     role = graph.roles.get(name)
     shape = ROLES.get(root.tag) or TYPE_ROLES.get(content_type)
@@ -356,8 +364,9 @@ def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, stray
         check_markup_compatibility(root, parts.data(name), name, workbook=role == "workbook")
     if sheet is not None:
         for child in root:
-            if child.tag != _SHEET_DATA:  # the cells are the reader's, in its one pass
-                screen_tree(child, name, sheet)
+            # The cells are the reader's, in its one pass; the layout elements hold no formula.
+            if child.tag not in _NO_FORMULAS:
+                screen_tree(child, name, sheet, parts.data(name))
     elif role in ("shared strings", "styles"):
         return  # text and formats: no formulas
     elif root.tag == _EXTERNAL_LINK:
@@ -366,9 +375,23 @@ def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, stray
             raise Stop(P.DDE_LINK.problem(detail="a DDE link to another program"))
         raise Stop(P.EXTERNAL_LINK.problem(detail="it uses cells from another file"))
     else:
-        screen_tree(root, name)
+        screen_tree(root, name, data=parts.data(name))
         if role == "workbook" and next(root.iter(f"{{{MAIN}}}externalReference"), None) is not None:
             raise Stop(P.EXTERNAL_LINK.problem(detail="it uses cells from another file"))
+
+
+# The namespaces of everything that holds a formula, a cell or a macro: SpreadsheetML (the
+# workbook, sheets, tables, pivot tables, Excel 2010's x14 and xm), charts and the drawings
+# that hold shapes. A part that names none of them (a theme, the document's properties) has
+# nothing a program calculates or reads as a figure.
+_FORMULA_SPACES = (b"/spreadsheetml/", b"/office/excel/", b"/drawingml/2006/chart", b"/drawingml/2014/chartex",
+                   b"/drawingml/2006/spreadsheetDrawing")
+
+
+def _may_hold_formulas(data: bytes) -> bool:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:2] in (b"<\x00", b"\x00<"):
+        return True  # UTF-16: parsed, whatever it says
+    return any(space in data for space in _FORMULA_SPACES)
 
 
 def _check_content_types(types: ContentTypes, parts: Parts, found: _Found) -> None:

@@ -73,7 +73,7 @@ class Parts:
             text = data[: len(data) // 2 * 2].decode(family, "replace").lower()
             if "<!doctype" in text or "<!entity" in text:
                 raise Stop(dtd_finding(name))
-        elif _DTD.search(data):
+        elif b"<!" in data and _DTD.search(data):
             raise Stop(dtd_finding(name))
 
     def tree(self, name: str, max_elements: int = L.MAX_ELEMENTS_LARGE) -> Any:

@@ -35,6 +35,7 @@ WEB_LINK = re.compile(r"(?:https?://|mailto:)[^\\\s]*\Z", re.IGNORECASE)
 # formula xm:f; charts c:f), and attributes that hold one.
 _FORMULA_TAGS = tuple(f"{{*}}{t}" for t in ("f", "formula", "formula1", "formula2", "calculatedColumnFormula",
                                              "totalsRowFormula", "definedName"))
+_DEFINED_NAME = f"{{{MAIN}}}definedName"
 _FORMULA_ATTRIBUTES = ("formula", "fmlaLink", "fmlaRange", "fmlaTxbx", "fmlaGroup", "fmlaPict", "textlink")
 _MACRO_ATTRIBUTES = ("macro", "fmlaMacro")
 _ATTRIBUTES = etree.XPath("descendant-or-self::*/@*[" + " or ".join(f"local-name()='{a}'" for a in (
@@ -77,32 +78,45 @@ def _concern(text: str, el: Any, part: str, sheet: str) -> Stop | None:
     return Stop(concern.kind.problem(sheet=sheet, cell=first, detail=f"{where}: {concern.what}"))
 
 
-def screen_tree(root: Any, part: str, sheet: str = "") -> None:
+# Attribute names and words that must be in a part's bytes for any of the above to be there:
+# most parts have none, and skip the searches.
+_ATTRIBUTE_NEEDLES = tuple(f"{name}=".encode() for name in (*_FORMULA_ATTRIBUTES, *_MACRO_ATTRIBUTES,
+                                                            "destinationFile"))
+_NAME_FLAGS = (b"function=", b"vbProcedure=", b"xlm=")
+
+
+def screen_tree(root: Any, part: str, sheet: str = "", data: bytes | None = None) -> None:
     """Raise Stop for the first formula that reaches outside, or macro, in this part.
 
     For a sheet, ``root`` is each of the sheet's elements other than its cells (whose
-    formulas the reader screens as it reads them).
+    formulas the reader screens as it reads them). ``data``, the part's bytes, lets the
+    searches for what is not in them be skipped.
     """
+    flags = data is None or any(needle in data for needle in _NAME_FLAGS)
     for el in root.iter(*_FORMULA_TAGS):
-        text = el.text or ""
-        if _local(el.tag) == "definedName":
-            if any(_true(el.get(flag)) for flag in ("function", "vbProcedure", "xlm")):
-                raise Stop(P.MACROS.problem(detail=f"the defined name '{shown(el.get('name', ''), 40)}' is a macro"))
+        text = el.text
+        if flags and el.tag == _DEFINED_NAME and (_true(el.get("function")) or _true(el.get("vbProcedure"))
+                                                  or _true(el.get("xlm"))):
+            raise Stop(P.MACROS.problem(detail=f"the defined name '{shown(el.get('name', ''), 40)}' is a macro"))
         if text and (stop := _concern(text, el, part, sheet)) is not None:
             raise stop
-    for value in _ATTRIBUTES(root):
-        name = value.attrname.rpartition("}")[2]
-        owner = value.getparent()
-        if name == "destinationFile":
-            raise Stop(P.EXTERNAL_LINK.problem(detail=f"it publishes a copy of itself to '{shown(str(value), 60)}'"))
-        if name in _MACRO_ATTRIBUTES:
-            if str(value).strip():
-                raise Stop(P.MACROS.problem(detail=f"a shape or control that runs the macro '{shown(str(value), 40)}'"))
-        elif str(value).strip() and (stop := _concern(str(value), owner, part, sheet)) is not None:
-            raise stop
-    for value in _FORMULA_VALUES(root):
-        if (stop := _concern(str(value), value.getparent(), part, sheet)) is not None:
-            raise stop
+    if data is None or any(needle in data for needle in _ATTRIBUTE_NEEDLES):
+        for value in _ATTRIBUTES(root):
+            name = value.attrname.rpartition("}")[2]
+            owner = value.getparent()
+            if name == "destinationFile":
+                raise Stop(P.EXTERNAL_LINK.problem(
+                    detail=f"it publishes a copy of itself to '{shown(str(value), 60)}'"))
+            if name in _MACRO_ATTRIBUTES:
+                if str(value).strip():
+                    raise Stop(P.MACROS.problem(
+                        detail=f"a shape or control that runs the macro '{shown(str(value), 40)}'"))
+            elif str(value).strip() and (stop := _concern(str(value), owner, part, sheet)) is not None:
+                raise stop
+    if data is None or b"cfvo" in data:
+        for value in _FORMULA_VALUES(root):
+            if (stop := _concern(str(value), value.getparent(), part, sheet)) is not None:
+                raise stop
 
 
 def screen_vml(data: bytes, part: str) -> None:
