@@ -109,3 +109,40 @@ def test_the_messages_say_what_is_wrong_in_the_officers_terms(validated):
     second = validated["second-workbook-part"]["findings"]
     assert [f["code"] for f in second] == ["ambiguous-package"]
     assert "xl/workbook.xml" in second[0]["message"]
+
+
+def test_accepted_spellings_record_what_calc_shows(tmp_path, returns_dir, partnership, demo_round, libreoffice):
+    """Unusual but unambiguous spellings are accepted, with the figures the return was made
+    with; LibreOffice Calc, through UNO, shows exactly those figures and texts in every input."""
+    from helpers.components import require_component
+    from helpers.reading_cases import UNESCAPED_TEXT, build_accepted
+    from helpers.realprograms import UNO_HINT, cells_in_calc, system_uno
+
+    from xl_ni179.intake.batch import validate_files
+    from xl_ni179.spec.schema import build_schema
+
+    require_component(system_uno(), UNO_HINT)
+    base = returns_dir / template_filename("MELTON", ROUND)
+    files = build_accepted(base, tmp_path / "accepted")
+    original, *reports = validate_files(partnership, [base, *files.values()])
+    checked = dict(zip(files, reports, strict=True))
+    calc = cells_in_calc([base, *files.values()], tmp_path / "calc")
+    schema = build_schema(partnership, demo_round)
+    for name, path in files.items():
+        report = checked[name]
+        assert report.valid and report.findings == [], (name, [(f.code, f.message) for f in report.findings])
+        expected = dict(original.values)
+        if name == "text-in-other-spellings":
+            expected["rag_commentary_2009_10"] = UNESCAPED_TEXT
+        assert report.values == expected, name
+        sheets = calc[path]
+        for f in schema.fields:
+            recorded = report.values[f.name]
+            shown = sheets[f.sheet]
+            if recorded is None:
+                assert f.cell not in shown["text"] and f.cell not in shown["numbers"], (name, f.name)
+            elif isinstance(recorded, str):
+                assert shown["text"].get(f.cell) == recorded, (name, f.name, shown["text"].get(f.cell), recorded)
+            else:
+                value, _text = shown["numbers"][f.cell]
+                assert abs(value - recorded) < 1e-9, (name, f.name, value, recorded)

@@ -33,12 +33,25 @@ class XlsxAmbiguity(Exception):
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
+def _escaped(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    if code < 0x20 or code == 0x5F:
+        return chr(code)
+    # Excel shows any _xHHHH_ as the character HHHH; LibreOffice only a control character or
+    # the underscore (_x005F_, which Excel writes before text that looks like an escape).
+    raise XlsxAmbiguity(f"the text holds {match.group(0)}, which Excel shows as '{chr(code)}' and LibreOffice "
+                        "as it is written")
+
+
 def unescape(text: str) -> str:
-    """Text as Excel and Calc show it: ``_xHHHH_`` is the character HHHH (``_x005F_`` an
-    underscore), the way the file format writes characters XML cannot hold."""
+    """Text as Excel and Calc show it: ``_xHHHH_`` is the control character HHHH (a line
+    break written CR LF is one break, LF) and ``_x005F_`` an underscore: the way the file
+    format writes what XML cannot hold. Any other escape is shown differently by the two,
+    so it is an ``XlsxAmbiguity``."""
     if "_x" not in text:
         return text
-    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+    # A line break written as CR LF shows as one break in both; Calc keeps it as LF alone.
+    return _ESCAPED.sub(_escaped, text).replace("\r\n", "\n")
 
 
 def translate(text: str, origin: str, coord: str) -> str:
