@@ -111,31 +111,45 @@ def test_the_messages_say_what_is_wrong_in_the_officers_terms(validated):
     assert "xl/workbook.xml" in second[0]["message"]
 
 
-def test_accepted_spellings_record_what_calc_shows(tmp_path, returns_dir, partnership, demo_round, libreoffice):
-    """Unusual but unambiguous spellings are accepted, with the figures the return was made
-    with; LibreOffice Calc, through UNO, shows exactly those figures and texts in every input."""
+SHOWN_IN_CALC = ("date-in-a-money-cell", "hidden-by-format", "scaled-by-format", "literal-figure-in-format",
+                 "percent-format")
+
+
+@pytest.fixture(scope="module")
+def calc_view(built, returns_dir, tmp_path_factory, partnership) -> tuple[dict, dict, dict]:
+    """The accepted spellings and example 7's formats, opened in LibreOffice Calc through UNO:
+    (files, {file: what Calc holds and shows}, {name: report})."""
     from helpers.components import require_component
-    from helpers.reading_cases import UNESCAPED_TEXT, build_accepted
+    from helpers.reading_cases import build_accepted
     from helpers.realprograms import UNO_HINT, cells_in_calc, system_uno
 
     from xl_ni179.intake.batch import validate_files
-    from xl_ni179.spec.schema import build_schema
 
     require_component(system_uno(), UNO_HINT)
+    out = tmp_path_factory.mktemp("calc-view")
     base = returns_dir / template_filename("MELTON", ROUND)
-    files = build_accepted(base, tmp_path / "accepted")
-    original, *reports = validate_files(partnership, [base, *files.values()])
-    checked = dict(zip(files, reports, strict=True))
-    calc = cells_in_calc([base, *files.values()], tmp_path / "calc")
+    files = {"original": base, **build_accepted(base, out / "accepted"), **{n: built[n] for n in SHOWN_IN_CALC}}
+    reports = dict(zip(files, validate_files(partnership, list(files.values())), strict=True))
+    return files, cells_in_calc(list(files.values()), out / "calc"), reports
+
+
+def test_accepted_spellings_record_what_calc_shows(calc_view, partnership, demo_round):
+    """Unusual but unambiguous spellings are accepted, with the figures the return was made
+    with; LibreOffice Calc, through UNO, shows exactly those figures and texts in every input."""
+    from helpers.reading_cases import ACCEPTED, UNESCAPED_TEXT
+
+    from xl_ni179.spec.schema import build_schema
+
+    files, calc, reports = calc_view
     schema = build_schema(partnership, demo_round)
-    for name, path in files.items():
-        report = checked[name]
+    for name in ACCEPTED:
+        report = reports[name]
         assert report.valid and report.findings == [], (name, [(f.code, f.message) for f in report.findings])
-        expected = dict(original.values)
+        expected = dict(reports["original"].values)
         if name == "text-in-other-spellings":
             expected["rag_commentary_2009_10"] = UNESCAPED_TEXT
         assert report.values == expected, name
-        sheets = calc[path]
+        sheets = calc[files[name]]
         for f in schema.fields:
             recorded = report.values[f.name]
             shown = sheets[f.sheet]
@@ -146,3 +160,15 @@ def test_accepted_spellings_record_what_calc_shows(tmp_path, returns_dir, partne
             else:
                 value, _text = shown["numbers"][f.cell]
                 assert abs(value - recorded) < 1e-9, (name, f.name, value, recorded)
+
+
+@pytest.mark.parametrize("name", SHOWN_IN_CALC)
+def test_a_changed_format_shows_in_calc_what_the_finding_says(name, calc_view):
+    """Example 7's class: what the finding tells the officer the cell shows is what Calc shows."""
+    files, calc, reports = calc_view
+    finding = next(f for f in reports[name].findings if f.code == "input-format-changed")
+    value, shown = calc[files[name]]["Gains"]["numbers"]["B8"]
+    described = "nothing" if shown == "" else f"a date, {shown}" if name.startswith("date") else \
+        f"a percentage, {shown}" if shown.endswith("%") else f"'{shown}'"
+    assert f" shows {described}, but the figure we would record there is " in finding.message, (shown, finding.message)
+    assert shown != f"{value:,.1f}"  # the cell does not show the figure recorded

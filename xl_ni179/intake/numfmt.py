@@ -111,7 +111,9 @@ def _plain(part: str) -> str:
 def _number_text(value: float, section: str) -> str:
     bare = _bare(section)
     percent = bare.count("%")
-    digits = _DIGITS.search(section)
+    # Placeholders only count outside quoted text, escapes and [colours]: mask those first.
+    masked = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', lambda m: "\0" * len(m.group(0)), section)
+    digits = _DIGITS.search(masked)
     if digits is None:  # no digit placeholder: the section shows only its text
         return _literal(section)
     places = len(digits.group(1) or "")
