@@ -476,6 +476,20 @@ def _in_chart(formula: str) -> Edit:
     return edit
 
 
+def _pivot_source(kind: str) -> Edit:
+    """A pivot cache whose data comes from a connection, or from another file's cells."""
+    def edit(pkg: Package) -> None:
+        source = ('<cacheSource type="external" connectionId="1"/>' if kind == "connection" else
+                  f'<cacheSource type="worksheet"><worksheetSource xmlns:r="{REL}" ref="A1:B2" sheet="S" r:id="rId1"/>'
+                  "</cacheSource>")
+        pkg.parts["xl/pivotCache/pivotCacheDefinition1.xml"] = (
+            f'<pivotCacheDefinition xmlns="{MAIN}">{source}<cacheFields count="0"/></pivotCacheDefinition>').encode()
+        pkg.add_content_type("xl/pivotCache/pivotCacheDefinition1.xml",
+                             content_type=SML + "pivotCacheDefinition+xml")
+        pkg.add_relationship(pkg.workbook_part(), "pivotCacheDefinition", "xl/pivotCache/pivotCacheDefinition1.xml")
+    return edit
+
+
 PLACES_6 = {"meta": _in_meta, "added-sheet": _in_added_sheet, "conditional-format": _in_conditional_format,
             "validation": _in_validation, "x14-validation": _in_x14_validation, "defined-name": _in_defined_name,
             "chart": _in_chart}
@@ -583,6 +597,8 @@ def _cases() -> list[Case]:
     for place, make in PLACES_6.items():
         for name, formula in FORMULAS_6.items():
             out.append(Case(f"{name}-in-{place}", 6, CODES_6.get(name, "outward-formula"), None, make(formula)))
+    out += [Case("pivot-table-from-a-connection", 6, "data-connection", None, _pivot_source("connection")),
+            Case("pivot-table-from-another-file", 6, "external-link", None, _pivot_source("file"))]
     out += [
         Case("date-in-a-money-cell", 7, "input-format-changed", ("Gains", "B8"), _styled("dd/mm/yyyy"), "LCC"),
         Case("hidden-by-format", 7, "input-format-changed", ("Gains", "B8"), _styled(";;;", "2790.2"), "LCC"),

@@ -113,6 +113,13 @@ def screen_tree(root: Any, part: str, sheet: str = "", data: bytes | None = None
                         detail=f"a shape or control that runs the macro '{shown(str(value), 40)}'"))
             elif str(value).strip() and (stop := _concern(str(value), owner, part, sheet)) is not None:
                 raise stop
+    if data is None or b"cacheSource" in data:
+        # A pivot table's data: from this workbook's cells, or fetched (a connection, another file).
+        for source in root.iter("{*}cacheSource"):
+            if source.get("type", "worksheet") != "worksheet":
+                raise Stop(P.DATA_CONNECTION.problem(detail="a pivot table that fetches its data from elsewhere"))
+            if any(key.endswith("}id") for el in source.iter("{*}worksheetSource") for key in el.attrib):
+                raise Stop(P.EXTERNAL_LINK.problem(detail="a pivot table that uses cells from another file"))
     if data is None or b"cfvo" in data:
         for value in _FORMULA_VALUES(root):
             if (stop := _concern(str(value), value.getparent(), part, sheet)) is not None:
