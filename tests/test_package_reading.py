@@ -172,3 +172,26 @@ def test_a_changed_format_shows_in_calc_what_the_finding_says(name, calc_view):
         f"a percentage, {shown}" if shown.endswith("%") else f"'{shown}'"
     assert f" shows {described}, but the figure we would record there is " in finding.message, (shown, finding.message)
     assert shown != f"{value:,.1f}"  # the cell does not show the figure recorded
+
+
+def test_a_sheet_read_before_is_only_read_from_memory_when_it_is_the_very_same(returns_dir, partnership, tmp_path,
+                                                                                monkeypatch):
+    """A worker keeps the sheets it has read (a template's unchanged Checks sheet comes back in
+    every return): a sheet that differs by one formula, or a limit changed since, is read again."""
+    from helpers.ooxml import Package
+
+    from xl_ni179.intake.safety import limits
+    from xl_ni179.intake.validate import validate_in_process
+
+    base = returns_dir / template_filename("MELTON", ROUND)
+    assert validate_in_process(partnership, base).valid
+    assert validate_in_process(partnership, base).valid  # the second time from memory
+    changed = Package(base)
+    part = changed.sheet_parts()["Checks"]
+    changed.parts[part] = changed.parts[part].replace(
+        b"</conditionalFormatting>", b'<cfRule type="expression" priority="99" dxfId="0"><formula>LEN(WEBSERVICE('
+        b'"https://collect.example/"))</formula></cfRule></conditionalFormatting>', 1)
+    report = validate_in_process(partnership, changed.save(tmp_path / "changed.xlsx"))
+    assert [(f.code, f.sheet) for f in report.findings] == [("outward-formula", "Checks")]
+    monkeypatch.setattr(limits, "MAX_ROWS", 20)
+    assert "sheet-too-large" in {f.code for f in validate_in_process(partnership, base).findings}

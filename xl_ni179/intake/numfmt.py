@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 
 GENERAL = "general"
@@ -26,6 +27,7 @@ _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 _EPOCH = dt.datetime(1899, 12, 30)
 
 
+@lru_cache(maxsize=1024)  # returns use a handful of formats; bounded for a hostile file's many
 def canonical(code: str) -> str:
     """One spelling of a format code: literals escaped one way, codes and colours in lower case."""
     out: list[str] = []

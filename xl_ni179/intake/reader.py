@@ -29,7 +29,7 @@ from xl_ni179.intake.safety import problems as P
 from xl_ni179.intake.safety.formulas import screen
 from xl_ni179.intake.safety.graph import OFFICE, Graph
 from xl_ni179.intake.safety.package import ZIP_ERRORS, open_package
-from xl_ni179.intake.safety.parts import Parts
+from xl_ni179.intake.safety.parts import Parts, memorable, recall, remember
 from xl_ni179.intake.safety.problems import Problem
 from xl_ni179.intake.safety.xmlscan import Stop, shown
 from xl_ni179.intake.styles import NO_STYLES, Styles, read_styles
@@ -80,6 +80,7 @@ class _Limits:
     def __init__(self) -> None:
         self.max_column, self.max_row = L.MAX_COLUMNS, L.MAX_ROWS
         self.total = 0
+        self.last = 0  # cells in the sheet read last
 
     def fail(self, kind: P.Kind, **params: Any) -> XlsxLimitError:
         return XlsxLimitError(kind.problem(**params))
@@ -236,12 +237,54 @@ def _read(parts: Parts, graph: Graph) -> RawWorkbook:
             raw.cells[entry.name], raw.cached[entry.name], raw.protected[entry.name] = {}, {}, False
             continue
         try:
-            _sheet(parts.tree(entry.part), strings, entry.name, limits, raw)
+            _read_sheet(parts, entry.part, strings, entry.name, limits, raw)
         except XlsxAmbiguity as exc:
             exc.sheet = exc.sheet or entry.name
             raise
         parts.drop(entry.part)
     return raw
+
+
+@dataclass(frozen=True)
+class _SheetRead:
+    """Everything reading one sheet's part gave (its cells, formats, merges, protection...)."""
+
+    cells: dict[str, Any]
+    cached: dict[str, Any]
+    styled: dict[str, int]
+    merged: list[str]
+    shading: list[Shading]
+    protected: bool
+    count: int
+
+
+# Sheets already read in this process, by everything their reading depends on: the part's
+# bytes (compared whole: only the very same sheet is read from memory), the workbook's date
+# system and formats, and the limits. A worker validating a round meets the same unchanged
+# sheet of a template (the Checks sheet, say) in return after return. A sheet whose cells
+# use the shared text table depends on that table too, and is always read.
+_SHEETS: dict[tuple[Any, ...], _SheetRead] = {}
+_SHARED_TEXT = re.compile(rb"""\bt\s*=\s*["']s["']""")
+
+
+def _read_sheet(parts: Parts, part: str, strings: list[str], sheet: str, limits: _Limits, raw: RawWorkbook) -> None:
+    data = parts.data(part)
+    key = None if _SHARED_TEXT.search(data) or not memorable(data) else (
+        data, raw.date1904, len(raw.looks.looks), tuple(raw.looks.differentials),
+        (L.MAX_ROWS, L.MAX_COLUMNS, L.MAX_CELLS_PER_SHEET, L.MAX_STRING_CHARS, L.MAX_ELEMENTS_LARGE))
+    held = recall(_SHEETS, key) if key is not None else None
+    if held is None:
+        _sheet(parts.tree(part), strings, sheet, limits, raw)
+        if key is not None:
+            remember(_SHEETS, key, _SheetRead(raw.cells[sheet], raw.cached[sheet], raw.styles[sheet],
+                                              raw.merged[sheet], raw.shading[sheet], raw.protected[sheet],
+                                              limits.last))
+            raw.cells[sheet], raw.cached[sheet] = dict(raw.cells[sheet]), dict(raw.cached[sheet])
+        return
+    limits.cells(held.count, sheet)
+    limits.total += held.count
+    raw.cells[sheet], raw.cached[sheet], raw.styles[sheet] = dict(held.cells), dict(held.cached), dict(held.styled)
+    raw.merged[sheet], raw.shading[sheet], raw.protected[sheet] = list(held.merged), list(held.shading), held.protected
 
 
 def _workbook(root: Any, graph: Graph, raw: RawWorkbook) -> None:
@@ -412,6 +455,7 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
     date1904 = raw.date1904
     formats = len(raw.looks.looks)
     addresses, known = _ADDRESSES, _FORMULAS
+    max_chars = L.MAX_STRING_CHARS
     coord: str | None = ""
     try:
         for row in datas[0] if datas else ():
@@ -464,7 +508,10 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
                         cells[coord] = value
                     continue
                 if n == 1 and tag == IS and kind == "inlineStr":
-                    cells[coord] = _inline(first, limits)
+                    text = first[0].text if len(first) == 1 and first[0].tag == T and not len(first[0]) else None
+                    if text is None or "_x" in text or len(text) > max_chars:
+                        text = _inline(first, limits)  # rich text, escapes, empty or too long
+                    cells[coord] = text
                     continue
                 v = f = inline = None
                 for child in c:
@@ -509,6 +556,7 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
         _spread(span, cells, cached, own_formula, count, sheet, limits)
     limits.cells(count, sheet)
     limits.total += count
+    limits.last = count
     _sheet_extras(root, datas[0] if datas else None, sheet, limits, raw)
     raw.cells[sheet], raw.cached[sheet], raw.styles[sheet] = cells, cached, styled
 

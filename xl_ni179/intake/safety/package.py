@@ -35,13 +35,14 @@ from xl_ni179.intake.safety.graph import (
     read_graph,
     read_relationships,
 )
-from xl_ni179.intake.safety.parts import Parts
+from xl_ni179.intake.safety.parts import Parts, memorable, recall, remember
 from xl_ni179.intake.safety.problems import Problem
 from xl_ni179.intake.safety.screens import (
     check_markup_compatibility,
     relationship_problems,
     screen_tree,
     screen_vml,
+    searches_for,
 )
 from xl_ni179.intake.safety.sniff import (
     OLE_MAGIC,
@@ -350,8 +351,11 @@ def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, stray
     if name not in graph.roles and content_type not in TYPE_ROLES and not _may_hold_formulas(parts.data(name)):
         parts.check_dtd(name)  # a theme, the document's properties...: nothing a program calculates
         return
-    root = parts.tree(name)
     role = graph.roles.get(name)
+    memo = (parts.data(name), L.MAX_ELEMENTS_LARGE) if sheet is not None and memorable(parts.data(name)) else None
+    if memo is not None and recall(_SCREENED_SHEETS, memo):
+        return  # these very bytes were screened as a sheet, and passed: a template's unchanged sheet
+    root = parts.tree(name)
     shape = ROLES.get(root.tag) or TYPE_ROLES.get(content_type)
     if shape is not None and shape != role:
         strays.append((shape, name))
@@ -363,10 +367,13 @@ def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, stray
     if role is not None:
         check_markup_compatibility(root, parts.data(name), name, workbook=role == "workbook")
     if sheet is not None:
+        searches = searches_for(parts.data(name))
         for child in root:
             # The cells are the reader's, in its one pass; the layout elements hold no formula.
             if child.tag not in _NO_FORMULAS:
-                screen_tree(child, name, sheet, parts.data(name))
+                screen_tree(child, name, sheet, searches)
+        if memo is not None:
+            remember(_SCREENED_SHEETS, memo, True)
     elif role in ("shared strings", "styles"):
         return  # text and formats: no formulas
     elif root.tag == _EXTERNAL_LINK:
@@ -375,9 +382,16 @@ def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, stray
             raise Stop(P.DDE_LINK.problem(detail="a DDE link to another program"))
         raise Stop(P.EXTERNAL_LINK.problem(detail="it uses cells from another file"))
     else:
-        screen_tree(root, name, data=parts.data(name))
+        screen_tree(root, name, searches=searches_for(parts.data(name)))
         if role == "workbook" and next(root.iter(f"{{{MAIN}}}externalReference"), None) is not None:
             raise Stop(P.EXTERNAL_LINK.problem(detail="it uses cells from another file"))
+
+
+# Sheets (by their bytes, and the element limit they were read under) already screened and
+# found clean in this process: a worker validating a round meets the same unchanged sheet of
+# a template in return after return. A dict keyed on the bytes compares them whole, so only
+# the very same sheet is passed over.
+_SCREENED_SHEETS: dict[tuple[bytes, int], bool] = {}
 
 
 # The namespaces of everything that holds a formula, a cell or a macro: SpreadsheetML (the

@@ -106,3 +106,30 @@ class Parts:
         """Forget a part's bytes and tree once read (a sheet's tree is the largest thing held)."""
         self._data.pop(name, None)
         self._trees.pop(name, None)
+
+
+# Memos of parts already read in this process, keyed on their bytes (compared whole) and
+# what else the reading depended on. A worker validating a round meets the same unchanged
+# parts of a template in return after return. Bounded in entries and in the size of a part.
+MEMO_ENTRIES = 32
+MEMO_PART_BYTES = 1024 * 1024
+
+
+def memorable(data: bytes) -> bool:
+    """Whether a part is small enough to be kept in a memo (a sheet of a return always is)."""
+    return len(data) <= MEMO_PART_BYTES
+
+
+def remember(memo: dict[Any, Any], key: object, value: object) -> None:
+    """Keep ``value`` under ``key``, forgetting the entry least recently used when the memo is full."""
+    if len(memo) >= MEMO_ENTRIES:
+        del memo[next(iter(memo))]
+    memo[key] = value
+
+
+def recall(memo: dict[Any, Any], key: object) -> Any:
+    """The value kept under ``key`` (None if none), now the most recently used."""
+    value = memo.pop(key, None)
+    if value is not None:
+        memo[key] = value
+    return value

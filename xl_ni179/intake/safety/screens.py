@@ -80,19 +80,29 @@ def _concern(text: str, el: Any, part: str, sheet: str) -> Stop | None:
 
 # Attribute names and words that must be in a part's bytes for any of the above to be there:
 # most parts have none, and skip the searches.
-_ATTRIBUTE_NEEDLES = tuple(f"{name}=".encode() for name in (*_FORMULA_ATTRIBUTES, *_MACRO_ATTRIBUTES,
-                                                            "destinationFile"))
-_NAME_FLAGS = (b"function=", b"vbProcedure=", b"xlm=")
+_SEARCHES = {
+    "names": (b"function=", b"vbProcedure=", b"xlm="),
+    "attributes": tuple(f"{name}=".encode() for name in (*_FORMULA_ATTRIBUTES, *_MACRO_ATTRIBUTES,
+                                                         "destinationFile")),
+    "pivot": (b"cacheSource",),
+    "thresholds": (b"cfvo",),
+}
+ALL_SEARCHES = frozenset(_SEARCHES)
 
 
-def screen_tree(root: Any, part: str, sheet: str = "", data: bytes | None = None) -> None:
+def searches_for(data: bytes) -> frozenset[str]:
+    """The searches ``screen_tree`` needs to make in a part with these bytes."""
+    return frozenset(name for name, needles in _SEARCHES.items() if any(n in data for n in needles))
+
+
+def screen_tree(root: Any, part: str, sheet: str = "", searches: frozenset[str] = ALL_SEARCHES) -> None:
     """Raise Stop for the first formula that reaches outside, or macro, in this part.
 
     For a sheet, ``root`` is each of the sheet's elements other than its cells (whose
-    formulas the reader screens as it reads them). ``data``, the part's bytes, lets the
-    searches for what is not in them be skipped.
+    formulas the reader screens as it reads them). ``searches`` (``searches_for`` the part's
+    bytes) leaves out the searches for what the part cannot hold.
     """
-    flags = data is None or any(needle in data for needle in _NAME_FLAGS)
+    flags = "names" in searches
     for el in root.iter(*_FORMULA_TAGS):
         text = el.text
         if flags and el.tag == _DEFINED_NAME and (_true(el.get("function")) or _true(el.get("vbProcedure"))
@@ -100,7 +110,7 @@ def screen_tree(root: Any, part: str, sheet: str = "", data: bytes | None = None
             raise Stop(P.MACROS.problem(detail=f"the defined name '{shown(el.get('name', ''), 40)}' is a macro"))
         if text and (stop := _concern(text, el, part, sheet)) is not None:
             raise stop
-    if data is None or any(needle in data for needle in _ATTRIBUTE_NEEDLES):
+    if "attributes" in searches:
         for value in _ATTRIBUTES(root):
             name = value.attrname.rpartition("}")[2]
             owner = value.getparent()
@@ -113,14 +123,14 @@ def screen_tree(root: Any, part: str, sheet: str = "", data: bytes | None = None
                         detail=f"a shape or control that runs the macro '{shown(str(value), 40)}'"))
             elif str(value).strip() and (stop := _concern(str(value), owner, part, sheet)) is not None:
                 raise stop
-    if data is None or b"cacheSource" in data:
+    if "pivot" in searches:
         # A pivot table's data: from this workbook's cells, or fetched (a connection, another file).
         for source in root.iter("{*}cacheSource"):
             if source.get("type", "worksheet") != "worksheet":
                 raise Stop(P.DATA_CONNECTION.problem(detail="a pivot table that fetches its data from elsewhere"))
             if any(key.endswith("}id") for el in source.iter("{*}worksheetSource") for key in el.attrib):
                 raise Stop(P.EXTERNAL_LINK.problem(detail="a pivot table that uses cells from another file"))
-    if data is None or b"cfvo" in data:
+    if "thresholds" in searches:
         for value in _FORMULA_VALUES(root):
             if (stop := _concern(str(value), value.getparent(), part, sheet)) is not None:
                 raise stop
