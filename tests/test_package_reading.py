@@ -195,3 +195,19 @@ def test_a_sheet_read_before_is_only_read_from_memory_when_it_is_the_very_same(r
     assert [(f.code, f.sheet) for f in report.findings] == [("outward-formula", "Checks")]
     monkeypatch.setattr(limits, "MAX_ROWS", 20)
     assert "sheet-too-large" in {f.code for f in validate_in_process(partnership, base).findings}
+
+
+def test_the_reader_gives_each_sheets_links_and_where_they_go(tmp_path):
+    """As xl_ni179.checks.hyperlinks reads them: the external relationship's address, or #place."""
+    from helpers import hostile
+    from helpers.ooxml import Package
+
+    from xl_ni179.intake.reader import read_workbook
+
+    base = hostile.make_base(tmp_path / "base.xlsx")
+    assert read_workbook(base).hyperlinks == {"Savings": {"A8": "https://www.example.org/ni179"}}
+    pkg = Package(base)
+    part = pkg.sheet_parts()["Notes"]
+    pkg.parts[part] = pkg.parts[part].replace(b"</sheetData>", b'</sheetData><hyperlinks><hyperlink ref="A1" '
+                                              b"location=\"'Savings'!B2\"/></hyperlinks>")
+    assert read_workbook(pkg.save(tmp_path / "inside.xlsx")).hyperlinks["Notes"] == {"A1": "#'Savings'!B2"}

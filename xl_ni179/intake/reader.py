@@ -27,7 +27,7 @@ from openpyxl.utils.cell import get_column_letter
 from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety import problems as P
 from xl_ni179.intake.safety.formulas import screen
-from xl_ni179.intake.safety.graph import OFFICE, Graph
+from xl_ni179.intake.safety.graph import OFFICE, R_NS, Graph, read_relationships
 from xl_ni179.intake.safety.package import ZIP_ERRORS, open_package
 from xl_ni179.intake.safety.parts import Parts, memorable, recall, remember
 from xl_ni179.intake.safety.problems import Problem
@@ -155,6 +155,9 @@ class RawWorkbook:
     looks: Styles = NO_STYLES  # the workbook's cell formats
     merged: dict[str, list[str]] = field(default_factory=dict)  # each sheet's merged ranges
     shading: dict[str, list[Shading]] = field(default_factory=dict)  # conditional formats that change a look
+    # Each sheet's links, {sheet: {ref: target}}: the address of the link's external
+    # relationship, or #place for a link inside the workbook (xl_ni179.checks.hyperlinks).
+    hyperlinks: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def value(self, sheet: str, coord: str) -> Any:
         return self.cells.get(sheet, {}).get(coord)
@@ -238,11 +241,28 @@ def _read(parts: Parts, graph: Graph) -> RawWorkbook:
             continue
         try:
             _read_sheet(parts, entry.part, strings, entry.name, limits, raw)
+            _links(parts, entry.part, entry.name, raw)
         except XlsxAmbiguity as exc:
             exc.sheet = exc.sheet or entry.name
             raise
         parts.drop(entry.part)
     return raw
+
+
+def _links(parts: Parts, part: str, sheet: str, raw: RawWorkbook) -> None:
+    """The sheet's links: each hyperlink's cells and where it goes (its relationship's target,
+    with the place inside it; or #place, a place in this workbook)."""
+    data = parts.data(part)
+    if b"hyperlink" not in data:
+        return
+    targets = {r.id: r.target for r in read_relationships(parts, part)}
+    links: dict[str, str] = {}
+    for el in parts.tree(part).iterfind(f"{MAIN}hyperlinks/{MAIN}hyperlink"):
+        rid, place = el.get(f"{{{R_NS}}}id"), el.get("location")
+        target = targets.get(rid, "") if rid else ""
+        links[el.get("ref") or ""] = target + (f"#{place}" if place else "") if target else f"#{place or ''}"
+    if links:
+        raw.hyperlinks[sheet] = links
 
 
 @dataclass(frozen=True)
@@ -269,7 +289,8 @@ _SHARED_TEXT = re.compile(rb"""\bt\s*=\s*["']s["']""")
 
 def _read_sheet(parts: Parts, part: str, strings: list[str], sheet: str, limits: _Limits, raw: RawWorkbook) -> None:
     data = parts.data(part)
-    key = None if _SHARED_TEXT.search(data) or not memorable(data) else (
+    # A sheet with links needs its relationships too, and is always read.
+    key = None if _SHARED_TEXT.search(data) or b"hyperlink" in data or not memorable(data) else (
         data, raw.date1904, len(raw.looks.looks), tuple(raw.looks.differentials),
         (L.MAX_ROWS, L.MAX_COLUMNS, L.MAX_CELLS_PER_SHEET, L.MAX_STRING_CHARS, L.MAX_ELEMENTS_LARGE))
     held = recall(_SHEETS, key) if key is not None else None
