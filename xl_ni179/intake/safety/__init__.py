@@ -18,12 +18,23 @@ a ``Problem`` (``problems``): the code of the file rule and its message paramete
 package imports no rules; ``xl_ni179.intake.screen`` turns problems into findings.
 """
 
+from typing import Any
+
 from xl_ni179.intake.safety.bounded import (
     BoundedPool,
     Outcome,
     PoolError,
     run_bounded,
 )
-from xl_ni179.intake.safety.package import inspect_package, open_package
 
 __all__ = ["BoundedPool", "Outcome", "PoolError", "inspect_package", "open_package", "run_bounded"]
+
+
+def __getattr__(name: str) -> Any:
+    # The package check loads lxml: only the workers need it, not the process that hands
+    # them the files (nor anything that only reads a problem's code).
+    if name in ("inspect_package", "open_package"):
+        from xl_ni179.intake.safety import package
+
+        return getattr(package, name)
+    raise AttributeError(name)
