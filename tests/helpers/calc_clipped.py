@@ -28,14 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import calc_typist as ct
-from com.sun.star.sheet.CellFlags import FORMULA, STRING, VALUE
-from com.sun.star.table.CellContentType import EMPTY
 
 SCRATCH = "__fit__"
 TOLERANCE = 30  # 1/100 mm: 0.3 mm, less than a pixel's rounding either way
 OPTIMAL_EXTRA = 254  # the 0.1 inch Calc's OptimalWidth adds beyond what the text needs (its dialog's "Add")
 FORMAT = ("CharFontName", "CharHeight", "CharWeight", "CharPosture", "IsTextWrapped", "ParaIndent",
           "NumberFormat")
+WIDEST = 0.95  # no character of the fonts we use is wider than this many ems (Calibri's widest: 0.9)
+MARGINS = 100  # 1/100 mm: a cell's own margins, left and right, with room to spare
+ONE_LINE = 480  # 1/100 mm: the height of one line of 11pt text (Calc makes it 4.87 mm, a 15pt row 5.29)
 
 
 def _name(col: int, row: int) -> str:
@@ -47,13 +48,6 @@ def _name(col: int, row: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def _cells(ranges):
-    for address in ranges.getRangeAddresses():
-        for row in range(address.StartRow, address.EndRow + 1):
-            for col in range(address.StartColumn, address.EndColumn + 1):
-                yield col, row
-
-
 def _merged(sheet, cell):
     cursor = sheet.createCursorByRange(cell)
     cursor.collapseToMergedArea()
@@ -61,52 +55,72 @@ def _merged(sheet, cell):
     return a.StartColumn, a.StartRow, a.EndColumn, a.EndRow
 
 
-def _clipped(doc, sheet, scratch) -> list:
+def _surely_fits(text: str, width: float, height: float) -> bool:
+    """Whether ``text`` fits without measuring: on one line even at the widest characters of
+    the largest font we use (14pt), in a row tall enough for one line."""
+    if "\n" in text:
+        return False
+    longest = len(text) * WIDEST * 14 * 35.28  # 1/100 mm: a point is 0.3528 mm
+    return longest + MARGINS <= width and height >= ONE_LINE
+
+
+def _clipped(sheet, scratch, cache: dict) -> list:
+    """Read in bulk (each UNO call is a round trip); measure only what might not fit."""
     found = []
     cursor = sheet.createCursor()
     cursor.gotoEndOfUsedArea(False)
-    last_col = cursor.getRangeAddress().EndColumn
+    end = cursor.getRangeAddress()
+    last_col, last_row = end.EndColumn, end.EndRow
     columns, rows = sheet.getColumns(), sheet.getRows()
-    width = {c: columns.getByIndex(c).Width for c in range(last_col + 2)}
+    width = [columns.getByIndex(c).Width for c in range(last_col + 1)]
+    height = [rows.getByIndex(r).Height for r in range(last_row + 1)]
+    data = sheet.getCellRangeByPosition(0, 0, last_col, last_row).getDataArray()
     probe = scratch.getCellByPosition(0, 0)
     probe_col, probe_row = scratch.getColumns().getByIndex(0), scratch.getRows().getByIndex(0)
-    cells = sorted(set(_cells(sheet.queryContentCells(STRING | VALUE | FORMULA))))
-    for col, row in cells:
-        cell = sheet.getCellByPosition(col, row)
-        text = cell.getString()
-        if not text:
-            continue
-        numeric = cell.getType().value == "VALUE" or (cell.getType().value == "FORMULA"
-                                                        and cell.FormulaResultType2 == 1)
-        c0, r0, c1, r1 = _merged(sheet, cell)
-        if (c0, r0) != (col, row):
-            continue
-        area_w = sum(width.get(c, columns.getByIndex(c).Width) for c in range(c0, c1 + 1))
-        area_h = sum(rows.getByIndex(r).Height for r in range(r0, r1 + 1))
-        for name in FORMAT:
-            probe.setPropertyValue(name, cell.getPropertyValue(name))
-        probe.setString(text)
-        if cell.IsTextWrapped and not numeric:
-            probe_col.Width = area_w
-            probe_row.OptimalHeight = True
-            if probe_row.Height > area_h + TOLERANCE:
+    for row, values in enumerate(data):
+        for col, value in enumerate(values):
+            if value == "" or value is None:
+                continue
+            numeric = isinstance(value, float)
+            text = f"{value:,.2f}%" if numeric else value  # as wide as it can show, before measuring
+            if _surely_fits(text, width[col], height[row]):
+                continue
+            cell = sheet.getCellByPosition(col, row)
+            text = cell.getString()
+            c0, r0, c1, r1 = _merged(sheet, cell)
+            if (c0, r0) != (col, row):
+                continue  # inside a merged area: its top-left cell holds what shows
+            area_w = sum(width[c] if c <= last_col else columns.getByIndex(c).Width for c in range(c0, c1 + 1))
+            area_h = sum(height[r] if r <= last_row else rows.getByIndex(r).Height for r in range(r0, r1 + 1))
+            props = cell.getPropertyValues(FORMAT)
+            wrapped = bool(props[FORMAT.index("IsTextWrapped")]) and not numeric
+            key = (text, repr(props), area_w if wrapped else None)
+            if key not in cache:
+                probe.setPropertyValues(FORMAT, props)
+                probe.setString(text)
+                if wrapped:
+                    probe_col.Width = area_w
+                    probe_row.OptimalHeight = True
+                    cache[key] = probe_row.Height
+                else:
+                    probe_col.OptimalWidth = True
+                    cache[key] = probe_col.Width - OPTIMAL_EXTRA
+            needed = cache[key]
+            if wrapped:
+                if needed > area_h + TOLERANCE:
+                    found.append([sheet.Name, _name(col, row), text[:80],
+                                  f"needs {needed / 100:.1f} mm of height, has {area_h / 100:.1f}"])
+                continue
+            room = area_w
+            if not numeric:  # text runs on over empty cells that are not inputs, up to the last column
+                c = c1 + 1
+                while c <= last_col and data[row][c] == "" and \
+                        sheet.getCellByPosition(c, row).CellProtection.IsLocked:
+                    room += width[c]
+                    c += 1
+            if needed > room + TOLERANCE:
                 found.append([sheet.Name, _name(col, row), text[:80],
-                              f"needs {probe_row.Height / 100:.1f} mm of height, has {area_h / 100:.1f}"])
-            continue
-        probe_col.OptimalWidth = True
-        needed = probe_col.Width - OPTIMAL_EXTRA
-        room = area_w
-        if not numeric:
-            c = c1 + 1
-            while c <= last_col:
-                right = sheet.getCellByPosition(c, row)
-                if right.getType() != EMPTY or not right.CellProtection.IsLocked:
-                    break
-                room += width.get(c, columns.getByIndex(c).Width)
-                c += 1
-        if needed > room + TOLERANCE:
-            found.append([sheet.Name, _name(col, row), text[:80],
-                          f"needs {needed / 100:.1f} mm of width, has {room / 100:.1f}"])
+                              f"needs {needed / 100:.1f} mm of width, has {room / 100:.1f}"])
     return found
 
 
@@ -123,10 +137,11 @@ def read(desktop, path: str) -> list:
         sheets.insertNewByName(SCRATCH, sheets.getCount())
         scratch = sheets.getByName(SCRATCH)
         out = []
+        cache: dict = {}  # the same text in the same format and width needs measuring once
         for i in range(sheets.getCount() - 1):
             sheet = sheets.getByIndex(i)
             if sheet.IsVisible:
-                out += _clipped(doc, sheet, scratch)
+                out += _clipped(sheet, scratch, cache)
         return out
     finally:
         doc.close(True)
