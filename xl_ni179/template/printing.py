@@ -18,10 +18,9 @@ round widths differently.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from openpyxl.cell import Cell
+from openpyxl.cell import Cell, MergedCell
 from openpyxl.styles import Alignment
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
@@ -95,20 +94,52 @@ def _width(ws: Worksheet, letter: str) -> float:
     return dim.width if dim is not None and dim.width else DEFAULT_WIDTH
 
 
-def _areas(ws: Worksheet) -> dict[str, tuple[float, int, int]]:
-    """{top-left cell: (width, last column, rows)} of each merged range."""
-    out = {}
-    for rng in ws.merged_cells.ranges:
-        width = sum(_width(ws, get_column_letter(c)) for c in range(rng.min_col, rng.max_col + 1))
-        out[rng.start_cell.coordinate] = (width, rng.max_col, rng.max_row - rng.min_row + 1)
-    return out
+@dataclass(frozen=True)
+class _Look:
+    """What measuring a cell needs from its style."""
+
+    size: float
+    bold: bool
+    wrap: bool
+    boxed: bool  # a table's cell (it has a border)
+    unlocked: bool  # an input
+    number_format: str
 
 
-def _text_cells(ws: Worksheet) -> Iterator[Cell]:
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell, Cell) and isinstance(cell.value, str) and cell.data_type == "s" and cell.value:
-                yield cell
+class _Sheet:
+    """A sheet's cells as measuring sees them, read once: the style of each distinct look is
+    looked up once (openpyxl builds a style object on every access), widths once a column."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.cells = ws._cells  # (row, column) -> cell; reading it creates no cell, unlike ws.cell
+        self.widths: dict[int, float] = {}
+        self._looks: dict[tuple[int, ...], _Look] = {}
+        self.last_col = max((c for (_r, c), cell in self.cells.items() if cell.value is not None), default=0)
+
+    def width(self, col: int) -> float:
+        found = self.widths.get(col)
+        if found is None:
+            found = self.widths[col] = _width(self.ws, get_column_letter(col))
+        return found
+
+    def look(self, cell: Cell | MergedCell) -> _Look:
+        # openpyxl's private style array, a handful of indices: the stubs do not name it.
+        key = tuple(cell._style) if cell.has_style else ()  # type: ignore[union-attr]
+        found = self._looks.get(key)
+        if found is None:
+            font, alignment, border, protection = cell.font, cell.alignment, cell.border, cell.protection
+            found = self._looks[key] = _Look(
+                float(font.sz) if font is not None and font.sz else textfit.DEFAULT_SIZE,
+                bool(font is not None and font.b), bool(alignment is not None and alignment.wrap_text),
+                bool(border is not None and border.left is not None and border.left.style),
+                bool(cell.has_style and protection is not None and not protection.locked), cell.number_format)
+        return found
+
+    def blocked(self, row: int, col: int) -> bool:
+        """Whether text running on from the left stops at this cell: it holds something, or is an input."""
+        cell = self.cells.get((row, col))
+        return cell is not None and (cell.value is not None or self.look(cell).unlocked)
 
 
 def fit_rows(ws: Worksheet) -> None:
@@ -120,45 +151,46 @@ def fit_rows(ws: Worksheet) -> None:
     text is wrapped, over the empty cells it can take (merged with its own) up to the
     first cell in its way. A row keeps a height it was given if that is taller.
     """
-    areas = _areas(ws)
-    inputs = _input_cells(ws)
-    last_col = max((c for (_r, c), cell in ws._cells.items() if cell.value is not None), default=0)
+    sheet = _Sheet(ws)
+    areas = {(rng.min_row, rng.min_col): (sum(sheet.width(c) for c in range(rng.min_col, rng.max_col + 1)),
+                                          rng.max_col, rng.max_row - rng.min_row + 1)
+             for rng in ws.merged_cells.ranges}
     needed: dict[int, float] = {}
-    for cell in list(_text_cells(ws)):
-        width, end_col, rows = areas.get(cell.coordinate, (_width(ws, cell.column_letter), cell.column, 1))
+    typing_room = textfit.row_height(INPUT_LINES)
+    for (row, col), cell in list(sheet.cells.items()):
+        value = cell.value
+        look = sheet.look(cell)
+        if look.unlocked and look.wrap and needed.get(row, 0.0) < typing_room:
+            needed[row] = typing_room  # room to type a sentence or two where an input wraps
+        if not isinstance(value, str) or not value or cell.data_type != "s":
+            continue
+        width, end_col, rows = areas.get((row, col), (sheet.width(col), col, 1))
         if rows > 1:
             continue  # spread over several rows: nothing we write does this
-        font = cell.font
-        size = float(font.sz) if font is not None and font.sz else textfit.DEFAULT_SIZE
-        bold = bool(font is not None and font.b)
-        text = str(cell.value)
-        wrapped = bool(cell.alignment is not None and cell.alignment.wrap_text)
-        if not wrapped and "\n" not in text and not textfit.fits(text, width, size, bold):
+        wrapped = look.wrap
+        if not wrapped and "\n" not in value:
+            if textfit.fits(value, width, look.size, look.bold):
+                continue
             run = end_col
-            while run < last_col and not _blocked(ws, cell.row, run + 1, inputs):
+            while run < sheet.last_col and not sheet.blocked(row, run + 1):
                 run += 1
-            room = width + sum(_width(ws, get_column_letter(c)) for c in range(end_col + 1, run + 1))
-            if textfit.fits(text, room, size, bold):
+            room = width + sum(sheet.width(c) for c in range(end_col + 1, run + 1))
+            if textfit.fits(value, room, look.size, look.bold):
                 continue  # it runs on over empty cells and shows whole
             if run > end_col:
-                ws.merge_cells(start_row=cell.row, start_column=cell.column, end_row=cell.row, end_column=run)
+                ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=run)
                 width = room
-            wrapped = False  # wrap it below
-        elif not wrapped and "\n" not in text:
-            continue
         if not wrapped:
             old = cell.alignment
             cell.alignment = Alignment(horizontal=old.horizontal, vertical=old.vertical or "top",
                                        wrap_text=True, indent=old.indent)
-        height = textfit.row_height(textfit.lines_needed(text, width, size, bold), size)
-        needed[cell.row] = max(needed.get(cell.row, 0.0), height)
-    for row, col in inputs:  # room to type a sentence or two where the input wraps
-        alignment = ws._cells[(row, col)].alignment
-        if alignment is not None and alignment.wrap_text:
-            needed[row] = max(needed.get(row, 0.0), textfit.row_height(INPUT_LINES))
+        height = textfit.row_height(textfit.lines_needed(value, width, look.size, look.bold), look.size)
+        if height > needed.get(row, 0.0):
+            needed[row] = height
+    single = textfit.row_height(1, textfit.DEFAULT_SIZE)
     for row, height in needed.items():
         dim = ws.row_dimensions[row]
-        if height > max(dim.height or 0.0, textfit.row_height(1, textfit.DEFAULT_SIZE)):
+        if height > max(dim.height or 0.0, single):
             dim.height = height
 
 
@@ -166,22 +198,32 @@ def fit_columns(ws: Worksheet, most: float = 40.0) -> None:
     """Widen each column to show its tables' cells on one line (text that does not wrap, and
     numbers as formatted), up to ``most``; a column is never narrowed. A table's cells are
     those with a border: titles and notes run on over empty cells and are left alone."""
-    needed: dict[int, float] = {}
-    for (_row, col), cell in ws._cells.items():
+    sheet = _Sheet(ws)
+    # Per column and look: the distinct texts, and the number furthest from zero (the widest).
+    texts: dict[tuple[int, _Look], set[str]] = {}
+    numbers: dict[tuple[int, _Look], float] = {}
+    for (_row, col), cell in sheet.cells.items():
         value = cell.value
-        if value is None or cell.border is None or cell.border.left is None or not cell.border.left.style:
+        if value is None or not cell.has_style:
             continue
-        if cell.alignment is not None and cell.alignment.wrap_text:
+        look = sheet.look(cell)
+        if not look.boxed or look.wrap:
             continue
-        font = cell.font
-        size = float(font.sz) if font is not None and font.sz else textfit.DEFAULT_SIZE
-        bold = bool(font is not None and font.b)
-        text = _shown(value, cell.number_format)
-        needed[col] = max(needed.get(col, 0.0), textfit.width_for([text], size, bold))
+        key = (col, look)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if abs(value) >= abs(numbers.get(key, 0.0)):
+                numbers[key] = value
+        else:
+            texts.setdefault(key, set()).add(_shown(value, look.number_format))
+    needed: dict[int, float] = {}
+    for (col, look), found in texts.items():
+        needed[col] = max(needed.get(col, 0.0), textfit.width_for(found, look.size, look.bold))
+    for (col, look), number in numbers.items():
+        shown = _shown(-abs(number), look.number_format)  # with its minus sign, the widest it can be
+        needed[col] = max(needed.get(col, 0.0), textfit.width_for([shown], look.size, look.bold))
     for col, width in needed.items():
-        letter = get_column_letter(col)
-        if width > _width(ws, letter):
-            ws.column_dimensions[letter].width = min(width, most)
+        if width > sheet.width(col):
+            ws.column_dimensions[get_column_letter(col)].width = min(width, most)
 
 
 def _shown(value: object, number_format: str) -> str:
@@ -195,19 +237,6 @@ def _shown(value: object, number_format: str) -> str:
     if hasattr(value, "strftime"):
         return "00/00/0000 00:00" if "h" in number_format else "00/00/0000"
     return str(value)
-
-
-def _input_cells(ws: Worksheet) -> set[tuple[int, int]]:
-    """Cells a person types in (unlocked)."""
-    return {key for key, cell in ws._cells.items()
-            if cell.has_style and cell.protection is not None and not cell.protection.locked}
-
-
-def _blocked(ws: Worksheet, row: int, col: int, inputs: set[tuple[int, int]]) -> bool:
-    if (row, col) in inputs:
-        return True
-    neighbour = ws._cells.get((row, col))  # looking up ws._cells creates no cell, unlike ws.cell
-    return neighbour is not None and neighbour.value is not None
 
 
 # -- page breaks --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ widths count the width of the digit '0' at 11pt, which is 1038 units in both.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -49,6 +50,7 @@ LINE_HEIGHT = 15.0 / DEFAULT_SIZE  # points per point of font size: 15pt rows fo
 ROW_PADDING = 1.5  # points
 
 
+@functools.lru_cache(maxsize=16384)  # a workbook repeats its labels: each is measured once
 def text_width(text: str, size: float = DEFAULT_SIZE, bold: bool = False) -> float:
     """The width of one line of ``text``, in column-width units (digit '0' widths at 11pt)."""
     widths = _WIDTHS[bold]
@@ -85,6 +87,7 @@ def row_height(lines: int, size: float = DEFAULT_SIZE) -> float:
     return round(max(lines, 1) * size * LINE_HEIGHT + ROW_PADDING, 1)
 
 
+@functools.lru_cache(maxsize=16384)
 def fits(text: str, width: float, size: float = DEFAULT_SIZE, bold: bool = False) -> bool:
     """Whether ``text`` shows whole on one line in a column ``width`` wide."""
     return all(text_width(line, size, bold) <= width - CELL_PADDING for line in str(text).split("\n"))
