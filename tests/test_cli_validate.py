@@ -27,6 +27,9 @@ def test_validate_exit_codes_and_json(returns_dir, make_return, tmp_path):
     data = json.loads(result.output)
     assert [d["valid"] for d in data] == [True, False]
     assert data[1]["organisation"] == "MELTON"
+    # The same name the text output gives (issue 19): not null.
+    assert [d["organisation_name"] for d in data] == ["Hinckley and Bosworth Borough Council",
+                                                     "Melton Borough Council"]
     (finding,) = data[1]["findings"]
     assert {k: finding[k] for k in ("code", "severity", "sheet", "cell")} == {
         "code": "money-not-a-number", "severity": "error", "sheet": "Gains", "cell": "B8"}

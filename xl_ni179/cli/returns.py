@@ -182,5 +182,5 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
         if annotate_dir:
             write_checked_copy(p, report, path, annotate_dir, quiet=as_json)
     if as_json:
-        click.echo(render.to_json(reports))
+        click.echo(render.to_json(reports, {o.code: o.name for o in p.organisations}))
     sys.exit(0 if valid else 1)

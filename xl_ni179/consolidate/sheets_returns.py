@@ -85,11 +85,11 @@ def write_findings(ws: Worksheet, summary: Summary) -> None:
     if not rows:
         note(ws, row, "No findings on any return.")
     else:
-        row = table(ws, row, FINDING_LABELS, rows, wrap=(5, 6, 8))
+        row = table(ws, row, FINDING_LABELS, rows, wrap=(5, 6, 7, 8))
         for offset, f in enumerate(findings):
             if not f["explained"]:
                 fill_row(ws, header_row + 1 + offset, 8, 8, FILLS["Red" if f["severity"] == "error"
                                                                  else "Amber"])
         ws.auto_filter.ref = f"A{header_row}:I{row - 1}"
-    widths(ws, (26, 16, 10, 24, 16, 50, 50, 20, 50))
+    widths(ws, (22, 14, 9, 22, 14, 40, 40, 12, 36))
     ws.freeze_panes = "B4"

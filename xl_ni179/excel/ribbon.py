@@ -338,12 +338,15 @@ def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...]) -> None:
 
     from xl_ni179.consolidate.master import SHEET_WRITERS
     from xl_ni179.excel.ribbon_sheets import copy_sheet
+    from xl_ni179.template.printing import fit_columns, fit_rows
 
     scratch = Workbook()  # the library writes each sheet here; we copy it into the open book
     for i, name in enumerate(names, start=1):
         status(book, f"Refreshing '{name}' ({i} of {len(names)})...")
         source = scratch.create_sheet(name)
         SHEET_WRITERS[name](source, summary)
+        fit_columns(source)  # as `ni179 consolidate` does: no text cut off (the page set-up is the shell's)
+        fit_rows(source)
         copy_sheet(source, ensure_sheet(book, name))
 
 

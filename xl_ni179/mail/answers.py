@@ -56,8 +56,9 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
                      f"as version {sub.version}."]
             if report.unexplained_warnings:
                 lines.append(f"It has {len(report.unexplained_warnings)} warning(s) listed below. They do "
-                             "not stop the return being accepted, but please explain each one in the "
-                             "commentary cells and send the workbook again when you can.")
+                             "not stop the return being accepted. Please check each one: if the figure is "
+                             "right, explain it in the Explanation column of the Checks sheet (no need to "
+                             "change it), and send the workbook again when you can.")
             lines.append("If you send a corrected workbook later, the latest accepted version counts.")
         elif outcome == "rejected":
             subject = _subject(row, "NOT accepted - please correct and resend")
