@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers.mailservers import AUTHSERV, Dovecot, SmtpSink, message, parse, stamp
+from helpers.mailservers import AUTHSERV, RECEIVED, Dovecot, SmtpSink, message, parse, stamp
 
 import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo.data import demo_returns
@@ -115,7 +115,12 @@ def assert_nothing_changed(ws: Workspace, smtp: SmtpSink, before: dict) -> None:
     assert [(s.code, s.state, s.version) for s in ws.status(ROUND)] == before["status"]
     assert ("MELTON", "accepted", 1) in before["status"]
     assert len(ws.submissions()) == 1  # nothing stored
-    assert len(smtp.messages) == 1  # the forger got no reply (only Melton's own, earlier)
+    assert len(replies(ws, smtp)) == 1  # the forger got no reply (only Melton's own, earlier)
+
+
+def replies(ws: Workspace, smtp: SmtpSink) -> list:
+    """What was sent to anyone but the consolidator (who is sent a notice of each quarantine)."""
+    return [m for m in smtp.messages if m["To"] != ws.partnership.consolidator_email]
 
 
 def quarantine_reasons(ws: Workspace) -> list[str]:
@@ -145,8 +150,9 @@ def test_forged_authentication_results_do_not_win(ws, box, smtp, books):
     assert_nothing_changed(ws, smtp, before)
     assert len(box.folder("Quarantine")) == 3 and box.folder("INBOX") == []
     reasons = sorted(quarantine_reasons(ws))  # a Maildir hands messages over in no fixed order
-    assert reasons[1:] == [f"Our mail server ({AUTHSERV}) reports spf=fail"] * 2
-    assert "did not authenticate this message" in reasons[0]
+    assert reasons[0] == f"Our mail server ({AUTHSERV}) added no Authentication-Results header to this message"
+    assert reasons[1] == f"Our mail server ({AUTHSERV}) reports spf=fail"
+    assert reasons[2].startswith("the message came with its own Authentication-Results header claiming")
 
 
 def unreadable_stamp(result: str) -> str:
@@ -169,7 +175,8 @@ def test_our_header_is_believed_however_the_sender_shaped_it(ws, box, smtp, book
     result = box.run(ws, smtp)
     assert result.outcomes == {"quarantine": 1} and not result.errors
     assert_nothing_changed(ws, smtp, before)
-    assert quarantine_reasons(ws) == [f"Our mail server ({AUTHSERV}) reports spf=fail"]
+    (reason,) = quarantine_reasons(ws)  # our name below our Received line: a forgery, whatever is above
+    assert "claiming to be our mail server" in reason
 
     # The same odd but legal words with a pass: the partner's return is accepted as theirs.
     raw = message(MELTON, to, "Melton return v2", attachments=v2, auth=None)
@@ -222,7 +229,8 @@ def test_our_reply_header_on_a_strangers_message_is_quarantined(ws, tmp_path, sm
                          headers={"X-NI179-Reply": "1", "Auto-Submitted": "auto-replied"})])
     assert box.run(ws, smtp).outcomes == {"automatic": 1, "own-reply": 1}
     assert [m["From"] for m in box.folder("Quarantine")] == ["boss@evil.example"]
-    assert len(box.folder("Processed")) == 1 and smtp.messages == [] and ws.submissions() == []
+    assert len(box.folder("Processed")) == 1 and smtp.messages == [] and ws.submissions() == []  # no notice:
+    # a robot from a stranger's domain is listed for the consolidator, not notified
 
 
 def test_poison_headers_are_answered_once(ws, box, smtp, books):
@@ -285,7 +293,8 @@ def test_intake_refuses_to_start_without_the_authserv_id(tmp_path, monkeypatch, 
 
 
 def parsed(from_value: str, *auth: str):
-    lines = [f"Authentication-Results: {a}" for a in auth] + [f"From: {from_value}", "To: x@example.org",
+    lines = [f"Authentication-Results: {a}" for a in auth] + [f"Received: {RECEIVED}", f"From: {from_value}",
+                                                              "To: x@example.org",
                                                               "Subject: S", "", "body", ""]
     return parse("\r\n".join(lines).encode())
 
@@ -312,18 +321,19 @@ def test_ordinary_from_headers_are_read(value, address):
 
 @pytest.mark.parametrize(("auth", "problem"), [
     ([stamp("melton.example.org")], None),
-    (["MX.County.Example.org; dmarc=pass header.from=Melton.Example.org"], None),
+    (["MX.County.Example.org; spf=pass smtp.mailfrom=melton.example.org; dmarc=pass "
+      "header.from=Melton.Example.org"], None),
     (["internal-relay.example; dmarc=fail", stamp("melton.example.org")], None),  # another hop above ours
     ([f"{AUTHSERV}; spf=fail smtp.mailfrom=melton.example.org; dmarc=pass header.from=melton.example.org"],
      "spf=fail"),
     ([f"{AUTHSERV}; dkim=fail header.d=melton.example.org; dmarc=pass header.from=melton.example.org"], "dkim=fail"),
-    ([f"{AUTHSERV}; dmarc=none header.from=melton.example.org"], "dmarc=none"),
+    ([f"{AUTHSERV}; dmarc=none header.from=melton.example.org"], "publishes no DMARC record"),
     ([f"{AUTHSERV}; dmarc=pass"], "not for melton.example.org"),
     ([f"{AUTHSERV}; spf=pass smtp.mailfrom=melton.example.org"], "no DMARC result"),
     ([f"{AUTHSERV}; none"], "no DMARC result"),
     (["spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=melton.example.org; dmarc=pass action=none "
-      "header.from=melton.example.org"], "did not authenticate"),  # no authserv-id: anyone's
-    ([f"{AUTHSERV}.evil.example; dmarc=pass header.from=melton.example.org"], "did not authenticate"),
+      "header.from=melton.example.org"], "added no Authentication-Results"),  # no authserv-id: anyone's
+    ([f"{AUTHSERV}.evil.example; dmarc=pass header.from=melton.example.org"], "added no Authentication-Results"),
     ([stamp("melton.example.org", "fail"), stamp("melton.example.org")], "fail"),
 ])
 def test_only_our_servers_topmost_verdict_counts(auth, problem):

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 
 from xl_ni179.intake import render
 from xl_ni179.mail.classify import clean_text
+from xl_ni179.mail.notices import build_notice
 from xl_ni179.mail.outgoing import compose
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.mail_ledger import MailMessage
@@ -33,6 +34,8 @@ def _subject(row: MailMessage, text: str) -> str:
 
 def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
     p = ws.partnership
+    if row.outcome == "quarantine":  # the consolidator is told; the sender never is
+        return build_notice(p, row)
     org = p.organisation_for_email(row.sender or "")
     who = org.name if org else "your organisation"
     greeting = f"Dear colleague at {who},"
