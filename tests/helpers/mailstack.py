@@ -11,10 +11,11 @@ addresses and with configuration files in a temporary folder:
   policyd-spf, delivery by LMTP into Dovecot. It listens on three addresses: the MX as a
   council would run it (127.0.10.1), the same with a ``header_checks`` rule stripping
   ``Authentication-Results`` headers that carry our authserv-id (127.0.10.2, the rule is
-  ``STRIP_RULE``), and the same with its milters in the wrong order (127.0.10.3);
+  ``STRIP_RULE``), the same with its milters in the wrong order (127.0.10.3), and the same
+  without OpenDMARC (127.0.10.4);
 - the partners' outgoing server (a second Postfix on 127.0.20.1, every partner domain's
-  SPF names it) signing with a second OpenDKIM; mail for ``user+strip@`` or
-  ``user+misordered@`` is handed to the matching listener of our MX, and Harborough's
+  SPF names it) signing with a second OpenDKIM; mail for ``user+strip@``, ``user+misordered@``
+  or ``user+nodmarc@`` is handed to the matching listener of our MX, and Harborough's
   mail leaves through a gateway transport that changes a body line after signing;
 - an outside host, 127.0.30.1, whose own domain ``evil.example.net`` passes SPF.
 
@@ -46,7 +47,7 @@ from helpers.components import require_component
 from helpers.mailservers import Dovecot
 
 AUTHSERV = "mx.county.example.org"
-MX, MX_STRIP, MX_MISORDERED = "127.0.10.1", "127.0.10.2", "127.0.10.3"
+MX, MX_STRIP, MX_MISORDERED, MX_NO_DMARC = "127.0.10.1", "127.0.10.2", "127.0.10.3", "127.0.10.4"
 PARTNER_MTA, PARTNER_CLIENT, OUTSIDE = "127.0.20.1", "127.0.20.5", "127.0.30.1"
 SELECTOR = "ni179"
 BOXES = tuple(f"box{i}" for i in range(1, 21))
@@ -159,7 +160,7 @@ class MailStack:
         self._netns_etc.mkdir(parents=True, exist_ok=True)
         (self._netns_etc / "resolv.conf").write_text("nameserver 127.0.0.1\noptions timeout:2 attempts:2\n")
         self.run(["ip", "link", "set", "lo", "up"])
-        for addr in (MX, MX_STRIP, MX_MISORDERED, PARTNER_MTA, PARTNER_CLIENT, OUTSIDE):
+        for addr in (MX, MX_STRIP, MX_MISORDERED, MX_NO_DMARC, PARTNER_MTA, PARTNER_CLIENT, OUTSIDE):
             self.run(["ip", "addr", "add", f"{addr}/32", "dev", "lo"])
         self._keys()
         self._dnsmasq()
@@ -167,7 +168,7 @@ class MailStack:
         self._milters()
         self._postfix("mx", self._mx_main(), self._mx_master(), ready=(MX, 25))
         self._postfix("partner", self._partner_main(), self._partner_master(), ready=(PARTNER_MTA, 25))
-        for addr in (MX_STRIP, MX_MISORDERED):
+        for addr in (MX_STRIP, MX_MISORDERED, MX_NO_DMARC):
             self._wait_port("mx", self._procs[-2][1], addr, 25)
 
     def _keys(self) -> None:
@@ -276,7 +277,7 @@ alias_database =
         return self._common_main("mx") + f"""myhostname = {AUTHSERV}
 mydomain = {DOMAIN}
 mydestination =
-inet_interfaces = {MX}, {MX_STRIP}, {MX_MISORDERED}
+inet_interfaces = {MX}, {MX_STRIP}, {MX_MISORDERED}, {MX_NO_DMARC}
 mynetworks = 127.0.0.1/32
 recipient_delimiter = +
 virtual_mailbox_domains = {DOMAIN}
@@ -294,6 +295,7 @@ policyd-spf_time_limit = 3600
         return f"""{MX}:smtp inet n - n - - smtpd
 {MX_STRIP}:smtp inet n - n - - smtpd -o cleanup_service_name=cleanstrip
 {MX_MISORDERED}:smtp inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:8893,inet:127.0.0.1:8891
+{MX_NO_DMARC}:smtp inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:8891
 cleanstrip unix n - n - 0 cleanup -o header_checks=regexp:{self.root}/mx/strip_our_results
 policyd-spf unix - n n - 0 spawn user=nobody argv=/usr/bin/policyd-spf {policy}
 """ + _BASE_SERVICES
@@ -301,7 +303,8 @@ policyd-spf unix - n n - 0 spawn user=nobody argv=/usr/bin/policyd-spf {policy}
     def _partner_main(self) -> str:
         (self.root / "partner").mkdir(exist_ok=True)
         transport = self.root / "partner" / "transport"
-        transport.write_text(f"/\\+strip@/ smtp:[{MX_STRIP}]:25\n/\\+misordered@/ smtp:[{MX_MISORDERED}]:25\n")
+        transport.write_text(f"/\\+strip@/ smtp:[{MX_STRIP}]:25\n/\\+misordered@/ smtp:[{MX_MISORDERED}]:25\n"
+                             f"/\\+nodmarc@/ smtp:[{MX_NO_DMARC}]:25\n")
         gateway = self.root / "partner" / "gateway"
         gateway.write_text(f"@{GATEWAY_DOMAIN} gateway:\n")
         body = self.root / "partner" / "gateway_body"

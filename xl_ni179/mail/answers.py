@@ -115,7 +115,7 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
     elif outcome == "oversize":
         subject = _subject(row, "message too large")
         lines = [f"Your message is {d.get('size', 0) / MB:.1f} MB, larger than the "
-                 f"{d.get('limit', 0) / MB:.0f} MB this mailbox accepts, so it was not opened.",
+                 f"{d.get('limit', 0) / MB:.3g} MB this mailbox accepts, so it was not opened.",
                  "Please send only the return workbook (a completed return is well under 1 MB), without "
                  "other attachments or pictures."]
     else:

@@ -43,7 +43,9 @@ from xl_ni179.store.mail_ledger import CLAIMED, MOVED, RECEIVED, REPLIED, SENDIN
 from xl_ni179.store.models import Submission
 from xl_ni179.store.workspace import Incoming, Workspace
 
-MAX_BYTES = 15 * 1024 * 1024
+# Postfix refuses messages over its message_size_limit (10,240,000 bytes by default) itself: our limit
+# sits below it, so a message too large for us reaches us and its sender gets our answer.
+MAX_BYTES = int(9.5 * 1024 * 1024)
 # Messages taken in hand at once: their workbooks are validated together on every worker.
 # Each holds a database lock (a PostgreSQL connection) until the batch is done, so keep it
 # well under the engine's pool of 15 connections.
