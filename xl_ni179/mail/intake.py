@@ -250,7 +250,7 @@ class _Intake:
             why = sender.problem or f"{addr} is not registered for any partner"
             kind = sender.kind or STRANGER
             row.outcome, row.folder, row.detail = "quarantine", QUARANTINE, quarantine_detail(msg, why, kind)
-            reply = notice_due(self.ws.partnership, addr, kind)
+            reply = notice_due(self.ws.partnership, addr, kind, row.detail["from"])
         elif message_id and self._seen(addr, message_id=message_id):
             row.outcome, row.detail, reply = "repeat", {"reason": "same Message-ID already handled"}, False
         elif oversize:

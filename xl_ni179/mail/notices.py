@@ -31,13 +31,17 @@ def quarantine_detail(msg: Message, why: str, kind: str) -> dict[str, str]:
             "from": visible_text(" / ".join(raw_from) or "(no From header)", 200)}
 
 
-def notice_due(p: Partnership, address: str | None, kind: str) -> bool:
-    """Should the consolidator be sent a notice of this quarantine?"""
+def notice_due(p: Partnership, address: str | None, kind: str, shown_from: str = "") -> bool:
+    """Should the consolidator be sent a notice of this quarantine? Yes for a forgery or a
+    misconfigured server, and when the From names a partner's domain (read as an address, or,
+    when it is not one plain address, anywhere in its text)."""
     if kind in (FORGED, MISCONFIGURED):
         return True
-    domain = (address or "").rpartition("@")[2]
-    return bool(domain) and any(e.lower().rpartition("@")[2] == domain
-                                for org in p.organisations for e in org.emails)
+    domains = {e.lower().rpartition("@")[2] for org in p.organisations for e in org.emails}
+    if address:
+        return address.rpartition("@")[2] in domains
+    text = shown_from.lower()
+    return any(f"@{domain}" in text for domain in domains)
 
 
 def build_notice(p: Partnership, row: MailMessage) -> EmailMessage:

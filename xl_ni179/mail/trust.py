@@ -119,6 +119,10 @@ def from_address(msg: Message) -> tuple[str | None, str | None]:
     raw = _raw(msg, "from")
     if len(raw) != 1:
         return None, f"the message has {len(raw)} From headers; it must have exactly one"
+    if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", raw[0]):
+        # RFC 5322 allows none in a header; OpenDKIM and OpenDMARC give up on such a From
+        # (dkim=permerror, no DMARC result), so no verdict of our server could stand for it.
+        return None, "the From header holds control characters"
     try:
         header = msg["From"]
     except Exception:  # noqa: BLE001 - the parser's own bugs on hostile input: not one address
