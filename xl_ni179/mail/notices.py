@@ -53,7 +53,7 @@ def build_notice(p: Partnership, row: MailMessage) -> EmailMessage:
     org = p.organisation_for_email(row.sender or "")
     claimed = f" ({org.name}'s registered address)" if org else ""
     if kind == MISCONFIGURED:
-        subject = "NI 179 intake: MAIL SERVER MISCONFIGURED - returns are being quarantined"
+        subject = "NI 179: MAIL SERVER MISCONFIGURED, returns quarantined"
         lines = [f"A message from {sender}{claimed}, received {when}, was quarantined because the mail "
                  "server that receives the returns mailbox is not set up as the intake needs:",
                  d.get("reason", ""),

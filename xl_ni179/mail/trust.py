@@ -101,7 +101,7 @@ RECEIVED_SETTING = "--received-by (or NI179_RECEIVED_BY)"
 def require_trust(authserv_id: str | None, received_by: str | None = None) -> Trust:
     """The checked settings; ``received_by`` defaults to the authserv-id."""
     authserv = require_authserv_id(authserv_id)
-    by = (received_by or "").strip()
+    by = (received_by or "").strip().rstrip(".")
     if by and not AUTHSERV_RE.fullmatch(by):
         raise MailSettingError(f"{RECEIVED_SETTING} '{by}' is not a server name: give the name after 'by' in "
                                "the Received header your receiving server adds (e.g. mx.county.example.org).")
