@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -122,6 +123,47 @@ def results(raw: bytes) -> list[str]:
     return [" ".join(v.split()) for n, v in above if n in ("authentication-results", "received-spf")]
 
 
+DOC = Path(__file__).resolve().parents[1] / "docs" / "mail-intake.md"
+# What differs from run to run (queue ids, dates, signatures, this machine's name) is compared as "…".
+_VARIES = [(re.compile(p), r) for p, r in [
+    (r"\bid [\w/+=]+", "id …"), (r";\s*(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),[^;]*$", "; …"),
+    (r"header\.b=[\w/+=]+", "header.b=…"), (r"\bhelo=[^;\s]+", "helo=…"),
+    (r"^Received: from [^\s(]+ \(", "Received: from … ("),
+    (r"by [^\s]+ with LMTP", "by … with LMTP"), (r"<[^<>@\s]*@county\.example\.org>", "<…@county.example.org>"),
+    (r"\s+", " ")]]
+
+
+def normalise(line: str) -> str:
+    for pattern, replacement in _VARIES:
+        line = pattern.sub(replacement, line)
+    return line.strip()
+
+
+def as_documented(raw: bytes) -> list[str]:
+    """Our server's headers down to its Received line, and any Authentication-Results below it,
+    one line each: what docs/mail-intake.md quotes."""
+    above, below = ours_and_below(raw)
+    fields = header_fields(parse(raw))
+    ours = fields[:len(above) + 1]
+    claims = [(n, v) for n, v in below if n == "authentication-results"]
+    names = {"received": "Received", "authentication-results": "Authentication-Results",
+             "received-spf": "Received-SPF", "return-path": "Return-Path", "delivered-to": "Delivered-To"}
+    lines = [f"{names.get(n, n)}: {v}" for n, v in [*ours, *claims] if n not in ("return-path", "delivered-to")]
+    return [normalise(line) for line in lines]
+
+
+def assert_documented(raw: bytes, name: str) -> None:
+    """The headers the real software wrote are the ones docs/mail-intake.md quotes for ``name``."""
+    text = DOC.read_text(encoding="utf-8")
+    marker = f"<!-- captured by tests/test_mail_stack.py: {name} -->"
+    if os.environ.get("NI179_PRINT_CAPTURED"):  # to write the docs' blocks from a real run
+        print(f"\n{marker}\n```\n" + "\n".join(as_documented(raw)) + "\n```")
+    assert marker in text, f"docs/mail-intake.md has no block {marker}"
+    block = text.split(marker, 1)[1].split("```", 2)[1]
+    quoted = [normalise(line) for line in re.split(r"\n(?![ \t])", block.strip("\n"))[1:] if line.strip()]
+    assert as_documented(raw) == quoted
+
+
 def to_consolidator(smtp: SmtpSink) -> list[EmailMessage]:
     return [m for m in smtp.messages if m["To"] == CONSOLIDATOR]
 
@@ -149,6 +191,7 @@ def test_genuine_signed_returns_are_accepted_or_answered_with_what_to_fix(stack,
     assert results(raws[0])[1].startswith("mx.county.example.org; dkim=pass (2048-bit key; unprotected) "
                                           "header.d=melton.example.org header.i=@melton.example.org")
     assert results(raws[0])[2].startswith("Pass (mailfrom) identity=mailfrom; client-ip=127.0.20.1;")
+    assert_documented(raws[0], "genuine")
     done = intake(stack, ws, box, smtp)
     assert done.returncode == 0 and "Intake: 1 accepted, 1 rejected." in done.stdout, done.stderr
     replies = {m["Subject"].strip(): m for m in to_partners(smtp)}
@@ -284,9 +327,11 @@ def test_forged_authentication_results_in_every_spelling(stack, ws, books, smtp,
     assert {s: n for s, (n, _) in dmarc.items()} == {
         s: 0 if strip or s in REMOVED_BY_OPENDKIM else 1 for s in SPELLINGS}, dmarc
     verdicts = {s: v for s, (_, v) in dmarc.items()}
+    assert_documented(by_subject["Charnwood return (relayed)"], "forged, strip rule" if strip else "forged")
     print(json.dumps(verdicts, indent=1))  # what OpenDMARC wrote for each spelling: quoted in docs/mail-intake.md
     if strip:
-        assert set(verdicts.values()) == {f"{AUTHSERV}; dmarc=fail (p=reject dis=none) header.from=charnwood.example.org"}
+        fail = f"{AUTHSERV}; dmarc=fail (p=reject dis=none) header.from=charnwood.example.org"
+        assert set(verdicts.values()) == {fail}
     else:  # OpenDMARC 1.4.2 took the forger's word in every spelling Postfix passed on as that header
         assert verdicts["plain"] == f"{AUTHSERV}; dmarc=pass (p=reject dis=none) header.from=charnwood.example.org"
         assert verdicts["relayed"] == verdicts["plain"], verdicts
@@ -335,6 +380,7 @@ def test_body_altered_after_signing(stack, ws, books, smtp):
     assert found[1].startswith(f'{AUTHSERV}; dkim=fail reason="signature verification failed" (2048-bit key; '
                                "unprotected) header.d=harborough.example.org")
     assert b"[Checked by Harborough's mail gateway]" in raw
+    assert_documented(raw, "altered after signing")
     done = intake(stack, ws, box, smtp)
     assert done.returncode == 0 and "Intake: 1 quarantine." in done.stdout
     assert ws.submissions() == [] and to_partners(smtp) == []
@@ -356,6 +402,7 @@ def test_partners_without_a_dmarc_record(stack, ws, books, smtp):
     assert results(raws["Hinckley NI 179 return"]) == [
         f"{AUTHSERV}; dmarc=none (p=none dis=none) header.from=hinckley-bosworth.example.org",
         results(raws["Hinckley NI 179 return"])[1]]  # and policyd-spf's Pass: no DKIM result at all
+    assert_documented(raws["Blaby NI 179 return"], "no DMARC record, signed")
     done = intake(stack, ws, box, smtp)
     assert done.returncode == 0 and "Intake: 1 accepted, 1 quarantine." in done.stdout
     (reply,) = to_partners(smtp)
@@ -384,6 +431,7 @@ def test_misconfigured_server_is_reported_loudly(stack, ws, books, smtp, route, 
     if route == "misordered":
         assert found[0].startswith(f"{AUTHSERV}; dkim=pass (2048-bit key; unprotected) header.d=melton.example.org")
         assert found[1] == f"{AUTHSERV}; dmarc=pass (p=reject dis=none) header.from=melton.example.org"
+        assert_documented(raw, "milters in the wrong order")
     else:
         assert not [r for r in found if "dmarc=" in r]
     done = intake(stack, ws, box, smtp)
