@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.consolidate.summary import Summary
@@ -62,6 +63,7 @@ def write_returns_status(ws: Worksheet, summary: Summary) -> None:
 
 QUARANTINE_LABELS = ("Received", "From (as sent)", "Held because", "Details", "Subject")
 QUARANTINE_SHOWN = 50
+ALARM_FONT = Font(bold=True, color="9C0006")
 
 
 def write_quarantined_mail(ws: Worksheet, held: list[QuarantinedMail], broken: QuarantinedMail | None) -> None:
@@ -75,7 +77,7 @@ def write_quarantined_mail(ws: Worksheet, held: list[QuarantinedMail], broken: Q
         put(ws, row, 1, f"MAIL SERVER MISCONFIGURED: the intake quarantined mail on "
                         f"{broken.received_at:%d %B %Y %H:%M} because {broken.reason}. Every return is "
                         "quarantined until the mail server is fixed (see docs/mail-intake.md).")
-        ws.cell(row, 1).font = ws.cell(row, 1).font.copy(bold=True, color="9C0006")
+        ws.cell(row, 1).font = ALARM_FONT
         fill_row(ws, row, 1, 1, FILLS["missing"])
         row += 1
     row = section(ws, row, f"Mail in Quarantine, not answered ({len(held)})")
