@@ -127,7 +127,7 @@ class MailStack:
 
     def _daemon(self, name: str, argv: list[str], *, ready: tuple[str, int] | None = None,
                 log: Path | None = None) -> None:
-        out = open(log or self.root / f"{name}.out", "ab")  # noqa: SIM115 - kept open for the daemon's life
+        out = open(log or self.root / f"{name}.out", "ab")  # the daemon writes to it; closed here once handed over
         proc = subprocess.Popen(self.ns_cmd(argv), stdout=out, stderr=subprocess.STDOUT, cwd=self.root,
                                 start_new_session=True)
         out.close()
@@ -188,7 +188,7 @@ class MailStack:
                  f"host-record=mail.partners.example.org,{PARTNER_MTA}",
                  f"host-record=pc.partners.example.org,{PARTNER_CLIENT}",
                  f"host-record=host.evil.example.net,{OUTSIDE}",
-                 'txt-record=evil.example.net,"v=spf1 ip4:%s -all"' % OUTSIDE]
+                 f'txt-record=evil.example.net,"v=spf1 ip4:{OUTSIDE} -all"']
         key = self.dkim_public
         chunks = ",".join(f'"{part}"' for part in ["v=DKIM1; k=rsa; p=" + key[:200], key[200:]])
         for domain, (signs, spf_all, dmarc) in PARTNERS.items():
@@ -287,7 +287,7 @@ smtpd_milters = inet:127.0.0.1:8891, inet:127.0.0.1:8893
 non_smtpd_milters =
 milter_default_action = tempfail
 smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service unix:private/policyd-spf
-policyd-spf_time_limit = 3600
+policyd-spf_time_limit = 60
 """
 
     def _mx_master(self) -> str:
@@ -424,12 +424,28 @@ set tmpdir="{home}"
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(10)
         self._procs.clear()
+        self._stop_strays()
         if self.dovecot is not None:
             self.dovecot.stop()
             self.dovecot = None
         subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
         shutil.rmtree(self._netns_etc, ignore_errors=True)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+    def _stop_strays(self) -> None:
+        """Postfix's spawn service starts policyd-spf in a session of its own, which outlives the
+        master: stop every process still running with our temporary folder in its command line
+        (only ours have it), by its pid."""
+        mark = str(self.root).encode()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if mark in (entry / "cmdline").read_bytes():
+                    os.kill(int(entry.name), signal.SIGKILL)
+            except (OSError, ProcessLookupError):
+                pass
 
 
 def _ids(user: str) -> tuple[int, int]:
