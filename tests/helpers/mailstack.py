@@ -40,6 +40,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -103,6 +104,7 @@ class MailStack:
         self.root.chmod(0o755)
         self.ns = f"ni179ms{os.getpid()}"
         self._procs: list[tuple[str, subprocess.Popen]] = []
+        self._masters: list[int] = []  # Postfix master daemons, by the pid in their pid files
         self._netns_etc = Path("/etc/netns") / self.ns
         self.dovecot: Dovecot | None = None
         try:
@@ -133,15 +135,15 @@ class MailStack:
         out.close()
         self._procs.append((name, proc))
         if ready:
-            self._wait_port(name, proc, *ready)
+            self._wait_port(name, lambda: proc.poll() is None, *ready)
 
-    def _wait_port(self, name: str, proc: subprocess.Popen, host: str, port: int, timeout: float = 30) -> None:
+    def _wait_port(self, name: str, alive: Callable[[], bool], host: str, port: int, timeout: float = 30) -> None:
         probe = ("import socket,sys\ntry:\n socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()\n"
                  "except OSError:\n sys.exit(1)")
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited ({proc.returncode}): {self.log(name)}")
+            if not alive():
+                raise RuntimeError(f"{name} exited: {self.log(name)}")
             if self.run(["python3", "-c", probe, host, str(port)], check=False).returncode == 0:
                 return
             time.sleep(0.1)
@@ -169,7 +171,7 @@ class MailStack:
         self._postfix("mx", self._mx_main(), self._mx_master(), ready=(MX, 25))
         self._postfix("partner", self._partner_main(), self._partner_master(), ready=(PARTNER_MTA, 25))
         for addr in (MX_STRIP, MX_MISORDERED, MX_NO_DMARC):
-            self._wait_port("mx", self._procs[-2][1], addr, 25)
+            self._wait_port("mx", lambda: _alive(self._masters[0]), addr, 25)
 
     def _keys(self) -> None:
         keys = self.root / "keys"
@@ -338,7 +340,12 @@ gateway unix - - n - - smtp -o smtp_body_checks=regexp:{body}
             (folder / sub).mkdir(exist_ok=True)
         os.chown(folder / "data", *_ids("postfix"))
         self.run(["postfix", "-c", str(folder), "check"])
-        self._daemon(name, ["postfix", "-c", str(folder), "start-fg"], ready=ready)
+        # `postfix start` returns once the master daemon is up (it detaches into a session of
+        # its own); it is stopped by the pid in its pid file.
+        self.run(["postfix", "-c", str(folder), "start"])
+        pid = int((folder / "spool" / "pid" / "master.pid").read_text().split()[0])
+        self._masters.append(pid)
+        self._wait_port(name, lambda: _alive(pid), *ready)
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -411,6 +418,14 @@ set tmpdir="{home}"
     # -- shutting down -----------------------------------------------------------------------
 
     def stop(self) -> None:
+        for pid in self._masters:  # SIGTERM: the master stops every Postfix process it started
+            _signal(pid, signal.SIGTERM)
+        end = time.monotonic() + 15
+        while any(_alive(pid) for pid in self._masters) and time.monotonic() < end:
+            time.sleep(0.1)
+        for pid in self._masters:
+            _signal(pid, signal.SIGKILL)
+        self._masters.clear()
         for _name, proc in reversed(self._procs):
             if proc.poll() is None:
                 try:
@@ -439,13 +454,35 @@ set tmpdir="{home}"
         (only ours have it), by its pid."""
         mark = str(self.root).encode()
         for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
                 continue
             try:
-                if mark in (entry / "cmdline").read_bytes():
-                    os.kill(int(entry.name), signal.SIGKILL)
-            except (OSError, ProcessLookupError):
-                pass
+                ours = mark in (entry / "cmdline").read_bytes() or b"MAIL_CONFIG=" + mark in (
+                    entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if ours:
+                _signal(int(entry.name), signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie has finished: only its parent has yet to collect it
+        return not Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except OSError:
+        return False
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def _ids(user: str) -> tuple[int, int]:
