@@ -96,6 +96,7 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
 
     Example: ni179 status --round 2008-09-review
     """
+    from xl_ni179.store.quarantine import misconfiguration, quarantined_mail
     from xl_ni179.store.status import round_state
 
     ws = open_workspace(ctx)
@@ -104,13 +105,22 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
     rows = ws.status(rnd.id, now=now)
     state = round_state(rnd, rows, now)
     missing = [r.short_name for r in rows if r.state == "missing"]
+    held = quarantined_mail(ws)
+    broken = misconfiguration(ws, held)
     if as_json:
         click.echo(json.dumps({"round": rnd.id, "deadline": rnd.deadline.isoformat(),
                                "opens": rnd.opens.isoformat() if rnd.opens else None,
                                "closes": rnd.closes.isoformat() if rnd.closes else None,
                                "state": state.to_dict(),
-                               "organisations": [r.to_dict() for r in rows], "missing": missing}, indent=2))
+                               "organisations": [r.to_dict() for r in rows], "missing": missing,
+                               "mail_server_misconfigured": broken.to_dict() if broken else None,
+                               "quarantined_mail": [q.to_dict() for q in held[:QUARANTINE_SHOWN]],
+                               "quarantined_total": len(held)}, indent=2))
         return
+    if broken:
+        click.echo(f"MAIL SERVER MISCONFIGURED: the intake quarantined mail on {broken.received_at:%Y-%m-%d %H:%M} "
+                   f"because {broken.reason}. Every return is quarantined until the mail server is fixed "
+                   "(docs/mail-intake.md); then move the quarantined messages back to the inbox.")
     click.echo(f"{rnd.title} ({rnd.id}), deadline {rnd.deadline:%d %B %Y}")
     click.echo(f"Round {state.text}.")
     for r in rows:
@@ -121,6 +131,15 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
         click.echo(f"  {r.name:<52} {r.label:<28} {when:<20} {notes} {chased}".rstrip())
     if missing:
         click.echo("Returns were not received from: " + _names(missing) + ".")
+    if held:
+        click.echo(f"Mail in Quarantine, not answered ({len(held)}): check each with the sender before filing it.")
+        for q in held[:QUARANTINE_SHOWN]:
+            click.echo(f"  {q.received_at:%Y-%m-%d %H:%M}  From: {q.sender}  [{q.label}] {q.reason}")
+        if len(held) > QUARANTINE_SHOWN:
+            click.echo(f"  ... and {len(held) - QUARANTINE_SHOWN} earlier (see the Quarantine folder).")
+
+
+QUARANTINE_SHOWN = 20  # the latest quarantined messages listed by `ni179 status`
 
 
 def _names(names: list[str]) -> str:

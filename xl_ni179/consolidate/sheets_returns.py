@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.consolidate.summary import Summary
@@ -18,6 +19,7 @@ from xl_ni179.consolidate.xlhelpers import (
     title,
     widths,
 )
+from xl_ni179.store.quarantine import QuarantinedMail
 from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED
 
 STATUS_LABELS = (
@@ -57,6 +59,36 @@ def write_returns_status(ws: Worksheet, summary: Summary) -> None:
     widths(ws, (28, 24, 26, 8, 9, 17, 34, 8, 12, 17))
     ws.freeze_panes = ws.cell(header_row + 1, 2).coordinate
     ws.auto_filter.ref = f"A{header_row}:J{row - 1}"
+
+
+QUARANTINE_LABELS = ("Received", "From (as sent)", "Held because", "Details", "Subject")
+QUARANTINE_SHOWN = 50
+ALARM_FONT = Font(bold=True, color="9C0006")
+
+
+def write_quarantined_mail(ws: Worksheet, held: list[QuarantinedMail], broken: QuarantinedMail | None) -> None:
+    """Below the status table: the mail the intake would not believe, so that no partner's
+    return is dropped without the consolidator seeing it. Every value the sender wrote is
+    written as text (never a formula) with its control characters shown as escapes."""
+    if not held:
+        return
+    row = ws.max_row + 2
+    if broken:
+        put(ws, row, 1, f"MAIL SERVER MISCONFIGURED: the intake quarantined mail on "
+                        f"{broken.received_at:%d %B %Y %H:%M} because {broken.reason}. Every return is "
+                        "quarantined until the mail server is fixed (see docs/mail-intake.md).")
+        ws.cell(row, 1).font = ALARM_FONT
+        fill_row(ws, row, 1, 1, FILLS["missing"])
+        row += 1
+    row = section(ws, row, f"Mail in Quarantine, not answered ({len(held)})")
+    row = note(ws, row, "Check each with the sender (by phone, or an email you write yourself) before "
+                        "filing its workbook with Receive; see the Quarantine folder of the returns mailbox.")
+    shown = held[:QUARANTINE_SHOWN]
+    row = table(ws, row, QUARANTINE_LABELS,
+                [(q.received_at, q.sender, q.label, q.reason, q.subject) for q in shown],
+                (DATETIME, None, None, None, None))
+    if len(held) > len(shown):
+        note(ws, row, f"... and {len(held) - len(shown)} earlier (see the Quarantine folder).")
 
 
 FINDING_LABELS = (

@@ -333,11 +333,14 @@ def _vfm_scores(book: Any) -> dict[str, int] | None:
     return scores
 
 
-def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...]) -> None:
+def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...], ws: Any = None) -> None:
     from openpyxl import Workbook
 
     from xl_ni179.consolidate.master import SHEET_WRITERS
+    from xl_ni179.consolidate.names import RETURNS_STATUS
+    from xl_ni179.consolidate.sheets_returns import write_quarantined_mail
     from xl_ni179.excel.ribbon_sheets import copy_sheet
+    from xl_ni179.store.quarantine import misconfiguration, quarantined_mail
     from xl_ni179.template.printing import fit_columns, fit_rows
 
     scratch = Workbook()  # the library writes each sheet here; we copy it into the open book
@@ -345,6 +348,9 @@ def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...]) -> None:
         status(book, f"Refreshing '{name}' ({i} of {len(names)})...")
         source = scratch.create_sheet(name)
         SHEET_WRITERS[name](source, summary)
+        if name == RETURNS_STATUS and ws is not None:  # the mail the intake held back, below the table
+            held = quarantined_mail(ws)
+            write_quarantined_mail(source, held, misconfiguration(ws, held))
         fit_columns(source)  # as `ni179 consolidate` does: no text cut off (the page set-up is the shell's)
         fit_rows(source)
         copy_sheet(source, ensure_sheet(book, name))
@@ -354,8 +360,8 @@ def _refresh_status(book: Any) -> None:
     from xl_ni179.consolidate.names import RETURNS_STATUS
 
     _require_master(book)
-    _, summary = _summary(book)
-    _refresh_sheets(book, summary, (RETURNS_STATUS,))
+    ws, summary = _summary(book)
+    _refresh_sheets(book, summary, (RETURNS_STATUS,), ws)
 
 
 def _consolidate(book: Any) -> None:
@@ -363,7 +369,7 @@ def _consolidate(book: Any) -> None:
 
     _require_master(book)
     ws, summary = _summary(book)
-    _refresh_sheets(book, summary, tuple(SHEET_NAMES))
+    _refresh_sheets(book, summary, tuple(SHEET_NAMES), ws)
     facts = summary.to_json()
     ws.audit("consolidate", {"round": facts["round"], "out": _book_label(book), "source": "ribbon"})
     missing = facts.get("missing") or []

@@ -34,15 +34,18 @@ from sqlalchemy.exc import IntegrityError
 
 from xl_ni179.mail.answers import build_reply
 from xl_ni179.mail.classify import automatic_reason, clean_text, contents, raw_message_id
+from xl_ni179.mail.notices import STRANGER, notice_due, quarantine_detail
 from xl_ni179.mail.outgoing import SmtpSender, stable_message_id
 from xl_ni179.mail.sources import PROCESSED, QUARANTINE, REJECTED, MailSource, MailSourceError, MessageRef
-from xl_ni179.mail.trust import check_sender, require_authserv_id
+from xl_ni179.mail.trust import MISCONFIGURED, Trust, check_sender, require_trust
 from xl_ni179.store.locks import try_lock
 from xl_ni179.store.mail_ledger import CLAIMED, MOVED, RECEIVED, REPLIED, SENDING, MailMessage
 from xl_ni179.store.models import Submission
 from xl_ni179.store.workspace import Incoming, Workspace
 
-MAX_BYTES = 15 * 1024 * 1024
+# Postfix refuses messages over its message_size_limit (10,240,000 bytes by default) itself: our limit
+# sits below it, so a message too large for us reaches us and its sender gets our answer.
+MAX_BYTES = int(9.5 * 1024 * 1024)
 # Messages taken in hand at once: their workbooks are validated together on every worker.
 # Each holds a database lock (a PostgreSQL connection) until the batch is done, so keep it
 # well under the engine's pool of 15 connections.
@@ -55,6 +58,9 @@ STEP_DELAY_ENV = "NI179_INTAKE_STEP_DELAY"  # test-only: seconds to sleep betwee
 class IntakeResult:
     outcomes: Counter = field(default_factory=Counter)  # outcome -> messages finished this run
     errors: list[str] = field(default_factory=list)  # messages left in the inbox for next time
+    # why messages were quarantined because our mail server is set up wrongly (every
+    # message would be): reported loudly, apart from ordinary quarantines
+    misconfigured: list[str] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
@@ -77,17 +83,19 @@ def _parse(data: bytes) -> EmailMessage:
 
 
 def process(ws: Workspace, source: MailSource, smtp: SmtpSender | str, *, authserv_id: str | None,
-            max_bytes: int = MAX_BYTES) -> IntakeResult:
+            max_bytes: int = MAX_BYTES, received_by: str | None = None) -> IntakeResult:
     """Handle every message in the inbox once; safe to run again at any time.
 
     ``authserv_id`` names the receiving mail server whose Authentication-Results header is
     believed (xl_ni179.mail.trust); without it nothing proves who sent a message, so it is
-    required for every mailbox.
+    required for every mailbox. ``received_by`` is the name in the ``by`` clause of the
+    Received header that server adds (default: the authserv-id): headers above it are the
+    server's, everything below came with the message.
     """
-    authserv_id = require_authserv_id(authserv_id)
+    trust = require_trust(authserv_id, received_by)
     sender = smtp if isinstance(smtp, SmtpSender) else SmtpSender(smtp)
     _clear_temp(ws)
-    intake = _Intake(ws, source, sender, max_bytes, authserv_id)
+    intake = _Intake(ws, source, sender, max_bytes, trust)
     result = IntakeResult()
     refs = source.messages()
     intake.reconcile({ref.key for ref in refs}, result)
@@ -138,9 +146,9 @@ def _clear_temp(ws: Workspace) -> None:
 
 class _Intake:
     def __init__(self, ws: Workspace, source: MailSource, smtp: SmtpSender, max_bytes: int,
-                 authserv_id: str) -> None:
+                 trust: Trust) -> None:
         self.ws, self.source, self.smtp = ws, source, smtp
-        self.max_bytes, self.authserv_id = max_bytes, authserv_id
+        self.max_bytes, self.trust = max_bytes, trust
 
     def _row(self, key: str) -> MailMessage | None:
         with self.ws.session() as s:
@@ -206,6 +214,8 @@ class _Intake:
                         self._update(row, step=MOVED)
                     if row.outcome:
                         result.outcomes[row.outcome] += 1
+                    if row.outcome == "quarantine" and (row.detail or {}).get("kind") == MISCONFIGURED:
+                        result.misconfigured.append(str(row.detail.get("reason", "")))
 
     # -- claim: decide what the message is, before anything with a side effect --------------
 
@@ -214,7 +224,7 @@ class _Intake:
         msg = _parse(self.source.headers(ref) if oversize else self.source.fetch(ref))
         # Everything taken from the message into the ledger is cleaned here, once: it is
         # shown in replies and copied into our headers (Subject, In-Reply-To, References).
-        sender = check_sender(msg, self.authserv_id)
+        sender = check_sender(msg, self.trust)
         addr = sender.address
         message_id = raw_message_id(msg)
         row = MailMessage(mailbox_key=ref.key, message_id=message_id, sender=addr,
@@ -230,11 +240,17 @@ class _Intake:
             own = reason == "our own message" and addr == self.ws.partnership.consolidator_email.lower()
             row.outcome, row.detail, reply = "own-reply" if own else "automatic", {"reason": reason}, False
             row.folder = PROCESSED if own or (org is not None and not sender.problem) else QUARANTINE
+            if row.folder == QUARANTINE:  # listed for the consolidator, never notified (robots)
+                row.detail = quarantine_detail(msg, f"automatic mail ({reason}) from a sender not proven "
+                                               "to be a partner", "automatic")
         elif sender.problem or org is None:
-            # A stranger or a spoofer: nothing is stored, nothing is sent (a reply could carry a
-            # partner's findings to whoever forged the From), and no status changes.
+            # A stranger or a spoofer: nothing is stored, the sender is not answered (a reply could
+            # carry a partner's findings to whoever forged the From), and no status changes; the
+            # consolidator is told (notices.py), so a genuine partner is never dropped silently.
             why = sender.problem or f"{addr} is not registered for any partner"
-            row.outcome, row.folder, row.detail, reply = "quarantine", QUARANTINE, {"reason": why}, False
+            kind = sender.kind or STRANGER
+            row.outcome, row.folder, row.detail = "quarantine", QUARANTINE, quarantine_detail(msg, why, kind)
+            reply = notice_due(self.ws.partnership, addr, kind, row.detail["from"])
         elif message_id and self._seen(addr, message_id=message_id):
             row.outcome, row.detail, reply = "repeat", {"reason": "same Message-ID already handled"}, False
         elif oversize:
