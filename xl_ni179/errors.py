@@ -52,5 +52,9 @@ class WorkspaceError(Ni179Error):
     """The workspace folder or its store cannot be used."""
 
 
+class StoreBusyError(WorkspaceError):
+    """Another process held the store longer than this one would wait; the message names it."""
+
+
 class DemoFolderError(Ni179Error):
     """``ni179 demo`` was pointed at a folder it did not make; nothing was changed."""

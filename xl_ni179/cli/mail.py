@@ -30,6 +30,17 @@ def _workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast 
     return Workspace(Path(ctx.obj["workspace"]))
 
 
+def _config_changed(ws: Workspace) -> bool:
+    import hashlib
+
+    from xl_ni179.store.paths import CONFIG_NAME
+
+    try:
+        return hashlib.sha256((ws.path / CONFIG_NAME).read_bytes()).hexdigest() != ws.config_sha
+    except OSError:
+        return False
+
+
 def _smtp_url(smtp: str | None) -> str:
     url = smtp or os.environ.get("NI179_SMTP_URL")
     if not url:
@@ -74,6 +85,8 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
     authserv_id = require_authserv_id(authserv_id)  # before anything is opened: a clear error
     ws = _workspace(ctx)
     while True:
+        if interval and _config_changed(ws):
+            ws = _workspace(ctx)  # a sender added, a date moved: held messages are checked against it
         try:
             source = open_source(imap=imap, maildir=maildir)
             try:
@@ -134,6 +147,9 @@ def mail_main(ctx: click.Context, workspace: Path) -> None:
     """NI 179 mail intake and chasers."""
     ctx.ensure_object(dict)
     ctx.obj["workspace"] = workspace
+    from xl_ni179.store.activity import set_activity
+
+    set_activity(f"ni179 {ctx.invoked_subcommand or ''}")
 
 
 mail_main.add_command(intake)

@@ -140,7 +140,9 @@ def fill(ctx: click.Context, template: Path, data: Path, out: Path) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# Folders and other special entries are let through here and refused one by one (the rest of
+# the batch goes on): see the not-a-regular-file rule.
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one entry per file.")
 @click.option("--sender", metavar="EMAIL", help="Check the return's organisation against this sender.")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
