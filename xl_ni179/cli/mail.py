@@ -31,13 +31,14 @@ def _workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast 
 
 
 def _config_changed(ws: Workspace) -> bool:
-    import hashlib
-
-    from xl_ni179.store.paths import CONFIG_NAME
+    """The workspace's configuration now says something else (a broken edit is kept waiting)."""
+    from xl_ni179.errors import ConfigError
+    from xl_ni179.partnership import load_workspace_partnership
 
     try:
-        return hashlib.sha256((ws.path / CONFIG_NAME).read_bytes()).hexdigest() != ws.config_sha
-    except OSError:
+        return load_workspace_partnership(ws.path).content_key != ws.config_sha
+    except ConfigError as exc:
+        click.echo(f"Error: {exc} (still using the configuration as it was)", err=True)
         return False
 
 

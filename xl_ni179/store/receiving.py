@@ -25,7 +25,7 @@ from xl_ni179.errors import WorkspaceError
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.models import Figure, StoredFile, Submission
-from xl_ni179.store.paths import CONFIG_NAME, FILES_DIR
+from xl_ni179.store.paths import FILES_DIR
 from xl_ni179.store.status import ACCEPTED, REJECTED
 
 if TYPE_CHECKING:
@@ -67,7 +67,6 @@ class Receiving:
 
     path: Path
     partnership: Partnership
-    _config_sha: str | None
 
     def session(self) -> AbstractContextManager[Session]:
         raise NotImplementedError
@@ -261,11 +260,10 @@ class Receiving:
 
     @property
     def config_sha(self) -> str:
-        """The SHA-256 of the configuration this workspace was opened with: a verdict (and a
-        mail intake's "already answered") holds only under the same configuration."""
-        if self._config_sha is None:
-            self._config_sha = hashlib.sha256((self.path / CONFIG_NAME).read_bytes()).hexdigest()
-        return self._config_sha
+        """A hash of what the configuration this workspace was opened with says (its
+        comments and layout aside): a verdict (and a mail intake's "already answered")
+        holds only under the same configuration."""
+        return self.partnership.content_key
 
     def verdict_key(self, sha: str, sender: str | None, round_id: str | None) -> str:
         """What a verdict depends on besides the rules: the file, who sent it, the round

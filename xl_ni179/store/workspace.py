@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from xl_ni179.errors import ConfigError, WorkspaceError
-from xl_ni179.partnership import Partnership, default_config_text, parse_partnership
+from xl_ni179.errors import WorkspaceError
+from xl_ni179.partnership import Partnership, default_config_text, load_partnership, parse_partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store import migrate
 from xl_ni179.store.database import BEGIN_OPTION, open_engine
@@ -51,18 +50,7 @@ class Workspace(Receiving):
         if not (self.path / CONFIG_NAME).exists():
             raise WorkspaceError(f"{self.path} is not a workspace (no {CONFIG_NAME}); create one with "
                                  "`ni179 init`.")
-        config = self.path / CONFIG_NAME
-        try:
-            raw = config.read_bytes()
-        except OSError as exc:
-            raise ConfigError(str(config), "", f"cannot be read ({exc})") from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ConfigError(str(config), "", f"cannot be read ({exc})") from None
-        self.partnership: Partnership = parse_partnership(text, str(config))
-        # What this workspace's verdicts hold under: these very bytes, not the file as it is later.
-        self._config_sha: str | None = hashlib.sha256(raw).hexdigest()
+        self.partnership: Partnership = load_partnership(self.path / CONFIG_NAME)
         self.url = url or store_url(self.path)
         self.engine: Engine = open_engine(self.url)
         migrate.upgrade(self.engine)
