@@ -154,7 +154,7 @@ PARSE_CRASHED = _rule(
     "again, contact the collection team, who will look into it.")
 NOT_A_REGULAR_FILE = _rule(
     "not-a-regular-file", "The file is an ordinary file, not a link, folder, pipe or device.",
-    "This is not an ordinary file but {kind}, so it was not opened and nothing was recorded for it.",
+    "This is not an ordinary file but {kind}, so it was not opened.",
     "Put the returned workbook itself in the folder (save the email's attachment there, or use "
     "File > Save As in Excel) and receive that file. Links, folders, pipes and devices are never "
     "read, even when they are named like a return.")
