@@ -31,13 +31,38 @@ class Ni179Error(Exception):
     """Base for every error a user can act on. ``str(err)`` is the message to show."""
 
 
-class ConfigError(Ni179Error):
-    """The partnership configuration file cannot be used."""
+class ConfigProblem:
+    """One problem in a configuration file: the key's path (``rounds[1].closes``), what is
+    wrong and what to do, and the line it is on when known."""
 
-    def __init__(self, file: str, key: str, problem: str) -> None:
-        self.file, self.key, self.problem = file, key, problem
-        where = f"{file}: {key}" if key else file
-        super().__init__(f"{where}: {problem}")
+    __slots__ = ("key", "line", "problem")
+
+    def __init__(self, key: str, problem: str, line: int | None = None) -> None:
+        self.key, self.problem, self.line = key, problem, line
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.key}: {self.problem}" if self.key else f"{where}{self.problem}"
+
+    def __repr__(self) -> str:
+        return f"ConfigProblem({self.key!r}, {self.problem!r}, {self.line!r})"
+
+
+class ConfigError(Ni179Error):
+    """The partnership configuration file cannot be used: every problem found in it, in
+    file order (``problems``), so that one edit can fix them all."""
+
+    def __init__(self, file: str, key: str = "", problem: str = "", *,
+                 problems: list[ConfigProblem] | None = None) -> None:
+        self.file = file
+        self.problems = problems or [ConfigProblem(key, problem)]
+        self.key, self.problem = self.problems[0].key, self.problems[0].problem
+        if len(self.problems) == 1:
+            super().__init__(f"{file}: {self.problems[0]}")
+        else:
+            listed = "\n".join(f"  {p}" for p in self.problems)
+            super().__init__(f"{file} has {len(self.problems)} problems; fix them all, then check it again "
+                             f"with `ni179 config check`:\n{listed}")
 
 
 class UnknownRoundError(Ni179Error):
