@@ -160,7 +160,7 @@ def test_a_locked_store_waits_a_bounded_time_then_names_the_holder(tmp_path, ret
     assert "Traceback" not in err
     assert err.startswith("Error: The returns store (") and "is busy" in err
     assert f"(process {holder.pid}, running since " in err, err  # found through /proc
-    assert "Waited 2 seconds" in err and "NI179_LOCK_WAIT" in err
+    assert "Waited 2 seconds, so this command stopped" in err and "NI179_LOCK_WAIT" in err
     assert waited < 20, waited
 
     # An ni179 command holds the write lock: it says what it is and since when. Reading goes on.
@@ -179,3 +179,78 @@ def test_a_locked_store_waits_a_bounded_time_then_names_the_holder(tmp_path, ret
     ((code, out, err),) = run_at_once([receive], env, timeout=120)
     assert code == 0 and "ACCEPTED" in out, err
     print(f"\nbusy store: gave up after {waited:.1f} s (NI179_LOCK_WAIT=2)")
+
+
+HOLD_PG = """
+import sys, time
+from sqlalchemy import create_engine, text
+from xl_ni179.store.locks import _key
+engine = create_engine(sys.argv[1], connect_args={"application_name": "ni179 consolidate (test)"})
+with engine.connect() as conn:
+    conn.execute(text("BEGIN"))
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _key("ni179-receive")})
+    print("holding", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_busy_shared_database_names_the_session_holding_it(tmp_path, postgres, returns_dir):
+    from helpers.pgserver import fresh_database
+
+    url = fresh_database(postgres)
+    ws = Workspace.init(tmp_path / "ws", url=url)
+    ws.engine.dispose()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NI179_LOCK_WAIT": "2", "NI179_DATABASE_URL": url}
+    holder = hold(HOLD_PG, url, env)
+    try:
+        ((code, out, err),) = run_at_once([[*NI179, "--workspace", str(ws.path), "receive",
+                                            str(returns_dir / "NI179_NWL_2008-09-review.xlsx")]], env, 60)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+    assert code == 2 and "Traceback" not in err, err
+    assert "The returns store (the shared database) is busy: held by ni179 consolidate (test) (database session " \
+        in err, err
+    assert "Waited 2 seconds, so this command stopped and recorded nothing more" in err
+    assert Workspace(ws.path, url=url).submissions() == []
+
+
+def test_a_store_with_receipts_recorded_at_once_before_is_repaired_on_upgrade(tmp_path, store_url):
+    """Migration 0003: a later copy of a verdict becomes a duplicate of the first, versions are
+    numbered again in the order received, and the unique indexes then refuse the race."""
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import create_engine, insert, select
+    from sqlalchemy.exc import IntegrityError
+
+    from xl_ni179.store.migrate import alembic_config
+    from xl_ni179.store.models import AuditEntry
+
+    engine = create_engine(store_url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        at = dt.datetime(2009, 5, 12, 9)
+        conn.execute(insert(StoredFile.__table__), [{"sha256": "a" * 64, "size": 1, "path": "f", "first_seen": at}])
+        rows = [  # (verdict key, outcome, version, duplicate_of), as the race recorded them
+            ("K1", "accepted", 1, None), ("K1", "accepted", 2, None), ("K2", "rejected", 2, None),
+            ("K1", "duplicate", 2, 2)]
+        conn.execute(insert(Submission.__table__), [
+            {"id": i, "round_id": ROUND, "org_code": "MELTON", "sha256": "a" * 64, "verdict_key": key,
+             "sender": MELTON, "original_name": "r.xlsx", "source": "cli", "received_at": at, "outcome": outcome,
+             "version": version, "duplicate_of": dup, "errors": 0, "warnings": 0, "report": {}}
+            for i, (key, outcome, version, dup) in enumerate(rows, start=1)])
+    engine.dispose()
+    ws = Workspace.init(tmp_path / "ws", url=store_url)  # brings the store up to date
+    got = [(s.id, s.outcome, s.version, s.duplicate_of) for s in ws.submissions()]
+    assert got == [(1, "accepted", 1, None), (2, "duplicate", 1, 1), (3, "rejected", 2, None), (4, "duplicate", 1, 1)]
+    with ws.reading() as s:
+        repair = s.scalars(select(AuditEntry).where(AuditEntry.action == "repair")).one()
+    assert [c["submission"] for c in repair.detail["changes"]] == [2, 4]
+    with pytest.raises(IntegrityError), ws.session() as s:
+        s.add(Submission(round_id=ROUND, org_code="MELTON", sha256="a" * 64, verdict_key="K1", sender=MELTON,
+                         source="cli", received_at=dt.datetime(2009, 5, 13), outcome="accepted", version=3,
+                         errors=0, warnings=0, report={}))
+    ws.engine.dispose()

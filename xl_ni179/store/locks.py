@@ -173,9 +173,9 @@ def busy_error(database: str, waited: float) -> StoreBusyError:
                else "another program has it open and is writing to it (for example a database browser "
                     "with unsaved changes, or an ni179 command on another computer)")
     return StoreBusyError(
-        f"The returns store ({database}) is busy: {who}. Waited {waited:g} seconds. Nothing was changed by "
-        f"this command: run it again once that program has finished (if it has stopped responding, end it). "
-        f"To wait longer, set {WAIT_ENV} to a number of seconds.")
+        f"The returns store ({database}) is busy: {who}. Waited {waited:g} seconds, so this command stopped "
+        f"and recorded nothing more: run it again once that program has finished (if it has stopped "
+        f"responding, end it). To wait longer, set {WAIT_ENV} to a number of seconds.")
 
 
 def busy_error_postgresql(engine: Engine, waited: float) -> StoreBusyError:
@@ -194,8 +194,9 @@ def busy_error_postgresql(engine: Engine, waited: float) -> StoreBusyError:
         holders = []
     who = ("held by " + "; ".join(holders)) if holders else "held by another session"
     return StoreBusyError(
-        f"The returns store (the shared database) is busy: {who}. Waited {waited:g} seconds. Nothing was "
-        f"changed by this command: run it again once that has finished. To wait longer, set {WAIT_ENV}.")
+        f"The returns store (the shared database) is busy: {who}. Waited {waited:g} seconds, so this command "
+        f"stopped and recorded nothing more: run it again once that has finished. To wait longer, set "
+        f"{WAIT_ENV} to a number of seconds.")
 
 
 # -- locks on one job -----------------------------------------------------------------------------

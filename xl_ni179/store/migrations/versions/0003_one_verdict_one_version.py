@@ -42,10 +42,14 @@ def _repair() -> None:
             continue
         if r.verdict_key in first:
             outcome[r.id], duplicate_of[r.id] = "duplicate", first[r.verdict_key]
-            changes.append({"submission": r.id, "now": f"duplicate of {first[r.verdict_key]}",
-                            "was": r.outcome})
         else:
             first[r.verdict_key] = r.id
+    for r in rows:  # a duplicate of a row that is now a duplicate points at the original itself
+        target, seen = duplicate_of[r.id], set()
+        while target is not None and outcome.get(target) == "duplicate" and target not in seen:
+            seen.add(target)
+            target = duplicate_of[target]
+        duplicate_of[r.id] = target
     version = {r.id: r.version for r in rows}
     counters: dict[tuple, int] = {}
     for r in rows:
@@ -62,14 +66,15 @@ def _repair() -> None:
         if new != (r.outcome, r.duplicate_of, r.version):
             conn.execute(subs.update().where(subs.c.id == r.id)
                          .values(outcome=new[0], duplicate_of=new[1], version=new[2]))
-            if new[2] != r.version and r.outcome != "duplicate":
-                changes.append({"submission": r.id, "version": new[2], "was_version": r.version})
+            changes.append({"submission": r.id, "was": [r.outcome, r.version, r.duplicate_of],
+                            "now": list(new)})
     if changes:
         audit = sa.table("audit", sa.column("at", sa.DateTime), sa.column("actor", sa.String),
                          sa.column("action", sa.String), sa.column("detail", sa.JSON))
         conn.execute(audit.insert().values(
             at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0), actor="ni179 store upgrade",
             action="repair", detail=json.loads(json.dumps({"why": "receipts recorded at once before 0003",
+                                                           "columns": ["outcome", "version", "duplicate_of"],
                                                            "changes": changes[:1000]}))))
 
 
