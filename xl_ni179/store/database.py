@@ -15,7 +15,7 @@ Several ni179 processes may use one store at once (two intake runs, a consolidat
   (``store.locks.lock_wait``), then stops with ``StoreBusyError``, which names the holder.
   The journal mode is left as the file has it: WAL is not switched on, because a
   workspace on a Windows file share (docs/mail-intake.md shows one) is opened from more
-  than one computer, where WAL's shared memory cannot work; see docs/concurrency.md.
+  than one computer, where WAL's shared memory cannot work; see docs/store.md.
 - **PostgreSQL.** Row locks and one advisory lock per job (``store.locks``); a lock not
   granted within the same wait raises ``StoreBusyError`` too (``lock_timeout``), naming the
   ni179 sessions that hold transactions open (each connection carries its process's
