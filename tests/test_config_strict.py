@@ -66,7 +66,7 @@ def test_config_check_lists_every_problem_with_its_line_and_a_fix(tmp_path):
         f'  line {melton}: organisations[6].baselin: "baselin" is not a key of an organisation, so it would be '
         'ignored; did you mean "baseline"?',
         f"  line {round_id}: rounds[1].id: '2009/10' cannot be a round id: the id is "
-        "part of file and folder names (NI179_<code>_2009/10.xlsx), so it may hold only letters, digits, '-', "
+        "part of file and folder names (NI179_<code>_<round id>.xlsx), so it may hold only letters, digits, '-', "
         "'_' and '.', must start and end with a letter or digit, be at most 64 characters and not be a name "
         'Windows keeps for devices (CON, NUL...); write it like "2009-10"',
         f'  line {line_of(text, "closses")}: rounds[1].closses: "closses" is not a key of a round, so it would be '

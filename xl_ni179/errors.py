@@ -31,6 +31,9 @@ class Ni179Error(Exception):
     """Base for every error a user can act on. ``str(err)`` is the message to show."""
 
 
+MAX_LISTED = 100  # problems shown of a configuration file (all are in ConfigError.problems)
+
+
 class ConfigProblem:
     """One problem in a configuration file: the key's path (``rounds[1].closes``), what is
     wrong and what to do, and the line it is on when known."""
@@ -60,7 +63,10 @@ class ConfigError(Ni179Error):
         if len(self.problems) == 1:
             super().__init__(f"{file}: {self.problems[0]}")
         else:
-            listed = "\n".join(f"  {p}" for p in self.problems)
+            shown = self.problems[:MAX_LISTED]
+            listed = "\n".join(f"  {p}" for p in shown)
+            if len(self.problems) > len(shown):
+                listed += f"\n  ...and {len(self.problems) - len(shown)} more after these"
             super().__init__(f"{file} has {len(self.problems)} problems; fix them all, then check it again "
                              f"with `ni179 config check`:\n{listed}")
 

@@ -189,7 +189,7 @@ class _Reader:
                 return self.fail(full, f"must be {_kind_name(kind)}{hint} (found {found})")
             return value
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            return self.fail(full, f"must be {_kind_name(kind)} (found {value!r})")
+            return self.fail(full, f"must be {_kind_name(kind)} (found {_q(value)})")
         return value
 
     def table(self, data: dict, key: str, kind: str | None = None, prefix: str = "", default: Any = ...) -> Any:
@@ -227,10 +227,10 @@ class _Reader:
     def year(self, value: Any, key: str) -> Any:
         match = YEAR_RE.match(value) if isinstance(value, str) else None
         if match is None:
-            return self.fail(key, f'must be a financial year written like "2009/10" (found {value!r})')
+            return self.fail(key, f'must be a financial year written like "2009/10" (found {_q(value)})')
         first, second = match.groups()
         if (int(first) + 1) % 100 != int(second):
-            return self.fail(key, f"'{value}' is not a financial year: the second part must follow the first "
+            return self.fail(key, f"{_q(value)} is not a financial year: the second part must follow the first "
                                   f'(write "{first}/{(int(first) + 1) % 100:02d}")')
         return value
 
@@ -240,11 +240,11 @@ class _Reader:
         if not CODE_RE.match(value):
             fixed = re.sub(r"[^A-Za-z0-9_]+", "_", value).strip("_")
             fixed = fixed if fixed[:1].isalpha() else f"X{fixed}"
-            return self.fail(key, f"'{value}' cannot be {what}: it is used in file names and in the workbook's "
+            return self.fail(key, f"{_q(value)} cannot be {what}: it is used in file names and in the workbook's "
                                   "names, so it may hold only letters, digits and underscores, starting with a "
                                   f'letter (for example "{fixed}")')
         if len(value) > MAX_CODE:
-            return self.fail(key, f"'{value}' cannot be {what}: it is longer than {MAX_CODE} characters")
+            return self.fail(key, f"{_q(value)} cannot be {what}: it is longer than {MAX_CODE} characters")
         return value
 
     def round_id(self, value: Any, key: str) -> Any:
@@ -253,8 +253,8 @@ class _Reader:
         if ROUND_ID_RE.match(value) and value.split(".")[0].upper() not in WINDOWS_RESERVED:
             return value
         fixed = re.sub(r"[^A-Za-z0-9._-]+", "-", value).strip("-._")[:64] or "2009-10-outturn"
-        return self.fail(key, f"'{value}' cannot be a round id: the id is part of file and folder names "
-                              f"(NI179_<code>_{value}.xlsx), so it may hold only letters, digits, '-', '_' and "
+        return self.fail(key, f"{_q(value)} cannot be a round id: the id is part of file and folder names "
+                              f"(NI179_<code>_<round id>.xlsx), so it may hold only letters, digits, '-', '_' and "
                               "'.', must start and end with a letter or digit, be at most 64 characters and not "
                               f'be a name Windows keeps for devices (CON, NUL...); write it like "{fixed}"')
 
@@ -263,9 +263,9 @@ class _Reader:
         if value is BAD:
             return BAD
         if not isinstance(value, str):
-            return self.fail(key, f"must be {what} in quotes (found {value!r})")
+            return self.fail(key, f"must be {what} in quotes (found {_q(value)})")
         if value not in known:
-            return self.fail(key, f"'{value}' is not {what}{suggestion(value, set(known))}")
+            return self.fail(key, f"{_q(value)} is not {what}{suggestion(value, set(known))}")
         return value
 
     # -- the file ----------------------------------------------------------------------------
@@ -290,7 +290,7 @@ class _Reader:
         email: Any = BAD if missing else self.get(top, "consolidator_email", "partnership", str)
         name: Any = BAD if missing else self.get(top, "name", "partnership", str)
         if isinstance(email, str) and not EMAIL_RE.match(email):
-            self.fail("partnership.consolidator_email", f"'{email}' is not an email address")
+            self.fail("partnership.consolidator_email", f"{_q(email)} is not an email address")
         return Partnership(
             name=name,
             group=self.get(top, "group", "partnership", str, ""),
@@ -346,7 +346,7 @@ class _Reader:
 
     def email(self, value: Any, key: str) -> Any:
         if not isinstance(value, str) or not EMAIL_RE.match(value):
-            return self.fail(key, f"{value!r} is not an email address")
+            return self.fail(key, f"{_q(value)} is not an email address")
         return value
 
     def agreements(self, items: list[tuple[str, dict]], codes: set[str]) -> list[Agreement]:
@@ -358,7 +358,7 @@ class _Reader:
             seen.add(code)
             method = self.get(item, "method", key, str, "additive")
             if method is not BAD and method not in METHODS:
-                self.fail(f"{key}.method", f"must be 'additive' or 'compound' (found '{method}')"
+                self.fail(f"{key}.method", f"must be 'additive' or 'compound' (found {_q(method)})"
                                            f"{suggestion(method, METHODS)}")
             members = self.each(self.get(item, "members", key, list), f"{key}.members",
                                 lambda v, k: self.known(v, k, codes, "an organisation code"))
@@ -368,7 +368,7 @@ class _Reader:
                 if self.year(year, f"{key}.rates") is BAD:
                     continue
                 if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 100:
-                    self.fail(f'{key}.rates."{year}"', f"must be a percentage between 0 and 100 (found {rate!r})")
+                    self.fail(f'{key}.rates."{year}"', f"must be a percentage between 0 and 100 (found {_q(rate)})")
                     continue
                 rates[year] = float(rate)
             if table is BAD:
@@ -452,7 +452,7 @@ class _Reader:
             if self.known(code, key, codes, "an organisation code") is BAD:
                 continue
             if isinstance(score, bool) or score not in (1, 2, 3, 4):
-                self.fail(key, f"must be a score from 1 to 4 (found {score!r})")
+                self.fail(key, f"must be a score from 1 to 4 (found {_q(score)})")
                 continue
             scores[code] = score
         return Vfm(self.get(table, "assessment", "vfm", str, "Use of Resources"),
@@ -484,6 +484,12 @@ class _Reader:
             out.append(Project(code, self.get(item, "name", key, str), tuple(parts), tuple(funds),
                                self.get(item, "status", key, str, "")))
         return out
+
+
+def _q(value: Any, limit: int = 60) -> str:
+    """A value from the file as a message quotes it: escaped, and cut short if long."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
 
 
 def _raw_codes(items: list[tuple[str, dict]]) -> set[str]:
