@@ -55,9 +55,9 @@ def test_config_check_lists_every_problem_with_its_line_and_a_fix(tmp_path):
     config = tmp_path / "partnership.toml"
     config.write_text(text, "utf-8")
     result = ni179("config", "check", str(config), cwd=tmp_path)
-    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.splitlines()
-    assert lines[0] == (f"{config} has 4 problems; fix them all, then check it again with `ni179 config check`:")
+    assert lines[0] == (f"Error: {config} has 4 problems; fix them all, then check it again with `ni179 config check`:")
     melton = line_of(text, "baselin = 5")
     header = line_of(text, 'code = "MELTON"') - 1  # its [[organisations]] line
     round_id = line_of(text, 'id = "2009/10"')

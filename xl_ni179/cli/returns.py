@@ -35,20 +35,15 @@ def config() -> None:
 @friendly_errors
 def config_check(ctx: click.Context, file: Path | None) -> None:
     """Check a configuration file and list every problem in it, each with its line and key
-    (unknown or misspelt keys among them). Exit 1 if there is any.
+    (unknown or misspelt keys among them). Exit 2 if there is any.
 
     Without FILE, checks the workspace's configuration (or the built-in one).
 
     Example: ni179 config check partnership.toml
     """
-    from xl_ni179.errors import ConfigError
     from xl_ni179.partnership import load_partnership
 
-    try:
-        p = load_partnership(file) if file else partnership(ctx)
-    except ConfigError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
+    p = load_partnership(file) if file else partnership(ctx)
     click.echo(f"{p.source}: OK: {len(p.organisations)} organisations, {len(p.agreements)} agreements, "
                f"{len(p.rounds)} round(s), {len(p.projects)} projects.")
 
