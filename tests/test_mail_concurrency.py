@@ -230,3 +230,38 @@ def test_refused_as_round_closed_then_sent_again_after_closes_moved_is_answered(
     assert last["In-Reply-To"] == parse(first)["Message-ID"] and "already received" in last["Subject"]
     assert last["Message-ID"] != refusal["Message-ID"]  # a new reply, not the first one again
     assert len(smtp.messages) == 3
+
+
+def test_a_running_intake_checks_again_under_the_configuration_as_edited(tmp_path, smtp, books):
+    """`--interval`: the configuration is read again when it changes, so a message put back
+    after the sender was registered is answered without restarting the service."""
+    ws = Workspace.init(tmp_path / "ws")
+    p = ws.partnership
+    deputy = "deputy@melton.example.org"
+    raw = message(deputy, p.consolidator_email, "Our return", attachments=[("r.xlsx", books["MELTON", 1])])
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    box.add(raw)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("NI179_DATABASE_URL", None)
+    service = subprocess.Popen([sys.executable, "-m", "xl_ni179", "--workspace", str(ws.path), "intake", "--maildir",
+                                str(tmp_path / "Maildir"), "--smtp", smtp.url, "--interval", "5", "--authserv-id",
+                                AUTHSERV], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_for(lambda: "Quarantine" in box.list_folders() and box.get_folder("Quarantine").keys())
+        edit_config(ws, 'emails = ["finance@melton.example.org"]',
+                    f'emails = ["finance@melton.example.org", "{deputy}"]')
+        back_to_inbox(tmp_path / "Maildir", "Quarantine")
+        _wait_for(lambda: smtp.messages)
+    finally:
+        service.terminate()
+        out, err = service.communicate(timeout=60)
+    (reply,) = smtp.messages
+    assert reply["To"] == deputy and "accepted" in reply["Subject"], err.decode()
+    assert "Traceback" not in err.decode()
+
+
+def _wait_for(condition, timeout: float = 120) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.5)
