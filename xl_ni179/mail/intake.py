@@ -254,11 +254,8 @@ class _Intake:
                     if not self.source.present(ref):
                         continue  # another run finished it (or a person moved it) meanwhile
                     row = self._row(ref.key)
-                    requeued = None
-                    if row is not None and row.step == MOVED:
-                        requeued, row = self._requeue(row), None
-                    if row is None or row.step == READING:
-                        row = self._claim(ref, row, requeued)
+                    if row is None or row.step in (READING, MOVED):
+                        row = self._claim(ref, row)
                         if row is None:
                             continue
                         _pause()
@@ -280,36 +277,34 @@ class _Intake:
                     if row.outcome:
                         result.outcomes[row.outcome] += 1
 
-    def _requeue(self, row: MailMessage) -> int:
-        """The message was handled and filed, and is back in the inbox: the consolidator put it
-        back (as docs/mail-intake.md says to, after registering a sender). The earlier
-        handling keeps its ledger row under another key; the message is handled afresh."""
-        with self.ws.session() as s:
-            live = s.get_one(MailMessage, row.id)
-            live.mailbox_key = f"{row.mailbox_key}#{row.id}"
-            live.updated_at = _now()
-            self.ws.audit("mail-requeued", {"message": row.mailbox_key, "earlier": row.id,
-                                            "earlier_outcome": row.outcome}, session=s)
-        return row.id
-
     # -- claim: decide what the message is, before anything with a side effect --------------
 
-    def _claim(self, ref: MessageRef, reading: MailMessage | None, requeued: int | None) -> MailMessage | None:
+    def _claim(self, ref: MessageRef, earlier: MailMessage | None) -> MailMessage | None:
         """Note that the message is being read, then read it and decide what it is.
 
-        ``reading``: the row a run that died while reading this message left (step READING).
-        ``requeued``: the ledger id of this message's earlier handling, when it was put back.
+        ``earlier``: the row a run that died while reading this message left (step READING),
+        or the row of its earlier handling (step MOVED) when the message is back in the inbox:
+        the consolidator put it back (as docs/mail-intake.md says to, after registering a
+        sender), so it is handled afresh, and the earlier row keeps its history under another key.
         """
-        if reading is None:
+        if earlier is None or earlier.step == MOVED:
+            requeued = earlier.id if earlier is not None else None
             reading = MailMessage(mailbox_key=ref.key, hashes=[], claimed_at=_now(), step=READING,
                                   submission_ids=[], detail={"requeued": requeued} if requeued else {},
                                   updated_at=_now(), reads=1, config_sha=self.ws.config_sha)
             try:
-                with self.ws.session() as s:
+                with self.ws.session() as s:  # one transaction: a kill never loses the "put back"
+                    if earlier is not None:
+                        live = s.get_one(MailMessage, earlier.id)
+                        live.mailbox_key, live.updated_at = f"{earlier.mailbox_key}#{earlier.id}", _now()
+                        self.ws.audit("mail-requeued", {"message": ref.key, "earlier": earlier.id,
+                                                        "earlier_outcome": earlier.outcome}, session=s)
+                        s.flush()  # the key is free before the new row takes it
                     s.add(reading)
             except IntegrityError:
                 return None  # another run read it first
         else:
+            reading = earlier
             requeued = (reading.detail or {}).get("requeued")
             reads = (reading.reads or 0) + 1
             if reads > MAX_READS:

@@ -21,7 +21,6 @@ loads the configuration).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import tomllib
 from collections.abc import Callable
@@ -137,6 +136,8 @@ def parse_partnership(text: str, source: str) -> Partnership:
 
 def suggestion(word: str, known: list[str] | tuple[str, ...] | set[str]) -> str:
     """'; did you mean "closes"?' when one known word is close to ``word``, else ''."""
+    import difflib  # only when there is a problem to report
+
     close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.75)
     if not close:
         folded = {k.lower(): k for k in known}
