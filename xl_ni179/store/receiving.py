@@ -244,6 +244,9 @@ class Receiving:
                 closed = closed_round_finding(p, report.round_id, received_at)
                 if closed is not None:
                     report.add(closed)
+            if report.sha256 and report.sha256 != sha:  # the worker read other bytes than were hashed
+                raise WorkspaceError(f"{item.file} changed while it was being received, so it was not recorded: "
+                                     "receive it again once it is saved.")
             report.sha256 = sha
             outcome = ACCEPTED if report.valid else REJECTED
             stored, created = self.store_file(item.file, sha)
