@@ -30,6 +30,18 @@ def _workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast 
     return Workspace(Path(ctx.obj["workspace"]))
 
 
+def _config_changed(ws: Workspace) -> bool:
+    """The workspace's configuration now says something else (a broken edit is kept waiting)."""
+    from xl_ni179.errors import ConfigError
+    from xl_ni179.partnership import load_workspace_partnership
+
+    try:
+        return load_workspace_partnership(ws.path).content_key != ws.config_sha
+    except ConfigError as exc:
+        click.echo(f"Error: {exc} (still using the configuration as it was)", err=True)
+        return False
+
+
 def _smtp_url(smtp: str | None) -> str:
     url = smtp or os.environ.get("NI179_SMTP_URL")
     if not url:
@@ -80,6 +92,8 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
     trust = require_trust(authserv_id, received_by)  # before anything is opened: a clear error
     ws = _workspace(ctx)
     while True:
+        if interval and _config_changed(ws):
+            ws = _workspace(ctx)  # a sender added, a date moved: held messages are checked against it
         try:
             source = open_source(imap=imap, maildir=maildir)
             try:
@@ -147,6 +161,9 @@ def mail_main(ctx: click.Context, workspace: Path) -> None:
     """NI 179 mail intake and chasers."""
     ctx.ensure_object(dict)
     ctx.obj["workspace"] = workspace
+    from xl_ni179.store.activity import set_activity
+
+    set_activity(f"ni179 {ctx.invoked_subcommand or ''}")
 
 
 mail_main.add_command(intake)

@@ -43,7 +43,9 @@ def init(ctx: click.Context, config_file: Path | None) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# Folders and other special entries are let through here and refused one by one (the rest of
+# the batch goes on): see the not-a-regular-file rule.
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--sender", metavar="EMAIL", help="Who sent the return (checked against the partner's emails).")
 @round_option
 @annotate_option
@@ -61,6 +63,10 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
     rejected = False
     receipts = ws.receive_many(files, sender=sender, round_id=round_id)
     for path, receipt in zip(files, with_progress(receipts, len(files), "Receiving"), strict=True):
+        if receipt.outcome == "refused":  # not an ordinary file: never read, nothing recorded
+            echo(render.to_text(receipt.report, "not received"))
+            rejected = True
+            continue
         org = ws.partnership.find_organisation(receipt.org_code or "")
         name = org.name if org else "unknown organisation"
         if receipt.outcome == "duplicate" and receipt.report.valid:

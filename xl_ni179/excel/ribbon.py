@@ -270,6 +270,9 @@ def _receive_folder(book: Any) -> None:
         counts[receipt.outcome] = counts.get(receipt.outcome, 0) + 1
         if receipt.outcome == "rejected":
             to_fix.append(f"{Path(receipt.report.file).name}: {len(receipt.report.errors)} error(s)")
+        elif receipt.outcome == "refused":  # a link, folder, pipe or device named like a return
+            counts["failed"] += 1
+            to_fix.append(f"{Path(receipt.report.file).name} (not an ordinary file: not read)")
     if is_master(book):
         _refresh_status(book)  # the master is open: show the new position straight away
     lines = [f"Received {plural(len(files), 'file')} from {folder}:",

@@ -39,7 +39,7 @@ class QuarantinedMail:
 
 def quarantined_mail(ws: Workspace) -> list[QuarantinedMail]:
     """Every message the intake put in Quarantine, the latest first."""
-    with ws.session() as s:
+    with ws.reading() as s:
         rows = s.scalars(select(MailMessage).where(MailMessage.folder == QUARANTINE_FOLDER)
                          .order_by(MailMessage.claimed_at.desc(), MailMessage.id.desc())).all()
     out = []
@@ -59,7 +59,7 @@ def misconfiguration(ws: Workspace, quarantined: list[QuarantinedMail]) -> Quara
     latest = next((q for q in quarantined if q.misconfigured), None)
     if latest is None:
         return None
-    with ws.session() as s:
+    with ws.reading() as s:
         stored = s.scalar(select(func.max(MailMessage.claimed_at)).where(
             MailMessage.outcome.in_(("accepted", "rejected", "duplicate"))))
     return latest if stored is None or stored <= latest.received_at else None
