@@ -51,10 +51,18 @@ def write_sheets(summary: Any, out: Path) -> dict[str, float]:
     seconds: dict[str, float] = {}
     wb = Workbook()
     wb.remove(wb.active)
+    pages = getattr(master, "PAGES", None)  # the print set-up, where the module has one
+    printing = "print set-up (row heights, column widths, page breaks)"
     for name, writer in writers.items():
         started = time.perf_counter()
-        writer(wb.create_sheet(name), summary)
+        ws = wb.create_sheet(name)
+        writer(ws, summary)
         seconds[name] = time.perf_counter() - started
+        if pages is not None:
+            started = time.perf_counter()
+            master.fit_columns(ws)
+            master.print_ready(ws, pages[name])
+            seconds[printing] = seconds.get(printing, 0.0) + time.perf_counter() - started
     started = time.perf_counter()
     wb.save(out)
     seconds["save (openpyxl serialises every sheet)"] = time.perf_counter() - started

@@ -162,7 +162,7 @@ def config_text(n_orgs: int, seed: int, laa_size: int = AREA_SIZE) -> str:
               'method = "additive"', f"members = {_toml_list([o.code for o in orgs])}",
               'rates = { "2008/09" = 3.0, "2009/10" = 3.0, "2010/11" = 3.0, "2011/12" = 3.4 }',
               'reported_only = ["2008/09"]', ""]
-    lines += ["[[rounds]]", f'id = "{ROUND_ID}"', 'title = "Efficiency - 2008/9 review"',
+    lines += ["[[rounds]]", f'id = "{ROUND_ID}"', 'title = "Efficiency - 2008/09 review"',
               'actual_years = ["2008/09"]', 'forecast_years = ["2009/10", "2010/11", "2011/12"]',
               "opens = 2009-04-20", "deadline = 2009-05-15", 'template_version = "1.0"', ""]
     lines += ["[vfm]", 'assessment = "Use of Resources 2008/09 (synthetic)"', "target = 3",

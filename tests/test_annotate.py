@@ -34,6 +34,10 @@ def test_annotated_workbook_shows_each_finding_at_its_cell(partnership, make_ret
     for f in report.findings:
         comment = wb[f.sheet][f.cell].comment
         assert comment is not None and f.code in comment.text and f.fix in comment.text, f.where
+        # and coloured on its own sheet (issue 19): red for an error, so it is seen without hovering
+        assert str(wb[f.sheet][f.cell].fill.fgColor.rgb).upper().endswith("FFC7CE"), f.where
+    untouched = wb["Gains"]["B9"]  # an input without a finding keeps the input colour
+    assert str(untouched.fill.fgColor.rgb).upper().endswith("FFF2CC")
     results = wb["Validation results"]
     rows = {(results.cell(r, 2).value, results.cell(r, 3).value, results.cell(r, 6).value)
             for r in range(5, 5 + len(report.findings))}
@@ -87,3 +91,15 @@ def test_values_a_cell_cannot_hold_land_as_text(partnership):
                     values={"gains_procurement_2008_09": float("inf"), "signoff_phone": "0116\x07 496 0000"})
     wb = load_workbook(io.BytesIO(annotated_bytes(partnership, report)))
     assert wb["Gains"]["B8"].value == "inf" and wb["Sign-off"]["B9"].value == "0116 496 0000"
+
+
+def test_a_warning_is_amber_until_explained_then_green(partnership, make_return):
+    same = {"signoff_s151_officer": "T. Walsh", "signoff_preparer": "T. Walsh"}
+    for explanation, colour in ((None, "FFEB9C"), ("Small council: nobody else can sign.", "C6EFCE")):
+        report = validate_file(partnership, make_return("MELTON", {
+            **same, "explain_signoff_not_independent": explanation}))
+        (warning,) = report.warnings
+        assert warning.code == "signoff-not-independent" and warning.explained == bool(explanation)
+        wb = load_workbook(io.BytesIO(annotated_bytes(partnership, report)))
+        assert str(wb[warning.sheet][warning.cell].fill.fgColor.rgb).upper().endswith(colour)
+        assert str(wb["Validation results"]["A5"].fill.fgColor.rgb).upper().endswith(colour)

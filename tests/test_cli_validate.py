@@ -27,6 +27,9 @@ def test_validate_exit_codes_and_json(returns_dir, make_return, tmp_path):
     data = json.loads(result.output)
     assert [d["valid"] for d in data] == [True, False]
     assert data[1]["organisation"] == "MELTON"
+    # The same name the text output gives (issue 19): not null.
+    assert [d["organisation_name"] for d in data] == ["Hinckley and Bosworth Borough Council",
+                                                     "Melton Borough Council"]
     (finding,) = data[1]["findings"]
     assert {k: finding[k] for k in ("code", "severity", "sheet", "cell")} == {
         "code": "money-not-a-number", "severity": "error", "sheet": "Gains", "cell": "B8"}
@@ -93,17 +96,19 @@ def test_broken_config_reports_file_key_and_problem(tmp_path):
 
     cases = {
         'baseline = 12500': ('baseline = "lots"', "organisations[2].baseline: must be a number"),
-        'sector = "fire"': ('sector = "rescue"', "organisations[9].sector: unknown sector 'rescue'"),
+        'sector = "fire"': ('sector = "rescue"', "organisations[9].sector: 'rescue' is not a sector of [sectors]"),
         'method = "additive"': ('method = "geometric"', "agreements[0].method: must be 'additive' or 'compound'"),
         'deadline = 2009-05-15': ('deadline = "soon"', "rounds[0].deadline: must be a date"),
         'LCC = 4': ('LCC = 5', "vfm.scores.LCC: must be a score from 1 to 4"),
     }
     for original, (broken, expected) in cases.items():
         path = tmp_path / "partnership.toml"
-        path.write_text(default_config_text().replace(original, broken, 1))
+        text = default_config_text().replace(original, broken, 1)
+        path.write_text(text)
+        line = text[:text.index(broken)].count("\n") + 1
         result = run("config", "check", str(path))
         assert result.exit_code == 2, broken
-        assert result.output.startswith(f"Error: {path}: {expected}"), result.output
+        assert result.output.startswith(f"Error: {path}: line {line}: {expected}"), result.output
         assert "Traceback" not in result.output
     path.write_text("[partnership\nname=")
     result = run("config", "check", str(path))

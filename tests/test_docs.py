@@ -57,6 +57,16 @@ def test_config_page_explains_every_table_of_the_config():
         assert key in text, key
 
 
+def test_config_page_explains_every_key_the_configuration_takes():
+    """The configuration refuses any key it does not declare; the page names each one it does."""
+    from xl_ni179.partnership.load import KEYS
+
+    text = (DOCS / "config.md").read_text("utf-8")
+    for table, keys in KEYS.items():
+        for key in keys:
+            assert f"`{key}`" in text or f"[{key}]" in text or f"[[{key}]]" in text, (table, key)
+
+
 def test_filling_in_page_names_the_programs_and_what_to_avoid():
     text = (DOCS / "filling-in.md").read_text("utf-8")
     readme = (DOCS.parent / "README.md").read_text("utf-8")

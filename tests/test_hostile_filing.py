@@ -267,7 +267,10 @@ def test_by_mail_a_quarantined_return_is_handled_once_its_sender_is_registered(t
         mailbox.Maildir(box).add(raw)  # moved back to the inbox by the consolidator's mail client
         workspace = Workspace(ws)
         assert process(workspace, MaildirSource(box), sink.url, authserv_id=AUTHSERV).outcomes == {"accepted": 1}
-        (reply,) = sink.messages
+        consolidator = workspace.partnership.consolidator_email
+        (notice,) = [m for m in sink.messages if m["To"] == consolidator]  # of the first, quarantined, message
+        assert deputy in notice["Subject"] and "not registered" in notice.get_body(("plain",)).get_content()
+        (reply,) = [m for m in sink.messages if m["To"] != consolidator]
     finally:
         sink.stop()
     assert reply["To"] == deputy and "accepted" in reply["Subject"]

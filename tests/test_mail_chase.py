@@ -50,7 +50,7 @@ def test_drafts_for_the_six_missing(demo_ws, tmp_path):
         org = p.organisation_for_email(msg["To"])
         seen.add(org.code)
         assert msg["To"] == org.emails[0] and msg["From"] == p.consolidator_email
-        assert "Efficiency - 2008/9 review" in msg["Subject"] and "15 May 2009" in msg["Subject"]
+        assert "Efficiency - 2008/09 review" in msg["Subject"] and "15 May 2009" in msg["Subject"]
         assert msg["Auto-Submitted"] == "auto-generated"
         body = msg.get_body(("plain",)).get_content()
         assert "not yet received" in body and org.name in body

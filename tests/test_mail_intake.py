@@ -203,7 +203,10 @@ def test_what_to_send_replies(tmp_path, smtp, ws, books):
     assert "one return per message" in texts["Re: Two [please send one return per message]"]
     assert "not a zip file" in texts["Re: Zip [zipped attachment]"]
     assert "Excel Workbook (*.xlsx)" in texts["Re: Old [workbook in the wrong format]"]
-    assert len(texts) == 3 and ws.submissions() == []
+    assert len(texts) == 4 and ws.submissions() == []
+    # the DMARC failure: no reply to the sender, a notice to the consolidator only
+    (notice,) = [m for m in smtp.messages if "quarantined" in m["Subject"]]
+    assert notice["To"] == to and notice["Cc"] is None and nwl in notice["Subject"]
     assert len(maildir_folders(box)["Quarantine"]) == 1
 
 

@@ -83,7 +83,7 @@ def _docx_tables(doc) -> list[list[list[str]]]:
 def test_word_paper_has_the_review_structure_and_tables(tmp_path) -> None:
     doc, text, _tables, _html_text, _raw = _paper(tmp_path)
     assert doc.paragraphs[0].style.name == "Title"
-    assert "2008/9 REVIEW" in doc.paragraphs[0].text
+    assert "2008/09 REVIEW" in doc.paragraphs[0].text
     assert "LALAT" in text and "29 MAY 2009" in text
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert headings == HEADINGS

@@ -181,6 +181,9 @@ def test_fallen_gains_and_a_restatement_warn_in_the_workbook_and_on_receipt(fres
     workspace = fresh()
     out = run(workspace, "receive", str(explained), "--round", ROUND2).output
     assert ": ACCEPTED\n" in out + "\n" and "WARNING (explained) [actual-restated] at Gains!B11" in out
+    # Explained, it asks for nothing more (issue 19): not "explain the restatement" again.
+    assert "What to do: Nothing more to do: you have explained this on the Checks sheet." in out
+    assert "explain the restatement" not in out
     (melton,) = [r for r in Workspace(workspace).status(ROUND2) if r.code == "MELTON"]
     assert melton.state == "accepted" and melton.warnings == ()
 

@@ -39,7 +39,7 @@ from xl_ni179.consolidate.run import summarise
 from xl_ni179.intake.batch import validate_files
 from xl_ni179.rules import RULES
 from xl_ni179.rules.findings import Report
-from xl_ni179.spec.schema import CHECKS, GAINS, build_schema
+from xl_ni179.spec.schema import CHECK_DETAILS, CHECKS, GAINS, build_schema
 from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import template_filename
 from xl_ni179.template.fill import fill_workbook
@@ -212,7 +212,8 @@ def test_the_corpus_is_what_the_programs_wrote(corpus):
     """Guards the corpus itself: each program really re-wrote the file its own way."""
     def formula_of(path: Path) -> str:
         pkg = Package(path)
-        return pkg.parts[pkg.sheet_parts()[CHECKS]].decode()
+        parts = pkg.sheet_parts()  # the checks' formulas: the Checks summary and each cell's line
+        return "".join(pkg.parts[parts[sheet]].decode() for sheet in (CHECKS, CHECK_DETAILS))
 
     originals = formula_of(corpus.originals["LCC", "valid"])
     assert "'Gains'!B30" in originals and ",TRUE)" in originals

@@ -110,6 +110,9 @@ def test_consolidate_refreshes_the_master_in_place(demo):
     assert "Missing (late)" in replay.column(RETURNS_STATUS, 3)
     funcs = {a["func"] for a in replay.actions}
     assert {"sheetClear", "setValues", "setNumberFormat", "setRangeColor"} <= funcs
+    # Rows as tall as their text and long notes wrapped across their table, as `ni179
+    # consolidate` writes them (issue 19: no text cut off).
+    assert {"setColumnWidth", "setRowHeight", "rangeMerge"} <= funcs
     (alert,) = replay.alerts
     assert "7 returns received, 6 missing" in alert["prompt"]
 

@@ -114,7 +114,14 @@ def test_preparer_signing_off_is_a_warning_that_can_be_explained(make_return, tm
     computed = recalculate([unexplained, explained], tmp_path)
     assert status(computed[unexplained]) == "1 problem(s) to fix: see the Checks sheet"
     assert failing_checks(computed[unexplained]) == {("signoff-not-independent", "Sign-off", "B6")}
-    checks = computed[explained]["Checks"]
+    # A warning asks to be explained, not fixed (issue 19): 'Explain' on the Checks sheet and
+    # 'Check' on its cell's line of Check details; an error says 'Fix' (see above).
+    checks = computed[unexplained]["Checks"]
     row = next(k[1:] for k, v in checks.items() if v == "signoff-not-independent" and k.startswith("A"))
+    assert checks[f"E{row}"] == "Explain"
+    details = computed[unexplained]["Check details"]
+    (line,) = [k[1:] for k, v in details.items() if v == "signoff-not-independent" and k.startswith("A")]
+    assert details[f"B{line}"] == "Sign-off!B6" and details[f"D{line}"] == 1
+    checks = computed[explained]["Checks"]
     assert checks[f"E{row}"] == "Explained"
     assert status(computed[explained]) == "Ready to submit"

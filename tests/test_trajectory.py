@@ -139,18 +139,18 @@ def test_forecast_against_outturn_for_melton_2009_10(rounds) -> None:
     ws = load_workbook(tmp / OUTTURN / "master.xlsx")[names.TRAJECTORY]
     forecast, actual = net(review["MELTON"], "2009/10"), net(outturn["MELTON"], "2009/10")
     assert actual < forecast  # Melton came in 10% below its forecast
-    row = find_row(ws, "Melton", "2009/10", "2008/9 review")
+    row = find_row(ws, "Melton", "2009/10", "2008/09 review")
     assert row[3] == pytest.approx(forecast)
     assert row[4] == "2009/10 outturn"
     assert row[5] == pytest.approx(actual)
     assert row[6] == pytest.approx(actual - forecast)
     assert row[7] == pytest.approx((actual - forecast) / forecast)
-    assert row[8] == (f"forecast 2009/10 in the 2008/9 review: £{forecast:,.0f}k; "
+    assert row[8] == (f"forecast 2009/10 in the 2008/09 review: £{forecast:,.0f}k; "
                       f"actual in the 2009/10 outturn: £{actual:,.0f}k")
-    names_listed = [r[0] for r in rows_of(ws) if r[1] == "2009/10" and r[2] == "2008/9 review"]
+    names_listed = [r[0] for r in rows_of(ws) if r[1] == "2009/10" and r[2] == "2008/09 review"]
     # Oadby and Wigston forecast 2009/10 but has not returned its outturn; Charnwood gave no forecast.
     assert "Oadby and Wigston" not in names_listed and "Charnwood" not in names_listed
-    total = find_row(ws, "Total (6 organisations)", "2009/10", "2008/9 review")
+    total = find_row(ws, "Total (6 organisations)", "2009/10", "2008/09 review")
     both = list(OUTTURN_FACTOR)
     assert total[3] == pytest.approx(sum(net(review[c], "2009/10") for c in both))
     assert total[5] == pytest.approx(sum(net(outturn[c], "2009/10") for c in both))
@@ -160,7 +160,7 @@ def test_actuals_in_each_round_against_the_cumulative_target(rounds) -> None:
     tmp, p, review, outturn = rounds
     ws = load_workbook(tmp / OUTTURN / "master.xlsx")[names.TRAJECTORY]
     laa = after(ws, "Leicestershire LAA: actuals reported in each round against the cumulative target (£000)")
-    assert laa[0][:7] == ["Organisation", "Year", "Cumulative target (£000)", "Actual in the 2008/9 review (£000)",
+    assert laa[0][:7] == ["Organisation", "Year", "Cumulative target (£000)", "Actual in the 2008/09 review (£000)",
                           "Actual in the 2009/10 outturn (£000)", "Changed between rounds (£000)",
                           "Latest against target (£000)"]
     body = {(r[0], r[1]): r for r in laa[1:]}
@@ -200,7 +200,7 @@ def test_chart_of_cumulative_gains_against_the_target_path(rounds) -> None:
     chart = charts[0]
     assert chart.tagname == "lineChart"
     titles = [_ref_values(wb, s.tx.strRef.f)[0] for s in chart.series]
-    assert titles == ["Target path", "2008/9 review", "2009/10 outturn"]
+    assert titles == ["Target path", "2008/09 review", "2009/10 outturn"]
     years = _ref_values(wb, chart.series[0].cat.strRef.f if chart.series[0].cat.strRef
                         else chart.series[0].cat.numRef.f)
     # The MAA's target path: the years that count towards its 9.4% (2008/09 is only reported).
@@ -238,10 +238,10 @@ def test_paper_compares_forecast_with_outturn(rounds) -> None:
     actual = sum(net(outturn[c], "2009/10") for c in both)
     melton_f, melton_a = net(review["MELTON"], "2009/10"), net(outturn["MELTON"], "2009/10")
     para = next(t for t in paragraphs if "now reported its outturn" in t)
-    assert (f"forecast 2009/10 in the 2008/9 review: £{forecast / 1000:,.1f}m; "
+    assert (f"forecast 2009/10 in the 2008/09 review: £{forecast / 1000:,.1f}m; "
             f"actual in the 2009/10 outturn: £{actual / 1000:,.1f}m") in para
     assert f"Melton (£{melton_a:,.0f}k against £{melton_f:,.0f}k)" in para
-    assert re.match(r"\d+\. Six organisations forecast 2009/10 in the 2008/9 review", para), para
+    assert re.match(r"\d+\. Six organisations forecast 2009/10 in the 2008/09 review", para), para
     assert "Three of them came in below their forecast" in para
     html = next((tmp / OUTTURN / "paper").glob("*.html")).read_text("utf-8")
     assert "Forecast against outturn" in html and f"Melton (£{melton_a:,.0f}k against" in html
@@ -258,7 +258,7 @@ def test_with_one_round_the_sheet_says_so_and_draws_no_chart(rounds) -> None:
     tmp = rounds[0]
     ws = load_workbook(tmp / DEMO_ROUND / "master.xlsx")[names.TRAJECTORY]
     text = [v for r in rows_of(ws) for v in r if isinstance(v, str)]
-    assert any(t.startswith("Only one round has accepted returns so far: the 2008/9 review.") for t in text)
+    assert any(t.startswith("Only one round has accepted returns so far: the 2008/09 review.") for t in text)
     assert ws._charts == []
     assert not any("Forecasts against outturn" in t for t in text)
     # The review's own actuals against target are still there.
@@ -327,4 +327,4 @@ def test_libreoffice_opens_the_trajectory_chart(rounds, tmp_path, libreoffice) -
     ws = load_workbook(converted)[names.TRAJECTORY]
     (chart,) = ws._charts
     assert len(chart.series) == 3
-    assert find_row(ws, "Melton", "2009/10", "2008/9 review")[4] == "2009/10 outturn"
+    assert find_row(ws, "Melton", "2009/10", "2008/09 review")[4] == "2009/10 outturn"

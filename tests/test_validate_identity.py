@@ -55,7 +55,7 @@ def test_unprotected_sheet_with_changed_label_is_rejected(partnership, make_retu
 def test_many_changed_locked_cells_are_listed_up_to_a_limit(partnership, make_return):
     def tamper(wb):
         for row in range(1, 31):
-            wb["Checks"][f"C{row + 40}"] = f"changed {row}"
+            wb["Check details"][f"C{row + 40}"] = f"changed {row}"
 
     report = validate_file(partnership, edit(make_return("MELTON"), tamper))
     changed = [f for f in report.findings if f.code == "locked-content-changed"]

@@ -61,9 +61,13 @@ def _wait_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 20
 
 
 class Dovecot:
-    """A private Dovecot IMAP server; each test takes its own user (own Maildir)."""
+    """A private Dovecot IMAP server; each test takes its own user (own Maildir).
 
-    def __init__(self) -> None:
+    With ``lmtp=True`` it also delivers by LMTP on a Unix socket (``lmtp_socket``), as a
+    council's mail server hands each received message to it; a user is then named by the
+    local part of the address (``box1@county.example.org`` is ``box1``)."""
+
+    def __init__(self, users: tuple[str, ...] = USERS, lmtp: bool = False) -> None:
         binary = dovecot_binary()
         # Short path under /tmp: Dovecot's sockets must fit in 108 bytes, and the mail
         # user must be able to reach its home (pytest's folders are private to root).
@@ -81,7 +85,7 @@ class Dovecot:
         self.homes = self.root / "homes"
         self.homes.mkdir()
         lines = []
-        for user in USERS:
+        for user in users:
             (self.homes / user).mkdir()
             os.chown(self.homes / user, mail_uid, mail_gid)
             lines.append(f"{user}:{{PLAIN}}{PASSWORD}:{mail_uid}:{mail_gid}::{self.homes / user}::")
@@ -92,8 +96,11 @@ class Dovecot:
 base_dir = {self.root}/run
 state_dir = {self.root}/state
 log_path = {self.log}
-protocols = imap
+protocols = imap{" lmtp" if lmtp else ""}
 listen = 127.0.0.1
+auth_username_format = %Ln
+recipient_delimiter = +
+lmtp_save_to_detail_mailbox = no
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
@@ -125,11 +132,17 @@ service anvil {{
 service auth-worker {{
   user = $default_internal_user
 }}
+service lmtp {{
+  unix_listener lmtp {{
+    mode = 0666
+  }}
+}}
 """)
+        self.lmtp_socket = self.root / "run" / "lmtp"
         self.proc = subprocess.Popen([binary, "-F", "-c", str(self.conf)], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         _wait_port(self.port, self.proc, self.log)
-        self._free = list(USERS)
+        self._free = list(users)
 
     def new_user(self) -> str:
         return self._free.pop(0)
@@ -231,15 +244,22 @@ def stamp(domain: str, result: str = "pass") -> str:
             f"dmarc={result} (p=reject) header.from={domain}")
 
 
+# The Received header our receiving server adds: the headers above it are the server's own.
+RECEIVED = (f"from mail.partners.example.org (mail.partners.example.org [127.0.20.1]) by {AUTHSERV} "
+            "(Postfix) with ESMTP id 4F2A1B3C4D for <ni179-returns@county.example.org>; "
+            "Mon, 17 May 2010 09:12:01 +0100 (BST)")
+
+
 def message(sender: str, to: str, subject: str, *, body: str = "Please find our return attached.",
             attachments: list[tuple[str, bytes]] = (), headers: dict[str, str] | None = None,
             message_id: str | None = None, auth: str | None = "pass") -> bytes:
     """A message as our mail server delivers it: topmost, its ``Authentication-Results`` with
-    ``auth`` for the sender's domain (None: no such header); ``headers`` come below, as
-    anything the sender wrote does."""
+    ``auth`` for the sender's domain (None: no such header), then its own ``Received`` header;
+    ``headers`` come below that, as anything the sender wrote does."""
     msg = EmailMessage()
     if auth:
         msg["Authentication-Results"] = stamp(sender.rpartition("@")[2].strip("<>"), auth)
+    msg["Received"] = RECEIVED
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject

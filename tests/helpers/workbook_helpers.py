@@ -7,7 +7,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from xl_ni179.excel.libreoffice import convert
-from xl_ni179.spec.schema import CHECKS, COVER
+from xl_ni179.spec.schema import CHECK_DETAILS, COVER
 
 
 def recalculate(files: list[Path], out_dir: Path) -> dict[Path, dict[str, dict[str, object]]]:
@@ -24,7 +24,7 @@ def recalculate(files: list[Path], out_dir: Path) -> dict[Path, dict[str, dict[s
 
 def failing_checks(values: dict[str, dict[str, object]]) -> set[tuple[str, str, str]]:
     """(code, sheet, cell) of every per-cell check the workbook shows as failing."""
-    checks = values[CHECKS]
+    checks = values[CHECK_DETAILS]
     header = next(int(k[1:]) for k, v in checks.items() if k.startswith("B") and v == "Where")
     out = set()
     row = header + 1

@@ -30,6 +30,18 @@ def _workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast 
     return Workspace(Path(ctx.obj["workspace"]))
 
 
+def _config_changed(ws: Workspace) -> bool:
+    """The workspace's configuration now says something else (a broken edit is kept waiting)."""
+    from xl_ni179.errors import ConfigError
+    from xl_ni179.partnership import load_workspace_partnership
+
+    try:
+        return load_workspace_partnership(ws.path).content_key != ws.config_sha
+    except ConfigError as exc:
+        click.echo(f"Error: {exc} (still using the configuration as it was)", err=True)
+        return False
+
+
 def _smtp_url(smtp: str | None) -> str:
     url = smtp or os.environ.get("NI179_SMTP_URL")
     if not url:
@@ -45,39 +57,47 @@ def _smtp_url(smtp: str | None) -> str:
 @click.option("--once", is_flag=True, help="Process the inbox once and stop (the default).")
 @click.option("--interval", type=click.FloatRange(min=5), metavar="SECONDS",
               help="Keep running, checking the inbox every SECONDS.")
-@click.option("--max-mb", type=click.FloatRange(min=1), default=15, show_default=True,
+@click.option("--max-mb", type=click.FloatRange(min=1), default=9.5, show_default=True,
               help="Refuse (and answer) messages larger than this without downloading them.")
 @click.option("--authserv-id", metavar="NAME", envvar="NI179_AUTHSERV_ID",
               help="Required: the name your receiving mail server writes first in its "
               "Authentication-Results header, e.g. mx.county.example.org (default: $NI179_AUTHSERV_ID). "
               "Only that server's DMARC result is believed.")
+@click.option("--received-by", metavar="NAME", envvar="NI179_RECEIVED_BY",
+              help="The name after 'by' in the Received header your receiving server adds (default: the "
+              "authserv-id). Headers above that header are the server's; the rest came with the message.")
 @click.pass_context
 @friendly_errors
 def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str | None, once: bool,
-           interval: float | None, max_mb: float, authserv_id: str | None) -> None:
+           interval: float | None, max_mb: float, authserv_id: str | None, received_by: str | None) -> None:
     """Validate, file and answer the returns in the intake mailbox.
 
     Each message is stored once, answered once (Cc the consolidator) and moved to
     Processed, Rejected or Quarantine; automatic mail is never answered.
 
+    Exit status 3 when messages were quarantined because the receiving mail server is set up
+    wrongly (every return would be): see docs/mail-intake.md.
+
     Example: ni179 intake --imap imaps://returns@mail.example.org/INBOX --smtp smtps://mail.example.org --once
     """
     from xl_ni179.mail.intake import process
     from xl_ni179.mail.sources import MailSourceError, open_source
-    from xl_ni179.mail.trust import require_authserv_id
+    from xl_ni179.mail.trust import require_trust
 
     if once and interval:
         raise click.UsageError("Give --once or --interval, not both.")
     if not imap and not maildir:
         raise click.UsageError("Give the mailbox: --imap URL or --maildir DIR.")
     url = _smtp_url(smtp)
-    authserv_id = require_authserv_id(authserv_id)  # before anything is opened: a clear error
+    trust = require_trust(authserv_id, received_by)  # before anything is opened: a clear error
     ws = _workspace(ctx)
     while True:
+        if interval and _config_changed(ws):
+            ws = _workspace(ctx)  # a sender added, a date moved: held messages are checked against it
         try:
             source = open_source(imap=imap, maildir=maildir)
             try:
-                result = process(ws, source, url, authserv_id=authserv_id,
+                result = process(ws, source, url, authserv_id=trust.authserv_id, received_by=trust.received_by,
                                  max_bytes=int(max_mb * 1024 * 1024))
             finally:
                 source.close()
@@ -90,6 +110,13 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
             click.echo(f"Intake: {done}.")
             for error in result.errors:
                 click.echo(f"Left in the inbox for the next run: {error}", err=True)
+            for reason in sorted(set(result.misconfigured)):
+                count = result.misconfigured.count(reason)
+                click.echo(f"MAIL SERVER MISCONFIGURED: {count} message(s) quarantined because {reason}. "
+                           "Every return will be quarantined until the mail server is fixed "
+                           "(docs/mail-intake.md, 'What your mail server must do').", err=True)
+            if result.misconfigured and not interval:
+                sys.exit(3)
             if result.errors and not interval:
                 sys.exit(1)
         if not interval:
@@ -134,6 +161,9 @@ def mail_main(ctx: click.Context, workspace: Path) -> None:
     """NI 179 mail intake and chasers."""
     ctx.ensure_object(dict)
     ctx.obj["workspace"] = workspace
+    from xl_ni179.store.activity import set_activity
+
+    set_activity(f"ni179 {ctx.invoked_subcommand or ''}")
 
 
 mail_main.add_command(intake)

@@ -102,3 +102,6 @@ def main(ctx: click.Context, workspace: Path) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["workspace"] = workspace
+    from xl_ni179.store.activity import set_activity
+
+    set_activity(f"ni179 {ctx.invoked_subcommand or ''}")  # named to whoever waits for the store

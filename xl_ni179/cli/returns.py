@@ -34,7 +34,8 @@ def config() -> None:
 @click.pass_context
 @friendly_errors
 def config_check(ctx: click.Context, file: Path | None) -> None:
-    """Load a configuration file and report the first problem with its key.
+    """Check a configuration file and list every problem in it, each with its line and key
+    (unknown or misspelt keys among them). Exit 2 if there is any.
 
     Without FILE, checks the workspace's configuration (or the built-in one).
 
@@ -140,7 +141,9 @@ def fill(ctx: click.Context, template: Path, data: Path, out: Path) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# Folders and other special entries are let through here and refused one by one (the rest of
+# the batch goes on): see the not-a-regular-file rule.
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one entry per file.")
 @click.option("--sender", metavar="EMAIL", help="Check the return's organisation against this sender.")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -182,5 +185,5 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
         if annotate_dir:
             write_checked_copy(p, report, path, annotate_dir, quiet=as_json)
     if as_json:
-        click.echo(render.to_json(reports))
+        click.echo(render.to_json(reports, {o.code: o.name for o in p.organisations}))
     sys.exit(0 if valid else 1)

@@ -43,7 +43,9 @@ def init(ctx: click.Context, config_file: Path | None) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# Folders and other special entries are let through here and refused one by one (the rest of
+# the batch goes on): see the not-a-regular-file rule.
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--sender", metavar="EMAIL", help="Who sent the return (checked against the partner's emails).")
 @round_option
 @annotate_option
@@ -61,6 +63,10 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
     rejected = False
     receipts = ws.receive_many(files, sender=sender, round_id=round_id)
     for path, receipt in zip(files, with_progress(receipts, len(files), "Receiving"), strict=True):
+        if receipt.outcome == "refused":  # not an ordinary file: never read, nothing recorded
+            echo(render.to_text(receipt.report, "not received"))
+            rejected = True
+            continue
         org = ws.partnership.find_organisation(receipt.org_code or "")
         name = org.name if org else "unknown organisation"
         if receipt.outcome == "duplicate" and receipt.report.valid:
@@ -96,6 +102,7 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
 
     Example: ni179 status --round 2008-09-review
     """
+    from xl_ni179.store.quarantine import misconfiguration, quarantined_mail
     from xl_ni179.store.status import round_state
 
     ws = open_workspace(ctx)
@@ -104,13 +111,22 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
     rows = ws.status(rnd.id, now=now)
     state = round_state(rnd, rows, now)
     missing = [r.short_name for r in rows if r.state == "missing"]
+    held = quarantined_mail(ws)
+    broken = misconfiguration(ws, held)
     if as_json:
         click.echo(json.dumps({"round": rnd.id, "deadline": rnd.deadline.isoformat(),
                                "opens": rnd.opens.isoformat() if rnd.opens else None,
                                "closes": rnd.closes.isoformat() if rnd.closes else None,
                                "state": state.to_dict(),
-                               "organisations": [r.to_dict() for r in rows], "missing": missing}, indent=2))
+                               "organisations": [r.to_dict() for r in rows], "missing": missing,
+                               "mail_server_misconfigured": broken.to_dict() if broken else None,
+                               "quarantined_mail": [q.to_dict() for q in held[:QUARANTINE_SHOWN]],
+                               "quarantined_total": len(held)}, indent=2))
         return
+    if broken:
+        click.echo(f"MAIL SERVER MISCONFIGURED: the intake quarantined mail on {broken.received_at:%Y-%m-%d %H:%M} "
+                   f"because {broken.reason}. Every return is quarantined until the mail server is fixed "
+                   "(docs/mail-intake.md); then move the quarantined messages back to the inbox.")
     click.echo(f"{rnd.title} ({rnd.id}), deadline {rnd.deadline:%d %B %Y}")
     click.echo(f"Round {state.text}.")
     for r in rows:
@@ -121,6 +137,15 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
         click.echo(f"  {r.name:<52} {r.label:<28} {when:<20} {notes} {chased}".rstrip())
     if missing:
         click.echo("Returns were not received from: " + _names(missing) + ".")
+    if held:
+        click.echo(f"Mail in Quarantine, not answered ({len(held)}): check each with the sender before filing it.")
+        for q in held[:QUARANTINE_SHOWN]:
+            click.echo(f"  {q.received_at:%Y-%m-%d %H:%M}  From: {q.sender}  [{q.label}] {q.reason}")
+        if len(held) > QUARANTINE_SHOWN:
+            click.echo(f"  ... and {len(held) - QUARANTINE_SHOWN} earlier (see the Quarantine folder).")
+
+
+QUARANTINE_SHOWN = 20  # the latest quarantined messages listed by `ni179 status`
 
 
 def _names(names: list[str]) -> str:

@@ -23,8 +23,8 @@ from xl_ni179.consolidate.xlhelpers import (
 )
 from xl_ni179.partnership import targets
 
-CHART_COL = "K"
-SECTION_ROWS = 20  # a chart is about 15 rows tall; keep sections from overlapping
+# Each chart sits below its table, so that the sheet prints one page wide at a readable size.
+CHART_ROWS = 16  # rows a 7.5 cm chart covers, and a row to spare
 PROGRESS_LABELS = (
     "Year", "Actual or forecast", "Target: all members (£000)",
     "Target: organisations with figures (£000)", "Net gains counted (£000)",
@@ -46,7 +46,6 @@ def write_dashboard(ws: Worksheet, summary: Summary) -> None:
         f"organisations with figures; the 'matching target' is the target of those organisations, "
         f"so gains are compared like for like. See '{names.TOTALS}' for coverage by sector.")
     for agreement in p.agreements:
-        start = row
         row = section(ws, row, f"{agreement.name}: progress against target (£000), "
                                f"{targets.basis_text(agreement)}")
         header_row = row
@@ -60,8 +59,8 @@ def write_dashboard(ws: Worksheet, summary: Summary) -> None:
         row = table(ws, row, PROGRESS_LABELS, rows,
                     (None, None, MONEY, MONEY, MONEY, MONEY, PCT, None, PCT))
         row = note(ws, row, basis_note(agreement))
-        _progress_chart(ws, agreement.name, header_row, len(rows), f"{CHART_COL}{start}")
-        row = max(row + 1, start + SECTION_ROWS)
+        _progress_chart(ws, agreement.name, header_row, len(rows), f"A{row + 1}")
+        row += CHART_ROWS + 2
     _share_section(ws, summary, row)
     widths(ws, (16, 14, 16, 18, 16, 18, 14, 34, 12))
     ws.freeze_panes = "A4"
@@ -99,7 +98,6 @@ def _axes(chart: BarChart | LineChart, y_title: str, y_format: str) -> None:
 def _share_section(ws: Worksheet, summary: Summary, row: int) -> None:
     """Each organisation's cumulative net gains as a share of baseline, against the target lines."""
     p, rnd = summary.partnership, summary.round
-    start = row
     row = section(ws, row, "Cumulative net gains as a share of 2007/08 baseline")
     # A target line belongs on this chart only if its agreement counts from NI 179's own start:
     # a later agreement's target is not comparable with gains since April 2008.
@@ -135,5 +133,5 @@ def _share_section(ws: Worksheet, summary: Summary, row: int) -> None:
         series.graphicalProperties.line.width = 38100  # 3pt, in EMU
     _axes(chart, "Share of baseline", "0%")
     chart.legend = Legend(legendPos="r")
-    chart.width, chart.height = 22, 10
-    ws.add_chart(chart, f"{CHART_COL}{start}")
+    chart.width, chart.height = 22, 8
+    ws.add_chart(chart, f"A{row + 1}")

@@ -26,6 +26,7 @@ from xl_ni179.consolidate.sheets_returns import write_findings, write_returns_st
 from xl_ni179.consolidate.sheets_trajectory import write_trajectory
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import en_dash
+from xl_ni179.template.printing import Pages, fit_columns, print_ready
 
 SHEET_WRITERS: dict[str, Callable[[Worksheet, Summary], None]] = {
     names.DASHBOARD: write_dashboard,
@@ -39,6 +40,11 @@ SHEET_WRITERS: dict[str, Callable[[Worksheet, Summary], None]] = {
     names.FINDINGS: write_findings,
 }
 assert tuple(SHEET_WRITERS) == SHEET_NAMES
+# How each sheet prints (xl_ni179.template.printing): A4 landscape, one page wide, the rows
+# frozen on screen (the title; a one-table sheet's headings too) repeated on every page,
+# page breaks between tables. The ribbon's master workbook carries the same per-sheet
+# settings on its shells (xl_ni179.excel.master_book).
+PAGES: dict[str, Pages] = {name: Pages() for name in SHEET_NAMES}
 
 
 def write_consolidation(summary: Summary, out: Path) -> Path:
@@ -47,7 +53,10 @@ def write_consolidation(summary: Summary, out: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.worksheets[0])  # the blank sheet a new workbook starts with
     for name in SHEET_NAMES:
-        SHEET_WRITERS[name](wb.create_sheet(name), summary)
+        ws = wb.create_sheet(name)
+        SHEET_WRITERS[name](ws, summary)
+        fit_columns(ws)
+        print_ready(ws, PAGES[name])
     wb.properties.title = f"NI 179 {en_dash(summary.round.title)}: master"
     wb.properties.creator = summary.partnership.consolidator_name
     out = Path(out)

@@ -104,4 +104,4 @@ def write_value_for_money(ws: Worksheet, summary: Summary) -> None:
     table(ws, row, ("Theme", "Criterion", "Question", "Applies to districts in the first year"),
           [(theme, number, text, "No" if not_districts else "Yes")
            for theme, number, text, not_districts in VFM_CRITERIA], wrap=(2,))
-    widths(ws, (34, 40, 80, 30, 26))
+    widths(ws, (34, 40, 60, 26, 26))

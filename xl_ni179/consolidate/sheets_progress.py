@@ -30,10 +30,19 @@ SAVINGS_LABELS = (
     "Net gains: NI 179 (£000)", "In-year net gains (£000)", "Carry-forward (£000)",
     "Gains incl. carry-forward (£000)", "Share of baseline",
 )
+TARGET_LABELS = (
+    "Organisation", "Year", "Actual or forecast", "Annual target (£000)", "Cumulative target (£000)",
+    "Gains counted (£000)", "Variance (£000)",
+)
 
 
 def write_savings(ws: Worksheet, summary: Summary) -> None:
-    """One row per organisation and year, with each agreement's targets side by side."""
+    """One row per organisation and year, then a table per agreement of its members' targets.
+
+    A table per agreement (listing only its members), not a column group per agreement
+    beside the first table: the sheet stays one page wide however many agreements there
+    are, and no organisation carries blank columns for agreements it is not in.
+    """
     reset(ws)
     p, rnd = summary.partnership, summary.round
     row = title(
@@ -42,15 +51,7 @@ def write_savings(ws: Worksheet, summary: Summary) -> None:
         "Blank gains mean no figure (no accepted return, or no forecast given), never zero. "
         "Each agreement counts gains from its own first year ('gains counted'); variance = gains "
         "counted including carry-forward less the cumulative target.")
-    labels = list(SAVINGS_LABELS)
-    formats: list[str | None] = [None, None, None, None, None, MONEY, MONEY, MONEY, MONEY, MONEY, PCT]
-    for agreement in p.agreements:
-        labels += [f"{agreement.name}: annual target (£000)",
-                   f"{agreement.name}: cumulative target (£000)",
-                   f"{agreement.name}: gains counted since {agreement.counts_from} (£000)",
-                   f"{agreement.name}: variance (£000)"]
-        formats += [MONEY, MONEY, MONEY, MONEY]
-    progress = summary.progress.set_index(["agreement", "code", "year"])
+    ws.freeze_panes = ws.cell(row, 2).coordinate  # the titles and the organisations' names stay on screen
     gains = summary.gains.set_index(["code", "year"])
     rows: list[list[Any]] = []
     for code, org in summary.organisations.iterrows():
@@ -58,27 +59,30 @@ def write_savings(ws: Worksheet, summary: Summary) -> None:
         for year in rnd.years:
             g: Any = gains.loc[(code, year)] if (code, year) in gains.index else None  # a row, or None
             has = g is not None and bool(g["has_figure"])
-            values: list[Any] = [
+            rows.append([
                 org["short_name"], year, org["sector_name"], label,
                 ("Actual" if rnd.is_actual(year) else "Forecast") if has else "No figure",
                 org["baseline"],
                 g["net"] if has else None, g["in_year"] if has else None,
                 g["carry_forward"] if has else None, g["progress"] if has else None,
-                g["share_of_baseline"] if has else None]
-            for agreement in p.agreements:
-                key = (agreement.code, code, year)
-                if key in progress.index:
-                    t = progress.loc[key]
-                    values += [t["annual_target"], t["cumulative_target"],
-                               t["net"] if has else None, t["variance"] if has else None]
-                else:
-                    values += [None, None, None, None]
-            rows.append(values)
+                g["share_of_baseline"] if has else None])
+    row = section(ws, row, "NI 179 by organisation and year")
     header_row = row
-    row = table(ws, row, labels, rows, formats)
-    widths(ws, (26, 9, 20, 22, 12, 13, 13, 13, 13, 14, 10, *[14] * (4 * len(p.agreements))))
-    ws.freeze_panes = ws.cell(header_row + 1, 3).coordinate
-    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(labels))}{row - 1}"
+    row = table(ws, row, SAVINGS_LABELS, rows, (None, None, None, None, None, MONEY, MONEY, MONEY, MONEY, MONEY, PCT))
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(SAVINGS_LABELS))}{row - 1}"
+    progress = summary.progress
+    names = summary.organisations["short_name"]
+    for agreement in p.agreements:
+        mine = progress[progress["agreement"] == agreement.code]
+        row = section(ws, row + 1, f"{agreement.name}: targets, and gains counted since {agreement.counts_from}")
+        lines = [(names.get(t.code, t.code), t.year,
+                  t.kind if t.has_figure else "No figure",
+                  t.annual_target, t.cumulative_target,
+                  t.net if t.has_figure else None, t.variance if t.has_figure else None)
+                 for t in mine.itertuples(index=False)]
+        row = table(ws, row, TARGET_LABELS, lines, (None, None, None, MONEY, MONEY, MONEY, MONEY))
+        row = note(ws, row, basis_note(agreement))
+    widths(ws, (24, 9, 18, 22, 11, 12, 12, 12, 12, 13, 10))
 
 
 TOTAL_LABELS = (
@@ -138,5 +142,5 @@ def write_totals(ws: Worksheet, summary: Summary) -> None:
     table(ws, row, ("Sector", "Year", "Actual or forecast", "Net gains (£000)",
                     "Gains as share of covered baseline", "With figures", "Organisations",
                     "Baseline covered", "Coverage"),
-          lines, (None, None, None, MONEY, PCT, "0", "0", PCT, None))
+          lines, (None, None, None, MONEY, PCT, "0", "0", PCT, None), wrap=(8,))
     widths(ws, (22, 12, 24, 15, 16, 14, 15, 16, 13, 10, 10, 10, 11, 16))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.consolidate.summary import Summary
@@ -18,6 +19,7 @@ from xl_ni179.consolidate.xlhelpers import (
     title,
     widths,
 )
+from xl_ni179.store.quarantine import QuarantinedMail
 from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED
 
 STATUS_LABELS = (
@@ -59,6 +61,36 @@ def write_returns_status(ws: Worksheet, summary: Summary) -> None:
     ws.auto_filter.ref = f"A{header_row}:J{row - 1}"
 
 
+QUARANTINE_LABELS = ("Received", "From (as sent)", "Held because", "Details", "Subject")
+QUARANTINE_SHOWN = 50
+ALARM_FONT = Font(bold=True, color="9C0006")
+
+
+def write_quarantined_mail(ws: Worksheet, held: list[QuarantinedMail], broken: QuarantinedMail | None) -> None:
+    """Below the status table: the mail the intake would not believe, so that no partner's
+    return is dropped without the consolidator seeing it. Every value the sender wrote is
+    written as text (never a formula) with its control characters shown as escapes."""
+    if not held:
+        return
+    row = ws.max_row + 2
+    if broken:
+        put(ws, row, 1, f"MAIL SERVER MISCONFIGURED: the intake quarantined mail on "
+                        f"{broken.received_at:%d %B %Y %H:%M} because {broken.reason}. Every return is "
+                        "quarantined until the mail server is fixed (see docs/mail-intake.md).")
+        ws.cell(row, 1).font = ALARM_FONT
+        fill_row(ws, row, 1, 1, FILLS["missing"])
+        row += 1
+    row = section(ws, row, f"Mail in Quarantine, not answered ({len(held)})")
+    row = note(ws, row, "Check each with the sender (by phone, or an email you write yourself) before "
+                        "filing its workbook with Receive; see the Quarantine folder of the returns mailbox.")
+    shown = held[:QUARANTINE_SHOWN]
+    row = table(ws, row, QUARANTINE_LABELS,
+                [(q.received_at, q.sender, q.label, q.reason, q.subject) for q in shown],
+                (DATETIME, None, None, None, None))
+    if len(held) > len(shown):
+        note(ws, row, f"... and {len(held) - len(shown)} earlier (see the Quarantine folder).")
+
+
 FINDING_LABELS = (
     "Organisation", "Return status", "Severity", "Code", "Where", "What was found", "What to do",
     "Status", "Partner's explanation",
@@ -85,11 +117,11 @@ def write_findings(ws: Worksheet, summary: Summary) -> None:
     if not rows:
         note(ws, row, "No findings on any return.")
     else:
-        row = table(ws, row, FINDING_LABELS, rows, wrap=(5, 6, 8))
+        row = table(ws, row, FINDING_LABELS, rows, wrap=(5, 6, 7, 8))
         for offset, f in enumerate(findings):
             if not f["explained"]:
                 fill_row(ws, header_row + 1 + offset, 8, 8, FILLS["Red" if f["severity"] == "error"
                                                                  else "Amber"])
         ws.auto_filter.ref = f"A{header_row}:I{row - 1}"
-    widths(ws, (26, 16, 10, 24, 16, 50, 50, 20, 50))
+    widths(ws, (22, 14, 9, 22, 14, 40, 40, 12, 36))
     ws.freeze_panes = "B4"

@@ -30,8 +30,7 @@ from xl_ni179.consolidate.xlhelpers import (
     widths,
 )
 
-CHART_COL = "L"
-CHART_ROWS = 22  # the chart is about 17 rows tall; the next section starts below it
+CHART_ROWS = 23  # the 11 cm chart, below its table (so the sheet prints one page wide), and a row to spare
 TALL_HEADER = 45  # three lines: the headers name a round and a unit
 
 
@@ -74,7 +73,7 @@ def _returns(traj: Trajectory | None, round_id: str) -> str:
 
 def _path(ws: Worksheet, traj: Trajectory, row: int) -> int:
     """The chart's data (share of baseline by year), the detail behind it, and the chart."""
-    a, start = traj.agreement, row
+    a = traj.agreement
     members = len(dict.fromkeys(a.members))
     row = section(ws, row, f"Cumulative net gains against the target path: {a.name}, {members} organisations")
     row = note(ws, row, "Share of baseline: each round's gains (actual, then forecast) over the baseline "
@@ -87,8 +86,8 @@ def _path(ws: Worksheet, traj: Trajectory, row: int) -> int:
     labels = ("Year", "Target path", *[round_label(r) for r in traj.rounds])
     row = table(ws, row, labels, by_year.itertuples(index=False, name=None),
                 (None, PCT, *[PCT] * len(traj.rounds)))
-    _chart(ws, traj, header_row, len(by_year), f"{CHART_COL}{start}")
-    row = note(ws, row + 1, "Behind each point:")
+    _chart(ws, traj, header_row, len(by_year), f"A{row + 1}")
+    row = note(ws, row + CHART_ROWS, "Behind each point:")
     labels = ("Round", "Year", "Actual or forecast", "Organisations with figures",
               "Baseline covered (£000)", "Net gains (£000)", "Their target (£000)", "Share of baseline",
               "Target path")
@@ -98,7 +97,7 @@ def _path(ws: Worksheet, traj: Trajectory, row: int) -> int:
               for x in traj.path.itertuples(index=False)]
     row = table(ws, row, labels, detail, (None, None, None, None, MONEY, MONEY, MONEY, PCT, PCT))
     ws.row_dimensions[row - len(detail) - 1].height = TALL_HEADER
-    return max(row, start + CHART_ROWS)
+    return row
 
 
 def _chart(ws: Worksheet, traj: Trajectory, header_row: int, n: int, anchor: str) -> None:
@@ -159,7 +158,7 @@ def _forecasts(ws: Worksheet, traj: Trajectory, row: int) -> int:
 
 
 def outturn_words(year: str, forecast_round: str, forecast: float, outturn_round: str, actual: float) -> str:
-    """'forecast 2009/10 in the 2008/9 review: £492k; actual in the 2009/10 outturn: £443k'."""
+    """'forecast 2009/10 in the 2008/09 review: £492k; actual in the 2009/10 outturn: £443k'."""
     return (f"forecast {year} in the {forecast_round}: {money_k(forecast)}; "
             f"actual in the {outturn_round}: {money_k(actual)}")
 

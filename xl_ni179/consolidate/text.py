@@ -57,5 +57,5 @@ def number_word(n: int) -> str:
 
 
 def en_dash(title: str) -> str:
-    """'Efficiency - 2008/9 review' -> 'Efficiency – 2008/9 review' (as the paper prints it)."""
+    """'Efficiency - 2008/09 review' -> 'Efficiency – 2008/09 review' (as the paper prints it)."""
     return title.replace(" - ", " – ")

@@ -45,7 +45,7 @@ PATH_COLUMNS = ["round", "round_order", "year", "kind", "organisations", "member
 
 
 def round_label(rnd: Round) -> str:
-    """How a sentence names a round: 'Efficiency - 2008/9 review' -> '2008/9 review'."""
+    """How a sentence names a round: 'Efficiency - 2008/09 review' -> '2008/09 review'."""
     title = en_dash(rnd.title)
     return title.rsplit(" – ", 1)[-1].strip() or rnd.id
 

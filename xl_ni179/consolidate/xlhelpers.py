@@ -18,6 +18,7 @@ from xl_ni179.partnership import Agreement, targets
 from xl_ni179.template.styles import (
     BOLD,
     BOX,
+    FONT_NAME,
     MONEY_FORMAT,
     NOTE_FONT,
     PCT_FORMAT,
@@ -32,7 +33,7 @@ PCT = PCT_FORMAT
 POUNDS = '"£"#,##0'
 DATE = "dd/mm/yyyy"
 DATETIME = "dd/mm/yyyy hh:mm"
-SECTION_FONT = Font(bold=True, size=12, color="1F4E78")
+SECTION_FONT = Font(name=FONT_NAME, bold=True, size=12, color="1F4E78")
 
 FILLS = {
     "Green": PatternFill("solid", fgColor="C6EFCE"),

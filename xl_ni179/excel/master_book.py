@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.consolidate.names import SHEET_NAMES
 from xl_ni179.partnership import Partnership, load_partnership
+from xl_ni179.template.printing import Pages, print_ready
 from xl_ni179.template.styles import NOTE_FONT, TITLE_FONT, WRAP, style_header, style_input
 
 SETTINGS, VFM, PROJECTS, NOTES = "Settings", "VFM scores", "Project status", "Notes"
@@ -52,6 +53,9 @@ VFM_CRITERIA = ("1.1", "1.2", "3.1", "3.2", "3.3")
 FIXED_TIME = dt.datetime(2009, 4, 1)  # any fixed date: it keeps the file repeatable
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 INPUT_TAB, REFRESHED_TAB = "FFC000", "1F4E78"
+# How each sheet prints (see build_master_book): an input sheet repeats its frozen title and
+# headings; a refreshed sheet repeats the title and subtitle every sheet writer puts in rows 1-2.
+INPUT_PAGES, REFRESHED_PAGES = Pages(), Pages(title_rows=2)
 
 
 def _title(ws: Worksheet, text: str, note: str) -> None:
@@ -125,7 +129,7 @@ def _projects(wb: Workbook, p: Partnership) -> None:
            "next steps here. Prefilled from the configuration.")
     labels = ("Code", "Project", "Participants", "Funding", "Status",
               "Expected ongoing savings (£000 a year)", "Next steps and notes")
-    _header(ws, 4, labels, (20, 36, 40, 40, 34, 16, 50))
+    _header(ws, 4, labels, (14, 30, 30, 34, 24, 12, 40))
     funding = {f.code: f for f in p.funding}
     for i, project in enumerate(p.projects):
         row = 5 + i
@@ -172,6 +176,12 @@ def build_master_book(p: Partnership | None = None) -> Workbook:
     _notes(wb)
     for name in INPUT_SHEETS:
         wb[name].sheet_properties.tabColor = INPUT_TAB
+    # Every sheet prints A4 landscape, one page wide, its frozen rows on each page
+    # (xl_ni179.template.printing). The refreshed sheets keep these settings: the ribbon
+    # replaces their cells, never their page setup. Page breaks between tables come with the
+    # content, in the workbook `ni179 consolidate` writes (xl_ni179.consolidate.master).
+    for ws in wb.worksheets:
+        print_ready(ws, REFRESHED_PAGES if ws.title in SHEET_NAMES else INPUT_PAGES)
     wb.active = 0
     wb.properties.title = f"{p.name}: NI 179 master workbook"
     wb.properties.creator = "xl_ni179"

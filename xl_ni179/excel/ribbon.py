@@ -270,6 +270,9 @@ def _receive_folder(book: Any) -> None:
         counts[receipt.outcome] = counts.get(receipt.outcome, 0) + 1
         if receipt.outcome == "rejected":
             to_fix.append(f"{Path(receipt.report.file).name}: {len(receipt.report.errors)} error(s)")
+        elif receipt.outcome == "refused":  # a link, folder, pipe or device named like a return
+            counts["failed"] += 1
+            to_fix.append(f"{Path(receipt.report.file).name} (not an ordinary file: not read)")
     if is_master(book):
         _refresh_status(book)  # the master is open: show the new position straight away
     lines = [f"Received {plural(len(files), 'file')} from {folder}:",
@@ -333,17 +336,26 @@ def _vfm_scores(book: Any) -> dict[str, int] | None:
     return scores
 
 
-def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...]) -> None:
+def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...], ws: Any = None) -> None:
     from openpyxl import Workbook
 
     from xl_ni179.consolidate.master import SHEET_WRITERS
+    from xl_ni179.consolidate.names import RETURNS_STATUS
+    from xl_ni179.consolidate.sheets_returns import write_quarantined_mail
     from xl_ni179.excel.ribbon_sheets import copy_sheet
+    from xl_ni179.store.quarantine import misconfiguration, quarantined_mail
+    from xl_ni179.template.printing import fit_columns, fit_rows
 
     scratch = Workbook()  # the library writes each sheet here; we copy it into the open book
     for i, name in enumerate(names, start=1):
         status(book, f"Refreshing '{name}' ({i} of {len(names)})...")
         source = scratch.create_sheet(name)
         SHEET_WRITERS[name](source, summary)
+        if name == RETURNS_STATUS and ws is not None:  # the mail the intake held back, below the table
+            held = quarantined_mail(ws)
+            write_quarantined_mail(source, held, misconfiguration(ws, held))
+        fit_columns(source)  # as `ni179 consolidate` does: no text cut off (the page set-up is the shell's)
+        fit_rows(source)
         copy_sheet(source, ensure_sheet(book, name))
 
 
@@ -351,8 +363,8 @@ def _refresh_status(book: Any) -> None:
     from xl_ni179.consolidate.names import RETURNS_STATUS
 
     _require_master(book)
-    _, summary = _summary(book)
-    _refresh_sheets(book, summary, (RETURNS_STATUS,))
+    ws, summary = _summary(book)
+    _refresh_sheets(book, summary, (RETURNS_STATUS,), ws)
 
 
 def _consolidate(book: Any) -> None:
@@ -360,7 +372,7 @@ def _consolidate(book: Any) -> None:
 
     _require_master(book)
     ws, summary = _summary(book)
-    _refresh_sheets(book, summary, tuple(SHEET_NAMES))
+    _refresh_sheets(book, summary, tuple(SHEET_NAMES), ws)
     facts = summary.to_json()
     ws.audit("consolidate", {"round": facts["round"], "out": _book_label(book), "source": "ribbon"})
     missing = facts.get("missing") or []

@@ -19,6 +19,7 @@ from typing import Any
 # xl_ni179.template.styles.FORMULA_STARTS (not imported: the ribbon loads without openpyxl).
 FORMULA_STARTS = ("=", "+", "-", "@")
 HEADER_COLOR = "#1F4E78"
+DEFAULT_ROW_HEIGHT = 15.0  # points: Excel's for Calibri 11
 FINDING_COLORS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
 
 
@@ -95,8 +96,8 @@ def _cell_value(cell: Any) -> Any:
 def copy_sheet(src: Any, dest: Any) -> None:
     """Replace the contents and formats of xlwings sheet ``dest`` with openpyxl sheet ``src``.
 
-    Values, number formats, bold, font colour and size, fills, wrapping and column
-    widths are copied; charts, borders and conditional formats are not.
+    Values, number formats, bold, font colour and size, fills, wrapping, merged cells, column
+    widths and row heights are copied; charts, borders and conditional formats are not.
     """
     dest.clear()
     if src.max_row < 1 or src.max_column < 1 or (src.max_row == 1 and src.max_column == 1
@@ -129,6 +130,14 @@ def copy_sheet(src: Any, dest: Any) -> None:
     for letter, dim in src.column_dimensions.items():
         if dim.width:
             dest.range(f"{letter}1").column_width = dim.width
+    for rng in src.merged_cells.ranges:  # text wrapped across a table's width (a long note)
+        dest.range((rng.min_row, rng.min_col), (rng.max_row, rng.max_col)).merge()
+    # Every row's height, in runs of equal heights (a row the source left alone gets Excel's
+    # default): rows a wrapped text needs taller, and none left tall from the last refresh.
+    heights = [(row, (src.row_dimensions[row].height if row in src.row_dimensions else None) or DEFAULT_ROW_HEIGHT)
+               for row in range(1, src.max_row + 1)]
+    for first, last, height in _runs(heights):
+        dest.range((first, 1), (last, 1)).row_height = height
 
 
 def _apply(rng: Any, key: str, value: Any) -> None:

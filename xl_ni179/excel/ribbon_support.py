@@ -251,8 +251,10 @@ def _short(text: str, limit: int = 200) -> str:
 def open_workspace(settings: Settings) -> Workspace:  # imported lazily, for a fast start
     """The workspace, or a WorkspaceError that says which setting named it and how to fix it."""
     from xl_ni179.errors import WorkspaceError
+    from xl_ni179.store.activity import set_activity
     from xl_ni179.store.workspace import Workspace
 
+    set_activity("the NI 179 ribbon in Excel")  # what another command names while it waits for us
     try:
         return Workspace(settings.workspace)
     except WorkspaceError as exc:

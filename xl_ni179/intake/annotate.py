@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import MergedCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
@@ -27,12 +28,18 @@ from xl_ni179.intake.render import verdict
 from xl_ni179.intake.validate import ANNOTATION_SHEET
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules import RULES
-from xl_ni179.rules.findings import Report
+from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.spec.schema import Schema
-from xl_ni179.template.builder import build_workbook
-from xl_ni179.template.styles import HEADER_FILL, HEADER_FONT, WRAP, set_text
+from xl_ni179.template.builder import PAGES, build_workbook
+from xl_ni179.template.printing import Pages, print_ready
+from xl_ni179.template.styles import FONT_NAME, HEADER_FILL, HEADER_FONT, WRAP, set_text
 
 AUTHOR = "NI 179 validation"
+# A finding's cell is coloured as well as commented: red for an error, amber for a warning
+# still to explain, green for a warning the partner has explained.
+FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C"),
+         "explained": PatternFill("solid", fgColor="C6EFCE")}
+RESULTS_PAGES = Pages()  # its frozen rows (the verdict, the note and the headings) on every page
 _CELL = re.compile(r"^[A-Z]{1,3}[1-9]\d{0,6}$")
 
 
@@ -66,6 +73,9 @@ def annotated_bytes(p: Partnership, report: Report) -> bytes | None:
     _copy_values(wb, schema, report.values)
     _comment_cells(wb, report)
     _results_sheet(wb, report)
+    for name, pages in PAGES.items():  # again: the partner's text can make rows taller
+        print_ready(wb[name], pages)
+    print_ready(wb[ANNOTATION_SHEET], RESULTS_PAGES)
     wb.active = 0
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -95,39 +105,49 @@ def _copy_values(wb: Workbook, schema: Schema, values: dict[str, Any]) -> None:
             set_text(cell, str(value))
 
 
+def _kind(f: Finding) -> str:
+    return "explained" if f.explained else f.severity
+
+
 def _comment_cells(wb: Workbook, report: Report) -> None:
-    by_cell: dict[tuple[str, str], list[str]] = {}
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in report.findings:
         if f.sheet in wb.sheetnames and _CELL.match(f.cell or ""):
-            by_cell.setdefault((f.sheet, f.cell), []).append(
-                f"{f.severity.upper()} {f.code}: {f.message} {f.fix}")
-    for (sheet, cell), notes in by_cell.items():
+            by_cell.setdefault((f.sheet, f.cell), []).append(f)
+    for (sheet, cell), found in by_cell.items():
+        notes = [f"{f.severity.upper()} {f.code}: {f.message} {f.fix}" for f in found]
         comment = Comment(ILLEGAL_CHARACTERS_RE.sub("", "\n\n".join(notes)), AUTHOR)
         comment.width, comment.height = 320, 160
-        wb[sheet][cell].comment = comment
+        target = wb[sheet][cell]
+        target.comment = comment
+        # The worst finding's colour: an error over a warning over an explained one.
+        worst = min((_kind(f) for f in found), key=list(FILLS).index)
+        if not isinstance(target, MergedCell):
+            target.fill = FILLS[worst]
 
 
 def _results_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet(ANNOTATION_SHEET, 0)
     ws["A1"] = verdict(report)
-    ws["A1"].font = Font(bold=True, size=14, color="1E7B34" if report.valid else "B00020")
-    ws["A2"] = "Each problem is also a comment on its cell. Fix them, then send the workbook again."
+    ws["A1"].font = Font(name=FONT_NAME, bold=True, size=14, color="1E7B34" if report.valid else "B00020")
+    ws["A2"] = ("Each problem is also a comment on its cell, coloured red for an error and amber for a warning. "
+                "Fix each error; check each warning and, if the figure is right, explain it on the Checks "
+                "sheet. Then send the workbook again.")
     heads = ("Severity", "Sheet", "Cell", "What is wrong", "What to do", "Code")
     for i, head in enumerate(heads, start=1):
         cell = ws.cell(4, i, head)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-    red = PatternFill("solid", fgColor="FFC7CE")
     for row, f in enumerate(report.findings, start=5):
         values = (f.severity + (" (explained)" if f.explained else ""), f.sheet, f.cell, f.message, f.fix, f.code)
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col)
             set_text(cell, value)
             cell.alignment = WRAP
-        if f.severity == "error":
-            ws.cell(row, 1).fill = red
+        ws.cell(row, 1).fill = FILLS[_kind(f)]
         if f.sheet in wb.sheetnames and _CELL.match(f.cell or ""):
             # A link within the workbook (a location, not a relationship): the copy has no
             # external relationship at all.
             ws.cell(row, 3).hyperlink = Hyperlink(ref="", location=f"'{f.sheet}'!{f.cell}")
     for letter, width in zip("ABCDEF", (12, 12, 8, 60, 60, 26), strict=True):
         ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A5"

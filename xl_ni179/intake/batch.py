@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from xl_ni179.intake.issued import IssuedTemplate, worker_context
-from xl_ni179.intake.screen import file_sha256, findings_of
+from xl_ni179.intake.screen import file_sha256, findings_of, regular_file_finding
 from xl_ni179.partnership import Partnership
-from xl_ni179.rules.findings import Report
+from xl_ni179.rules.findings import Finding, Report
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +50,18 @@ def validate_files(p: Partnership, paths: Iterable[str | Path], *, sender: str |
     Each report is ``validate_file``'s for that file. ``senders`` gives each file its own
     sender (one per path, in order; ``sender`` is then ignored). Files are read ahead of the
     caller, a few per worker, so a caller that records each report keeps the workers busy.
+    A path that is not an ordinary file (a FIFO, a link, a folder, a device) is never handed
+    to a worker: its report is the ``not-a-regular-file`` finding, at once.
     """
     from xl_ni179.intake.pool import shared_pool
 
-    pool = pool or shared_pool()
     names = [str(x) for x in paths]
+    refused = {i: f for i, f in enumerate(regular_file_finding(name) for name in names) if f is not None}
+    if refused:
+        yield from _with_refused(p, names, refused, sender=sender, round_id=round_id, pool=pool,
+                                 senders=senders, previous=previous, replaces=replaces, issued=issued)
+        return
+    pool = pool or shared_pool()
     task: Callable[[tuple[Partnership, frozenset[IssuedTemplate]], str], Report]
     if senders is None:
         task = partial(_validate_task, sender, round_id)
@@ -69,11 +76,33 @@ def validate_files(p: Partnership, paths: Iterable[str | Path], *, sender: str |
             report = outcome.value
         else:  # the worker died, hung or ran out of memory on this file
             log.warning("validation of %s stopped: %s", outcome.path, outcome.detail)
-            report = Report(file=outcome.path, sha256=file_sha256(Path(outcome.path)))
+            report = Report(file=outcome.path, sha256=_sha256_if_readable(outcome.path))
             report.extend(findings_of(outcome.problems))
         if previous is not None or replaces is not None:
             _compare_with_earlier(p, report, previous, replaces)
         yield report
+
+
+def _with_refused(p: Partnership, names: list[str], refused: dict[int, Finding], *,
+                  senders: Sequence[str | None] | None, **options: Any) -> Iterator[Report]:
+    """``validate_files`` with the refused paths answered in place and the rest validated."""
+    kept = [i for i in range(len(names)) if i not in refused]
+    reports = validate_files(p, [names[i] for i in kept],
+                             senders=None if senders is None else [senders[i] for i in kept], **options)
+    for i, name in enumerate(names):
+        if i in refused:
+            report = Report(file=name)
+            report.add(refused[i])
+            yield report
+        else:
+            yield next(reports)
+
+
+def _sha256_if_readable(path: str) -> str:
+    try:
+        return file_sha256(Path(path))
+    except OSError:  # NotRegularFile among them: it was swapped for something else meanwhile
+        return ""
 
 
 def _compare_with_earlier(p: Partnership, report: Report, previous: Report | None, replaces: Report | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from xl_ni179.rules.findings import Finding, Report
 
@@ -40,8 +40,10 @@ def to_json_obj(report: Report, org_name: str | None = None) -> dict:
     return data
 
 
-def to_json(reports: list[Report]) -> str:
-    return json.dumps([to_json_obj(r) for r in reports], indent=2, default=str)
+def to_json(reports: list[Report], org_names: Mapping[str, str] | None = None) -> str:
+    """The reports as a JSON list; ``org_names`` (code -> name) gives each its organisation_name."""
+    names = org_names or {}
+    return json.dumps([to_json_obj(r, names.get(r.organisation or "")) for r in reports], indent=2, default=str)
 
 
 def to_html(report: Report, org_name: str | None = None) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xl_ni179.checks.data import blank, is_number, num_sum
+from xl_ni179.checks.hyperlinks import link_findings
 from xl_ni179.checks.saved import stale_results
 from xl_ni179.intake.display import check_inputs_shown
 from xl_ni179.intake.issued import IssuedTemplate
@@ -23,6 +24,7 @@ from xl_ni179.intake.spec import ReturnSpec, return_spec
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.rules import RULES
 from xl_ni179.rules import structure_rules as sr
+from xl_ni179.rules.base import EXPLAINED_FIX
 from xl_ni179.rules.findings import Report
 from xl_ni179.spec.formulas import Formula, parse_reference, same_place
 from xl_ni179.spec.prefill import claimed_prefill
@@ -115,6 +117,8 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     if org is not None:
         _locked(spec, raw, org.code, report, frozenset(issued))
     _protection(raw, report)
+    # The reader gives each sheet's links as {sheet: {ref: target}} (xl_ni179.checks.hyperlinks).
+    report.extend(list(link_findings(getattr(raw, "hyperlinks", {}), schema, raw.value)))
     formulas = _input_formulas(raw, schema, report)
     check_inputs_shown(raw, schema, report, skip=formulas)
     values = ReturnValues(raw, schema, org.baseline if org else float("inf"))
@@ -319,6 +323,6 @@ def _mark_explained(report: Report) -> None:
     out = []
     for f in report.findings:
         if f.severity == "warning" and not blank(report.values.get(explain_name(f.code))):
-            f = replace(f, explained=True)
+            f = replace(f, explained=True, fix=EXPLAINED_FIX)  # not "explain it": that is done
         out.append(f)
     report.findings = out

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 
 from xl_ni179.intake import render
 from xl_ni179.mail.classify import clean_text
+from xl_ni179.mail.notices import build_notice
 from xl_ni179.mail.outgoing import compose
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.mail_ledger import MailMessage
@@ -33,6 +34,8 @@ def _subject(row: MailMessage, text: str) -> str:
 
 def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
     p = ws.partnership
+    if row.outcome == "quarantine":  # the consolidator is told; the sender never is
+        return build_notice(p, row)
     org = p.organisation_for_email(row.sender or "")
     who = org.name if org else "your organisation"
     greeting = f"Dear colleague at {who},"
@@ -56,8 +59,9 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
                      f"as version {sub.version}."]
             if report.unexplained_warnings:
                 lines.append(f"It has {len(report.unexplained_warnings)} warning(s) listed below. They do "
-                             "not stop the return being accepted, but please explain each one in the "
-                             "commentary cells and send the workbook again when you can.")
+                             "not stop the return being accepted. Please check each one: if the figure is "
+                             "right, explain it in the Explanation column of the Checks sheet (no need to "
+                             "change it), and send the workbook again when you can.")
             lines.append("If you send a corrected workbook later, the latest accepted version counts.")
         elif outcome == "rejected":
             subject = _subject(row, "NOT accepted - please correct and resend")
@@ -112,7 +116,7 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
     elif outcome == "oversize":
         subject = _subject(row, "message too large")
         lines = [f"Your message is {d.get('size', 0) / MB:.1f} MB, larger than the "
-                 f"{d.get('limit', 0) / MB:.0f} MB this mailbox accepts, so it was not opened.",
+                 f"{d.get('limit', 0) / MB:.3g} MB this mailbox accepts, so it was not opened.",
                  "Please send only the return workbook (a completed return is well under 1 MB), without "
                  "other attachments or pictures."]
     else:

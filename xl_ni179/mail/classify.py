@@ -93,6 +93,24 @@ def clean_text(value: str | None, limit: int = 200) -> str:
     return " ".join("".join(kept).split())[:limit]
 
 
+def visible_text(value: str | None, limit: int = 200) -> str:
+    """Sender-chosen text for the consolidator to read in a status list or a notice: one line,
+    every control or invisible format character shown as an escape (``\\x07``, ``\\u202e``)
+    so that nothing the sender wrote can move the cursor, recolour a terminal, reorder the
+    text or hide an address; at most ``limit`` characters."""
+    out = []
+    for ch in re.sub(r"\r?\n(?=[ \t])", "", value or ""):
+        category = unicodedata.category(ch)
+        if category in ("Zl", "Zp") or category[0] == "C":
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        elif category == "Zs":
+            out.append(" ")
+        else:
+            out.append(ch)
+    text = " ".join("".join(out).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def contents(msg: EmailMessage) -> Contents:
     out = Contents()
     for part in msg.walk():

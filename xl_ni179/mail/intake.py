@@ -3,7 +3,7 @@
 Order of steps for one message, each recorded in the ledger (``mail_messages``) before
 the next begins:
 
-    claim (ledger row) -> store (ws.receive) -> reply (SMTP) -> move (folder)
+    read (ledger row) -> claim -> store (ws.receive) -> reply (SMTP) -> move (folder)
 
 A restart after a crash resumes each message from its ledger row: a claimed message whose
 workbook was already stored adopts that submission instead of storing it again; a stored
@@ -11,6 +11,23 @@ one that was not answered is answered; an answered one still in the inbox is jus
 The only step that cannot be made atomic is the SMTP hand-over: a crash after the server
 took the reply but before the ledger said so sends it again - with the same Message-ID,
 so it is the same message to every mail client.
+
+Several runs at once (two services on one mailbox, a manual run beside the timer's) take
+each message in turn: a run works on a message only while it holds that message's lock
+(``store.locks.try_lock``: a PostgreSQL advisory lock, or an OS file lock beside a SQLite
+store; either is released when the run ends or dies) and, under the lock, first checks
+that the message is still in the inbox and what the ledger says of it now.
+
+A message is read only after ``mail.bounds`` has measured its raw bytes: one too deep, too
+many-parted or with headers too long to parse quickly is quarantined unread. A run that
+dies while reading a message (the ``reading`` step) leaves that in the ledger; after
+``MAX_READS`` such deaths the message is quarantined unread, so no message can stop every
+later run.
+
+"Already answered" (outcome ``repeat``, no reply) means: the same sender's message (by
+Message-ID) or workbook (by SHA-256) was handled before under the same configuration. A
+message the consolidator moves back into the inbox, or one that arrives again after the
+configuration changed (a sender added, a round's closing date moved), is checked again.
 """
 
 from __future__ import annotations
@@ -31,18 +48,41 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from xl_ni179.errors import StoreBusyError
+from xl_ni179.mail import bounds
 from xl_ni179.mail.answers import build_reply
 from xl_ni179.mail.classify import automatic_reason, clean_text, contents, raw_message_id
+from xl_ni179.mail.notices import STRANGER, notice_due, quarantine_detail
 from xl_ni179.mail.outgoing import SmtpSender, stable_message_id
-from xl_ni179.mail.sources import PROCESSED, QUARANTINE, REJECTED, MailSource, MailSourceError, MessageRef
-from xl_ni179.mail.trust import check_sender, require_authserv_id
+from xl_ni179.mail.sources import (
+    PROCESSED,
+    QUARANTINE,
+    REJECTED,
+    MailSource,
+    MailSourceError,
+    MessageGone,
+    MessageRef,
+)
+from xl_ni179.mail.trust import MISCONFIGURED, Trust, check_sender, require_trust
 from xl_ni179.store.locks import try_lock
-from xl_ni179.store.mail_ledger import CLAIMED, MOVED, RECEIVED, REPLIED, SENDING, MailMessage
+from xl_ni179.store.mail_ledger import (
+    CLAIMED,
+    MAX_READS,
+    MOVED,
+    READING,
+    RECEIVED,
+    REPLIED,
+    SENDING,
+    MailMessage,
+)
 from xl_ni179.store.models import Submission
 from xl_ni179.store.workspace import Incoming, Workspace
 
-MAX_BYTES = 15 * 1024 * 1024
+# Postfix refuses messages over its message_size_limit (10,240,000 bytes by default) itself: our limit
+# sits below it, so a message too large for us reaches us and its sender gets our answer.
+MAX_BYTES = int(9.5 * 1024 * 1024)
 # Messages taken in hand at once: their workbooks are validated together on every worker.
 # Each holds a database lock (a PostgreSQL connection) until the batch is done, so keep it
 # well under the engine's pool of 15 connections.
@@ -55,10 +95,41 @@ STEP_DELAY_ENV = "NI179_INTAKE_STEP_DELAY"  # test-only: seconds to sleep betwee
 class IntakeResult:
     outcomes: Counter = field(default_factory=Counter)  # outcome -> messages finished this run
     errors: list[str] = field(default_factory=list)  # messages left in the inbox for next time
+    # why messages were quarantined because our mail server is set up wrongly (every
+    # message would be): reported loudly, apart from ordinary quarantines
+    misconfigured: list[str] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
         return sum(self.outcomes.values())
+
+
+@dataclass
+class _Decision:
+    """What reading a message decided, before it is written to its ledger row."""
+
+    message_id: str | None = None
+    sender: str | None = None
+    subject: str = ""
+    hashes: list[str] = field(default_factory=list)
+    step: str = RECEIVED  # CLAIMED: a workbook to store
+    outcome: str | None = None
+    folder: str = PROCESSED
+    detail: dict = field(default_factory=dict)
+    reply_message_id: str | None = None  # None: no reply is due
+    may_repeat: bool = False  # a partner's message: answered once per configuration
+
+
+UNREAD = "not-read"  # quarantined on its raw bytes, before anything parsed it (bounds.py)
+
+
+def _claimed_from(data: bytes) -> str:
+    """The From header's text as the message gives it (unparsed, cleaned, short)."""
+    import re
+
+    found = re.search(rb"(?im)^from[ \t]*:[ \t]*([^\r\n]{0,200})", data[:bounds.MAX_HEADER_BYTES])
+    text = found[1].decode("utf-8", "replace") if found else ""
+    return f"'{clean_text(text, 80)}'" if text.strip() else "no one"
 
 
 def _now() -> dt.datetime:
@@ -77,17 +148,19 @@ def _parse(data: bytes) -> EmailMessage:
 
 
 def process(ws: Workspace, source: MailSource, smtp: SmtpSender | str, *, authserv_id: str | None,
-            max_bytes: int = MAX_BYTES) -> IntakeResult:
+            max_bytes: int = MAX_BYTES, received_by: str | None = None) -> IntakeResult:
     """Handle every message in the inbox once; safe to run again at any time.
 
     ``authserv_id`` names the receiving mail server whose Authentication-Results header is
     believed (xl_ni179.mail.trust); without it nothing proves who sent a message, so it is
-    required for every mailbox.
+    required for every mailbox. ``received_by`` is the name in the ``by`` clause of the
+    Received header that server adds (default: the authserv-id): headers above it are the
+    server's, everything below came with the message.
     """
-    authserv_id = require_authserv_id(authserv_id)
+    trust = require_trust(authserv_id, received_by)
     sender = smtp if isinstance(smtp, SmtpSender) else SmtpSender(smtp)
     _clear_temp(ws)
-    intake = _Intake(ws, source, sender, max_bytes, authserv_id)
+    intake = _Intake(ws, source, sender, max_bytes, trust)
     result = IntakeResult()
     refs = source.messages()
     intake.reconcile({ref.key for ref in refs}, result)
@@ -102,6 +175,8 @@ def _one_message(ws: Workspace, ref: MessageRef, result: IntakeResult) -> Iterat
     the code after the ``with`` block runs only then."""
     try:
         yield
+    except StoreBusyError:
+        raise  # the store itself cannot be used: no later message could be handled either
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
         _note_error(ws, ref, exc, result)
 
@@ -138,12 +213,12 @@ def _clear_temp(ws: Workspace) -> None:
 
 class _Intake:
     def __init__(self, ws: Workspace, source: MailSource, smtp: SmtpSender, max_bytes: int,
-                 authserv_id: str) -> None:
+                 trust: Trust) -> None:
         self.ws, self.source, self.smtp = ws, source, smtp
-        self.max_bytes, self.authserv_id = max_bytes, authserv_id
+        self.max_bytes, self.trust = max_bytes, trust
 
     def _row(self, key: str) -> MailMessage | None:
-        with self.ws.session() as s:
+        with self.ws.reading() as s:
             return s.scalars(select(MailMessage).where(MailMessage.mailbox_key == key)).first()
 
     def _update(self, row: MailMessage, **changes: object) -> None:
@@ -156,7 +231,7 @@ class _Intake:
     def reconcile(self, present: set[str], result: IntakeResult) -> None:
         """Finish rows whose message has left the inbox: a run killed after the move but
         before recording it, or a message a person moved. Answer it if that is still due."""
-        with self.ws.session() as s:
+        with self.ws.reading() as s:
             rows = s.scalars(select(MailMessage).where(
                 MailMessage.step.in_((RECEIVED, SENDING, REPLIED)),
                 MailMessage.mailbox_key.startswith(self.source.prefix, autoescape=True))).all()
@@ -178,19 +253,22 @@ class _Intake:
     def handle_batch(self, refs: list[MessageRef], result: IntakeResult) -> None:
         """Claim each message, store the batch's workbooks (validated together on every
         worker, recorded one by one), then answer and file each message."""
-        # With a shared (PostgreSQL) store several workers may read one mailbox: the database
-        # lock gives each message to one of them; a worker killed mid-batch releases them.
+        # Several runs may read one mailbox: the lock gives each message to one of them at a
+        # time, and a run killed mid-batch releases its messages with it.
         with ExitStack() as locks:
             rows: list[tuple[MessageRef, MailMessage]] = []
             for ref in refs:
                 with _one_message(self.ws, ref, result):
                     if not locks.enter_context(try_lock(self.ws.engine, LOCK_PREFIX + ref.key)):
-                        continue
+                        continue  # another run is handling it now
+                    # Under the lock, as things are now: the inbox was listed before it was taken.
+                    if not self.source.present(ref):
+                        continue  # another run finished it (or a person moved it) meanwhile
                     row = self._row(ref.key)
-                    if row is None:
-                        row = self._claim(ref)
+                    if row is None or row.step in (READING, MOVED):
+                        row = self._claim(ref, row)
                         if row is None:
-                            continue  # another intake claimed it first
+                            continue
                         _pause()
                     rows.append((ref, row))
             failed = self._store([(ref, row) for ref, row in rows if row.step == CLAIMED], result)
@@ -202,82 +280,153 @@ class _Intake:
                         self._reply(row)
                         _pause()
                     if row.step != MOVED:
-                        self.source.move(ref, row.folder or PROCESSED)
+                        try:
+                            self.source.move(ref, row.folder or PROCESSED)
+                        except MessageGone:
+                            pass  # a person moved it out of the inbox first: it is filed all the same
                         self._update(row, step=MOVED)
                     if row.outcome:
                         result.outcomes[row.outcome] += 1
+                    if row.outcome == "quarantine" and (row.detail or {}).get("kind") == MISCONFIGURED:
+                        result.misconfigured.append(str(row.detail.get("reason", "")))
 
     # -- claim: decide what the message is, before anything with a side effect --------------
 
-    def _claim(self, ref: MessageRef) -> MailMessage | None:
+    def _claim(self, ref: MessageRef, earlier: MailMessage | None) -> MailMessage | None:
+        """Note that the message is being read, then read it and decide what it is.
+
+        ``earlier``: the row a run that died while reading this message left (step READING),
+        or the row of its earlier handling (step MOVED) when the message is back in the inbox:
+        the consolidator put it back (as docs/mail-intake.md says to, after registering a
+        sender), so it is handled afresh, and the earlier row keeps its history under another key.
+        """
+        if earlier is None or earlier.step == MOVED:
+            requeued = earlier.id if earlier is not None else None
+            reading = MailMessage(mailbox_key=ref.key, hashes=[], claimed_at=_now(), step=READING,
+                                  submission_ids=[], detail={"requeued": requeued} if requeued else {},
+                                  updated_at=_now(), reads=1, config_sha=self.ws.config_sha)
+            try:
+                with self.ws.session() as s:  # one transaction: a kill never loses the "put back"
+                    if earlier is not None:
+                        live = s.get_one(MailMessage, earlier.id)
+                        live.mailbox_key, live.updated_at = f"{earlier.mailbox_key}#{earlier.id}", _now()
+                        self.ws.audit("mail-requeued", {"message": ref.key, "earlier": earlier.id,
+                                                        "earlier_outcome": earlier.outcome}, session=s)
+                        s.flush()  # the key is free before the new row takes it
+                    s.add(reading)
+            except IntegrityError:
+                return None  # another run read it first
+        else:
+            reading = earlier
+            requeued = (reading.detail or {}).get("requeued")
+            reads = (reading.reads or 0) + 1
+            if reads > MAX_READS:
+                return self._set_aside(ref, reading)
+            self._update(reading, reads=reads)
+        _pause()
+        d = self._decide(ref, requeued)
+        with self.ws.session() as s:  # the repeat check and the claim in one write transaction
+            row = s.get_one(MailMessage, reading.id)
+            if d.may_repeat and requeued is None:
+                why = self._repeat(s, row.id, d)
+                if why:
+                    d.step, d.outcome, d.detail, d.reply_message_id = RECEIVED, "repeat", {"reason": why}, None
+            for name in ("message_id", "sender", "subject", "hashes", "step", "outcome", "folder",
+                         "detail", "reply_message_id"):
+                setattr(row, name, getattr(d, name))
+            row.config_sha, row.updated_at = self.ws.config_sha, _now()
+            self.ws.audit("mail", {"message": ref.key, "message_id": row.message_id, "sender": row.sender,
+                                   "outcome": row.outcome or "workbook", "detail": row.detail}, session=s)
+        return row
+
+    def _set_aside(self, ref: MessageRef, row: MailMessage) -> MailMessage:
+        why = (f"the intake stopped {MAX_READS} times while reading this message, so it was set aside "
+               "unread (a message can be built to exhaust the program reading it)")
+        detail = {"reason": why, "kind": UNREAD, "label": "set aside unread", "from": "(not read)"}
+        self._update(row, step=RECEIVED, outcome="quarantine", folder=QUARANTINE, detail=detail,
+                     reply_message_id=None)
+        self.ws.audit("mail", {"message": ref.key, "outcome": "quarantine", "detail": row.detail})
+        return row
+
+    def _decide(self, ref: MessageRef, requeued: int | None) -> _Decision:
+        """What the message is and what is due for it; it is parsed only within ``bounds``."""
         oversize = ref.size > self.max_bytes
-        msg = _parse(self.source.headers(ref) if oversize else self.source.fetch(ref))
+        data = self.source.headers(ref) if oversize else self.source.fetch(ref)
+        too_big = bounds.problem(data, self.max_bytes, headers_only=oversize)
+        if too_big:
+            # Nothing of it is parsed, so its sender is unknown: what it claims is shown, marked so.
+            claimed = _claimed_from(data)
+            why = f"it was not read, because {too_big} (it says it is from {claimed}; not checked)"
+            d = _Decision(outcome="quarantine", folder=QUARANTINE,
+                          detail={"reason": why, "kind": UNREAD, "label": "too costly to read", "from": claimed})
+            if notice_due(self.ws.partnership, None, UNREAD, claimed):  # it may be a partner's
+                d.reply_message_id = self._reply_id(ref, requeued)
+            return d
+        msg = _parse(data)
         # Everything taken from the message into the ledger is cleaned here, once: it is
         # shown in replies and copied into our headers (Subject, In-Reply-To, References).
-        sender = check_sender(msg, self.authserv_id)
+        sender = check_sender(msg, self.trust)
         addr = sender.address
-        message_id = raw_message_id(msg)
-        row = MailMessage(mailbox_key=ref.key, message_id=message_id, sender=addr,
-                          subject=clean_text(str(msg.get("Subject") or "")), hashes=[], claimed_at=_now(),
-                          step=RECEIVED, folder=PROCESSED, submission_ids=[], detail={},
-                          updated_at=_now())
+        d = _Decision(message_id=raw_message_id(msg), sender=addr, subject=clean_text(str(msg.get("Subject") or "")))
         org = self.ws.partnership.organisation_for_email(addr) if addr else None
         reason = automatic_reason(msg)
-        reply = True
         if reason:
             # a partner's out-of-office is harmless; robots we do not know may be worth a look
             # our header on a message not From our address is someone copying it: a robot
             own = reason == "our own message" and addr == self.ws.partnership.consolidator_email.lower()
-            row.outcome, row.detail, reply = "own-reply" if own else "automatic", {"reason": reason}, False
-            row.folder = PROCESSED if own or (org is not None and not sender.problem) else QUARANTINE
-        elif sender.problem or org is None:
-            # A stranger or a spoofer: nothing is stored, nothing is sent (a reply could carry a
-            # partner's findings to whoever forged the From), and no status changes.
+            d.outcome, d.detail = "own-reply" if own else "automatic", {"reason": reason}
+            d.folder = PROCESSED if own or (org is not None and not sender.problem) else QUARANTINE
+            if d.folder == QUARANTINE:  # listed for the consolidator, never notified (robots)
+                d.detail = quarantine_detail(msg, f"automatic mail ({reason}) from a sender not proven "
+                                             "to be a partner", "automatic")
+            return d
+        if sender.problem or org is None:
+            # A stranger or a spoofer: nothing is stored, the sender is not answered (a reply could
+            # carry a partner's findings to whoever forged the From), and no status changes; the
+            # consolidator is told (notices.py), so a genuine partner is never dropped silently.
             why = sender.problem or f"{addr} is not registered for any partner"
-            row.outcome, row.folder, row.detail, reply = "quarantine", QUARANTINE, {"reason": why}, False
-        elif message_id and self._seen(addr, message_id=message_id):
-            row.outcome, row.detail, reply = "repeat", {"reason": "same Message-ID already handled"}, False
-        elif oversize:
-            row.outcome, row.detail = "oversize", {"size": ref.size, "limit": self.max_bytes}
+            kind = sender.kind or STRANGER
+            d.outcome, d.folder, d.detail = "quarantine", QUARANTINE, quarantine_detail(msg, why, kind)
+            if notice_due(self.ws.partnership, addr, kind, d.detail["from"]):
+                d.reply_message_id = self._reply_id(ref, requeued)  # the notice to the consolidator
+            return d
+        d.may_repeat = True
+        if oversize:
+            d.outcome, d.detail = "oversize", {"size": ref.size, "limit": self.max_bytes}
         else:
             found = contents(msg)
             if len(found.workbooks) == 1:
-                row.hashes = [found.workbooks[0].sha256]
-                if self._seen(addr, sha=row.hashes[0]):
-                    row.outcome, row.detail, reply = "repeat", {"reason": "same workbook already handled"}, False
-                else:
-                    row.step, row.outcome = CLAIMED, None
+                d.hashes = [found.workbooks[0].sha256]
+                d.step, d.outcome = CLAIMED, None
             elif found.workbooks:
-                row.outcome, row.detail = "several-workbooks", {"names": [w.name for w in found.workbooks]}
+                d.outcome, d.detail = "several-workbooks", {"names": [w.name for w in found.workbooks]}
             elif found.archives:
-                row.outcome, row.detail = "zipped", {"names": found.archives}
+                d.outcome, d.detail = "zipped", {"names": found.archives}
             elif found.wrong_format:
-                row.outcome, row.detail = "wrong-format", {"names": found.wrong_format}
+                d.outcome, d.detail = "wrong-format", {"names": found.wrong_format}
             else:
-                row.outcome = "no-workbook"
-        if reply:
-            row.reply_message_id = stable_message_id(ref.key, self.ws.partnership.consolidator_email)
-        try:
-            with self.ws.session() as s:
-                s.add(row)
-        except IntegrityError:
-            return None
-        self.ws.audit("mail", {"message": ref.key, "message_id": message_id, "sender": addr,
-                               "outcome": row.outcome or "workbook", "detail": row.detail})
-        return row
+                d.outcome = "no-workbook"
+        d.reply_message_id = self._reply_id(ref, requeued)
+        return d
 
-    def _seen(self, addr: str | None, *, message_id: str | None = None, sha: str | None = None) -> bool:
-        """Has this sender's message (by Message-ID) or workbook (by hash) been handled already?
+    def _reply_id(self, ref: MessageRef, requeued: int | None) -> str:
+        # A message put back in the inbox is answered anew: its reply must be a new message too.
+        seed = f"{ref.key}#{requeued}" if requeued else ref.key
+        return stable_message_id(seed, self.ws.partnership.consolidator_email)
 
-        A quarantined message was neither stored nor answered: once its sender is registered
-        and the message is put back in the inbox, it is handled afresh.
-        """
-        with self.ws.session() as s:
-            rows = [r for r in s.scalars(select(MailMessage).where(MailMessage.sender == addr)).all()
-                    if r.outcome != "quarantine"]
-        if message_id:
-            return any(r.message_id == message_id for r in rows)
-        return any(sha in (r.hashes or []) for r in rows)
+    def _repeat(self, s: Session, own_id: int, d: _Decision) -> str | None:
+        """Why this message needs no answer: this sender's same message (by Message-ID) or
+        workbook was handled under the same configuration. A quarantined one was neither
+        stored nor answered, so it does not count."""
+        earlier = [r for r in s.scalars(select(MailMessage).where(
+            MailMessage.sender == d.sender, MailMessage.id != own_id,
+            MailMessage.config_sha == self.ws.config_sha)).all()
+            if r.outcome != "quarantine" and r.step != READING]
+        if d.message_id and any(r.message_id == d.message_id for r in earlier):
+            return "same Message-ID already handled"
+        if d.hashes and any(d.hashes[0] in (r.hashes or []) for r in earlier):
+            return "same workbook already handled"
+        return None
 
     # -- store: ws.receive_many, or adopt what a killed run already stored --------------------
 
@@ -304,6 +453,8 @@ class _Intake:
                 try:
                     for receipt in self.ws.receive_many([item for _, _, item in pending], source="mail"):
                         _pause()
+                        if receipt.submission_id is None:  # our own temporary file, refused: never "stored"
+                            raise RuntimeError(f"the workbook could not be kept ({receipt.outcome})")
                         self._stored(pending[0][1], receipt.submission_id)
                         pending.pop(0)
                         _pause()
@@ -316,13 +467,13 @@ class _Intake:
     def _stored_already(self, row: MailMessage) -> int | None:
         # A submission with this hash, sender and our claim time was made for this very
         # message by a run that died before recording it: adopt it, don't receive twice.
-        with self.ws.session() as s:
+        with self.ws.reading() as s:
             return s.scalar(select(Submission.id).where(
                 Submission.sha256 == row.hashes[0], Submission.sender == row.sender, Submission.source == "mail",
                 Submission.received_at == row.claimed_at).order_by(Submission.id).limit(1))
 
     def _stored(self, row: MailMessage, sub_id: int) -> None:
-        with self.ws.session() as s:
+        with self.ws.reading() as s:
             outcome = s.get_one(Submission, sub_id).outcome
         self._update(row, step=RECEIVED, outcome=outcome, submission_ids=[sub_id],
                      folder=REJECTED if outcome == "rejected" else PROCESSED)

@@ -37,10 +37,15 @@ class MessageRef:
     handle: str  # Maildir key or IMAP UID
 
 
+class MessageGone(MailSourceError):
+    """The message is no longer in the inbox: another intake run (or a person) moved it."""
+
+
 class MailSource(Protocol):
     prefix: str  # every key of this mailbox starts with it
 
     def messages(self) -> list[MessageRef]: ...
+    def present(self, ref: MessageRef) -> bool: ...
     def headers(self, ref: MessageRef) -> bytes: ...
     def fetch(self, ref: MessageRef) -> bytes: ...
     def move(self, ref: MessageRef, folder: str) -> None: ...
@@ -71,29 +76,83 @@ class MaildirSource:
         # Scan the directories ourselves: we need each file's path for its size and for an
         # atomic rename into a folder (mailbox.Maildir has no public move).
         self._paths = {}
+        refs = []
         for sub in ("new", "cur"):
             for entry in sorted(os.scandir(self.path / sub), key=lambda e: e.name):
-                if entry.is_file() and not entry.name.startswith("."):
-                    self._paths[entry.name.split(self.box.colon)[0]] = Path(entry.path)
-        return [MessageRef(f"{self.prefix}{key}", path.stat().st_size, key)
-                for key, path in self._paths.items()]
+                if entry.name.startswith("."):
+                    continue
+                try:  # another intake run may move it away at any moment
+                    if not entry.is_file(follow_symlinks=False):
+                        continue
+                    size = entry.stat(follow_symlinks=False).st_size
+                except OSError:
+                    continue
+                key = entry.name.split(self.box.colon)[0]
+                self._paths[key] = Path(entry.path)
+                refs.append(MessageRef(f"{self.prefix}{key}", size, key))
+        return refs
+
+    def _locate(self, handle: str) -> Path | None:
+        """Where the message is now (a mail client may have moved it from new/ to cur/ and
+        added flags to its name), or None when it has left the inbox."""
+        known = self._paths.get(handle)
+        if known is not None and known.is_file():
+            return known
+        for sub in ("new", "cur"):
+            try:
+                entries = list(os.scandir(self.path / sub))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.split(self.box.colon)[0] == handle and entry.is_file(follow_symlinks=False):
+                    self._paths[handle] = Path(entry.path)
+                    return self._paths[handle]
+        return None
+
+    def _path(self, ref: MessageRef) -> Path:
+        path = self._locate(ref.handle)
+        if path is None:
+            raise MessageGone(f"{ref.handle} is no longer in the inbox")
+        return path
+
+    def present(self, ref: MessageRef) -> bool:
+        return self._locate(ref.handle) is not None
 
     def headers(self, ref: MessageRef) -> bytes:
-        with open(self._paths[ref.handle], "rb") as fh:
-            head = fh.read(HEADER_LIMIT)
+        try:
+            with open(self._path(ref), "rb") as fh:
+                head = fh.read(HEADER_LIMIT)
+        except FileNotFoundError:
+            raise MessageGone(f"{ref.handle} is no longer in the inbox") from None
         end = re.search(rb"\r?\n\r?\n", head)
         return head[:end.end()] if end else head
 
     def fetch(self, ref: MessageRef) -> bytes:
-        return self._paths[ref.handle].read_bytes()
+        try:
+            return self._path(ref).read_bytes()
+        except FileNotFoundError:
+            raise MessageGone(f"{ref.handle} is no longer in the inbox") from None
+
+    def _ensure_folder(self, folder: str) -> Path:
+        # Made here rather than by mailbox.Maildir.add_folder, which fails when another intake
+        # run makes the same folder at the same moment.
+        root = self.path / f".{folder}"
+        for sub in ("tmp", "new", "cur"):
+            (root / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+        (root / "maildirfolder").touch(exist_ok=True)
+        return root
 
     def move(self, ref: MessageRef, folder: str) -> None:
-        if folder not in self.box.list_folders():
-            self.box.add_folder(folder)
-        source = self._paths[ref.handle]
-        # rename within one file system is atomic: the message is in exactly one folder
-        target = self.path / f".{folder}" / source.parent.name / source.name
-        os.rename(source, target)
+        root = self._ensure_folder(folder)
+        for _ in range(3):  # a mail client may have just moved it from new/ to cur/: follow it
+            source = self._path(ref)
+            # rename within one file system is atomic: the message is in exactly one folder
+            try:
+                os.rename(source, root / source.parent.name / source.name)
+                return
+            except FileNotFoundError:
+                self._paths.pop(ref.handle, None)
+        raise MessageGone(f"{ref.handle} is no longer in the inbox")
 
     def close(self) -> None:
         self.box.close()
@@ -195,12 +254,16 @@ class ImapSource:
                 refs.append(MessageRef(f"{self.prefix}{int(uid[1])}", int(size[1]), uid[1].decode()))
         return sorted(refs, key=lambda r: int(r.handle))
 
+    def present(self, ref: MessageRef) -> bool:
+        data = self._cmd("a search", self.imap.uid, "SEARCH", None, f"UID {ref.handle} UNDELETED")
+        return ref.handle.encode() in (data[0].split() if data and data[0] else [])
+
     def _body(self, ref: MessageRef, part: str) -> bytes:
         data = self._cmd("a download", self.imap.uid, "FETCH", ref.handle, f"(BODY.PEEK[{part}])")
         for item in data:
             if isinstance(item, tuple):
                 return item[1]
-        raise MailSourceError(f"Message {ref.handle} is no longer in the mailbox.")
+        raise MessageGone(f"Message {ref.handle} is no longer in the mailbox.")
 
     def headers(self, ref: MessageRef) -> bytes:
         return self._body(ref, "HEADER")

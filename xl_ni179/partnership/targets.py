@@ -14,7 +14,7 @@ starts a year later would flatter that agreement.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from xl_ni179.partnership.model import NI179_FIRST_YEAR, Agreement, year_start
 
@@ -103,6 +103,43 @@ def basis_text(agreement: Agreement, year: str | None = None, *, inline: bool = 
     first = f"{agreement.label}'s first year"
     start = f"gains since April {year_start(agreement.counts_from)}"
     return f"{start}, {first}" if inline else f"{start} ({first})"
+
+
+def target_notes(agreement: Agreement, years: Sequence[str]) -> list[str]:
+    """Why an agreement's targets for ``years`` look as they do, in words an officer can check
+    against the figures: a year reported against its own rate but not counted (so two
+    cumulative targets can be the same), and the years the agreement sets no target for.
+    Rates only, no amounts: the words are the same for every member of the agreement."""
+    notes = []
+    counted = counted_years(agreement)
+    first_counted = next((y for y in counted if y in years), None)
+    for year in [y for y in agreement.reported_only if y in years]:
+        own = cumulative_rate(agreement, year)
+        text = (f"{agreement.name}: {year} is reported against its own {agreement.rates[year]:g}% of baseline "
+                f"but does not count towards the cumulative target, which starts in {agreement.counts_from} "
+                f"({agreement.label}'s first year).")
+        then = cumulative_rate(agreement, first_counted) if first_counted else None
+        if first_counted is not None and then is not None and own is not None:
+            same = ", the same as" if round(then, 9) == round(own, 9) else ", beside"
+            text += (f" So the cumulative target for {first_counted} is that year's own "
+                     f"{then * 100:g}%{same} {year}'s {own * 100:g}%.")
+        notes.append(text)
+    outside = [y for y in years if y not in agreement.rates]
+    after = [y for y in outside if year_start(y) > year_start(agreement.years[-1])]
+    before = [y for y in outside if y not in after]
+    if after:
+        total = cumulative_rate(agreement, counted[-1]) if counted else None
+        whole = f" ({total * 100:.1f}% in all)" if total is not None else ""
+        notes.append(f"{agreement.name} sets no target for {_and(after)}: its targets end with "
+                     f"{agreement.years[-1]}{whole}.")
+    if before:
+        notes.append(f"{agreement.name} sets no target for {_and(before)}: its targets start in "
+                     f"{agreement.years[0]}.")
+    return notes
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _number(value: float | None) -> float | None:

@@ -13,6 +13,15 @@ from xl_ni179.rules.findings import Finding, Severity
 CODE_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 CATEGORIES = ("file", "structure", "receipt", "data", "cross-return")
 
+# What the partner is asked to do about a check that fails, by its severity: an error is
+# fixed; a warning is looked at and, if the figure is right, explained (not changed). The
+# workbook's Checks sheet and every reply take their words from here.
+ACTION: dict[Severity, str] = {"error": "Fix", "warning": "Explain"}
+CELL_ACTION: dict[Severity, str] = {"error": "Fix", "warning": "Check"}  # one cell's check, on Check details
+EXPLAINED = "Explained"
+PASSED = "OK"
+EXPLAINED_FIX = "Nothing more to do: you have explained this on the Checks sheet."
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -29,6 +38,11 @@ class Rule:
     message: str  # what is wrong
     fix: str  # what to do
     in_workbook: bool = False  # also checked live by a formula on the Checks sheet
+
+    @property
+    def action(self) -> str:
+        """What the Checks sheet says while this rule fails: Fix, or Explain for a warning."""
+        return ACTION[self.severity]
 
     def finding(self, *, sheet: str = "", cell: str = "", field: str = "", label: str = "",
                 explained: bool = False, **params: Any) -> Finding:

@@ -174,3 +174,9 @@ PARSE_CRASHED = _rule(
     "The program reading this file stopped unexpectedly, so the file could not be checked.",
     "Save it again from Excel as Excel Workbook (*.xlsx) and send it again. If this happens "
     "again, contact the collection team, who will look into it.")
+NOT_A_REGULAR_FILE = _rule(
+    "not-a-regular-file", "The file is an ordinary file, not a link, folder, pipe or device.",
+    "This is not an ordinary file but {kind}, so it was not opened.",
+    "Put the returned workbook itself in the folder (save the email's attachment there, or use "
+    "File > Save As in Excel) and receive that file. Links, folders, pipes and devices are never "
+    "read, even when they are named like a return.")

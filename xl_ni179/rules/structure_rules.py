@@ -106,3 +106,10 @@ RESUBMISSION_CHANGED = _rule(
     "{label} changed from £{before:,.0f}k to £{value:,.0f}k since the version you sent before.",
     "Confirm the new figure in {sheet}!{cell} is right and say why it changed on the Checks sheet.",
     severity="warning", category="cross-return")
+HYPERLINK = _rule(
+    "hyperlink-not-allowed",
+    "No cell links anywhere, except the link Calc makes of the contact email address typed in its own cell.",
+    "{sheet}!{cell} holds a link to {target}.",
+    "Remove the link (right-click {sheet}!{cell}, then Remove Hyperlink) and send the workbook again; type "
+    "plain text only. A link to a web page or a network folder can lead whoever opens the return "
+    "somewhere harmful, so a return with one is not accepted.")

@@ -24,9 +24,11 @@ MONEY, TEXT, CHOICE, DATE, EMAIL = "money", "text", "choice", "date", "email"
 RAG_VALUES = ("Green", "Amber", "Red")
 
 # Sheet names are part of the template's contract: the reader finds cells by them.
-COVER, GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, META = (
-    "Cover", "Gains", "Forecast", "Projects", "Sign-off", "Checks", "_meta")
-SHEETS = (COVER, GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, META)
+# The Checks sheet summarises each rule; Check details lists each check of each cell (a
+# table of its own, so that neither scrolls under the other's headings).
+COVER, GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, CHECK_DETAILS, META = (
+    "Cover", "Gains", "Forecast", "Projects", "Sign-off", "Checks", "Check details", "_meta")
+SHEETS = (COVER, GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, CHECK_DETAILS, META)
 
 WORKSTREAMS: tuple[tuple[str, str], ...] = (
     ("procurement", "Procurement"),

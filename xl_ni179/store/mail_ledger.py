@@ -13,9 +13,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from xl_ni179.store.models import Base
 
-# Steps in order. A row only ever moves forward through them.
-CLAIMED, RECEIVED, SENDING, REPLIED, MOVED = "claimed", "received", "sending", "replied", "moved"
-STEPS = (CLAIMED, RECEIVED, SENDING, REPLIED, MOVED)
+# Steps in order. A row only ever moves forward through them. READING is written before the
+# message is read at all: a run that dies reading it leaves the row there, and after
+# MAX_READS such deaths the message is set aside unread (a message built to exhaust the
+# intake must not stop every later run).
+READING, CLAIMED, RECEIVED, SENDING, REPLIED, MOVED = "reading", "claimed", "received", "sending", "replied", "moved"
+STEPS = (READING, CLAIMED, RECEIVED, SENDING, REPLIED, MOVED)
+MAX_READS = 3
 
 
 class MailMessage(Base):
@@ -24,6 +28,8 @@ class MailMessage(Base):
     __tablename__ = "mail_messages"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # Mailbox identity: "imap:<user>@<host>/<folder>:<uidvalidity>:<uid>" or "maildir:<dir>:<key>".
+    # A message the consolidator put back in the inbox is handled afresh: the row of the
+    # earlier handling keeps its history under "<key>#<row id>" (see mail.intake).
     mailbox_key: Mapped[str] = mapped_column(String(500), unique=True)
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     sender: Mapped[str | None] = mapped_column(String(320), index=True)
@@ -40,3 +46,7 @@ class MailMessage(Base):
     submission_ids: Mapped[list] = mapped_column(JSON, default=list)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)  # what the reply needs to say
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The configuration the message was checked against (sha256 of the workspace's file):
+    # the same message again under another configuration is checked again.
+    config_sha: Mapped[str | None] = mapped_column(String(64))
+    reads: Mapped[int | None] = mapped_column(Integer)  # runs that began reading it (step READING)

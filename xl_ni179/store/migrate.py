@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0002"  # the newest migration; a test checks it against the scripts
+HEAD = "0003"  # the newest migration; a test checks it against the scripts
 LOCK_KEY = 179_0001  # arbitrary, fixed: the advisory lock all ni179 processes share
 
 
@@ -39,8 +39,10 @@ def current_revision(engine: Engine) -> str | None:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    try:
-        with engine.connect() as conn:
+    from xl_ni179.store.database import BEGIN_OPTION
+
+    try:  # a read: it need not wait for a writer's turn on SQLite
+        with engine.execution_options(**{BEGIN_OPTION: "DEFERRED"}).connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except DBAPIError:  # no version table yet
         return None

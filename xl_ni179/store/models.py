@@ -9,12 +9,17 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Rows that are a file's own verdict (not "duplicate", which repeats an earlier one's).
+ORIGINALS = sql_text("outcome <> 'duplicate'")
 
 
 class Base(DeclarativeBase):
@@ -35,6 +40,15 @@ class Submission(Base):
     """One receipt of one file: accepted, rejected or a duplicate of an earlier one."""
 
     __tablename__ = "submissions"
+    # What makes two receipts at once impossible rather than rare (store.receiving records
+    # each in one write transaction; these stop whatever gets past that): one verdict per
+    # verdict key, and one of each version number per organisation and round.
+    __table_args__ = (
+        Index("uq_submissions_verdict", "verdict_key", unique=True,
+              sqlite_where=ORIGINALS, postgresql_where=ORIGINALS),
+        Index("uq_submissions_version", "org_code", "round_id", "version", unique=True,
+              sqlite_where=ORIGINALS, postgresql_where=ORIGINALS),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     round_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # The organisation the receipt is filed under: the one in the file, unless the sender is

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -26,7 +25,7 @@ from xl_ni179.errors import WorkspaceError
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.models import Figure, StoredFile, Submission
-from xl_ni179.store.paths import CONFIG_NAME, FILES_DIR
+from xl_ni179.store.paths import FILES_DIR
 from xl_ni179.store.status import ACCEPTED, REJECTED
 
 if TYPE_CHECKING:
@@ -37,9 +36,9 @@ if TYPE_CHECKING:
 class Receipt:
     """What happened to one received file."""
 
-    outcome: str  # accepted, rejected or duplicate
+    outcome: str  # accepted, rejected, duplicate, or refused (not a file we read: nothing recorded)
     report: Report
-    submission_id: int
+    submission_id: int | None  # None only when refused
     org_code: str | None
     round_id: str | None
     version: int | None
@@ -68,24 +67,43 @@ class Receiving:
 
     path: Path
     partnership: Partnership
-    _config_sha: str | None
 
     def session(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def reading(self) -> AbstractContextManager[Session]:
         raise NotImplementedError
 
     def audit(self, action: str, detail: dict[str, Any], session: Session | None = None) -> None:
         raise NotImplementedError
 
     def store_file(self, source: Path, sha256: str) -> tuple[Path, bool]:
-        """Keep the bytes under their hash (temp name, then an atomic rename); True if new."""
+        """Keep the bytes under their hash (temp name, then an atomic rename); True if new.
+
+        Called inside the recording transaction, so no other receipt can add or remove the
+        same file meanwhile. The copy is read from an ordinary file only and must have the
+        hash the file was checked under: bytes changed since then are never stored.
+        """
+        from xl_ni179.intake.screen import open_regular
+
         target = self.path / FILES_DIR / sha256[:2] / f"{sha256}.xlsx"
         if target.exists():
             return target, False
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        os.close(fd)
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        digest = hashlib.sha256()
+        try:
+            with os.fdopen(fd, "wb") as out, open_regular(source) as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+            if digest.hexdigest() != sha256:
+                raise WorkspaceError(f"{source} changed while it was being received, so it was not recorded: "
+                                     "receive it again once it is saved.")
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         return target, True
 
     def receive(self, file: str | Path, *, sender: str | None = None, round_id: str | None = None,
@@ -121,21 +139,37 @@ class Receiving:
         ``unreadable`` is given: it is then told and the file left out. Stopping early leaves
         the files not yet yielded unrecorded.
         """
-        from xl_ni179.intake.screen import file_sha256
+        from xl_ni179.intake.screen import NotRegularFile, file_sha256
 
         if round_id:
             self.partnership.round(round_id)  # an unknown round is the caller's mistake: say so before any work
-        items, keys = [], []
+        items: list[Incoming] = []
+        keys: list[tuple[str, str]] = []
+        # Each file in the order given: its index among the files read, or the receipt that
+        # refuses it (a FIFO, link, folder or device is never read, and nothing is recorded).
+        order: list[int | Receipt] = []
         for item in (f if isinstance(f, Incoming) else Incoming(Path(f), sender) for f in files):
             try:
                 sha = file_sha256(item.file)
+            except NotRegularFile as exc:
+                report = Report(file=str(item.file))
+                report.add(exc.finding)
+                order.append(Receipt("refused", report, None, None, round_id, None))
+                continue
             except OSError as exc:
                 if unreadable is None:
                     raise
                 unreadable(item.file, exc)
                 continue
+            order.append(len(items))
             items.append(item)
             keys.append((sha, self.verdict_key(sha, item.sender, round_id)))
+        received = self._receive_batches(items, keys, round_id, source, pool)
+        for entry in order:
+            yield entry if isinstance(entry, Receipt) else next(received)
+
+    def _receive_batches(self, items: list[Incoming], keys: list[tuple[str, str]], round_id: str | None,
+                         source: str, pool: Any) -> Iterator[Receipt]:
         # The pool knows a file by its path: the same path with another sender starts a new
         # batch, validated once the one before it is recorded.
         start, senders = 0, dict[Path, str | None]()
@@ -143,7 +177,8 @@ class Receiving:
             if senders.setdefault(item.file, item.sender) != item.sender:
                 yield from self._receive_batch(items[start:i], keys[start:i], round_id, source, pool)
                 start, senders = i, {item.file: item.sender}
-        yield from self._receive_batch(items[start:], keys[start:], round_id, source, pool)
+        if items:
+            yield from self._receive_batch(items[start:], keys[start:], round_id, source, pool)
 
     def _receive_batch(self, items: list[Incoming], keys: list[tuple[str, str]], round_id: str | None,
                        source: str, pool: Any) -> Iterator[Receipt]:
@@ -166,59 +201,77 @@ class Receiving:
 
     def _verdicts(self, keys: set[str]) -> set[str]:
         """Which of these verdict keys the store already holds."""
-        with self.session() as s:
+        with self.reading() as s:
             return set(s.scalars(select(Submission.verdict_key).where(Submission.verdict_key.in_(keys),
                                                                       Submission.outcome != "duplicate")))
 
     def _receive_checked(self, item: Incoming, sha: str, key: str, report: Report | None, round_id: str | None,
                          source: str) -> Receipt:
-        """Record one file given its validation report (None: a duplicate is expected)."""
+        """Record one file given its validation report (None: a duplicate is expected).
+
+        Everything from "is this a duplicate?" to the new row is one write transaction, the
+        only one recording a receipt at that moment (``store.locks.lock_receiving``), so
+        receipts made at once by several processes come out as if made one after another:
+        one verdict per key, consecutive versions, and the stored file written and (after a
+        failure) removed only while no other receipt can refer to it.
+        """
         from xl_ni179.checks.receipt import closed_round_finding
         from xl_ni179.intake.validate import add_cross_return
         from xl_ni179.spec.prefill import verify_prefill
+        from xl_ni179.store.locks import lock_receiving
 
         p = self.partnership
         received_at = item.received_at or now_utc()
         with self.session() as s:
+            lock_receiving(s)
             dup = s.scalars(select(Submission).where(Submission.verdict_key == key,
                                                      Submission.outcome != "duplicate")
                             .order_by(Submission.id)).first()
-        if dup is not None:  # also when another intake worker recorded it since the batch began
-            return self._record_duplicate(item, dup, sha, key, received_at, source)
-        if report is None:  # the batch's workers are busy: they cannot check this file now
-            raise WorkspaceError(f"The verdict on {item.file} was removed from the store while it was being "
-                                 "received: receive the file again.")
-        filed = filed_under(p, report.organisation, item.sender)
-        if filed and filed == report.organisation and report.round_id:
-            # Only the organisation's own earlier returns: never compare (and so quote) another's.
-            # Asked now, not when the batch began: an earlier file of the batch may be one of them.
-            if report.prefill is not None:
-                verify_prefill(p, report, self.accepted_report(filed, report.prefill.sha256))
-            add_cross_return(p, report, self.latest_accepted_report(filed, before_round=report.round_id),
-                             self.latest_accepted_report(filed, round_id=report.round_id))
-        if report.round_id:
-            closed = closed_round_finding(p, report.round_id, received_at)
-            if closed is not None:
-                report.add(closed)
-        report.sha256 = sha
-        stored, created = self.store_file(item.file, sha)
-        outcome = ACCEPTED if report.valid else REJECTED
-        try:
-            sub, supersedes = self._record(item, report, filed, sha, key, stored, outcome, received_at, source)
-        except BaseException:
-            if created:  # nothing refers to the new file: leave the store exactly as it was
-                stored.unlink(missing_ok=True)
-            raise
+            if dup is not None:  # also when another process recorded it since the batch began
+                return self._record_duplicate(s, item, dup, sha, key, received_at, source)
+            if report is None:  # the batch's workers are busy: they cannot check this file now
+                raise WorkspaceError(f"The verdict on {item.file} was removed from the store while it was being "
+                                     "received: receive the file again.")
+            filed = filed_under(p, report.organisation, item.sender)
+            if filed and filed == report.organisation and report.round_id:
+                # Only the organisation's own earlier returns: never compare (and so quote) another's.
+                # Asked now, not when the batch began: an earlier receipt may be one of them.
+                if report.prefill is not None:
+                    verify_prefill(p, report, self.accepted_report(filed, report.prefill.sha256))
+                add_cross_return(p, report, self.latest_accepted_report(filed, before_round=report.round_id),
+                                 self.latest_accepted_report(filed, round_id=report.round_id))
+            if report.round_id:
+                closed = closed_round_finding(p, report.round_id, received_at)
+                if closed is not None:
+                    report.add(closed)
+            if report.sha256 and report.sha256 != sha:  # the worker read other bytes than were hashed
+                raise WorkspaceError(f"{item.file} changed while it was being received, so it was not recorded: "
+                                     "receive it again once it is saved.")
+            report.sha256 = sha
+            outcome = ACCEPTED if report.valid else REJECTED
+            stored, created = self.store_file(item.file, sha)
+            try:
+                sub, supersedes = self._record(s, item, report, filed, sha, key, stored, outcome, received_at,
+                                               source)
+            except BaseException:
+                if created:  # nothing refers to the new file: leave the store exactly as it was
+                    stored.unlink(missing_ok=True)
+                raise
         late = bool(report.round_id) and received_at.date() > p.round(report.round_id).deadline
         return Receipt(outcome, report, sub.id, filed, report.round_id, sub.version,
                        supersedes, stored_path=stored, late=late)
 
+    @property
+    def config_sha(self) -> str:
+        """A hash of what the configuration this workspace was opened with says (its
+        comments and layout aside): a verdict (and a mail intake's "already answered")
+        holds only under the same configuration."""
+        return self.partnership.content_key
+
     def verdict_key(self, sha: str, sender: str | None, round_id: str | None) -> str:
         """What a verdict depends on besides the rules: the file, who sent it, the round
         asked for and the configuration (which says who may send for whom)."""
-        if self._config_sha is None:
-            self._config_sha = hashlib.sha256((self.path / CONFIG_NAME).read_bytes()).hexdigest()
-        parts = (sha, (sender or "").strip().lower(), round_id or "", self._config_sha)
+        parts = (sha, (sender or "").strip().lower(), round_id or "", self.config_sha)
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
     def accepted_report(self, org_code: str, sha256: str) -> Report | None:
@@ -231,55 +284,55 @@ class Receiving:
                                before_round: str | None = None) -> Report | None:
         raise NotImplementedError
 
-    def _record(self, item: Incoming, report: Report, org_code: str | None, sha: str, key: str, stored: Path,
-                outcome: str, received_at: dt.datetime, source: str) -> tuple[Submission, int | None]:
+    def _record(self, s: Session, item: Incoming, report: Report, org_code: str | None, sha: str, key: str,
+                stored: Path, outcome: str, received_at: dt.datetime,
+                source: str) -> tuple[Submission, int | None]:
         """The new submission, and the accepted version it supersedes (if any)."""
-        with self.session() as s:
-            if s.get(StoredFile, sha) is None:
-                s.add(StoredFile(sha256=sha, size=item.file.stat().st_size,
-                                 path=str(stored.relative_to(self.path)), first_seen=received_at))
-            version = None
-            supersedes = None
-            if org_code and report.round_id:
-                version = 1 + (s.scalar(select(func.count()).select_from(Submission).where(
+        if s.get(StoredFile, sha) is None:
+            s.add(StoredFile(sha256=sha, size=stored.stat().st_size,
+                             path=str(stored.relative_to(self.path)), first_seen=received_at))
+        version = None
+        supersedes = None
+        if org_code and report.round_id:
+            version = 1 + (s.scalar(select(func.count()).select_from(Submission).where(
+                Submission.org_code == org_code, Submission.round_id == report.round_id,
+                Submission.outcome != "duplicate")) or 0)
+            if outcome == ACCEPTED:
+                supersedes = s.scalar(select(Submission.version).where(
                     Submission.org_code == org_code, Submission.round_id == report.round_id,
-                    Submission.outcome != "duplicate")) or 0)
-                if outcome == ACCEPTED:
-                    supersedes = s.scalar(select(Submission.version).where(
-                        Submission.org_code == org_code, Submission.round_id == report.round_id,
-                        Submission.outcome == ACCEPTED).order_by(Submission.id.desc()).limit(1))
-            sub = Submission(round_id=report.round_id, org_code=org_code, sha256=sha, verdict_key=key,
-                             sender=item.sender, original_name=item.original_name or item.file.name,
-                             source=source, received_at=received_at,
-                             outcome=outcome, version=version, errors=len(report.errors),
-                             warnings=len(report.unexplained_warnings), report=report.to_dict())
-            s.add(sub)
-            s.flush()
-            # Kept for rejected returns too: the checked copy sent back is rebuilt from them,
-            # never from the received file. Only accepted ones are ever consolidated.
-            rows = _figures(sub.id, report.values)
-            if rows:  # one executemany, not an INSERT per figure
-                s.execute(insert(Figure), rows)
-            self.audit("receive", {"submission": sub.id, "outcome": outcome, "organisation": org_code,
-                                   "file_names": report.organisation, "round": report.round_id,
-                                   "version": version, "sha256": sha, "sender": item.sender,
-                                   "source": source}, session=s)
+                    Submission.outcome == ACCEPTED).order_by(Submission.id.desc()).limit(1))
+        sub = Submission(round_id=report.round_id, org_code=org_code, sha256=sha, verdict_key=key,
+                         sender=item.sender, original_name=item.original_name or item.file.name,
+                         source=source, received_at=received_at,
+                         outcome=outcome, version=version, errors=len(report.errors),
+                         warnings=len(report.unexplained_warnings), report=report.to_dict())
+        s.add(sub)
+        s.flush()
+        # Kept for rejected returns too: the checked copy sent back is rebuilt from them,
+        # never from the received file. Only accepted ones are ever consolidated.
+        rows = _figures(sub.id, report.values)
+        if rows:  # one executemany, not an INSERT per figure
+            s.execute(insert(Figure), rows)
+        self.audit("receive", {"submission": sub.id, "outcome": outcome, "organisation": org_code,
+                               "file_names": report.organisation, "round": report.round_id,
+                               "version": version, "sha256": sha, "sender": item.sender,
+                               "source": source}, session=s)
+        s.flush()
         return sub, supersedes
 
-    def _record_duplicate(self, item: Incoming, dup: Submission, sha: str, key: str, received_at: dt.datetime,
-                          source: str) -> Receipt:
+    def _record_duplicate(self, s: Session, item: Incoming, dup: Submission, sha: str, key: str,
+                          received_at: dt.datetime, source: str) -> Receipt:
         report = Report(file=str(item.file), organisation=dup.org_code, round_id=dup.round_id, sha256=sha)
         report.findings = [Finding(**f) for f in dup.report.get("findings", [])]
-        with self.session() as s:
-            sub = Submission(round_id=dup.round_id, org_code=dup.org_code, sha256=sha, verdict_key=key,
-                             sender=item.sender, original_name=item.original_name or item.file.name,
-                             source=source, received_at=received_at,
-                             outcome="duplicate", version=dup.version, duplicate_of=dup.id,
-                             errors=dup.errors, warnings=dup.warnings, report=dup.report)
-            s.add(sub)
-            s.flush()
-            self.audit("receive", {"submission": sub.id, "outcome": "duplicate", "duplicate_of": dup.id,
-                                   "sha256": sha, "sender": item.sender, "source": source}, session=s)
+        sub = Submission(round_id=dup.round_id, org_code=dup.org_code, sha256=sha, verdict_key=key,
+                         sender=item.sender, original_name=item.original_name or item.file.name,
+                         source=source, received_at=received_at,
+                         outcome="duplicate", version=dup.version, duplicate_of=dup.id,
+                         errors=dup.errors, warnings=dup.warnings, report=dup.report)
+        s.add(sub)
+        s.flush()
+        self.audit("receive", {"submission": sub.id, "outcome": "duplicate", "duplicate_of": dup.id,
+                               "sha256": sha, "sender": item.sender, "source": source}, session=s)
         return Receipt("duplicate", report, sub.id, dup.org_code, dup.round_id, dup.version,
                        duplicate_of=dup.id, stored_path=self.path / FILES_DIR / sha[:2] / f"{sha}.xlsx")
 

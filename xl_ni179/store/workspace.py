@@ -17,10 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xl_ni179.errors import WorkspaceError
-from xl_ni179.partnership import Partnership, default_config_text, load_partnership
+from xl_ni179.partnership import Partnership, default_config_text, load_partnership, parse_partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store import migrate
-from xl_ni179.store.database import open_engine
+from xl_ni179.store.database import BEGIN_OPTION, open_engine
 from xl_ni179.store.issued import template_issues
 from xl_ni179.store.models import AuditEntry, Chaser, Figure, Submission
 from xl_ni179.store.paths import CONFIG_NAME, DB_NAME, FILES_DIR, store_url
@@ -55,7 +55,9 @@ class Workspace(Receiving):
         self.engine: Engine = open_engine(self.url)
         migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._config_sha: str | None = None
+        # Read-only sessions begin deferred: on SQLite they never wait for a writer's turn.
+        self._readers = sessionmaker(self.engine.execution_options(**{BEGIN_OPTION: "DEFERRED"}),
+                                     expire_on_commit=False)
 
     @classmethod
     def init(cls, path: str | Path, config: str | Path | None = None, url: str | None = None, *,
@@ -71,8 +73,6 @@ class Workspace(Receiving):
                                  "delete it. Use another folder for the real collection, or delete this "
                                  "one first.")
         text = Path(config).read_text("utf-8") if config else default_config_text()
-        from xl_ni179.partnership import parse_partnership
-
         parse_partnership(text, str(config or "built-in configuration"))  # refuse a broken file up front
         path.mkdir(parents=True, exist_ok=True)
         target = path / CONFIG_NAME
@@ -84,8 +84,16 @@ class Workspace(Receiving):
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed on success, rolled back entirely on any exception."""
+        """One transaction that may write: committed on success, rolled back entirely on any
+        exception. On SQLite it holds the store's write lock from its first statement (see
+        ``store.database``), so what it reads stays true until it commits."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads: it never waits for, nor holds up, a writer's turn."""
+        with self._readers() as session, session.begin():
             yield session
 
     def audit(self, action: str, detail: dict[str, Any], session: Session | None = None) -> None:
@@ -99,13 +107,13 @@ class Workspace(Receiving):
     # -- reading -------------------------------------------------------------------------
 
     def latest_accepted(self, org_code: str, round_id: str) -> Submission | None:
-        with self.session() as s:
+        with self.reading() as s:
             return s.scalars(select(Submission).where(
                 Submission.org_code == org_code, Submission.round_id == round_id,
                 Submission.outcome == ACCEPTED).order_by(Submission.id.desc()).limit(1)).first()
 
     def figures(self, submission_id: int) -> dict[str, Any]:
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(select(Figure).where(Figure.submission_id == submission_id)).all()
         return {r.name: r.number if r.number is not None else r.text for r in rows}
 
@@ -115,7 +123,7 @@ class Workspace(Receiving):
         after a file-level rejection. Built from the store: the received file is not opened."""
         from xl_ni179.intake.annotate import annotated_bytes
 
-        with self.session() as s:
+        with self.reading() as s:
             sub = s.get(Submission, submission_id)
             if sub is not None and sub.duplicate_of is not None:
                 sub = s.get(Submission, sub.duplicate_of)
@@ -146,7 +154,7 @@ class Workspace(Receiving):
 
     def accepted_report(self, org_code: str, sha256: str) -> Report | None:
         """The organisation's accepted return with this file hash (any round and version)."""
-        with self.session() as s:
+        with self.reading() as s:
             sub = s.scalars(select(Submission).where(
                 Submission.org_code == org_code, Submission.sha256 == sha256,
                 Submission.outcome == ACCEPTED).order_by(Submission.id).limit(1)).first()
@@ -169,7 +177,7 @@ class Workspace(Receiving):
         recognised by its fingerprint (see ``validate_file``)."""
         from xl_ni179.intake.issued import issued_in
 
-        with self.session() as s:
+        with self.reading() as s:
             return issued_in(template_issues(s), self.partnership)
 
     def accepted_returns(self, round_id: str) -> dict[str, dict[str, Any]]:
@@ -186,7 +194,7 @@ class Workspace(Receiving):
         now = now or _now()
         rnd = p.round(round_id, on=now.date())
         deadline = dt.datetime.combine(rnd.deadline, dt.time(23, 59, 59))
-        with self.session() as s:
+        with self.reading() as s:
             subs = s.scalars(select(Submission).where(Submission.round_id == rnd.id,
                                                       Submission.outcome != "duplicate")
                              .order_by(Submission.id)).all()
@@ -212,7 +220,7 @@ class Workspace(Receiving):
         return out
 
     def submissions(self, round_id: str | None = None) -> list[Submission]:
-        with self.session() as s:
+        with self.reading() as s:
             query = select(Submission).order_by(Submission.id)
             if round_id:
                 query = query.where(Submission.round_id == round_id)

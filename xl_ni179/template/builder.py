@@ -14,15 +14,13 @@ from xl_ni179.checks.data import build_checks
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.spec.prefill import PREFILL_ROUND_KEY, PREFILL_SHA_KEY, Prefill
 from xl_ni179.spec.schema import (
+    CHECK_DETAILS,
     CHECKS,
-    CHECKS_FIRST_ROW,
     COVER,
     FORECAST,
-    FORECAST_FIRST_ROW,
     GAINS,
     META,
     MONEY,
-    PROJECT_FIRST_ROW,
     PROJECTS,
     SIGNOFF,
     Schema,
@@ -30,12 +28,14 @@ from xl_ni179.spec.schema import (
 )
 from xl_ni179.template import prior, sheets
 from xl_ni179.template.fingerprint import fingerprint, locked_cells, openpyxl_cells
+from xl_ni179.template.printing import Pages, print_ready
 
 TEMPLATE_ID = "ni179-return"
-# Rows repeated at the top of each printed page: the title, and the column headings where
-# the sheet is one table. The Gains blocks each carry their own year headings.
-PRINT_TITLE_ROWS = {COVER: 2, GAINS: 2, FORECAST: FORECAST_FIRST_ROW - 1, PROJECTS: PROJECT_FIRST_ROW - 1,
-                    SIGNOFF: 2, CHECKS: CHECKS_FIRST_ROW - 1}
+# How each visible sheet prints (xl_ni179.template.printing): A4 landscape, one page wide,
+# page breaks between tables. The rows repeated on every page are those frozen on screen:
+# the title and the column headings (on Gains, the year headings over all three blocks).
+PAGES = {COVER: Pages(title_rows=2), GAINS: Pages(), FORECAST: Pages(), PROJECTS: Pages(), SIGNOFF: Pages(),
+         CHECKS: Pages(), CHECK_DETAILS: Pages()}
 META_KEYS = ("template_id", "template_version", "round", "organisation", "schema", "fingerprint",
              "generator", PREFILL_ROUND_KEY, PREFILL_SHA_KEY)
 
@@ -53,7 +53,8 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
     data_checks = build_checks(schema)
     wb = Workbook()
     wb.worksheets[0].title = COVER  # the sheet a new workbook starts with
-    sheet = {name: wb.create_sheet(name) for name in (GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, META)}
+    sheet = {name: wb.create_sheet(name) for name in (GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, CHECK_DETAILS,
+                                                      META)}
     sheet[COVER] = wb[COVER]
     for f in schema.fields:
         sheets.name_cell(sheet[f.sheet], f.name, f.cell)
@@ -65,7 +66,7 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
     sheets.money_validation(sheet[PROJECTS], [f.cell for f in schema.fields
                                                if f.type == MONEY and f.sheet == PROJECTS])
     sheets.signoff(sheet[SIGNOFF], schema)
-    blocking = sheets.checks(sheet[CHECKS], schema, data_checks)
+    blocking = sheets.checks(sheet[CHECKS], schema, sheets.check_details(sheet[CHECK_DETAILS], data_checks))
     sheets.cover(sheet[COVER], p, org, rnd, blocking)
     cells = openpyxl_cells(wb)
     meta = {
@@ -84,8 +85,8 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
         meta_ws.cell(i, 1, key)
         meta_ws.cell(i, 2, meta[key])
     meta_ws.sheet_state = "veryHidden"
-    for name, rows in PRINT_TITLE_ROWS.items():
-        sheets.print_ready(sheet[name], rows)
+    for name, pages in PAGES.items():
+        print_ready(sheet[name], pages)
     for ws in wb.worksheets:
         ws.protection.sheet = True
         ws.protection.formatCells = False

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from xl_ni179.errors import FillError
 from xl_ni179.partnership import Partnership
 from xl_ni179.spec.schema import DATE, META, build_schema
+from xl_ni179.template.printing import fit_rows
 from xl_ni179.template.styles import set_text
 
 
@@ -61,6 +62,8 @@ def fill_workbook(p: Partnership, template: Path, data: dict[str, Any], out: Pat
             set_text(cell, value)
         else:
             raise FillError(f"{name}: give a number, text or null (found {type(value).__name__})")
+    for ws in wb.worksheets:  # rows tall enough for the text now in them
+        fit_rows(ws)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out

@@ -15,11 +15,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.spec.prefill import Prefill
 from xl_ni179.spec.schema import COSTS_HEADER, GAINS, GROSS_HEADER, MEMO_ONEOFF_ROW, Schema
-from xl_ni179.template.styles import MONEY_FORMAT, NOTE_FONT, style_calc, style_header
+from xl_ni179.template.styles import FONT_NAME, MONEY_FORMAT, NOTE_FONT, style_calc, style_header
 
 NOTE_CELL = "A4"
 HEADER_ROWS = (GROSS_HEADER, COSTS_HEADER, MEMO_ONEOFF_ROW - 1)
-PRIOR_FONT = Font(italic=True, color="404040")
+PRIOR_FONT = Font(name=FONT_NAME, italic=True, color="404040")
 
 
 def _years(years: list[str]) -> str:
@@ -63,7 +63,7 @@ def draw(ws: Worksheet, schema: Schema, prefill: Prefill | None) -> None:
     ws[NOTE_CELL].font = NOTE_FONT
     for year in schema.prefill_years:
         col = schema.prior_column(year)
-        ws.column_dimensions[col].width = 18
+        ws.column_dimensions[col].width = 26  # its heading on two lines
         for row in HEADER_ROWS:
             style_header(ws[f"{col}{row}"])
         for f in schema.prefill_fields():
@@ -71,8 +71,6 @@ def draw(ws: Worksheet, schema: Schema, prefill: Prefill | None) -> None:
                 cell = ws[schema.prior_cell(f)]
                 style_calc(cell, MONEY_FORMAT)
                 cell.font = PRIOR_FONT
-    for row in HEADER_ROWS:
-        ws.row_dimensions[row].height = 45
     if prefill is not None:
         for f in schema.prefill_fields():
             if f.name in prefill.values:

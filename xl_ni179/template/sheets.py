@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.checks.data import MONEY_CEILING, Check
-from xl_ni179.partnership import Organisation, Partnership, Round
+from xl_ni179.partnership import Organisation, Partnership, Round, targets
 from xl_ni179.rules import RULES
+from xl_ni179.rules.base import ACTION, CELL_ACTION, EXPLAINED, PASSED
 from xl_ni179.spec import layout
 from xl_ni179.spec.schema import (
     BASELINE_NAME,
     CARRY_CASH_ROW,
+    CHECK_DETAILS,
     CHECKS,
     CHECKS_FIRST_ROW,
     COSTS_HEADER,
@@ -36,6 +37,7 @@ from xl_ni179.spec.schema import (
     total_name,
     total_row,
 )
+from xl_ni179.template import textfit
 from xl_ni179.template.styles import (
     BOLD,
     DATE_FORMAT,
@@ -50,8 +52,11 @@ from xl_ni179.template.styles import (
 )
 
 GREEN = PatternFill("solid", fgColor="C6EFCE")
-RESULT_FORMAT = '"Fix";"Fix";"OK"'  # 1 shows as Fix, 0 as OK
+AMBER = PatternFill("solid", fgColor="FFEB9C")
 RED = PatternFill("solid", fgColor="FFC7CE")
+RAG_FILLS = {"Green": GREEN, "Amber": AMBER, "Red": RED}
+TOP = Alignment(vertical="top")
+BLOCK_HEADING = "Workstream (£000)"
 RAG_DEFINITIONS = (
     ("Green", "On track, with clearly identified plans to generate the savings target."),
     ("Amber", "Some risk to the target, from uncertainty over where savings will arise or risk in the "
@@ -93,12 +98,14 @@ def cover(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, blocking
     ]
     for i, (label, value) in enumerate(rows, start=4):
         ws.cell(i, 1, label).font = BOLD
+        ws.cell(i, 1).alignment = TOP  # level with the first line of a value that wraps
         ws.cell(i, 2, value).alignment = WRAP
     ws["A13"] = "Status"
     ws["A13"].font = BOLD
     ws["B13"] = (f'=IF({blocking_ref}=0,"Ready to submit",{blocking_ref}&" problem(s) to fix: '
                  f'see the Checks sheet")')
     ws["B13"].font = TITLE_FONT
+    ws.row_dimensions[13].height = textfit.row_height(1, TITLE_FONT.sz or textfit.DEFAULT_SIZE)
     ws.conditional_formatting.add("B13", FormulaRule(formula=[f"{blocking_ref}=0"], fill=GREEN))
     ws.conditional_formatting.add("B13", FormulaRule(formula=[f"{blocking_ref}>0"], fill=RED))
     name_cell(ws, STATUS_NAME, layout.STATUS_CELL)
@@ -115,17 +122,18 @@ def cover(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, blocking
         "5. Projects sheet: expected savings from the shared-service projects you take part in.",
         "6. Sign-off sheet: who prepared the return, the section 151 officer (or equivalent), the date "
         "and a contact email.",
-        "7. The Checks sheet lists every check with its result. Warnings can be explained there; an "
-        "explained warning no longer stops the return being ready.",
+        "7. The Checks sheet lists every check with its result: 'Fix' for an error; 'Explain' for a warning, "
+        "which asks you to check the figure and, if it is right, say why there instead of changing it. An "
+        "explained warning no longer stops the return being ready. The Check details sheet shows the "
+        "cell each check looks at.",
         "8. When the status above says 'Ready to submit', save as an Excel Workbook (.xlsx) and email "
         f"it to {p.consolidator_email}. Do not rename, add or delete sheets, or insert rows.",
     ]
     for i, text in enumerate(instructions, start=16):
-        ws.cell(i, 1, text).alignment = WRAP
+        ws.cell(i, 1, text).alignment = WRAP  # row heights: xl_ni179.template.printing.fit_rows
         ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=6)
-        ws.row_dimensions[i].height = 15 if i == 16 else 45
     ws["A16"].font = BOLD
-    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["A"].width = textfit.width_for([label for label, _ in rows], bold=True)
     ws.column_dimensions["B"].width = 70
 
 
@@ -137,7 +145,10 @@ def gains(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schema: 
               (COSTS_HEADER, "B. Costs of achieving the gains", "costs"),
               (NET_HEADER, "C. Net gains (NI 179)", None))
     for header, label, group in blocks:
-        _year_header(ws, header, label, rnd, schema)
+        # The heading row names no block: the first one stays on screen (frozen) and on
+        # every printed page over all three. Each block's title is on the row below it.
+        _year_header(ws, header, BLOCK_HEADING, rnd, schema)
+        ws.cell(header + 1, 1, label).font = BOLD
         for (_code, ws_label), row in zip(WORKSTREAMS, block_rows(header), strict=True):
             ws.cell(row, 1, ws_label)
         for year in rnd.years:
@@ -169,7 +180,7 @@ def gains(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schema: 
     ws.column_dimensions["A"].width = 58
     for i in range(len(rnd.years)):
         ws.column_dimensions[get_column_letter(2 + i)].width = 14
-    ws.freeze_panes = "B6"
+    ws.freeze_panes = f"B{GROSS_HEADER + 1}"  # the year headings stay on screen
 
 
 def _year_header(ws: Worksheet, row: int, label: str, rnd: Round, schema: Schema, kinds: bool = True) -> None:
@@ -215,6 +226,10 @@ def _targets(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schem
         style_calc(ws[f"{col}{row}"])
         ws[f"{col}{row + 1}"] = f"={col}{row}/$B${layout.BASELINE_ROW}"
         style_calc(ws[f"{col}{row + 1}"], PCT_FORMAT)
+    # Why two targets can be the same, or a year have none (fit_rows wraps each note across the block).
+    notes = [n for a in p.agreements_of(org.code) for n in targets.target_notes(a, rnd.years)]
+    for i, text in enumerate(notes, start=row + 3):
+        note(ws, f"A{i}", text)
 
 
 def forecast(ws: Worksheet, rnd: Round, schema: Schema) -> None:
@@ -226,22 +241,28 @@ def forecast(ws: Worksheet, rnd: Round, schema: Schema) -> None:
     rag = DataValidation(type="list", formula1='"Green,Amber,Red"', allow_blank=True, showErrorMessage=True,
                          errorTitle="Rating", error="Choose Green, Amber or Red from the list.")
     ws.add_data_validation(rag)
+    row = FORECAST_FIRST_ROW
     for f in schema.of_group("rag"):
         row = int(f.cell[1:])
-        ws.cell(row, 1, f.year)
+        ws.cell(row, 1, f.year).alignment = TOP
         style_input(ws[f.cell])
+        ws[f.cell].alignment = TOP
         rag.add(ws[f.cell])
         style_input(ws[f"C{row}"], wrap=True)
         ws.row_dimensions[row].height = 60
-    style_header(ws["E5"])
-    ws["E5"] = "What the ratings mean"
-    for i, (rating, text) in enumerate(RAG_DEFINITIONS, start=6):
-        ws.cell(i, 5, rating).font = BOLD
-        ws.cell(i, 6, text).alignment = WRAP
+    # The legend is a table of its own below the years, so that no year looks rated by it.
+    top = row + 2
+    style_header(ws.cell(top, 1, "What the ratings mean"))
+    ws.merge_cells(start_row=top, start_column=1, end_row=top, end_column=3)
+    for i, (rating, text) in enumerate(RAG_DEFINITIONS, start=top + 1):
+        ws.cell(i, 1, rating).font = BOLD
+        ws.cell(i, 1).fill = RAG_FILLS[rating]
+        ws.cell(i, 1).alignment = TOP
+        ws.cell(i, 2, text).alignment = WRAP
+        ws.merge_cells(start_row=i, start_column=2, end_row=i, end_column=3)
     ws.column_dimensions["A"].width = 10
     ws.column_dimensions["B"].width = 12
     ws.column_dimensions["C"].width = 70
-    ws.column_dimensions["F"].width = 50
 
 
 def projects(ws: Worksheet, p: Partnership, org: Organisation) -> None:
@@ -260,7 +281,7 @@ def projects(ws: Worksheet, p: Partnership, org: Organisation) -> None:
         style_input(ws[f"C{row}"], MONEY_FORMAT)
         style_input(ws[f"D{row}"], wrap=True)
         ws.cell(row, 5, "; ".join(f"{funding[c].source} £{funding[c].amount:,.0f}" for c in project.funding))
-    for col, width in zip("ABCDE", (40, 14, 18, 50, 24), strict=True):
+    for col, width in zip("ABCDE", (36, 14, 18, 50, 18), strict=True):
         ws.column_dimensions[col].width = width
 
 
@@ -278,27 +299,9 @@ def signoff(ws: Worksheet, schema: Schema) -> None:
         if f.type == "date":
             dates.add(ws[f.cell])
     note(ws, f"A{SIGNOFF_FIRST_ROW + len(schema.of_group('signoff')) + 1}", "* required")
-    ws.column_dimensions["A"].width = 45
+    labels = [f.label + " *" for f in schema.of_group("signoff")]
+    ws.column_dimensions["A"].width = textfit.width_for(labels, bold=True)
     ws.column_dimensions["B"].width = 45
-
-
-def print_ready(ws: Worksheet, title_rows: int) -> None:
-    """A4 landscape, one page wide, rows 1..``title_rows`` repeated on every page.
-
-    Finance officers print the return for their section 151 officer to sign: a sheet whose
-    columns ran onto a second page across would be read out of order. Print settings are
-    not cells, so they play no part in the locked-content check.
-    """
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as the sheet needs
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = f"1:{title_rows}"
-    footer = ws.oddFooter
-    assert footer is not None, "openpyxl gives every new sheet its headers and footers"
-    footer.left.text = "&A"  # the sheet's name
-    footer.right.text = "Page &P of &N"
 
 
 def money_validation(ws: Worksheet, cells: list[str]) -> None:
@@ -312,10 +315,42 @@ def money_validation(ws: Worksheet, cells: list[str]) -> None:
         dv.add(ws[cell])
 
 
-def checks(ws: Worksheet, schema: Schema, data_checks: list[Check]) -> str:
-    """Write the Checks sheet; return the reference of the blocking-problems total."""
+def check_details(ws: Worksheet, data_checks: list[Check]) -> tuple[str, str]:
+    """Write the Check details sheet: one row per check of one cell. Returns the references
+    of its codes and its results, for the Checks sheet to count failures by rule."""
+    title(ws, "Check details", "Each check of each cell, live as you type")
+    note(ws, "A3", f"'{CELL_ACTION['error']}' marks an error to correct; '{CELL_ACTION['warning']}' a warning: "
+                   "if the figure is right, explain it on the Checks sheet instead of changing it.")
+    for i, label in enumerate(("Code", "Where", "What", "Result"), start=1):
+        style_header(ws.cell(CHECKS_FIRST_ROW - 1, i, label))
+    # One row per check, kept to four cells: a return is read cell by cell on receipt, and
+    # this table is most of the workbook. The result is 1 (failing) or 0, shown as a word.
+    formats = {severity: f'"{word}";"{word}";"{PASSED}"' for severity, word in CELL_ACTION.items()}
+    columns: tuple[list[str], list[str], list[str]] = ([], [], [])
+    for i, check in enumerate(data_checks, start=CHECKS_FIRST_ROW):
+        for index, text in enumerate((check.code, f"{check.sheet}!{check.cell}", check.label)):
+            ws.cell(i, index + 1, text)
+            columns[index].append(text)
+        result = ws.cell(i, 4, f"=IF({check.excel},1,0)")
+        result.number_format = formats[RULES[check.code].severity]
+    end = CHECKS_FIRST_ROW + len(data_checks) - 1
+    ws.conditional_formatting.add(f"D{CHECKS_FIRST_ROW}:D{end}",
+                                  FormulaRule(formula=[f"D{CHECKS_FIRST_ROW}=1"], fill=RED))
+    # Each column as wide as its longest entry, so that each check stays on one line.
+    for letter, entries in zip("ABC", columns, strict=True):
+        ws.column_dimensions[letter].width = textfit.width_for(entries, least=10, most=90)
+    ws.column_dimensions["D"].width = 10
+    ws.freeze_panes = f"A{CHECKS_FIRST_ROW}"
+    sheet = f"'{CHECK_DETAILS}'!"
+    return f"{sheet}$A${CHECKS_FIRST_ROW}:$A${end}", f"{sheet}$D${CHECKS_FIRST_ROW}:$D${end}"
+
+
+def checks(ws: Worksheet, schema: Schema, details: tuple[str, str]) -> str:
+    """Write the Checks sheet, one row per rule, counting the failures on Check details
+    (``details``: its codes and results); return the reference of the blocking-problems total."""
     title(ws, "Checks", "Every check this workbook makes, live as you type")
-    note(ws, "A3", "Fix each row marked 'Fix'. A warning can instead be explained in column F.")
+    note(ws, "A3", "Fix each row marked 'Fix'. A row marked 'Explain' is a warning: check the figure and, "
+                   "if it is right, say why in column F. The Check details sheet shows which cells fail.")
     heads = ("Code", "Severity", "What is checked", "Problems", "Status", "Explanation (warnings)", "Blocking")
     for i, label in enumerate(heads, start=1):
         style_header(ws.cell(CHECKS_FIRST_ROW - 1, i, label))
@@ -324,47 +359,39 @@ def checks(ws: Worksheet, schema: Schema, data_checks: list[Check]) -> str:
     in_book = [r for r in RULES.values() if r.in_workbook]
     listed = [r for r in RULES.values() if r.severity == "warning" and explain_name(r.code) in warn_codes]
     listed += [r for r in in_book if r.severity == "error"]
-    detail_top = CHECKS_FIRST_ROW + len(listed) + 4
-    detail_end = detail_top + len(data_checks)
-    code_rng = f"$A${detail_top + 1}:$A${detail_end}"
-    fail_rng = f"$D${detail_top + 1}:$D${detail_end}"
+    code_rng, fail_rng = details
     for i, rule in enumerate(listed):
         row = CHECKS_FIRST_ROW + i
         ws.cell(row, 1, rule.code)
         ws.cell(row, 2, rule.severity)
         ws.cell(row, 3, rule.title).alignment = WRAP
+        for index in (1, 2, 4, 5, 7):  # level with the first line of the title, which wraps
+            ws.cell(row, index).alignment = TOP
         if rule.in_workbook:
             ws.cell(row, 4, f'=SUMIF({code_rng},A{row},{fail_rng})')
-            ws.cell(row, 5, f'=IF(D{row}=0,"OK",IF(AND(B{row}="warning",LEN(TRIM(F{row}))>0),"Explained","Fix"))')
-            ws.cell(row, 7, f'=IF(E{row}="Fix",D{row},0)')
+            explained_word = f'IF(LEN(TRIM(F{row}))>0,"{EXPLAINED}","{rule.action}")' \
+                if rule.severity == "warning" else f'"{rule.action}"'
+            ws.cell(row, 5, f'=IF(D{row}=0,"{PASSED}",{explained_word})')
+            ws.cell(row, 7, f'=IF(E{row}="{rule.action}",D{row},0)')
         else:
-            ws.cell(row, 4, "on receipt")
-            ws.cell(row, 5, "Checked by the consolidator")
+            ws.cell(row, 4, "–")
+            ws.cell(row, 5, "Checked on receipt").alignment = WRAP  # wrapped: never over the yellow F
             ws.cell(row, 7, 0)
         if rule.severity == "warning":
             style_input(ws.cell(row, 6), wrap=True)
     end = CHECKS_FIRST_ROW + len(listed) - 1
     total = end + 1
-    ws.cell(total, 3, "Problems to fix before submitting").font = BOLD
+    ws.cell(total, 3, "Problems to fix or explain before submitting").font = BOLD
     ws.cell(total, 7, f"=SUM(G{CHECKS_FIRST_ROW}:G{end})").font = BOLD
     status_range = f"E{CHECKS_FIRST_ROW}:E{end}"
-    ws.conditional_formatting.add(status_range, FormulaRule(formula=[f'E{CHECKS_FIRST_ROW}="Fix"'], fill=RED))
-    ws.conditional_formatting.add(status_range, FormulaRule(formula=[f'E{CHECKS_FIRST_ROW}<>"Fix"'], fill=GREEN))
+    first = f"E{CHECKS_FIRST_ROW}"
+    for word, fill in ((ACTION["error"], RED), (ACTION["warning"], AMBER)):
+        ws.conditional_formatting.add(status_range, FormulaRule(formula=[f'{first}="{word}"'], fill=fill))
+    ws.conditional_formatting.add(status_range, FormulaRule(
+        formula=[f'OR({first}="{PASSED}",{first}="{EXPLAINED}")'], fill=GREEN))
     ws["A2"] = f'=IF(G{total}=0,"Ready to submit",G{total}&" problem(s) to fix")'
     ws["A2"].font = BOLD
-    for i, label in enumerate(("Code", "Where", "What", "Result"), start=1):
-        style_header(ws.cell(detail_top, i, label))
-    # One row per check, kept to four cells: a return is read cell by cell on receipt, and
-    # this table is most of the workbook. The result is 1 (failing) or 0, shown as Fix/OK.
-    for i, check in enumerate(data_checks, start=detail_top + 1):
-        ws.cell(i, 1, check.code)
-        ws.cell(i, 2, f"{check.sheet}!{check.cell}")
-        ws.cell(i, 3, check.label)
-        result = ws.cell(i, 4, f"=IF({check.excel},1,0)")
-        result.number_format = RESULT_FORMAT
-    ws.conditional_formatting.add(f"D{detail_top + 1}:D{detail_end}",
-                                  FormulaRule(formula=[f"D{detail_top + 1}=1"], fill=RED))
-    for col, width in zip("ABCDEFG", (26, 12, 48, 10, 12, 45, 9), strict=True):
+    for col, width in zip("ABCDEFG", (24, 10, 48, 10, 12, 55, 9), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"A{CHECKS_FIRST_ROW}"
     return f"'{CHECKS}'!$G${total}"

@@ -9,10 +9,14 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 CALC_FILL = PatternFill("solid", fgColor="EDEDED")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
-BOLD = Font(bold=True)
-NOTE_FONT = Font(italic=True, color="595959")
+# Every font is named: a font without a name is shown in whatever the program picks (Calc
+# chose a serif), and the row heights and column widths are worked out for Calibri's
+# measurements (xl_ni179.template.textfit).
+FONT_NAME = "Calibri"
+HEADER_FONT = Font(name=FONT_NAME, bold=True, color="FFFFFF")
+TITLE_FONT = Font(name=FONT_NAME, bold=True, size=14, color="1F4E78")
+BOLD = Font(name=FONT_NAME, bold=True)
+NOTE_FONT = Font(name=FONT_NAME, italic=True, color="595959")
 WRAP = Alignment(wrap_text=True, vertical="top")
 MONEY_FORMAT = "#,##0.0;[Red]-#,##0.0"
 PCT_FORMAT = "0.0%"
