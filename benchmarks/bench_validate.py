@@ -120,12 +120,10 @@ def executor_pass(config: str, paths: list[str], warm_config: str, warm: list[st
 
 def breakdown(config: str, paths: list[str]) -> dict[str, float]:
     """Mean ms per file of each stage of the in-process check, timed separately."""
-    import inspect
 
     from python_calamine import CalamineWorkbook
 
-    from xl_ni179.intake.reader import read_workbook
-    from xl_ni179.intake.safety import inspect_package
+    from xl_ni179.intake.reader import read_package
     from xl_ni179.intake.screen import file_sha256
     from xl_ni179.intake.spec import return_spec
     from xl_ni179.intake.validate import validate_workbook
@@ -133,12 +131,8 @@ def breakdown(config: str, paths: list[str]) -> dict[str, float]:
 
     p = common.partnership(config, fresh=True)
     rnd = p.round(generate.ROUND_ID)
-    # The package inspection makes the package-level checks only (the reader checks the
-    # cells): time what validation runs. Older versions needed sheet_contents=False for that.
-    options = {"sheet_contents": False} if "sheet_contents" in inspect.signature(inspect_package).parameters else {}
-    scan = "inspect_package (package checks; cells left to the reader)"
-    stages = {"calamine read (for scale)": 0.0, "file_sha256": 0.0, scan: 0.0,
-              "read_workbook (reader)": 0.0,
+    stages = {"calamine read (for scale)": 0.0, "file_sha256": 0.0,
+              "read_package (the package and its cells, one pass)": 0.0,
               "expected_locked, first time for the org (builds the template in openpyxl)": 0.0,
               "validate_workbook, template cache warm (rules, names, locked cells)": 0.0}
     keys = list(stages)
@@ -150,16 +144,15 @@ def breakdown(config: str, paths: list[str]) -> dict[str, float]:
         t1 = time.perf_counter()
         file_sha256(Path(path))
         t2 = time.perf_counter()
-        inspect_package(path, **options)
-        t3 = time.perf_counter()
-        raw = read_workbook(path)
+        raw = read_package(path).workbook
+        assert raw is not None, path
         t4 = time.perf_counter()
         org = raw.value("_meta", "B4")
         return_spec(p, rnd.id).expected_locked(str(org))
         t5 = time.perf_counter()
         validate_workbook(p, raw, Report(file=path), sender=common.sender_for(p, path))
         t6 = time.perf_counter()
-        for key, seconds in zip(keys, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
+        for key, seconds in zip(keys, (t1 - t0, t2 - t1, t4 - t2, t5 - t4, t6 - t5), strict=True):
             stages[key] += seconds
     return {k: v / len(paths) * 1000 for k, v in stages.items()}
 

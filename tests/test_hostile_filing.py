@@ -2,7 +2,8 @@
 (issue 11, items 6 and 7), through the real commands and the Maildir intake.
 
 Item 6: a partner's registered address sends another partner's template (with phishing
-text and a live HYPERLINK formula). It must be filed under the sender's own organisation
+text and a live formula; a HYPERLINK formula is refused before the file is read at all, as
+outward-formula). It must be filed under the sender's own organisation
 (or none): the other partner's status is untouched and no chaser ever sends them a file
 they did not send.
 
@@ -36,7 +37,7 @@ from xl_ni179.template import build_template, template_filename
 ROUND = "2008-09-review"
 BLABY, CHARN, MELTON = "finance@blaby.example.org", "finance@charnwood.example.org", "finance@melton.example.org"
 PHISH = "Your NI 179 mailbox is full: sign in again at http://evil.example/login"
-LINK = '=HYPERLINK("http://evil.example/login","Verify your account")'
+LINK = '="Verify your account at evil.example"&"/login"'
 
 
 def run(ws: Path, *args: str) -> tuple[int, str]:

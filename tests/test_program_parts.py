@@ -216,6 +216,6 @@ def test_calc_keeps_the_sensitivity_label_it_was_given(resaved: dict[str, Path])
     ("Table1['[x]", False),
 ])
 def test_external_reference_detection(formula: str, external: bool) -> None:
-    from xl_ni179.intake.safety.scanners import has_external_ref
+    from xl_ni179.intake.safety.formulas import has_external_ref
 
     assert has_external_ref(formula) is external

@@ -13,7 +13,7 @@ import pytest
 from helpers import hostile
 
 from xl_ni179.intake.safety import limits as L
-from xl_ni179.intake.safety.scanners import has_dde
+from xl_ni179.intake.safety.formulas import has_dde
 from xl_ni179.intake.screen import inspect_file
 from xl_ni179.intake.validate import validate_in_process
 from xl_ni179.partnership import Partnership

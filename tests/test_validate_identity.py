@@ -125,11 +125,12 @@ def test_not_our_template(partnership, tmp_path):
 
 
 def test_infinite_number_is_not_money(partnership, make_return, tmp_path):
+    # 'inf' is no number in the file format: Excel refuses it, Calc reads something else.
     path = make_return("MELTON", {"gains_other_2008_09": 12345.5})
     bad = rewrite_part(path, "xl/worksheets/sheet2.xml", lambda xml: re.sub(
         r'(<c r="B14"[^>]*><v>)12345.5(</v>)', r"\1inf\2", xml), tmp_path)
     report = validate_file(partnership, bad)
-    assert ("money-not-a-number", "Gains!B14") in {(f.code, f.where) for f in report.findings}
+    assert {(f.code, f.where) for f in report.findings} == {("ambiguous-cell", "Gains!B14")}
 
 
 def test_cross_return_rules(partnership, returns_dir, make_return, copy_of):

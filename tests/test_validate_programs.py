@@ -179,8 +179,8 @@ def test_defined_names_in_any_spelling_and_names_nobody_created(partnership, sav
     hostile = [("my_total", "Gains!$B$15", ""),
                ("gains_procurement_2008_09", "Gains!$B$9", ' localSheetId="1"'),  # hides ours on Gains
                ("Auto_Open", "Gains!$A$1", ""),
-               ("_xlnm.Print_Area", 'WEBSERVICE("http://example.com/")', ' localSheetId="2"'),
-               ("Print_Area", 'HYPERLINK("http://example.com/")', ' localSheetId="3"'),
+               ("_xlnm.Print_Area", "SUM(Gains!$B$8:$B$9)", ' localSheetId="2"'),
+               ("Print_Area", "Gains!$B$8*2", ' localSheetId="3"'),
                ("Print_Titles", "Gains!$1:$3", "")]  # unprefixed is only Gnumeric's, and only on a sheet
 
     def add(xml):
@@ -195,10 +195,13 @@ def test_defined_names_in_any_spelling_and_names_nobody_created(partnership, sav
     assert "'my_total'" in added[0].message and "Delete the name 'my_total'" in added[0].fix
     assert "on the sheet 'Gains'" in added[1].message and "hides the template's own name" in added[1].message
 
-    # A name reaching into another workbook is refused before any name is looked at.
-    linked = validate_file(partnership, _workbook_xml(
-        program, saved, tmp_path, lambda x: _add_name(x, "_xlfn.X", "[1]Sheet1!$A$1", ' hidden="1"')))
-    assert [f.code for f in linked.findings] == ["external-link"]
+    # A name reaching into another workbook, or out of it, is refused before any name is looked at.
+    for name, text, code in (("_xlfn.X", "[1]Sheet1!$A$1", "external-link"),
+                             ("_xlnm.Print_Area", 'WEBSERVICE("http://example.com/")', "outward-formula"),
+                             ("Print_Area", 'HYPERLINK("http://example.com/")', "outward-formula")):
+        linked = validate_file(partnership, _workbook_xml(
+            program, saved, tmp_path, lambda x, n=name, t=text: _add_name(x, n, t, ' localSheetId="2"')))
+        assert [f.code for f in linked.findings] == [code], (name, linked.findings)
 
 
 @pytest.mark.parametrize("program", ["calc", "gnumeric"])
@@ -240,7 +243,7 @@ def test_a_date_saved_in_the_1904_date_system_is_the_same_date(partnership, orig
 def test_a_file_programs_would_read_differently_is_refused(partnership, saved, program, tmp_path):
     """Found in review: a shared formula defined twice bound C37 to one master in our reader
     and to another in Calc, so the totals printed and signed were not the ones recorded.
-    Whatever the programs would disagree on is a damaged file, not a guess."""
+    Whatever the programs would disagree on is refused, named, not guessed at."""
     source = saved[program]["MELTON"]
     net = "N(gains_procurement_2008_09)-N(costs_procurement_2008_09)"
     cases = {
@@ -253,15 +256,18 @@ def test_a_file_programs_would_read_differently_is_refused(partnership, saved, p
             "C37", '<f t="shared" si="9"/><v>348.5</v>'),
         "text index that is not a number": lambda x: set_cell(x, "A8", "<v>1_0</v>", ' t="s"'),
     }
+    expected = {"shared formula defined twice": ("ambiguous-cell", "Gains!B37"),
+                "shared formula used outside its block": ("ambiguous-cell", "Gains!C37"),
+                "text index that is not a number": ("corrupt-file", "")}
     for name, edit in cases.items():
         report = validate_file(partnership, rewrite(source, GAINS_PART, edit, tmp_path / f"{name}.xlsx"))
-        assert [f.code for f in report.findings] == ["corrupt-file"], (program, name, report.findings)
+        assert [(f.code, f.where) for f in report.findings] == [expected[name]], (program, name, report.findings)
     # Python's float() reads these; Calc and Gnumeric read '6_3.5' as 6 and refuse the others.
-    # Each is no number at its own cell.
+    # Each is refused at its own cell.
     for cell, text in (("B8", " 6_3.5 "), ("B9", "nan"), ("B10", "Infinity"), ("B11", "1E+999")):
         report = validate_file(partnership, rewrite(source, GAINS_PART, lambda x, c=cell, t=text: set_cell(
             x, c, f"<v>{t}</v>"), tmp_path / f"{cell}.xlsx"))
-        assert found(report) == {("money-not-a-number", f"Gains!{cell}")}, (program, text)
+        assert [(f.code, f.where) for f in report.findings] == [("ambiguous-cell", f"Gains!{cell}")], (program, text)
     assert validate_file(partnership, rewrite(source, GAINS_PART, lambda x: set_cell(x, "B8", "<v> 6.35E+1 </v>"),
                                               tmp_path / "spaced.xlsx")).findings == []
 

@@ -6,8 +6,10 @@ like ``calc_typist.py``, whose start/connect/stop it shares. Usage::
     /usr/bin/python3 calc_cells.py in.json out.json
 
 ``in.json`` is a list of paths. ``out.json`` is ``{path: {sheet: {"text": {cell: string},
-"formulas": [cell, ...]}}}``: the cells Calc holds as text, with their text, and every
-cell Calc holds as a formula, after ``calculateAll``.
+"formulas": [cell, ...], "numbers": {cell: [value, shown]}}}}``: the cells Calc holds as
+text, with their text; every cell Calc holds as a formula, after ``calculateAll``; and the
+cells Calc holds as numbers (or dates), with the value and the text Calc shows for it in
+the cell's number format.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import calc_typist as ct
-from com.sun.star.sheet.CellFlags import FORMULA, STRING
+from com.sun.star.sheet.CellFlags import DATETIME, FORMULA, STRING, VALUE
 
 
 def _cells(ranges) -> list[str]:
@@ -50,7 +52,11 @@ def read(desktop, path: str) -> dict:
             text = {_name(c, r): sheet.getCellByPosition(c, r).getString()
                     for c, r in _cells(sheet.queryContentCells(STRING))}
             formulas = [_name(c, r) for c, r in _cells(sheet.queryContentCells(FORMULA))]
-            out[sheet.Name] = {"text": text, "formulas": formulas}
+            numbers = {}
+            for c, r in _cells(sheet.queryContentCells(VALUE | DATETIME)):
+                cell = sheet.getCellByPosition(c, r)
+                numbers[_name(c, r)] = [cell.getValue(), cell.getString()]
+            out[sheet.Name] = {"text": text, "formulas": formulas, "numbers": numbers}
         return out
     finally:
         doc.close(True)

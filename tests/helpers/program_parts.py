@@ -58,6 +58,11 @@ def relate(pkg: Pkg, source: str, rel_id: str, rel_type: str, target: str, mode:
 
 
 def declare(pkg: Pkg, part: str, content_type: str) -> Pkg:
+    """Give ``part`` the content type ``content_type`` (in place of any it had: two types for one
+    part is a package of its own kind of trouble, ambiguous-package)."""
+    types = re.sub(rf'<Override PartName="/{re.escape(part)}"[^>]*/>', "",
+                   pkg.parts["[Content_Types].xml"].decode())
+    pkg.parts["[Content_Types].xml"] = types.encode()
     return pkg.edit("[Content_Types].xml", "</Types>",
                     f'<Override PartName="/{part}" ContentType="{content_type}"/></Types>')
 

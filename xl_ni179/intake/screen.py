@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
-from xl_ni179.intake.safety import inspect_package
 from xl_ni179.intake.safety.problems import Problem
 from xl_ni179.rules import RULES
 from xl_ni179.rules.findings import Finding
@@ -119,8 +118,11 @@ def findings_of(problems: Iterable[Problem]) -> list[Finding]:
 
 
 def inspect_file(path: str | os.PathLike[str]) -> list[Finding]:
-    """``inspect_package`` with each problem as the finding a user reads (empty when the file is safe to parse)."""
-    return findings_of(inspect_package(path))
+    """Every file-rule finding of reading the file at ``path`` (its package and its cells, in
+    one pass), as a user reads them: empty when the file is a workbook we can read."""
+    from xl_ni179.intake.reader import read_package
+
+    return findings_of(read_package(path).problems)
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:

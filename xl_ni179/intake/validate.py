@@ -16,16 +16,10 @@ from typing import Any
 from xl_ni179.checks.data import blank, is_number, num_sum
 from xl_ni179.checks.hyperlinks import link_findings
 from xl_ni179.checks.saved import stale_results
+from xl_ni179.intake.display import check_inputs_shown
 from xl_ni179.intake.issued import IssuedTemplate
-from xl_ni179.intake.reader import (
-    DAYS_1904,
-    DefinedName,
-    RawWorkbook,
-    XlsxLimitError,
-    XlsxReadError,
-    read_workbook,
-)
-from xl_ni179.intake.screen import file_sha256, finding_of, inspect_file
+from xl_ni179.intake.reader import DAYS_1904, DefinedName, RawWorkbook, read_package
+from xl_ni179.intake.screen import file_sha256, findings_of
 from xl_ni179.intake.spec import ReturnSpec, return_spec
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.rules import RULES
@@ -85,18 +79,11 @@ def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None 
     """The whole check of one file in this process (what each pool worker runs)."""
     path = Path(path)
     report = Report(file=str(path), sha256=file_sha256(path))
-    problems = inspect_file(path)  # the package; the reader checks the cells in its one pass
-    if problems:
-        report.extend(problems)
+    reading = read_package(path)  # the package and its cells, in one pass
+    if reading.workbook is None:
+        report.extend(findings_of(reading.problems))
         return report
-    try:
-        raw = read_workbook(path)
-    except XlsxLimitError as exc:
-        report.add(finding_of(exc.problem))
-        return report
-    except XlsxReadError as exc:
-        report.add(RULES["corrupt-file"].finding(detail=str(exc)))
-        return report
+    raw = reading.workbook
     validate_workbook(p, raw, report, sender=sender, round_id=round_id, issued=issued)
     return report
 
@@ -133,6 +120,7 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     # The reader gives each sheet's links as {sheet: {ref: target}} (xl_ni179.checks.hyperlinks).
     report.extend(list(link_findings(getattr(raw, "hyperlinks", {}), schema, raw.value)))
     formulas = _input_formulas(raw, schema, report)
+    check_inputs_shown(raw, schema, report, skip=formulas)
     values = ReturnValues(raw, schema, org.baseline if org else float("inf"))
     for check in spec.checks:
         if check.field in formulas or not check.fails(values):

@@ -1,8 +1,9 @@
 """What one cell of a returned workbook holds, as the programs write it.
 
 Values in every form a program saves (numbers in exponent form, booleans, ISO dates,
-serial numbers in either date system), and formulas written once for many cells
-(shared formulas, array formulas over a range) given to each cell they cover.
+serial numbers in either date system, text with ``_xHHHH_`` escapes), and shared formulas
+moved to each cell that uses them. A value written in a form programs read differently is
+an ``XlsxAmbiguity``, never a guess.
 """
 
 from __future__ import annotations
@@ -13,13 +14,44 @@ import re
 from typing import Any
 
 from openpyxl.formula.translate import Translator
-from openpyxl.utils.cell import get_column_letter, range_boundaries
-
-from xl_ni179.spec.formulas import Formula
+from openpyxl.utils.cell import range_boundaries
 
 
 class XlsxReadError(Exception):
     """The package is not a workbook we can read (the message says why)."""
+
+
+class XlsxAmbiguity(Exception):
+    """Something in the workbook that spreadsheet programs read differently: the message says
+    what, ``sheet`` and ``cell`` where (filled in by whoever knows)."""
+
+    def __init__(self, detail: str, sheet: str = "", cell: str = "") -> None:
+        super().__init__(detail)
+        self.detail, self.sheet, self.cell = detail, sheet, cell
+
+
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    if code < 0x20 or code == 0x5F:
+        return chr(code)
+    # Excel shows any _xHHHH_ as the character HHHH; LibreOffice only a control character or
+    # the underscore (_x005F_, which Excel writes before text that looks like an escape).
+    raise XlsxAmbiguity(f"the text holds {match.group(0)}, which Excel shows as '{chr(code)}' and LibreOffice "
+                        "as it is written")
+
+
+def unescape(text: str) -> str:
+    """Text as Excel and Calc show it: ``_xHHHH_`` is the control character HHHH (a line
+    break written CR LF is one break, LF) and ``_x005F_`` an underscore: the way the file
+    format writes what XML cannot hold. Any other escape is shown differently by the two,
+    so it is an ``XlsxAmbiguity``."""
+    if "_x" not in text:
+        return text
+    # A line break written as CR LF shows as one break in both; Calc keeps it as LF alone.
+    return _ESCAPED.sub(_escaped, text).replace("\r\n", "\n")
 
 
 def translate(text: str, origin: str, coord: str) -> str:
@@ -30,7 +62,7 @@ def translate(text: str, origin: str, coord: str) -> str:
         raise XlsxReadError(f"the shared formula in {origin} cannot be read ({type(exc).__name__})") from None
 
 
-def _bounds(ref: str) -> tuple[int, int, int, int] | None:
+def bounds(ref: str) -> tuple[int, int, int, int] | None:
     """(min_col, min_row, max_col, max_row) of a cell or a range of cells; None for anything else
     (a whole row or column such as B:B, or text that is no reference)."""
     try:
@@ -40,40 +72,6 @@ def _bounds(ref: str) -> tuple[int, int, int, int] | None:
     if min_col is None or min_row is None or max_col is None or max_row is None:
         return None
     return min_col, min_row, max_col, max_row
-
-
-def in_block(coord: str, block: str) -> bool:
-    """Is the cell ``coord`` inside ``block`` (a cell or a range such as B30:C37)?"""
-    cell, bounds = _bounds(coord), _bounds(block)
-    if cell is None or bounds is None:
-        return False
-    col, row, _c, _r = cell
-    min_col, min_row, max_col, max_row = bounds
-    return min_col <= col <= max_col and min_row <= row <= max_row
-
-
-def spread_arrays(arrays: list[tuple[str, str]], cells: dict[str, Any], cached: dict[str, Any],
-                   budget: int) -> None:
-    """Give every cell of an array formula's range that formula (it is written once, on the first).
-
-    The cells visited are bounded by the number of cells in the sheet, so a hostile range
-    such as A1:XFD1048576 costs nothing; a cell left over keeps its result as a value.
-    """
-    for ref, text in arrays:
-        bounds = _bounds(ref)
-        if bounds is None:
-            continue
-        min_col, min_row, max_col, max_row = bounds
-        budget -= (max_col - min_col + 1) * (max_row - min_row + 1)
-        if budget < 0:
-            return
-        formula = Formula("=" + text)
-        for row in range(min_row, max_row + 1):
-            for col in range(min_col, max_col + 1):
-                coord = f"{get_column_letter(col)}{row}"
-                if coord in cells and not isinstance(cells[coord], Formula):
-                    cached[coord] = cells[coord]
-                    cells[coord] = formula
 
 
 _EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 0 as Excel counts (its 1900 leap-year slip included)
@@ -92,30 +90,35 @@ def _iso_serial(text: str, date1904: bool) -> float:
     return serial - DAYS_1904 if date1904 else serial
 
 
-# A number as the file format writes one (xsd:double without INF/NaN), spaces around allowed.
+# A number as the file format writes one: xsd:double's digits, sign and exponent, spaces
+# around allowed (the schema collapses them), without INF or NaN, which programs read
+# differently (Calc reads '6_3.5' as 6; Python's float() takes 'nan', 'inf' and '6_3.5').
 _NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\Z", re.ASCII)
+_KINDS = frozenset({"n", "s", "str", "b", "e", "inlineStr", "d"})
 
 
-def typed(kind: str, v: str | None, inline: list[str], strings: list[str], date1904: bool = False) -> Any:
-    if kind == "inlineStr":
-        return "".join(inline)
+def typed(kind: str, v: str | None, strings: list[str], date1904: bool = False) -> Any:
+    """A cell's value from its type (``t``, not an inline string) and the text of its ``<v>``."""
+    if kind not in _KINDS or kind == "inlineStr":
+        raise XlsxAmbiguity(f"a cell of the unknown type '{kind[:20]}'")
     if v is None or (v == "" and kind not in ("str", "e")):
         return None
     if kind == "s":
-        index = v.strip()
-        if not (index.isascii() and index.isdigit()) or int(index) >= len(strings):
+        if not (v.isascii() and v.isdigit()) or int(v) >= len(strings):
             raise XlsxReadError("a cell refers to a shared string that does not exist")
-        return strings[int(index)]
+        return strings[int(v)]
     if kind in ("str", "e"):
         return v
     if kind == "b":
-        return v.strip().lower() in ("1", "true")
-    if kind != "d" and not _NUMBER.match(v):  # float() would take '6_3.5', 'nan' and 'inf'
-        return v  # as text: what programs make of it differs, so it is no number of ours
-    try:
-        number = _iso_serial(v, date1904) if kind == "d" else float(v)
-    except ValueError:
-        raise XlsxReadError(f"a number cell holds {v[:40]!r}") from None
+        if v not in ("0", "1", "true", "false"):
+            raise XlsxAmbiguity(f"the true/false value {v[:20]!r}, which programs read differently")
+        return v in ("1", "true")
+    if kind == "d":
+        number = _iso_serial(v, date1904)
+    elif not _NUMBER.match(v):
+        raise XlsxAmbiguity(f"the number {v[:40]!r}, which programs read differently")
+    else:
+        number = float(v)
     if not math.isfinite(number):  # 1E+999: beyond what a spreadsheet can hold
-        return v
+        raise XlsxAmbiguity(f"the number {v[:40]!r}, beyond what a spreadsheet can hold")
     return int(number) if number.is_integer() and abs(number) < 2**53 else number

@@ -118,6 +118,28 @@ EMBEDDED_OBJECT = _rule(
     "embedded-object", "The workbook has no embedded files or controls.",
     "This workbook contains an embedded file, object or control ({detail}).",
     "Delete the object (click it and press Delete), save the workbook and send it again.")
+AMBIGUOUS_PACKAGE = _rule(
+    "ambiguous-package", "The file's parts can be read only one way.",
+    "This file is put together in a way that spreadsheet programs can read differently "
+    "({detail}), so the figures Excel or LibreOffice show could differ from the ones we would record.",
+    TAMPERED)
+AMBIGUOUS_CELL = _rule(
+    "ambiguous-cell", "Every cell is written so that every spreadsheet program shows the same thing.",
+    "On the sheet '{sheet}', {place} is written in a way that spreadsheet programs show "
+    "differently ({detail}), so we cannot tell which figure you see there.",
+    TAMPERED)
+STRICT_XLSX = _rule(
+    "strict-xlsx", "The file is an ordinary Excel Workbook, not 'Strict Open XML'.",
+    "This file is saved as 'Strict Open XML Spreadsheet', a variant of .xlsx we do not read.",
+    "Open it in Excel and use File > Save As > Excel Workbook (*.xlsx) (not 'Strict Open XML "
+    "Spreadsheet'), then send that file.")
+OUTWARD_FORMULA = _rule(
+    "outward-formula", "No formula reaches outside the workbook.",
+    "A formula in this workbook reaches outside it ({detail}): opening the file could fetch or "
+    "send data, or start another program.",
+    "Delete that formula (look on every sheet, in conditional formatting and data validation, "
+    "and in Formulas > Name Manager), save and send the file again. If you did not put it "
+    "there, do not open the file; tell the collection team.")
 MISSING_PART = _rule(
     "missing-part", "The file has every part an Excel workbook needs.",
     "This file is incomplete: a part every Excel workbook has is missing ({detail}).", RESAVE)

@@ -84,6 +84,15 @@ INPUT_FORMULA = _rule(
     "input-is-formula", "Input cells hold values, not formulas.",
     "{label} in {sheet}!{cell} contains a formula ({found}).",
     "Type the value itself in {sheet}!{cell} (copy the cell and use Paste Special > Values).")
+INPUT_FORMAT_CHANGED = _rule(
+    "input-format-changed", "Each input cell keeps the template's number format, so it shows the figure we record.",
+    "{label} in {sheet}!{cell} shows {shown}, but the figure we would record there is {value}: the cell's number "
+    "format was changed to '{format}'{when}.",
+    "{undo} Then enter {entry} in {sheet}!{cell}, check it shows what you entered, and save again.")
+INPUT_HIDDEN = _rule(
+    "input-hidden", "Each input cell shows what it holds.",
+    "{label} in {sheet}!{cell} holds {value}, but the cell does not show it: {reason}.",
+    "{undo} Then check {sheet}!{cell} shows what you entered, and save again.")
 
 # Cross-return rules compare a return with the organisation's earlier accepted one.
 GAINS_WITHDRAWN = _rule(

@@ -2,11 +2,12 @@
 
 Two layers, used in this order:
 
-1. ``inspect_package(path)`` checks the raw bytes and the zip package without any
-   workbook reader: wrong formats, damaged or tampered zips, zip bombs, DTDs, macros,
-   links, connections. Any finding is an error and the file is not parsed. The cells
-   (sheets or text far beyond a return's size, DDE formulas) are checked by the reader
-   (``xl_ni179.intake.reader``) as it reads them, against the same ``limits``.
+1. ``open_package(path)`` checks the raw bytes and the zip package, follows its
+   relationships as Excel does and reads and screens every part once: wrong formats,
+   damaged or tampered zips, zip bombs, DTDs, packages programs could read two ways,
+   macros, links, connections, formulas that reach outside the workbook. Any problem is an
+   error and no cell is read. The reader (``xl_ni179.intake.reader.read_package``) then
+   reads the cells from the same parsed parts, against the same ``limits``.
 2. ``BoundedPool`` / ``run_bounded`` run the parse itself in a worker process with a
    time limit and a memory limit, so that a crash, hang or memory blow-up in a reader
    becomes a ``parse-crashed`` / ``parse-timeout`` / ``parse-memory`` finding instead of
@@ -17,12 +18,23 @@ a ``Problem`` (``problems``): the code of the file rule and its message paramete
 package imports no rules; ``xl_ni179.intake.screen`` turns problems into findings.
 """
 
+from typing import Any
+
 from xl_ni179.intake.safety.bounded import (
     BoundedPool,
     Outcome,
     PoolError,
     run_bounded,
 )
-from xl_ni179.intake.safety.package import inspect_package
 
-__all__ = ["BoundedPool", "Outcome", "PoolError", "inspect_package", "run_bounded"]
+__all__ = ["BoundedPool", "Outcome", "PoolError", "inspect_package", "open_package", "run_bounded"]
+
+
+def __getattr__(name: str) -> Any:
+    # The package check loads lxml: only the workers need it, not the process that hands
+    # them the files (nor anything that only reads a problem's code).
+    if name in ("inspect_package", "open_package"):
+        from xl_ni179.intake.safety import package
+
+        return getattr(package, name)
+    raise AttributeError(name)

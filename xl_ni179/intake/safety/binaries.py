@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 
 from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety import problems as P
+from xl_ni179.intake.safety.graph import Relationship
 from xl_ni179.intake.safety.problems import Problem
-from xl_ni179.intake.safety.scanners import RelsScan
 from xl_ni179.intake.safety.sniff import container_kind
 from xl_ni179.intake.safety.xmlscan import chunks, shown
 
@@ -39,16 +39,10 @@ def flagged_by_name(low: str) -> bool:
         or low.startswith(("xl/embeddings/", "xl/activex/"))
 
 
-def targets_of_printer_settings(source_dir: str, rels: RelsScan) -> set[str]:
-    """The parts (lower case) that these relationships, of a part in ``source_dir``, name
-    as its printer settings."""
-    out = set()
-    for rel in rels.rels:
-        if not rel.external and rel.type.rsplit("/", 1)[-1].lower() == PRINTER_SETTINGS_REL:
-            target = rel.target.lstrip("/") if rel.target.startswith("/") \
-                else posixpath.join(source_dir, rel.target)
-            out.add(posixpath.normpath(target).lower())
-    return out
+def targets_of_printer_settings(rels: Iterable[Relationship]) -> set[str]:
+    """The parts (lower case) that these relationships name as a sheet's printer settings."""
+    return {rel.part.lower() for rel in rels if not rel.external and rel.part is not None
+            and rel.type.rsplit("/", 1)[-1].lower() == PRINTER_SETTINGS_REL}
 
 
 def _kb(n: int) -> str:

@@ -1,33 +1,48 @@
-"""Checks on a returned file's raw bytes and zip package, before any workbook reader sees it.
+"""The first stage of reading a returned file: its bytes, its zip package and its parts.
 
-``inspect_package`` names what is wrong with a hostile or broken file: not a workbook
-at all, a format we cannot read, a damaged or tampered zip, a zip bomb, a DTD in any XML
-part, macros, links, connections. It never calls ``ZipFile.read``: every part is
-streamed through a size cap and scanned with expat without building anything, so a
-crafted file costs milliseconds. What the cells of a sheet hold (how far they reach, how
-many there are, their text and formulas) is the reader's to check, in its one pass over
-each sheet (``xl_ni179.intake.reader``): a sheet is parsed once, not twice.
+``open_package`` names what is wrong with a hostile or broken file before any cell is
+read: not a workbook at all, a format we cannot read, a damaged or tampered zip, a zip
+bomb, a DTD in any XML part, a package that programs could read two ways, macros,
+links, connections, formulas that reach outside the workbook. It follows the package's
+relationships as Excel does (``graph``) and reads every part once (``parts``): the parsed
+parts are kept for the reader (``xl_ni179.intake.reader``), which reads the cells from the
+same trees, so no part is decompressed or parsed twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety import problems as P
 from xl_ni179.intake.safety.binaries import check_binaries, flagged_by_name, targets_of_printer_settings
+from xl_ni179.intake.safety.graph import (
+    CONTENT_TYPES,
+    MAIN,
+    ROLES,
+    TYPE_ROLES,
+    ContentTypes,
+    Graph,
+    read_graph,
+    read_relationships,
+)
+from xl_ni179.intake.safety.parts import Parts, memorable, recall, remember
 from xl_ni179.intake.safety.problems import Problem
-from xl_ni179.intake.safety.scanners import (
-    ContentTypesScan,
-    ExternalLinkScan,
-    RelsScan,
-    WorkbookScan,
+from xl_ni179.intake.safety.screens import (
+    check_markup_compatibility,
+    relationship_problems,
+    screen_tree,
+    screen_vml,
+    searches_for,
 )
 from xl_ni179.intake.safety.sniff import (
     OLE_MAGIC,
@@ -37,16 +52,12 @@ from xl_ni179.intake.safety.sniff import (
     classify_other,
     other_zip_format,
 )
-from xl_ni179.intake.safety.xmlscan import Handler, Stop, scan_part, shown
+from xl_ni179.intake.safety.xmlscan import Stop, shown
 
 # What zipfile and zlib raise on damaged data; a bug of ours raises anything else.
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
               RuntimeError, struct.error, UnicodeDecodeError)
 
-CONTENT_TYPES = "[Content_Types].xml"
-WORKBOOK = "xl/workbook.xml"
-WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
-REQUIRED = (CONTENT_TYPES, WORKBOOK, WORKBOOK_RELS)
 BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf",
                    ".wmf", ".wdp", ".jfif")
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
@@ -73,35 +84,59 @@ class _Found:
         return len(self.items) >= L.MAX_FINDINGS
 
 
-def inspect_package(path: str | os.PathLike[str]) -> list[Problem]:
-    """Every file-level problem found in the file at ``path`` (empty when it is safe to parse).
+@dataclass
+class Opened:
+    """A package as the first stage left it: its problems (none when it may be read), and
+    for the reader its parts (each read once, the parsed ones kept) and its relationships."""
 
-    Worksheets and the shared strings get the DTD and encoding checks here; their cells
-    (extent, counts, text size, DDE formulas) are checked by the reader as it reads them.
+    problems: list[Problem] = field(default_factory=list)
+    parts: Parts | None = None
+    graph: Graph | None = None
+
+
+@contextlib.contextmanager
+def open_package(path: str | os.PathLike[str]) -> Iterator[Opened]:
+    """Check the file at ``path`` and read its parts; the zip stays open inside the ``with``.
+
     Raises OSError only when the file itself cannot be opened.
     """
     size = os.stat(path).st_size
     if size == 0:
-        return [P.EMPTY_FILE.problem()]
+        yield Opened([P.EMPTY_FILE.problem()])
+        return
     if size > L.MAX_FILE_BYTES:
-        return [P.TOO_LARGE.problem(
-            detail=f"the file is {_mb(size)}; a return may be at most {_mb(L.MAX_FILE_BYTES)}")]
+        yield Opened([P.TOO_LARGE.problem(
+            detail=f"the file is {_mb(size)}; a return may be at most {_mb(L.MAX_FILE_BYTES)}")])
+        return
     with open(path, "rb") as fh:
         head = fh.read(len(OLE_MAGIC))
         fh.seek(0)
         if head.startswith(OLE_MAGIC):
-            return [classify_ole(fh.read())]
+            yield Opened([classify_ole(fh.read())])
+            return
         if not head.startswith(ZIP_MAGIC):
-            return [classify_other(fh.read(TEXT_SNIFF_BYTES))]
+            yield Opened([classify_other(fh.read(TEXT_SNIFF_BYTES))])
+            return
         found = _Found()
-        try:
-            _inspect_zip(fh, size, found)
-        except Stop as stop:
-            found.add(stop.problem)
-        except ZIP_ERRORS as exc:
-            found.add(P.CORRUPT_FILE.problem(
-                detail=f"its zip structure is broken: {shown(str(exc))}"))
-        return found.items
+        opened = Opened(found.items)
+        with contextlib.ExitStack() as stack:
+            try:
+                zf = _open_zip(fh, size)
+                stack.enter_context(zf)
+                _inspect_zip(zf, found, opened)
+            except Stop as stop:
+                found.add(stop.problem)
+            except ZIP_ERRORS as exc:
+                found.add(P.CORRUPT_FILE.problem(
+                    detail=f"its zip structure is broken: {shown(str(exc))}"))
+            yield opened
+
+
+def inspect_package(path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem the first stage finds in the file at ``path`` (empty when the cells may
+    be read). Raises OSError only when the file itself cannot be opened."""
+    with open_package(path) as opened:
+        return opened.problems
 
 
 def _mb(n: int) -> str:
@@ -137,24 +172,38 @@ def _check_directory(fh: BinaryIO, size: int) -> None:
         raise Stop(P.CORRUPT_FILE.problem(detail="its table of contents is abnormally large"))
 
 
-def _inspect_zip(fh: BinaryIO, size: int, found: _Found) -> None:
+def _open_zip(fh: BinaryIO, size: int) -> zipfile.ZipFile:
     _check_directory(fh, size)
     fh.seek(0)
     try:
-        zf = zipfile.ZipFile(fh)
+        return zipfile.ZipFile(fh)
     except ZIP_ERRORS as exc:
         raise Stop(P.CORRUPT_FILE.problem(
             detail=f"its table of contents cannot be read: {shown(str(exc))}")) from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > L.MAX_PARTS:
-            raise Stop(P.TOO_MANY_PARTS.problem(
-                detail=f"{len(infos):,} parts; at most {L.MAX_PARTS:,}"))
-        _check_entries(zf, infos, found)
-        if not found.items:
-            _identify(zf, infos, found)
-        if not found.items:
-            _scan_contents(zf, infos, found)
+
+
+def _inspect_zip(zf: zipfile.ZipFile, found: _Found, opened: Opened) -> None:
+    infos = zf.infolist()
+    if len(infos) > L.MAX_PARTS:
+        raise Stop(P.TOO_MANY_PARTS.problem(detail=f"{len(infos):,} parts; at most {L.MAX_PARTS:,}"))
+    _check_entries(zf, infos, found)
+    if found.items:
+        return
+    other = other_zip_format(zf, {i.filename: i for i in infos})
+    if other is not None:
+        found.add(other)
+        return
+    parts = Parts(zf, infos)
+    try:
+        graph = read_graph(parts)
+    except Stop as stop:
+        found.add(stop.problem)
+        return
+    _check_names(parts, found)  # first: the part names give the most specific detail
+    _check_content_types(graph.types, parts, found)
+    _screen_parts(parts, graph, found)
+    if not found.items:
+        opened.parts, opened.graph = parts, graph
 
 
 def _unsafe_name(name: str) -> str:
@@ -225,143 +274,157 @@ def _check_overlaps(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _F
             return
 
 
-def _identify(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Found) -> None:
-    """Zips that are not .xlsx: OpenDocument, .xlsb, Word, PowerPoint, any other archive."""
-    by_name = {i.filename: i for i in infos}
-    other = other_zip_format(zf, by_name)
-    if other is not None:
-        found.add(other)
-        return
-    for name in REQUIRED:
-        if name not in by_name:
-            found.add(P.MISSING_PART.problem(detail=f"the part '{name}'"))
-
-
 # --- the parts ---------------------------------------------------------------------------------
 
-def _resolve(source_dir: str, target: str) -> str:
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
-    return posixpath.normpath(posixpath.join(source_dir, target))
-
-
-def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, found: _Found, handler: Handler | None = None,
-          **options: bool) -> bool:
-    """Scan one part; a problem becomes a finding. True when the part was scanned cleanly."""
-    try:
-        scan_part(zf, info, handler, **options)
-        return True
-    except Stop as stop:
-        found.add(stop.problem)
-    except ZIP_ERRORS as exc:
-        found.add(P.CORRUPT_FILE.problem(
-            detail=f"part {shown(info.filename)} cannot be unpacked: {shown(str(exc))}"))
-    return False
-
-
-def _scan_contents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Found) -> None:
-    by_name = {i.filename: i for i in infos}
-    types = ContentTypesScan(CONTENT_TYPES)
-    rels = RelsScan(WORKBOOK_RELS)
-    book = WorkbookScan(WORKBOOK)
-    for name, handler in ((CONTENT_TYPES, types), (WORKBOOK_RELS, rels), (WORKBOOK, book)):
-        if not _scan(zf, by_name[name], found, handler, required=True):
-            return  # the rest cannot be interpreted without these three
-    _check_names(by_name, found)  # first: the part names give the most specific detail
-    _check_content_types(types, set(by_name), found)
-    _check_rels(rels, found)
-
-    targets = {r.id: (r.type.rsplit("/", 1)[-1].lower(), _resolve("xl", r.target))
-               for r in rels.rels if not r.external}
-    sheets: dict[str, str] = {}  # worksheet part -> sheet name
-    for entry in book.sheets:
-        kind, part = targets.get(entry.rel_id, ("", ""))
-        if kind == "worksheet":
-            sheets[part] = entry.name
-            if part not in by_name:
-                found.add(P.MISSING_PART.problem(detail=f"the sheet '{shown(entry.name)}'"))
-    strings = {part for kind, part in targets.values() if kind == "sharedstrings"}
-
-    done = set(REQUIRED)
+def _screen_parts(parts: Parts, graph: Graph, found: _Found) -> None:
+    """Read and screen every part once: relationships, XML parts (kept parsed), pictures."""
+    sheets = {s.part: s.name for s in graph.sheets}
     binaries: list[zipfile.ZipInfo] = []
-    printer_targets = targets_of_printer_settings("xl", rels)
-    for info in infos:
-        name = info.filename
+    printer_targets: set[str] = set()
+    strays: list[tuple[str, str]] = []  # (what it looks like, part): parts the file does not use as such
+    for name, info in parts.infos.items():
+        if found.full:
+            return
         low = name.lower()
-        if found.full or name in done or name.endswith("/"):
-            continue
-        done.add(name)
-        if low.startswith("xl/media/") or low.endswith(BINARY_SUFFIXES):
-            if not flagged_by_name(low):
-                binaries.append(info)  # no reader of ours parses them: checked below for what they are
-            continue
-        if name in sheets or name in strings or low == "xl/sharedstrings.xml" \
-                or (low.startswith("xl/worksheets/") and low.endswith(".xml")):
-            # The cells are the reader's (see the module's docstring): here the DTD and encoding.
-            _scan(zf, info, found, well_formed=False, required=True)
-        elif low.endswith(".rels"):
-            part_rels = RelsScan(name)
-            if _scan(zf, info, found, part_rels, required=True):
-                _check_rels(part_rels, found)
-                # xl/worksheets/_rels/sheet1.xml.rels holds the relationships of xl/worksheets/sheet1.xml
-                printer_targets |= targets_of_printer_settings(posixpath.dirname(posixpath.dirname(name)), part_rels)
-        elif low.startswith("xl/externallinks/"):
-            link = ExternalLinkScan(name)
-            _scan(zf, info, found, link, required=True)
-            if "ddeLink" in link.kinds:
-                found.add(P.DDE_LINK.problem(detail="a DDE link to another program"))
-            if link.kinds - {"ddeLink"} or not link.kinds:
-                found.add(P.EXTERNAL_LINK.problem(detail="it uses cells from another file"))
-        else:
-            # Styles, themes, drawings, VML (often not well-formed)...: only the DTD and
-            # encoding checks. Their structure is the parser's business, under its limits.
-            _scan(zf, info, found, well_formed=False, required=low.endswith(".xml"))
+        try:
+            if low.startswith("xl/media/") or low.endswith(BINARY_SUFFIXES):
+                if not flagged_by_name(low):
+                    binaries.append(info)  # no reader of ours parses them: checked below for what they are
+            elif name == CONTENT_TYPES:
+                continue  # read with the relationships
+            elif low.endswith(".rels"):
+                rels = read_relationships(parts, _source_of(name), name)
+                for problem in relationship_problems(rels):
+                    found.add(problem)
+                printer_targets |= targets_of_printer_settings(rels)
+            else:
+                _screen_part(parts, graph, name, sheets.get(name), strays)
+        except Stop as stop:
+            found.add(stop.problem)
+        except ZIP_ERRORS as exc:
+            found.add(P.CORRUPT_FILE.problem(detail=f"part {shown(name)} cannot be unpacked: {shown(str(exc))}"))
+    if strays:
+        # A second workbook, sheet, text table or style sheet: another program could read it
+        # instead of the one Excel reads. The workbook first: it says the most.
+        strays.sort(key=lambda s: (s[0] != "workbook", s[1]))
+        named = "; ".join(f"a second {shape}, '{shown(name, 60)}'" for shape, name in strays[:3])
+        found.add(P.AMBIGUOUS_PACKAGE.problem(
+            detail=f"it holds {named}, which Excel does not use but another program could read"))
     if not found.full:
         try:
-            for problem in check_binaries(zf, binaries, types.of, printer_targets):
+            for problem in check_binaries(parts.zf, binaries, graph.types.of, printer_targets):
                 found.add(problem)
         except Stop as stop:
             found.add(stop.problem)
         except ZIP_ERRORS as exc:
             found.add(P.CORRUPT_FILE.problem(detail=f"a binary part cannot be unpacked: {shown(str(exc))}"))
-    if book.external_references and not found.has(P.EXTERNAL_LINK.code, P.DDE_LINK.code):
-        found.add(P.EXTERNAL_LINK.problem(detail="it uses cells from another file"))
 
 
-def _check_rels(scan: RelsScan, found: _Found) -> None:
-    for rel in scan.rels:
-        kind = rel.type.rsplit("/", 1)[-1].lower()
-        if rel.external and kind != "hyperlink":
-            found.add(P.EXTERNAL_LINK.problem(detail=f"to {shown(rel.target)}"))
-        elif kind in ("vbaproject", "xlmacrosheet", "xlintlmacrosheet"):
-            found.add(P.MACROS.problem(detail="macro code or a macro sheet"))
-        elif kind in ("connections", "querytable", "powerpivotdata"):
-            found.add(P.DATA_CONNECTION.problem(detail="a connection to another data source"))
-        elif kind in ("oleobject", "package"):
-            found.add(P.EMBEDDED_OBJECT.problem(
-                detail=f"the embedded file '{shown(posixpath.basename(rel.target))}'"))
-        elif kind in ("control", "activexcontrolbinary"):
-            found.add(P.EMBEDDED_OBJECT.problem(detail="an ActiveX control"))
+def _source_of(rels_name: str) -> str:
+    """The part a relationships part belongs to: xl/_rels/workbook.xml.rels -> xl/workbook.xml."""
+    folder, base = posixpath.split(rels_name)
+    return posixpath.join(posixpath.dirname(folder), base[: -len(".rels")]) if folder.endswith("_rels") else ""
 
 
-def _check_content_types(scan: ContentTypesScan, names: set[str], found: _Found) -> None:
-    used = {posixpath.splitext(name)[1].lstrip(".").lower() for name in names}
-    declared = [ct for part, ct in scan.overrides.items() if part in names]
-    declared += [ct for ext, ct in scan.defaults.items() if ext in used]
+_SHEET_DATA = f"{{{MAIN}}}sheetData"
+# A sheet's elements that no program reads a formula from (the cells are read by the reader).
+_NO_FORMULAS = frozenset(f"{{{MAIN}}}{tag}" for tag in (
+    "sheetData", "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetProtection", "printOptions",
+    "pageMargins", "pageSetup", "headerFooter", "mergeCells", "phoneticPr", "rowBreaks", "colBreaks",
+    "ignoredErrors", "drawing", "legacyDrawing", "legacyDrawingHF", "picture", "tableParts"))
+_EXTERNAL_LINK = f"{{{MAIN}}}externalLink"
+
+
+def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, strays: list[tuple[str, str]]) -> None:
+    content_type = graph.types.of(name)
+    if "vmldrawing" in content_type or name.lower().endswith(".vml"):
+        # Excel's legacy drawings (comments' boxes, form controls) are often not
+        # well-formed XML, and no reader of ours parses them.
+        if parts.is_xml(name):
+            parts.check_dtd(name)
+        screen_vml(parts.data(name), name)
+        return
+    if not parts.is_xml(name):
+        if name.lower().endswith(".xml") or content_type.endswith("xml") or name in graph.roles:
+            raise Stop(P.CORRUPT_FILE.problem(detail=f"part {shown(name)} should be XML but is not"))
+        return
+    if name not in graph.roles and content_type not in TYPE_ROLES and not _may_hold_formulas(parts.data(name)):
+        parts.check_dtd(name)  # a theme, the document's properties...: nothing a program calculates
+        return
+    role = graph.roles.get(name)
+    memo = (parts.data(name), L.MAX_ELEMENTS_LARGE) if sheet is not None and memorable(parts.data(name)) else None
+    if memo is not None and recall(_SCREENED_SHEETS, memo):
+        return  # these very bytes were screened as a sheet, and passed: a template's unchanged sheet
+    root = parts.tree(name)
+    shape = ROLES.get(root.tag) or TYPE_ROLES.get(content_type)
+    if shape is not None and shape != role:
+        strays.append((shape, name))
+        screen_tree(root, name)  # its formulas too, cells and all: no reader of ours reads it
+        return
+    if role is not None and ROLES.get(root.tag) != role:
+        raise Stop(P.AMBIGUOUS_PACKAGE.problem(
+            detail=f"the part '{shown(name, 60)}', reached as the {role}, holds something else"))
+    if role is not None:
+        check_markup_compatibility(root, parts.data(name), name, workbook=role == "workbook")
+    if sheet is not None:
+        searches = searches_for(parts.data(name))
+        for child in root:
+            # The cells are the reader's, in its one pass; the layout elements hold no formula.
+            if child.tag not in _NO_FORMULAS:
+                screen_tree(child, name, sheet, searches)
+        if memo is not None:
+            remember(_SCREENED_SHEETS, memo, True)
+    elif role in ("shared strings", "styles"):
+        return  # text and formats: no formulas
+    elif root.tag == _EXTERNAL_LINK:
+        kinds = {child.tag.rpartition("}")[2] for child in root if isinstance(child.tag, str)}
+        if "ddeLink" in kinds:
+            raise Stop(P.DDE_LINK.problem(detail="a DDE link to another program"))
+        raise Stop(P.EXTERNAL_LINK.problem(detail="it uses cells from another file"))
+    else:
+        screen_tree(root, name, searches=searches_for(parts.data(name)))
+        if role == "workbook" and next(root.iter(f"{{{MAIN}}}externalReference"), None) is not None:
+            raise Stop(P.EXTERNAL_LINK.problem(detail="it uses cells from another file"))
+
+
+# Sheets (by their bytes, and the element limit they were read under) already screened and
+# found clean in this process: a worker validating a round meets the same unchanged sheet of
+# a template in return after return. A dict keyed on the bytes compares them whole, so only
+# the very same sheet is passed over.
+_SCREENED_SHEETS: dict[tuple[bytes, int], bool] = {}
+
+
+# The namespaces of everything that holds a formula, a cell or a macro: SpreadsheetML (the
+# workbook, sheets, tables, pivot tables, Excel 2010's x14 and xm), charts and the drawings
+# that hold shapes. A part that names none of them (a theme, the document's properties) has
+# nothing a program calculates or reads as a figure.
+_FORMULA_SPACES = (b"/spreadsheetml/", b"/office/excel/", b"/drawingml/2006/chart", b"/drawingml/2014/chartex",
+                   b"/drawingml/2006/spreadsheetDrawing")
+
+
+def _may_hold_formulas(data: bytes) -> bool:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:2] in (b"<\x00", b"\x00<"):
+        return True  # UTF-16: parsed, whatever it says
+    return any(space in data for space in _FORMULA_SPACES)
+
+
+def _check_content_types(types: ContentTypes, parts: Parts, found: _Found) -> None:
+    used = {posixpath.splitext(name)[1].lstrip(".").lower() for name in parts.infos}
+    declared = [ct for part, ct in types.overrides.items() if parts.find(part) is not None]
+    declared += [ct for ext, ct in types.defaults.items() if ext in used]
     for content_type in declared:
-        low = content_type.lower()
-        if "macroenabled" in low or "vbaproject" in low or "macrosheet" in low:
+        if "macroenabled" in content_type or "vbaproject" in content_type or "macrosheet" in content_type:
             found.add(P.MACROS.problem(detail="it is saved as a macro-enabled workbook, .xlsm"))
-        elif "connections+xml" in low or "querytable+xml" in low:
+        elif "connections+xml" in content_type or "querytable+xml" in content_type:
             found.add(P.DATA_CONNECTION.problem(detail="a connection to another data source"))
-        elif "activex" in low:
+        elif "activex" in content_type:
             found.add(P.EMBEDDED_OBJECT.problem(detail="an ActiveX control"))
-        elif "oleobject" in low:
+        elif "oleobject" in content_type:
             found.add(P.EMBEDDED_OBJECT.problem(detail="an embedded object"))
 
 
-def _check_names(by_name: dict[str, zipfile.ZipInfo], found: _Found) -> None:
-    for name in by_name:
+def _check_names(parts: Parts, found: _Found) -> None:
+    for name in parts.infos:
         low = name.lower()
         base = posixpath.basename(low)
         if base.startswith("vbaproject") and base.endswith(".bin"):
