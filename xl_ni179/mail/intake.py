@@ -41,6 +41,7 @@ from xl_ni179.store.locks import try_lock
 from xl_ni179.store.mail_ledger import CLAIMED, MOVED, RECEIVED, REPLIED, SENDING, MailMessage
 from xl_ni179.store.models import Submission
 from xl_ni179.store.workspace import Incoming, Workspace
+from xl_ni179.text import quote
 
 MAX_BYTES = 15 * 1024 * 1024
 # Messages taken in hand at once: their workbooks are validated together on every worker.
@@ -48,7 +49,8 @@ MAX_BYTES = 15 * 1024 * 1024
 # well under the engine's pool of 15 connections.
 BATCH = 8
 LOCK_PREFIX = "ni179-mail:"
-STEP_DELAY_ENV = "NI179_INTAKE_STEP_DELAY"  # test-only: seconds to sleep between steps
+STEP_DELAY_ENV = "NI179_INTAKE_STEP_DELAY"
+ERROR_CHARS = 1_000  # of an error's text, shown and stored  # test-only: seconds to sleep between steps
 
 
 @dataclass
@@ -107,13 +109,14 @@ def _one_message(ws: Workspace, ref: MessageRef, result: IntakeResult) -> Iterat
 
 
 def _note_error(ws: Workspace, ref: MessageRef, exc: Exception, result: IntakeResult) -> None:
+    # An error's text may carry the sender's (a server's answer quoting it): bounded, as stored.
     if isinstance(exc, MailSourceError):  # SMTP or IMAP trouble: the message stays for the next run
-        result.errors.append(f"{ref.key}: {exc}")
-        ws.audit("mail-error", {"message": ref.key, "error": str(exc)})
+        result.errors.append(f"{ref.key}: {quote(str(exc), ERROR_CHARS)}")
+        ws.audit("mail-error", {"message": ref.key, "error": quote(str(exc), ERROR_CHARS)})
         return
-    result.errors.append(f"{ref.key}: could not be handled ({type(exc).__name__}: {exc}); "
+    result.errors.append(f"{ref.key}: could not be handled ({type(exc).__name__}: {quote(str(exc), ERROR_CHARS)}); "
                          "it stays in the inbox - please forward it to IT support")
-    ws.audit("mail-error", {"message": ref.key, "error": repr(exc)})
+    ws.audit("mail-error", {"message": ref.key, "error": quote(repr(exc), ERROR_CHARS)})
 
 
 def _temp_dir(ws: Workspace) -> Path:

@@ -17,6 +17,7 @@ from xl_ni179.partnership.model import (
     CODE_RE,
     EMAIL_RE,
     METHODS,
+    REPLY_LIMIT_MB,
     YEAR_RE,
     Agreement,
     Funding,
@@ -130,6 +131,10 @@ class _Reader:
         email = self.get(top, "consolidator_email", "partnership", str)
         if not EMAIL_RE.match(email):
             raise self.fail("partnership.consolidator_email", f"'{email}' is not an email address")
+        reply_mb = self.get(top, "reply_limit_mb", "partnership", float, float(REPLY_LIMIT_MB))
+        if not 0.5 <= reply_mb <= 100:
+            raise self.fail("partnership.reply_limit_mb", f"must be between 0.5 and 100 megabytes (found "
+                            f"{reply_mb:g}); keep it below your mail server's message size limit")
         return Partnership(
             name=self.get(top, "name", "partnership", str),
             group=self.get(top, "group", "partnership", str, ""),
@@ -145,6 +150,7 @@ class _Reader:
             feasibility_spent=self.get(budget, "feasibility_spent", "budget", float, 0.0),
             funding=tuple(funding),
             projects=tuple(projects),
+            reply_limit_bytes=int(reply_mb * 1024 * 1024),
             source=self.source,
         )
 
