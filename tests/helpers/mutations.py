@@ -405,7 +405,7 @@ def formula_in_disguise(pkg: Package, rng: random.Random, aim: Aim) -> str:
 # -- item 6: live formulas outside the inputs (must be rejected) -----------------------------
 
 PLACES = ("_meta row", "added sheet", "conditional format", "data validation", "defined name",
-          "x14 conditional format", "hidden sheet cell")
+          "x14 conditional format", "hidden sheet cell", "chart")
 
 
 def live_formula_outside_inputs(pkg: Package, rng: random.Random, aim: Aim) -> tuple[str, str]:
@@ -423,6 +423,8 @@ def live_formula_outside_inputs(pkg: Package, rng: random.Random, aim: Aim) -> t
     elif where in ("added sheet", "hidden sheet cell"):
         _add_sheet(pkg, "Validation results" if where == "added sheet" else "Notes", formula,
                    hidden=where == "hidden sheet cell")
+    elif where == "chart":
+        _add_chart(pkg, formula)
     elif where == "defined name":
         wb = pkg.workbook_part()
         root = pkg.xml(wb)
@@ -477,6 +479,53 @@ def _insert_in_order(root: etree._Element, element: etree._Element, after: tuple
     if last is None:
         raise NotApplicable("no place for it")
     last.addnext(element)
+
+
+CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def _add_chart(pkg: Package, formula: str) -> None:
+    """A chart on the Gains sheet whose series title is ``formula``, as a chart's own formula."""
+    drawing, chart = "xl/drawings/ni179drawing.xml", "xl/charts/ni179chart.xml"
+    c, a, xdr = CHART_NS, A_NS, DRAWING_NS
+    pkg.parts[chart] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><c:chartSpace xmlns:c="{c}" xmlns:a="{a}">'
+        '<c:chart><c:plotArea><c:layout/><c:barChart><c:barDir val="col"/><c:grouping val="clustered"/>'
+        f'<c:ser><c:idx val="0"/><c:order val="0"/><c:tx><c:strRef><c:f>{_xml_text(formula)}</c:f></c:strRef>'
+        "</c:tx><c:val><c:numRef><c:f>Gains!$B$8:$B$14</c:f></c:numRef></c:val></c:ser>"
+        '<c:axId val="1"/><c:axId val="2"/></c:barChart><c:catAx><c:axId val="1"/><c:scaling/><c:delete val="0"/>'
+        '<c:axPos val="b"/><c:crossAx val="2"/></c:catAx><c:valAx><c:axId val="2"/><c:scaling/><c:delete val="0"/>'
+        '<c:axPos val="l"/><c:crossAx val="1"/></c:valAx></c:plotArea></c:chart></c:chartSpace>').encode()
+    pkg.parts[drawing] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><xdr:wsDr xmlns:xdr="{xdr}" xmlns:a="{a}" '
+        f'xmlns:r="{REL}" xmlns:c="{c}"><xdr:twoCellAnchor><xdr:from><xdr:col>6</xdr:col><xdr:colOff>0</xdr:colOff>'
+        "<xdr:row>6</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>12</xdr:col><xdr:colOff>0"
+        "</xdr:colOff><xdr:row>20</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to><xdr:graphicFrame macro=\"\">"
+        '<xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Chart 1"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
+        '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic><a:graphicData '
+        f'uri="{c}"><c:chart r:id="rId1"/></a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/>'
+        "</xdr:twoCellAnchor></xdr:wsDr>").encode()
+    pkg.add_relationship(drawing, "chart", chart)
+    pkg.add_content_type(chart, content_type="application/vnd.openxmlformats-officedocument.drawingml.chart+xml")
+    pkg.add_content_type(drawing, content_type="application/vnd.openxmlformats-officedocument.drawing+xml")
+    part = pkg.sheet_parts()[MONEY[0]]
+    rid = pkg.add_relationship(part, "drawing", drawing)
+    root = pkg.xml(part)
+    element = etree.Element(f"{{{MAIN}}}drawing")
+    element.set(f"{{{REL}}}id", rid)
+    _insert_in_order(root, element, after=("sheetData", "sheetCalcPr", "sheetProtection", "protectedRanges",
+                                           "scenarios", "autoFilter", "sortState", "dataConsolidate",
+                                           "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting",
+                                           "dataValidations", "hyperlinks", "printOptions", "pageMargins",
+                                           "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties",
+                                           "cellWatches", "ignoredErrors", "smartTags"))
+    pkg.put(part, root)
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _add_sheet(pkg: Package, name: str, formula: str, hidden: bool) -> None:
