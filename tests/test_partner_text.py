@@ -20,8 +20,13 @@ from pathlib import Path
 
 import pytest
 from helpers.mailservers import AUTHSERV, POSTFIX_SIZE_LIMIT, SmtpSink, message
-from helpers.partner_text import EXCEL_MAX_TEXT, add_defined_names, long_text, point_cells_at_one_string, \
-    set_inline_text
+from helpers.partner_text import (
+    EXCEL_MAX_TEXT,
+    add_defined_names,
+    long_text,
+    point_cells_at_one_string,
+    set_inline_text,
+)
 from openpyxl import load_workbook
 
 import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
