@@ -272,3 +272,22 @@ def test_the_reply_to_a_forged_return_forges_no_line(forged, tmp_path, smtp):
     text = reply.get_body(("plain",)).get_content()
     assert not any(line.startswith(FORGED) for line in text.splitlines())
     assert "\\r\\nNI179_BLABY" in text
+
+
+def test_a_message_with_many_attachments_is_answered_and_recorded_bounded(tmp_path, smtp):
+    import mailbox
+
+    from xl_ni179.store.mail_ledger import MailMessage
+
+    ws = Workspace.init(tmp_path / "ws")
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    files = [(f"return-{i:03d}-{'x' * 100}.xls", b"\xd0\xcf\x11\xe0old") for i in range(300)]
+    box.add(message(MELTON, ws.partnership.consolidator_email, "Returns", attachments=files))
+    result = process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV)
+    assert result.outcomes == {"wrong-format": 1}
+    (reply,) = smtp.messages
+    text = " ".join(reply.get_body(("plain",)).get_content().split())
+    assert "return-009-" in text and "return-010-" not in text and "and 290 more is not an .xlsx" in text
+    with ws.session() as s:
+        (row,) = s.query(MailMessage).all()
+        assert row.detail["count"] == 300 and len(row.detail["names"]) == 20

@@ -136,7 +136,7 @@ def _compose(ws: Workspace, row: MailMessage, sub: Submission | None, original: 
                  "we sent you, named like NI179_<your code>_<round>.xlsx)."]
     elif outcome == "several-workbooks":
         subject = _subject(row, "please send one return per message")
-        lines = [f"Your message had {len(d.get('names', []))} workbooks attached ({_names(d)}). None of them "
+        lines = [f"Your message had {_count(d)} workbooks attached ({_names(d)}). None of them "
                  "has been recorded.",
                  "Please send one return per message, so that each is checked and acknowledged on its "
                  "own: send each workbook in a separate email."]
@@ -167,10 +167,15 @@ def _compose(ws: Workspace, row: MailMessage, sub: Submission | None, original: 
 NAMES_SHOWN = 10  # attachment names a reply repeats; a message may carry thousands
 
 
+def _count(detail: dict) -> int:
+    """How many attachments the message had (a ledger row keeps the first names and the count)."""
+    return int(detail.get("count") or len(detail.get("names", [])))
+
+
 def _names(detail: dict) -> str:
     names = [str(n) for n in detail.get("names", [])]
     shown = ", ".join(names[:NAMES_SHOWN])
-    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+    return shown + (f" and {_count(detail) - NAMES_SHOWN} more" if _count(detail) > NAMES_SHOWN else "")
 
 
 def _annotated(ws: Workspace, sub: Submission) -> list[tuple[str, bytes]]:

@@ -119,6 +119,14 @@ def _note_error(ws: Workspace, ref: MessageRef, exc: Exception, result: IntakeRe
     ws.audit("mail-error", {"message": ref.key, "error": quote(repr(exc), ERROR_CHARS)})
 
 
+NAMES_KEPT = 20  # attachment names kept in the ledger and the audit log; a message may carry thousands
+
+
+def _names(names: list[str]) -> dict[str, object]:
+    """The attachments' names as the ledger keeps them: the first few, and how many there were."""
+    return {"names": names[:NAMES_KEPT], "count": len(names)}
+
+
 def _temp_dir(ws: Workspace) -> Path:
     folder = ws.path / "mail-tmp"
     folder.mkdir(exist_ok=True)
@@ -251,11 +259,11 @@ class _Intake:
                 else:
                     row.step, row.outcome = CLAIMED, None
             elif found.workbooks:
-                row.outcome, row.detail = "several-workbooks", {"names": [w.name for w in found.workbooks]}
+                row.outcome, row.detail = "several-workbooks", _names([w.name for w in found.workbooks])
             elif found.archives:
-                row.outcome, row.detail = "zipped", {"names": found.archives}
+                row.outcome, row.detail = "zipped", _names(found.archives)
             elif found.wrong_format:
-                row.outcome, row.detail = "wrong-format", {"names": found.wrong_format}
+                row.outcome, row.detail = "wrong-format", _names(found.wrong_format)
             else:
                 row.outcome = "no-workbook"
         if reply:
