@@ -149,7 +149,8 @@ def postfix_sized_sink():
 
 
 def _raw(reply) -> bytes:
-    return reply.as_bytes()
+    """The reply as the server took it (lines end CRLF on the wire)."""
+    return reply.as_bytes(policy=reply.policy.clone(linesep="\r\n"))
 
 
 def test_mail_intake_answers_the_inflated_return_within_the_limit(inflated, tmp_path, postfix_sized_sink):

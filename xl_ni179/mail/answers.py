@@ -58,7 +58,7 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
         for limit in limits:
             message = _compose(ws, row, sub, original, report, files if attach else [], bool(files) and not attach,
                                limit)
-            if len(message.as_bytes()) <= budget:
+            if _wire_size(message) <= budget:
                 return message
     assert message is not None  # the last try lists nothing and attaches nothing: a few kilobytes
     return message
@@ -66,6 +66,11 @@ def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
 
 # How many findings a reply lists when all of them would make it too large.
 LISTED_STEPS = (200, 100, 50, 20, 10, 5, 0)
+
+
+def _wire_size(message: EmailMessage) -> int:
+    """The message's size as sent (lines end CRLF on the wire): what a server's limit counts."""
+    return len(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
 
 
 def _compose(ws: Workspace, row: MailMessage, sub: Submission | None, original: Submission | None,
@@ -87,7 +92,7 @@ def _compose(ws: Workspace, row: MailMessage, sub: Submission | None, original: 
             else "the current round"
         listed = f"the first {len(report.findings)}" if report.omitted else f"all {len(report.findings)}"
         rest = (f"{listed} are listed on the '{ANNOTATION_SHEET}' sheet of the attached checked copy" if files else
-                "please fix those listed and send the workbook again; any that remain will be listed in our reply")
+                "please fix those listed and send the workbook again; any that remain will be listed in our next reply")
         text_extra = render.to_text(report, who, limit=limit, rest=rest)
         html_extra = render.to_html(report, who, limit=limit, rest=rest)
         if outcome == "accepted":
