@@ -627,9 +627,10 @@ def escaped_text(pkg: Package, rng: random.Random, aim: Aim) -> str | tuple[str,
     text = ESCAPED[aim.pick % len(ESCAPED)]
     _edit_sheet(pkg, NAME[0], lambda root: _set_inline(cell_of(root, NAME[1]), text))
     said = f"{NAME[0]}!{NAME[1]} holds {text!r} (Excel reads each _xHHHH_ as the character it names)"
-    if any(0x20 <= int(code, 16) < 0x7F and code.upper() != "005F" for code in _ESCAPE.findall(text)):
-        # Excel decodes every escape; Calc only those of characters XML cannot hold.
-        return said, "Excel and Calc show different text (Excel decodes _x0054_ to 'T', Calc does not)"
+    printable = [code for code in _ESCAPE.findall(text) if 0x20 <= int(code, 16) < 0x7F and code.upper() != "005F"]
+    if printable:  # Excel decodes every escape; Calc only those of characters XML cannot hold
+        return said, (f"Excel and Calc show different text (Excel reads _x{printable[0]}_ as "
+                      f"{chr(int(printable[0], 16))!r}, Calc shows it as it is)")
     return said
 
 
