@@ -700,13 +700,16 @@ def edit_content_types(pkg: Package, rng: random.Random) -> str:
     overrides = root.findall("ct:Override", NS)
     op = rng.choice(["delete-override", "swap-types", "default-xml-as-sheet", "delete-default", "case"])
     o, p = rng.choice(overrides), rng.choice(overrides)
+    what = o.get("PartName", "")
     if op == "delete-override":
         root.remove(o)
     elif op == "swap-types":
         ta, tb = o.get("ContentType"), p.get("ContentType")
         o.set("ContentType", tb or "")
         p.set("ContentType", ta or "")
+        what += f", {p.get('PartName')}"
     elif op == "default-xml-as-sheet":
+        what = "Default xml"
         for d in root.findall("ct:Default", NS):
             if d.get("Extension", "").lower() == "xml":
                 d.set("ContentType", SHEET_CT)
@@ -714,11 +717,13 @@ def edit_content_types(pkg: Package, rng: random.Random) -> str:
         defaults = root.findall("ct:Default", NS)
         if not defaults:
             raise NotApplicable("no defaults")
-        root.remove(rng.choice(defaults))
+        gone = rng.choice(defaults)
+        what = f"Default {gone.get('Extension')}"
+        root.remove(gone)
     else:
         o.set("PartName", o.get("PartName", "").upper())
     pkg.put("[Content_Types].xml", root)
-    return f"[Content_Types].xml: {op} ({o.get('PartName')})"
+    return f"[Content_Types].xml: {op} ({what})"
 
 
 def edit_workbook(pkg: Package, rng: random.Random) -> str:
@@ -772,6 +777,7 @@ def edit_shared_strings(pkg: Package, rng: random.Random) -> str:
         raise NotApplicable("too few strings")
     op = rng.choice(["swap", "delete", "phonetic", "rich-runs", "duplicate-t"])
     a, b = rng.choice(items), rng.choice(items)
+    which = f"string {items.index(a)}" + (f" and {items.index(b)}" if op == "swap" else "")
     if op == "swap":
         a.addprevious(copy.deepcopy(b))
         b.addprevious(copy.deepcopy(a))
@@ -797,7 +803,7 @@ def edit_shared_strings(pkg: Package, rng: random.Random) -> str:
             raise NotApplicable("rich text")
         t.addnext(copy.deepcopy(t))
     pkg.put(part, root)
-    return f"{part}: {op}"
+    return f"{part}: {op} ({which})"
 
 
 def edit_sheet(pkg: Package, rng: random.Random) -> str:
