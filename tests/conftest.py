@@ -97,9 +97,14 @@ def copy_of(tmp_path):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    """State how many real-program returns were accepted with identical figures."""
-    from helpers.corpus_report import RESULTS, summary_line
+    """State how many real-program returns were accepted with identical figures, and how many
+    mutated files were accepted with Calc agreeing."""
+    from helpers.corpus_report import DIFFERENTIAL, RESULTS, summary_line
 
+    differential = config.stash.get(DIFFERENTIAL, None)
+    if differential:
+        terminalreporter.write_sep("-", "differential test (LibreOffice Calc as the oracle)")
+        terminalreporter.write_line(differential)
     results = config.stash.get(RESULTS, None)
     if results:
         terminalreporter.write_sep("-", "real spreadsheet programs")

@@ -6,6 +6,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from xl_ni179.text import visible
+
 # Every click entry point uses these, so `-h` works wherever `--help` does.
 CLICK_CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -21,7 +23,7 @@ def friendly_errors(fn: Callable) -> Callable:
         except Ni179Error as exc:
             import click
 
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {visible(str(exc))}", err=True)  # it may name a partner's file
             sys.exit(2)
 
     return wrapper

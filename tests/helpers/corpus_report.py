@@ -1,5 +1,5 @@
-"""The real-program corpus's one-line result, recorded by its tests and printed at the end
-of the run (tests/conftest.py) so CI output states it."""
+"""The real-program corpus's and the differential test's one-line results, recorded by their
+tests and printed at the end of the run (tests/conftest.py) so CI output states them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import pytest
 
 # {case name: accepted with figures identical to the openpyxl-filled original}
 RESULTS = pytest.StashKey[dict[str, bool]]()
+# The differential test's one line: how many mutated files were accepted, and Calc agreed on.
+DIFFERENTIAL = pytest.StashKey[str]()
 
 
 def summary_line(results: dict[str, bool]) -> str:

@@ -190,10 +190,17 @@ service lmtp {{
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-class SmtpSink:
-    """aiosmtpd in a thread on 127.0.0.1, keeping (envelope recipients, message) pairs."""
+# Postfix's default message_size_limit: what a council's own mail server takes at most.
+POSTFIX_SIZE_LIMIT = 10_240_000
 
-    def __init__(self) -> None:
+
+class SmtpSink:
+    """aiosmtpd in a thread on 127.0.0.1, keeping (envelope recipients, message) pairs.
+
+    ``size_limit`` is the largest message it takes, as Postfix's ``message_size_limit``:
+    it says so in its EHLO (SIZE) and refuses a larger message with 552, as Postfix does."""
+
+    def __init__(self, size_limit: int | None = None) -> None:
         from aiosmtpd.controller import Controller
 
         self.received: list[tuple[list[str], EmailMessage]] = []
@@ -207,7 +214,8 @@ class SmtpSink:
                 return "250 OK"
 
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        limit = {} if size_limit is None else {"data_size_limit": size_limit}
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **limit)
         self.controller.start()
 
     @property

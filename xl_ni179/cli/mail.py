@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from xl_ni179.errors import CLICK_CONTEXT, friendly_errors
+from xl_ni179.text import visible
 
 if TYPE_CHECKING:
     from xl_ni179.store.workspace import Workspace
@@ -104,15 +105,15 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
         except MailSourceError as exc:
             if not interval:
                 raise
-            click.echo(f"Error: {exc} (trying again in {interval:g} s)", err=True)
+            click.echo(f"Error: {visible(str(exc))} (trying again in {interval:g} s)", err=True)
         else:
             done = ", ".join(f"{n} {k}" for k, n in sorted(result.outcomes.items())) or "nothing new"
             click.echo(f"Intake: {done}.")
             for error in result.errors:
-                click.echo(f"Left in the inbox for the next run: {error}", err=True)
+                click.echo(f"Left in the inbox for the next run: {visible(error)}", err=True)
             for reason in sorted(set(result.misconfigured)):
                 count = result.misconfigured.count(reason)
-                click.echo(f"MAIL SERVER MISCONFIGURED: {count} message(s) quarantined because {reason}. "
+                click.echo(f"MAIL SERVER MISCONFIGURED: {count} message(s) quarantined because {visible(reason)}. "
                            "Every return will be quarantined until the mail server is fixed "
                            "(docs/mail-intake.md, 'What your mail server must do').", err=True)
             if result.misconfigured and not interval:

@@ -15,6 +15,7 @@ import click
 
 from xl_ni179 import __version__
 from xl_ni179.errors import CLICK_CONTEXT
+from xl_ni179.text import visible
 
 if TYPE_CHECKING:
     from xl_ni179.partnership import Partnership
@@ -58,7 +59,7 @@ def write_checked_copy(p: Partnership, report: Report, path: Path, folder: Path,
     if quiet:
         return
     if out is not None:
-        echo(f"  Checked copy: {out}")
+        echo(f"  Checked copy: {visible(str(out))}")
     else:
         echo("  No checked copy: the file itself was rejected (or is not one of our templates), so "
                    "nothing of it is written back; the list above says what to do.")
@@ -77,7 +78,9 @@ def with_progress(items: Iterable[T], total: int, label: str, *, quiet: bool = F
 
 
 def echo(text: str) -> None:
-    """``click.echo``, taking any progress bar off the screen while the text is written."""
+    """``click.echo``, taking any progress bar off the screen while the text is written.
+    Text that may hold a partner's (a report, a file name) is made visible first, piece by
+    piece, with ``xl_ni179.text.visible``: this prints it as given."""
     if "tqdm" not in sys.modules:
         click.echo(text)
         return

@@ -24,6 +24,7 @@ from xl_ni179.cli.main import (
     write_checked_copy,
 )
 from xl_ni179.errors import friendly_errors
+from xl_ni179.text import visible
 
 
 @main.command()
@@ -63,6 +64,7 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
     rejected = False
     receipts = ws.receive_many(files, sender=sender, round_id=round_id)
     for path, receipt in zip(files, with_progress(receipts, len(files), "Receiving"), strict=True):
+        shown = visible(str(path))  # a file name is anyone's text
         if receipt.outcome == "refused":  # not an ordinary file: never read, nothing recorded
             echo(render.to_text(receipt.report, "not received"))
             rejected = True
@@ -70,11 +72,11 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
         org = ws.partnership.find_organisation(receipt.org_code or "")
         name = org.name if org else "unknown organisation"
         if receipt.outcome == "duplicate" and receipt.report.valid:
-            echo(f"{path}: {name}: identical to a file already received (version {receipt.version}); "
+            echo(f"{shown}: {name}: identical to a file already received (version {receipt.version}); "
                  "recorded as a duplicate.")
             continue
         if receipt.outcome == "duplicate":  # the same file, sender and round: the same verdict again
-            echo(f"{path}: {name}: identical to a file already received from {sender or 'the same place'} "
+            echo(f"{shown}: {name}: identical to a file already received from {visible(sender or 'the same place')} "
                  "and rejected; it still needs correcting. Recorded as a duplicate.")
             echo(render.to_text(receipt.report, name))
             rejected = True
@@ -134,7 +136,7 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
         chased = f"chased {r.last_chased:%Y-%m-%d}" if r.last_chased else ""
         notes = f"{len(r.warnings)} warning(s) to explain" if r.warnings else ""
         notes = f"{r.errors} error(s)" if r.state == "rejected" else notes
-        click.echo(f"  {r.name:<52} {r.label:<28} {when:<20} {notes} {chased}".rstrip())
+        click.echo(visible(f"  {r.name:<52} {r.label:<28} {when:<20} {notes} {chased}".rstrip()))
     if missing:
         click.echo("Returns were not received from: " + _names(missing) + ".")
     if held:

@@ -35,6 +35,7 @@ from xl_ni179.excel.ribbon_support import (
     run_step,
     status,
 )
+from xl_ni179.text import visible
 
 VALIDATION_SHEET = "Validation results"  # the name validation lets back in (xl_ni179.intake.validate)
 MAX_LISTED = 10  # names listed in a message box before "and N more"
@@ -259,7 +260,7 @@ def _receive_folder(book: Any) -> None:
     to_fix: list[str] = []
 
     def unreadable(path: Path, exc: OSError) -> None:  # one unreadable file must not stop the rest
-        log.error("Receiving %s failed: %s", path, exc)
+        log.error("Receiving %s failed: %s", visible(str(path)), visible(str(exc)))
         counts["failed"] += 1
         to_fix.append(f"{path.name} (could not be read: is it open in another program?)")
 

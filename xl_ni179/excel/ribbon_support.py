@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xl_ni179.text import visible
+
 if TYPE_CHECKING:
     from xl_ni179.store.workspace import Workspace
 
@@ -179,7 +181,7 @@ def alert(book: Any, message: str, *, critical: bool = False, buttons: str = "ok
     try:
         return book.app.alert(message, title=TITLE, buttons=buttons, mode="critical" if critical else "info")
     except Exception:  # noqa: BLE001 - no way to show it: the log still has it
-        log.warning("Could not show a message box: %s", message)
+        log.warning("Could not show a message box: %s", visible(message))
         return None
 
 
@@ -211,7 +213,8 @@ def run_step(name: str, step: Callable[[Any], Any], book: Any = None, *, from_bo
         return True
     except Exception as exc:  # noqa: BLE001 - every failure must reach the user as a message
         where = _log_somewhere(workspace)
-        log.error("%s failed:\n%s", name, traceback.format_exc())
+        # An exception's text may quote a partner's file: each line of the trace made visible.
+        log.error("%s failed:\n%s", name, "\n".join(visible(line) for line in traceback.format_exc().splitlines()))
         if isinstance(exc, Ni179Error):
             text = f"{name}: {exc}"
         else:
@@ -220,7 +223,7 @@ def run_step(name: str, step: Callable[[Any], Any], book: Any = None, *, from_bo
         if book is not None:
             alert(book, f"{text}\n\nThe details are in the log file:\n{where}", critical=True)
         else:  # not even a workbook to talk to: the console is all there is
-            print(f"{text} Details: {where}", file=sys.stderr)
+            print(visible(f"{text} Details: {where}"), file=sys.stderr)
         return False
     finally:
         if book is not None:

@@ -24,15 +24,16 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from xl_ni179.intake.render import verdict
+from xl_ni179.intake.render import more_line, verdict
 from xl_ni179.intake.validate import ANNOTATION_SHEET
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules import RULES
 from xl_ni179.rules.findings import Finding, Report
-from xl_ni179.spec.schema import Schema
+from xl_ni179.spec.schema import TEXT, Schema
 from xl_ni179.template.builder import PAGES, build_workbook
 from xl_ni179.template.printing import Pages, print_ready
 from xl_ni179.template.styles import FONT_NAME, HEADER_FILL, HEADER_FONT, WRAP, set_text
+from xl_ni179.text import quote
 
 AUTHOR = "NI 179 validation"
 # A finding's cell is coloured as well as commented: red for an error, amber for a warning
@@ -93,7 +94,10 @@ def annotate(p: Partnership, report: Report, out: Path) -> Path | None:
 
 
 def _copy_values(wb: Workbook, schema: Schema, values: dict[str, Any]) -> None:
-    """Each input the partner gave, as a number or as text: never a formula, link or style."""
+    """Each input the partner gave, as a number or as text: never a formula, link or style.
+
+    Text where a figure, date, rating or address belongs is wrong whatever it says: its
+    first few hundred characters are enough to find it, and the copy stays small."""
     for f in schema.fields:
         value = values.get(f.name)
         if value is None:
@@ -102,7 +106,7 @@ def _copy_values(wb: Workbook, schema: Schema, values: dict[str, Any]) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             cell.value = value
         else:
-            set_text(cell, str(value))
+            set_text(cell, str(value) if f.type == TEXT else quote(str(value)))
 
 
 def _kind(f: Finding) -> str:
@@ -111,7 +115,7 @@ def _kind(f: Finding) -> str:
 
 def _comment_cells(wb: Workbook, report: Report) -> None:
     by_cell: dict[tuple[str, str], list[Finding]] = {}
-    for f in report.findings:
+    for f in report.listed()[0]:
         if f.sheet in wb.sheetnames and _CELL.match(f.cell or ""):
             by_cell.setdefault((f.sheet, f.cell), []).append(f)
     for (sheet, cell), found in by_cell.items():
@@ -137,7 +141,11 @@ def _results_sheet(wb: Workbook, report: Report) -> None:
     for i, head in enumerate(heads, start=1):
         cell = ws.cell(4, i, head)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-    for row, f in enumerate(report.findings, start=5):
+    listed, omitted = report.listed()
+    if omitted:  # a file that breaks one rule thousands of times: the list says how often
+        set_text(ws.cell(5 + len(listed), 4), more_line(omitted, "fix those listed and check the "
+                                                                  "workbook again before sending it"))
+    for row, f in enumerate(listed, start=5):
         values = (f.severity + (" (explained)" if f.explained else ""), f.sheet, f.cell, f.message, f.fix, f.code)
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col)

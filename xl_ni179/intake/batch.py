@@ -18,6 +18,7 @@ from xl_ni179.intake.issued import IssuedTemplate, worker_context
 from xl_ni179.intake.screen import file_sha256, findings_of, regular_file_finding
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules.findings import Finding, Report
+from xl_ni179.text import visible
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def validate_files(p: Partnership, paths: Iterable[str | Path], *, sender: str |
         if outcome.ok:
             report = outcome.value
         else:  # the worker died, hung or ran out of memory on this file
-            log.warning("validation of %s stopped: %s", outcome.path, outcome.detail)
+            log.warning("validation of %s stopped: %s", visible(outcome.path), visible(str(outcome.detail)))
             report = Report(file=outcome.path, sha256=_sha256_if_readable(outcome.path))
             report.extend(findings_of(outcome.problems))
         if previous is not None or replaces is not None:

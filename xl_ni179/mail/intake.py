@@ -79,6 +79,7 @@ from xl_ni179.store.mail_ledger import (
 )
 from xl_ni179.store.models import Submission
 from xl_ni179.store.workspace import Incoming, Workspace
+from xl_ni179.text import quote
 
 # Postfix refuses messages over its message_size_limit (10,240,000 bytes by default) itself: our limit
 # sits below it, so a message too large for us reaches us and its sender gets our answer.
@@ -88,7 +89,8 @@ MAX_BYTES = int(9.5 * 1024 * 1024)
 # well under the engine's pool of 15 connections.
 BATCH = 8
 LOCK_PREFIX = "ni179-mail:"
-STEP_DELAY_ENV = "NI179_INTAKE_STEP_DELAY"  # test-only: seconds to sleep between steps
+STEP_DELAY_ENV = "NI179_INTAKE_STEP_DELAY"
+ERROR_CHARS = 1_000  # of an error's text, shown and stored  # test-only: seconds to sleep between steps
 
 
 @dataclass
@@ -182,13 +184,22 @@ def _one_message(ws: Workspace, ref: MessageRef, result: IntakeResult) -> Iterat
 
 
 def _note_error(ws: Workspace, ref: MessageRef, exc: Exception, result: IntakeResult) -> None:
+    # An error's text may carry the sender's (a server's answer quoting it): bounded, as stored.
     if isinstance(exc, MailSourceError):  # SMTP or IMAP trouble: the message stays for the next run
-        result.errors.append(f"{ref.key}: {exc}")
-        ws.audit("mail-error", {"message": ref.key, "error": str(exc)})
+        result.errors.append(f"{ref.key}: {quote(str(exc), ERROR_CHARS)}")
+        ws.audit("mail-error", {"message": ref.key, "error": quote(str(exc), ERROR_CHARS)})
         return
-    result.errors.append(f"{ref.key}: could not be handled ({type(exc).__name__}: {exc}); "
+    result.errors.append(f"{ref.key}: could not be handled ({type(exc).__name__}: {quote(str(exc), ERROR_CHARS)}); "
                          "it stays in the inbox - please forward it to IT support")
-    ws.audit("mail-error", {"message": ref.key, "error": repr(exc)})
+    ws.audit("mail-error", {"message": ref.key, "error": quote(repr(exc), ERROR_CHARS)})
+
+
+NAMES_KEPT = 20  # attachment names kept in the ledger and the audit log; a message may carry thousands
+
+
+def _names(names: list[str]) -> dict[str, object]:
+    """The attachments' names as the ledger keeps them: the first few, and how many there were."""
+    return {"names": names[:NAMES_KEPT], "count": len(names)}
 
 
 def _temp_dir(ws: Workspace) -> Path:
@@ -399,11 +410,11 @@ class _Intake:
                 d.hashes = [found.workbooks[0].sha256]
                 d.step, d.outcome = CLAIMED, None
             elif found.workbooks:
-                d.outcome, d.detail = "several-workbooks", {"names": [w.name for w in found.workbooks]}
+                d.outcome, d.detail = "several-workbooks", _names([w.name for w in found.workbooks])
             elif found.archives:
-                d.outcome, d.detail = "zipped", {"names": found.archives}
+                d.outcome, d.detail = "zipped", _names(found.archives)
             elif found.wrong_format:
-                d.outcome, d.detail = "wrong-format", {"names": found.wrong_format}
+                d.outcome, d.detail = "wrong-format", _names(found.wrong_format)
             else:
                 d.outcome = "no-workbook"
         d.reply_message_id = self._reply_id(ref, requeued)

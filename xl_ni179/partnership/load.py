@@ -34,6 +34,7 @@ from xl_ni179.partnership.model import (
     CODE_RE,
     EMAIL_RE,
     METHODS,
+    REPLY_LIMIT_MB,
     YEAR_RE,
     Agreement,
     Funding,
@@ -53,7 +54,7 @@ WORKSPACE_CONFIG_NAME = "config.toml"  # a workspace's own configuration, in its
 KEYS: dict[str, tuple[str, ...]] = {
     "": ("partnership", "sectors", "organisations", "agreements", "rounds", "vfm", "budget", "funding",
          "projects"),
-    "partnership": ("name", "group", "consolidator_name", "consolidator_email", "illustrative"),
+    "partnership": ("name", "group", "consolidator_name", "consolidator_email", "illustrative", "reply_limit_mb"),
     "sectors.*": ("name", "guidance"),
     "organisations[]": ("code", "name", "short_name", "sector", "baseline", "emails"),
     "agreements[]": ("code", "name", "method", "members", "rates", "counts_from", "reported_only"),
@@ -292,6 +293,11 @@ class _Reader:
         name: Any = BAD if missing else self.get(top, "name", "partnership", str)
         if isinstance(email, str) and not EMAIL_RE.match(email):
             self.fail("partnership.consolidator_email", f"{_q(email)} is not an email address")
+        reply_mb = self.get(top, "reply_limit_mb", "partnership", float, float(REPLY_LIMIT_MB))
+        if isinstance(reply_mb, float) and not 0.5 <= reply_mb <= 100:
+            self.fail("partnership.reply_limit_mb", f"must be between 0.5 and 100 megabytes (found "
+                      f"{reply_mb:g}); keep it below your mail server's message size limit")
+        reply_bytes = int(reply_mb * 1024 * 1024) if isinstance(reply_mb, float) else BAD
         return Partnership(
             name=name,
             group=self.get(top, "group", "partnership", str, ""),
@@ -307,6 +313,7 @@ class _Reader:
             feasibility_spent=self.get(budget, "feasibility_spent", "budget", float, 0.0),
             funding=tuple(funding),
             projects=tuple(projects),
+            reply_limit_bytes=reply_bytes,
             source=self.source,
         )
 

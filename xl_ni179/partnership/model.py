@@ -123,6 +123,9 @@ class Vfm:
     scores: dict[str, int]
 
 
+REPLY_LIMIT_MB = 5  # half of Postfix's default message_size_limit (10,240,000 bytes)
+
+
 @dataclass(frozen=True)
 class Partnership:
     name: str
@@ -139,6 +142,8 @@ class Partnership:
     feasibility_spent: float
     funding: tuple[Funding, ...]
     projects: tuple[Project, ...]
+    # The largest reply (with its checked copy) the intake sends, as the mail server counts it.
+    reply_limit_bytes: int = REPLY_LIMIT_MB * 1024 * 1024
     source: str = field(default="", compare=False)
 
     @cached_property

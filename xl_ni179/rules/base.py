@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 from collections.abc import Mapping, Sequence
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xl_ni179.rules.findings import Finding, Severity
+from xl_ni179.text import QUOTE_CHARS, quote
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 CATEGORIES = ("file", "structure", "receipt", "data", "cross-return")
@@ -46,7 +48,8 @@ class Rule:
 
     def finding(self, *, sheet: str = "", cell: str = "", field: str = "", label: str = "",
                 explained: bool = False, **params: Any) -> Finding:
-        values = {"sheet": sheet, "cell": cell, "field": field, "label": label or field, **params}
+        values = {key: _bounded(value) for key, value in
+                  {"sheet": sheet, "cell": cell, "field": field, "label": label or field, **params}.items()}
         return Finding(
             code=self.code,
             severity=self.severity,
@@ -57,6 +60,21 @@ class Rule:
             field=field,
             explained=explained,
         )
+
+
+def _bounded(value: Any) -> Any:
+    """A message parameter as a finding may quote it: text (a cell's, a sheet's or part's
+    name, a formula, a reader's detail) cut to a few hundred characters, saying how long it
+    was; numbers, dates and the like as they are, for the template's format to apply."""
+    if isinstance(value, str):
+        return quote(value)
+    if value is None or isinstance(value, int | float | dt.date | dt.time):
+        return value
+    try:
+        text = str(value)
+    except Exception:  # noqa: BLE001 - a parameter that cannot be shown must not stop the finding
+        return "‹?›"
+    return quote(text) if len(text) > QUOTE_CHARS else value
 
 
 class _Lenient(string.Formatter):

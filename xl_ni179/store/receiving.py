@@ -27,6 +27,7 @@ from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.models import Figure, StoredFile, Submission
 from xl_ni179.store.paths import FILES_DIR
 from xl_ni179.store.status import ACCEPTED, REJECTED
+from xl_ni179.text import quote
 
 if TYPE_CHECKING:
     from xl_ni179.intake.issued import IssuedTemplate
@@ -268,6 +269,15 @@ class Receiving:
         holds only under the same configuration."""
         return self.partnership.content_key
 
+    def _text_inputs(self, round_id: str | None) -> frozenset[str] | None:
+        """The names of the round's text inputs (None: no round, so every text is kept whole)."""
+        if round_id is None or not any(r.id == round_id for r in self.partnership.rounds):
+            return None
+        from xl_ni179.intake.spec import return_spec
+        from xl_ni179.spec.schema import TEXT
+
+        return frozenset(f.name for f in return_spec(self.partnership, round_id).schema.fields if f.type == TEXT)
+
     def verdict_key(self, sha: str, sender: str | None, round_id: str | None) -> str:
         """What a verdict depends on besides the rules: the file, who sent it, the round
         asked for and the configuration (which says who may send for whom)."""
@@ -310,7 +320,7 @@ class Receiving:
         s.flush()
         # Kept for rejected returns too: the checked copy sent back is rebuilt from them,
         # never from the received file. Only accepted ones are ever consolidated.
-        rows = _figures(sub.id, report.values)
+        rows = _figures(sub.id, report.values, self._text_inputs(report.round_id))
         if rows:  # one executemany, not an INSERT per figure
             s.execute(insert(Figure), rows)
         self.audit("receive", {"submission": sub.id, "outcome": outcome, "organisation": org_code,
@@ -324,6 +334,7 @@ class Receiving:
                           received_at: dt.datetime, source: str) -> Receipt:
         report = Report(file=str(item.file), organisation=dup.org_code, round_id=dup.round_id, sha256=sha)
         report.findings = [Finding(**f) for f in dup.report.get("findings", [])]
+        report.omitted = int(dup.report.get("omitted") or 0)
         sub = Submission(round_id=dup.round_id, org_code=dup.org_code, sha256=sha, verdict_key=key,
                          sender=item.sender, original_name=item.original_name or item.file.name,
                          source=source, received_at=received_at,
@@ -350,12 +361,18 @@ def filed_under(p: Partnership, named: str | None, sender: str | None) -> str | 
     return own[0] if len(own) == 1 else None
 
 
-def _figures(submission_id: int, values: dict[str, Any]) -> list[dict[str, Any]]:
+def _figures(submission_id: int, values: dict[str, Any], text_inputs: frozenset[str] | None) -> list[dict[str, Any]]:
+    """The rows of a return's figures. Text where a figure, date, rating or address belongs is
+    an error whatever it says: only its first few hundred characters are kept (enough for
+    the checked copy to show it), so a small file cannot fill the store with text."""
     rows = []
     for name, value in values.items():
         if value is None:
             continue
         number = isinstance(value, int | float) and not isinstance(value, bool)
+        text = None if number else str(value)
+        if text is not None and text_inputs is not None and name not in text_inputs:
+            text = quote(text)
         rows.append({"submission_id": submission_id, "name": name,
-                     "number": float(value) if number else None, "text": None if number else str(value)})
+                     "number": float(value) if number else None, "text": text})
     return rows

@@ -131,7 +131,8 @@ class Workspace(Receiving):
             return None
         report = Report(file=sub.original_name or "", organisation=sub.org_code, round_id=sub.round_id,
                         findings=[Finding(**f) for f in (sub.report or {}).get("findings", [])],
-                        values=self.figures(sub.id), sha256=sub.sha256)
+                        values=self.figures(sub.id), sha256=sub.sha256,
+                        omitted=int((sub.report or {}).get("omitted") or 0))
         return annotated_bytes(self.partnership, report)
 
     def latest_accepted_report(self, org_code: str, *, round_id: str | None = None,
