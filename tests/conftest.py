@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from helpers.components import require_component
+from helpers.libreoffice import INSTALL_HINT, soffice
 
 from xl_ni179.demo.data import DEMO_ROUND, demo_returns
-from xl_ni179.excel.libreoffice import INSTALL_HINT, soffice
 from xl_ni179.partnership import load_partnership
 from xl_ni179.template import template_filename, write_templates
 from xl_ni179.template.fill import fill_workbook

@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 
 from helpers.checked_copy import assert_only_ours, assert_values_plain
+from helpers.libreoffice import convert
 from openpyxl import load_workbook
 
-from xl_ni179.excel.libreoffice import convert
 from xl_ni179.intake.annotate import annotate, annotated_bytes
 from xl_ni179.intake.batch import validate_file
 from xl_ni179.rules.findings import Report

@@ -7,13 +7,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import libreoffice
 from helpers.consolidate_seed import FORMULA_LIKE, seed_partnership, seed_returns, statuses_for
 from openpyxl import Workbook, load_workbook
 
 from xl_ni179.consolidate import SHEET_NAMES, build_summary, write_consolidation
 from xl_ni179.consolidate.dashboard import write_dashboard
 from xl_ni179.consolidate.xlhelpers import FILLS, MONEY
-from xl_ni179.excel import libreoffice
 from xl_ni179.store.status import REJECTED
 
 

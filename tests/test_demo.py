@@ -58,7 +58,7 @@ def test_summary_reproduces_the_review_paper(demo):
 
 
 def test_master_workbook_opens_in_libreoffice_with_its_charts(demo, tmp_path, libreoffice):
-    from xl_ni179.excel.libreoffice import convert
+    from helpers.libreoffice import convert
 
     master = demo[0] / "master.xlsx"
     with zipfile.ZipFile(master) as zf:

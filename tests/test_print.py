@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers.components import require_component
+from helpers.libreoffice import convert
 from helpers.realprograms import UNO_HINT, system_uno
 from helpers.rendering import Page, clipped_in_calc, printed_pages
 from openpyxl import load_workbook
@@ -25,7 +26,6 @@ from openpyxl import load_workbook
 from xl_ni179.cli import main
 from xl_ni179.consolidate.xlhelpers import SECTION_FONT
 from xl_ni179.demo.data import DEMO_ROUND, OUTTURN_ROUND, demo_returns
-from xl_ni179.excel.libreoffice import convert
 from xl_ni179.excel.master_book import write_master_book
 from xl_ni179.intake.annotate import annotate
 from xl_ni179.intake.batch import validate_file

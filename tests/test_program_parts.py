@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 from helpers import hostile, program_parts
 from helpers.components import require_component
+from helpers.libreoffice import convert
 
 from xl_ni179.cli import main
-from xl_ni179.excel.libreoffice import convert
 from xl_ni179.intake.batch import validate_files
 from xl_ni179.intake.screen import inspect_file
 

@@ -321,7 +321,7 @@ def test_with_no_returns_at_all_the_sheet_says_so(tmp_path) -> None:
 
 
 def test_libreoffice_opens_the_trajectory_chart(rounds, tmp_path, libreoffice) -> None:
-    from xl_ni179.excel.libreoffice import convert
+    from helpers.libreoffice import convert
 
     (converted,) = convert([rounds[0] / OUTTURN / "master.xlsx"], tmp_path)
     ws = load_workbook(converted)[names.TRAJECTORY]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from helpers.components import require_component
+from helpers.libreoffice import INSTALL_HINT, convert, soffice
 from openpyxl import load_workbook
 
-from xl_ni179.excel.libreoffice import INSTALL_HINT, convert, soffice
 from xl_ni179.intake.batch import validate_file
 
 GNUMERIC_HINT = "Gnumeric is not installed: run `apt-get install gnumeric` (scripts/setup.sh does)."

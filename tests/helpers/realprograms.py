@@ -29,8 +29,8 @@ from typing import Any
 from lxml import etree
 
 from helpers.excel_respelling import respell
+from helpers.libreoffice import convert
 from helpers.ooxml import MAIN, NS, Package
-from xl_ni179.excel.libreoffice import convert
 from xl_ni179.spec.schema import DATE, GAINS, Schema
 
 SYSTEM_PYTHON = "/usr/bin/python3"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from xl_ni179.excel.libreoffice import convert
+from helpers.libreoffice import convert
 from xl_ni179.spec.schema import CHECK_DETAILS, COVER
 
 

@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 
 import xl_ni179
-from xl_ni179.errors import CLICK_CONTEXT
+from xl_ni179.cli.shared import CLICK_CONTEXT
 from xl_ni179.excel.addin.sources import ADDIN_FILENAME, AddinBuildError
 
 _HAS_EXCEL = ("win32", "darwin")  # xlwings drives Excel only on Windows and macOS

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from xl_ni179.errors import CLICK_CONTEXT, friendly_errors
+from xl_ni179.cli.shared import CLICK_CONTEXT, friendly_errors
 from xl_ni179.text import visible
 
 if TYPE_CHECKING:

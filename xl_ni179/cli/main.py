@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from xl_ni179 import __version__
-from xl_ni179.errors import CLICK_CONTEXT
+from xl_ni179.cli.shared import CLICK_CONTEXT
 from xl_ni179.text import visible
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from xl_ni179.cli.main import main, partnership
-from xl_ni179.errors import friendly_errors
+from xl_ni179.cli.shared import friendly_errors
 
 if TYPE_CHECKING:
     from xl_ni179.partnership import Partnership

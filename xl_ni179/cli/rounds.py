@@ -23,7 +23,7 @@ from xl_ni179.cli.main import (
     workspace_path,
     write_checked_copy,
 )
-from xl_ni179.errors import friendly_errors
+from xl_ni179.cli.shared import friendly_errors
 from xl_ni179.text import visible
 
 

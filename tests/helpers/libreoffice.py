@@ -1,7 +1,7 @@
 """Recalculate workbooks in LibreOffice headless: the real spreadsheet engine we have here.
 
-Used by the tests (to see what a partner sees in their own workbook) and available to
-anyone checking a workbook on a machine without Excel.
+The tests use it to see what a partner sees in their own workbook; the package does not
+(it recalculates nothing itself), so it lives here rather than in ``xl_ni179``.
 """
 
 from __future__ import annotations
@@ -56,12 +56,3 @@ def convert(files: list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float 
         raise LibreOfficeError(f"LibreOffice could not convert {missing or files}: {result.stderr.strip()}")
     return outputs
 
-
-def recalculated_values(path: Path, out_dir: Path) -> dict[str, dict[str, object]]:
-    """{sheet: {cell: value}} as LibreOffice computes them."""
-    from openpyxl import load_workbook
-
-    (converted,) = convert([path], out_dir)
-    wb = load_workbook(converted, data_only=True)
-    return {ws.title: {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
-            for ws in wb.worksheets}

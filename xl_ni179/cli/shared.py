@@ -1,0 +1,32 @@
+"""What every click entry point shares (the `ni179` group, and `python -m xl_ni179.mail`,
+which runs without it): ``-h`` wherever ``--help`` works, and a library error shown as one
+line instead of a traceback."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from xl_ni179.errors import Ni179Error
+from xl_ni179.text import visible
+
+CLICK_CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def friendly_errors(fn: Callable) -> Callable:
+    """For command-line entry points: a library error becomes one line, ``Error: ...``,
+    and exit status 2 (the command could not run), never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Ni179Error as exc:
+            click.echo(f"Error: {visible(str(exc))}", err=True)  # it may name a partner's file
+            sys.exit(2)
+
+    return wrapper
