@@ -393,14 +393,8 @@ def _draft_paper(book: Any) -> None:
 
 
 def _draft_chasers(book: Any) -> None:
-    try:
-        from xl_ni179.mail import draft_chasers as write_chasers
-    except ImportError as exc:
-        if exc.name not in (None, "xl_ni179.mail"):
-            raise  # the mail module is there but something it needs is broken: report it
-        alert(book, "Drafting chasers comes with the mail intake, which is not installed in this "
-                    "version of NI 179. Use Returns status to see who still has to send a return.")
-        return
+    from xl_ni179.mail import draft_chasers as write_chasers
+
     s = read_settings(book)
     ws = open_workspace(s)
     rnd = ws.partnership.round(s.round_id)

@@ -43,8 +43,6 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 ADDRESS_RE = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]"
                         r"(?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 AUTHSERV_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
-# A result of "fail" for any of these in our server's header is final.
-FAIL_METHODS = ("dmarc", "spf", "dkim")
 
 
 # What kind of problem a verdict names (kept in the ledger and shown to the consolidator).

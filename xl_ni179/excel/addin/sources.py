@@ -44,7 +44,6 @@ _SUB_RE = re.compile(
     re.MULTILINE | re.DOTALL | re.IGNORECASE,
 )
 _RIBBON_ARG_RE = re.compile(r"^\s*(?:ByRef\s+|ByVal\s+)?\w+\s+As\s+IRibbonControl\s*$", re.I)
-_RUNPYTHON_RE = re.compile(r"\bRunPython\b(.*)$", re.IGNORECASE | re.MULTILINE)
 _CALL_RE = re.compile(
     r'RunPython "import ' + re.escape(RIBBON_MODULE) + r' as r; r\.check_version\(\'" & '
     + VERSION_CONST
@@ -115,14 +114,6 @@ def ribbon_buttons(custom_ui: bytes, namespace: str) -> list[RibbonButton]:
 def vba_subs(source: str) -> dict[str, tuple[str, str]]:
     """``{Sub name: (parameter list, body)}`` for every Sub in a VBA module's text."""
     return {m.group(1): (m.group(2), m.group(3)) for m in _SUB_RE.finditer(source)}
-
-
-def runpython_functions(source: str) -> list[str]:
-    """Every ``r.<function>(`` named on a ``RunPython`` line of ``source``, in order."""
-    found: list[str] = []
-    for m in _RUNPYTHON_RE.finditer(source):
-        found += re.findall(r"\br\.(\w+)\(", m.group(1))
-    return found
 
 
 def check_sources(custom_ui: bytes, bas: str, namespace: str) -> list[RibbonButton]:

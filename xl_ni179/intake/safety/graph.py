@@ -26,7 +26,6 @@ from xl_ni179.intake.safety.xmlscan import Stop, shown
 PACKAGE_RELS = "_rels/.rels"
 CONTENT_TYPES = "[Content_Types].xml"
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 OFFICE = R_NS + "/"

@@ -29,10 +29,10 @@ MAX_CELLS_TOTAL = 200_000
 # Text.
 MAX_SHARED_STRINGS = 50_000
 MAX_STRING_CHARS = 32_767  # Excel's own limit for the text of one cell
-MAX_FORMULA_CHARS = 16_384  # twice Excel's limit; longer formula text is only scanned in part
 
-# XML elements in one part: a bound on scanning time and on expat's nesting stack
-# (a million nested elements cost it ~120 MB). A sheet at the cell limit has ~500,000.
+# XML elements in one part, counted on the bytes before lxml parses it: a bound on scanning
+# time and on the tree lxml builds (~300 bytes an element: 500,000 cost ~145 MB). A sheet at
+# the cell limit has ~500,000. (Nesting is bounded by lxml itself: 256 levels, huge_tree off.)
 MAX_ELEMENTS_LARGE = 600_000  # worksheets and the shared strings
 MAX_ELEMENTS_SMALL = 20_000  # workbook, relationships, content types, external links
 
