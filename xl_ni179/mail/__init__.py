@@ -3,26 +3,36 @@
 Also the chasers: reminders to partners whose return is missing or was rejected.
 
 Names are loaded on first use, so that `ni179 --help` and the commands that do not
-touch mail start without the store and workbook libraries.
+touch mail start without the store and workbook libraries. The type checker reads the
+imports below instead of ``__getattr__`` (which it does not see), so a misspelt name is
+an error, not ``Any``; tests/test_structure.py checks the two lists agree.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
-_NAMES = {
-    "draft_chasers": "chasers", "send_chasers": "chasers",
-    "IntakeResult": "intake", "process": "intake",
-    "MailMessage": "xl_ni179.store.mail_ledger",  # the ledger table lives with the store
-    "ImapSource": "sources", "MaildirSource": "sources", "open_source": "sources",
-}
+if TYPE_CHECKING:
+    from xl_ni179.mail.chasers import draft_chasers, send_chasers
+    from xl_ni179.mail.intake import IntakeResult, process
+    from xl_ni179.mail.sources import ImapSource, MaildirSource, open_source
+    from xl_ni179.store.mail_ledger import MailMessage  # the ledger table lives with the store
+else:
+    from importlib import import_module
+    from typing import Any
 
-__all__ = sorted(_NAMES)
+    _FROM = {
+        "draft_chasers": "xl_ni179.mail.chasers", "send_chasers": "xl_ni179.mail.chasers",
+        "IntakeResult": "xl_ni179.mail.intake", "process": "xl_ni179.mail.intake",
+        "MailMessage": "xl_ni179.store.mail_ledger",
+        "ImapSource": "xl_ni179.mail.sources", "MaildirSource": "xl_ni179.mail.sources",
+        "open_source": "xl_ni179.mail.sources",
+    }
 
+    def __getattr__(name: str) -> Any:
+        if name not in _FROM:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return getattr(import_module(_FROM[name]), name)
 
-def __getattr__(name: str) -> Any:
-    if name not in _NAMES:
-        raise AttributeError(f"module 'xl_ni179.mail' has no attribute {name!r}")
-    module = _NAMES[name] if "." in _NAMES[name] else f"xl_ni179.mail.{_NAMES[name]}"
-    return getattr(importlib.import_module(module), name)
+__all__ = ["ImapSource", "IntakeResult", "MailMessage", "MaildirSource", "draft_chasers", "open_source",
+           "process", "send_chasers"]

@@ -18,7 +18,7 @@ a ``Problem`` (``problems``): the code of the file rule and its message paramete
 package imports no rules; ``xl_ni179.intake.screen`` turns problems into findings.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from xl_ni179.intake.safety.bounded import (
     BoundedPool,
@@ -27,14 +27,18 @@ from xl_ni179.intake.safety.bounded import (
     run_bounded,
 )
 
+if TYPE_CHECKING:  # the type checker reads this instead of __getattr__, which it does not see
+    from xl_ni179.intake.safety.package import inspect_package, open_package
+else:
+    from typing import Any
+
+    def __getattr__(name: str) -> Any:
+        # The package check loads lxml: only the workers need it, not the process that hands
+        # them the files (nor anything that only reads a problem's code).
+        if name in ("inspect_package", "open_package"):
+            from xl_ni179.intake.safety import package
+
+            return getattr(package, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = ["BoundedPool", "Outcome", "PoolError", "inspect_package", "open_package", "run_bounded"]
-
-
-def __getattr__(name: str) -> Any:
-    # The package check loads lxml: only the workers need it, not the process that hands
-    # them the files (nor anything that only reads a problem's code).
-    if name in ("inspect_package", "open_package"):
-        from xl_ni179.intake.safety import package
-
-        return getattr(package, name)
-    raise AttributeError(name)
