@@ -1,12 +1,15 @@
-"""The package's structure: rooms by job, declarations below implementations, nothing
-importing upwards (lazy imports included), and every check tied to rules that exist."""
+"""The package's structure: layers by job in the order the README declares them, nothing
+importing upwards (lazy, relative and by-name imports included, each shown to be caught on a
+planted copy), and every check tied to rules that exist."""
 
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 import pytest
+from helpers import structure as S
 
 from xl_ni179.checks import receipt, saved
 from xl_ni179.checks.data import DATA_CHECKS, build_checks
@@ -16,50 +19,30 @@ from xl_ni179.rules import RULES
 from xl_ni179.rules.base import fill
 from xl_ni179.spec.schema import build_schema
 
-PACKAGE = Path(__file__).resolve().parents[1] / "xl_ni179"
-
-# Each room may import the rooms listed before it, never one after it.
-ROOMS = ["text", "errors", "data", "partnership", "rules", "spec", "checks", "template", "intake", "store",
-         "consolidate", "paper", "mail", "demo", "excel", "cli"]
-# Entry points sit above everything: `python -m xl_ni179` and `python -m xl_ni179.mail`.
-ENTRY_POINTS = {"xl_ni179/__main__.py", "xl_ni179/mail/__main__.py"}
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "xl_ni179"
+README = (ROOT / "README.md").read_text("utf-8")
 
 
-def _imports(path: Path) -> list[tuple[int, str]]:
-    """Every xl_ni179 module ``path`` imports, anywhere in the file (lazy imports count)."""
-    found = []
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("xl_ni179"):
-            if node.module == "xl_ni179":
-                found += [(node.lineno, f"xl_ni179.{a.name}") for a in node.names]
-            else:
-                found.append((node.lineno, node.module))
-        elif isinstance(node, ast.Import):
-            found += [(node.lineno, a.name) for a in node.names if a.name.startswith("xl_ni179")]
-    return found
+def _imports(path: Path) -> list[str]:
+    """Every xl_ni179 module ``path`` imports, anywhere in the file (lazy and by-name imports count)."""
+    return [i.target for i in S.imports(path, PACKAGE)[0] if i.target.startswith("xl_ni179")]
 
 
-def _modules() -> list[Path]:
-    return [p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts]
+# -- the layers, as the README declares them ------------------------------------------------------
+
+def test_the_readme_declares_every_package_in_one_order() -> None:
+    assert S.layers(README, PACKAGE)[:3] == ["text", "errors", "data"]
+    assert S.layers(README, PACKAGE)[-2:] == ["excel", "cli"]
+    assert S.undeclared(README, PACKAGE) == []
 
 
-def _room(module: str) -> str | None:
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 and parts[1] in ROOMS else None
+def test_no_module_imports_a_layer_above_its_own() -> None:
+    assert S.upward_imports(README, PACKAGE) == []
 
 
-def test_no_module_imports_a_room_above_its_own() -> None:
-    upward = []
-    for path in _modules():
-        rel = path.relative_to(PACKAGE.parent).as_posix()
-        room = _room(rel.removesuffix(".py").replace("/", "."))
-        if rel in ENTRY_POINTS or room is None:
-            continue
-        for line, module in _imports(path):
-            target = _room(module)
-            if target is not None and ROOMS.index(target) > ROOMS.index(room):
-                upward.append(f"{rel}:{line} imports {module}")
-    assert upward == []
+def test_xlwings_is_imported_only_where_the_readme_says() -> None:
+    assert S.xlwings_problems(README, PACKAGE) == []
 
 
 def test_at_most_eight_modules_at_the_package_top() -> None:
@@ -68,7 +51,7 @@ def test_at_most_eight_modules_at_the_package_top() -> None:
 
 
 def test_rules_import_nothing_of_ours_but_errors_and_text() -> None:
-    outside = [(p.name, m) for p in (PACKAGE / "rules").glob("*.py") for _, m in _imports(p)
+    outside = [(p.name, m) for p in (PACKAGE / "rules").glob("*.py") for m in _imports(p)
                if not m.startswith(("xl_ni179.rules", "xl_ni179.errors", "xl_ni179.text"))]
     assert outside == []
 
@@ -76,20 +59,93 @@ def test_rules_import_nothing_of_ours_but_errors_and_text() -> None:
 @pytest.mark.parametrize("part", ["intake/safety", "intake/reader.py", "intake/values.py"])
 def test_the_reader_and_the_safety_layer_import_no_rules(part: str) -> None:
     paths = [PACKAGE / part] if part.endswith(".py") else list((PACKAGE / part).glob("*.py"))
-    found = [(p.name, m) for p in paths for _, m in _imports(p) if m.startswith("xl_ni179.rules")]
+    found = [(p.name, m) for p in paths for m in _imports(p) if m.startswith("xl_ni179.rules")]
     assert found == []
 
 
-def test_only_the_excel_room_imports_xlwings() -> None:
-    found = []
-    for path in _modules():
-        if (PACKAGE / "excel") in path.parents:
-            continue
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            found += [f"{path.relative_to(PACKAGE)}: {n}" for n in names if n.split(".")[0] == "xlwings"]
-    assert found == []
+# -- each check fails on a violation planted in a copy of the package ----------------------------
+
+@pytest.fixture
+def planted(tmp_path: Path) -> Path:
+    """A copy of the package (the README beside it): plant one violation, run the checks."""
+    copy = tmp_path / "xl_ni179"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def _plant(package: Path, module: str, source: str) -> None:
+    path = package / module
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent != package and not (path.parent / "__init__.py").exists():
+        (path.parent / "__init__.py").write_text("")
+    path.write_text(path.read_text("utf-8") + source if path.exists() else source)
+
+
+def test_the_unplanted_copy_passes(planted: Path) -> None:
+    assert S.undeclared(README, planted) == S.upward_imports(README, planted) == []
+    assert S.xlwings_problems(README, planted) == []
+
+
+def test_a_package_the_readme_does_not_name_is_reported(planted: Path) -> None:
+    _plant(planted, "util/helpers.py", "from xl_ni179.cli.main import main\n")
+    assert S.undeclared(README, planted) == ["xl_ni179/util is in no layer of the README's list"]
+    assert S.upward_imports(README, planted) == [
+        "xl_ni179/util/helpers.py:1 imports xl_ni179.cli.main, of a package in no layer"]
+
+
+@pytest.mark.parametrize("source, target", [
+    ("from ..excel import ribbon\n", "xl_ni179.excel.ribbon"),
+    ("from .. import cli\n", "xl_ni179.cli"),
+    ("def f():\n    from ..mail.chasers import draft_chasers\n", "xl_ni179.mail.chasers"),
+    ("import xl_ni179.store.workspace\n", "xl_ni179.store.workspace"),
+    ("import importlib\nimportlib.import_module('xl_ni179.cli.main')\n", "xl_ni179.cli.main"),
+    ("__import__('xl_ni179.excel')\n", "xl_ni179.excel"),
+    ("from importlib import import_module\nimport_module('..consolidate', __package__)\n", "xl_ni179.consolidate"),
+    ("from importlib import import_module\nimport_module(f'xl_ni179.paper.{1}')\n", "xl_ni179.paper"),
+    ("PRELOAD = ['xl_ni179.intake.batch']\n", "xl_ni179.intake.batch"),
+], ids=["relative", "relative-package", "relative-lazy", "absolute", "import_module", "__import__",
+        "import_module-relative", "f-string", "named-by-string"])
+def test_an_upward_import_is_reported_however_it_is_written(planted: Path, source: str, target: str) -> None:
+    _plant(planted, "rules/planted.py", source)
+    found = S.upward_imports(README, planted)
+    assert len(found) == 1 and found[0].startswith("xl_ni179/rules/planted.py:")
+    assert found[0].endswith(f"imports {target}, a layer above its own")
+
+
+def test_a_dynamic_import_the_check_cannot_read_is_reported(planted: Path) -> None:
+    _plant(planted, "rules/planted.py", "import importlib\n\ndef load(name):\n"
+                                        "    return importlib.import_module(name)\n")
+    assert S.upward_imports(README, planted) == [
+        "xl_ni179/rules/planted.py:4 imports by a name the structure check cannot read: "
+        "importlib.import_module(name)"]
+
+
+def test_the_package_init_may_import_nothing_of_ours(planted: Path) -> None:
+    _plant(planted, "__init__.py", "from xl_ni179.text import visible\n")
+    assert S.upward_imports(README, planted) == [
+        "xl_ni179/__init__.py:4 imports xl_ni179.text, but xl_ni179/__init__.py imports nothing of ours"]
+
+
+def test_a_layer_order_changed_in_the_readme_is_the_order_checked(planted: Path) -> None:
+    swapped = README.replace("  - `cli/`:", "  - `cli_placeholder/`:").replace(
+        "  - `text.py`:", "  - `cli/`: moved first.\n  - `text.py`:")
+    assert S.layers(swapped, planted)[0] == "cli"
+    assert any("a layer above its own" in p for p in S.upward_imports(swapped, planted))
+
+
+@pytest.mark.parametrize("module, source, problem", [
+    ("consolidate/planted.py", "def f():\n    import xlwings\n",
+     "consolidate/planted.py:2 imports xlwings outside excel/"),
+    ("demo/planted.py", "import importlib\nimportlib.import_module('xlwings')\n",
+     "demo/planted.py:2 imports xlwings outside excel/"),
+    ("excel/planted.py", "import xlwings as xw\n",
+     "excel/planted.py:1 imports xlwings at module level; the README says only inside functions"),
+    ("cli/planted.py", "from xl_ni179.excel import udfs\n",
+     "cli/planted.py:1 imports xl_ni179.excel.udfs, which loads xlwings"),
+], ids=["outside-excel", "outside-excel-by-name", "module-level-in-excel", "importer-of-udfs"])
+def test_each_xlwings_violation_is_reported(planted: Path, module: str, source: str, problem: str) -> None:
+    _plant(planted, module, source)
+    assert S.xlwings_problems(README, planted) == [problem]
 
 
 def test_every_data_rule_has_a_check_and_every_check_emits_rules() -> None:
