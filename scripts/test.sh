@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check xl_ni179 tests benchmarks
 .venv/bin/mypy  # the package, as configured in pyproject.toml
-.venv/bin/python -m pytest "$@"
+# Coverage of the package, printed after the tests (files fully covered are left out).
+.venv/bin/python -m pytest --cov --cov-report=term "$@"

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import components
 from helpers.components import require_component
 from helpers.libreoffice import INSTALL_HINT, soffice
 
@@ -13,6 +14,21 @@ from xl_ni179.demo.data import DEMO_ROUND, demo_returns
 from xl_ni179.partnership import load_partnership
 from xl_ni179.template import template_filename, write_templates
 from xl_ni179.template.fill import fill_workbook
+
+# Fixtures that start a real program or server: a test that uses one is marked real_component.
+COMPONENT_FIXTURES = {"libreoffice", "postgres", "dovecot"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if COMPONENT_FIXTURES & set(getattr(item, "fixturenames", ())) or params.get("store_url") == "postgresql":
+            item.add_marker(pytest.mark.real_component)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    components.current_test = item  # require_component checks the test that asks is marked
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import os
 import re
-import shutil
 import subprocess
 import sys
 import warnings
@@ -16,6 +15,8 @@ import click
 import defusedxml.ElementTree as SafeET
 import pytest
 from click.testing import CliRunner
+from helpers.components import require_component
+from helpers.libreoffice import INSTALL_HINT, soffice
 
 import xl_ni179
 from xl_ni179.cli.addin import addin
@@ -208,15 +209,13 @@ def test_cli_install_without_excel_fails_with_one_line(built: Path) -> None:
 
 
 def _soffice() -> str:
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if exe is None:
-        message = "LibreOffice is missing: apt-get install libreoffice-calc-nogui"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    exe = soffice()
+    require_component(exe is not None, INSTALL_HINT)
+    assert exe is not None
     return exe
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_the_addin_and_lists_our_module(built: Path, tmp_path: Path) -> None:
     exe = _soffice()
     profile = tmp_path / "profile"  # own profile: never hand the job to another soffice

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from helpers.checked_copy import assert_only_ours, assert_values_plain
 from helpers.libreoffice import convert
 from openpyxl import load_workbook
@@ -23,6 +24,7 @@ FORMULA_TEXT = {
 }
 
 
+@pytest.mark.slow
 def test_annotated_workbook_shows_each_finding_at_its_cell(partnership, make_return, tmp_path, libreoffice):
     path = make_return("OADBY", {"gains_procurement_2008_09": "£5", "rag_2010_11": "Red",
                                  "rag_commentary_2010_11": None, "signoff_date": "soon"})
@@ -48,6 +50,7 @@ def test_annotated_workbook_shows_each_finding_at_its_cell(partnership, make_ret
     assert_only_ours(partnership, report, out.read_bytes())
 
 
+@pytest.mark.slow
 def test_a_checked_copy_sent_back_unchanged_gets_the_same_verdict(partnership, returns_dir, tmp_path):
     """The copy is a faithful return: the partner can fix it and send it straight back."""
     original = returns_dir / "NI179_LCITY_2008-09-review.xlsx"
@@ -59,6 +62,7 @@ def test_a_checked_copy_sent_back_unchanged_gets_the_same_verdict(partnership, r
     assert again.values == report.values
 
 
+@pytest.mark.slow
 def test_text_that_looks_like_a_formula_lands_as_text(partnership, make_return, tmp_path, libreoffice):
     path = make_return("MELTON", {**FORMULA_TEXT, "signoff_email": "nobody"})
     report = validate_file(partnership, path)
@@ -93,6 +97,7 @@ def test_values_a_cell_cannot_hold_land_as_text(partnership):
     assert wb["Gains"]["B8"].value == "inf" and wb["Sign-off"]["B9"].value == "0116 496 0000"
 
 
+@pytest.mark.slow
 def test_a_warning_is_amber_until_explained_then_green(partnership, make_return):
     same = {"signoff_s151_officer": "T. Walsh", "signoff_preparer": "T. Walsh"}
     for explanation, colour in ((None, "FFEB9C"), ("Small council: nobody else can sign.", "C6EFCE")):

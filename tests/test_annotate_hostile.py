@@ -27,6 +27,7 @@ def corpus(tmp_path_factory, returns_dir):
     return hostile.build_corpus(real, tmp_path_factory.mktemp("hostile"))
 
 
+@pytest.mark.slow
 def test_no_hostile_file_gets_a_checked_copy(partnership, corpus, tmp_path):
     slow = {}
     for path, code in corpus:
@@ -43,6 +44,7 @@ def test_no_hostile_file_gets_a_checked_copy(partnership, corpus, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_validate_annotate_writes_nothing_back_for_the_corpus(corpus, tmp_path):
     checked = tmp_path / "checked"
     started = time.perf_counter()
@@ -98,6 +100,7 @@ def test_a_phishing_return_gets_back_only_our_template(partnership, returns_dir,
     assert_nothing_of_phishing(data)
 
 
+@pytest.mark.slow
 def test_receive_annotate_writes_the_checked_copy_from_the_store(returns_dir, make_return, tmp_path):
     ws_dir = tmp_path / "ws"
     runner = CliRunner()

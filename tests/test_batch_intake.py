@@ -130,6 +130,7 @@ def _run_on_terminal(args: list[str]) -> tuple[str, str]:
     return out, seen.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal_only(tmp_path, returns_dir):
     files = [str(p) for p in sorted(returns_dir.glob("*.xlsx"))][:3]
     out, err = _run_on_terminal(["validate", *files])

@@ -83,6 +83,7 @@ def test_init_refuses_the_file_and_no_workspace_is_made(tmp_path):
     assert not (tmp_path / "ws").exists()
 
 
+@pytest.mark.slow
 def test_a_workspace_whose_configuration_was_broken_by_an_edit_says_so_for_every_command(tmp_path):
     ws = tmp_path / "ws"
     assert ni179("--workspace", str(ws), "init", cwd=tmp_path).returncode == 0

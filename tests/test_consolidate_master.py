@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
 import pytest
 from helpers import libreoffice
+from helpers.components import require_component
 from helpers.consolidate_seed import FORMULA_LIKE, seed_partnership, seed_returns, statuses_for
 from openpyxl import Workbook, load_workbook
 
@@ -77,6 +77,7 @@ INJECTED = {"LCITY": "+cmd|' /c calc'!A0", "POLICE": "-2+3", "HINCK": "@SUM(1+1)
             "MELTON": '=HYPERLINK("http://evil.example/x","Click to confirm")'}
 
 
+@pytest.mark.slow
 def test_partner_text_is_text_when_libreoffice_opens_and_recalculates_the_master(tmp_path) -> None:
     """The master opened in LibreOffice Calc (through UNO) and recalculated: every piece of
     partner text, whatever it starts with, is a text cell holding exactly what the partner
@@ -165,11 +166,9 @@ def test_sheet_writers_refresh_in_place(summary) -> None:
     assert len(ws._charts) == len(summary.partnership.agreements) + 1
 
 
+@pytest.mark.slow
 def test_master_opens_in_libreoffice(master, tmp_path) -> None:
-    if libreoffice.soffice() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(libreoffice.INSTALL_HINT)
-        pytest.skip(libreoffice.INSTALL_HINT)
+    require_component(libreoffice.soffice() is not None, libreoffice.INSTALL_HINT)
     (converted,) = libreoffice.convert([master], tmp_path)
     wb = load_workbook(converted)
     assert tuple(wb.sheetnames) == SHEET_NAMES

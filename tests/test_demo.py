@@ -25,6 +25,7 @@ def demo(tmp_path_factory):
     return out, result.output
 
 
+@pytest.mark.slow
 def test_demo_writes_templates_returns_master_summary_and_paper(demo):
     out, output = demo
     assert len(list((out / "templates").glob("NI179_*_2008-09-review.xlsx"))) == 13
@@ -57,6 +58,7 @@ def test_summary_reproduces_the_review_paper(demo):
     assert maa["target"] == pytest.approx(70_000, rel=0.01)
 
 
+@pytest.mark.slow
 def test_master_workbook_opens_in_libreoffice_with_its_charts(demo, tmp_path, libreoffice):
     from helpers.libreoffice import convert
 

@@ -80,6 +80,7 @@ def test_the_demo_refuses_a_link(real, tmp_path):
     assert tree(real) == before
 
 
+@pytest.mark.slow
 def test_the_demo_runs_again_in_its_own_folders_only(tmp_path, monkeypatch):
     monkeypatch.delenv("NI179_WORKSPACE", raising=False)
     monkeypatch.chdir(tmp_path)  # where the real default workspace, ./ni179-workspace, would be

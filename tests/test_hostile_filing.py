@@ -88,6 +88,7 @@ def _xlsx_text(data: bytes) -> str:
         return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
 
 
+@pytest.mark.slow
 def test_a_partner_cannot_file_a_return_for_another(ws, charnwood_forged, tmp_path):
     code, out = run(ws, "receive", str(charnwood_forged), "--sender", BLABY)
     assert code == 1
@@ -116,6 +117,7 @@ def test_a_stranger_files_under_no_organisation(ws, charnwood_forged):
     assert [s.org_code for s in Workspace(ws).submissions()] == [None]
 
 
+@pytest.mark.slow
 def test_another_partners_file_does_not_touch_an_accepted_return(ws, make_return):
     assert run(ws, "receive", str(make_return("MELTON")), "--sender", MELTON)[0] == 0
     changed = make_return("MELTON", {"gains_procurement_2008_09": 999.0})
@@ -128,6 +130,7 @@ def test_another_partners_file_does_not_touch_an_accepted_return(ws, make_return
     assert Workspace(ws).accepted_returns(ROUND)["MELTON"]["gains_procurement_2008_09"] != 999.0
 
 
+@pytest.mark.slow
 def test_a_rejected_chaser_attaches_only_what_the_partner_sent(ws, make_return, tmp_path):
     """A file received without a sender (a folder, the ribbon) may be anyone's: the chaser
     lists the problems but attaches nothing."""
@@ -151,6 +154,7 @@ def test_the_right_sender_gets_the_file_checked_again(ws, make_return):
     assert code == 0 and "identical to a file already received (version 1)" in out
 
 
+@pytest.mark.slow
 def test_registering_the_sender_gets_the_file_checked_again(ws, make_return):
     path, deputy = make_return("MELTON"), "deputy@melton.example.org"
     assert run(ws, "receive", str(path), "--sender", deputy)[0] == 1
@@ -173,6 +177,7 @@ def test_a_file_received_for_the_wrong_round_is_checked_again_for_the_right_one(
     assert code == 0 and "ACCEPTED" in out
 
 
+@pytest.mark.slow
 def test_by_mail_the_right_sender_gets_an_answer(tmp_path, ws, make_return):
     """Maildir intake: the same workbook first from Blaby's address, then from Melton's."""
     book = make_return("MELTON").read_bytes()
@@ -199,6 +204,7 @@ def test_by_mail_the_right_sender_gets_an_answer(tmp_path, ws, make_return):
     assert rows["BLABY"].state == "rejected"
 
 
+@pytest.mark.slow
 def test_a_store_from_before_the_verdict_key_upgrades_in_place(tmp_path, store_url, make_return):
     """An existing store (migration 0001) gains the column; its old rows are checked again."""
     from alembic import command
@@ -219,6 +225,7 @@ def test_a_store_from_before_the_verdict_key_upgrades_in_place(tmp_path, store_u
     workspace.engine.dispose()
 
 
+@pytest.mark.slow
 def test_by_mail_another_partners_template_is_answered_to_its_sender_only(tmp_path, ws, charnwood_forged):
     """Maildir intake: Blaby's address mails Charnwood's template with the phishing lure."""
     import mailbox
@@ -249,6 +256,7 @@ def test_the_same_rejected_file_again_is_still_rejected(ws, make_return):
     assert status(ws)["MELTON"]["state"] == "rejected"
 
 
+@pytest.mark.slow
 def test_by_mail_a_quarantined_return_is_handled_once_its_sender_is_registered(tmp_path, ws, make_return):
     """The documented recovery: register the address, put the message back in the inbox."""
     import mailbox
@@ -277,6 +285,7 @@ def test_by_mail_a_quarantined_return_is_handled_once_its_sender_is_registered(t
     assert {s.code: s.state for s in workspace.status(ROUND)}["MELTON"] == "accepted"
 
 
+@pytest.mark.slow
 def test_by_mail_a_file_already_rejected_by_another_route_is_not_called_fine(tmp_path, ws, make_return):
     import mailbox
 

@@ -44,6 +44,7 @@ def _frozen_rows(ws) -> int:
 
 # -- item 4: the forecast legend ---------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_forecast_legend_is_a_table_of_its_own_below_the_years(books):
     for (round_id, code), wb in books.items():
         ws = wb[FORECAST]

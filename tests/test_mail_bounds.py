@@ -101,6 +101,7 @@ def measured_intake(ws: Path, maildir: Path, smtp: str) -> tuple[int, str, float
     return proc.returncode, proc.stderr.decode(), seconds, int(peak.read_text()) / 1024
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label", list(HOSTILE))
 def test_a_message_built_to_exhaust_the_parser_is_quarantined_quickly(tmp_path, smtp, label):
     ws = Workspace.init(tmp_path / "ws")
@@ -127,6 +128,7 @@ def test_a_message_built_to_exhaust_the_parser_is_quarantined_quickly(tmp_path, 
     assert "not checked" in row.detail["reason"]
 
 
+@pytest.mark.slow
 def test_hostile_messages_do_not_stop_the_genuine_return_beside_them(tmp_path, smtp, make_return):
     ws = Workspace.init(tmp_path / "ws")
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
@@ -159,6 +161,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow
 def test_a_message_that_kills_the_run_is_set_aside_and_blocks_nothing(tmp_path, smtp, make_return):
     ws = Workspace.init(tmp_path / "ws")
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)

@@ -17,6 +17,8 @@ from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template, template_filename
 from xl_ni179.template.fill import fill_workbook
 
+pytestmark = pytest.mark.slow
+
 ROUND = "2008-09-review"
 MISSING = {"BLABY", "CHARN", "HARB", "FIRE", "CITYPCT", "COUNTYPCT"}  # as in the review paper
 

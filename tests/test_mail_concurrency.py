@@ -28,6 +28,8 @@ from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template
 from xl_ni179.template.fill import fill_workbook
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 ROUND = "2008-09-review"
 CODES = ("LCC", "LCITY", "POLICE", "HINCK", "NWL", "OADBY", "MELTON")

@@ -18,6 +18,8 @@ from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.models import Submission
 from xl_ni179.store.workspace import Workspace
 
+pytestmark = pytest.mark.slow
+
 SECONDS_PER_REPLY = 5
 MELTON_RETURN = "NI179_MELTON_2008-09-review.xlsx"
 CHECKED = "NI179_MELTON_2008-09-review_checked.xlsx"

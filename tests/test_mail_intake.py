@@ -116,6 +116,7 @@ def check_outcome(ws: Workspace, replies: dict, folders: dict[str, list]) -> Non
 FOLDERS = ("INBOX", "Processed", "Rejected", "Quarantine")
 
 
+@pytest.mark.slow
 def test_imap_batch(dovecot, smtp, ws, books):
     user = dovecot.new_user()
     sent = batch(ws, books)
@@ -258,6 +259,7 @@ def test_crash_after_move_is_reconciled(tmp_path, smtp, ws, books):
     assert len(smtp.messages) == 1 and len(ws.submissions()) == 1
 
 
+@pytest.mark.slow
 def test_crash_after_store_adopts_the_submission(tmp_path, smtp, ws, books, monkeypatch):
     """Killed between ws.receive and the ledger update: the next run must not receive again
     (that would record a duplicate and answer 'already received')."""

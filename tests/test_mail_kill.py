@@ -23,6 +23,8 @@ from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template
 from xl_ni179.template.fill import fill_workbook
 
+pytestmark = pytest.mark.slow
+
 ROUND = "2008-09-review"
 KILLS = 22
 ROOT = Path(__file__).resolve().parents[1]

@@ -43,6 +43,8 @@ from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template
 from xl_ni179.template.fill import fill_workbook
 
+pytestmark = pytest.mark.slow
+
 ROUND = "2008-09-review"
 MELTON, CHARNWOOD = "finance@melton.example.org", "finance@charnwood.example.org"
 BLABY, HINCKLEY = "finance@blaby.example.org", "finance@hinckley-bosworth.example.org"

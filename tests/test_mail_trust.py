@@ -129,6 +129,7 @@ def quarantine_reasons(ws: Workspace) -> list[str]:
                 if r.outcome == "quarantine"]
 
 
+@pytest.mark.slow
 def test_forged_authentication_results_do_not_win(ws, box, smtp, books):
     """Item 4: our server said dmarc=fail; a header the sender wrote said pass."""
     before = accept_melton_v1(ws, box, smtp, books)
@@ -411,6 +412,7 @@ def test_our_line_divides_our_servers_headers_from_the_senders(message, kind, wo
     assert (sender.problem is None) if words is None else (words in sender.problem), sender.problem
 
 
+@pytest.mark.slow
 def test_received_by_names_our_server_when_it_differs_from_the_authserv_id():
     msg = delivered(*GENUINE)
     assert trust.check_sender(msg, trust.require_trust(AUTHSERV, "MX.County.Example.org.")).problem is None

@@ -67,6 +67,7 @@ def outturn(tmp_path_factory):
     return out, result.output
 
 
+@pytest.mark.slow
 def test_outturn_demo_receives_both_rounds_with_late_returns(outturn):
     out, output = outturn
     summary = json.loads((out / "summary.json").read_text())

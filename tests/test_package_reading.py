@@ -61,6 +61,7 @@ def received(built, tmp_path_factory, partnership) -> tuple[dict[str, str], Work
     return texts, Workspace(path)
 
 
+@pytest.mark.slow
 def test_the_returns_the_cases_are_made_from_are_accepted(validated):
     for code in ("MELTON", "LCC"):
         assert validated[code]["findings"] == [], code
@@ -133,6 +134,7 @@ def calc_view(built, returns_dir, tmp_path_factory, partnership) -> tuple[dict, 
     return files, cells_in_calc(list(files.values()), out / "calc"), reports
 
 
+@pytest.mark.slow
 def test_accepted_spellings_record_what_calc_shows(calc_view, partnership, demo_round):
     """Unusual but unambiguous spellings are accepted, with the figures the return was made
     with; LibreOffice Calc, through UNO, shows exactly those figures and texts in every input."""

@@ -128,6 +128,7 @@ def test_html_escapes_every_piece_of_text(tmp_path) -> None:
     assert "TREASURERS <LALAT> & \"FRIENDS\"" in text  # Word keeps the text as typed
 
 
+@pytest.mark.slow
 def test_wording_follows_the_numbers(tmp_path) -> None:
     p, rnd = seed_partnership()
     low = {code: make_return(p, rnd, code, (1.0, 2.0, 3.0, 4.0), ("Red", "Red", "Red"))

@@ -87,6 +87,7 @@ def test_visible_escapes_what_moves_the_cursor_and_keeps_ordinary_text():
 
 # -- item 8: bounded ------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_validate_of_the_inflated_return_is_bounded(inflated, tmp_path):
     done = ni179("validate", "--annotate", str(tmp_path / "checked"), str(inflated), cwd=tmp_path)
     assert done.returncode == 1, done.stderr
@@ -106,6 +107,7 @@ def test_validate_of_the_inflated_return_is_bounded(inflated, tmp_path):
     assert all(len(f["message"]) < 1000 for f in report["findings"])
 
 
+@pytest.mark.slow
 def test_receive_of_the_inflated_return_does_not_inflate_the_store(inflated, tmp_path):
     ws_path = tmp_path / "ws"
     Workspace.init(ws_path).engine.dispose()
@@ -121,6 +123,7 @@ def test_receive_of_the_inflated_return_does_not_inflate_the_store(inflated, tmp
     assert len(report) < 150_000 and longest < 400
 
 
+@pytest.mark.slow
 def test_a_report_lists_at_most_500_findings_and_counts_the_rest(melton, tmp_path):
     many = add_defined_names(melton, tmp_path / "names.xlsx", 700)
     done = ni179("validate", str(many), cwd=tmp_path)
@@ -165,6 +168,7 @@ def test_mail_intake_answers_the_inflated_return_within_the_limit(inflated, tmp_
     assert len(box.get_folder("Rejected")) == 1 and len(box) == 0  # answered and filed: not stuck
 
 
+@pytest.mark.slow
 def test_a_reply_over_the_configured_limit_lists_the_first_findings_and_points_at_the_copy(
         melton, tmp_path, postfix_sized_sink):
     config = tmp_path / "config.toml"
@@ -236,6 +240,7 @@ def forged(melton, tmp_path_factory) -> Path:
     return set_inline_text(melton, folder / "return\x1b[2K\r\x9b31m.xlsx", GAINS, "B8", HOSTILE)
 
 
+@pytest.mark.slow
 def test_validate_prints_partner_text_with_its_control_characters_visible(forged, tmp_path):
     done = ni179("validate", str(forged), cwd=tmp_path)
     assert done.returncode == 1
@@ -252,6 +257,7 @@ def test_validate_prints_partner_text_with_its_control_characters_visible(forged
         HOSTILE in report["findings"][0]["message"]
 
 
+@pytest.mark.slow
 def test_receive_and_status_print_partner_text_with_its_control_characters_visible(forged, tmp_path):
     ws = tmp_path / "ws"
     Workspace.init(ws).engine.dispose()

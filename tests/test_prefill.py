@@ -119,6 +119,7 @@ def accepted_figures(ws: Path, code: str) -> dict:
     return store.figures(store.latest_accepted(code, "2008-09-review").id)
 
 
+@pytest.mark.slow
 def test_templates_prefill_the_accepted_figures_and_leave_others_blank(issued, p2):
     ws, templates = issued
     melton = load_workbook(templates / template_filename("MELTON", ROUND2))
@@ -152,6 +153,7 @@ def test_no_workspace_means_blank_templates(config, tmp_path):
     assert gains["B8"].value is None and gains["F6"].value == "2008/09 as reported before: none"
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("libreoffice")
 def test_fallen_gains_and_a_restatement_warn_in_the_workbook_and_on_receipt(fresh, fill2, tmp_path):
     fell = fill2({"gains_procurement_2009_10": 50.0}, "fell")
@@ -208,6 +210,7 @@ CASES: dict[str, tuple[dict, set[tuple[str, str]]]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("libreoffice")
 def test_python_and_workbook_agree_cell_by_cell_in_the_second_round(p2, fill2, tmp_path):
     files = {case: fill2(changes, f"case{i}") for i, (case, (changes, _)) in enumerate(sorted(CASES.items()))}
@@ -269,6 +272,7 @@ def test_a_resubmitted_earlier_return_does_not_disturb_the_issued_templates(
     assert "WARNING [gains-withdrawn] at Gains!B15" in out  # lower than the latest accepted 2008/09
 
 
+@pytest.mark.slow
 def test_validate_checks_the_column_against_the_previous_return_given(issued, fill2, tmp_path):
     ws, _ = issued
     store = Workspace(ws)
@@ -297,6 +301,7 @@ def test_expected_locked_content_of_a_prefilled_template_equals_building_it(issu
         assert return_spec(p2, ROUND2).expected_locked(code, prefill) == build_locked(p2, code, ROUND2, prefill), code
 
 
+@pytest.mark.slow
 def test_a_reminder_attaches_the_prefilled_workbook(issued, tmp_path):
     import io
 
@@ -314,6 +319,7 @@ def test_a_reminder_attaches_the_prefilled_workbook(issued, tmp_path):
         assert (wb["Gains"]["F8"].value == wb["Gains"]["B8"].value == 63.5) == (code == "MELTON")
 
 
+@pytest.mark.slow
 def test_the_outturn_demo_issues_prefilled_workbooks_and_melton_explains_its_restatement(tmp_path):
     result = CliRunner().invoke(main, ["--workspace", str(tmp_path / "ws"), "demo", "--round", ROUND2,
                                        "--out", str(tmp_path / "out")], catch_exceptions=False)

@@ -88,6 +88,7 @@ def _by_sheet(path: Path, pages: list[Page]) -> dict[str, list[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_every_page_is_a4_landscape(printed):
     for key, pages in printed.items():
         assert pages, key
@@ -96,6 +97,7 @@ def test_every_page_is_a4_landscape(printed):
                 f"{key} page {number} is {page.width:.0f} x {page.height:.0f} points")
 
 
+@pytest.mark.slow
 def test_each_visible_sheet_prints_one_page_wide_with_its_title_on_every_page(books, printed):
     for key, path in books.items():
         titles = _visible_titles(path)
@@ -115,6 +117,7 @@ def test_the_text_is_never_shrunk_below_a_readable_size(printed):
                 f"{key} page {number} ({page.sheet_line}) prints text at {page.smallest:.1f} pt")
 
 
+@pytest.mark.slow
 def test_each_sheet_of_the_return_prints_on_the_fewest_pages(books, printed):
     for key in ("blank review template", "blank outturn template", "review return", "outturn return"):
         by_sheet = _by_sheet(books[key], printed[key])
@@ -128,6 +131,7 @@ def test_each_sheet_of_the_return_prints_on_the_fewest_pages(books, printed):
     assert all(len(p) <= 2 for p in book.values()), {k: len(v) for k, v in book.items()}
 
 
+@pytest.mark.slow
 def test_gains_pages_repeat_the_year_headings_and_keep_each_block_whole(books, printed, partnership):
     blocks = {"A. Gross ongoing cash-releasing gains": "Total", "B. Costs of achieving the gains": "Total",
               "C. Net gains (NI 179)": "Total", "Memo: do not count towards NI 179": "Non-cashable gains",
@@ -173,6 +177,7 @@ def test_hidden_metadata_never_prints(printed):
         assert not any("template_id" in page.text for page in pages), key
 
 
+@pytest.mark.slow
 def test_no_text_is_cut_off_in_calc(books, tmp_path):
     require_component(system_uno(), UNO_HINT)
     clipped = clipped_in_calc(list(books.values()), tmp_path)

@@ -188,6 +188,7 @@ def resaved(libreoffice, base: Path, accepted: dict[str, Path], tmp_path_factory
     return files
 
 
+@pytest.mark.slow
 def test_what_calc_and_gnumeric_write_is_accepted_and_known(resaved: dict[str, Path]) -> None:
     for name, path in resaved.items():
         assert inspect_file(path) == [], name

@@ -22,6 +22,7 @@ from xl_ni179.store.workspace import Workspace
 from xl_ni179.template.builder import build_workbook
 
 
+@pytest.mark.slow
 def test_the_names_a_return_must_hold_are_exactly_those_the_template_defines(partnership):
     """The validator takes the names from the schema and layout, never from a built template."""
     for rnd in partnership.rounds:
@@ -87,6 +88,7 @@ def issued_ws(tmp_path_factory) -> tuple[Path, Path]:
     return ws, root / "templates"
 
 
+@pytest.mark.slow
 def test_issuing_records_each_templates_fingerprint(issued_ws, partnership):
     ws, _ = issued_ws
     issued = Workspace(ws).issued_templates()
@@ -184,6 +186,7 @@ def test_validate_reads_what_was_issued_from_a_sqlite_store_without_opening_it(i
     assert issued_module.issued_at(ws) == held and len(held) == 13
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("why", ["another database named", "schema to bring up to date", "not a database"])
 def test_any_other_store_is_opened_as_every_command_opens_it(tmp_path, monkeypatch, postgres, why):
     """A PostgreSQL store, or a SQLite file the quick read cannot take as it is, is opened
@@ -214,6 +217,7 @@ def test_any_other_store_is_opened_as_every_command_opens_it(tmp_path, monkeypat
     assert issued_at(ws) == held and len(opened) == 1
 
 
+@pytest.mark.slow
 def test_the_validate_command_itself_loads_no_parser_and_no_database_library(issued_ws, demo_data, partnership,
                                                                             tmp_path):
     """The command hands each file to the pool's workers (which load the readers once, in the

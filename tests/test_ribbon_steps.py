@@ -91,6 +91,7 @@ def test_check_version_match_and_mismatch():
         "or install package version 9.9.9.")
 
 
+@pytest.mark.slow
 def test_consolidate_refreshes_the_master_in_place(demo):
     workspace, expected_master = demo
     book = master_book(workspace)
@@ -199,6 +200,7 @@ def test_an_unexpected_error_is_a_message_not_a_traceback(demo, monkeypatch):
     assert 'raise ZeroDivisionError("boom")' in log.read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_receive_folder_receives_every_return_in_the_inbox(tmp_path, returns_dir):
     from xl_ni179.store.workspace import Workspace
 
@@ -221,6 +223,7 @@ def test_receive_folder_without_an_inbox_says_where_to_set_it(tmp_path):
     assert "ni179_inbox" in Replay.of(book).alerts[0]["prompt"]
 
 
+@pytest.mark.slow
 def test_generate_templates_writes_into_the_workspace(tmp_path):
     from xl_ni179.store.workspace import Workspace
 
@@ -310,6 +313,7 @@ def test_validate_refuses_the_master_workbook(tmp_path):
     assert "This is the master workbook" in replay.alerts[0]["prompt"]
 
 
+@pytest.mark.slow
 def test_consolidate_uses_the_scores_on_the_vfm_sheet(demo, tmp_path):
     """The consolidator keeps the assessors' latest scores on the master's VFM scores sheet."""
     from xl_ni179.excel.master_book import VFM

@@ -96,6 +96,7 @@ def test_segfault_detail_has_the_python_traceback(pool: BoundedPool, base: Path)
     assert "SIGSEGV" in outcome.detail and "segfault" in outcome.detail
 
 
+@pytest.mark.slow
 def test_hang_is_stopped_at_the_timeout(pool: BoundedPool, base: Path) -> None:
     before = {pool.run(hostile.worker_pid, base).value for _ in range(4)}
     started = time.perf_counter()
@@ -108,6 +109,7 @@ def test_hang_is_stopped_at_the_timeout(pool: BoundedPool, base: Path) -> None:
     assert pool.run(hostile.sheet_names, base).ok
 
 
+@pytest.mark.slow
 def test_calamine_abort_on_a_far_cell_is_contained(pool: BoundedPool, base: Path,
                                                    tmp_path: Path) -> None:
     """python-calamine sizes its grid from the cells: XFD1048576 makes it abort the process."""
@@ -123,6 +125,7 @@ def test_workers_are_recycled_after_max_tasks(base: Path) -> None:
     assert pids[0] == pids[1] != pids[2] == pids[3]
 
 
+@pytest.mark.slow
 def test_map_keeps_order_and_runs_inspection_in_workers(pool: BoundedPool, base: Path,
                                                         tmp_path: Path) -> None:
     # The cases whose problem is in the package (the reader finds the others, in the cells).

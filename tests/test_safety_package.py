@@ -140,6 +140,7 @@ def test_dde_detection(formula: str, dde: bool) -> None:
     assert has_dde(formula) is dde
 
 
+@pytest.mark.slow
 def test_corpus_built_from_a_real_return(partnership, returns_dir: Path, tmp_path: Path) -> None:
     """The same cases, made from a filled-in return of the real template."""
     real = sorted(returns_dir.glob("*.xlsx"))[0]

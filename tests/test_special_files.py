@@ -64,6 +64,7 @@ def by_file(output: str) -> dict[str, str]:
     return blocks
 
 
+@pytest.mark.slow
 def test_receive_refuses_special_files_and_records_the_rest(tmp_path, batch):
     folder, kinds = batch
     ws = tmp_path / "ws"
@@ -81,6 +82,7 @@ def test_receive_refuses_special_files_and_records_the_rest(tmp_path, batch):
     assert sorted((s.org_code, s.outcome) for s in subs) == [("MELTON", "accepted"), ("NWL", "accepted")]
 
 
+@pytest.mark.slow
 def test_validate_refuses_special_files_and_checks_the_rest(batch):
     folder, kinds = batch
     files = sorted(str(p) for p in folder.iterdir())

@@ -32,6 +32,7 @@ def counts(ws) -> dict[str, int]:
                 for model in (Submission, Figure, StoredFile, AuditEntry)}
 
 
+@pytest.mark.slow
 def test_resubmission_supersedes_and_every_version_is_kept(ws, make_return):
     first = ws.receive(make_return("MELTON"), sender="finance@melton.example.org", received_at=IN_TIME)
     second = ws.receive(make_return("MELTON", {"gains_procurement_2008_09": 70.0}),
@@ -46,6 +47,7 @@ def test_resubmission_supersedes_and_every_version_is_kept(ws, make_return):
     assert melton.warnings and "changed" in melton.warnings[0]
 
 
+@pytest.mark.slow
 def test_identical_resubmission_is_a_duplicate(ws, returns_dir, copy_of):
     path = returns_dir / "NI179_NWL_2008-09-review.xlsx"
     ws.receive(path, received_at=IN_TIME)
@@ -57,6 +59,7 @@ def test_identical_resubmission_is_a_duplicate(ws, returns_dir, copy_of):
     assert nwl.version == 1
 
 
+@pytest.mark.slow
 def test_rejected_resubmission_never_displaces_an_accepted_return(ws, returns_dir, make_return):
     ws.receive(returns_dir / "NI179_OADBY_2008-09-review.xlsx", received_at=IN_TIME)
     bad = ws.receive(make_return("OADBY", {"signoff_email": "not an email"}), received_at=IN_TIME)
@@ -67,6 +70,7 @@ def test_rejected_resubmission_never_displaces_an_accepted_return(ws, returns_di
     assert figures["signoff_email"] == "finance@oadby-wigston.example.org"
 
 
+@pytest.mark.slow
 def test_rejected_only_and_late_and_missing(ws, returns_dir, make_return):
     ws.receive(make_return("MELTON", {"gains_other_2008_09": "N/A"}), received_at=IN_TIME)
     ws.receive(returns_dir / "NI179_HINCK_2008-09-review.xlsx", received_at=LATE)
@@ -102,6 +106,7 @@ def test_files_are_stored_by_content_hash_never_by_sender_name(ws, returns_dir, 
     assert ws.submissions()[0].original_name == "../../evil.xlsx"
 
 
+@pytest.mark.slow
 def test_cli_init_receive_status(tmp_path, returns_dir, make_return):
     runner = CliRunner()
     ws = str(tmp_path / "w")
@@ -119,6 +124,7 @@ def test_cli_init_receive_status(tmp_path, returns_dir, make_return):
                                           "Fire Authority, Police, City PCT and County PCT.")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder", ["Round 2? draft", "Returns%20received", "Round #2"])
 def test_a_workspace_keeps_its_store_in_its_own_folder_whatever_the_folder_is_called(tmp_path, returns_dir,
                                                                                     monkeypatch, folder):

@@ -68,6 +68,7 @@ def check_store(ws: Workspace) -> list[Submission]:
     return ws.submissions()
 
 
+@pytest.mark.slow
 def test_eight_receives_of_one_file_at_once(store, returns_dir):
     ws, env = store
     path = returns_dir / "NI179_MELTON_2008-09-review.xlsx"
@@ -89,6 +90,7 @@ def test_eight_receives_of_one_file_at_once(store, returns_dir):
     assert not list((ws.path / "files").rglob("*.part"))
 
 
+@pytest.mark.slow
 def test_eight_receives_of_different_files_at_once(store, make_return):
     ws, env = store
     # Two organisations, four different returns each, plus one file received twice at once.
@@ -141,6 +143,7 @@ def hold(script: str, arg: str, env: dict[str, str]) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.slow
 def test_a_locked_store_waits_a_bounded_time_then_names_the_holder(tmp_path, returns_dir):
     ws = Workspace.init(tmp_path / "ws")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NI179_LOCK_WAIT": "2"}
@@ -194,6 +197,7 @@ with engine.connect() as conn:
 """
 
 
+@pytest.mark.slow
 def test_a_busy_shared_database_names_the_session_holding_it(tmp_path, postgres, returns_dir):
     from helpers.pgserver import fresh_database
 

@@ -14,7 +14,7 @@ from xl_ni179.partnership.targets import annual_target, cumulative_target
 from xl_ni179.spec.schema import build_schema
 from xl_ni179.template import template_filename, write_templates
 
-pytestmark = pytest.mark.usefixtures("libreoffice")
+pytestmark = [pytest.mark.usefixtures("libreoffice"), pytest.mark.slow]
 
 
 def test_blank_template_is_not_ready_and_counts_missing_required_inputs(

@@ -134,6 +134,7 @@ def after(ws, heading: str) -> list[list]:
     return out
 
 
+@pytest.mark.slow
 def test_forecast_against_outturn_for_melton_2009_10(rounds) -> None:
     tmp, _p, review, outturn = rounds
     ws = load_workbook(tmp / OUTTURN / "master.xlsx")[names.TRAJECTORY]
@@ -320,6 +321,7 @@ def test_with_no_returns_at_all_the_sheet_says_so(tmp_path) -> None:
     assert summary.to_json()["trajectory"]["forecast_vs_outturn"] == []
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_the_trajectory_chart(rounds, tmp_path, libreoffice) -> None:
     from helpers.libreoffice import convert
 

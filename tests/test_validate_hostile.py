@@ -12,6 +12,7 @@ from xl_ni179.intake.batch import validate_files
 from xl_ni179.intake.safety import BoundedPool
 
 
+@pytest.mark.slow
 def test_every_hostile_file_is_rejected_by_name_and_the_run_goes_on(partnership, returns_dir, tmp_path):
     real = returns_dir / "NI179_MELTON_2008-09-review.xlsx"
     corpus = hostile.build_corpus(real, tmp_path / "hostile")
@@ -28,6 +29,7 @@ def test_every_hostile_file_is_rejected_by_name_and_the_run_goes_on(partnership,
     assert elapsed / len(files) < 3, f"{elapsed:.1f} s for {len(files)} files"
 
 
+@pytest.mark.slow
 def test_a_parser_crash_does_not_stop_the_next_validation(partnership, returns_dir):
     real = returns_dir / "NI179_NWL_2008-09-review.xlsx"
     with BoundedPool(workers=1, timeout=20) as pool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zipfile
 
+import pytest
 from openpyxl import load_workbook
 
 from xl_ni179.intake.batch import validate_file
@@ -52,6 +53,7 @@ def test_unprotected_sheet_with_changed_label_is_rejected(partnership, make_retu
     assert "protection-removed" in codes(report)
 
 
+@pytest.mark.slow
 def test_many_changed_locked_cells_are_listed_up_to_a_limit(partnership, make_return):
     def tamper(wb):
         for row in range(1, 31):
@@ -147,6 +149,7 @@ def test_cross_return_rules(partnership, returns_dir, make_return, copy_of):
 
 
 
+@pytest.mark.slow
 def test_expected_locked_content_from_a_twin_equals_building_each_template(partnership, demo_round):
     """The validator builds one template per shape and fills in each organisation's own
     name, code and baseline; that must give exactly what building its own template gives."""

@@ -84,6 +84,7 @@ def set_cell(xml: str, coord: str, inner: str, kind: str = "") -> str:
     return cell.sub(lambda _m: f'<c r="{coord}"{attrs}{kind}>{inner}</c>', xml, count=1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("program", ["calc", "gnumeric"])
 def test_a_return_saved_by_a_program_is_accepted_with_the_same_figures(partnership, originals, saved, program):
     for case in ("MELTON", "LCITY"):

@@ -95,6 +95,7 @@ def test_explained_warning_no_longer_blocks(partnership, make_return):
     assert explained.findings[0].explained
 
 
+@pytest.mark.slow
 def test_python_and_workbook_checks_agree_rule_by_rule(partnership, make_return, tmp_path, libreoffice):
     files = {case: make_return("MELTON", changes, name=f"case{i}.xlsx")
              for i, (case, (changes, _)) in enumerate(sorted(CASES.items()))}

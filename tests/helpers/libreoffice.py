@@ -12,6 +12,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from helpers.components import require_component
+
 # Calc's default for .xlsx is to trust the cached results; "always recalculate" makes
 # it compute every formula as Excel would on opening.
 _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -38,8 +40,8 @@ def soffice() -> str | None:
 def convert(files: list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float = 180) -> list[Path]:
     """Open each file in LibreOffice, recalculate, and save it as ``fmt`` into ``out_dir``."""
     exe = soffice()
-    if exe is None:
-        raise LibreOfficeError(INSTALL_HINT)
+    require_component(exe is not None, INSTALL_HINT)
+    assert exe is not None
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ni179-lo-") as profile:
         user = Path(profile) / "user"
