@@ -43,9 +43,11 @@ def classify_ole(data: bytes) -> Problem:
     """Encrypted .xlsx and old .xls are both compound files; their streams tell them apart."""
     try:
         names = {name.casefold() for name in _ole_entry_names(data)}
-    except Exception as exc:  # noqa: BLE001 - olefile raises OSError, struct.error, IndexError... on a broken file
+    except Exception as exc:  # noqa: BLE001 - olefile raises OSError, struct.error, ValueError... on a broken file
+        # olefile's own words only where it says what is broken (not, say, Python's int limits).
+        why = str(exc)[:100] if isinstance(exc, OSError) else "its tables of contents cannot be followed"
         return P.CORRUPT_FILE.problem(
-            detail=f"it looks like an old Excel or Office file, but its structure is broken: {exc}")
+            detail=f"it looks like an old Excel or Office file, but its structure is broken: {why}")
     if {"encryptioninfo", "encryptedpackage"} <= names:
         return P.PASSWORD_PROTECTED.problem()
     if "workbook" in names or "book" in names:
