@@ -34,6 +34,7 @@ from xl_ni179.spec.schema import (
     GAINS,
     META,
     SHEETS,
+    TOLERANCE,
     WORKSTREAMS,
     Schema,
     explain_name,
@@ -297,7 +298,7 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
                 continue
             now = num_sum([now_values.get(f.name) for f in schema.of_group("gains", year)])
             was = num_sum(before)
-            if now < was - 0.05:
+            if now < was - TOLERANCE:
                 cell = layout.total_cells(schema, year)["gross"]
                 report.add(sr.GAINS_WITHDRAWN.finding(sheet=GAINS, cell=cell, field=total_name("gross", year),
                                                       label=f"Gross gains for {year}", value=now, before=was,
@@ -307,7 +308,7 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
             if f.year_kind != "actual" or f.group not in ("gains", "costs"):
                 continue
             before_value, value = replaces.values.get(f.name), now_values.get(f.name)
-            if is_number(before_value) and is_number(value) and abs(before_value - value) > 0.05:
+            if is_number(before_value) and is_number(value) and abs(before_value - value) > TOLERANCE:
                 report.add(sr.RESUBMISSION_CHANGED.finding(sheet=f.sheet, cell=f.cell, field=f.name,
                                                            label=f.label, value=value, before=before_value))
     _mark_explained(report)
