@@ -69,7 +69,21 @@ def total_formula(schema: Schema, kind: str, year: str) -> str:
 
 
 BASELINE_CELL = f"B{BASELINE_ROW}"
-STATUS_CELL = "B13"  # on the Cover sheet
+# The Cover sheet: a label in column A and its value in column B, a row each from
+# COVER_FIRST_ROW in this order, then the return's status after a blank row.
+COVER_LABELS = ("Organisation", "Organisation code", "Sector", "Guidance to follow", "Collection round",
+                "Years in this return", "Deadline", "Send the completed workbook to")
+COVER_FIRST_ROW = 4
+STATUS_ROW = COVER_FIRST_ROW + len(COVER_LABELS) + 1
+
+
+def cover_cell(label: str) -> str:
+    """The Cover sheet's cell holding the value labelled ``label``."""
+    return f"B{COVER_FIRST_ROW + COVER_LABELS.index(label)}"
+
+
+COVER_CODE_CELL = cover_cell("Organisation code")  # the validator reads the sender's code here
+STATUS_CELL = f"B{STATUS_ROW}"
 BASELINE_REF = f"'{GAINS}'!$B${BASELINE_ROW}"
 
 
