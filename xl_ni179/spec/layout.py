@@ -7,7 +7,7 @@ untouched total and to recompute a total that was pasted over.
 from __future__ import annotations
 
 from xl_ni179.partnership import Agreement
-from xl_ni179.partnership.targets import counted_years
+from xl_ni179.partnership.targets import rate_term
 from xl_ni179.spec.schema import (
     BASELINE_NAME,
     BASELINE_ROW,
@@ -88,25 +88,9 @@ BASELINE_REF = f"'{GAINS}'!$B${BASELINE_ROW}"
 
 
 def rate_expression(agreement: Agreement, year: str, cumulative: bool) -> str | None:
-    """Excel expression for the target rate, mirroring ``xl_ni179.partnership.targets``."""
-    if year not in agreement.rates:
-        return None
-
-    def pct(y: str) -> str:
-        return f"{agreement.rates[y]:g}%"
-
-    if year in agreement.reported_only:
-        return pct(year)
-    upto = [y for y in counted_years(agreement) if int(y[:4]) <= int(year[:4])]
-    if agreement.method == "compound":
-        def cum(years: list[str]) -> str:
-            return "(" + "*".join(f"(1+{pct(y)})" for y in years) + "-1)"
-        if not cumulative and len(upto) > 1:
-            return f"({cum(upto)}-{cum(upto[:-1])})"
-        return cum(upto)
-    if not cumulative:
-        return pct(year)
-    return "(" + "+".join(pct(y) for y in upto) + ")"
+    """Excel expression for the target rate: the Excel form of ``xl_ni179.partnership.targets``'s term."""
+    term = rate_term(agreement, year, cumulative)
+    return None if term is None else term.excel()
 
 
 def target_row(index: int, cumulative: bool) -> int:
