@@ -4,6 +4,10 @@
 class Ni179Error(Exception):
     """Base for every error a user can act on. ``str(err)`` is the message to show."""
 
+    def lines(self) -> list[str]:
+        """The message as the lines it is shown on; only a message written as a list breaks."""
+        return [str(self)]
+
 
 MAX_LISTED = 100  # problems shown of a configuration file (all are in ConfigError.problems)
 
@@ -43,6 +47,9 @@ class ConfigError(Ni179Error):
                 listed += f"\n  ...and {len(self.problems) - len(shown)} more after these"
             super().__init__(f"{file} has {len(self.problems)} problems; fix them all, then check it again "
                              f"with `ni179 config check`:\n{listed}")
+
+    def lines(self) -> list[str]:
+        return str(self).split("\n")
 
 
 class UnknownRoundError(Ni179Error):

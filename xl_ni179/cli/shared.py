@@ -26,7 +26,10 @@ def friendly_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except Ni179Error as exc:
-            click.echo(f"Error: {visible(str(exc))}", err=True)  # it may name a partner's file
+            # Each line is made visible on its own: a partner's file name in it cannot start a
+            # line of its own, while a message we wrote over several lines keeps them.
+            first, *rest = exc.lines()
+            click.echo("\n".join([f"Error: {visible(first)}", *map(visible, rest)]), err=True)
             sys.exit(2)
 
     return wrapper
