@@ -21,8 +21,7 @@ COMPONENT_FIXTURES = {"libreoffice", "postgres", "dovecot"}
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if COMPONENT_FIXTURES & set(getattr(item, "fixturenames", ())) or params.get("store_url") == "postgresql":
+        if COMPONENT_FIXTURES & set(getattr(item, "fixturenames", ())):  # the fixtures they use, and theirs
             item.add_marker(pytest.mark.real_component)
 
 
@@ -93,7 +92,7 @@ def postgres():
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.real_component)])
 def store_url(request, tmp_path):
     """Each store test runs against SQLite and against a live PostgreSQL."""
     if request.param == "sqlite":

@@ -215,6 +215,7 @@ def _soffice() -> str:
     return exe
 
 
+@pytest.mark.real_component
 @pytest.mark.slow
 def test_libreoffice_opens_the_addin_and_lists_our_module(built: Path, tmp_path: Path) -> None:
     exe = _soffice()

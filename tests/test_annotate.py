@@ -79,6 +79,7 @@ def test_text_that_looks_like_a_formula_lands_as_text(partnership, make_return, 
     assert_values_plain(partnership, report, opened.read_bytes())  # and LibreOffice kept them as text
 
 
+@pytest.mark.slow
 def test_annotating_a_file_that_is_not_a_workbook_writes_nothing(partnership, tmp_path):
     bad = tmp_path / "return.xlsx"
     bad.write_text("Organisation,Gains\nMelton,100\n")

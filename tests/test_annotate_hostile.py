@@ -58,6 +58,7 @@ def test_validate_annotate_writes_nothing_back_for_the_corpus(corpus, tmp_path):
     assert elapsed < SECONDS_PER_CASE * len(corpus) / 2, f"{elapsed:.0f} s for {len(corpus)} files"
 
 
+@pytest.mark.slow
 def test_the_cell_bomb_costs_the_main_process_nothing(corpus, tmp_path):
     """Before: `ni179 validate --annotate` on this 80 KB file took 19 s and 668 MB, all of it
     openpyxl opening the rejected file in the main process."""
@@ -88,6 +89,7 @@ def test_the_cell_bomb_costs_the_main_process_nothing(corpus, tmp_path):
     assert elapsed < 2 * SECONDS_PER_CASE, f"{elapsed:.1f} s"  # including the interpreter's start
 
 
+@pytest.mark.slow
 def test_a_phishing_return_gets_back_only_our_template(partnership, returns_dir, tmp_path):
     path = phishing_return(returns_dir / "NI179_MELTON_2008-09-review.xlsx", tmp_path / "melton.xlsx")
     report = validate_file(partnership, path)

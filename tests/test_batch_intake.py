@@ -44,6 +44,7 @@ def batch(returns_dir, make_return) -> list[Path]:
             returns_dir / "NI179_OADBY_2008-09-review.xlsx"]
 
 
+@pytest.mark.slow
 def test_a_batch_is_received_as_one_file_after_another(tmp_path, batch):
     together = Workspace.init(tmp_path / "together")
     receipts = list(together.receive_many(batch, round_id=ROUND))
@@ -59,6 +60,7 @@ def test_a_batch_is_received_as_one_file_after_another(tmp_path, batch):
         (s.org_code, s.version, s.outcome) for s in alone.submissions()]
 
 
+@pytest.mark.slow
 def test_each_file_of_a_batch_is_checked_against_its_own_sender(tmp_path, returns_dir):
     ws = Workspace.init(tmp_path / "ws")
     p = ws.partnership

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
@@ -70,6 +71,7 @@ def test_schema_json_lists_every_field_with_its_contract(partnership, demo_round
     assert all(n.replace("_", "").isalnum() and n.islower() for n in names)
 
 
+@pytest.mark.slow
 def test_templates_and_fill(tmp_path):
     # The built-in configuration has two rounds now; the default (today, long after both) is the
     # later one, so this test names the round whose template it fills.

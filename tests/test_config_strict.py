@@ -74,6 +74,7 @@ def test_config_check_lists_every_problem_with_its_line_and_a_fix(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_init_refuses_the_file_and_no_workspace_is_made(tmp_path):
     config = tmp_path / "partnership.toml"
     config.write_text(edited(('id = "2009-10-outturn"', 'id = "2009/10"')), "utf-8")

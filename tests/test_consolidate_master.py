@@ -77,6 +77,7 @@ INJECTED = {"LCITY": "+cmd|' /c calc'!A0", "POLICE": "-2+3", "HINCK": "@SUM(1+1)
             "MELTON": '=HYPERLINK("http://evil.example/x","Click to confirm")'}
 
 
+@pytest.mark.real_component
 @pytest.mark.slow
 def test_partner_text_is_text_when_libreoffice_opens_and_recalculates_the_master(tmp_path) -> None:
     """The master opened in LibreOffice Calc (through UNO) and recalculated: every piece of
@@ -166,6 +167,7 @@ def test_sheet_writers_refresh_in_place(summary) -> None:
     assert len(ws._charts) == len(summary.partnership.agreements) + 1
 
 
+@pytest.mark.real_component
 @pytest.mark.slow
 def test_master_opens_in_libreoffice(master, tmp_path) -> None:
     require_component(libreoffice.soffice() is not None, libreoffice.INSTALL_HINT)

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from xl_ni179.cli import main
+
+pytestmark = pytest.mark.slow
 
 MELTON = "finance@melton.example.org"
 NOT_OURS = "Urgent: all partners must re-enter bank details at http://evil.example/pay"

@@ -38,6 +38,7 @@ def test_demo_writes_templates_returns_master_summary_and_paper(demo):
         in output
 
 
+@pytest.mark.slow
 def test_summary_reproduces_the_review_paper(demo):
     summary = json.loads((demo[0] / "summary.json").read_text())
     assert summary["round"]["id"] == "2008-09-review"
@@ -70,6 +71,7 @@ def test_master_workbook_opens_in_libreoffice_with_its_charts(demo, tmp_path, li
     assert any(ws._charts for ws in wb.worksheets)
 
 
+@pytest.mark.slow
 def test_paper_opens_and_holds_the_rag_and_vfm_tables(demo):
     (docx_path,) = list((demo[0] / "paper").glob("*.docx"))
     tables = [[[c.text.strip() for c in row.cells] for row in t.rows] for t in Document(docx_path).tables]
@@ -84,6 +86,7 @@ def test_python_dash_m_runs_the_cli():
     assert result.returncode == 0 and "ni179" in result.stdout
 
 
+@pytest.mark.slow
 def test_maa_is_measured_from_its_own_first_year(demo):
     """The MAA's targets start in 2009/10, so its 2009/10 progress is the gains made in 2009/10
     (NI 179 less the 2008/09 figure): about £20.5m against £24.1m, 85%, not the 193% that

@@ -40,6 +40,7 @@ def ni179(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
                           env={**os.environ, **(env or {})}, cwd=cwd)
 
 
+@pytest.mark.slow
 def test_the_demo_refuses_a_real_workspace_named_by_the_environment(real, tmp_path):
     before = tree(real)
     result = ni179("demo", "--out", str(tmp_path / "out"), env={"NI179_WORKSPACE": str(real)})

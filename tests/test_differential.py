@@ -37,7 +37,7 @@ from xl_ni179.spec.schema import build_schema
 from xl_ni179.template import template_filename
 from xl_ni179.template.fill import fill_workbook
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_component]
 
 SEED = int(os.environ.get("NI179_DIFFERENTIAL_SEED", "17"))
 COUNT = int(os.environ.get("NI179_DIFFERENTIAL_COUNT", "300"))

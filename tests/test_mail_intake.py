@@ -174,6 +174,7 @@ def maildir_folders(box: mailbox.Maildir) -> dict[str, list]:
     return out
 
 
+@pytest.mark.slow
 def test_maildir_batch(tmp_path, smtp, ws, books):
     sent = batch(ws, books)
     box = make_maildir(tmp_path / "Maildir", list(sent.values()))

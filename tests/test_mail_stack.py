@@ -43,7 +43,7 @@ from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template
 from xl_ni179.template.fill import fill_workbook
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_component]
 
 ROUND = "2008-09-review"
 MELTON, CHARNWOOD = "finance@melton.example.org", "finance@charnwood.example.org"

@@ -88,7 +88,7 @@ class Box:
         return [parse(sub.get_bytes(k)) for k in sub.keys()]
 
 
-@pytest.fixture(params=["maildir", "imap"])
+@pytest.fixture(params=["maildir", pytest.param("imap", marks=pytest.mark.real_component)])  # imap: Dovecot
 def box(request, tmp_path) -> Box:
     dovecot = request.getfixturevalue("dovecot") if request.param == "imap" else None
     return Box(request.param, tmp_path, dovecot)
@@ -163,6 +163,7 @@ def unreadable_stamp(result: str) -> str:
             f"dkim={result} header.d=melton.example.org; dmarc={result} (p=reject) header.from=melton.example.org")
 
 
+@pytest.mark.slow
 def test_our_header_is_believed_however_the_sender_shaped_it(ws, box, smtp, books):
     """Item 4, found in review: when our own header did not parse, a forged one below it won.
     Our topmost header is recognised by its authserv-id alone; the words the client chose
@@ -200,6 +201,7 @@ SPOOFED_FROM = [
 ]
 
 
+@pytest.mark.slow
 def test_spoofed_from_is_quarantined(ws, box, smtp, books):
     """Item 5: DMARC passed for the attacker's own domain; the From shows Melton's address."""
     before = accept_melton_v1(ws, box, smtp, books)
@@ -220,6 +222,7 @@ def test_spoofed_from_is_quarantined(ws, box, smtp, books):
     assert all("From" in r or "not registered" in r for r in reasons), reasons
 
 
+@pytest.mark.slow
 def test_our_reply_header_on_a_strangers_message_is_quarantined(ws, tmp_path, smtp, books):
     """Anyone can copy X-NI179-Reply; only a message From our own address is our own reply."""
     p = ws.partnership
@@ -234,6 +237,7 @@ def test_our_reply_header_on_a_strangers_message_is_quarantined(ws, tmp_path, sm
     # a robot from a stranger's domain is listed for the consolidator, not notified
 
 
+@pytest.mark.slow
 def test_poison_headers_are_answered_once(ws, box, smtp, books):
     """Item 8: an encoded CR/LF in the Message-ID and Subject, CR/LF and a bidi override in the
     attachment's name. The return is stored, answered exactly once, and the names are one line."""
@@ -278,6 +282,7 @@ def test_checked_workbook_name(org, round_id, name):
     assert checked_name(Submission(org_code=org, round_id=round_id)) == name
 
 
+@pytest.mark.slow
 def test_intake_refuses_to_start_without_the_authserv_id(tmp_path, monkeypatch, books):
     monkeypatch.delenv("NI179_AUTHSERV_ID", raising=False)
     ws = Workspace.init(tmp_path / "ws")

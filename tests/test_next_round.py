@@ -88,6 +88,7 @@ def test_outturn_demo_receives_both_rounds_with_late_returns(outturn):
     assert "The round is past deadline (14 May 2010): 6 late" in status["A2"].value
 
 
+@pytest.mark.slow
 def test_outturn_demo_carries_melton_restated_2008_09_figure(outturn):
     out, _ = outturn
     ws = Workspace(out / "ws")
@@ -99,6 +100,7 @@ def test_outturn_demo_carries_melton_restated_2008_09_figure(outturn):
     ws.engine.dispose()
 
 
+@pytest.mark.slow
 def test_outturn_maa_counts_gains_since_april_2009(outturn):
     """In the outturn 2009/10 is actual: the MAA's figure is each organisation's 2009/10 NI 179
     less its 2008/09 NI 179, not NI 179 itself."""
@@ -120,6 +122,7 @@ def test_outturn_maa_counts_gains_since_april_2009(outturn):
     assert "counting gains since April 2009, the MAA&#x27;s first year" in html.read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_nigains_with_an_agreement_counts_from_its_first_year(outturn):
     from xl_ni179.excel import udfs
 
@@ -150,6 +153,7 @@ def _dated_config(tmp_path, today: dt.date):
     return path
 
 
+@pytest.mark.slow
 def test_a_return_for_a_closed_round_is_refused_naming_the_open_round(tmp_path, demo_data):
     today = dt.date.today()
     ws = str(tmp_path / "ws")
@@ -179,6 +183,7 @@ def test_a_return_for_a_closed_round_is_refused_naming_the_open_round(tmp_path, 
                                      f"{today + dt.timedelta(days=20):%B %Y}"
 
 
+@pytest.mark.slow
 def test_receive_date_is_an_input_late_then_closed(tmp_path, returns_dir):
     """The same file, received on different days: on time, late, and refused once closed."""
     text = default_config_text().replace("deadline = 2009-05-15\n", "deadline = 2009-05-15\ncloses = 2009-06-30\n")

@@ -87,6 +87,7 @@ def test_ni179_validate_refuses_the_case_by_name(name, validated):
     assert finding["message"] and finding["fix"] and not report["valid"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(BY_NAME))
 def test_ni179_receive_refuses_the_case_and_records_nothing(name, received):
     texts, ws = received
@@ -134,6 +135,7 @@ def calc_view(built, returns_dir, tmp_path_factory, partnership) -> tuple[dict, 
     return files, cells_in_calc(list(files.values()), out / "calc"), reports
 
 
+@pytest.mark.real_component
 @pytest.mark.slow
 def test_accepted_spellings_record_what_calc_shows(calc_view, partnership, demo_round):
     """Unusual but unambiguous spellings are accepted, with the figures the return was made
@@ -164,6 +166,7 @@ def test_accepted_spellings_record_what_calc_shows(calc_view, partnership, demo_
                 assert abs(value - recorded) < 1e-9, (name, f.name, value, recorded)
 
 
+@pytest.mark.real_component
 @pytest.mark.parametrize("name", SHOWN_IN_CALC)
 def test_a_changed_format_shows_in_calc_what_the_finding_says(name, calc_view):
     """Example 7's class: what the finding tells the officer the cell shows is what Calc shows."""

@@ -156,6 +156,7 @@ def _raw(reply) -> bytes:
     return reply.as_bytes(policy=reply.policy.clone(linesep="\r\n"))
 
 
+@pytest.mark.slow
 def test_mail_intake_answers_the_inflated_return_within_the_limit(inflated, tmp_path, postfix_sized_sink):
     ws = Workspace.init(tmp_path / "ws")
     result, box = _intake(ws, tmp_path, postfix_sized_sink, {"return.xlsx": inflated.read_bytes()})
@@ -189,6 +190,7 @@ def test_a_reply_over_the_configured_limit_lists_the_first_findings_and_points_a
     assert copy.get_filename().endswith("_checked.xlsx")
 
 
+@pytest.mark.slow
 def test_a_checked_copy_that_would_break_the_limit_is_left_off_and_the_reply_says_so(
         melton, tmp_path, postfix_sized_sink, partnership, demo_round):
     config = tmp_path / "config.toml"

@@ -145,6 +145,7 @@ def test_templates_prefill_the_accepted_figures_and_leave_others_blank(issued, p
         assert gains[f.cell].value is None
 
 
+@pytest.mark.slow
 def test_no_workspace_means_blank_templates(config, tmp_path):
     out = CliRunner().invoke(main, ["--workspace", str(tmp_path / "none"), "templates", "--round", ROUND2,
                                     "--out", str(tmp_path / "t"), "--org", "MELTON"], catch_exceptions=False).output
@@ -224,6 +225,7 @@ def test_python_and_workbook_agree_cell_by_cell_in_the_second_round(p2, fill2, t
     assert status(computed[files["explained"]]) == "Ready to submit"
 
 
+@pytest.mark.slow
 def test_an_organisation_with_no_earlier_return_fills_in_full_and_nothing_is_a_restatement(
         p2, fill2, demo_data, workspace):
     data = {**demo_data["MELTON"], "signoff_date": "2010-05-10"}
@@ -234,6 +236,7 @@ def test_an_organisation_with_no_earlier_return_fills_in_full_and_nothing_is_a_r
     assert ": ACCEPTED" in run(workspace, "receive", str(path)).output
 
 
+@pytest.mark.slow
 def test_changing_what_was_reported_before_is_tampering(fill2, workspace, tmp_path):
     path = fill2({"gains_procurement_2008_09": 70.0}, "tampered")
     wb = load_workbook(path)
@@ -258,6 +261,7 @@ def test_changing_what_was_reported_before_is_tampering(fill2, workspace, tmp_pa
     assert "ERROR [locked-content-changed] at Gains!F8" in out and "ERROR [locked-content-changed] at Gains!F6" in out
 
 
+@pytest.mark.slow
 def test_a_resubmitted_earlier_return_does_not_disturb_the_issued_templates(
         p2, fill2, workspace, demo_data, returns_dir, tmp_path):
     """The template names the accepted return its figures came from, so a later version of
@@ -290,6 +294,7 @@ def test_validate_checks_the_column_against_the_previous_return_given(issued, fi
     assert "'53.7'" in result.output
 
 
+@pytest.mark.slow
 def test_expected_locked_content_of_a_prefilled_template_equals_building_it(issued, p2):
     from xl_ni179.intake.spec import return_spec
     from xl_ni179.template.builder import build_locked

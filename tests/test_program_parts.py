@@ -188,6 +188,7 @@ def resaved(libreoffice, base: Path, accepted: dict[str, Path], tmp_path_factory
     return files
 
 
+@pytest.mark.real_component
 @pytest.mark.slow
 def test_what_calc_and_gnumeric_write_is_accepted_and_known(resaved: dict[str, Path]) -> None:
     for name, path in resaved.items():
@@ -198,6 +199,7 @@ def test_what_calc_and_gnumeric_write_is_accepted_and_known(resaved: dict[str, P
         assert "docProps/custom.xml" in parts, name  # both keep (or add) custom properties
 
 
+@pytest.mark.real_component
 def test_calc_keeps_the_sensitivity_label_it_was_given(resaved: dict[str, Path]) -> None:
     with zipfile.ZipFile(resaved["calc-everything.xlsx"]) as zf:
         custom = zf.read("docProps/custom.xml").decode()

@@ -44,6 +44,8 @@ from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import template_filename
 from xl_ni179.template.fill import fill_workbook
 
+pytestmark = pytest.mark.real_component
+
 ORGS = ("LCC", "LCITY", "POLICE", "MELTON")  # county, unitary city, police authority, district
 VALIDITY = ("valid", "invalid")
 # Wrong inputs a person types (or pastes from a ledger, past the cell's list and number

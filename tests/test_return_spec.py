@@ -66,6 +66,7 @@ def _loads_seen(context: _Counted, path: str) -> int:
     return _Counted.loads
 
 
+@pytest.mark.slow
 def test_a_worker_receives_the_context_once_however_many_files_and_calls(tmp_path):
     paths = [str(tmp_path / f"{i}.txt") for i in range(6)]
     context = pickle.dumps(_Counted())
@@ -96,6 +97,7 @@ def test_issuing_records_each_templates_fingerprint(issued_ws, partnership):
     assert {(t.round_id, t.prefill_round, t.prefill_sha) for t in issued} == {("2008-09-review", None, None)}
 
 
+@pytest.mark.slow
 def test_an_issued_template_is_recognised_without_building_one(issued_ws, partnership, demo_data, tmp_path,
                                                               monkeypatch):
     from xl_ni179.intake import spec as spec_module
@@ -130,6 +132,7 @@ def test_an_issued_template_is_recognised_without_building_one(issued_ws, partne
     assert "'Procurement'" in changed[0].message and "'Procurement (all of it)'" in changed[0].message
 
 
+@pytest.mark.slow
 def test_validate_in_a_workspace_uses_the_templates_it_issued(issued_ws, partnership, demo_data, tmp_path):
     """`ni179 validate` run in the consolidator's workspace knows the issued fingerprints (so
     an unchanged return needs no template built), and still catches a changed label; a
@@ -167,6 +170,7 @@ def _issue(ws: Path, out: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_validate_reads_what_was_issued_from_a_sqlite_store_without_opening_it(issued_ws, monkeypatch, tmp_path):
     """The quick read of a current SQLite store answers alone, and gives what the store holds,
     wherever the workspace is (a folder name is not part of a URL's syntax)."""
@@ -247,6 +251,7 @@ def test_the_validate_command_itself_loads_no_parser_and_no_database_library(iss
     assert heavy == []
 
 
+@pytest.mark.slow
 def test_issue_records_not_in_the_shape_written_are_passed_over(issued_ws, tmp_path):
     """A damaged audit record never stops `ni179 validate`: both ways of reading the store skip
     it and keep the good ones (its returns would be compared with a built template)."""

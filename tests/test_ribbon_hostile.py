@@ -94,6 +94,7 @@ def test_a_return_cannot_choose_the_settings(make_return, ours, theirs, settings
     assert s.inbox is None and s.round_id is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("button", BUTTONS)
 def test_no_button_clicked_in_a_hostile_return_touches_the_senders_folder(make_return, ours, theirs,
                                                                           button):
@@ -106,6 +107,7 @@ def test_no_button_clicked_in_a_hostile_return_touches_the_senders_folder(make_r
         assert str(theirs) not in alert["prompt"] and ATTACKER_NAME not in alert["prompt"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("settings_sheet", [False, True], ids=["names-on-input-cells", "own-settings-sheet"])
 def test_validate_checks_a_hostile_return_with_our_configuration(make_return, ours, theirs, settings_sheet):
     path = _hostile_return(make_return, theirs, settings_sheet=settings_sheet)

@@ -118,6 +118,7 @@ def test_consolidate_refreshes_the_master_in_place(demo):
     assert "7 returns received, 6 missing" in alert["prompt"]
 
 
+@pytest.mark.slow
 def test_consolidate_leaves_the_input_sheets_untouched(demo):
     book = master_book(demo[0])
     before = Replay.of(book)
@@ -130,6 +131,7 @@ def test_consolidate_leaves_the_input_sheets_untouched(demo):
         assert after.cells[name] == before.cells[name]
 
 
+@pytest.mark.slow
 def test_refresh_status_writes_only_the_status_sheet(demo):
     book = master_book(demo[0])
     assert ribbon.refresh_status(book) is True
@@ -140,6 +142,7 @@ def test_refresh_status_writes_only_the_status_sheet(demo):
     assert {"Blaby", "Melton", "County Council", "City PCT"} <= set(names)
 
 
+@pytest.mark.slow
 def test_buttons_that_rewrite_sheets_refuse_a_book_that_is_not_the_master(demo, returns_dir):
     book = remote_book(next(returns_dir.glob("*.xlsx")))
     assert ribbon.consolidate(book) is False
@@ -184,6 +187,7 @@ def test_a_missing_workspace_gives_a_message_and_a_logged_trace(tmp_path):
     assert "Traceback" in text and "WorkspaceError" in text
 
 
+@pytest.mark.slow
 def test_an_unexpected_error_is_a_message_not_a_traceback(demo, monkeypatch):
     import xl_ni179.consolidate.run
 
@@ -235,6 +239,7 @@ def test_generate_templates_writes_into_the_workspace(tmp_path):
     assert str(out) in Replay.of(book).alerts[0]["prompt"]
 
 
+@pytest.mark.slow
 def test_settings_reports_the_workspace_and_round(demo):
     book = master_book(demo[0])
     assert ribbon.settings(book) is True
@@ -254,13 +259,7 @@ def test_settings_fall_back_to_the_environment(tmp_path, monkeypatch):
     assert read_settings(book).workspace.name == "ni179-workspace"
 
 
-def test_draft_chasers_without_the_mail_intake_explains(demo, monkeypatch):
-    monkeypatch.setitem(sys.modules, "xl_ni179.mail", None)  # as if the module were absent
-    book = master_book(demo[0])
-    assert ribbon.draft_chasers(book) is True
-    assert "mail intake" in Replay.of(book).alerts[0]["prompt"]
-
-
+@pytest.mark.slow
 def test_draft_chasers_calls_the_mail_intake(demo, monkeypatch, tmp_path):
     import types
 
@@ -278,6 +277,7 @@ def test_draft_chasers_calls_the_mail_intake(demo, monkeypatch, tmp_path):
     assert "Drafted 2 chasers" in Replay.of(book).alerts[0]["prompt"]
 
 
+@pytest.mark.slow
 def test_draft_paper_writes_into_the_workspace(demo):
     book = master_book(demo[0])
     assert ribbon.draft_paper(book) is True

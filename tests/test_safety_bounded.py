@@ -137,6 +137,7 @@ def test_map_keeps_order_and_runs_inspection_in_workers(pool: BoundedPool, base:
         assert code in [f.code for f in outcome.value]
 
 
+@pytest.mark.slow
 def test_one_shot(base: Path) -> None:
     assert run_bounded(hostile.file_size, base).value == os.path.getsize(base)
     assert run_bounded(hostile.hang, base, timeout=0.5).problem.code == "parse-timeout"

@@ -42,7 +42,7 @@ def run_at_once(commands: list[list[str]], env: dict[str, str], timeout: float =
     return out
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.real_component)])
 def store(request, tmp_path):
     """A workspace and the environment its commands run in (SQLite file, or a shared PostgreSQL)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -37,6 +37,7 @@ def test_the_readme_declares_every_package_in_one_order() -> None:
     assert S.undeclared(README, PACKAGE) == []
 
 
+@pytest.mark.slow
 def test_no_module_imports_a_layer_above_its_own() -> None:
     assert S.upward_imports(README, PACKAGE) == []
 
@@ -86,6 +87,7 @@ def test_the_unplanted_copy_passes(planted: Path) -> None:
     assert S.xlwings_problems(README, planted) == []
 
 
+@pytest.mark.slow
 def test_a_package_the_readme_does_not_name_is_reported(planted: Path) -> None:
     _plant(planted, "util/helpers.py", "from xl_ni179.cli.main import main\n")
     assert S.undeclared(README, planted) == ["xl_ni179/util is in no layer of the README's list"]
@@ -93,6 +95,7 @@ def test_a_package_the_readme_does_not_name_is_reported(planted: Path) -> None:
         "xl_ni179/util/helpers.py:1 imports xl_ni179.cli.main, of a package in no layer"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source, target", [
     ("from ..excel import ribbon\n", "xl_ni179.excel.ribbon"),
     ("from .. import cli\n", "xl_ni179.cli"),
@@ -133,6 +136,7 @@ def test_a_layer_order_changed_in_the_readme_is_the_order_checked(planted: Path)
     assert any("a layer above its own" in p for p in S.upward_imports(swapped, planted))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module, source, problem", [
     ("consolidate/planted.py", "def f():\n    import xlwings\n",
      "consolidate/planted.py:2 imports xlwings outside excel/"),
@@ -188,6 +192,7 @@ def test_a_parameter_that_does_not_suit_its_format_is_shown_as_it_is() -> None:
     assert fill("{a[0]} {b.c} {d:%}", {"a": None}) == "‹a[0]› ‹b.c› ‹d›"
 
 
+@pytest.mark.slow
 def test_no_test_imports_another_test_module() -> None:
     """Code the tests share lives in tests/helpers/: no module imports a test module or conftest."""
     tests = Path(__file__).resolve().parent

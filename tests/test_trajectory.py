@@ -157,6 +157,7 @@ def test_forecast_against_outturn_for_melton_2009_10(rounds) -> None:
     assert total[5] == pytest.approx(sum(net(outturn[c], "2009/10") for c in both))
 
 
+@pytest.mark.slow
 def test_actuals_in_each_round_against_the_cumulative_target(rounds) -> None:
     tmp, p, review, outturn = rounds
     ws = load_workbook(tmp / OUTTURN / "master.xlsx")[names.TRAJECTORY]
@@ -193,6 +194,7 @@ def _ref_values(wb, ref: str) -> list:
     return [c.value for row in cells for c in (row if isinstance(row, tuple) else (row,))]
 
 
+@pytest.mark.slow
 def test_chart_of_cumulative_gains_against_the_target_path(rounds) -> None:
     tmp, p, review, outturn = rounds
     wb = load_workbook(tmp / OUTTURN / "master.xlsx")
@@ -229,6 +231,7 @@ def test_chart_of_cumulative_gains_against_the_target_path(rounds) -> None:
     assert detail[2:4] == ["Forecast", "6 of 13"]
 
 
+@pytest.mark.slow
 def test_paper_compares_forecast_with_outturn(rounds) -> None:
     tmp, _p, review, outturn = rounds
     (docx,) = (tmp / OUTTURN / "paper").glob("*.docx")
@@ -255,6 +258,7 @@ def test_paper_compares_forecast_with_outturn(rounds) -> None:
     assert total["forecast"] == pytest.approx(forecast) and total["actual"] == pytest.approx(actual)
 
 
+@pytest.mark.slow
 def test_with_one_round_the_sheet_says_so_and_draws_no_chart(rounds) -> None:
     tmp = rounds[0]
     ws = load_workbook(tmp / DEMO_ROUND / "master.xlsx")[names.TRAJECTORY]
@@ -309,6 +313,7 @@ def test_a_later_round_is_left_out_of_an_earlier_rounds_trajectory(tmp_path) -> 
     assert review.trajectory.rounds == ()  # the review round has nothing accepted; 2009/10 is later
 
 
+@pytest.mark.slow
 def test_with_no_returns_at_all_the_sheet_says_so(tmp_path) -> None:
     from xl_ni179.consolidate import build_summary, write_consolidation
 

@@ -51,6 +51,7 @@ def test_bad_arguments_become_text_in_the_cell(tmp_path):
     assert "unknown agreement" in udfs._safely(udfs.target, "LCC", "2009/10", "LAA9")
 
 
+@pytest.mark.slow
 def test_gains_and_rag_come_from_the_latest_accepted_return(demo_workspace):
     p = load_partnership()
     rnd = p.round(DEMO_ROUND)
@@ -62,11 +63,13 @@ def test_gains_and_rag_come_from_the_latest_accepted_return(demo_workspace):
     assert udfs.rag("LCC", "2008/09", workspace=demo_workspace) == ""  # an actual year has no rating
 
 
+@pytest.mark.slow
 def test_no_return_means_blank(demo_workspace):
     assert udfs.gains("BLABY", "2008/09", workspace=demo_workspace) == ""
     assert udfs.rag("BLABY", "2009/10", workspace=demo_workspace) == ""
 
 
+@pytest.mark.slow
 def test_the_excel_functions_call_the_plain_logic(monkeypatch, tmp_path, demo_workspace):
     # Off Windows, @xw.func leaves the function as it is: call it as Excel would.
     monkeypatch.setenv("NI179_WORKSPACE", str(demo_workspace))

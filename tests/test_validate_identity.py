@@ -94,6 +94,7 @@ def test_added_and_renamed_sheets_are_named(partnership, make_return):
     assert "'My workings'" in messages and "'Projects' is missing" in messages
 
 
+@pytest.mark.slow
 def test_moved_defined_name_and_formula_in_an_input(partnership, make_return, tmp_path):
     path = make_return("MELTON")
     moved = rewrite_part(path, "xl/workbook.xml",
@@ -109,6 +110,7 @@ def test_moved_defined_name_and_formula_in_an_input(partnership, make_return, tm
     assert report.findings[0].where == "Gains!B8"
 
 
+@pytest.mark.slow
 def test_outdated_template_and_wrong_round(partnership, make_return):
     path = edit(make_return("MELTON"), lambda wb: wb["_meta"].__setitem__("B2", "0.9"))
     assert "template-version-outdated" in codes(validate_file(partnership, path))

@@ -18,6 +18,8 @@ from openpyxl import load_workbook
 
 from xl_ni179.intake.batch import validate_file
 
+pytestmark = pytest.mark.real_component
+
 GNUMERIC_HINT = "Gnumeric is not installed: run `apt-get install gnumeric` (scripts/setup.sh does)."
 GAINS_PART = "xl/worksheets/sheet2.xml"  # both programs keep the sheet order
 INVALID = {"gains_procurement_2008_09": "1,250", "costs_assets_2009_10": -5, "rag_2010_11": "Purple",

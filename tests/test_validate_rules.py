@@ -67,6 +67,7 @@ def test_every_demo_return_validates_with_no_findings(partnership, returns_dir):
         assert report.findings == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_rule_reports_what_where_and_what_to_do(case, partnership, make_return):
     changes, codes = CASES[case]

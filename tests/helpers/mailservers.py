@@ -38,10 +38,9 @@ def free_port() -> int:
 
 def dovecot_binary() -> str:
     found = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
-    if found:
-        return found
-    require_component(False, "Dovecot is not installed: apt-get install dovecot-imapd")
-    raise AssertionError("unreachable: require_component skipped or failed")
+    require_component(found is not None, "Dovecot is not installed: apt-get install dovecot-imapd")
+    assert found is not None
+    return found
 
 
 def _wait_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 20) -> None:
