@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from xl_ni179 import environment
 from xl_ni179.errors import CLICK_CONTEXT, friendly_errors
 from xl_ni179.text import visible
 
@@ -44,7 +44,7 @@ def _config_changed(ws: Workspace) -> bool:
 
 
 def _smtp_url(smtp: str | None) -> str:
-    url = smtp or os.environ.get("NI179_SMTP_URL")
+    url = smtp or environment.get(environment.SMTP_URL)
     if not url:
         raise click.UsageError("Give the mail server for sending with --smtp URL (or set NI179_SMTP_URL).")
     return url
@@ -60,11 +60,11 @@ def _smtp_url(smtp: str | None) -> str:
               help="Keep running, checking the inbox every SECONDS.")
 @click.option("--max-mb", type=click.FloatRange(min=1), default=9.5, show_default=True,
               help="Refuse (and answer) messages larger than this without downloading them.")
-@click.option("--authserv-id", metavar="NAME", envvar="NI179_AUTHSERV_ID",
+@click.option("--authserv-id", metavar="NAME", envvar=environment.AUTHSERV_ID,
               help="Required: the name your receiving mail server writes first in its "
               "Authentication-Results header, e.g. mx.county.example.org (default: $NI179_AUTHSERV_ID). "
               "Only that server's DMARC result is believed.")
-@click.option("--received-by", metavar="NAME", envvar="NI179_RECEIVED_BY",
+@click.option("--received-by", metavar="NAME", envvar=environment.RECEIVED_BY,
               help="The name after 'by' in the Received header your receiving server adds (default: the "
               "authserv-id). Headers above that header are the server's; the rest came with the message.")
 @click.pass_context

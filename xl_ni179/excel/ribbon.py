@@ -35,6 +35,7 @@ from xl_ni179.excel.ribbon_support import (
     run_step,
     status,
 )
+from xl_ni179.store.outcomes import Outcome, Source
 from xl_ni179.text import visible
 
 VALIDATION_SHEET = "Validation results"  # the name validation lets back in (xl_ni179.intake.validate)
@@ -256,7 +257,7 @@ def _receive_folder(book: Any) -> None:
     if not files:
         alert(book, f"There are no .xlsx files in {folder}.")
         return
-    counts = {"accepted": 0, "rejected": 0, "duplicate": 0, "failed": 0}
+    counts: dict[str, int] = {Outcome.ACCEPTED: 0, Outcome.REJECTED: 0, Outcome.DUPLICATE: 0, "failed": 0}
     to_fix: list[str] = []
 
     def unreadable(path: Path, exc: OSError) -> None:  # one unreadable file must not stop the rest
@@ -265,20 +266,20 @@ def _receive_folder(book: Any) -> None:
         to_fix.append(f"{path.name} (could not be read: is it open in another program?)")
 
     status(book, f"Receiving {plural(len(files), 'file')}...")
-    for i, receipt in enumerate(ws.receive_many(files, round_id=s.round_id, source="ribbon",
+    for i, receipt in enumerate(ws.receive_many(files, round_id=s.round_id, source=Source.RIBBON,
                                                 unreadable=unreadable), start=1):
         status(book, f"Received {i} of {len(files)}: {Path(receipt.report.file).name}")
         counts[receipt.outcome] = counts.get(receipt.outcome, 0) + 1
-        if receipt.outcome == "rejected":
+        if receipt.outcome == Outcome.REJECTED:
             to_fix.append(f"{Path(receipt.report.file).name}: {len(receipt.report.errors)} error(s)")
-        elif receipt.outcome == "refused":  # a link, folder, pipe or device named like a return
+        elif receipt.outcome == Outcome.REFUSED:  # a link, folder, pipe or device named like a return
             counts["failed"] += 1
             to_fix.append(f"{Path(receipt.report.file).name} (not an ordinary file: not read)")
     if is_master(book):
         _refresh_status(book)  # the master is open: show the new position straight away
     lines = [f"Received {plural(len(files), 'file')} from {folder}:",
-             f"{counts['accepted']} accepted, {counts['rejected']} rejected (need fixing), "
-             f"{counts['duplicate']} already received" + (f", {counts['failed']} could not be read"
+             f"{counts[Outcome.ACCEPTED]} accepted, {counts[Outcome.REJECTED]} rejected (need fixing), "
+             f"{counts[Outcome.DUPLICATE]} already received" + (f", {counts['failed']} could not be read"
                                                           if counts["failed"] else "") + "."]
     if to_fix:
         lines += ["", "To follow up:", *to_fix[:MAX_LISTED]]

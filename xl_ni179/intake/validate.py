@@ -104,8 +104,9 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     spec = return_spec(p, (rnd or p.latest_round).id)  # who may send is the same in every round
     if org is None:
         report.add(sr.UNKNOWN_ORG.finding(found=org_code))
-    elif sender and org.code not in spec.sender_orgs(sender):
-        report.add(sr.SENDER_MISMATCH.finding(organisation=org.name, sender=sender))
+    elif sender and not (match := p.sender(sender)).may_send_for(org.code):  # xl_ni179.partnership.senders
+        report.add(sr.SENDER_AMBIGUOUS.finding(sender=sender, organisations=match.names) if match.ambiguous
+                   else sr.SENDER_MISMATCH.finding(organisation=org.name, sender=sender))
     if rnd is None:
         return
     report.round_id = rnd.id

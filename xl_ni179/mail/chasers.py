@@ -13,26 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from xl_ni179.mail.outgoing import SmtpSender, compose, stable_message_id
-from xl_ni179.partnership import Organisation
-from xl_ni179.store.status import MISSING, REJECTED, OrgStatus
+from xl_ni179.store.outcomes import Outcome, State
+from xl_ni179.store.status import OrgStatus
 from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template, template_filename
+from xl_ni179.template.builder import checked_filename
 
 
 def _annotated(ws: Workspace, st: OrgStatus, round_id: str) -> list[tuple[str, bytes]]:
     """The checked copy of the partner's latest rejected return (built from the store, never
     from the file); nothing when that return was rejected as a whole file."""
     sub = next((x for x in reversed(ws.submissions(round_id)) if x.org_code == st.code
-                and x.sha256 == st.sha256 and x.outcome != "duplicate"), None) if st.sha256 else None
+                and x.sha256 == st.sha256 and x.outcome != Outcome.DUPLICATE), None) if st.sha256 else None
     data = ws.annotated_copy(sub.id) if sub is not None else None
-    return [(f"NI179_{st.code}_{round_id}_checked.xlsx", data)] if data else []
-
-
-def sent_by(org: Organisation, sender: str | None) -> bool:
-    """Did the organisation's own registered address send the file?"""
-    if not sender:
-        return False
-    return sender.strip().lower() in {e.lower() for e in org.emails}
+    return [(checked_filename(st.code, round_id), data)] if data else []
 
 
 def build_chasers(ws: Workspace, round_id: str | None = None,
@@ -45,12 +39,12 @@ def build_chasers(ws: Workspace, round_id: str | None = None,
     when = f"The deadline {'was' if today > rnd.deadline else 'is'} {deadline}."
     out = []
     for st in ws.status(rnd.id):
-        if st.state not in (MISSING, REJECTED):
+        if st.state not in (State.MISSING, State.REJECTED):
             continue
         org = p.organisation(st.code)
         if not org.emails:
             continue  # nobody to write to; status still shows the gap
-        if st.state == MISSING:
+        if st.state == State.MISSING:
             subject = f"Reminder: NI 179 return for {rnd.title} due {deadline} - not yet received"
             lines = [f"Dear colleague at {org.name},",
                      f"We have not yet received your NI 179 value-for-money return for {rnd.title}. {when}",
@@ -60,7 +54,7 @@ def build_chasers(ws: Workspace, round_id: str | None = None,
             files = [(template_filename(org.code, rnd.id), build_template(p, org.code, rnd, prefill))]
         else:
             errors = [f for f in st.findings if f["severity"] == "error"]
-            theirs = sent_by(org, st.sender)
+            theirs = p.sender(st.sender).may_send_for(org.code)  # sent from their own address
             subject = f"Reminder: NI 179 return for {rnd.title} due {deadline} - corrections needed"
             lines = [f"Dear colleague at {org.name},",
                      f"The return {'you sent' if theirs else 'we received for you'} for {rnd.title} could "

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 from xl_ni179.errors import UnknownRoundError
+from xl_ni179.partnership.senders import SenderMatch, normal_address, sender_index
 
 YEAR_RE = re.compile(r"^(\d{4})/(\d{2})$")
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -206,9 +207,17 @@ class Partnership:
             return max(started, key=lambda r: (r.opens or r.deadline, r.deadline))
         return min(self.rounds, key=lambda r: (r.opens or r.deadline, r.deadline))
 
-    def organisation_for_email(self, email: str) -> Organisation | None:
-        email = email.strip().lower()
-        for org in self.organisations:
-            if email in (e.lower() for e in org.emails):
-                return org
-        return None
+    @cached_property
+    def _senders(self) -> dict[str, tuple[Organisation, ...]]:
+        return sender_index(self.organisations)
+
+    def sender(self, address: str | None) -> SenderMatch:
+        """The organisations that list ``address`` (xl_ni179.partnership.senders says what
+        an address listed by several means)."""
+        key = normal_address(address or "")
+        return SenderMatch(key, self._senders.get(key, ()))
+
+    def organisation_for_email(self, email: str | None) -> Organisation | None:
+        """The organisation ``email`` speaks for: None when no organisation lists it, or
+        several do (never the first of them)."""
+        return self.sender(email).organisation

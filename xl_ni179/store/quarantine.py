@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 
 from xl_ni179.store.mail_ledger import MailMessage
+from xl_ni179.store.outcomes import FILE_OUTCOMES, Folder
 from xl_ni179.store.workspace import Workspace
 
-QUARANTINE_FOLDER = "Quarantine"
 MISCONFIGURED_KIND = "server-misconfigured"  # xl_ni179.mail.trust.MISCONFIGURED (store imports no mail)
 
 
@@ -40,7 +40,7 @@ class QuarantinedMail:
 def quarantined_mail(ws: Workspace) -> list[QuarantinedMail]:
     """Every message the intake put in Quarantine, the latest first."""
     with ws.reading() as s:
-        rows = s.scalars(select(MailMessage).where(MailMessage.folder == QUARANTINE_FOLDER)
+        rows = s.scalars(select(MailMessage).where(MailMessage.folder == Folder.QUARANTINE)
                          .order_by(MailMessage.claimed_at.desc(), MailMessage.id.desc())).all()
     out = []
     for row in rows:
@@ -61,5 +61,5 @@ def misconfiguration(ws: Workspace, quarantined: list[QuarantinedMail]) -> Quara
         return None
     with ws.reading() as s:
         stored = s.scalar(select(func.max(MailMessage.claimed_at)).where(
-            MailMessage.outcome.in_(("accepted", "rejected", "duplicate"))))
+            MailMessage.outcome.in_(FILE_OUTCOMES)))
     return latest if stored is None or stored <= latest.received_at else None
