@@ -18,7 +18,6 @@ import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created wi
 from xl_ni179.cli import main
 from xl_ni179.mail import MaildirSource, process
 from xl_ni179.partnership import default_config_text, parse_partnership
-from xl_ni179.partnership.senders import filed_under
 from xl_ni179.store.workspace import Workspace
 
 SHARED = "finance@shared-services.example.org"
@@ -47,7 +46,7 @@ def test_the_address_speaks_for_neither_organisation():
     assert match.ambiguous and [o.code for o in match.listed_by] == ["LCC", "HINCK"]
     assert match.organisation is None and p.organisation_for_email(SHARED) is None  # not the first listed
     assert not match.may_send_for("LCC") and not match.may_send_for("HINCK")
-    assert filed_under(p, "LCC", SHARED) is None and filed_under(p, "LCC", None) == "LCC"
+    assert p.filed_under("LCC", SHARED) is None and p.filed_under("LCC", None) == "LCC"
     assert LCC in match.problem and HINCK in match.problem
     # The organisations' own addresses are still theirs alone.
     assert p.sender("finance@leicestershire-cc.example.org").organisation.code == "LCC"

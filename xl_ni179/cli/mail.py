@@ -31,13 +31,13 @@ def _workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast 
     return Workspace(Path(ctx.obj["workspace"]))
 
 
-def _config_changed(ws: Workspace) -> bool:
+def _config_changed(workspace: Workspace) -> bool:
     """The workspace's configuration now says something else (a broken edit is kept waiting)."""
     from xl_ni179.errors import ConfigError
     from xl_ni179.partnership import load_workspace_partnership
 
     try:
-        return load_workspace_partnership(ws.path).content_key != ws.config_sha
+        return load_workspace_partnership(workspace.path).content_key != workspace.config_sha
     except ConfigError as exc:
         click.echo(f"Error: {exc} (still using the configuration as it was)", err=True)
         return False
@@ -91,14 +91,14 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
         raise click.UsageError("Give the mailbox: --imap URL or --maildir DIR.")
     url = _smtp_url(smtp)
     trust = require_trust(authserv_id, received_by)  # before anything is opened: a clear error
-    ws = _workspace(ctx)
+    workspace = _workspace(ctx)
     while True:
-        if interval and _config_changed(ws):
-            ws = _workspace(ctx)  # a sender added, a date moved: held messages are checked against it
+        if interval and _config_changed(workspace):
+            workspace = _workspace(ctx)  # a sender added, a date moved: held messages are checked against it
         try:
             source = open_source(imap=imap, maildir=maildir)
             try:
-                result = process(ws, source, url, authserv_id=trust.authserv_id, received_by=trust.received_by,
+                result = process(workspace, source, url, authserv_id=trust.authserv_id, received_by=trust.received_by,
                                  max_bytes=int(max_mb * 1024 * 1024))
             finally:
                 source.close()
@@ -143,12 +143,12 @@ def chase(ctx: click.Context, round_id: str | None, send: bool, smtp: str | None
     """
     from xl_ni179.mail.chasers import draft_chasers, send_chasers
 
-    ws = _workspace(ctx)
+    workspace = _workspace(ctx)
     if send:
-        codes = send_chasers(ws, round_id, _smtp_url(smtp))
+        codes = send_chasers(workspace, round_id, _smtp_url(smtp))
         click.echo(f"Sent {len(codes)} chaser(s): {', '.join(codes) or 'nobody to chase'}.")
         return
-    paths = draft_chasers(ws, round_id, out_dir)
+    paths = draft_chasers(workspace, round_id, out_dir)
     click.echo(f"Wrote {len(paths)} chaser draft(s) to check and send:")
     for path in paths:
         click.echo(f"  {path}")

@@ -40,8 +40,8 @@ def init(ctx: click.Context, config_file: Path | None) -> None:
     """
     from xl_ni179.store.workspace import Workspace
 
-    ws = Workspace.init(workspace_path(ctx), config_file)
-    click.echo(f"Workspace ready at {ws.path} ({len(ws.partnership.organisations)} organisations).")
+    workspace = Workspace.init(workspace_path(ctx), config_file)
+    click.echo(f"Workspace ready at {workspace.path} ({len(workspace.partnership.organisations)} organisations).")
 
 
 @main.command()
@@ -61,16 +61,16 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
     """
     from xl_ni179.intake import render
 
-    ws = open_workspace(ctx)
+    workspace = open_workspace(ctx)
     rejected = False
-    receipts = ws.receive_many(files, sender=sender, round_id=round_id)
+    receipts = workspace.receive_many(files, sender=sender, round_id=round_id)
     for path, receipt in zip(files, with_progress(receipts, len(files), "Receiving"), strict=True):
         shown = visible(str(path))  # a file name is anyone's text
         if receipt.outcome == Outcome.REFUSED:  # not an ordinary file: never read, nothing recorded
             echo(render.to_text(receipt.report, "not received"))
             rejected = True
             continue
-        org = ws.partnership.find_organisation(receipt.org_code or "")
+        org = workspace.partnership.find_organisation(receipt.org_code or "")
         name = org.name if org else "unknown organisation"
         if receipt.outcome == Outcome.DUPLICATE and receipt.report.valid:
             echo(f"{shown}: {name}: identical to a file already received (version {receipt.version}); "
@@ -85,11 +85,11 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
         extra = f" (version {receipt.version}" + (f", replaces version {receipt.supersedes})"
                                                   if receipt.supersedes else ")") if receipt.version else ""
         if receipt.late and receipt.outcome == Outcome.ACCEPTED:
-            deadline = ws.partnership.round(receipt.round_id).deadline
+            deadline = workspace.partnership.round(receipt.round_id).deadline
             extra += f"; late: the deadline was {deadline:%d %B %Y}"
         echo(render.to_text(receipt.report, name) + extra)
         if annotate_dir:
-            write_checked_copy(ws.partnership, receipt.report, path, annotate_dir)
+            write_checked_copy(workspace.partnership, receipt.report, path, annotate_dir)
         rejected |= receipt.outcome == Outcome.REJECTED
     sys.exit(1 if rejected else 0)
 
@@ -108,14 +108,14 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
     from xl_ni179.store.quarantine import misconfiguration, quarantined_mail
     from xl_ni179.store.status import round_state
 
-    ws = open_workspace(ctx)
+    workspace = open_workspace(ctx)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    rnd = ws.partnership.round(round_id, on=now.date())
-    rows = ws.status(rnd.id, now=now)
+    rnd = workspace.partnership.round(round_id, on=now.date())
+    rows = workspace.status(rnd.id, now=now)
     state = round_state(rnd, rows, now)
     missing = [r.short_name for r in rows if r.state == State.MISSING]
-    held = quarantined_mail(ws)
-    broken = misconfiguration(ws, held)
+    held = quarantined_mail(workspace)
+    broken = misconfiguration(workspace, held)
     if as_json:
         click.echo(json.dumps({"round": rnd.id, "deadline": rnd.deadline.isoformat(),
                                "opens": rnd.opens.isoformat() if rnd.opens else None,

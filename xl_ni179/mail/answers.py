@@ -32,32 +32,32 @@ def _report(sub: Submission) -> Report:
                   omitted=int(data.get("omitted") or 0))
 
 
-def build_reply(ws: Workspace, row: MailMessage) -> EmailMessage:
+def build_reply(workspace: Workspace, row: MailMessage) -> EmailMessage:
     """The reply to one message, no larger than the configuration's ``reply_limit_mb``.
 
     A reply lists every finding when it fits; otherwise the first ones (errors first) and how
     many more there are, all of them being on the attached checked copy's results sheet. If
     the checked copy alone would break the limit it is left off, and the reply says so.
     """
-    p = ws.partnership
+    p = workspace.partnership
     files: list[tuple[str, bytes]] = []
     report: Report | None = None
     sub: Submission | None = None
     original: Submission | None = None
     if row.outcome in FILE_OUTCOMES:
-        with ws.session() as s:
+        with workspace.session() as s:
             sub = s.get_one(Submission, row.submission_ids[0])
             original = s.get(Submission, sub.duplicate_of) if sub.duplicate_of else None
         report = _report(sub)
         if row.outcome == MailOutcome.REJECTED:
-            files = _annotated(ws, sub)  # none after a file-level rejection: nothing of it goes back
+            files = _annotated(workspace, sub)  # none after a file-level rejection: nothing of it goes back
     budget = p.reply_limit_bytes
     limits = [MAX_LISTED, *(n for n in LISTED_STEPS if report is not None and n < len(report.findings))]
     message = None
     for attach in ((True, False) if files else (False,)):
         for limit in limits:
-            message = _compose(ws, row, sub, original, report, files if attach else [], bool(files) and not attach,
-                               limit)
+            message = _compose(workspace, row, sub, original, report, files if attach else [],
+                               bool(files) and not attach, limit)
             if _wire_size(message) <= budget:
                 return message
     assert message is not None  # the last try lists nothing and attaches nothing: a few kilobytes
@@ -203,9 +203,9 @@ REPLIES: dict[MailOutcome, _Reply] = {
 }
 
 
-def _compose(ws: Workspace, row: MailMessage, sub: Submission | None, original: Submission | None,
+def _compose(workspace: Workspace, row: MailMessage, sub: Submission | None, original: Submission | None,
              report: Report | None, files: list[tuple[str, bytes]], left_off: bool, limit: int) -> EmailMessage:
-    p = ws.partnership
+    p = workspace.partnership
     if row.outcome == MailOutcome.QUARANTINE:  # the consolidator is told; the sender never is
         return build_notice(p, row)
     reply = REPLIES.get(row.outcome) if row.outcome else None  # type: ignore[call-overload]
@@ -256,6 +256,6 @@ def _names(detail: dict) -> str:
     return shown + (f" and {_count(detail) - NAMES_SHOWN} more" if _count(detail) > NAMES_SHOWN else "")
 
 
-def _annotated(ws: Workspace, sub: Submission) -> list[tuple[str, bytes]]:
-    data = ws.annotated_copy(sub.id)  # the library decides whether anything may go back
+def _annotated(workspace: Workspace, sub: Submission) -> list[tuple[str, bytes]]:
+    data = workspace.annotated_copy(sub.id)  # the library decides whether anything may go back
     return [(checked_filename(sub.org_code, sub.round_id), data)] if data is not None else []

@@ -20,25 +20,25 @@ from xl_ni179.template import build_template, template_filename
 from xl_ni179.template.builder import checked_filename
 
 
-def _annotated(ws: Workspace, st: OrgStatus, round_id: str) -> list[tuple[str, bytes]]:
+def _annotated(workspace: Workspace, st: OrgStatus, round_id: str) -> list[tuple[str, bytes]]:
     """The checked copy of the partner's latest rejected return (built from the store, never
     from the file); nothing when that return was rejected as a whole file."""
-    sub = next((x for x in reversed(ws.submissions(round_id)) if x.org_code == st.code
+    sub = next((x for x in reversed(workspace.submissions(round_id)) if x.org_code == st.code
                 and x.sha256 == st.sha256 and x.outcome != Outcome.DUPLICATE), None) if st.sha256 else None
-    data = ws.annotated_copy(sub.id) if sub is not None else None
+    data = workspace.annotated_copy(sub.id) if sub is not None else None
     return [(checked_filename(st.code, round_id), data)] if data else []
 
 
-def build_chasers(ws: Workspace, round_id: str | None = None,
+def build_chasers(workspace: Workspace, round_id: str | None = None,
                   today: dt.date | None = None) -> list[tuple[OrgStatus, EmailMessage]]:
     """One reminder per partner whose return is missing or rejected, ready to draft or send."""
-    p = ws.partnership
+    p = workspace.partnership
     rnd = p.round(round_id)
     today = today or dt.date.today()
     deadline = rnd.deadline.strftime("%d %B %Y").lstrip("0")
     when = f"The deadline {'was' if today > rnd.deadline else 'is'} {deadline}."
     out = []
-    for st in ws.status(rnd.id):
+    for st in workspace.status(rnd.id):
         if st.state not in (State.MISSING, State.REJECTED):
             continue
         org = p.organisation(st.code)
@@ -48,7 +48,7 @@ def build_chasers(ws: Workspace, round_id: str | None = None,
             subject = f"Reminder: NI 179 return for {rnd.title} due {deadline} - not yet received"
             lines = [f"Dear colleague at {org.name},",
                      f"We have not yet received your NI 179 value-for-money return for {rnd.title}. {when}",
-                     _attached(prefill := ws.prefill(org.code, rnd.id)) + " Please fill it in (the Checks "
+                     _attached(prefill := workspace.prefill(org.code, rnd.id)) + " Please fill it in (the Checks "
                      "sheet shows anything still to do), have it signed off, and send it back as an .xlsx "
                      f"attachment to {p.consolidator_email}."]
             files = [(template_filename(org.code, rnd.id), build_template(p, org.code, rnd, prefill))]
@@ -60,7 +60,7 @@ def build_chasers(ws: Workspace, round_id: str | None = None,
                      f"The return {'you sent' if theirs else 'we received for you'} for {rnd.title} could "
                      f"not be accepted: it has {len(errors)} error(s) still to correct. {when}",
                      *(f"- {f.get('message')} What to do: {f.get('fix')}" for f in errors[:20])]
-            files = _annotated(ws, st, rnd.id) if theirs else []
+            files = _annotated(workspace, st, rnd.id) if theirs else []
             if files:
                 lines.append("The attached checked copy (a fresh return template with your figures copied in) "
                              "marks each problem as a comment on its cell. "
@@ -80,28 +80,28 @@ def build_chasers(ws: Workspace, round_id: str | None = None,
     return out
 
 
-def draft_chasers(ws: Workspace, round_id: str | None = None, out_dir: str | Path | None = None) -> list[Path]:
+def draft_chasers(workspace: Workspace, round_id: str | None = None, out_dir: str | Path | None = None) -> list[Path]:
     """Write one .eml draft per partner to chase (default folder ``<workspace>/chasers/<round>``)."""
-    rnd = ws.partnership.round(round_id)
-    folder = Path(out_dir) if out_dir else ws.path / "chasers" / rnd.id
+    rnd = workspace.partnership.round(round_id)
+    folder = Path(out_dir) if out_dir else workspace.path / "chasers" / rnd.id
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for st, msg in build_chasers(ws, rnd.id):
+    for st, msg in build_chasers(workspace, rnd.id):
         path = folder / f"chaser_{st.code}_{rnd.id}.eml"
         path.write_bytes(msg.as_bytes())
-        ws.record_chaser(rnd.id, st.code, "draft", str(path))
+        workspace.record_chaser(rnd.id, st.code, "draft", str(path))
         written.append(path)
     return written
 
 
-def send_chasers(ws: Workspace, round_id: str | None, smtp_url: str) -> list[str]:
+def send_chasers(workspace: Workspace, round_id: str | None, smtp_url: str) -> list[str]:
     """Send the chasers; returns the codes of the organisations chased."""
-    rnd = ws.partnership.round(round_id)
+    rnd = workspace.partnership.round(round_id)
     smtp = SmtpSender(smtp_url)
     sent = []
-    for st, msg in build_chasers(ws, rnd.id):
+    for st, msg in build_chasers(workspace, rnd.id):
         smtp.send(msg)
-        ws.record_chaser(rnd.id, st.code, "sent", f"{msg['To']} {msg['Message-ID']}")
+        workspace.record_chaser(rnd.id, st.code, "sent", f"{msg['To']} {msg['Message-ID']}")
         sent.append(st.code)
     return sent
 

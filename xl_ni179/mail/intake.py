@@ -3,7 +3,7 @@
 Order of steps for one message, each recorded in the ledger (``mail_messages``) before
 the next begins:
 
-    read (ledger row) -> claim -> store (ws.receive) -> reply (SMTP) -> move (folder)
+    read (ledger row) -> claim -> store (workspace.receive) -> reply (SMTP) -> move (folder)
 
 A restart after a crash resumes each message from its ledger row: a claimed message whose
 workbook was already stored adopts that submission instead of storing it again; a stored
@@ -150,7 +150,7 @@ def _parse(data: bytes) -> EmailMessage:
     return email.message_from_bytes(data, policy=email.policy.default)
 
 
-def process(ws: Workspace, source: MailSource, smtp: SmtpSender | str, *, authserv_id: str | None,
+def process(workspace: Workspace, source: MailSource, smtp: SmtpSender | str, *, authserv_id: str | None,
             max_bytes: int = MAX_BYTES, received_by: str | None = None) -> IntakeResult:
     """Handle every message in the inbox once; safe to run again at any time.
 
@@ -162,8 +162,8 @@ def process(ws: Workspace, source: MailSource, smtp: SmtpSender | str, *, authse
     """
     trust = require_trust(authserv_id, received_by)
     sender = smtp if isinstance(smtp, SmtpSender) else SmtpSender(smtp)
-    _clear_temp(ws)
-    intake = _Intake(ws, source, sender, max_bytes, trust)
+    _clear_temp(workspace)
+    intake = _Intake(workspace, source, sender, max_bytes, trust)
     result = IntakeResult()
     refs = source.messages()
     intake.reconcile({ref.key for ref in refs}, result)
@@ -173,7 +173,7 @@ def process(ws: Workspace, source: MailSource, smtp: SmtpSender | str, *, authse
 
 
 @contextmanager
-def _one_message(ws: Workspace, ref: MessageRef, result: IntakeResult) -> Iterator[None]:
+def _one_message(workspace: Workspace, ref: MessageRef, result: IntakeResult) -> Iterator[None]:
     """Whatever goes wrong with one message is noted and the message left for the next run;
     the code after the ``with`` block runs only then."""
     try:
@@ -181,18 +181,18 @@ def _one_message(ws: Workspace, ref: MessageRef, result: IntakeResult) -> Iterat
     except StoreBusyError:
         raise  # the store itself cannot be used: no later message could be handled either
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
-        _note_error(ws, ref, exc, result)
+        _note_error(workspace, ref, exc, result)
 
 
-def _note_error(ws: Workspace, ref: MessageRef, exc: Exception, result: IntakeResult) -> None:
+def _note_error(workspace: Workspace, ref: MessageRef, exc: Exception, result: IntakeResult) -> None:
     # An error's text may carry the sender's (a server's answer quoting it): bounded, as stored.
     if isinstance(exc, MailSourceError):  # SMTP or IMAP trouble: the message stays for the next run
         result.errors.append(f"{ref.key}: {quote(str(exc), ERROR_CHARS)}")
-        ws.audit("mail-error", {"message": ref.key, "error": quote(str(exc), ERROR_CHARS)})
+        workspace.audit("mail-error", {"message": ref.key, "error": quote(str(exc), ERROR_CHARS)})
         return
     result.errors.append(f"{ref.key}: could not be handled ({type(exc).__name__}: {quote(str(exc), ERROR_CHARS)}); "
                          "it stays in the inbox - please forward it to IT support")
-    ws.audit("mail-error", {"message": ref.key, "error": quote(repr(exc), ERROR_CHARS)})
+    workspace.audit("mail-error", {"message": ref.key, "error": quote(repr(exc), ERROR_CHARS)})
 
 
 NAMES_KEPT = 20  # attachment names kept in the ledger and the audit log; a message may carry thousands
@@ -203,16 +203,16 @@ def _names(names: list[str]) -> dict[str, object]:
     return {"names": names[:NAMES_KEPT], "count": len(names)}
 
 
-def _temp_dir(ws: Workspace) -> Path:
-    folder = ws.path / "mail-tmp"
+def _temp_dir(workspace: Workspace) -> Path:
+    folder = workspace.path / "mail-tmp"
     folder.mkdir(exist_ok=True)
     return folder
 
 
-def _clear_temp(ws: Workspace) -> None:
-    # Workbooks are written here (a folder per batch) only while ws.receive_many reads them;
+def _clear_temp(workspace: Workspace) -> None:
+    # Workbooks are written here (a folder per batch) only while workspace.receive_many reads them;
     # what a killed run left is removed once it is clearly stale.
-    for path in _temp_dir(ws).iterdir():
+    for path in _temp_dir(workspace).iterdir():
         try:
             if time.time() - path.stat().st_mtime > 600:
                 if path.is_dir() and not path.is_symlink():
@@ -224,17 +224,17 @@ def _clear_temp(ws: Workspace) -> None:
 
 
 class _Intake:
-    def __init__(self, ws: Workspace, source: MailSource, smtp: SmtpSender, max_bytes: int,
+    def __init__(self, workspace: Workspace, source: MailSource, smtp: SmtpSender, max_bytes: int,
                  trust: Trust) -> None:
-        self.ws, self.source, self.smtp = ws, source, smtp
+        self.workspace, self.source, self.smtp = workspace, source, smtp
         self.max_bytes, self.trust = max_bytes, trust
 
     def _row(self, key: str) -> MailMessage | None:
-        with self.ws.reading() as s:
+        with self.workspace.reading() as s:
             return s.scalars(select(MailMessage).where(MailMessage.mailbox_key == key)).first()
 
     def _update(self, row: MailMessage, **changes: object) -> None:
-        with self.ws.session() as s:
+        with self.workspace.session() as s:
             live = s.get(MailMessage, row.id)
             for name, value in {**changes, "updated_at": _now()}.items():
                 setattr(live, name, value)
@@ -243,14 +243,14 @@ class _Intake:
     def reconcile(self, present: set[str], result: IntakeResult) -> None:
         """Finish rows whose message has left the inbox: a run killed after the move but
         before recording it, or a message a person moved. Answer it if that is still due."""
-        with self.ws.reading() as s:
+        with self.workspace.reading() as s:
             rows = s.scalars(select(MailMessage).where(
                 MailMessage.step.in_(ANSWERABLE),
                 MailMessage.mailbox_key.startswith(self.source.prefix, autoescape=True))).all()
         for stale in rows:
             if stale.mailbox_key in present:
                 continue
-            with try_lock(self.ws.engine, LOCK_PREFIX + stale.mailbox_key) as mine:
+            with try_lock(self.workspace.engine, LOCK_PREFIX + stale.mailbox_key) as mine:
                 row = self._row(stale.mailbox_key) if mine else None  # re-read under the lock
                 if row is None or row.step not in ANSWERABLE:
                     continue
@@ -272,14 +272,14 @@ class _Intake:
             failed = self._store([(ref, row) for ref, row in rows if row.step == Step.CLAIMED], result)
             for ref, row in rows:
                 if ref.key not in failed:
-                    with _one_message(self.ws, ref, result):
+                    with _one_message(self.workspace, ref, result):
                         self._finish(ref, row, result)
 
     def _take(self, ref: MessageRef, locks: ExitStack, result: IntakeResult) -> tuple[MessageRef, MailMessage] | None:
         """The message and its ledger row, claimed if it was not yet; None when it is not ours
         to handle now."""
-        with _one_message(self.ws, ref, result):
-            if not locks.enter_context(try_lock(self.ws.engine, LOCK_PREFIX + ref.key)):
+        with _one_message(self.workspace, ref, result):
+            if not locks.enter_context(try_lock(self.workspace.engine, LOCK_PREFIX + ref.key)):
                 return None  # another run is handling it now
             # Under the lock, as things are now: the inbox was listed before it was taken.
             if not self.source.present(ref):
@@ -339,13 +339,13 @@ class _Intake:
         requeued = earlier.id if earlier is not None else None
         reading = MailMessage(mailbox_key=ref.key, hashes=[], claimed_at=_now(), step=Step.READING,
                               submission_ids=[], detail={"requeued": requeued} if requeued else {},
-                              updated_at=_now(), reads=1, config_sha=self.ws.config_sha)
+                              updated_at=_now(), reads=1, config_sha=self.workspace.config_sha)
         try:
-            with self.ws.session() as s:  # one transaction: a kill never loses the "put back"
+            with self.workspace.session() as s:  # one transaction: a kill never loses the "put back"
                 if earlier is not None:
                     live = s.get_one(MailMessage, earlier.id)
                     live.mailbox_key, live.updated_at = f"{earlier.mailbox_key}#{earlier.id}", _now()
-                    self.ws.audit("mail-requeued", {"message": ref.key, "earlier": earlier.id,
+                    self.workspace.audit("mail-requeued", {"message": ref.key, "earlier": earlier.id,
                                                     "earlier_outcome": earlier.outcome}, session=s)
                     s.flush()  # the key is free before the new row takes it
                 s.add(reading)
@@ -356,7 +356,7 @@ class _Intake:
     def _record_decision(self, ref: MessageRef, row_id: int, d: _Decision, requeued: int | None) -> MailMessage:
         """Write what was decided to the message's row; the repeat check and the claim are one
         write transaction."""
-        with self.ws.session() as s:
+        with self.workspace.session() as s:
             row = s.get_one(MailMessage, row_id)
             if d.may_repeat and requeued is None:
                 why = self._repeat(s, row.id, d)
@@ -366,8 +366,8 @@ class _Intake:
             for name in ("message_id", "sender", "subject", "hashes", "step", "outcome", "folder",
                          "detail", "reply_message_id"):
                 setattr(row, name, getattr(d, name))
-            row.config_sha, row.updated_at = self.ws.config_sha, _now()
-            self.ws.audit("mail", {"message": ref.key, "message_id": row.message_id, "sender": row.sender,
+            row.config_sha, row.updated_at = self.workspace.config_sha, _now()
+            self.workspace.audit("mail", {"message": ref.key, "message_id": row.message_id, "sender": row.sender,
                                    "outcome": row.outcome or "workbook", "detail": row.detail}, session=s)
         return row
 
@@ -377,7 +377,7 @@ class _Intake:
         detail = {"reason": why, "kind": UNREAD, "label": "set aside unread", "from": "(not read)"}
         self._update(row, step=Step.RECEIVED, outcome=MailOutcome.QUARANTINE, folder=Folder.QUARANTINE,
                      detail=detail, reply_message_id=None)
-        self.ws.audit("mail", {"message": ref.key, "outcome": MailOutcome.QUARANTINE, "detail": row.detail})
+        self.workspace.audit("mail", {"message": ref.key, "outcome": MailOutcome.QUARANTINE, "detail": row.detail})
         return row
 
     def _decide(self, ref: MessageRef, requeued: int | None) -> _Decision:
@@ -415,7 +415,7 @@ class _Intake:
         None when it is."""
         if sender.problem:
             return sender.problem, sender.kind or STRANGER
-        match = self.ws.partnership.sender(sender.address)  # one organisation, or none (partnership.senders)
+        match = self.workspace.partnership.sender(sender.address)  # one organisation, or none (partnership.senders)
         if match.problem:
             return match.problem, AMBIGUOUS if match.ambiguous else STRANGER
         return None
@@ -427,7 +427,7 @@ class _Intake:
         why = f"it was not read, because {too_big} (it says it is from {claimed}; not checked)"
         d = _Decision(outcome=MailOutcome.QUARANTINE, folder=Folder.QUARANTINE,
                       detail={"reason": why, "kind": UNREAD, "label": "too costly to read", "from": claimed})
-        if notice_due(self.ws.partnership, None, UNREAD, claimed):  # it may be a partner's
+        if notice_due(self.workspace.partnership, None, UNREAD, claimed):  # it may be a partner's
             d.reply_message_id = self._reply_id(ref, requeued)
         return d
 
@@ -435,7 +435,7 @@ class _Intake:
         """An out-of-office or other robot: never answered. A partner's (``believed``) is
         harmless; robots we do not know may be worth a look. Our header on a message not From
         our address is someone copying it: a robot."""
-        own = reason == "our own message" and d.sender == self.ws.partnership.consolidator_email.lower()
+        own = reason == "our own message" and d.sender == self.workspace.partnership.consolidator_email.lower()
         d.outcome, d.detail = MailOutcome.OWN_REPLY if own else MailOutcome.AUTOMATIC, {"reason": reason}
         d.folder = Folder.PROCESSED if own or believed else Folder.QUARANTINE
         if d.folder == Folder.QUARANTINE:  # listed for the consolidator, never notified (robots)
@@ -447,14 +447,14 @@ class _Intake:
                     kind: str) -> _Decision:
         """Held for the consolidator, with a notice when the message may be a partner's."""
         d.outcome, d.folder, d.detail = MailOutcome.QUARANTINE, Folder.QUARANTINE, quarantine_detail(msg, why, kind)
-        if notice_due(self.ws.partnership, d.sender, kind, d.detail["from"]):
+        if notice_due(self.workspace.partnership, d.sender, kind, d.detail["from"]):
             d.reply_message_id = self._reply_id(ref, requeued)  # the notice to the consolidator
         return d
 
     def _reply_id(self, ref: MessageRef, requeued: int | None) -> str:
         # A message put back in the inbox is answered anew: its reply must be a new message too.
         seed = f"{ref.key}#{requeued}" if requeued else ref.key
-        return stable_message_id(seed, self.ws.partnership.consolidator_email)
+        return stable_message_id(seed, self.workspace.partnership.consolidator_email)
 
     def _repeat(self, s: Session, own_id: int, d: _Decision) -> str | None:
         """Why this message needs no answer: this sender's same message (by Message-ID) or
@@ -462,7 +462,7 @@ class _Intake:
         stored nor answered, so it does not count."""
         earlier = [r for r in s.scalars(select(MailMessage).where(
             MailMessage.sender == d.sender, MailMessage.id != own_id,
-            MailMessage.config_sha == self.ws.config_sha)).all()
+            MailMessage.config_sha == self.workspace.config_sha)).all()
             if r.outcome != MailOutcome.QUARANTINE and r.step != Step.READING]
         if d.message_id and any(r.message_id == d.message_id for r in earlier):
             return "same Message-ID already handled"
@@ -470,15 +470,15 @@ class _Intake:
             return "same workbook already handled"
         return None
 
-    # -- store: ws.receive_many, or adopt what a killed run already stored --------------------
+    # -- store: workspace.receive_many, or adopt what a killed run already stored --------------------
 
     def _store(self, claimed: list[tuple[MessageRef, MailMessage]], result: IntakeResult) -> set[str]:
         """Store the claimed messages' workbooks; the keys of those that failed."""
         failed: set[str] = set()
         pending: list[tuple[MessageRef, MailMessage, Incoming]] = []
-        with tempfile.TemporaryDirectory(dir=_temp_dir(self.ws)) as folder:
+        with tempfile.TemporaryDirectory(dir=_temp_dir(self.workspace)) as folder:
             for ref, row in claimed:
-                with _one_message(self.ws, ref, result):
+                with _one_message(self.workspace, ref, result):
                     sub_id = self._stored_already(row)
                     if sub_id is not None:
                         self._stored(row, sub_id)
@@ -493,7 +493,7 @@ class _Intake:
                 failed.add(ref.key)
             while pending:  # after a failure the rest go on in a new batch
                 try:
-                    for receipt in self.ws.receive_many([item for _, _, item in pending], source=Source.MAIL):
+                    for receipt in self.workspace.receive_many([item for _, _, item in pending], source=Source.MAIL):
                         _pause()
                         if receipt.submission_id is None:  # our own temporary file, refused: never "stored"
                             raise RuntimeError(f"the workbook could not be kept ({receipt.outcome})")
@@ -502,20 +502,20 @@ class _Intake:
                         _pause()
                 except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
                     ref = pending.pop(0)[0]
-                    _note_error(self.ws, ref, exc, result)
+                    _note_error(self.workspace, ref, exc, result)
                     failed.add(ref.key)
         return failed
 
     def _stored_already(self, row: MailMessage) -> int | None:
         # A submission with this hash, sender and our claim time was made for this very
         # message by a run that died before recording it: adopt it, don't receive twice.
-        with self.ws.reading() as s:
+        with self.workspace.reading() as s:
             return s.scalar(select(Submission.id).where(
                 Submission.sha256 == row.hashes[0], Submission.sender == row.sender, Submission.source == Source.MAIL,
                 Submission.received_at == row.claimed_at).order_by(Submission.id).limit(1))
 
     def _stored(self, row: MailMessage, sub_id: int) -> None:
-        with self.ws.reading() as s:
+        with self.workspace.reading() as s:
             outcome = s.get_one(Submission, sub_id).outcome
         self._update(row, step=Step.RECEIVED, outcome=outcome, submission_ids=[sub_id],
                      folder=Folder.REJECTED if outcome == Outcome.REJECTED else Folder.PROCESSED)
@@ -524,9 +524,9 @@ class _Intake:
 
     def _reply(self, row: MailMessage) -> None:
         resend = row.step == Step.SENDING  # a run died mid-send: same Message-ID, so the same message
-        message = build_reply(self.ws, row)
+        message = build_reply(self.workspace, row)
         self._update(row, step=Step.SENDING)
         self.smtp.send(message)
         self._update(row, step=Step.REPLIED)
-        self.ws.audit("mail-reply", {"message": row.mailbox_key, "reply": row.reply_message_id,
+        self.workspace.audit("mail-reply", {"message": row.mailbox_key, "reply": row.reply_message_id,
                                      "to": row.sender, "outcome": row.outcome, "resend": resend})

@@ -19,10 +19,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Generic, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from xl_ni179.partnership.model import Organisation, Partnership
+
+class Listing(Protocol):
+    """What matching needs of an organisation (``model.Organisation`` has it)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def emails(self) -> tuple[str, ...]: ...
+
+
+Org = TypeVar("Org", bound=Listing)
 
 
 def normal_address(address: str) -> str:
@@ -30,9 +43,9 @@ def normal_address(address: str) -> str:
     return address.strip().lower()
 
 
-def sender_index(organisations: Iterable[Organisation]) -> dict[str, tuple[Organisation, ...]]:
+def sender_index(organisations: Iterable[Org]) -> dict[str, tuple[Org, ...]]:
     """{address: every organisation listing it, in configuration order}."""
-    index: dict[str, tuple[Organisation, ...]] = {}
+    index: dict[str, tuple[Org, ...]] = {}
     for org in organisations:
         for email in dict.fromkeys(normal_address(e) for e in org.emails):
             index[email] = (*index.get(email, ()), org)
@@ -40,14 +53,14 @@ def sender_index(organisations: Iterable[Organisation]) -> dict[str, tuple[Organ
 
 
 @dataclass(frozen=True)
-class SenderMatch:
+class SenderMatch(Generic[Org]):
     """An address and the organisations that list it (``Partnership.sender``)."""
 
     address: str  # compared form ("" when there was none)
-    listed_by: tuple[Organisation, ...]
+    listed_by: tuple[Org, ...]
 
     @property
-    def organisation(self) -> Organisation | None:
+    def organisation(self) -> Org | None:
         """The organisation this address speaks for: the one listing it; None for an address
         no organisation lists, or several do."""
         return self.listed_by[0] if len(self.listed_by) == 1 else None
@@ -82,11 +95,12 @@ class SenderMatch:
         return None
 
 
-def filed_under(p: Partnership, named: str | None, sender: str | None) -> str | None:
-    """The organisation a receipt counts for: the one the file names, when its sender may send
-    for it (or no sender is given); else the organisation the sender speaks for; else none.
-    An ambiguous sender speaks for none, so its return is filed under none."""
-    if named is None or not sender:
+def filed_under(named: str | None, sender: SenderMatch[Org] | None) -> str | None:
+    """The organisation a receipt counts for (``Partnership.filed_under``): the one the file
+    names, when its sender may send for it (or no sender is given); else the organisation the
+    sender speaks for; else none. An ambiguous sender speaks for none, so its return is filed
+    under none."""
+    if named is None or sender is None:
         return named
-    own = p.sender(sender).organisation
+    own = sender.organisation
     return own.code if own is not None else None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xl_ni179 import environment
-from xl_ni179.intake.issued import IssuedTemplate, issued_in
+from xl_ni179.intake.worker_context import IssuedTemplate, issued_in
 from xl_ni179.partnership import Partnership, load_partnership
 from xl_ni179.store import migrate
 from xl_ni179.store.paths import CONFIG_NAME, DB_NAME, store_url

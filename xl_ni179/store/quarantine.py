@@ -37,9 +37,9 @@ class QuarantinedMail:
         return data
 
 
-def quarantined_mail(ws: Workspace) -> list[QuarantinedMail]:
+def quarantined_mail(workspace: Workspace) -> list[QuarantinedMail]:
     """Every message the intake put in Quarantine, the latest first."""
-    with ws.reading() as s:
+    with workspace.reading() as s:
         rows = s.scalars(select(MailMessage).where(MailMessage.folder == Folder.QUARANTINE)
                          .order_by(MailMessage.claimed_at.desc(), MailMessage.id.desc())).all()
     out = []
@@ -53,13 +53,13 @@ def quarantined_mail(ws: Workspace) -> list[QuarantinedMail]:
     return out
 
 
-def misconfiguration(ws: Workspace, quarantined: list[QuarantinedMail]) -> QuarantinedMail | None:
+def misconfiguration(workspace: Workspace, quarantined: list[QuarantinedMail]) -> QuarantinedMail | None:
     """The latest quarantine blamed on our mail server's setup, unless a return has come
     through the intake since (then the server has been fixed)."""
     latest = next((q for q in quarantined if q.misconfigured), None)
     if latest is None:
         return None
-    with ws.reading() as s:
+    with workspace.reading() as s:
         stored = s.scalar(select(func.max(MailMessage.claimed_at)).where(
             MailMessage.outcome.in_(FILE_OUTCOMES)))
     return latest if stored is None or stored <= latest.received_at else None

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from xl_ni179.errors import WorkspaceError
 from xl_ni179.partnership import Partnership
-from xl_ni179.partnership.senders import filed_under
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.models import Figure, StoredFile, Submission
 from xl_ni179.store.outcomes import Outcome, Source
@@ -31,7 +30,7 @@ from xl_ni179.store.paths import FILES_DIR
 from xl_ni179.text import quote
 
 if TYPE_CHECKING:
-    from xl_ni179.intake.issued import IssuedTemplate
+    from xl_ni179.intake.worker_context import IssuedTemplate
 
 
 @dataclass
@@ -234,7 +233,7 @@ class Receiving:
             if report is None:  # the batch's workers are busy: they cannot check this file now
                 raise WorkspaceError(f"The verdict on {item.file} was removed from the store while it was being "
                                      "received: receive the file again.")
-            filed = filed_under(p, report.organisation, item.sender)
+            filed = p.filed_under(report.organisation, item.sender)  # xl_ni179.partnership.senders
             if filed and filed == report.organisation and report.round_id:
                 # Only the organisation's own earlier returns: never compare (and so quote) another's.
                 # Asked now, not when the batch began: an earlier receipt may be one of them.
@@ -274,7 +273,7 @@ class Receiving:
         """The names of the round's text inputs (None: no round, so every text is kept whole)."""
         if round_id is None or not any(r.id == round_id for r in self.partnership.rounds):
             return None
-        from xl_ni179.intake.spec import return_spec
+        from xl_ni179.intake.compiled import return_spec
         from xl_ni179.spec.schema import TEXT
 
         return frozenset(f.name for f in return_spec(self.partnership, round_id).schema.fields if f.type == TEXT)

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from xl_ni179.errors import WorkspaceError
 from xl_ni179.partnership import Partnership, default_config_text, load_partnership, parse_partnership
-from xl_ni179.partnership.senders import filed_under
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store import migrate
 from xl_ni179.store.database import BEGIN_OPTION, open_engine
@@ -30,10 +29,10 @@ from xl_ni179.store.receiving import Incoming, Receipt, Receiving, now_utc
 from xl_ni179.store.status import OrgStatus
 
 if TYPE_CHECKING:
-    from xl_ni179.intake.issued import IssuedTemplate
+    from xl_ni179.intake.worker_context import IssuedTemplate
     from xl_ni179.spec.prefill import Prefill
 
-__all__ = ["CONFIG_NAME", "DB_NAME", "FILES_DIR", "Incoming", "Receipt", "Workspace", "filed_under",
+__all__ = ["CONFIG_NAME", "DB_NAME", "FILES_DIR", "Incoming", "Receipt", "Workspace",
            "is_demo_folder"]
 
 DEMO_MARKER = "NI179-DEMO-FOLDER.txt"  # in a folder `ni179 demo` made, and may delete again
@@ -80,9 +79,9 @@ class Workspace(Receiving):
         target = path / CONFIG_NAME
         if not target.exists():
             target.write_text(text, "utf-8")
-        ws = cls(path, url)
-        ws.audit("init", {"config": str(config or "built-in")})
-        return ws
+        workspace = cls(path, url)
+        workspace.audit("init", {"config": str(config or "built-in")})
+        return workspace
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -178,7 +177,7 @@ class Workspace(Receiving):
         """The templates issued from this workspace (``store.issue``) under the present
         configuration and program version: a return holding one of them unchanged is
         recognised by its fingerprint (see ``validate_file``)."""
-        from xl_ni179.intake.issued import issued_in
+        from xl_ni179.intake.worker_context import issued_in
 
         with self.reading() as s:
             return issued_in(template_issues(s), self.partnership)

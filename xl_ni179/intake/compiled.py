@@ -4,7 +4,7 @@ The schema, the data checks, the defined names and the locked content
 of each template shape depend only on the partnership and the round, and a worker checks
 hundreds of returns of the same round. ``return_spec`` builds them once per process and
 keeps them in one bounded cache, keyed on the partnership's content and the round id.
-Workers get the partnership once each (``xl_ni179.intake.issued.worker_context``).
+Workers get the partnership once each (``xl_ni179.intake.worker_context.worker_context``).
 
 A template issued from a workspace has its locked-content fingerprint recorded
 (``IssuedTemplate``); a return whose locked cells hash to it needs no template rebuilt.
@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from xl_ni179.checks.data import Check, build_checks
-from xl_ni179.intake.issued import ByContent
+from xl_ni179.intake.worker_context import ByContent
 from xl_ni179.partnership import Organisation, Partnership, Round
 from xl_ni179.spec import layout
 from xl_ni179.spec.prefill import Prefill
