@@ -96,7 +96,7 @@ def echo(text: str) -> None:
                    f"{fallback_text('in the current folder', addin=False)} (docs/store.md).")
 @click.version_option(__version__, prog_name="ni179")
 @click.pass_context
-def main(ctx: click.Context, workspace: Path) -> None:
+def main(ctx: click.Context, workspace: Path | None) -> None:
     """NI 179 value-for-money savings collection: partner return workbooks, validation on
     receipt, and consolidation for the treasurers' group.
 
