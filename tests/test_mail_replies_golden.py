@@ -19,14 +19,16 @@ from openpyxl import Workbook
 
 import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.mail.answers import build_reply
-from xl_ni179.mail.notices import STRANGER
+from xl_ni179.mail.notices import AMBIGUOUS, STRANGER
 from xl_ni179.mail.trust import FORGED, MISCONFIGURED
+from xl_ni179.partnership import default_config_text
 from xl_ni179.store.mail_ledger import MailMessage
 from xl_ni179.store.workspace import Workspace
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "mail_replies.txt"
 WHEN = dt.datetime(2009, 5, 12, 9, 30)
 LATER = dt.datetime(2009, 5, 13, 10, 0)
+SHARED = "finance@shared-services.example.org"
 
 
 def _row(ws: Workspace, code: str | None, outcome: str, *, sender: str | None = None, subject: str = "Our return",
@@ -85,6 +87,15 @@ def replies(tmp_path, make_return) -> str:
             "reason": "no DMARC result", "kind": MISCONFIGURED, "label": "misconfigured", "from": lcc})),
     ]
     out = [_shown(name, ws, row) for name, row in cases]
+    # An address two organisations list: held, and the consolidator told which (partnership.senders).
+    shared_config = tmp_path / "shared.toml"
+    shared_config.write_text(default_config_text().replace(f'"{lcc}"', f'"{lcc}", "{SHARED}"').replace(
+        f'"{hinck}"', f'"{hinck}", "{SHARED}"'), "utf-8")
+    shared = Workspace.init(tmp_path / "shared", shared_config)
+    out.append(_shown("quarantine: address registered for two partners", shared, _row(
+        shared, None, "quarantine", sender=SHARED, detail={
+            "reason": shared.partnership.sender(SHARED).problem, "kind": AMBIGUOUS,
+            "label": "address registered for several partners", "from": SHARED})))
     # A limit the checked copy alone would break: it is left off, and the reply says so.
     ws.partnership = dataclasses.replace(p, reply_limit_bytes=40_000)
     out.append(_shown("rejected, checked copy too large to attach", ws,
