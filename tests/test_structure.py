@@ -19,8 +19,8 @@ from xl_ni179.spec.schema import build_schema
 PACKAGE = Path(__file__).resolve().parents[1] / "xl_ni179"
 
 # Each room may import the rooms listed before it, never one after it.
-ROOMS = ["text", "errors", "data", "partnership", "rules", "spec", "checks", "template", "intake", "store",
-         "consolidate", "paper", "mail", "demo", "excel", "cli"]
+ROOMS = ["text", "environment", "errors", "data", "partnership", "rules", "spec", "checks", "template", "intake",
+         "store", "consolidate", "paper", "mail", "demo", "excel", "cli"]
 # Entry points sit above everything: `python -m xl_ni179` and `python -m xl_ni179.mail`.
 ENTRY_POINTS = {"xl_ni179/__main__.py", "xl_ni179/mail/__main__.py"}
 
