@@ -32,8 +32,8 @@ def _imports(path: Path) -> list[str]:
 # -- the layers, as the README declares them ------------------------------------------------------
 
 def test_the_readme_declares_every_package_in_one_order() -> None:
-    assert S.layers(README, PACKAGE)[:3] == ["text", "errors", "data"]
-    assert S.layers(README, PACKAGE)[-2:] == ["excel", "cli"]
+    order = S.layers(README, PACKAGE)
+    assert order[0] == "text" and order[-2:] == ["excel", "cli"], order
     assert S.undeclared(README, PACKAGE) == []
 
 
@@ -57,7 +57,8 @@ def test_rules_import_nothing_of_ours_but_errors_and_text() -> None:
     assert outside == []
 
 
-@pytest.mark.parametrize("part", ["intake/safety", "intake/reader.py", "intake/values.py"])
+@pytest.mark.parametrize("part", ["intake/safety", "intake/reader.py", "intake/raw.py", "intake/sheet_cells.py",
+                                  "intake/values.py"])
 def test_the_reader_and_the_safety_layer_import_no_rules(part: str) -> None:
     paths = [PACKAGE / part] if part.endswith(".py") else list((PACKAGE / part).glob("*.py"))
     found = [(p.name, m) for p in paths for m in _imports(p) if m.startswith("xl_ni179.rules")]

@@ -14,8 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from xl_ni179.intake.issued import IssuedTemplate, worker_context
 from xl_ni179.intake.screen import file_sha256, findings_of, regular_file_finding
+from xl_ni179.intake.worker_context import IssuedTemplate, worker_context
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.text import visible

@@ -16,11 +16,11 @@ from typing import Any
 from xl_ni179.checks.data import blank, is_number, num_sum
 from xl_ni179.checks.hyperlinks import link_findings
 from xl_ni179.checks.saved import stale_results
+from xl_ni179.intake.compiled import ReturnSpec, return_spec
 from xl_ni179.intake.display import check_inputs_shown
-from xl_ni179.intake.issued import IssuedTemplate
 from xl_ni179.intake.reader import DAYS_1904, DefinedName, RawWorkbook, read_package
 from xl_ni179.intake.screen import file_sha256, findings_of
-from xl_ni179.intake.spec import ReturnSpec, return_spec
+from xl_ni179.intake.worker_context import IssuedTemplate
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.rules import RULES
 from xl_ni179.rules import structure_rules as sr
@@ -105,8 +105,9 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     spec = return_spec(p, (rnd or p.latest_round).id)  # who may send is the same in every round
     if org is None:
         report.add(sr.UNKNOWN_ORG.finding(found=org_code))
-    elif sender and org.code not in spec.sender_orgs(sender):
-        report.add(sr.SENDER_MISMATCH.finding(organisation=org.name, sender=sender))
+    elif sender and not (match := p.sender(sender)).may_send_for(org.code):  # xl_ni179.partnership.senders
+        report.add(sr.SENDER_AMBIGUOUS.finding(sender=sender, organisations=match.names) if match.ambiguous
+                   else sr.SENDER_MISMATCH.finding(organisation=org.name, sender=sender))
     if rnd is None:
         return
     report.round_id = rnd.id
@@ -292,7 +293,7 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
         for year in schema.years:
             if held is not None and held.covers(year, schema):
                 continue  # the workbook held these figures: each change is an actual-restated warning
-            before = [previous.values.get(gains_name(ws, year)) for ws in _workstreams(schema, year)]
+            before = [previous.values.get(gains_name(stream, year)) for stream in _workstreams(schema, year)]
             if not any(is_number(v) for v in before):
                 continue
             now = num_sum([now_values.get(f.name) for f in schema.of_group("gains", year)])
@@ -316,7 +317,7 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
 def _workstreams(schema: Schema, year: str) -> list[str]:
     """The workstreams the schema has gains inputs for in ``year``."""
     names = {f.name for f in schema.of_group("gains", year)}
-    return [ws for ws, _ in WORKSTREAMS if gains_name(ws, year) in names]
+    return [stream for stream, _ in WORKSTREAMS if gains_name(stream, year) in names]
 
 
 def _mark_explained(report: Report) -> None:

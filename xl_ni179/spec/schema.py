@@ -208,13 +208,14 @@ def build_schema(partnership: Partnership, rnd: Round, warning_codes: list[str] 
         col = get_column_letter(FIRST_YEAR_COL + index)
         kind = "actual" if rnd.is_actual(year) else "forecast"
         required = kind == "actual"
-        for (ws, ws_label), g_row, c_row in zip(WORKSTREAMS, block_rows(GROSS_HEADER),
+        for (stream, stream_label), g_row, c_row in zip(WORKSTREAMS, block_rows(GROSS_HEADER),
                                                  block_rows(COSTS_HEADER), strict=True):
-            fields.append(Field(gains_name(ws, year),
-                                f"{ws_label}: gross ongoing cash-releasing gains, {year} ({kind})",
+            fields.append(Field(gains_name(stream, year),
+                                f"{stream_label}: gross ongoing cash-releasing gains, {year} ({kind})",
                                 GAINS, f"{col}{g_row}", MONEY, required, year, kind, group="gains",
                                 help="£000, cumulative since 1 April 2008; enter 0 if none"))
-            fields.append(Field(costs_name(ws, year), f"{ws_label}: costs of achieving the gains, {year} ({kind})",
+            fields.append(Field(costs_name(stream, year),
+                                f"{stream_label}: costs of achieving the gains, {year} ({kind})",
                                 GAINS, f"{col}{c_row}", MONEY, required, year, kind, group="costs",
                                 help="£000, cumulative since 1 April 2008; enter 0 if none"))
         fields.append(Field(oneoff_name(year), f"One-off savings, {year} (memo, does not count)", GAINS,
