@@ -25,6 +25,8 @@ from xl_ni179.partnership import default_config_text
 from xl_ni179.store.mail_ledger import MailMessage
 from xl_ni179.store.workspace import Workspace
 
+pytestmark = pytest.mark.slow
+
 GOLDEN = Path(__file__).resolve().parent / "golden" / "mail_replies.txt"
 WHEN = dt.datetime(2009, 5, 12, 9, 30)
 LATER = dt.datetime(2009, 5, 13, 10, 0)
