@@ -89,6 +89,7 @@ def batches(monkeypatch) -> list[list[str]]:
     return calls
 
 
+@pytest.mark.slow
 def test_validate_and_receive_hand_the_pool_every_file_at_once(tmp_path, batch, batches):
     files = [str(p) for p in batch]
     result = CliRunner().invoke(main, ["validate", "--json", *files], catch_exceptions=False)
