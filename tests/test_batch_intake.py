@@ -128,6 +128,7 @@ def _run_on_terminal(args: list[str]) -> tuple[str, str]:
             break
         seen += chunk
     out = proc.stdout.read().decode()
+    proc.stdout.close()
     proc.wait(60)
     os.close(main_fd)
     return out, seen.decode("utf-8", "replace")
