@@ -35,10 +35,10 @@ from xl_ni179.excel.ribbon_support import (
     run_step,
     status,
 )
+from xl_ni179.spec.schema import ANNOTATION_SHEET
 from xl_ni179.store.outcomes import Outcome, Source
 from xl_ni179.text import visible
 
-VALIDATION_SHEET = "Validation results"  # the name validation lets back in (xl_ni179.intake.validate)
 MAX_LISTED = 10  # names listed in a message box before "and N more"
 VERSION_MESSAGE = ("The NI 179 add-in (version {addin}) does not match the Python package "
                    "(version {package}). Rebuild and reinstall the add-in: `ni179 addin build` then "
@@ -188,7 +188,7 @@ def _validate_open_workbook(book: Any) -> None:
                 log.warning("Could not colour %s!%s", f.sheet, f.cell)
     summary = f"{who}: {verdict(report)}"
     if written:
-        alert(book, f"{summary}\n\nThe problems are listed on the '{VALIDATION_SHEET}' sheet.",
+        alert(book, f"{summary}\n\nThe problems are listed on the '{ANNOTATION_SHEET}' sheet.",
               critical=not report.valid)
     else:  # the workbook would not take a new sheet: show the list itself
         listed = [f"- {f.severity}: {f.where}: {f.message}" for f in report.findings[:MAX_LISTED]]
@@ -213,7 +213,7 @@ def _write_validation_sheet(book: Any, rows: list[list[Any]]) -> bool:
     """Put the findings on the results sheet (first in the book); False if it can't be added."""
     unlocked = _unlock_structure(book)
     try:
-        sheet = ensure_sheet(book, VALIDATION_SHEET, first=True)
+        sheet = ensure_sheet(book, ANNOTATION_SHEET, first=True)
         sheet.clear()
         write_rows(sheet, rows)
         header = sheet.range((4, 1), (4, 6))
@@ -226,7 +226,7 @@ def _write_validation_sheet(book: Any, rows: list[list[Any]]) -> bool:
         sheet.activate()
         return True
     except Exception:  # noqa: BLE001 - e.g. a structure password we don't have
-        log.warning("Could not add the %s sheet", VALIDATION_SHEET, exc_info=True)
+        log.warning("Could not add the %s sheet", ANNOTATION_SHEET, exc_info=True)
         return False
     finally:
         if unlocked:

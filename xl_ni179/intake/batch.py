@@ -107,7 +107,7 @@ def _sha256_if_readable(path: str) -> str:
 
 
 def _compare_with_earlier(p: Partnership, report: Report, previous: Report | None, replaces: Report | None) -> None:
-    from xl_ni179.intake.validate import add_cross_return
+    from xl_ni179.intake.cross_return import add_cross_return
     from xl_ni179.spec.prefill import verify_prefill
 
     if report.prefill is not None and previous is not None and previous.sha256 == report.prefill.sha256:

@@ -233,7 +233,7 @@ def _findings(f: _Facts, who: str, limit: int) -> tuple[str, str]:
     """The stored file's findings as text and as HTML, listed below the reply (none without a file)."""
     if f.report is None or f.sub is None:
         return "", ""
-    from xl_ni179.intake.validate import ANNOTATION_SHEET  # the checked copy's results sheet
+    from xl_ni179.spec.schema import ANNOTATION_SHEET  # the checked copy's results sheet
 
     listed = f"the first {len(f.report.findings)}" if f.report.omitted else f"all {len(f.report.findings)}"
     rest = (f"{listed} are listed on the '{ANNOTATION_SHEET}' sheet of the attached checked copy" if f.files else

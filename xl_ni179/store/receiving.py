@@ -217,7 +217,7 @@ class Receiving:
         failure) removed only while no other receipt can refer to it.
         """
         from xl_ni179.checks.receipt import closed_round_finding
-        from xl_ni179.intake.validate import add_cross_return
+        from xl_ni179.intake.cross_return import add_cross_return
         from xl_ni179.spec.prefill import verify_prefill
         from xl_ni179.store.locks import lock_receiving
 
