@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -30,7 +31,9 @@ def failing_checks(values: dict[str, dict[str, object]]) -> set[tuple[str, str, 
     row = header + 1
     while f"A{row}" in checks:
         if checks.get(f"D{row}") == 1:
-            sheet, cell = str(checks[f"B{row}"]).rsplit("!", 1)
+            where = re.fullmatch(r"sheet (.+), cell ([A-Z]+[0-9]+)", str(checks[f"B{row}"]))
+            assert where, f"Check details B{row}: {checks[f'B{row}']!r} names no cell"
+            sheet, cell = where.groups()
             out.add((str(checks[f"A{row}"]), sheet, cell))
         row += 1
     return out
