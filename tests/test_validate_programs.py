@@ -67,7 +67,7 @@ def saved(tmp_path_factory, originals) -> dict[str, dict[str, Path]]:
 
 
 def found(report) -> set[tuple[str, str]]:
-    return {(f.code, f.where) for f in report.findings}
+    return {(f.code, f"{f.sheet}!{f.cell}") for f in report.findings}
 
 
 def rewrite(path: Path, part: str, fn, out: Path) -> Path:

@@ -92,8 +92,7 @@ GAINS_FELL = _rule(
     "cell {cell} and the {previous} figure; if a gain has really ended, explain why on the Checks sheet.")
 SIGNOFF_DATE_IMPLAUSIBLE = _rule(
     "signoff-date-implausible", "warning",
-    "The sign-off date is in the round's window: after the last year in the return ended, and no more than "
-    "30 days after the round's deadline.",
+    "The sign-off date is after the last year in the return ended, and at most 30 days after the deadline.",
     "The sign-off date {value} is {why}.",
     "Enter the date the section 151 officer signed the return off in sheet {sheet}, cell {cell} (for example "
     "{example}); if that date is right, explain it on the Checks sheet.")
