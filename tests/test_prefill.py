@@ -244,7 +244,7 @@ def test_changing_what_was_reported_before_is_tampering(fill2, workspace, tmp_pa
     wb["_meta"]["B9"] = "0" * 64  # claims another source return
     wb.save(tmp_path / "other-source.xlsx")
     out = run(workspace, "receive", str(tmp_path / "other-source.xlsx"), code=1).output
-    assert "ERROR [prefill-source-unknown] at Gains" in out and REVIEW_TITLE in out
+    assert "ERROR [prefill-source-unknown] at sheet Gains" in out and REVIEW_TITLE in out
 
     wb = load_workbook(path)
     for row in range(1, 10):  # pretends to be a blank template, keeping the figures

@@ -126,13 +126,13 @@ def test_tampering_saved_by_a_program_is_caught_and_shown_in_each_spelling(partn
     assert {("locked-content-changed", "Gains!A8"), ("locked-content-changed", "Gains!C15"),
             ("total-mismatch", "Gains!C15"), ("locked-content-changed", "Gains!B37"),
             ("total-mismatch", "Gains!B37")} <= found(report)
-    messages = {f.where: f.message for f in report.findings if f.code == "locked-content-changed"}
-    assert messages["Gains!A8"] == ("The locked cell Gains!A8 holds 'Procurement (all)', but the template put "
-                                    "'Procurement' there.")
+    messages = {f"{f.sheet}!{f.cell}": f.message for f in report.findings if f.code == "locked-content-changed"}
+    assert messages["Gains!A8"] == ("Cell A8 on sheet Gains is locked, and holds 'Procurement (all)', but the "
+                                    "template put 'Procurement' there.")
     # The template's own text against the program's spelling of the new formula: nothing upper-cased.
     assert "but the template put '=SUM('Gains'!$C$8:$C$14)' there" in messages["Gains!C15"]
     assert "holds '=SUM(Gains!$C$8:$C$13)'" in messages["Gains!C15"]
-    assert messages["Gains!B37"].startswith("The locked cell Gains!B37 holds '9999'")
+    assert messages["Gains!B37"].startswith("Cell B37 on sheet Gains is locked, and holds '9999'")
     assert len(report.errors) == 5  # nothing the program re-spelt is blamed on the partner
 
 
@@ -259,8 +259,8 @@ def test_a_file_programs_would_read_differently_is_refused(partnership, saved, p
             "C37", '<f t="shared" si="9"/><v>348.5</v>'),
         "text index that is not a number": lambda x: set_cell(x, "A8", "<v>1_0</v>", ' t="s"'),
     }
-    expected = {"shared formula defined twice": ("ambiguous-cell", "Gains!B37"),
-                "shared formula used outside its block": ("ambiguous-cell", "Gains!C37"),
+    expected = {"shared formula defined twice": ("ambiguous-cell", "sheet Gains, cell B37"),
+                "shared formula used outside its block": ("ambiguous-cell", "sheet Gains, cell C37"),
                 "text index that is not a number": ("corrupt-file", "")}
     for name, edit in cases.items():
         report = validate_file(partnership, rewrite(source, GAINS_PART, edit, tmp_path / f"{name}.xlsx"))
@@ -291,7 +291,8 @@ def test_forged_saved_results_on_locked_totals_are_refused(partnership, saved, p
     assert not report.valid
     assert found(report) == {("stale-total", "Gains!B15"), ("stale-total", "Gains!B30")}
     message = next(f for f in report.findings if f.cell == "B15")
-    assert message.message.startswith("Gains!B15 (gross total 2008/09) shows 999,999 but its inputs add up to 244.1")
+    assert message.message.startswith(
+        "Cell B15 on sheet Gains (gross total 2008/09) shows 999,999 but its inputs add up to 244.1")
     assert "Ctrl+Alt+F9 in Excel, Ctrl+Shift+F9 in LibreOffice Calc" in message.fix
     # A result as text is shown as text; an error result and a result within rounding pass.
     for inner, kind, stale in (("<v>lots</v>", ' t="str"', True), ("<v>#VALUE!</v>", ' t="e"', False),

@@ -171,7 +171,8 @@ def type_return(calc: Calc, path: Path, ret: Return, ledger: Path | None) -> Non
             calc.shot(f"{ret.org}-{ret.round.id}-signed-off")
     if ret.paste and ledger is not None:
         _paste(calc, book, ret, ledger, documents)
-    calc.goto(book, GAINS, "A1")
+    calc.goto(book, GAINS, "B8")
+    calc.keys("ctrl+Home")  # the top of the sheet, below the frozen headings
     calc.shot(f"{ret.org}-{ret.round.id}-gains")
     calc.goto(book, CHECKS, "A1")
     calc.shot(f"{ret.org}-{ret.round.id}-checks")
