@@ -171,7 +171,8 @@ def test_fallen_gains_and_a_restatement_warn_in_the_workbook_and_on_receipt(fres
 
     out = run(fresh(), "receive", str(fell), "--round", ROUND2).output
     # The 2009/10 total is also below what the 2008/09 review forecast for it (the stored comparison).
-    assert "ACCEPTED with 2 warning(s) to explain" in out and "WARNING [gains-withdrawn] at sheet Gains, cell C15" in out
+    assert "ACCEPTED with 2 warning(s) to explain" in out
+    assert "WARNING [gains-withdrawn] at sheet Gains, cell C15" in out
     assert "WARNING [gains-fell] at sheet Gains, cell C8: Procurement: gross ongoing cash-releasing gains, 2009/10 " \
            "(actual) is £50.0k, below the £63.5k for 2008/09." in out
     out = run(fresh(), "receive", str(restated), "--round", ROUND2).output
@@ -252,7 +253,8 @@ def test_changing_what_was_reported_before_is_tampering(fill2, workspace, tmp_pa
             wb["_meta"].cell(row, 2).value = None
     wb.save(tmp_path / "no-source.xlsx")
     out = run(workspace, "receive", str(tmp_path / "no-source.xlsx"), code=1).output
-    assert "ERROR [locked-content-changed] at sheet Gains, cell F8" in out and "ERROR [locked-content-changed] at sheet Gains, cell F6" in out
+    assert "ERROR [locked-content-changed] at sheet Gains, cell F8" in out
+    assert "ERROR [locked-content-changed] at sheet Gains, cell F6" in out
 
 
 def test_a_resubmitted_earlier_return_does_not_disturb_the_issued_templates(

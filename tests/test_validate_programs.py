@@ -270,7 +270,8 @@ def test_a_file_programs_would_read_differently_is_refused(partnership, saved, p
     for cell, text in (("B8", " 6_3.5 "), ("B9", "nan"), ("B10", "Infinity"), ("B11", "1E+999")):
         report = validate_file(partnership, rewrite(source, GAINS_PART, lambda x, c=cell, t=text: set_cell(
             x, c, f"<v>{t}</v>"), tmp_path / f"{cell}.xlsx"))
-        assert [(f.code, f.where) for f in report.findings] == [("ambiguous-cell", f"sheet Gains, cell {cell}")], (program, text)
+        assert [(f.code, f.where) for f in report.findings] == [("ambiguous-cell", f"sheet Gains, cell {cell}")], \
+            (program, text)
     assert validate_file(partnership, rewrite(source, GAINS_PART, lambda x: set_cell(x, "B8", "<v> 6.35E+1 </v>"),
                                               tmp_path / "spaced.xlsx")).findings == []
 

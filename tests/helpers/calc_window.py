@@ -120,7 +120,9 @@ class Calc:
     # -- windows ------------------------------------------------------------------------
 
     def xdotool(self, *args: str, timeout: float = 30) -> str:
-        done = subprocess.run([XDOTOOL, *args], env=self.env, capture_output=True, text=True, timeout=timeout,
+        # A title is in whatever encoding the window gave it (Calc: Latin-1 for "£"): never fail on it.
+        done = subprocess.run([XDOTOOL, *args], env=self.env, capture_output=True, encoding="utf-8",
+                              errors="replace", timeout=timeout,
                               stdin=subprocess.DEVNULL)
         return done.stdout.strip()
 

@@ -19,19 +19,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from helpers.calc_window import Calc, x_display  # noqa: E402 - after the path it is found on
-from helpers.typing_scenario import plan  # noqa: E402
-
-from xl_ni179.intake.batch import validate_file  # noqa: E402
-from xl_ni179.partnership import load_partnership  # noqa: E402
-from xl_ni179.spec.schema import MONEY, build_schema  # noqa: E402
-from xl_ni179.template.fill import read_meta  # noqa: E402
+from helpers.calc_window import Calc, x_display
+from helpers.typing_scenario import plan
+from xl_ni179.intake.batch import validate_file
+from xl_ni179.partnership import load_partnership
+from xl_ni179.spec.schema import MONEY, build_schema
+from xl_ni179.template.fill import read_meta
 
 
 def count(template_dir: Path, work: Path) -> tuple[int, int]:
     from openpyxl import load_workbook
 
     p = load_partnership()
+    work.mkdir(parents=True, exist_ok=True)
     lost = typed = 0
     with x_display() as display:
         calc = Calc(display, work / "calc", work / "shots")

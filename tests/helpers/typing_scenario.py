@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from helpers.calc_window import Calc, CalcWindowError
-
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.spec.schema import (
     CHECKS,
     GAINS,
-    SIGNOFF,
     WORKSTREAMS,
     Schema,
     costs_name,
@@ -104,11 +102,11 @@ class Return:
 
 
 def plan(p: Partnership, org: str, rnd: Round, schema: Schema, prefilled: dict[str, float],
-         paste: bool, warnings: set[str] = frozenset()) -> Return:  # type: ignore[assignment]
+         paste: bool, warnings: frozenset[str] | set[str] = frozenset()) -> Return:
     """What the officer at ``org`` types into the ``rnd`` return (``prefilled``: the inputs the
     template came with, kept but for one restatement)."""
     ret = Return(org, rnd, schema, prefilled=dict(prefilled))
-    years = [y for y in rnd.years]
+    years = list(rnd.years)
     for group, amounts, namer in (("gains", GAINS_ROWS, gains_name), ("costs", COSTS_ROWS, costs_name)):
         for i, ((ws, _), amount) in enumerate(zip(WORKSTREAMS, amounts, strict=True)):
             row = []
