@@ -140,3 +140,36 @@ def test_the_pasted_cells_were_corrected_and_the_restatement_kept(partnership, t
         codes = {(f.code, f.explained) for f in restated.findings}
         assert ("actual-restated", True) in codes
         assert plan_.prefilled  # the second round was issued prefilled from the typed first one
+
+
+def test_under_a_year_heading_written_as_text_calc_would_take_the_typed_amounts(partnership, tmp_path, artefacts):
+    """The control, so the tests above can fail: the same keys under a heading written as the
+    text "2008/09" (as templates before version 2.0 had it). Calc's AutoInput completes 2, 20
+    and 200 to the heading, and the figures are lost; 201 does not begin it and is kept."""
+    from xl_ni179.spec.schema import WORKSTREAMS, gains_name
+    from xl_ni179.template.builder import build_workbook
+    from xl_ni179.template.editable import workbook_bytes
+
+    missing = tools_missing()
+    require_component(not missing, f"{', '.join(missing)} not found. {TOOLS_HINT}")
+    rnd = partnership.round(ROUNDS[0])
+    wb, schema, _ = build_workbook(partnership, "MELTON", rnd)
+    wb["Gains"]["B6"].value, wb["Gains"]["B6"].number_format = "2008/09", "General"
+    path = tmp_path / "text-heading.xlsx"
+    path.write_bytes(workbook_bytes(wb, schema))
+    with x_display() as display:
+        calc = Calc(display, tmp_path / "calc", artefacts)
+        try:
+            book = calc.open(path)
+            calc.goto(book, "Gains", "B8")
+            for amount in ("2", "20", "200", "201"):
+                calc.type(amount)
+                calc.keys("Return")
+            calc.settle(book)
+            calc.shot("control-text-heading-completes-typed-amounts")
+            calc.save_keeping_format(book, path, {book})
+        finally:
+            calc.stop()
+    values = validate_file(partnership, path).values
+    held = [values[gains_name(ws, "2008/09")] for ws, _ in WORKSTREAMS[:4]]
+    assert held == ["2008/09", "2008/09", "2008/09", 201]
