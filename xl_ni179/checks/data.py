@@ -45,6 +45,7 @@ from xl_ni179.spec.schema import (
     MONEY,
     SIGNING_SLACK_DAYS,
     SIGNOFF,
+    TOLERANCE,
     WORKSTREAMS,
     Schema,
     gains_name,
@@ -125,7 +126,6 @@ IMPLAUSIBLE_SHARE = 0.20
 # about £2.3bn a year, so no real figure comes near it, while it keeps every sum of a return
 # (and of a partnership of returns) far from what a float, or a spreadsheet, can hold.
 MONEY_CEILING = 10_000_000
-TOLERANCE = 0.05  # £50: rounding in a partner's ledger is not a change
 
 
 @dataclass(frozen=True)
@@ -452,13 +452,13 @@ def _same_person(preparer: Any, officer: Any) -> bool:
 def _computed_check(computed: Computed) -> Check:
     code, cell, formula, expected = computed.code, computed.cell, computed.formula, computed.expected
     body = formula.removeprefix("=")
-    excel = f"IF(ISNUMBER('{GAINS}'!{cell}),ABS('{GAINS}'!{cell}-({body}))>0.05,TRUE)"
+    excel = f"IF(ISNUMBER('{GAINS}'!{cell}),ABS('{GAINS}'!{cell}-({body}))>{TOLERANCE:g},TRUE)"
 
     def fails(v: Values) -> bool:
         raw = v.cell(GAINS, cell)
         if isinstance(raw, Formula):
             return normalise_formula(raw) != normalise_formula(formula)
-        return not is_number(raw) or abs(raw - expected(v)) > 0.05
+        return not is_number(raw) or abs(raw - expected(v)) > TOLERANCE
 
     return Check(code, GAINS, cell, "", computed.label, excel, fails, computed.params,
                  lambda v: {"expected": expected(v)})

@@ -14,6 +14,7 @@ from typing import Any
 
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.spec.schema import (
+    TOLERANCE,
     WORKSTREAMS,
     costs_name,
     gains_name,
@@ -205,6 +206,6 @@ def _fell(before: dict[str, Any], now: dict[str, Any], rnd: Round) -> bool:
     for year in rnd.years:
         names = [gains_name(ws, year) for ws, _ in WORKSTREAMS]
         was = [before[n] for n in names if n in before]
-        if was and sum(now.get(n, 0) for n in names) < sum(was) - 0.05:
+        if was and sum(now.get(n, 0) for n in names) < sum(was) - TOLERANCE:
             return True
     return False

@@ -82,6 +82,7 @@ class _Limits:
         self.max_column, self.max_row = L.MAX_COLUMNS, L.MAX_ROWS
         self.total = 0
         self.last = 0  # cells in the sheet read last
+        self.last_used_strings = False  # whether a cell of the sheet read last took a shared string
 
     def fail(self, kind: P.Kind, **params: Any) -> XlsxLimitError:
         return XlsxLimitError(kind.problem(**params))
@@ -283,21 +284,21 @@ class _SheetRead:
 # bytes (compared whole: only the very same sheet is read from memory), the workbook's date
 # system and formats, and the limits. A worker validating a round meets the same unchanged
 # sheet of a template (the Checks sheet, say) in return after return. A sheet whose cells
-# use the shared text table depends on that table too, and is always read.
+# took a shared string depends on that file's table too, and is never kept: the reading
+# itself says so, as no scan of the bytes can (t="&#115;" is t="s" to a parser).
 _SHEETS: dict[tuple[Any, ...], _SheetRead] = {}
-_SHARED_TEXT = re.compile(rb"""\bt\s*=\s*["']s["']""")
 
 
 def _read_sheet(parts: Parts, part: str, strings: list[str], sheet: str, limits: _Limits, raw: RawWorkbook) -> None:
     data = parts.data(part)
     # A sheet with links needs its relationships too, and is always read.
-    key = None if _SHARED_TEXT.search(data) or b"hyperlink" in data or not memorable(data) else (
+    key = None if b"hyperlink" in data or not memorable(data) else (
         data, raw.date1904, len(raw.looks.looks), tuple(raw.looks.differentials),
         (L.MAX_ROWS, L.MAX_COLUMNS, L.MAX_CELLS_PER_SHEET, L.MAX_STRING_CHARS, L.MAX_ELEMENTS_LARGE))
     held = recall(_SHEETS, key) if key is not None else None
     if held is None:
         _sheet(parts.tree(part), strings, sheet, limits, raw)
-        if key is not None:
+        if key is not None and not limits.last_used_strings:
             remember(_SHEETS, key, _SheetRead(raw.cells[sheet], raw.cached[sheet], raw.styles[sheet],
                                               raw.merged[sheet], raw.shading[sheet], raw.protected[sheet],
                                               limits.last))
@@ -479,6 +480,7 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
     addresses, known = _ADDRESSES, _FORMULAS
     max_chars = L.MAX_STRING_CHARS
     coord: str | None = ""
+    used_strings = False
     try:
         for row in datas[0] if datas else ():
             if row.tag != ROW:
@@ -556,6 +558,7 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
                     value = None
                 else:
                     value = typed(kind or "n", v, strings, date1904)
+                    used_strings = used_strings or kind == "s"
                 if f is None:
                     if value is not None:
                         cells[coord] = value
@@ -578,7 +581,7 @@ def _sheet(root: Any, strings: list[str], sheet: str, limits: _Limits, raw: RawW
         _spread(span, cells, cached, own_formula, count, sheet, limits)
     limits.cells(count, sheet)
     limits.total += count
-    limits.last = count
+    limits.last, limits.last_used_strings = count, used_strings
     _sheet_extras(root, datas[0] if datas else None, sheet, limits, raw)
     raw.cells[sheet], raw.cached[sheet], raw.styles[sheet] = cells, cached, styled
 

@@ -26,6 +26,7 @@ from xl_ni179.rules import RULES
 from xl_ni179.rules import structure_rules as sr
 from xl_ni179.rules.base import EXPLAINED_FIX
 from xl_ni179.rules.findings import Report
+from xl_ni179.spec import layout
 from xl_ni179.spec.formulas import Formula, parse_reference, same_place
 from xl_ni179.spec.prefill import claimed_prefill
 from xl_ni179.spec.schema import (
@@ -34,6 +35,7 @@ from xl_ni179.spec.schema import (
     GAINS,
     META,
     SHEETS,
+    TOLERANCE,
     WORKSTREAMS,
     Schema,
     explain_name,
@@ -47,7 +49,6 @@ log = logging.getLogger(__name__)
 
 ANNOTATION_SHEET = "Validation results"  # added by our annotated copy; allowed back in
 MAX_LOCKED_FINDINGS = 20
-COVER_CODE_CELL = "B5"  # where the template writes the organisation code
 
 
 @dataclass
@@ -98,9 +99,9 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     org_code = str(meta.get("organisation") or "")
     org = p.find_organisation(org_code)
     report.organisation = org.code if org else None
-    cover_code = raw.value(COVER, COVER_CODE_CELL)
+    cover_code = raw.value(COVER, layout.COVER_CODE_CELL)
     if cover_code is not None and str(cover_code) != org_code:
-        report.add(sr.ORG_MISMATCH.finding(sheet=COVER, cell=COVER_CODE_CELL, found=org_code, cover=cover_code))
+        report.add(sr.ORG_MISMATCH.finding(sheet=COVER, cell=layout.COVER_CODE_CELL, found=org_code, cover=cover_code))
     spec = return_spec(p, (rnd or p.latest_round).id)  # who may send is the same in every round
     if org is None:
         report.add(sr.UNKNOWN_ORG.finding(found=org_code))
@@ -282,7 +283,6 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
     figures: the file itself is not read again)."""
     if report.round_id is None or not report.values or (previous is None and replaces is None):
         return
-    from xl_ni179.spec import layout
 
     schema = return_spec(p, report.round_id).schema
     now_values = report.values
@@ -297,7 +297,7 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
                 continue
             now = num_sum([now_values.get(f.name) for f in schema.of_group("gains", year)])
             was = num_sum(before)
-            if now < was - 0.05:
+            if now < was - TOLERANCE:
                 cell = layout.total_cells(schema, year)["gross"]
                 report.add(sr.GAINS_WITHDRAWN.finding(sheet=GAINS, cell=cell, field=total_name("gross", year),
                                                       label=f"Gross gains for {year}", value=now, before=was,
@@ -307,7 +307,7 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
             if f.year_kind != "actual" or f.group not in ("gains", "costs"):
                 continue
             before_value, value = replaces.values.get(f.name), now_values.get(f.name)
-            if is_number(before_value) and is_number(value) and abs(before_value - value) > 0.05:
+            if is_number(before_value) and is_number(value) and abs(before_value - value) > TOLERANCE:
                 report.add(sr.RESUBMISSION_CHANGED.finding(sheet=f.sheet, cell=f.cell, field=f.name,
                                                            label=f.label, value=value, before=before_value))
     _mark_explained(report)

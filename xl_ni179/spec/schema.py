@@ -23,6 +23,9 @@ from xl_ni179.partnership import Partnership, Round, year_key
 
 MONEY, TEXT, CHOICE, DATE, EMAIL = "money", "text", "choice", "date", "email"
 RAG_VALUES = ("Green", "Amber", "Red")
+# £50 (amounts are in £000): two figures closer than this differ by a partner's ledger rounding,
+# not by a change; the workbook's checks and the checks on receipt both use it.
+TOLERANCE = 0.05
 
 # Sheet names are part of the template's contract: the reader finds cells by them.
 # The Checks sheet summarises each rule; Check details lists each check of each cell (a
