@@ -42,7 +42,6 @@ from xl_ni179.intake.values import (
     typed,
     unescape,
 )
-from xl_ni179.rules.findings import place
 from xl_ni179.spec.formulas import Formula
 
 __all__ = ["DAYS_1904", "Formula", "XlsxReadError", "XlsxLimitError", "XlsxAmbiguity", "RawWorkbook",
@@ -632,7 +631,7 @@ def _screened(text: str, sheet: str, coord: str) -> None:
     concern = screen(text)
     if concern is not None:
         raise Stop(concern.kind.problem(sheet=sheet, cell=coord,
-                                        detail=f"the formula in {place(shown(sheet, 40), coord)}: {concern.what}"))
+                                        detail=f"the formula in sheet {shown(sheet, 40)}, cell {coord}: {concern.what}"))
 
 
 def _corner(coord: str) -> tuple[int, int]:
