@@ -422,8 +422,8 @@ def _gains_fell(schema: Schema) -> list[Check]:
     """Each workstream's gross gains in an actual year against the actual year before."""
     out = []
     for previous, year in zip(schema.actual_years, schema.actual_years[1:], strict=False):
-        for ws, _ in WORKSTREAMS:
-            now, was = schema.field(gains_name(ws, year)), schema.field(gains_name(ws, previous))
+        for stream, _ in WORKSTREAMS:
+            now, was = schema.field(gains_name(stream, year)), schema.field(gains_name(stream, previous))
             out.append(Check(GAINS_FELL.code, now.sheet, now.cell, now.name, now.label,
                              f"AND(ISNUMBER({now.name}),ISNUMBER({was.name}),N({now.name})<N({was.name})-{TOLERANCE:g})",
                              lambda v, n=now.name, w=was.name: is_number(v.input(n)) and is_number(v.input(w))

@@ -22,14 +22,6 @@ class XlsxLimitError(Exception):
         self.problem = problem
 
 
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 class Limits:
     """The cell-level safety limits, checked in the one pass over each sheet (read at call
     time from ``xl_ni179.intake.safety.limits``, so a test can change one)."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from openpyxl.utils.cell import get_column_letter
 
-from xl_ni179.intake.raw import ADDRESSES, Limits, RawWorkbook, Shading, address, column_letters
+from xl_ni179.intake.raw import ADDRESSES, Limits, RawWorkbook, Shading, address
 from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety.formulas import screen
 from xl_ni179.intake.safety.xmlscan import Stop, shown
@@ -21,6 +21,7 @@ from xl_ni179.intake.values import (
     unescape,
 )
 from xl_ni179.spec.formulas import Formula
+from xl_ni179.spec.schema import column_letters
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _XM = "{http://schemas.microsoft.com/office/excel/2006/main}"

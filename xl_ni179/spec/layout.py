@@ -49,8 +49,8 @@ def costs_range(schema: Schema, year: str) -> str:
 def net_cells(schema: Schema, year: str) -> list[tuple[str, str, str, str]]:
     """(workstream, net cell, gains name, costs name) for each workstream in ``year``."""
     col = _col(schema, year)
-    return [(ws, f"{col}{row}", gains_name(ws, year), costs_name(ws, year))
-            for (ws, _), row in zip(WORKSTREAMS, block_rows(NET_HEADER), strict=True)]
+    return [(stream, f"{col}{row}", gains_name(stream, year), costs_name(stream, year))
+            for (stream, _), row in zip(WORKSTREAMS, block_rows(NET_HEADER), strict=True)]
 
 
 def net_formula(gains_name: str, costs_name: str) -> str:
