@@ -41,8 +41,8 @@ def test_validate_text_says_what_where_and_what_to_do(make_return):
     result = run("validate", str(make_return("MELTON", {"rag_2009_10": "Red", "rag_commentary_2009_10": None})))
     assert result.exit_code == 1
     assert "NOT ACCEPTED: 1 error(s) to fix" in result.output
-    assert "at Forecast!C6" in result.output
-    assert "What to do: Explain the risks to the 2009/10 target in Forecast!C6." in result.output
+    assert "at sheet Forecast, cell C6" in result.output
+    assert "What to do: Explain the risks to the 2009/10 target in sheet Forecast, cell C6." in result.output
 
 
 def test_validate_cannot_run_exits_2(tmp_path, returns_dir):

@@ -88,5 +88,5 @@ def test_validation_refuses_a_return_carrying_a_web_link_and_accepts_calcs_mailt
     report = Report(file=str(path))
     validate_workbook(partnership, raw, report)
     assert not report.valid
-    assert [(f.code, f.where) for f in report.errors] == [("hyperlink-not-allowed", "Gains!B9")]
+    assert [(f.code, f.where) for f in report.errors] == [("hyperlink-not-allowed", "sheet Gains, cell B9")]
     assert "'https://evil.example/verify'" in report.errors[0].message

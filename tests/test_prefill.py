@@ -174,16 +174,17 @@ def test_fallen_gains_and_a_restatement_warn_in_the_workbook_and_on_receipt(fres
 
     out = run(fresh(), "receive", str(fell), "--round", ROUND2).output
     # The 2009/10 total is also below what the 2008/09 review forecast for it (the stored comparison).
-    assert "ACCEPTED with 2 warning(s) to explain" in out and "WARNING [gains-withdrawn] at Gains!C15" in out
-    assert "WARNING [gains-fell] at Gains!C8: Procurement: gross ongoing cash-releasing gains, 2009/10 " \
+    assert "ACCEPTED with 2 warning(s) to explain" in out
+    assert "WARNING [gains-withdrawn] at sheet Gains, cell C15" in out
+    assert "WARNING [gains-fell] at sheet Gains, cell C8: Procurement: gross ongoing cash-releasing gains, 2009/10 " \
            "(actual) is £50.0k, below the £63.5k for 2008/09." in out
     out = run(fresh(), "receive", str(restated), "--round", ROUND2).output
-    assert "WARNING [actual-restated] at Gains!B11" in out and "changed from £24.4k" in out
+    assert "WARNING [actual-restated] at sheet Gains, cell B11" in out and "changed from £24.4k" in out
     assert "to £30.0k" in out
     assert "gains-withdrawn" not in out  # the same change is not warned twice
     workspace = fresh()
     out = run(workspace, "receive", str(explained), "--round", ROUND2).output
-    assert ": ACCEPTED\n" in out + "\n" and "WARNING (explained) [actual-restated] at Gains!B11" in out
+    assert ": ACCEPTED\n" in out + "\n" and "WARNING (explained) [actual-restated] at sheet Gains, cell B11" in out
     # Explained, it asks for nothing more (issue 19): not "explain the restatement" again.
     assert "What to do: Nothing more to do: you have explained this on the Checks sheet." in out
     assert "explain the restatement" not in out
@@ -243,14 +244,14 @@ def test_changing_what_was_reported_before_is_tampering(fill2, workspace, tmp_pa
     wb["Gains"]["F8"] = 70.0  # so the restatement no longer shows
     wb.save(tmp_path / "tampered-column.xlsx")
     out = run(workspace, "receive", str(tmp_path / "tampered-column.xlsx"), code=1).output
-    assert "ERROR [locked-content-changed] at Gains!F8" in out and "'63.5'" in out
+    assert "ERROR [locked-content-changed] at sheet Gains, cell F8" in out and "'63.5'" in out
     assert "actual-restated" not in out
 
     wb = load_workbook(path)
     wb["_meta"]["B9"] = "0" * 64  # claims another source return
     wb.save(tmp_path / "other-source.xlsx")
     out = run(workspace, "receive", str(tmp_path / "other-source.xlsx"), code=1).output
-    assert "ERROR [prefill-source-unknown] at Gains" in out and REVIEW_TITLE in out
+    assert "ERROR [prefill-source-unknown] at sheet Gains" in out and REVIEW_TITLE in out
 
     wb = load_workbook(path)
     for row in range(1, 10):  # pretends to be a blank template, keeping the figures
@@ -258,7 +259,8 @@ def test_changing_what_was_reported_before_is_tampering(fill2, workspace, tmp_pa
             wb["_meta"].cell(row, 2).value = None
     wb.save(tmp_path / "no-source.xlsx")
     out = run(workspace, "receive", str(tmp_path / "no-source.xlsx"), code=1).output
-    assert "ERROR [locked-content-changed] at Gains!F8" in out and "ERROR [locked-content-changed] at Gains!F6" in out
+    assert "ERROR [locked-content-changed] at sheet Gains, cell F8" in out
+    assert "ERROR [locked-content-changed] at sheet Gains, cell F6" in out
 
 
 @pytest.mark.slow
@@ -273,7 +275,7 @@ def test_a_resubmitted_earlier_return_does_not_disturb_the_issued_templates(
     assert "replaces version 1" in run(workspace, "receive", str(v2)).output
     out = run(workspace, "receive", str(fill2({}, "after-v2"))).output
     assert ": ACCEPTED" in out and "locked-content" not in out and "actual-restated" not in out
-    assert "WARNING [gains-withdrawn] at Gains!B15" in out  # lower than the latest accepted 2008/09
+    assert "WARNING [gains-withdrawn] at sheet Gains, cell B15" in out  # lower than the latest accepted 2008/09
 
 
 @pytest.mark.slow
@@ -290,7 +292,7 @@ def test_validate_checks_the_column_against_the_previous_return_given(issued, fi
     wb.save(tmp_path / "changed.xlsx")
     result = CliRunner().invoke(main, ["--workspace", str(ws), "validate", "--previous", str(previous),
                                        str(tmp_path / "changed.xlsx")])
-    assert result.exit_code == 1 and "[locked-content-changed] at Gains!F9" in result.output
+    assert result.exit_code == 1 and "[locked-content-changed] at sheet Gains, cell F9" in result.output
     assert "'53.7'" in result.output
 
 

@@ -26,8 +26,9 @@ def test_text_puts_errors_before_warnings_and_says_what_to_do():
     report.add(RULES["required-missing"].finding(sheet="Sign-off", cell="B5", label="Prepared by"))
     lines = render.to_text(report).splitlines()
     assert lines[0] == "r.xlsx: MELTON: NOT ACCEPTED: 1 error(s) to fix"
-    assert lines[1].startswith("  ERROR [required-missing] at Sign-off!B5: Prepared by is blank.")
-    assert lines[3].startswith("  WARNING [gains-implausible] at Gains!B15: Gross gains for 2008/09 are £5,000k")
+    assert lines[1].startswith("  ERROR [required-missing] at sheet Sign-off, cell B5: Prepared by is blank.")
+    assert lines[3].startswith("  WARNING [gains-implausible] at sheet Gains, cell B15: "
+                               "Gross gains for 2008/09 are £5,000k")
     assert all(line.strip().startswith("What to do:") for line in lines[2::2])
 
 

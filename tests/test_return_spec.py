@@ -128,7 +128,7 @@ def test_an_issued_template_is_recognised_without_building_one(issued_ws, partne
     spec_module._compiled.cache_clear()
     report = validate_file(partnership, tampered, issued=store.issued_templates())
     changed = [f for f in report.findings if f.code == "locked-content-changed"]
-    assert [f.where for f in changed] == ["Gains!A8"]
+    assert [f.where for f in changed] == ["sheet Gains, cell A8"]
     assert "'Procurement'" in changed[0].message and "'Procurement (all of it)'" in changed[0].message
 
 

@@ -121,7 +121,7 @@ def test_preparer_signing_off_is_a_warning_that_can_be_explained(make_return, tm
     assert checks[f"E{row}"] == "Explain"
     details = computed[unexplained]["Check details"]
     (line,) = [k[1:] for k, v in details.items() if v == "signoff-not-independent" and k.startswith("A")]
-    assert details[f"B{line}"] == "Sign-off!B6" and details[f"D{line}"] == 1
+    assert details[f"B{line}"] == "sheet Sign-off, cell B6" and details[f"D{line}"] == 1
     checks = computed[explained]["Checks"]
     assert checks[f"E{row}"] == "Explained"
     assert status(computed[explained]) == "Ready to submit"

@@ -36,8 +36,8 @@ def test_formula_overwritten_with_a_number_is_rejected(partnership, make_return)
     report = validate_file(partnership, path)
     assert not report.valid
     found = {(f.code, f.where) for f in report.findings}
-    assert ("locked-content-changed", "Gains!B37") in found
-    assert ("total-mismatch", "Gains!B37") in found
+    assert ("locked-content-changed", "sheet Gains, cell B37") in found
+    assert ("total-mismatch", "sheet Gains, cell B37") in found
 
 
 def test_unprotected_sheet_with_changed_label_is_rejected(partnership, make_return):
@@ -48,7 +48,7 @@ def test_unprotected_sheet_with_changed_label_is_rejected(partnership, make_retu
     report = validate_file(partnership, edit(make_return("MELTON"), tamper))
     assert not report.valid
     changed = [f for f in report.findings if f.code == "locked-content-changed"]
-    assert [f.where for f in changed] == ["Gains!A8"]
+    assert [f.where for f in changed] == ["sheet Gains, cell A8"]
     assert "'Procurement'" in changed[0].message
     assert "protection-removed" in codes(report)
 
@@ -107,7 +107,7 @@ def test_moved_defined_name_and_formula_in_an_input(partnership, make_return, tm
 
     report = validate_file(partnership, edit(make_return("MELTON"), formula))
     assert codes(report) == {"input-is-formula"}
-    assert report.findings[0].where == "Gains!B8"
+    assert report.findings[0].where == "sheet Gains, cell B8"
 
 
 @pytest.mark.slow
@@ -134,7 +134,7 @@ def test_infinite_number_is_not_money(partnership, make_return, tmp_path):
     bad = rewrite_part(path, "xl/worksheets/sheet2.xml", lambda xml: re.sub(
         r'(<c r="B14"[^>]*><v>)12345.5(</v>)', r"\1inf\2", xml), tmp_path)
     report = validate_file(partnership, bad)
-    assert {(f.code, f.where) for f in report.findings} == {("ambiguous-cell", "Gains!B14")}
+    assert {(f.code, f.where) for f in report.findings} == {("ambiguous-cell", "sheet Gains, cell B14")}
 
 
 def test_cross_return_rules(partnership, returns_dir, make_return, copy_of):
@@ -143,7 +143,7 @@ def test_cross_return_rules(partnership, returns_dir, make_return, copy_of):
     report = validate_file(partnership, lower, previous=previous, replaces=previous)
     assert {f.code for f in report.findings} >= {"gains-withdrawn", "resubmission-changed"}
     withdrawn = next(f for f in report.findings if f.code == "gains-withdrawn")
-    assert withdrawn.where == "Gains!B15" and withdrawn.severity == "warning"
+    assert withdrawn.where == "sheet Gains, cell B15" and withdrawn.severity == "warning"
     assert report.valid and not report.ready
     same = validate_file(partnership, copy_of(returns_dir / "NI179_MELTON_2008-09-review.xlsx"),
                          previous=previous, replaces=previous)

@@ -52,6 +52,9 @@ def originals(tmp_path_factory, returns_dir, partnership, demo_round, templates_
     tampered["Gains"]["B37"] = 9999
     tampered.save(out / "tampered.xlsx")
     files["tampered"] = out / "tampered.xlsx"
+    # The sign-off date given as a date (a paste, or an older template), not typed as text.
+    files["dated"] = fill_workbook(partnership, templates_dir / template_filename("MELTON", demo_round.id),
+                                   {**demo_data["MELTON"], "signoff_date": 39945}, out / "dated.xlsx")
     return files
 
 
@@ -66,7 +69,7 @@ def saved(tmp_path_factory, originals) -> dict[str, dict[str, Path]]:
 
 
 def found(report) -> set[tuple[str, str]]:
-    return {(f.code, f.where) for f in report.findings}
+    return {(f.code, f"{f.sheet}!{f.cell}") for f in report.findings}
 
 
 def rewrite(path: Path, part: str, fn, out: Path) -> Path:
@@ -93,7 +96,7 @@ def test_a_return_saved_by_a_program_is_accepted_with_the_same_figures(partnersh
         before = validate_file(partnership, originals[case])
         after = validate_file(partnership, saved[program][case])
         assert after.findings == [], (program, case, [f.message for f in after.findings])
-        assert after.values == before.values and after.values["signoff_date"] == 39945
+        assert after.values == before.values and after.values["signoff_date"] == "2009-05-12"  # as typed
 
 
 @pytest.mark.parametrize("program", ["calc", "gnumeric"])
@@ -126,13 +129,13 @@ def test_tampering_saved_by_a_program_is_caught_and_shown_in_each_spelling(partn
     assert {("locked-content-changed", "Gains!A8"), ("locked-content-changed", "Gains!C15"),
             ("total-mismatch", "Gains!C15"), ("locked-content-changed", "Gains!B37"),
             ("total-mismatch", "Gains!B37")} <= found(report)
-    messages = {f.where: f.message for f in report.findings if f.code == "locked-content-changed"}
-    assert messages["Gains!A8"] == ("The locked cell Gains!A8 holds 'Procurement (all)', but the template put "
-                                    "'Procurement' there.")
+    messages = {f"{f.sheet}!{f.cell}": f.message for f in report.findings if f.code == "locked-content-changed"}
+    assert messages["Gains!A8"] == ("Cell A8 on sheet Gains is locked, and holds 'Procurement (all)', but the "
+                                    "template put 'Procurement' there.")
     # The template's own text against the program's spelling of the new formula: nothing upper-cased.
     assert "but the template put '=SUM('Gains'!$C$8:$C$14)' there" in messages["Gains!C15"]
     assert "holds '=SUM(Gains!$C$8:$C$13)'" in messages["Gains!C15"]
-    assert messages["Gains!B37"].startswith("The locked cell Gains!B37 holds '9999'")
+    assert messages["Gains!B37"].startswith("Cell B37 on sheet Gains is locked, and holds '9999'")
     assert len(report.errors) == 5  # nothing the program re-spelt is blamed on the partner
 
 
@@ -229,7 +232,7 @@ def test_protection_in_any_form_and_dropped_protection_is_never_an_error(partner
 def test_a_date_saved_in_the_1904_date_system_is_the_same_date(partnership, originals, tmp_path):
     """Gnumeric switched to the 1904 date system (Mac Excel's old default), the sign-off
     date typed in it, and saved as .xlsx: the date read is the same day."""
-    native = ssconvert(originals["MELTON"], tmp_path / "melton.gnumeric")
+    native = ssconvert(originals["dated"], tmp_path / "melton.gnumeric")
     xml = gzip.decompress(native.read_bytes()).decode()
     xml = xml.replace("<gnm:Calculation ", '<gnm:Calculation DateConvention="Apple:1904" ', 1)
     xml, typed = re.subn(r'(ValueType="40">)39945(<)', rf"\g<1>{39945 - 1462}\2", xml)
@@ -259,9 +262,9 @@ def test_a_file_programs_would_read_differently_is_refused(partnership, saved, p
             "C37", '<f t="shared" si="9"/><v>348.5</v>'),
         "text index that is not a number": lambda x: set_cell(x, "A8", "<v>1_0</v>", ' t="s"'),
     }
-    expected = {"shared formula defined twice": ("ambiguous-cell", "Gains!B37"),
-                "shared formula used outside its block": ("ambiguous-cell", "Gains!C37"),
-                "text index that is not a number": ("ambiguous-cell", "Gains!A8")}
+    expected = {"shared formula defined twice": ("ambiguous-cell", "sheet Gains, cell B37"),
+                "shared formula used outside its block": ("ambiguous-cell", "sheet Gains, cell C37"),
+                "text index that is not a number": ("ambiguous-cell", "sheet Gains, cell A8")}
     for name, edit in cases.items():
         report = validate_file(partnership, rewrite(source, GAINS_PART, edit, tmp_path / f"{name}.xlsx"))
         assert [(f.code, f.where) for f in report.findings] == [expected[name]], (program, name, report.findings)
@@ -270,7 +273,8 @@ def test_a_file_programs_would_read_differently_is_refused(partnership, saved, p
     for cell, text in (("B8", " 6_3.5 "), ("B9", "nan"), ("B10", "Infinity"), ("B11", "1E+999")):
         report = validate_file(partnership, rewrite(source, GAINS_PART, lambda x, c=cell, t=text: set_cell(
             x, c, f"<v>{t}</v>"), tmp_path / f"{cell}.xlsx"))
-        assert [(f.code, f.where) for f in report.findings] == [("ambiguous-cell", f"Gains!{cell}")], (program, text)
+        assert [(f.code, f.where) for f in report.findings] == [("ambiguous-cell", f"sheet Gains, cell {cell}")], \
+            (program, text)
     assert validate_file(partnership, rewrite(source, GAINS_PART, lambda x: set_cell(x, "B8", "<v> 6.35E+1 </v>"),
                                               tmp_path / "spaced.xlsx")).findings == []
 
@@ -291,7 +295,8 @@ def test_forged_saved_results_on_locked_totals_are_refused(partnership, saved, p
     assert not report.valid
     assert found(report) == {("stale-total", "Gains!B15"), ("stale-total", "Gains!B30")}
     message = next(f for f in report.findings if f.cell == "B15")
-    assert message.message.startswith("Gains!B15 (gross total 2008/09) shows 999,999 but its inputs add up to 244.1")
+    assert message.message.startswith(
+        "Cell B15 on sheet Gains (gross total 2008/09) shows 999,999 but its inputs add up to 244.1")
     assert "Ctrl+Alt+F9 in Excel, Ctrl+Shift+F9 in LibreOffice Calc" in message.fix
     # A result as text is shown as text; an error result and a result within rounding pass.
     for inner, kind, stale in (("<v>lots</v>", ' t="str"', True), ("<v>#VALUE!</v>", ' t="e"', False),

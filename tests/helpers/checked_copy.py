@@ -108,7 +108,9 @@ def package_reads() -> Iterator[list]:
     real = zipfile.ZipFile.__init__
 
     def recording(self, file, mode="r", *args, **kwargs):
-        if mode == "r":
+        # A package in memory is the copy being built, read back to add its editable ranges
+        # (xl_ni179.template.editable); the received file is on disk.
+        if mode == "r" and not isinstance(file, io.BytesIO):
             reads.append(getattr(file, "name", file))
         real(self, file, mode, *args, **kwargs)
 

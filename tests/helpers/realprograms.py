@@ -80,7 +80,9 @@ def typed_cells(schema: Schema, data: Mapping[str, Any]) -> list[list[str]]:
         if value is None:
             continue  # left blank
         if f.type == DATE and isinstance(value, str):
-            cells.append([f.sheet, f.cell, value])  # Calc reads an ISO date as a date in any locale
+            # The date cell is a text cell: what a person types there stays text. UNO's setFormula
+            # ignores the cell's format, so the quote a person could type makes it text here too.
+            cells.append([f.sheet, f.cell, "'" + value])
         else:
             cells.append([f.sheet, f.cell, typed_text(value)])
     return cells

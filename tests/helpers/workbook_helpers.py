@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -35,7 +36,9 @@ def failing_checks(values: dict[str, dict[str, object]]) -> set[tuple[str, str, 
     row = header + 1
     while f"A{row}" in checks:
         if checks.get(f"D{row}") == 1:
-            sheet, cell = str(checks[f"B{row}"]).rsplit("!", 1)
+            where = re.fullmatch(r"sheet (.+), cell ([A-Z]+[0-9]+)", str(checks[f"B{row}"]))
+            assert where, f"Check details B{row}: {checks[f'B{row}']!r} names no cell"
+            sheet, cell = where.groups()
             out.add((str(checks[f"A{row}"]), sheet, cell))
         row += 1
     return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, Protocol, TypeGuard, TypeVar
 
-from xl_ni179.checks import email_address
+from xl_ni179.checks import dates, email_address
 from xl_ni179.rules.base import Rule
 from xl_ni179.rules.data_rules import (
     BELOW_PREVIOUS,
@@ -43,6 +43,7 @@ from xl_ni179.spec.schema import (
     EMAIL,
     GAINS,
     MONEY,
+    SIGNING_SLACK_DAYS,
     SIGNOFF,
     TOLERANCE,
     WORKSTREAMS,
@@ -125,8 +126,6 @@ IMPLAUSIBLE_SHARE = 0.20
 # about £2.3bn a year, so no real figure comes near it, while it keeps every sum of a return
 # (and of a partnership of returns) far from what a float, or a spreadsheet, can hold.
 MONEY_CEILING = 10_000_000
-SIGNOFF_SLACK_DAYS = 30  # a partner's wrong clock, or a date typed ahead of the signing meeting
-_EPOCH = dt.date(1899, 12, 30)  # serial 0 in the 1900 date system (as the validator reads dates)
 
 
 @dataclass(frozen=True)
@@ -234,9 +233,12 @@ def _signoff_email_and_date(schema: Schema) -> Iterator[Check]:
             yield Check(EMAIL_INVALID.code, f.sheet, f.cell, n, f.label, email_address.excel_failing(n),
                         lambda v, n=n: not blank(v.input(n)) and not email_address.email_ok(as_text(v.input(n))))
         elif f.type == DATE:
+            # The typed text is read by the helper cells beside it (xl_ni179.checks.dates).
+            read = dates.absolute(f.sheet, dates.cells_for(f.cell)["read"])
             yield Check(DATE_INVALID.code, f.sheet, f.cell, n, f.label,
-                        f"AND(LEN(TRIM({n}))>0,NOT(ISNUMBER({n})))",
-                        lambda v, n=n: not blank(v.input(n)) and not is_number(v.input(n)))
+                        f"AND(LEN(TRIM({n}))>0,NOT(ISNUMBER({read})))",
+                        lambda v, n=n: not blank(v.input(n)) and dates.read_serial(v.input(n)) is None,
+                        {"examples": dates.EXAMPLES})
 
 
 @dataclass(frozen=True)
@@ -337,18 +339,24 @@ def _signoff_independent(schema: Schema) -> Iterator[Check]:
 
 @data_check(SIGNOFF_DATE_IMPLAUSIBLE)
 def _signoff_date_plausible(schema: Schema) -> Iterator[Check]:
-    """A sign-off date can be neither before the last actual year ended (its figures were not
-    final) nor in the future; a typo such as 2005 for 2009 is the usual cause."""
-    first = _first_signing_day(schema)
+    """A sign-off date is in the round's window: not before the last actual year ended (its
+    figures were not final), nor more than a month after the round's deadline (or its closing
+    date). A typo such as 2005 for 2009, or a day and month read the wrong way, is the usual cause.
+    The window is fixed by the round, so the workbook and the validator agree on any day."""
+    first, last = _first_signing_day(schema), schema.last_signing_day
     for f in schema.fields:
         if f.type != DATE:
             continue
         n = f.name
-        low = f"{n}<DATE({first.year},{first.month},{first.day})," if first else ""
+        read = dates.absolute(f.sheet, dates.cells_for(f.cell)["read"])
+        bounds = ([f"{read}<DATE({first.year},{first.month},{first.day})"] if first else []) + \
+                 ([f"{read}>DATE({last.year},{last.month},{last.day})"] if last else [])
+        if not bounds:
+            continue
         yield Check(SIGNOFF_DATE_IMPLAUSIBLE.code, f.sheet, f.cell, n, f.label,
-                    f"AND(ISNUMBER({n}),OR({low}{n}>TODAY()+{SIGNOFF_SLACK_DAYS}))",
-                    lambda v, n=n: is_number(v.input(n)) and _date_implausible(v.input(n), first),
-                    detail=lambda v, n=n: _date_detail(v.input(n), first))
+                    f"AND(ISNUMBER({read}),OR({','.join(bounds)}))",
+                    lambda v, n=n: _date_outside(dates.read_serial(v.input(n)), first, last),
+                    detail=lambda v, n=n: _date_detail(dates.read_serial(v.input(n)), first, last))
 
 
 def _first_signing_day(schema: Schema) -> dt.date | None:
@@ -358,34 +366,29 @@ def _first_signing_day(schema: Schema) -> dt.date | None:
     return dt.date(int(schema.actual_years[-1][:4]) + 1, 4, 1)
 
 
-def _serial(day: dt.date) -> int:
-    return (day - _EPOCH).days
-
-
-def _latest_signing_day() -> dt.date:
-    return dt.date.today() + dt.timedelta(days=SIGNOFF_SLACK_DAYS)
-
-
-def _date_implausible(serial: float, first: dt.date | None) -> bool:
-    return (first is not None and serial < _serial(first)) or serial > _serial(_latest_signing_day())
+def _date_outside(serial: float | None, first: dt.date | None, last: dt.date | None) -> bool:
+    return serial is not None and ((first is not None and serial < dates.serial(first))
+                                   or (last is not None and serial > dates.serial(last)))
 
 
 def _long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _date_detail(serial: Any, first: dt.date | None) -> dict[str, Any]:
-    """The date in the partner's terms, and which end of the window it is beyond."""
-    shown = as_text(serial)
-    if is_number(serial) and 1 <= serial < _serial(dt.date(9999, 12, 31)):
-        shown = (_EPOCH + dt.timedelta(days=int(serial))).strftime("%d/%m/%Y")
+def _date_detail(serial: float | None, first: dt.date | None, last: dt.date | None) -> dict[str, Any]:
+    """The date as read, in words (no day/month order to misread), and which end of the window
+    it is beyond."""
+    day = dates.as_day(serial) if serial is not None else None
+    shown = _long_date(day) if day else as_text(serial)
     example = (first or dt.date.today()) + dt.timedelta(days=43)
-    if first is not None and is_number(serial) and serial < _serial(first):
+    if first is not None and serial is not None and serial < dates.serial(first):
         why = (f"before {_long_date(first)}, so before the last year in this return ({first.year - 1}/"
                f"{first.year % 100:02d}) had ended")
+    elif last is not None:
+        why = (f"after {_long_date(last)}, more than {SIGNING_SLACK_DAYS} days after this round's deadline: "
+               "check the year, and that the day comes before the month")
     else:
-        why = (f"after {_long_date(_latest_signing_day())}, more than {SIGNOFF_SLACK_DAYS} days from today: "
-               "it cannot have been signed off yet")
+        why = "outside this round"
     return {"value": shown, "why": why, "example": example.strftime("%d/%m/%Y")}
 
 

@@ -19,6 +19,7 @@ from xl_ni179.cli.main import (
     write_checked_copy,
 )
 from xl_ni179.cli.shared import friendly_errors
+from xl_ni179.rules.findings import place
 
 
 @main.group()
@@ -78,7 +79,7 @@ def schema(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
         return
     for f in s.fields:
         need = "required" if f.required else "optional"
-        click.echo(f"{f.name:<40} {f.sheet}!{f.cell:<5} {f.type:<7} {need:<8} {f.label}")
+        click.echo(f"{f.name:<40} {place(f.sheet, f.cell):<26} {f.type:<7} {need:<8} {f.label}")
 
 
 @main.command()

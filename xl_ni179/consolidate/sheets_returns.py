@@ -19,6 +19,7 @@ from xl_ni179.consolidate.xlhelpers import (
     title,
     widths,
 )
+from xl_ni179.rules.findings import place
 from xl_ni179.store.quarantine import QuarantinedMail
 from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED
 
@@ -110,7 +111,7 @@ def write_findings(ws: Worksheet, summary: Summary) -> None:
     header_row = row
     findings = summary.findings()
     rows = [(f["organisation"], f["state"].capitalize(), f["severity"].capitalize(), f["code"],
-             f"{f['sheet']}!{f['cell']}" if f["sheet"] and f["cell"] else f["sheet"],
+             place(f["sheet"], f["cell"]) if f["sheet"] and f["cell"] else f["sheet"],
              f["message"], f["fix"],
              "Explained by partner" if f["explained"] else "Outstanding", f["explanation"])
             for f in findings]

@@ -11,7 +11,6 @@ hostile file costs this process nothing.
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from pathlib import Path
@@ -28,10 +27,11 @@ from xl_ni179.intake.render import more_line, verdict
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules import RULES
 from xl_ni179.rules.findings import Finding, Report
-from xl_ni179.spec.schema import ANNOTATION_SHEET, TEXT, Schema
+from xl_ni179.spec.schema import ANNOTATION_SHEET, DATE, TEXT, Schema
 from xl_ni179.template.builder import PAGES, build_workbook
+from xl_ni179.template.editable import workbook_bytes
 from xl_ni179.template.printing import Pages, print_ready
-from xl_ni179.template.styles import FONT_NAME, HEADER_FILL, HEADER_FONT, WRAP, set_text
+from xl_ni179.template.styles import DATE_FORMAT, FONT_NAME, HEADER_FILL, HEADER_FONT, WRAP, set_text
 from xl_ni179.text import quote
 
 AUTHOR = "NI 179 validation"
@@ -77,9 +77,7 @@ def annotated_bytes(p: Partnership, report: Report) -> bytes | None:
         print_ready(wb[name], pages)
     print_ready(wb[ANNOTATION_SHEET], RESULTS_PAGES)
     wb.active = 0
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb, schema)
 
 
 def annotate(p: Partnership, report: Report, out: Path) -> Path | None:
@@ -104,6 +102,8 @@ def _copy_values(wb: Workbook, schema: Schema, values: dict[str, Any]) -> None:
         cell = wb[f.sheet][f.cell]
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             cell.value = value
+            if f.type == DATE:  # a date given as a date, not typed as text: shown as one
+                cell.number_format = DATE_FORMAT
         else:
             set_text(cell, str(value) if f.type == TEXT else quote(str(value)))
 

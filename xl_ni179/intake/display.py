@@ -25,16 +25,20 @@ from xl_ni179.spec.schema import DATE, MONEY, Field, Schema
 from xl_ni179.template.styles import DATE_FORMAT, MONEY_FORMAT
 
 # The formats an input may have: the template's, in any program's spelling (Calc writes
-# the money format as #,##0.0;[RED]\-#,##0.0, which is the same format), and for a date,
-# the ISO form Calc gives a cell when a date is typed into it as 2009-05-12.
-ALLOWED = {
-    MONEY: frozenset({canonical(MONEY_FORMAT)}),
-    DATE: frozenset({canonical(DATE_FORMAT), canonical("yyyy-mm-dd")}),
-}
+# the money format as #,##0.0;[RED]\-#,##0.0, which is the same format), and General, which
+# shows a number as it is: what a plain paste of plain numbers from another spreadsheet
+# leaves, and nothing to correct. The date cell is a text cell (xl_ni179.checks.dates); a
+# date pasted into it, or given as a date by an older template, has a date format, or the
+# ISO form Calc gives a cell when a date is typed into it as 2009-05-12.
 TEXT_FORMATS = frozenset({canonical("General"), canonical("@")})
+ALLOWED = {
+    MONEY: frozenset({canonical(MONEY_FORMAT), canonical("General")}),
+    DATE: frozenset({canonical(DATE_FORMAT), canonical("yyyy-mm-dd")}) | TEXT_FORMATS,
+}
 ENTRY = {MONEY: "the amount in £000 as a number", DATE: "the date, like 14/05/2009"}
-PAINTER = ("Click another yellow input cell on the {sheet} sheet, click Home > Format Painter, then click "
-           "{sheet}!{cell} to give it back the template's format.")
+PAINTER = ("Give sheet {sheet}, cell {cell} back the template's format: click another yellow input cell on the "
+           "{sheet} sheet, click the Format Painter (Excel, Home tab) or Clone Formatting (LibreOffice, the "
+           "paintbrush) button, then click sheet {sheet}, cell {cell}.")
 MIN_CONTRAST = 1.3  # text this close to its background's colour cannot be read
 MIN_POINTS = 4.0
 
@@ -71,8 +75,9 @@ def _check_format(f: Field, value: Any, formats: tuple[str, ...], report: Report
     report.add(INPUT_FORMAT_CHANGED.finding(
         sheet=f.sheet, cell=f.cell, field=f.name, label=f.label, shown=shows(value, wrong), value=_shown_value(value),
         format=wrong[:60], when=when, entry=ENTRY.get(f.type, "the text"),
-        undo=(PAINTER if not when else "Remove the conditional formatting from {sheet}!{cell} (Home > Conditional "
-              "Formatting > Clear Rules > Clear Rules from Selected Cells).").format(sheet=f.sheet, cell=f.cell)))
+        undo=(PAINTER if not when else "Remove the conditional formatting from sheet {sheet}, cell {cell} "
+              "(Home > Conditional Formatting > Clear Rules > Clear Rules from Selected Cells)."
+              ).format(sheet=f.sheet, cell=f.cell)))
     return False
 
 
@@ -132,7 +137,7 @@ def _check_visible(f: Field, value: Any, look: Look, raw: RawWorkbook, report: R
 
 
 def _shading_ok(f: Field, value: Any, look: Look, shading: Shading, report: Report) -> bool:
-    undo = ("Remove the conditional formatting from {sheet}!{cell} (Home > Conditional Formatting > Clear "
+    undo = ("Remove the conditional formatting from sheet {sheet}, cell {cell} (Home > Conditional Formatting > Clear "
             "Rules > Clear Rules from Selected Cells).")
     if shading.hides:
         _hidden(f, value, report, "a conditional format draws a bar or icon in place of the value", undo)

@@ -294,8 +294,8 @@ def _formula(f: Any, coord: str, sheet: str, shared: dict[str, tuple[str, str, t
 def _screened(text: str, sheet: str, coord: str) -> None:
     concern = screen(text)
     if concern is not None:
-        raise Stop(concern.kind.problem(sheet=sheet, cell=coord,
-                                        detail=f"the formula in {shown(sheet, 40)}!{coord}: {concern.what}"))
+        where = f"sheet {shown(sheet, 40)}, cell {coord}"
+        raise Stop(concern.kind.problem(sheet=sheet, cell=coord, detail=f"the formula in {where}: {concern.what}"))
 
 
 def _corner(coord: str) -> tuple[int, int]:

@@ -22,6 +22,12 @@ PLACE_CHARS = 100  # a sheet, cell or input name (Excel's own sheet names are up
 MAX_LISTED = 500  # far more than a return's inputs can give; the rest are counted
 
 
+def place(sheet: str, cell: str) -> str:
+    """A cell as the officer is told of it: "sheet Gains, cell B8". Not Excel's Gains!B8, which
+    Calc's Name Box refuses, nor Calc's Gains.B8, which Excel's refuses: words read the same in both."""
+    return f"sheet {sheet}, cell {cell}"
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -44,8 +50,8 @@ class Finding:
     @property
     def where(self) -> str:
         if self.sheet and self.cell:
-            return f"{self.sheet}!{self.cell}"
-        return self.sheet or ""
+            return place(self.sheet, self.cell)
+        return f"sheet {self.sheet}" if self.sheet else ""
 
     @property
     def blocking(self) -> bool:

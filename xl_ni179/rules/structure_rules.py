@@ -59,7 +59,7 @@ NAME_MISSING = _rule(
     "The defined name '{field}' ({label}) is missing from the workbook.", FRESH)
 NAME_MOVED = _rule(
     "defined-name-moved", "Every input's defined name points where the template put it.",
-    "The defined name '{field}' ({label}) now points at {found} instead of {sheet}!{cell}.",
+    "The defined name '{field}' ({label}) now points at {found} instead of sheet {sheet}, cell {cell}.",
     "Do not insert or delete rows or cells; " + FRESH[0].lower() + FRESH[1:])
 NAME_ADDED = _rule(
     "name-added", "No defined name has been added.",
@@ -68,8 +68,8 @@ NAME_ADDED = _rule(
     "Manage in LibreOffice), or start again from the original template: " + FRESH[0].lower() + FRESH[1:])
 LOCKED_CHANGED = _rule(
     "locked-content-changed", "Locked labels, formulas and targets are unchanged.",
-    "The locked cell {sheet}!{cell} holds {found}, but the template put {expected} there.{more}",
-    "Undo the change to {sheet}!{cell}; only the yellow input cells may be edited. If you cannot undo it, "
+    "Cell {cell} on sheet {sheet} is locked, and holds {found}, but the template put {expected} there.{more}",
+    "Undo the change to sheet {sheet}, cell {cell}; only the yellow input cells may be edited. If you cannot undo it, "
     + FRESH[0].lower() + FRESH[1:])
 PREFILL_UNKNOWN = _rule(
     "prefill-source-unknown", "The figures 'as reported' come from an accepted return of yours.",
@@ -82,40 +82,40 @@ PROTECTION_OFF = _rule(
     "Protection stops labels and totals being changed by accident. " + FRESH, severity="warning")
 STALE_RESULT = _rule(
     "stale-total", "Each calculated figure on the Gains sheet shows what its inputs add up to.",
-    "{sheet}!{cell} ({label}) shows {shown} but its inputs add up to {expected}: the workbook was saved "
+    "Cell {cell} on sheet {sheet} ({label}) shows {shown} but its inputs add up to {expected}: the workbook was saved "
     "with results that do not match its figures, so a printed or signed copy shows the wrong amount.",
     "Recalculate the workbook (Ctrl+Alt+F9 in Excel, Ctrl+Shift+F9 in LibreOffice Calc), check "
-    "{sheet}!{cell} now shows {expected}, save it again and send that copy.")
+    "sheet {sheet}, cell {cell} now shows {expected}, save it again and send that copy.")
 INPUT_FORMULA = _rule(
     "input-is-formula", "Input cells hold values, not formulas.",
-    "{label} in {sheet}!{cell} contains a formula ({found}).",
-    "Type the value itself in {sheet}!{cell} (copy the cell and use Paste Special > Values).")
+    "{label} in sheet {sheet}, cell {cell} contains a formula ({found}).",
+    "Type the value itself in sheet {sheet}, cell {cell} (copy the cell and use Paste Special > Values).")
 INPUT_FORMAT_CHANGED = _rule(
     "input-format-changed", "Each input cell keeps the template's number format, so it shows the figure we record.",
-    "{label} in {sheet}!{cell} shows {shown}, but the figure we would record there is {value}: the cell's number "
-    "format was changed to '{format}'{when}.",
-    "{undo} Then enter {entry} in {sheet}!{cell}, check it shows what you entered, and save again.")
+    "{label} in sheet {sheet}, cell {cell} shows {shown}, but the figure we would record there is {value}: "
+    "the cell's number format was changed to '{format}'{when}.",
+    "{undo} Then enter {entry} in sheet {sheet}, cell {cell}, check it shows what you entered, and save again.")
 INPUT_HIDDEN = _rule(
     "input-hidden", "Each input cell shows what it holds.",
-    "{label} in {sheet}!{cell} holds {value}, but the cell does not show it: {reason}.",
-    "{undo} Then check {sheet}!{cell} shows what you entered, and save again.")
+    "{label} in sheet {sheet}, cell {cell} holds {value}, but the cell does not show it: {reason}.",
+    "{undo} Then check sheet {sheet}, cell {cell} shows what you entered, and save again.")
 
 # Cross-return rules compare a return with the organisation's earlier accepted one.
 GAINS_WITHDRAWN = _rule(
     "gains-withdrawn", "Ongoing gains reported before are still reported.",
     "{label} is £{value:,.0f}k, lower than the £{before:,.0f}k reported in your previous accepted return "
     "({previous}).",
-    "NI 179 counts gains that last; check {sheet}!{cell}, or explain on the Checks sheet why the gain "
+    "NI 179 counts gains that last; check sheet {sheet}, cell {cell}, or explain on the Checks sheet why the gain "
     "has ended.", severity="warning", category="cross-return")
 RESUBMISSION_CHANGED = _rule(
     "resubmission-changed", "A resubmission's actual figures match the version it replaces.",
     "{label} changed from £{before:,.0f}k to £{value:,.0f}k since the version you sent before.",
-    "Confirm the new figure in {sheet}!{cell} is right and say why it changed on the Checks sheet.",
+    "Confirm the new figure in sheet {sheet}, cell {cell} is right and say why it changed on the Checks sheet.",
     severity="warning", category="cross-return")
 HYPERLINK = _rule(
     "hyperlink-not-allowed",
     "No cell links anywhere, except the link Calc makes of the contact email address typed in its own cell.",
-    "{sheet}!{cell} holds a link to {target}.",
-    "Remove the link (right-click {sheet}!{cell}, then Remove Hyperlink) and send the workbook again; type "
+    "Cell {cell} on sheet {sheet} holds a link to {target}.",
+    "Remove the link (right-click sheet {sheet}, cell {cell}, then Remove Hyperlink) and send the workbook again; type "
     "plain text only. A link to a web page or a network folder can lead whoever opens the return "
     "somewhere harmful, so a return with one is not accepted.")

@@ -11,6 +11,7 @@ cash-releasing gains in place by the end of that year since 1 April 2008.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -75,6 +76,7 @@ FORECAST_FIRST_ROW = 6
 PROJECT_FIRST_ROW = 6
 SIGNOFF_FIRST_ROW = 5
 PREFILL_GROUPS = ("gains", "costs", "memo")
+SIGNING_SLACK_DAYS = 30  # a return signed off after the deadline is late, not implausible
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class Schema:
     # Actual years an earlier round also collected as actuals: their inputs can be prefilled
     # from the organisation's earlier return, and a change to one is a restatement.
     prefill_years: tuple[str, ...] = ()
+    # The last day a sign-off date may be without a warning: a month after the round's deadline.
+    last_signing_day: dt.date | None = None
 
     @cached_property
     def _by_name(self) -> dict[str, Field]:
@@ -270,7 +274,8 @@ def build_schema(partnership: Partnership, rnd: Round, warning_codes: list[str] 
                             help="explain why the figures are right; an explained warning no longer blocks"))
     earlier = [r for r in partnership.rounds if r.deadline < rnd.deadline]
     prefill_years = tuple(y for y in rnd.actual_years if any(y in r.actual_years for r in earlier))
-    return Schema(rnd.id, tuple(rnd.years), tuple(rnd.actual_years), tuple(fields), prefill_years)
+    return Schema(rnd.id, tuple(rnd.years), tuple(rnd.actual_years), tuple(fields), prefill_years,
+                  rnd.deadline + dt.timedelta(days=SIGNING_SLACK_DAYS))
 
 
 # The Checks sheet lists warning rules first so their explanation boxes sit at fixed rows.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from xl_ni179.spec.schema import (
     build_schema,
 )
 from xl_ni179.template import prior, sheets
+from xl_ni179.template.editable import workbook_bytes
 from xl_ni179.template.fingerprint import fingerprint, locked_cells, openpyxl_cells
 from xl_ni179.template.printing import Pages, print_ready
 
@@ -125,10 +125,8 @@ def build_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefill 
 
 def _template(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None) -> tuple[bytes, str]:
     """The workbook's bytes and its locked-content fingerprint."""
-    wb, _, meta = build_workbook(p, org_code, rnd, prefill)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue(), str(meta["fingerprint"])
+    wb, schema, meta = build_workbook(p, org_code, rnd, prefill)
+    return workbook_bytes(wb, schema), str(meta["fingerprint"])
 
 
 def build_template(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None) -> bytes:

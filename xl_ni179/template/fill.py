@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,8 @@ from openpyxl import load_workbook
 
 from xl_ni179.errors import FillError
 from xl_ni179.partnership import Partnership
-from xl_ni179.spec.schema import DATE, META, build_schema
+from xl_ni179.spec.schema import META, build_schema
+from xl_ni179.template.editable import workbook_bytes
 from xl_ni179.template.printing import fit_rows
 from xl_ni179.template.styles import set_text
 
@@ -37,8 +37,8 @@ def load_data(path: Path) -> dict[str, Any]:
 def fill_workbook(p: Partnership, template: Path, data: dict[str, Any], out: Path) -> Path:
     """Write ``data`` (defined name -> value) into a copy of ``template`` at ``out``.
 
-    Numbers are written as numbers and everything else as text (never as a formula),
-    dates for date inputs may be given as YYYY-MM-DD, and null clears an input.
+    Numbers are written as numbers and everything else as text (never as a formula), dates
+    as typed (YYYY-MM-DD or day first, see xl_ni179.checks.dates), and null clears an input.
     """
     wb = load_workbook(template)
     meta = read_meta(wb)
@@ -56,21 +56,13 @@ def fill_workbook(p: Partnership, template: Path, data: dict[str, Any], out: Pat
             set_text(cell, str(value))
         elif isinstance(value, int | float):
             cell.value = value
-        elif f.type == DATE and isinstance(value, str) and _iso_date(value):
-            cell.value = _iso_date(value)
-        elif isinstance(value, str):
+        elif isinstance(value, str):  # a date too: its cell is a text cell, read day first or ISO
             set_text(cell, value)
         else:
             raise FillError(f"{name}: give a number, text or null (found {type(value).__name__})")
     for ws in wb.worksheets:  # rows tall enough for the text now in them
         fit_rows(ws)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    out.write_bytes(workbook_bytes(wb, schema))  # openpyxl dropped the editable ranges on loading
     return out
 
-
-def _iso_date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None

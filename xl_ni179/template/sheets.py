@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openpyxl.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
@@ -9,10 +10,12 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xl_ni179.checks import dates
 from xl_ni179.checks.data import MONEY_CEILING, Check
 from xl_ni179.partnership import Organisation, Partnership, Round, targets
 from xl_ni179.rules import RULES
 from xl_ni179.rules.base import ACTION, CELL_ACTION, EXPLAINED, PASSED
+from xl_ni179.rules.findings import place
 from xl_ni179.spec import layout
 from xl_ni179.spec.schema import (
     BASELINE_NAME,
@@ -21,6 +24,7 @@ from xl_ni179.spec.schema import (
     CHECKS,
     CHECKS_FIRST_ROW,
     COSTS_HEADER,
+    DATE,
     FORECAST_FIRST_ROW,
     GROSS_HEADER,
     MEMO_NONCASH_ROW,
@@ -40,10 +44,11 @@ from xl_ni179.spec.schema import (
 from xl_ni179.template import textfit
 from xl_ni179.template.styles import (
     BOLD,
-    DATE_FORMAT,
+    LONG_DATE_FORMAT,
     MONEY_FORMAT,
     NOTE_FONT,
     PCT_FORMAT,
+    TEXT_FORMAT,
     TITLE_FONT,
     WRAP,
     style_calc,
@@ -188,10 +193,20 @@ def _year_header(ws: Worksheet, row: int, label: str, rnd: Round, schema: Schema
     for year in rnd.years:
         col = schema.year_column(year)
         style_header(ws[f"{col}{row}"])
-        ws[f"{col}{row}"] = year
+        year_heading(ws[f"{col}{row}"], year)
         if kinds:
             ws[f"{col}{row + 1}"] = "Actual" if rnd.is_actual(year) else "Forecast"
             ws[f"{col}{row + 1}"].font = NOTE_FONT
+
+
+def year_heading(cell: Cell, year: str) -> None:
+    """A year heading over an input column, written as a number that shows as the year:
+    2008 formatted 0"/09". Calc's AutoInput (on by default) completes what is typed from the
+    text in the same column, so a text heading "2008/09" turned a typed 2, 20, 200 or 201
+    into "2008/09"; Excel's AutoComplete does the same. Numbers are never completed from."""
+    cell.value = int(year[:4])
+    cell.number_format = f'0"{year[4:]}"'
+    cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
 def _targets(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schema: Schema) -> None:
@@ -238,8 +253,9 @@ def forecast(ws: Worksheet, rnd: Round, schema: Schema) -> None:
     for col, label in zip("ABC", ("Year", "Rating", "Commentary (required for Amber or Red)"), strict=True):
         style_header(ws[f"{col}{FORECAST_FIRST_ROW - 1}"])
         ws[f"{col}{FORECAST_FIRST_ROW - 1}"] = label
-    rag = DataValidation(type="list", formula1='"Green,Amber,Red"', allow_blank=True, showErrorMessage=True,
-                         errorTitle="Rating", error="Choose Green, Amber or Red from the list.")
+    # The drop-down offers the three words; nothing is refused as it is typed (see money_validation).
+    rag = DataValidation(type="list", formula1='"Green,Amber,Red"', allow_blank=True, showErrorMessage=False,
+                         showInputMessage=True, promptTitle="Rating", prompt="Green, Amber or Red, from the list.")
     ws.add_data_validation(rag)
     row = FORECAST_FIRST_ROW
     for f in schema.of_group("rag"):
@@ -289,27 +305,40 @@ def signoff(ws: Worksheet, schema: Schema) -> None:
     title(ws, "Sign-off", "Who prepared and approved this return")
     note(ws, "A3", "By signing off, the section 151 officer (or equivalent) confirms the figures follow "
                    "your sector's guidance.")
-    dates = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
-                           showErrorMessage=True, errorTitle="Date", error="Enter a date, like 14/05/2009.")
-    ws.add_data_validation(dates)
     for f in schema.of_group("signoff"):
         row = int(f.cell[1:])
         ws.cell(row, 1, f.label + (" *" if f.required else "")).font = BOLD
-        style_input(ws[f.cell], DATE_FORMAT if f.type == "date" else None)
-        if f.type == "date":
-            dates.add(ws[f.cell])
-    note(ws, f"A{SIGNOFF_FIRST_ROW + len(schema.of_group('signoff')) + 1}", "* required")
+        style_input(ws[f.cell], TEXT_FORMAT if f.type == DATE else None)
+        if f.type == DATE:
+            _date_reading(ws, f.cell)
+    last = SIGNOFF_FIRST_ROW + len(schema.of_group("signoff"))
+    note(ws, f"A{last + 1}", "* required")
+    note(ws, f"A{last + 2}", f"Type the date day first or year first, for example {dates.EXAMPLES}. "
+                             "The grey cell beside it shows the date as it is read.")
     labels = [f.label + " *" for f in schema.of_group("signoff")]
     ws.column_dimensions["A"].width = textfit.width_for(labels, bold=True)
     ws.column_dimensions["B"].width = 45
+    ws.column_dimensions[dates.READ_COLUMN].width = 24
+
+
+def _date_reading(ws: Worksheet, cell: str) -> None:
+    """The typed date is text, read the same way whatever the computer's language
+    (xl_ni179.checks.dates): step by step in hidden cells, shown in words beside it."""
+    cells = dates.cells_for(cell)
+    for where, formula in dates.helper_formulas(cell, cells).items():
+        ws[where] = formula
+    style_calc(ws[cells["read"]], LONG_DATE_FORMAT)
+    for column in dates.HELPER_COLUMNS:
+        ws.column_dimensions[column].hidden = True
 
 
 def money_validation(ws: Worksheet, cells: list[str]) -> None:
-    """Excel refuses text, negative and impossibly large amounts in money cells as they are typed."""
+    """A hint on each money cell, and no message box. A box that stops the entry takes the
+    keys typed while it is open (Calc put them in the wrong cells) and can put back a figure
+    the officer meant to change; what is wrong is shown on the Checks sheet instead."""
     dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(MONEY_CEILING),
-                        allow_blank=True, showErrorMessage=True, errorTitle="Amount in £000",
-                        error=f"Enter an amount in £000 as a number from 0 to {MONEY_CEILING:,} "
-                              "(no £ sign or commas).")
+                        allow_blank=True, showErrorMessage=False, showInputMessage=True, promptTitle="Amount in £000",
+                        prompt="A plain number: no £ sign or commas. Enter 0 if there were none.")
     ws.add_data_validation(dv)
     for cell in cells:
         dv.add(ws[cell])
@@ -328,7 +357,7 @@ def check_details(ws: Worksheet, data_checks: list[Check]) -> tuple[str, str]:
     formats = {severity: f'"{word}";"{word}";"{PASSED}"' for severity, word in CELL_ACTION.items()}
     columns: tuple[list[str], list[str], list[str]] = ([], [], [])
     for i, check in enumerate(data_checks, start=CHECKS_FIRST_ROW):
-        for index, text in enumerate((check.code, f"{check.sheet}!{check.cell}", check.label)):
+        for index, text in enumerate((check.code, place(check.sheet, check.cell), check.label)):
             ws.cell(i, index + 1, text)
             columns[index].append(text)
         result = ws.cell(i, 4, f"=IF({check.excel},1,0)")

@@ -21,6 +21,8 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 MONEY_FORMAT = "#,##0.0;[Red]-#,##0.0"
 PCT_FORMAT = "0.0%"
 DATE_FORMAT = "dd/mm/yyyy"
+LONG_DATE_FORMAT = "d mmmm yyyy"  # no day/month order to misread
+TEXT_FORMAT = "@"
 
 
 def style_input(cell: Cell | MergedCell, number_format: str | None = None, wrap: bool = False) -> None:
