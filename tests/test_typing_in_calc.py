@@ -33,6 +33,9 @@ from xl_ni179.spec.schema import build_schema
 from xl_ni179.template import template_filename, write_templates
 from xl_ni179.template.fill import fill_workbook
 
+# Calc under Xvfb, driven by key events: a real component, and minutes of it.
+pytestmark = [pytest.mark.real_component, pytest.mark.slow]
+
 ORGS = ("MELTON", "POLICE")  # a district council and a police authority
 ROUNDS = ("2008-09-review", "2009-10-outturn")
 
