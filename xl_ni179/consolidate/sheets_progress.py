@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
+from xl_ni179.consolidate.sheet import Sheet
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import en_dash
 from xl_ni179.consolidate.xlhelpers import (
@@ -17,7 +15,6 @@ from xl_ni179.consolidate.xlhelpers import (
     bold_row,
     fill_row,
     note,
-    reset,
     section,
     table,
     title,
@@ -36,14 +33,13 @@ TARGET_LABELS = (
 )
 
 
-def write_savings(ws: Worksheet, summary: Summary) -> None:
+def write_savings(ws: Sheet, summary: Summary) -> None:
     """One row per organisation and year, then a table per agreement of its members' targets.
 
     A table per agreement (listing only its members), not a column group per agreement
     beside the first table: the sheet stays one page wide however many agreements there
     are, and no organisation carries blank columns for agreements it is not in.
     """
-    reset(ws)
     p, rnd = summary.partnership, summary.round
     row = title(
         ws, f"Savings against target: {en_dash(rnd.title)}",
@@ -51,7 +47,7 @@ def write_savings(ws: Worksheet, summary: Summary) -> None:
         "Blank gains mean no figure (no accepted return, or no forecast given), never zero. "
         "Each agreement counts gains from its own first year ('gains counted'); variance = gains "
         "counted including carry-forward less the cumulative target.")
-    ws.freeze_panes = ws.cell(row, 2).coordinate  # the titles and the organisations' names stay on screen
+    ws.freeze(row, 2)  # the titles and the organisations' names stay on screen
     gains = summary.gains.set_index(["code", "year"])
     rows: list[list[Any]] = []
     for code, org in summary.organisations.iterrows():
@@ -69,7 +65,7 @@ def write_savings(ws: Worksheet, summary: Summary) -> None:
     row = section(ws, row, "NI 179 by organisation and year")
     header_row = row
     row = table(ws, row, SAVINGS_LABELS, rows, (None, None, None, None, None, MONEY, MONEY, MONEY, MONEY, MONEY, PCT))
-    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(SAVINGS_LABELS))}{row - 1}"
+    ws.autofilter(header_row, 1, row - 1, len(SAVINGS_LABELS))
     progress = summary.progress
     names = summary.organisations["short_name"]
     for agreement in p.agreements:
@@ -103,8 +99,7 @@ def _total_row(year: str, label: str, t: dict[str, Any]) -> tuple:
             t["assessment"])
 
 
-def write_totals(ws: Worksheet, summary: Summary) -> None:
-    reset(ws)
+def write_totals(ws: Sheet, summary: Summary) -> None:
     p = summary.partnership
     row = title(
         ws, "Totals by agreement and sector",
@@ -112,7 +107,7 @@ def write_totals(ws: Worksheet, summary: Summary) -> None:
         "and the MAA, but never twice in one total.",
         "Gains are summed over organisations with figures only; the matching target is theirs, so "
         "the comparison is like for like. Missing organisations are not counted as zero.")
-    ws.freeze_panes = ws.cell(row, 1).coordinate
+    ws.freeze(row, 1)
     for agreement in p.agreements:
         row = section(ws, row, f"{agreement.name}: {targets.basis_text(agreement)}")
         lines, kinds = [], []

@@ -18,7 +18,9 @@ round widths differently.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from openpyxl.cell import Cell, MergedCell
 from openpyxl.styles import Alignment
@@ -95,7 +97,7 @@ def _width(ws: Worksheet, letter: str) -> float:
 
 
 @dataclass(frozen=True)
-class _Look:
+class CellLook:
     """What measuring a cell needs from its style."""
 
     size: float
@@ -106,16 +108,61 @@ class _Look:
     number_format: str
 
 
+class Layout(Protocol):
+    """A sheet as the measuring below sees it, whatever writes it: an openpyxl worksheet
+    (``_Sheet``) or a sheet recorded before a streaming writer writes it
+    (``xl_ni179.consolidate.sheet``). Rows and columns count from 1."""
+
+    @property
+    def last_col(self) -> int:
+        """The last column holding something."""
+        ...
+
+    def items(self) -> Iterable[tuple[int, int, object, CellLook, bool]]:
+        """Every cell that holds something or has a style: row, column, value, look, and
+        whether the value is stored as text (not a formula)."""
+        ...
+
+    def width(self, col: int) -> float: ...
+    def set_width(self, col: int, width: float) -> None: ...
+    def height(self, row: int) -> float | None: ...
+    def set_height(self, row: int, height: float) -> None: ...
+    def merges(self) -> list[tuple[int, int, int, int]]:
+        """Merged areas as (first row, first column, last row, last column)."""
+        ...
+
+    def merge(self, row: int, first: int, last: int) -> None: ...
+    def wrap(self, row: int, col: int) -> None:
+        """Wrap the text of a cell that did not wrap, aligned to the top unless aligned already."""
+        ...
+
+    def blocked(self, row: int, col: int) -> bool:
+        """Whether text running on from the left stops at this cell: it holds something, or is an input."""
+        ...
+
+    def charts(self) -> list[tuple[int, int, float, float]]:
+        """Each chart's top-left row and column and its width and height in cm."""
+        ...
+
+
 class _Sheet:
-    """A sheet's cells as measuring sees them, read once: the style of each distinct look is
+    """An openpyxl worksheet as a ``Layout``, read once: the style of each distinct look is
     looked up once (openpyxl builds a style object on every access), widths once a column."""
 
     def __init__(self, ws: Worksheet) -> None:
         self.ws = ws
         self.cells = ws._cells  # (row, column) -> cell; reading it creates no cell, unlike ws.cell
         self.widths: dict[int, float] = {}
-        self._looks: dict[tuple[int, ...], _Look] = {}
-        self.last_col = max((c for (_r, c), cell in self.cells.items() if cell.value is not None), default=0)
+        self._looks: dict[tuple[int, ...], CellLook] = {}
+        self._last_col = max((c for (_r, c), cell in self.cells.items() if cell.value is not None), default=0)
+
+    @property
+    def last_col(self) -> int:
+        return self._last_col
+
+    def items(self) -> Iterable[tuple[int, int, object, CellLook, bool]]:
+        for (row, col), cell in list(self.cells.items()):
+            yield row, col, cell.value, self.look(cell), cell.data_type == "s"
 
     def width(self, col: int) -> float:
         found = self.widths.get(col)
@@ -123,13 +170,35 @@ class _Sheet:
             found = self.widths[col] = _width(self.ws, get_column_letter(col))
         return found
 
-    def look(self, cell: Cell | MergedCell) -> _Look:
+    def set_width(self, col: int, width: float) -> None:
+        self.ws.column_dimensions[get_column_letter(col)].width = self.widths[col] = width
+
+    def height(self, row: int) -> float | None:
+        dim = self.ws.row_dimensions.get(row)
+        return dim.height if dim is not None else None
+
+    def set_height(self, row: int, height: float) -> None:
+        self.ws.row_dimensions[row].height = height
+
+    def merges(self) -> list[tuple[int, int, int, int]]:
+        return [(r.min_row, r.min_col, r.max_row, r.max_col) for r in self.ws.merged_cells.ranges]
+
+    def merge(self, row: int, first: int, last: int) -> None:
+        self.ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+
+    def wrap(self, row: int, col: int) -> None:
+        cell = self.cells[(row, col)]
+        old = cell.alignment
+        cell.alignment = Alignment(horizontal=old.horizontal, vertical=old.vertical or "top",
+                                   wrap_text=True, indent=old.indent)
+
+    def look(self, cell: Cell | MergedCell) -> CellLook:
         # openpyxl's private style array, a handful of indices: the stubs do not name it.
         key = tuple(cell._style) if cell.has_style else ()  # type: ignore[union-attr]
         found = self._looks.get(key)
         if found is None:
             font, alignment, border, protection = cell.font, cell.alignment, cell.border, cell.protection
-            found = self._looks[key] = _Look(
+            found = self._looks[key] = CellLook(
                 float(font.sz) if font is not None and font.sz else textfit.DEFAULT_SIZE,
                 bool(font is not None and font.b), bool(alignment is not None and alignment.wrap_text),
                 bool(border is not None and border.left is not None and border.left.style),
@@ -137,12 +206,28 @@ class _Sheet:
         return found
 
     def blocked(self, row: int, col: int) -> bool:
-        """Whether text running on from the left stops at this cell: it holds something, or is an input."""
         cell = self.cells.get((row, col))
         return cell is not None and (cell.value is not None or self.look(cell).unlocked)
 
+    def charts(self) -> list[tuple[int, int, float, float]]:
+        found = []
+        for chart in getattr(self.ws, "_charts", []):
+            anchor = chart.anchor
+            if isinstance(anchor, str):
+                col, row = coordinate_from_string(anchor)
+                first_col = column_index_from_string(col)
+            else:
+                row, first_col = anchor._from.row + 1, anchor._from.col + 1
+            found.append((row, first_col, float(chart.width), float(chart.height)))
+        return found
+
 
 def fit_rows(ws: Worksheet) -> None:
+    """``fit_rows_of`` an openpyxl worksheet."""
+    fit_rows_of(_Sheet(ws))
+
+
+def fit_rows_of(sheet: Layout) -> None:
     """Make every row tall enough for its wrapped text, and wrap text that would be cut off.
 
     Text wider than its cell runs on over the empty cells to its right, as a title should,
@@ -151,18 +236,15 @@ def fit_rows(ws: Worksheet) -> None:
     text is wrapped, over the empty cells it can take (merged with its own) up to the
     first cell in its way. A row keeps a height it was given if that is taller.
     """
-    sheet = _Sheet(ws)
-    areas = {(rng.min_row, rng.min_col): (sum(sheet.width(c) for c in range(rng.min_col, rng.max_col + 1)),
-                                          rng.max_col, rng.max_row - rng.min_row + 1)
-             for rng in ws.merged_cells.ranges}
+    areas = {(r1, c1): (sum(sheet.width(c) for c in range(c1, c2 + 1)), c2, r2 - r1 + 1)
+             for r1, c1, r2, c2 in sheet.merges()}
     needed: dict[int, float] = {}
+    last_col = sheet.last_col
     typing_room = textfit.row_height(INPUT_LINES)
-    for (row, col), cell in list(sheet.cells.items()):
-        value = cell.value
-        look = sheet.look(cell)
+    for row, col, value, look, is_text in list(sheet.items()):
         if look.unlocked and look.wrap and needed.get(row, 0.0) < typing_room:
             needed[row] = typing_room  # room to type a sentence or two where an input wraps
-        if not isinstance(value, str) or not value or cell.data_type != "s":
+        if not isinstance(value, str) or not value or not is_text:
             continue
         width, end_col, rows = areas.get((row, col), (sheet.width(col), col, 1))
         if rows > 1:
@@ -172,42 +254,39 @@ def fit_rows(ws: Worksheet) -> None:
             if textfit.fits(value, width, look.size, look.bold):
                 continue
             run = end_col
-            while run < sheet.last_col and not sheet.blocked(row, run + 1):
+            while run < last_col and not sheet.blocked(row, run + 1):
                 run += 1
             room = width + sum(sheet.width(c) for c in range(end_col + 1, run + 1))
             if textfit.fits(value, room, look.size, look.bold):
                 continue  # it runs on over empty cells and shows whole
             if run > end_col:
-                ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=run)
+                sheet.merge(row, col, run)
                 width = room
         if not wrapped:
-            old = cell.alignment
-            cell.alignment = Alignment(horizontal=old.horizontal, vertical=old.vertical or "top",
-                                       wrap_text=True, indent=old.indent)
+            sheet.wrap(row, col)
         height = textfit.row_height(textfit.lines_needed(value, width, look.size, look.bold), look.size)
         if height > needed.get(row, 0.0):
             needed[row] = height
     single = textfit.row_height(1, textfit.DEFAULT_SIZE)
     for row, height in needed.items():
-        dim = ws.row_dimensions[row]
-        if height > max(dim.height or 0.0, single):
-            dim.height = height
+        if height > max(sheet.height(row) or 0.0, single):
+            sheet.set_height(row, height)
 
 
 def fit_columns(ws: Worksheet, most: float = 40.0) -> None:
+    """``fit_columns_of`` an openpyxl worksheet."""
+    fit_columns_of(_Sheet(ws), most)
+
+
+def fit_columns_of(sheet: Layout, most: float = 40.0) -> None:
     """Widen each column to show its tables' cells on one line (text that does not wrap, and
     numbers as formatted), up to ``most``; a column is never narrowed. A table's cells are
     those with a border: titles and notes run on over empty cells and are left alone."""
-    sheet = _Sheet(ws)
     # Per column and look: the distinct texts, and the number furthest from zero (the widest).
-    texts: dict[tuple[int, _Look], set[str]] = {}
-    numbers: dict[tuple[int, _Look], float] = {}
-    for (_row, col), cell in sheet.cells.items():
-        value = cell.value
-        if value is None or not cell.has_style:
-            continue
-        look = sheet.look(cell)
-        if not look.boxed or look.wrap:
+    texts: dict[tuple[int, CellLook], set[str]] = {}
+    numbers: dict[tuple[int, CellLook], float] = {}
+    for _row, col, value, look, _is_text in sheet.items():
+        if value is None or not look.boxed or look.wrap:
             continue
         key = (col, look)
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -223,7 +302,7 @@ def fit_columns(ws: Worksheet, most: float = 40.0) -> None:
         needed[col] = max(needed.get(col, 0.0), textfit.width_for([shown], look.size, look.bold))
     for col, width in needed.items():
         if width > sheet.width(col):
-            ws.column_dimensions[get_column_letter(col)].width = min(width, most)
+            sheet.set_width(col, min(width, most))
 
 
 def _shown(value: object, number_format: str) -> str:
@@ -241,51 +320,52 @@ def _shown(value: object, number_format: str) -> str:
 
 # -- page breaks --------------------------------------------------------------------------------
 
-def _row_height(ws: Worksheet, row: int) -> float:
-    dim = ws.row_dimensions.get(row)
-    return dim.height if dim is not None and dim.height else DEFAULT_HEIGHT
+def _row_height(sheet: Layout, row: int) -> float:
+    return sheet.height(row) or DEFAULT_HEIGHT
 
 
-def _used(ws: Worksheet) -> tuple[set[int], int, int]:
+def _used(sheet: Layout) -> tuple[set[int], int, int]:
     """Rows holding something, and the last row and column anything reaches (charts too)."""
-    rows = {r for (r, _c), cell in ws._cells.items() if cell.value is not None}
+    rows: set[int] = set()
+    last_col = 0
+    for row, col, value, _look, _is_text in sheet.items():
+        if value is not None:
+            rows.add(row)
+            last_col = max(last_col, col)
     last_row = max(rows, default=0)
-    last_col = max((c for (_r, c), cell in ws._cells.items() if cell.value is not None),
-                   default=0)
-    for chart in getattr(ws, "_charts", []):
-        anchor = chart.anchor
-        if isinstance(anchor, str):
-            col, row = coordinate_from_string(anchor)
-            first_col = column_index_from_string(col)
-        else:
-            row, first_col = anchor._from.row + 1, anchor._from.col + 1
-        span = int(chart.height / CHART_ROW_CM) + 1
+    for row, first_col, width, height in sheet.charts():
+        span = int(height / CHART_ROW_CM) + 1
         rows.update(range(row, row + span))
         last_row = max(last_row, row + span - 1)
         cols = 0.0
         col_index = first_col
-        while cols < chart.width:  # cm; a digit width is about 0.19 cm
-            cols += _width(ws, get_column_letter(col_index)) * 0.19 + 0.13
+        while cols < width:  # cm; a digit width is about 0.19 cm
+            cols += sheet.width(col_index) * 0.19 + 0.13
             col_index += 1
         last_col = max(last_col, col_index - 1)
     return rows, last_row, last_col
 
 
 def page_breaks(ws: Worksheet, titles: int, landscape: bool = True) -> list[int]:
+    """``page_breaks_of`` an openpyxl worksheet."""
+    return page_breaks_of(_Sheet(ws), titles, landscape)
+
+
+def page_breaks_of(sheet: Layout, titles: int, landscape: bool = True) -> list[int]:
     """The rows at which a new page should start: before a table that would not fit on what
     is left of the page (when it fits on a page of its own, or less than half the page is
     left), and within a table taller than a page where the page is full. Every break is
     ours, so the program never has to break a page itself and the estimate cannot drift."""
-    rows, last_row, last_col = _used(ws)
+    rows, last_row, last_col = _used(sheet)
     if not rows:
         return []
-    width = sum(_width(ws, get_column_letter(c)) * POINTS_PER_WIDTH + CELL_EDGE for c in range(1, last_col + 1))
+    width = sum(sheet.width(c) * POINTS_PER_WIDTH + CELL_EDGE for c in range(1, last_col + 1))
     paper_w, paper_h = (A4[1], A4[0]) if landscape else A4
     printable_w = paper_w - 72 * (MARGINS.left + MARGINS.right)
     printable_h = paper_h - 72 * (MARGINS.top + MARGINS.bottom)
     scale = min(1.0, printable_w / width)
     page = printable_h / scale * ROOM
-    title_height = sum(_row_height(ws, r) for r in range(1, titles + 1))
+    title_height = sum(_row_height(sheet, r) for r in range(1, titles + 1))
     room = page - title_height  # for the rest of each page
     blocks: list[tuple[int, int]] = []
     for r in range(titles + 1, last_row + 1):
@@ -298,15 +378,15 @@ def page_breaks(ws: Worksheet, titles: int, landscape: bool = True) -> list[int]
     used = 0.0  # below the title rows, on the current page
     previous_end = titles
     for first, last in blocks:
-        gap = sum(_row_height(ws, r) for r in range(previous_end + 1, first))
-        height = sum(_row_height(ws, r) for r in range(first, last + 1))
+        gap = sum(_row_height(sheet, r) for r in range(previous_end + 1, first))
+        height = sum(_row_height(sheet, r) for r in range(first, last + 1))
         if used and used + gap + height > room and (height <= room or used > room / 2):
             breaks.append(first)
             used = 0.0
         else:
             used += gap
         for r in range(first, last + 1):
-            h = _row_height(ws, r)
+            h = _row_height(sheet, r)
             if used and used + h > room:
                 breaks.append(r)
                 used = 0.0
