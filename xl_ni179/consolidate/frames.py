@@ -132,16 +132,16 @@ def gains_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, A
 
 def _in_year(frame: pd.DataFrame) -> pd.Series:
     """In-year gains: this year's cumulative figure less last year's, where both are known."""
-    out = pd.Series(float("nan"), index=frame.index, dtype="float64")
-    for _, group in frame.groupby("code", sort=False):
-        previous: tuple[str, float] | None = None
-        for idx, row in group.iterrows():
-            if row["year"] == NI179_FIRST_YEAR:
-                out[idx] = row["net"]
-            elif previous and year_start(previous[0]) + 1 == year_start(row["year"]):
-                out[idx] = row["net"] - previous[1]
-            previous = (row["year"], row["net"])
-    return out
+    out = [float("nan")] * len(frame)
+    previous: dict[str, tuple[str, float]] = {}  # each organisation's row before, as (year, net)
+    for i, (code, year, net) in enumerate(zip(frame["code"], frame["year"], frame["net"], strict=True)):
+        before = previous.get(code)
+        if year == NI179_FIRST_YEAR:
+            out[i] = net
+        elif before and year_start(before[0]) + 1 == year_start(year):
+            out[i] = net - before[1]
+        previous[code] = (year, net)
+    return pd.Series(out, index=frame.index, dtype="float64")
 
 
 def progress_frame(p: Partnership, targets_df: pd.DataFrame, gains_df: pd.DataFrame,

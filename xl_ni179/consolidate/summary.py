@@ -148,9 +148,9 @@ class Summary:
 
     def organisation_rows(self) -> list[dict[str, Any]]:
         # One pass over each table, grouped once: per-organisation filtering would make this
-        # quadratic in the number of organisations.
-        gains_by = {code: grp.to_dict("records") for code, grp in self.gains.groupby("code", sort=False)}
-        progress_by = {code: grp.to_dict("records") for code, grp in self.progress.groupby("code", sort=False)}
+        # quadratic in the number of organisations (and a frame per group costs a millisecond).
+        gains_by = _records_by_code(self.gains)
+        progress_by = _records_by_code(self.progress)
         rows = []
         for code, org in zip(self.organisations.index, self.organisations.to_dict("records"), strict=True):
             status = self.statuses[code]
@@ -222,6 +222,14 @@ class Summary:
             "trajectory": self.trajectory.to_json() if self.trajectory else None,
         }
         return _clean(data)
+
+
+def _records_by_code(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The frame's rows as records, grouped by their "code" column, in order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for record in frame.to_dict("records"):
+        out.setdefault(record["code"], []).append(record)
+    return out
 
 
 def headline_agreement(p: Partnership) -> Agreement:

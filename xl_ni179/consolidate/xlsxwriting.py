@@ -93,7 +93,7 @@ def _write_sheet(wb: Workbook, ws: Worksheet, sheet: Sheet, formats: _Formats) -
         end = merged.get((row, col))
         if end is not None:
             ws.merge_range(r, c, end[0] - 1, end[1] - 1, "", fmt)  # then the value, as text if text
-        if value is None:
+        if value is None or value == "":  # an empty text is a blank cell, as Excel stores one
             write_blank(r, c, None, fmt)
         elif isinstance(value, str):
             write_string(r, c, value, fmt)

@@ -42,6 +42,9 @@ DEMO_MARKER_TEXT = ("This folder was made by `ni179 demo`. Running the demo agai
 _now = now_utc
 
 
+FIGURES_PER_QUERY = 500  # submissions per query: well inside SQLite's limit on bound parameters
+
+
 class Workspace(Receiving):
     """A workspace folder and its store; receiving comes from ``Receiving``."""
 
@@ -182,13 +185,26 @@ class Workspace(Receiving):
             return issued_in(template_issues(s), self.partnership)
 
     def accepted_returns(self, round_id: str) -> dict[str, dict[str, Any]]:
-        """The figures of each organisation's current (latest accepted) return."""
-        out = {}
-        for org in self.partnership.organisations:
-            sub = self.latest_accepted(org.code, round_id)
-            if sub is not None:
-                out[org.code] = self.figures(sub.id)
-        return out
+        """The figures of each organisation's current (latest accepted) return.
+
+        Two queries for the whole round, not two per organisation: a round of hundreds of
+        returns reads in a fraction of a second."""
+        with self.reading() as s:
+            latest: dict[str, int] = {}
+            for code, sub_id in s.execute(select(Submission.org_code, Submission.id).where(
+                    Submission.round_id == round_id, Submission.outcome == ACCEPTED).order_by(Submission.id)):
+                if code is not None:
+                    latest[code] = sub_id  # the last one wins: the latest
+            wanted = {org.code: latest[org.code] for org in self.partnership.organisations if org.code in latest}
+            by_sub: dict[int, dict[str, Any]] = {sub_id: {} for sub_id in wanted.values()}
+            ids = list(by_sub)
+            for start in range(0, len(ids), FIGURES_PER_QUERY):
+                for sub_id, name, number, text in s.execute(
+                        select(Figure.submission_id, Figure.name, Figure.number, Figure.text)
+                        .where(Figure.submission_id.in_(ids[start:start + FIGURES_PER_QUERY]))
+                        .order_by(Figure.submission_id, Figure.id)):
+                    by_sub[sub_id][name] = number if number is not None else text
+        return {code: by_sub[sub_id] for code, sub_id in wanted.items()}
 
     def status(self, round_id: str | None = None, now: dt.datetime | None = None) -> list[OrgStatus]:
         p = self.partnership
