@@ -168,8 +168,12 @@ class Sheet:
         return max((c for (_r, c), (v, _look) in self.cells.items() if v is not None), default=0)
 
     def items(self) -> Iterable[tuple[int, int, object, printing.CellLook, bool]]:
+        measured: dict[int, printing.CellLook] = {}  # by the look's id: cheaper than hashing its fields
         for (row, col), (value, look) in list(self.cells.items()):
-            yield row, col, value, _measured(look), isinstance(value, str)
+            found = measured.get(id(look))
+            if found is None:
+                found = measured[id(look)] = _measured(look)
+            yield row, col, value, found, isinstance(value, str)
 
     def width(self, col: int) -> float:
         return self.widths.get(col) or printing.DEFAULT_WIDTH
@@ -227,6 +231,8 @@ def print_ready(sheet: Sheet, pages: printing.Pages = DEFAULT_PAGES) -> None:
 
 def as_stored(value: Any) -> Any:
     """A value as the workbook holds it: numpy scalars as Python's, sums rid of float noise."""
+    if type(value) is float:
+        return float(f"{value:.12g}")
     if isinstance(value, str | dt.date) or value is None:
         return value
     value = value.item() if hasattr(value, "item") else value

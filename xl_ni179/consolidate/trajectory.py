@@ -20,6 +20,7 @@ one consolidated (``round.summarise`` reads it from the store).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,26 +95,40 @@ class Trajectory:
         how far it moved between the first and the latest round. Members without figures keep
         their rows, with blank figures."""
         years = [y for y in agreement.years if any(y in r.actual_years for r in self.rounds)]
-        at = self.against_target
-        mine = at[(at["agreement"] == agreement.code) & (at["kind"] == frames.ACTUAL)]
-        gains = {(c, y, r): g for c, y, r, g in zip(mine["code"], mine["year"], mine["round"],
-                                                      mine["gains"], strict=True)}
+        gains, goal, a = self._actual_gains, self._cumulative_targets, agreement.code
         order = [r.id for r in self.rounds]
         rows = []
         for code in dict.fromkeys(agreement.members):
             for year in years:
-                values = [gains.get((code, year, rid), math.nan) for rid in order]
+                values = [gains.get((a, code, year, rid), math.nan) for rid in order]
                 figures = [v for v in values if not math.isnan(v)]
                 rows.append({"code": code, "short_name": self.names[code], "year": year,
                              **dict(zip(order, values, strict=True)),
                              "latest": figures[-1] if figures else math.nan,
-                             "change": figures[-1] - figures[0] if len(figures) > 1 else math.nan})
-        frame = pd.DataFrame(rows, columns=["code", "short_name", "year", *order, "latest", "change"])
-        goal = self.targets[self.targets["agreement"] == agreement.code][["code", "year", "cumulative_target"]]
-        frame = frame.merge(goal, on=["code", "year"], how="left")
+                             "change": figures[-1] - figures[0] if len(figures) > 1 else math.nan,
+                             "cumulative_target": goal.get((a, code, year), math.nan)})
+        frame = pd.DataFrame(rows, columns=["code", "short_name", "year", *order, "latest", "change",
+                                            "cumulative_target"])
         frame["variance"] = frame["latest"] - frame["cumulative_target"]
         frame["achievement"] = frame["latest"] / frame["cumulative_target"]
         return frame
+
+    # Looked up once for every agreement's table: filtering the frames per agreement costs
+    # milliseconds each, and a partnership may have dozens of agreements.
+    @functools.cached_property
+    def _actual_gains(self) -> dict[tuple[str, str, str, str], float]:
+        """(agreement, organisation, year, round) -> the gains reported as actual."""
+        at = self.against_target
+        mine = at[at["kind"] == frames.ACTUAL]
+        return {(a, c, y, r): g for a, c, y, r, g in zip(mine["agreement"], mine["code"], mine["year"],
+                                                         mine["round"], mine["gains"], strict=True)}
+
+    @functools.cached_property
+    def _cumulative_targets(self) -> dict[tuple[str, str, str], float]:
+        """(agreement, organisation, year) -> the cumulative target."""
+        t = self.targets
+        return {(a, c, y): v for a, c, y, v in zip(t["agreement"], t["code"], t["year"], t["cumulative_target"],
+                                                   strict=True)}
 
     def outturn_totals(self) -> list[dict[str, Any]]:
         """Like for like: per year and pair of rounds, the organisations that gave both a

@@ -40,7 +40,12 @@ FILLS = {
 
 def _stored(value: Any) -> tuple[Any, str | None]:
     """A value as the workbook holds it, and the number format its kind needs (dates)."""
-    if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value):
+    kind = type(value)
+    if kind is str:
+        return value, None
+    if kind is float:
+        return (None, None) if value != value else (as_stored(value), None)  # NaN: no figure
+    if value is None or value is pd.NaT or value is pd.NA:
         return None, None
     if isinstance(value, str):
         return value, None
@@ -50,6 +55,8 @@ def _stored(value: Any) -> tuple[Any, str | None]:
         return value, DATETIME
     if isinstance(value, dt.date):
         return value, DATE
+    if isinstance(value, float) and value != value:
+        return None, None
     return as_stored(value), None
 
 
@@ -98,15 +105,18 @@ def table(ws: Sheet, row: int, labels: Sequence[str], rows: Iterable[Sequence[An
     """A header row then data rows; ``formats`` per column; returns the next free row."""
     row = header(ws, row, labels, col)
     boxed = Look(boxed=True)
-    looks = [boxed.but(wrap=True, valign="top") if offset in wrap else boxed for offset in range(len(labels))]
-    fixed = [formats[offset] if offset < len(formats) else None for offset in range(len(labels))]
+    plain = [boxed.but(wrap=True, valign="top") if offset in wrap else boxed for offset in range(len(labels))]
+    # Each column's look for each kind of value, worked out once: a table may have thousands of rows.
+    looks: dict[tuple[int, str | None], Look] = {}
     for values in rows:
         for offset, value in enumerate(values):
             stored, kind_format = _stored(value)
-            number_format = fixed[offset] if offset < len(fixed) else None
-            number_format = number_format or kind_format
-            look = looks[offset] if offset < len(looks) else boxed
-            ws.put(row, col + offset, stored, look.but(number_format=number_format) if number_format else look)
+            look = looks.get((offset, kind_format))
+            if look is None:
+                number_format = (formats[offset] if offset < len(formats) else None) or kind_format
+                base = plain[offset] if offset < len(plain) else boxed
+                look = looks[(offset, kind_format)] = base.but(number_format=number_format) if number_format else base
+            ws.put(row, col + offset, stored, look)
         row += 1
     return row
 
