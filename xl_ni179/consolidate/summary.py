@@ -239,6 +239,9 @@ def headline_agreement(p: Partnership) -> Agreement:
 
 def _clean(value: Any) -> Any:
     """JSON-safe: NaN and infinity become None (JSON has neither), numpy scalars become Python ones."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # most values: nothing to do
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

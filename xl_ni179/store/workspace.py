@@ -217,9 +217,12 @@ class Workspace(Receiving):
                              .order_by(Submission.id)).all()
             chased = dict(s.execute(select(Chaser.org_code, func.max(Chaser.at))
                                     .where(Chaser.round_id == rnd.id).group_by(Chaser.org_code)).all())
+        by_org: dict[str | None, list[Submission]] = {}  # grouped once: a round may have hundreds
+        for x in subs:
+            by_org.setdefault(x.org_code, []).append(x)
         out = []
         for org in p.organisations:
-            mine = [x for x in subs if x.org_code == org.code]
+            mine = by_org.get(org.code, [])
             accepted = [x for x in mine if x.outcome == ACCEPTED]
             current = accepted[-1] if accepted else (mine[-1] if mine else None)
             base: dict[str, Any] = dict(code=org.code, name=org.name, short_name=org.short_name,
