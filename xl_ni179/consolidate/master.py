@@ -27,7 +27,7 @@ from xl_ni179.consolidate.sheets_returns import write_findings, write_returns_st
 from xl_ni179.consolidate.sheets_trajectory import write_trajectory
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import en_dash
-from xl_ni179.template.printing import Pages
+from xl_ni179.template.measure import Pages
 
 SHEET_WRITERS: dict[str, Callable[[Sheet, Summary], None]] = {
     names.DASHBOARD: write_dashboard,

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from xl_ni179.template import printing
+from xl_ni179.template import measure
 from xl_ni179.template.styles import FORMULA_STARTS
 
 # Characters an .xlsx file cannot hold (XML 1.0 forbids them): dropped, as openpyxl's
@@ -26,7 +26,6 @@ from xl_ni179.template.styles import FORMULA_STARTS
 ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 HEADER_BLUE = "1F4E78"
 BORDER_GREY = "999999"  # a table's thin border
-DEFAULT_PAGES = printing.Pages()
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class Sheet:
     """The cells and settings of one sheet, rows and columns counted from 1 (as Excel shows them).
 
     Values are stored as the workbook will hold them: text (never a formula), numbers,
-    dates and blanks with a look. Implements ``printing.Layout``.
+    dates and blanks with a look. Implements ``measure.Layout``.
     """
 
     name: str
@@ -161,14 +160,14 @@ class Sheet:
             by_row.setdefault(row, []).append((col, value, look))
         return [sorted(by_row[r], key=lambda x: x[0]) for r in sorted(by_row)]
 
-    # -- printing.Layout ---------------------------------------------------------------------
+    # -- measure.Layout ---------------------------------------------------------------------
 
     @property
     def last_col(self) -> int:
         return max((c for (_r, c), (v, _look) in self.cells.items() if v is not None), default=0)
 
-    def items(self) -> Iterable[tuple[int, int, object, printing.CellLook, bool]]:
-        measured: dict[int, printing.CellLook] = {}  # by the look's id: cheaper than hashing its fields
+    def items(self) -> Iterable[tuple[int, int, object, measure.CellLook, bool]]:
+        measured: dict[int, measure.CellLook] = {}  # by the look's id: cheaper than hashing its fields
         for (row, col), (value, look) in list(self.cells.items()):
             found = measured.get(id(look))
             if found is None:
@@ -176,7 +175,7 @@ class Sheet:
             yield row, col, value, found, isinstance(value, str)
 
     def width(self, col: int) -> float:
-        return self.widths.get(col) or printing.DEFAULT_WIDTH
+        return self.widths.get(col) or measure.DEFAULT_WIDTH
 
     def set_width(self, col: int, width: float) -> None:
         self.widths[col] = width
@@ -207,26 +206,26 @@ class Sheet:
 
 
 @functools.cache
-def _measured(look: Look) -> printing.CellLook:
-    return printing.CellLook(look.size, look.bold, look.wrap, look.boxed, False, look.number_format)
+def _measured(look: Look) -> measure.CellLook:
+    return measure.CellLook(look.size, look.bold, look.wrap, look.boxed, False, look.number_format)
 
 
 def fit_columns(sheet: Sheet) -> None:
-    printing.fit_columns_of(sheet)
+    measure.fit_columns_of(sheet)
 
 
 def fit_rows(sheet: Sheet) -> None:
-    printing.fit_rows_of(sheet)
+    measure.fit_rows_of(sheet)
 
 
-def print_ready(sheet: Sheet, pages: printing.Pages = DEFAULT_PAGES) -> None:
+def print_ready(sheet: Sheet, pages: measure.Pages = measure.DEFAULT_PAGES) -> None:
     """Fit the rows to their text, then note how ``sheet`` prints, as ``printing.print_ready``
     does for an openpyxl worksheet: the rows above the frozen panes repeat, breaks between tables."""
     fit_rows(sheet)
     sheet.landscape = pages.landscape
     frozen_titles = sheet.frozen[0] - 1 if sheet.frozen else 0
     sheet.title_rows = frozen_titles if pages.title_rows is None else pages.title_rows
-    sheet.breaks = printing.page_breaks_of(sheet, sheet.title_rows, pages.landscape) if pages.breaks else []
+    sheet.breaks = measure.page_breaks_of(sheet, sheet.title_rows, pages.landscape) if pages.breaks else []
 
 
 def as_stored(value: Any) -> Any:

@@ -21,7 +21,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xl_ni179.consolidate.sheet import BORDER_GREY, Chart, Look, Sheet
-from xl_ni179.template.printing import MARGINS
+from xl_ni179.template.measure import MARGINS
 from xl_ni179.template.styles import FONT_NAME
 
 A4 = 9  # Excel's paper size code
@@ -112,7 +112,7 @@ def _write_sheet(wb: Workbook, ws: Worksheet, sheet: Sheet, formats: _Formats) -
 
 
 def _page_setup(ws: Worksheet, sheet: Sheet) -> None:
-    """As ``printing.print_ready`` sets up an openpyxl sheet: A4, one page wide, margins,
+    """As ``xl_ni179.template.printing.print_ready`` sets up an openpyxl sheet: A4, one page wide, margins,
     the sheet's name and page number in the footer, title rows, our page breaks."""
     ws.set_paper(A4)
     if sheet.landscape:
