@@ -64,10 +64,11 @@ def organisations_frame(p: Partnership, statuses: Mapping[str, OrgStatus]) -> pd
 def targets_frame(p: Partnership) -> pd.DataFrame:
     """Every member's annual and cumulative target for every year of every agreement."""
     rows = []
+    baselines = {o.code: float(o.baseline) for o in p.organisations}  # looked up once: partnerships can be large
     for order, agreement in enumerate(p.agreements):
         # A member listed twice in the file must still be counted once in the total.
         for code in dict.fromkeys(agreement.members):
-            baseline = float(p.organisation(code).baseline)
+            baseline = baselines[code]
             for year in agreement.years:
                 rows.append({
                     "agreement": agreement.code, "agreement_order": order, "code": code, "year": year,

@@ -281,5 +281,6 @@ def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
         totals=totals.agreement_totals(p, rnd, progress_df),
         sector_totals=totals.sector_totals(p, rnd, orgs, gains_df),
         vfm=scores.vfm_summary(p, orgs),
-        trajectory=build_trajectory(p, rnd, {**(history or {}), rnd.id: accepted}, headline_agreement(p)),
+        trajectory=build_trajectory(p, rnd, {**(history or {}), rnd.id: accepted}, headline_agreement(p),
+                                    targets_df=targets_df, gains={rnd.id: gains_df}),
     )

@@ -165,12 +165,16 @@ class Trajectory:
         }
 
 
-def build_trajectory(p: Partnership, upto: Round, history: History, headline: Agreement) -> Trajectory:
-    """The rounds up to ``upto`` (by deadline) that have accepted returns in ``history``."""
+def build_trajectory(p: Partnership, upto: Round, history: History, headline: Agreement, *,
+                     targets_df: pd.DataFrame | None = None,
+                     gains: Mapping[str, pd.DataFrame] | None = None) -> Trajectory:
+    """The rounds up to ``upto`` (by deadline) that have accepted returns in ``history``.
+    ``targets_df`` and ``gains`` (round id -> ``frames.gains_frame`` of its returns in
+    ``history``) are those already worked out, so they are not worked out again."""
     rounds = tuple(r for r in sorted(p.rounds, key=lambda r: r.deadline)
                    if r.deadline <= upto.deadline and history.get(r.id))
     names = {o.code: o.short_name for o in p.organisations}
-    reported = reported_frame(p, rounds, history)
+    reported = reported_frame(p, rounds, history, gains or {})
     # NI 179 by year for each (round, organisation), read once: blank years stay out.
     ni179: dict[tuple[str, str], dict[str, float]] = {}
     for rid, code, year, net in zip(reported["round"], reported["code"], reported["year"],
@@ -179,16 +183,20 @@ def build_trajectory(p: Partnership, upto: Round, history: History, headline: Ag
     against = against_target_frame(p, rounds, ni179)
     return Trajectory(
         rounds=rounds, agreements=p.agreements, agreement=headline, names=names,
-        targets=frames.targets_frame(p), reported=reported, against_target=against,
+        targets=frames.targets_frame(p) if targets_df is None else targets_df, reported=reported,
+        against_target=against,
         forecast_vs_outturn=forecast_vs_outturn_frame(reported),
         path=path_frame(headline, rounds, against))
 
 
-def reported_frame(p: Partnership, rounds: tuple[Round, ...], history: History) -> pd.DataFrame:
+def reported_frame(p: Partnership, rounds: tuple[Round, ...], history: History,
+                   known: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     parts = []
     order = {o.code: i for i, o in enumerate(p.organisations)}
+    known = known or {}
     for r_order, rnd in enumerate(rounds):
-        gains = frames.gains_frame(p, rnd, history[rnd.id])
+        found = known.get(rnd.id)
+        gains = frames.gains_frame(p, rnd, history[rnd.id]) if found is None else found.copy()
         gains["round"], gains["round_order"] = rnd.id, r_order
         parts.append(gains)
     if not parts:
