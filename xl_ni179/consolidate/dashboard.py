@@ -87,7 +87,8 @@ def _share_section(ws: Sheet, summary: Summary, row: int) -> None:
     lines = []
     gains = summary.gains
     share = dict(zip(zip(gains["code"], gains["year"], strict=True), gains["share_of_baseline"], strict=True))
-    for code, org in summary.organisations[summary.organisations["returned"]].iterrows():
+    returned = summary.organisations[summary.organisations["returned"]]
+    for code, org in zip(returned.index, returned.to_dict("records"), strict=True):
         lines.append((org["short_name"], *[share.get((code, y)) for y in rnd.years]))
     organisations = len(lines)
     drawn = min(organisations, MAX_SERIES - len(comparable))

@@ -167,12 +167,12 @@ class Sheet:
         return max((c for (_r, c), (v, _look) in self.cells.items() if v is not None), default=0)
 
     def items(self) -> Iterable[tuple[int, int, object, measure.CellLook, bool]]:
-        measured: dict[int, measure.CellLook] = {}  # by the look's id: cheaper than hashing its fields
-        for (row, col), (value, look) in list(self.cells.items()):
-            found = measured.get(id(look))
-            if found is None:
-                found = measured[id(look)] = _measured(look)
-            yield row, col, value, found, isinstance(value, str)
+        # A list made in one pass (measuring walks every cell three times); each distinct look
+        # is measured once, found by its id (cheaper than hashing its fields).
+        looks = {id(look): look for _value, look in self.cells.values()}
+        measured = {key: _measured(look) for key, look in looks.items()}
+        return [(row, col, value, measured[id(look)], value.__class__ is str)
+                for (row, col), (value, look) in self.cells.items()]
 
     def width(self, col: int) -> float:
         return self.widths.get(col) or measure.DEFAULT_WIDTH

@@ -52,7 +52,7 @@ def write_forecast_confidence(ws: Sheet, summary: Summary) -> None:
     rag = summary.rag
     row = table(ws, row, ("Organisation", "Year", "Rating", "Commentary"),
                 [(r["short_name"], r["year"], r["rating"], r["commentary"])
-                 for _, r in rag.iterrows()], wrap=(3,))
+                 for r in rag.to_dict("records")], wrap=(3,))
     for offset, rating in enumerate(rag["rating"]):
         ws.restyle(first + offset, 3, fill=FILLS[rating])
     if rag.empty:
@@ -96,7 +96,8 @@ def write_value_for_money(ws: Sheet, summary: Summary) -> None:
     row = table(ws, row, ("Organisation", "Sector", "Score", "Projected score", "Return"),
                 [(o["short_name"], o["sector_name"], None if pd.isna(o["vfm"]) else int(o["vfm"]),
                   None if pd.isna(o["vfm"]) else projected(int(o["vfm"])),
-                  summary.statuses[code].label) for code, o in orgs.iterrows()]) + 1
+                  summary.statuses[code].label)
+                 for code, o in zip(orgs.index, orgs.to_dict("records"), strict=True)]) + 1
     row = section(ws, row, "Use of Resources criteria")
     table(ws, row, ("Theme", "Criterion", "Question", "Applies to districts in the first year"),
           [(theme, number, text, "No" if not_districts else "Yes")
