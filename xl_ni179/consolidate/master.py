@@ -13,7 +13,7 @@ shared is here: the sheets and their writers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from xl_ni179.consolidate import names
@@ -61,13 +61,14 @@ def write_consolidation(summary: Summary, out: Path) -> Path:
     (an .xlsx path): the round's master workbook as the command line produces it."""
     from xl_ni179.consolidate.xlsxwriting import write_workbook
 
-    sheets = []
-    for name in SHEET_NAMES:
-        sheet = record_sheet(name, summary)
-        print_ready(sheet, PAGES[name])
-        sheets.append(sheet)
+    def ready() -> Iterator[Sheet]:  # one sheet at a time: each recording is dropped once written
+        for name in SHEET_NAMES:
+            sheet = record_sheet(name, summary)
+            print_ready(sheet, PAGES[name])
+            yield sheet
+
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    return write_workbook(sheets, out, title=f"NI 179 {en_dash(summary.round.title)}: master",
+    return write_workbook(ready(), out, title=f"NI 179 {en_dash(summary.round.title)}: master",
                           author=summary.partnership.consolidator_name,
                           created=dt.datetime.combine(summary.as_of, dt.time()))

@@ -11,7 +11,7 @@ date.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ DIGIT_PIXELS = 7  # a digit of Calibri 11, Excel's unit of column width
 DASH_WIDTH = 3  # points: the target lines
 
 
-def write_workbook(sheets: Sequence[Sheet], out: Path, *, title: str, author: str, created: dt.datetime) -> Path:
-    """Write ``sheets`` (ready to print: ``sheet.print_ready``) as one workbook at ``out``."""
+def write_workbook(sheets: Iterable[Sheet], out: Path, *, title: str, author: str, created: dt.datetime) -> Path:
+    """Write ``sheets`` (ready to print: ``sheet.print_ready``) as one workbook at ``out``; each
+    recording may be dropped once written (``sheets`` may be a generator)."""
     wb = xlsxwriter.Workbook(str(out), {"nan_inf_to_errors": True, "strings_to_formulas": False,
                                         "strings_to_urls": False, "in_memory": True})
     wb.set_properties({"title": title, "author": author, "created": created})
