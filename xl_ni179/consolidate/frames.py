@@ -153,8 +153,10 @@ def progress_frame(p: Partnership, targets_df: pd.DataFrame, gains_df: pd.DataFr
                   "share_of_baseline", "has_figure"]
     frame = targets_df.merge(gains_df[gains_cols].rename(columns={"net": "ni179"}),
                              on=["code", "year"], how="left")
-    ni179 = {code: dict(zip(grp["year"], grp["net"].where(grp["has_figure"]), strict=True))
-             for code, grp in gains_df.groupby("code", sort=False)}
+    ni179: dict[str, dict[str, float]] = {}  # one pass, not a frame per organisation
+    for code, year, net in zip(gains_df["code"], gains_df["year"], gains_df["net"].where(gains_df["has_figure"]),
+                               strict=True):
+        ni179.setdefault(code, {})[year] = net
     agreements = {a.code: a for a in p.agreements}
     frame["net"] = pd.Series([
         targets.counted_gains(agreements[a], y, ni179.get(c, {}))

@@ -214,6 +214,7 @@ def against_target_frame(p: Partnership, rounds: tuple[Round, ...],
     order = {o.code: i for i, o in enumerate(p.organisations)}
     orgs = {o.code: o for o in p.organisations}  # looked up once: partnerships can be large
     for a_order, agreement in enumerate(p.agreements):
+        rates = {year: targets.cumulative_rate(agreement, year) for year in agreement.rates}  # once a year
         for code in dict.fromkeys(agreement.members):
             org = orgs[code]
             for r_order, rnd in enumerate(rounds):
@@ -231,7 +232,7 @@ def against_target_frame(p: Partnership, rounds: tuple[Round, ...],
                         "round": rnd.id, "round_order": r_order, "year": year,
                         "kind": frames.ACTUAL if rnd.is_actual(year) else frames.FORECAST,
                         "baseline": org.baseline,
-                        "cumulative_rate": targets.cumulative_rate(agreement, year),
+                        "cumulative_rate": rates[year],
                         "cumulative_target": goal, "gains": _nan(gains),
                         "variance": math.nan if gains is None or goal is None else gains - goal,
                     })
