@@ -187,3 +187,24 @@ def test_the_ribbon_marks_the_same_text_as_the_workbook_writers() -> None:
 
     assert ribbon_sheets.FORMULA_STARTS == FORMULA_STARTS
     assert [ribbon_sheets.as_text(t) for t in INJECTED.values()] == [f"'{t}" for t in INJECTED.values()]
+
+
+def test_a_chart_never_holds_more_series_than_excel_draws(summary, monkeypatch) -> None:
+    """Excel draws at most 255 series on a chart (a larger partnership would lose lines, or the
+    file its charts): the shares chart keeps the target lines and says how many organisations
+    it draws; the table lists them all."""
+    from xl_ni179.consolidate import dashboard
+
+    monkeypatch.setattr(dashboard, "MAX_SERIES", 4)
+    sheet = record_sheet("Dashboard", summary)
+    shares = sheet.chart_list[-1]
+    assert len(shares.series) == 4
+    names = [sheet.value(*s.name) for s in shares.series]
+    assert [n for n in names if n.startswith("Target: ")] == [
+        f"Target: {a.name}" for a in summary.partnership.agreements if a.counts_from == "2008/09"]
+    received = len(summary.received)
+    texts = [v for (_r, _c), (v, _look) in sheet.cells.items() if isinstance(v, str)]
+    drawn = 4 - sum(n.startswith("Target: ") for n in names)
+    assert any(f"The chart draws the first {drawn} of the {received} organisations" in t for t in texts)
+    table = [v for (_r, c), (v, _look) in sheet.cells.items() if c == 1 and v in summary.received]
+    assert set(summary.received) <= set(table)
