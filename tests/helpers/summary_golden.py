@@ -17,7 +17,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from helpers.consolidate_seed import seed_partnership, seed_returns, statuses_for  # noqa: E402
-
 from xl_ni179.consolidate import Summary, build_summary  # noqa: E402
 from xl_ni179.demo.data import DEMO_ROUND, OUTTURN_ROUND  # noqa: E402
 from xl_ni179.demo.run import run_demo  # noqa: E402

@@ -149,17 +149,6 @@ class Sheet:
     def max_row(self) -> int:
         return max((r for r, _c in self.cells), default=0)
 
-    @property
-    def max_col(self) -> int:
-        return max((c for _r, c in self.cells), default=0)
-
-    def rows(self) -> list[list[tuple[int, Any, Look]]]:
-        """The cells row by row, in order (what a streaming writer needs)."""
-        by_row: dict[int, list[tuple[int, Any, Look]]] = {}
-        for (row, col), (value, look) in self.cells.items():
-            by_row.setdefault(row, []).append((col, value, look))
-        return [sorted(by_row[r], key=lambda x: x[0]) for r in sorted(by_row)]
-
     # -- measure.Layout ---------------------------------------------------------------------
 
     @property

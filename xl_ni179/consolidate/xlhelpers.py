@@ -21,7 +21,6 @@ PCT = PCT_FORMAT
 POUNDS = '"£"#,##0'
 DATE = "dd/mm/yyyy"
 DATETIME = "dd/mm/yyyy hh:mm"
-SECTION_LOOK = SECTION
 HEADER_TALL = 30  # points: two lines of a header that wraps
 
 # Fill colours (RRGGBB) by what they mark.
