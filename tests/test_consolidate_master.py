@@ -177,6 +177,12 @@ def test_master_opens_in_libreoffice(master, tmp_path) -> None:
     assert tuple(wb.sheetnames) == SHEET_NAMES
     with zipfile.ZipFile(converted) as zf:
         assert any(n.startswith("xl/charts/chart") for n in zf.namelist())
+    # Calc shows every figure and text the workbook holds, in the same cells.
+    written = load_workbook(master)
+    for name in SHEET_NAMES:
+        ours = {c.coordinate: c.value for c in _cells(written[name])}
+        calc = {c.coordinate: c.value for c in _cells(wb[name])}
+        assert calc == ours, name
 
 
 def test_the_ribbon_marks_the_same_text_as_the_workbook_writers() -> None:
