@@ -123,9 +123,9 @@ def breakdown(config: str, paths: list[str]) -> dict[str, float]:
 
     from python_calamine import CalamineWorkbook
 
+    from xl_ni179.intake.compiled import return_spec
     from xl_ni179.intake.reader import read_package
     from xl_ni179.intake.screen import file_sha256
-    from xl_ni179.intake.spec import return_spec
     from xl_ni179.intake.validate import validate_workbook
     from xl_ni179.rules.findings import Report
 

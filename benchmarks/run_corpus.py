@@ -114,11 +114,19 @@ def judge(files: list[Path], code: int | None, out: str, err: str, known: set[st
 
 def damaged(file: Path) -> bool:
     """Is the package itself broken: a zip that cannot be read (cut short, say), a part whose
-    stored checksum fails, or an XML part that is not well-formed? (A file that is no zip at
-    all, such as an encrypted workbook, is not judged here: it counts as sound.)"""
+    stored checksum fails, or an XML part that is not well-formed; or a compound file (old
+    .xls, an encrypted workbook) that olefile cannot follow? Anything else counts as sound."""
     import zipfile
 
+    import olefile
     from lxml import etree
+
+    if olefile.isOleFile(str(file)):
+        try:
+            olefile.OleFileIO(str(file)).close()
+        except Exception:  # noqa: BLE001 - olefile's many ways of saying the file is broken
+            return True
+        return False
 
     try:
         with zipfile.ZipFile(file) as zf:

@@ -66,3 +66,20 @@ def test_the_ribbon_sheets_show_what_the_workbook_shows(summary, tmp_path) -> No
         assert ribbon.freeze_panes == written.freeze_panes, name
         assert ribbon.auto_filter.ref == written.auto_filter.ref, name
         assert sorted(map(str, ribbon.merged_cells.ranges)) == sorted(map(str, written.merged_cells.ranges)), name
+
+
+def test_writing_the_master_loads_no_openpyxl(tmp_path) -> None:
+    """`ni179 consolidate` streams its workbook with XlsxWriter: importing openpyxl as well
+    would cost the command a tenth of a second for nothing."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys; from helpers.summary_golden import seeded_summary\n"
+              "from xl_ni179.consolidate import write_consolidation\n"
+              f"write_consolidation(seeded_summary(), __import__('pathlib').Path({str(tmp_path / 'm.xlsx')!r}))\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'openpyxl'))")
+    tests = Path(__file__).resolve().parent
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tests, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
+    assert (tmp_path / "m.xlsx").stat().st_size > 0

@@ -210,3 +210,37 @@ def test_page_breaks_fall_between_tables_that_would_not_fit():
     breaks = printing.page_breaks(tall, 0)
     pages = [b2 - b1 for b1, b2 in zip(breaks, breaks[1:], strict=False)]
     assert len(breaks) >= 4 and len(set(pages)) == 1
+
+
+@pytest.mark.parametrize("method", ["additive", "compound"])
+@pytest.mark.parametrize("reported", [(), ("2008/09",)])
+def test_the_templates_target_formulas_compute_what_the_consolidation_computes(method, reported):
+    """One arithmetic, two forms: the Excel formula the template writes for each target rate
+    gives, worked out, the very rate the consolidation uses (LibreOffice checks the same on
+    real templates in test_template_libreoffice.py)."""
+    import ast
+    import operator
+
+    from xl_ni179.partnership.model import Agreement
+    from xl_ni179.spec.layout import rate_expression
+
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+    def worked_out(formula: str) -> float:
+        def ev(node: ast.AST) -> float:
+            if isinstance(node, ast.BinOp):
+                return ops[type(node.op)](ev(node.left), ev(node.right))
+            assert isinstance(node, ast.Constant)
+            return float(node.value)
+        return ev(ast.parse(formula.replace("%", "/100"), mode="eval").body)
+
+    rates = {"2008/09": 3.0, "2009/10": 3.5, "2010/11": 4.25, "2011/12": 2.0}
+    agreement = Agreement("X", "X agreement", method, ("A",), rates, reported,
+                          "2009/10" if reported else "2008/09")
+    for year in [*rates, "2012/13"]:
+        for cumulative, python in ((True, targets.cumulative_rate), (False, targets.annual_rate)):
+            formula, rate = rate_expression(agreement, year, cumulative), python(agreement, year)
+            if rate is None:
+                assert formula is None
+            else:
+                assert formula is not None and worked_out(formula) == pytest.approx(rate, abs=1e-12)

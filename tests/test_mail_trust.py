@@ -15,13 +15,12 @@ import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created wi
 from xl_ni179.demo.data import demo_returns
 from xl_ni179.mail import ImapSource, MaildirSource, process, trust
 from xl_ni179.mail.__main__ import mail_main
-from xl_ni179.mail.answers import checked_name
 from xl_ni179.mail.outgoing import compose
 from xl_ni179.mail.trust import authentication_problem, from_address
 from xl_ni179.store.mail_ledger import MailMessage
-from xl_ni179.store.models import Submission
 from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template
+from xl_ni179.template.builder import checked_filename
 from xl_ni179.template.fill import fill_workbook
 
 ROUND = "2008-09-review"
@@ -272,9 +271,10 @@ def test_a_poison_value_in_an_older_ledger_still_composes():
     ("HINCK", ROUND, "NI179_HINCK_2008-09-review_checked.xlsx"),
     ("HINCK", None, "NI179_HINCK_checked.xlsx"),
     (None, None, "NI179_return_checked.xlsx"),
+    ("A/../b", "x y", "NI179_A-..-b_x-y_checked.xlsx"),
 ])
 def test_checked_workbook_name(org, round_id, name):
-    assert checked_name(Submission(org_code=org, round_id=round_id)) == name
+    assert checked_filename(org, round_id) == name
 
 
 def test_intake_refuses_to_start_without_the_authserv_id(tmp_path, monkeypatch, books):

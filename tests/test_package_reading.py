@@ -211,3 +211,32 @@ def test_the_reader_gives_each_sheets_links_and_where_they_go(tmp_path):
     pkg.parts[part] = pkg.parts[part].replace(b"</sheetData>", b'</sheetData><hyperlinks><hyperlink ref="A1" '
                                               b"location=\"'Savings'!B2\"/></hyperlinks>")
     assert read_workbook(pkg.save(tmp_path / "inside.xlsx")).hyperlinks["Notes"] == {"A1": "#'Savings'!B2"}
+
+
+def test_a_sheet_read_from_memory_never_shows_another_files_text(returns_dir, tmp_path):
+    """A worker keeps the sheets it has read, by their bytes, for the next return. Two files
+    whose Forecast sheets are the very same bytes, with t="s" spelt as a character reference
+    (which no scan of the bytes sees), but whose shared strings differ, must each show their
+    own text, as Calc shows it: the second partner's ratings, not the first's."""
+    from helpers.excel_respelling import shared_strings
+    from helpers.ooxml import Package
+
+    from xl_ni179.intake.reader import read_package
+
+    pkg = Package(returns_dir / template_filename("MELTON", ROUND))
+    shared_strings(pkg)  # text in the shared-strings table, as Excel writes it
+    part = pkg.sheet_parts()["Forecast"]
+    pkg.parts[part] = pkg.parts[part].replace(b' t="s"', b' t="&#115;"')
+    assert b't="&#115;"' in pkg.parts[part]
+    first = pkg.save(tmp_path / "first.xlsx")
+    pkg.parts["xl/sharedStrings.xml"] = pkg.parts["xl/sharedStrings.xml"].replace(b">Green<", b">Red<")
+    second = pkg.save(tmp_path / "second.xlsx")
+
+    def ratings(path: Path) -> list[str]:
+        book = read_package(path).workbook
+        assert book is not None
+        return [v for v in book.cells["Forecast"].values() if v in ("Green", "Amber", "Red")]
+
+    assert "Green" in ratings(first)
+    assert "Green" not in ratings(second) and "Red" in ratings(second)
+    assert "Green" in ratings(first)  # and the first is still read as its own

@@ -240,7 +240,8 @@ def test_validate_prints_partner_text_with_its_control_characters_visible(forged
     done = ni179("validate", str(forged), cwd=tmp_path)
     assert done.returncode == 1
     assert_safe(done.stdout, str(forged.parent).encode())
-    assert b"\\r\\nNI179_BLABY" in done.stdout and b"\\x85\\x9b2K" in done.stdout
+    # A raw CR LF in the sheet's XML is read as LF, as every XML parser (Excel's included) must.
+    assert b"\\nNI179_BLABY" in done.stdout and b"\\x85\\x9b2K" in done.stdout
     assert b"return\\x1b[2K\\r\\x9b31m.xlsx" in done.stdout
     assert b"\\u202eevil\\u2028" in done.stdout
 
@@ -248,8 +249,8 @@ def test_validate_prints_partner_text_with_its_control_characters_visible(forged
     assert RAW_CONTROL.search(as_json.stdout) is None and as_json.stdout.isascii()
     (report,) = json.loads(as_json.stdout)  # valid JSON, holding the exact text
     assert report["file"] == str(forged)
-    assert HOSTILE.replace("_x001B_", "\x1b") in report["findings"][0]["message"] or \
-        HOSTILE in report["findings"][0]["message"]
+    as_read = HOSTILE.replace("_x001B_", "\x1b").replace("\r\n", "\n")
+    assert as_read in report["findings"][0]["message"]
 
 
 def test_receive_and_status_print_partner_text_with_its_control_characters_visible(forged, tmp_path):
@@ -272,7 +273,7 @@ def test_the_reply_to_a_forged_return_forges_no_line(forged, tmp_path, smtp):
     (reply,) = smtp.messages
     text = reply.get_body(("plain",)).get_content()
     assert not any(line.startswith(FORGED) for line in text.splitlines())
-    assert "\\r\\nNI179_BLABY" in text
+    assert "\\nNI179_BLABY" in text
 
 
 def test_a_message_with_many_attachments_is_answered_and_recorded_bounded(tmp_path, smtp):
@@ -282,13 +283,15 @@ def test_a_message_with_many_attachments_is_answered_and_recorded_bounded(tmp_pa
 
     ws = Workspace.init(tmp_path / "ws")
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
-    files = [(f"return-{i:03d}-{'x' * 100}.xls", b"\xd0\xcf\x11\xe0old") for i in range(300)]
+    # 150 parts: within what the intake parses (beyond MAX_MIME_PARTS a message is quarantined
+    # unparsed, tests/test_mail_bounds.py), yet far more than a reply should list.
+    files = [(f"return-{i:03d}-{'x' * 100}.xls", b"\xd0\xcf\x11\xe0old") for i in range(150)]
     box.add(message(MELTON, ws.partnership.consolidator_email, "Returns", attachments=files))
     result = process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV)
     assert result.outcomes == {"wrong-format": 1}
     (reply,) = smtp.messages
     text = " ".join(reply.get_body(("plain",)).get_content().split())
-    assert "return-009-" in text and "return-010-" not in text and "and 290 more is not an .xlsx" in text
+    assert "return-009-" in text and "return-010-" not in text and "and 140 more is not an .xlsx" in text
     with ws.session() as s:
         (row,) = s.query(MailMessage).all()
-        assert row.detail["count"] == 300 and len(row.detail["names"]) == 20
+        assert row.detail["count"] == 150 and len(row.detail["names"]) == 20

@@ -287,7 +287,7 @@ def test_validate_checks_the_column_against_the_previous_return_given(issued, fi
 
 
 def test_expected_locked_content_of_a_prefilled_template_equals_building_it(issued, p2):
-    from xl_ni179.intake.spec import return_spec
+    from xl_ni179.intake.compiled import return_spec
     from xl_ni179.template.builder import build_locked
 
     store = Workspace(issued[0])

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 from xl_ni179.cli import main
 from xl_ni179.intake.batch import validate_file
+from xl_ni179.intake.compiled import return_spec
 from xl_ni179.intake.safety import BoundedPool
-from xl_ni179.intake.spec import return_spec
 from xl_ni179.partnership import default_config_text, load_partnership
 from xl_ni179.spec.formulas import parse_reference
 from xl_ni179.store.workspace import Workspace
@@ -96,7 +96,7 @@ def test_issuing_records_each_templates_fingerprint(issued_ws, partnership):
 
 def test_an_issued_template_is_recognised_without_building_one(issued_ws, partnership, demo_data, tmp_path,
                                                               monkeypatch):
-    from xl_ni179.intake import spec as spec_module
+    from xl_ni179.intake import compiled as spec_module
     from xl_ni179.template.fill import fill_workbook
 
     ws, templates = issued_ws
@@ -249,7 +249,7 @@ def test_issue_records_not_in_the_shape_written_are_passed_over(issued_ws, tmp_p
     import shutil
     import sqlite3
 
-    from xl_ni179.intake.issued import issue_key
+    from xl_ni179.intake.worker_context import issue_key
     from xl_ni179.store.issued import issued_at
 
     ws = Path(shutil.copytree(issued_ws[0], tmp_path / "ws"))

@@ -19,8 +19,8 @@ from xl_ni179.spec.schema import build_schema
 PACKAGE = Path(__file__).resolve().parents[1] / "xl_ni179"
 
 # Each room may import the rooms listed before it, never one after it.
-ROOMS = ["text", "errors", "data", "partnership", "rules", "spec", "checks", "template", "intake", "store",
-         "consolidate", "paper", "mail", "demo", "excel", "cli"]
+ROOMS = ["text", "environment", "errors", "data", "partnership", "rules", "spec", "checks", "template", "intake",
+         "store", "consolidate", "paper", "mail", "demo", "excel", "cli"]
 # Entry points sit above everything: `python -m xl_ni179` and `python -m xl_ni179.mail`.
 ENTRY_POINTS = {"xl_ni179/__main__.py", "xl_ni179/mail/__main__.py"}
 
@@ -73,7 +73,8 @@ def test_rules_import_nothing_of_ours_but_errors_and_text() -> None:
     assert outside == []
 
 
-@pytest.mark.parametrize("part", ["intake/safety", "intake/reader.py", "intake/values.py"])
+@pytest.mark.parametrize("part", ["intake/safety", "intake/reader.py", "intake/raw.py", "intake/sheet_cells.py",
+                                  "intake/values.py"])
 def test_the_reader_and_the_safety_layer_import_no_rules(part: str) -> None:
     paths = [PACKAGE / part] if part.endswith(".py") else list((PACKAGE / part).glob("*.py"))
     found = [(p.name, m) for p in paths for _, m in _imports(p) if m.startswith("xl_ni179.rules")]
@@ -147,3 +148,18 @@ def test_no_test_imports_another_test_module() -> None:
                 continue
             found += [(path.name, m) for m in modules if set(m.split(".")) & test_modules]
     assert found == []
+
+
+def test_the_parents_checks_across_returns_load_no_reader() -> None:
+    """Receiving and validating compare a return with earlier ones in the parent process, from
+    recorded figures: that must not load the reader, the template builder or a file parser,
+    which only the bounded workers need (issue 20 item 7). (openpyxl, and through it lxml, still
+    come with the formula tokenizer the declarations use.)"""
+    import subprocess
+    import sys
+
+    code = ("import sys, xl_ni179.intake.cross_return; "
+            "print(sorted(m for m in sys.modules if m in ('xl_ni179.intake.reader', 'xl_ni179.intake.validate', "
+            "'xl_ni179.template.builder', 'xl_ni179.intake.safety', 'xl_ni179.intake.compiled')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

@@ -150,7 +150,7 @@ def test_cross_return_rules(partnership, returns_dir, make_return, copy_of):
 def test_expected_locked_content_from_a_twin_equals_building_each_template(partnership, demo_round):
     """The validator builds one template per shape and fills in each organisation's own
     name, code and baseline; that must give exactly what building its own template gives."""
-    from xl_ni179.intake.spec import return_spec
+    from xl_ni179.intake.compiled import return_spec
     from xl_ni179.template.builder import build_locked
 
     spec = return_spec(partnership, demo_round.id)

@@ -23,7 +23,10 @@ def friendly_errors(fn: Callable) -> Callable:
         except Ni179Error as exc:
             import click
 
-            click.echo(f"Error: {visible(str(exc))}", err=True)  # it may name a partner's file
+            # Each line is made visible on its own: a partner's file name in it cannot start a
+            # line of its own, while a message we wrote over several lines keeps them.
+            first, *rest = exc.lines()
+            click.echo("\n".join([f"Error: {visible(first)}", *map(visible, rest)]), err=True)
             sys.exit(2)
 
     return wrapper
@@ -31,6 +34,10 @@ def friendly_errors(fn: Callable) -> Callable:
 
 class Ni179Error(Exception):
     """Base for every error a user can act on. ``str(err)`` is the message to show."""
+
+    def lines(self) -> list[str]:
+        """The message as the lines it is shown on; only a message written as a list breaks."""
+        return [str(self)]
 
 
 MAX_LISTED = 100  # problems shown of a configuration file (all are in ConfigError.problems)
@@ -71,6 +78,9 @@ class ConfigError(Ni179Error):
                 listed += f"\n  ...and {len(self.problems) - len(shown)} more after these"
             super().__init__(f"{file} has {len(self.problems)} problems; fix them all, then check it again "
                              f"with `ni179 config check`:\n{listed}")
+
+    def lines(self) -> list[str]:
+        return str(self).split("\n")
 
 
 class UnknownRoundError(Ni179Error):

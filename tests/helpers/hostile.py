@@ -104,6 +104,10 @@ def ole_file(streams: dict[str, bytes]) -> bytes:
     return header + fat_sector + directory.ljust(512, b"\0") + body
 
 
+def _declaring_fat_sectors(data: bytes, count: int) -> bytes:
+    return data[:0x2C] + struct.pack("<I", count) + data[0x30:]
+
+
 # --- the base package --------------------------------------------------------------------------
 
 def make_base(path: Path) -> Path:
@@ -339,6 +343,11 @@ CASES: list[tuple[str, str, Builder]] = [
     ("encrypted.xlsx", "password-protected",
      lambda _: ole_file({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00<?xml",
                          "EncryptedPackage": random.Random(7).randbytes(5000)})),
+    # Some encryptors declare more allocation sectors than a small file needs (calamine's
+    # pass_protected.xlsx has three for 28 sectors): still a workbook that needs a password.
+    ("encrypted-roomy.xlsx", "password-protected",
+     lambda _: _declaring_fat_sectors(ole_file({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00<?xml",
+                                                "EncryptedPackage": random.Random(7).randbytes(5000)}), 3)),
     ("damaged-ole.xls", "corrupt-file",
      lambda _: bytes.fromhex("D0CF11E0A1B11AE1") + b"\xff" * 600),
     ("prefixed-zip.xlsx", "not-a-workbook", lambda pkg: b"JUNK" * 64 + pkg.zip()),

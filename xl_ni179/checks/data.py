@@ -38,7 +38,18 @@ from xl_ni179.rules.data_rules import (
 )
 from xl_ni179.spec import layout
 from xl_ni179.spec.formulas import Formula, canonical_formula
-from xl_ni179.spec.schema import DATE, EMAIL, GAINS, MONEY, SIGNOFF, WORKSTREAMS, Schema, gains_name, rag_name
+from xl_ni179.spec.schema import (
+    DATE,
+    EMAIL,
+    GAINS,
+    MONEY,
+    SIGNOFF,
+    TOLERANCE,
+    WORKSTREAMS,
+    Schema,
+    gains_name,
+    rag_name,
+)
 
 
 class Values(Protocol):
@@ -116,7 +127,6 @@ IMPLAUSIBLE_SHARE = 0.20
 MONEY_CEILING = 10_000_000
 SIGNOFF_SLACK_DAYS = 30  # a partner's wrong clock, or a date typed ahead of the signing meeting
 _EPOCH = dt.date(1899, 12, 30)  # serial 0 in the 1900 date system (as the validator reads dates)
-TOLERANCE = 0.05  # £50: rounding in a partner's ledger is not a change
 
 
 @dataclass(frozen=True)
@@ -409,8 +419,8 @@ def _gains_fell(schema: Schema) -> list[Check]:
     """Each workstream's gross gains in an actual year against the actual year before."""
     out = []
     for previous, year in zip(schema.actual_years, schema.actual_years[1:], strict=False):
-        for ws, _ in WORKSTREAMS:
-            now, was = schema.field(gains_name(ws, year)), schema.field(gains_name(ws, previous))
+        for stream, _ in WORKSTREAMS:
+            now, was = schema.field(gains_name(stream, year)), schema.field(gains_name(stream, previous))
             out.append(Check(GAINS_FELL.code, now.sheet, now.cell, now.name, now.label,
                              f"AND(ISNUMBER({now.name}),ISNUMBER({was.name}),N({now.name})<N({was.name})-{TOLERANCE:g})",
                              lambda v, n=now.name, w=was.name: is_number(v.input(n)) and is_number(v.input(w))
@@ -439,13 +449,13 @@ def _same_person(preparer: Any, officer: Any) -> bool:
 def _computed_check(computed: Computed) -> Check:
     code, cell, formula, expected = computed.code, computed.cell, computed.formula, computed.expected
     body = formula.removeprefix("=")
-    excel = f"IF(ISNUMBER('{GAINS}'!{cell}),ABS('{GAINS}'!{cell}-({body}))>0.05,TRUE)"
+    excel = f"IF(ISNUMBER('{GAINS}'!{cell}),ABS('{GAINS}'!{cell}-({body}))>{TOLERANCE:g},TRUE)"
 
     def fails(v: Values) -> bool:
         raw = v.cell(GAINS, cell)
         if isinstance(raw, Formula):
             return normalise_formula(raw) != normalise_formula(formula)
-        return not is_number(raw) or abs(raw - expected(v)) > 0.05
+        return not is_number(raw) or abs(raw - expected(v)) > TOLERANCE
 
     return Check(code, GAINS, cell, "", computed.label, excel, fails, computed.params,
                  lambda v: {"expected": expected(v)})

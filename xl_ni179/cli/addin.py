@@ -34,11 +34,11 @@ def _workspace_from(ctx: click.Context) -> str | None:
     which suits Excel better than the folder the build happened to run in.
     """
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
-    ws = obj.get("workspace")
+    folder = obj.get("workspace")
     if ctx.find_root().get_parameter_source("workspace") is ParameterSource.DEFAULT:
         return None
     # Excel starts Python in another folder, so a relative path would point elsewhere.
-    return str(Path(ws).expanduser().resolve()) if ws else None
+    return str(Path(folder).expanduser().resolve()) if folder else None
 
 
 def build_command(out: Path, interpreter: str | None, workspace: str | None) -> Path:

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from xl_ni179 import environment
 from xl_ni179.errors import CLICK_CONTEXT, friendly_errors
 from xl_ni179.text import visible
 
@@ -31,20 +31,20 @@ def _workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast 
     return Workspace(Path(ctx.obj["workspace"]))
 
 
-def _config_changed(ws: Workspace) -> bool:
+def _config_changed(workspace: Workspace) -> bool:
     """The workspace's configuration now says something else (a broken edit is kept waiting)."""
     from xl_ni179.errors import ConfigError
     from xl_ni179.partnership import load_workspace_partnership
 
     try:
-        return load_workspace_partnership(ws.path).content_key != ws.config_sha
+        return load_workspace_partnership(workspace.path).content_key != workspace.config_sha
     except ConfigError as exc:
         click.echo(f"Error: {exc} (still using the configuration as it was)", err=True)
         return False
 
 
 def _smtp_url(smtp: str | None) -> str:
-    url = smtp or os.environ.get("NI179_SMTP_URL")
+    url = smtp or environment.get(environment.SMTP_URL)
     if not url:
         raise click.UsageError("Give the mail server for sending with --smtp URL (or set NI179_SMTP_URL).")
     return url
@@ -60,11 +60,11 @@ def _smtp_url(smtp: str | None) -> str:
               help="Keep running, checking the inbox every SECONDS.")
 @click.option("--max-mb", type=click.FloatRange(min=1), default=9.5, show_default=True,
               help="Refuse (and answer) messages larger than this without downloading them.")
-@click.option("--authserv-id", metavar="NAME", envvar="NI179_AUTHSERV_ID",
+@click.option("--authserv-id", metavar="NAME", envvar=environment.AUTHSERV_ID,
               help="Required: the name your receiving mail server writes first in its "
               "Authentication-Results header, e.g. mx.county.example.org (default: $NI179_AUTHSERV_ID). "
               "Only that server's DMARC result is believed.")
-@click.option("--received-by", metavar="NAME", envvar="NI179_RECEIVED_BY",
+@click.option("--received-by", metavar="NAME", envvar=environment.RECEIVED_BY,
               help="The name after 'by' in the Received header your receiving server adds (default: the "
               "authserv-id). Headers above that header are the server's; the rest came with the message.")
 @click.pass_context
@@ -91,14 +91,14 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
         raise click.UsageError("Give the mailbox: --imap URL or --maildir DIR.")
     url = _smtp_url(smtp)
     trust = require_trust(authserv_id, received_by)  # before anything is opened: a clear error
-    ws = _workspace(ctx)
+    workspace = _workspace(ctx)
     while True:
-        if interval and _config_changed(ws):
-            ws = _workspace(ctx)  # a sender added, a date moved: held messages are checked against it
+        if interval and _config_changed(workspace):
+            workspace = _workspace(ctx)  # a sender added, a date moved: held messages are checked against it
         try:
             source = open_source(imap=imap, maildir=maildir)
             try:
-                result = process(ws, source, url, authserv_id=trust.authserv_id, received_by=trust.received_by,
+                result = process(workspace, source, url, authserv_id=trust.authserv_id, received_by=trust.received_by,
                                  max_bytes=int(max_mb * 1024 * 1024))
             finally:
                 source.close()
@@ -143,12 +143,12 @@ def chase(ctx: click.Context, round_id: str | None, send: bool, smtp: str | None
     """
     from xl_ni179.mail.chasers import draft_chasers, send_chasers
 
-    ws = _workspace(ctx)
+    workspace = _workspace(ctx)
     if send:
-        codes = send_chasers(ws, round_id, _smtp_url(smtp))
+        codes = send_chasers(workspace, round_id, _smtp_url(smtp))
         click.echo(f"Sent {len(codes)} chaser(s): {', '.join(codes) or 'nobody to chase'}.")
         return
-    paths = draft_chasers(ws, round_id, out_dir)
+    paths = draft_chasers(workspace, round_id, out_dir)
     click.echo(f"Wrote {len(paths)} chaser draft(s) to check and send:")
     for path in paths:
         click.echo(f"  {path}")

@@ -5,7 +5,6 @@ themselves to ``main``; ``xl_ni179.cli`` imports them all."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import click
 
 from xl_ni179 import __version__
 from xl_ni179.errors import CLICK_CONTEXT
+from xl_ni179.store.location import fallback_text, locate_workspace
 from xl_ni179.text import visible
 
 if TYPE_CHECKING:
@@ -92,19 +92,19 @@ def echo(text: str) -> None:
 
 @click.group(context_settings=CLICK_CONTEXT)
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
-              default=lambda: os.environ.get("NI179_WORKSPACE", "ni179-workspace"),
-              show_default="./ni179-workspace or $NI179_WORKSPACE",
-              help="Workspace folder holding the configuration and the returns store.")
+              help="Workspace folder holding the configuration and the returns store. Default: "
+                   f"{fallback_text('in the current folder', addin=False)} (docs/store.md).")
 @click.version_option(__version__, prog_name="ni179")
 @click.pass_context
-def main(ctx: click.Context, workspace: Path) -> None:
+def main(ctx: click.Context, workspace: Path | None) -> None:
     """NI 179 value-for-money savings collection: partner return workbooks, validation on
     receipt, and consolidation for the treasurers' group.
 
     Example: ni179 demo --out demo-output
     """
     ctx.ensure_object(dict)
-    ctx.obj["workspace"] = workspace
+    located = locate_workspace(chosen=workspace)  # the same answer as the ribbon's (xl_ni179.store.location)
+    ctx.obj["workspace"], ctx.obj["workspace_origin"] = located.path, located.origin
     from xl_ni179.store.activity import set_activity
 
     set_activity(f"ni179 {ctx.invoked_subcommand or ''}")  # named to whoever waits for the store

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,8 @@ from xl_ni179.cli.main import (
     write_checked_copy,
 )
 from xl_ni179.errors import friendly_errors
+from xl_ni179.store.location import Origin
+from xl_ni179.store.outcomes import Outcome, State
 from xl_ni179.text import visible
 
 
@@ -39,8 +40,8 @@ def init(ctx: click.Context, config_file: Path | None) -> None:
     """
     from xl_ni179.store.workspace import Workspace
 
-    ws = Workspace.init(workspace_path(ctx), config_file)
-    click.echo(f"Workspace ready at {ws.path} ({len(ws.partnership.organisations)} organisations).")
+    workspace = Workspace.init(workspace_path(ctx), config_file)
+    click.echo(f"Workspace ready at {workspace.path} ({len(workspace.partnership.organisations)} organisations).")
 
 
 @main.command()
@@ -60,22 +61,22 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
     """
     from xl_ni179.intake import render
 
-    ws = open_workspace(ctx)
+    workspace = open_workspace(ctx)
     rejected = False
-    receipts = ws.receive_many(files, sender=sender, round_id=round_id)
+    receipts = workspace.receive_many(files, sender=sender, round_id=round_id)
     for path, receipt in zip(files, with_progress(receipts, len(files), "Receiving"), strict=True):
         shown = visible(str(path))  # a file name is anyone's text
-        if receipt.outcome == "refused":  # not an ordinary file: never read, nothing recorded
+        if receipt.outcome == Outcome.REFUSED:  # not an ordinary file: never read, nothing recorded
             echo(render.to_text(receipt.report, "not received"))
             rejected = True
             continue
-        org = ws.partnership.find_organisation(receipt.org_code or "")
+        org = workspace.partnership.find_organisation(receipt.org_code or "")
         name = org.name if org else "unknown organisation"
-        if receipt.outcome == "duplicate" and receipt.report.valid:
+        if receipt.outcome == Outcome.DUPLICATE and receipt.report.valid:
             echo(f"{shown}: {name}: identical to a file already received (version {receipt.version}); "
                  "recorded as a duplicate.")
             continue
-        if receipt.outcome == "duplicate":  # the same file, sender and round: the same verdict again
+        if receipt.outcome == Outcome.DUPLICATE:  # the same file, sender and round: the same verdict again
             echo(f"{shown}: {name}: identical to a file already received from {visible(sender or 'the same place')} "
                  "and rejected; it still needs correcting. Recorded as a duplicate.")
             echo(render.to_text(receipt.report, name))
@@ -83,13 +84,13 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
             continue
         extra = f" (version {receipt.version}" + (f", replaces version {receipt.supersedes})"
                                                   if receipt.supersedes else ")") if receipt.version else ""
-        if receipt.late and receipt.outcome == "accepted":
-            deadline = ws.partnership.round(receipt.round_id).deadline
+        if receipt.late and receipt.outcome == Outcome.ACCEPTED:
+            deadline = workspace.partnership.round(receipt.round_id).deadline
             extra += f"; late: the deadline was {deadline:%d %B %Y}"
         echo(render.to_text(receipt.report, name) + extra)
         if annotate_dir:
-            write_checked_copy(ws.partnership, receipt.report, path, annotate_dir)
-        rejected |= receipt.outcome == "rejected"
+            write_checked_copy(workspace.partnership, receipt.report, path, annotate_dir)
+        rejected |= receipt.outcome == Outcome.REJECTED
     sys.exit(1 if rejected else 0)
 
 
@@ -107,14 +108,14 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
     from xl_ni179.store.quarantine import misconfiguration, quarantined_mail
     from xl_ni179.store.status import round_state
 
-    ws = open_workspace(ctx)
+    workspace = open_workspace(ctx)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    rnd = ws.partnership.round(round_id, on=now.date())
-    rows = ws.status(rnd.id, now=now)
+    rnd = workspace.partnership.round(round_id, on=now.date())
+    rows = workspace.status(rnd.id, now=now)
     state = round_state(rnd, rows, now)
-    missing = [r.short_name for r in rows if r.state == "missing"]
-    held = quarantined_mail(ws)
-    broken = misconfiguration(ws, held)
+    missing = [r.short_name for r in rows if r.state == State.MISSING]
+    held = quarantined_mail(workspace)
+    broken = misconfiguration(workspace, held)
     if as_json:
         click.echo(json.dumps({"round": rnd.id, "deadline": rnd.deadline.isoformat(),
                                "opens": rnd.opens.isoformat() if rnd.opens else None,
@@ -135,7 +136,7 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
         when = f"v{r.version} {r.received_at:%Y-%m-%d %H:%M}" if r.received_at else ""
         chased = f"chased {r.last_chased:%Y-%m-%d}" if r.last_chased else ""
         notes = f"{len(r.warnings)} warning(s) to explain" if r.warnings else ""
-        notes = f"{r.errors} error(s)" if r.state == "rejected" else notes
+        notes = f"{r.errors} error(s)" if r.state == State.REJECTED else notes
         click.echo(visible(f"  {r.name:<52} {r.label:<28} {when:<20} {notes} {chased}".rstrip()))
     if missing:
         click.echo("Returns were not received from: " + _names(missing) + ".")
@@ -220,9 +221,8 @@ def demo(ctx: click.Context, out_dir: Path, round_id: str) -> None:
     from xl_ni179.demo.run import run_demo
 
     workspace = workspace_path(ctx)
-    if (ctx.parent and ctx.parent.get_parameter_source("workspace") == click.core.ParameterSource.DEFAULT
-            and not os.environ.get("NI179_WORKSPACE")):
-        workspace = out_dir / "workspace"  # never the real default workspace
+    if ctx.obj.get("workspace_origin") not in (Origin.CHOSEN, Origin.ENVIRONMENT):
+        workspace = out_dir / "workspace"  # never the real workspace the user's own settings name
 
     def progress(step: str, items: list[Any], fn: Callable[[Any], object]) -> None:
         with click.progressbar(items, label=step, show_pos=True) as bar:

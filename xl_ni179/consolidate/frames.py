@@ -103,8 +103,8 @@ def gains_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, A
         cf_cash = number(values.get("carry_forward_cashable"))
         cf_noncash = number(values.get("carry_forward_noncashable"))
         for year in rnd.years:
-            gross = _sum([number(values.get(gains_name(ws, year))) for ws, _ in WORKSTREAMS])
-            costs = _sum([number(values.get(costs_name(ws, year))) for ws, _ in WORKSTREAMS])
+            gross = _sum([number(values.get(gains_name(stream, year))) for stream, _ in WORKSTREAMS])
+            costs = _sum([number(values.get(costs_name(stream, year))) for stream, _ in WORKSTREAMS])
             has_figure = gross is not None or costs is not None
             net = (gross or 0.0) - (costs or 0.0) if has_figure else None
             rows.append({

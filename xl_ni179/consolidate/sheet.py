@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xl_ni179.template import measure
-from xl_ni179.template.styles import FORMULA_STARTS
+from xl_ni179.template.formats import FORMULA_STARTS
 
 # Characters an .xlsx file cannot hold (XML 1.0 forbids them): dropped, as openpyxl's
 # ILLEGAL_CHARACTERS_RE does for the other workbooks (template.styles.set_text).

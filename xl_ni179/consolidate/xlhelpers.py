@@ -14,7 +14,7 @@ import pandas as pd
 
 from xl_ni179.consolidate.sheet import BOLD, HEADER, NOTE, PLAIN, SECTION, TITLE, Look, Sheet, as_stored
 from xl_ni179.partnership import Agreement, targets
-from xl_ni179.template.styles import MONEY_FORMAT, PCT_FORMAT
+from xl_ni179.template.formats import MONEY_FORMAT, PCT_FORMAT
 
 MONEY = MONEY_FORMAT  # £000 with one decimal; the header says £000
 PCT = PCT_FORMAT

@@ -21,8 +21,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xl_ni179.consolidate.sheet import BORDER_GREY, Chart, Look, Sheet
+from xl_ni179.template.formats import FONT_NAME
 from xl_ni179.template.measure import MARGINS
-from xl_ni179.template.styles import FONT_NAME
 
 A4 = 9  # Excel's paper size code
 PIXELS_PER_CM = 96 / 2.54

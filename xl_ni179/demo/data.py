@@ -14,6 +14,7 @@ from typing import Any
 
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.spec.schema import (
+    TOLERANCE,
     WORKSTREAMS,
     costs_name,
     gains_name,
@@ -72,9 +73,9 @@ def demo_returns(p: Partnership, rnd: Round) -> dict[str, dict[str, Any]]:
                 continue
             net = org.baseline * share / 100
             gross = net / (1 - COST_SHARE)
-            for (ws, _), part in zip(WORKSTREAMS, SPLIT, strict=True):
-                data[gains_name(ws, year)] = round(gross * part, 1)
-                data[costs_name(ws, year)] = round(gross * part * COST_SHARE, 1)
+            for (stream, _), part in zip(WORKSTREAMS, SPLIT, strict=True):
+                data[gains_name(stream, year)] = round(gross * part, 1)
+                data[costs_name(stream, year)] = round(gross * part * COST_SHARE, 1)
             data[oneoff_name(year)] = round(org.baseline * 0.002, 1)
         for year, rating in zip(rnd.forecast_years, ratings, strict=True):
             if rating:
@@ -187,24 +188,24 @@ def _year_figures(baseline: float, year: str, share: float) -> dict[str, float]:
     net = baseline * share / 100
     gross = net / (1 - COST_SHARE)
     data = {}
-    for (ws, _), part in zip(WORKSTREAMS, SPLIT, strict=True):
-        data[gains_name(ws, year)] = round(gross * part, 1)
-        data[costs_name(ws, year)] = round(gross * part * COST_SHARE, 1)
+    for (stream, _), part in zip(WORKSTREAMS, SPLIT, strict=True):
+        data[gains_name(stream, year)] = round(gross * part, 1)
+        data[costs_name(stream, year)] = round(gross * part * COST_SHARE, 1)
     data[oneoff_name(year)] = round(baseline * 0.002, 1)
     return data
 
 
 def _names_of_year(year: str) -> set[str]:
     """The inputs of one year (a figure reported before stands unless restated)."""
-    return {*(n(ws, year) for ws, _ in WORKSTREAMS for n in (gains_name, costs_name)),
+    return {*(n(stream, year) for stream, _ in WORKSTREAMS for n in (gains_name, costs_name)),
             *(n(year) for n in (oneoff_name, noncash_name, rag_name, rag_commentary_name))}
 
 
 def _fell(before: dict[str, Any], now: dict[str, Any], rnd: Round) -> bool:
     """A year's gross gains below what was reported before (the receipt check warns of it)."""
     for year in rnd.years:
-        names = [gains_name(ws, year) for ws, _ in WORKSTREAMS]
+        names = [gains_name(stream, year) for stream, _ in WORKSTREAMS]
         was = [before[n] for n in names if n in before]
-        if was and sum(now.get(n, 0) for n in names) < sum(was) - 0.05:
+        if was and sum(now.get(n, 0) for n in names) < sum(was) - TOLERANCE:
             return True
     return False

@@ -55,7 +55,7 @@ def _empty(path: Path) -> None:
             child.unlink()
 
 
-def run_demo(workspace: Path, out_dir: Path, progress: Progress = _plain,
+def run_demo(workspace_dir: Path, out_dir: Path, progress: Progress = _plain,
              now: dt.datetime | None = None, round_id: str | None = None) -> list[str]:
     """The whole cycle on a shipped scenario, in a fresh workspace. Returns what it did.
 
@@ -76,11 +76,11 @@ def run_demo(workspace: Path, out_dir: Path, progress: Progress = _plain,
         raise UnknownRoundError(f"There is no demo for round '{round_id}' (demo rounds: "
                                 f"{', '.join(demo_data.DEMO_ROUNDS)}).")
     _check_demo_folder(out_dir, "output folder", "--out")
-    _check_demo_folder(workspace, "workspace", "--workspace")
-    for folder in (out_dir, workspace):
+    _check_demo_folder(workspace_dir, "workspace", "--workspace")
+    for folder in (out_dir, workspace_dir):
         _claim_demo_folder(folder)
-    _empty(workspace)
-    ws = Workspace.init(workspace, allow_demo=True)
+    _empty(workspace_dir)
+    workspace = Workspace.init(workspace_dir, allow_demo=True)
     templates_dir, returns_dir = out_dir / "templates", out_dir / "returns"
     for folder in (templates_dir, returns_dir):
         if folder.is_symlink():
@@ -90,31 +90,31 @@ def run_demo(workspace: Path, out_dir: Path, progress: Progress = _plain,
     rounds = demo_data.DEMO_ROUNDS[:demo_data.DEMO_ROUNDS.index(round_id) + 1]
     lines: list[str] = []
     for rid in rounds:
-        lines += _demo_round(ws, rid, templates_dir, returns_dir, progress)
+        lines += _demo_round(workspace, rid, templates_dir, returns_dir, progress)
     master, summary_path, paper_dir = out_dir / "master.xlsx", out_dir / "summary.json", out_dir / "paper"
-    summary = consolidate_round(ws, round_id, master, summary_path, now=now)
-    paper = draft_paper(ws, round_id, paper_dir, now=now)
+    summary = consolidate_round(workspace, round_id, master, summary_path, now=now)
+    paper = draft_paper(workspace, round_id, paper_dir, now=now)
     facts = summary.to_json()
     return [*lines,
             f"Round {round_id} at {summary.as_of:%d %B %Y}: {summary.round_state().text}",
             f"Returns were not received from: {', '.join(facts['missing'])}",
             f"Master workbook: {master}", f"Summary: {summary_path}",
-            *[f"Paper: {x}" for x in paper], f"Workspace: {workspace}"]
+            *[f"Paper: {x}" for x in paper], f"Workspace: {workspace_dir}"]
 
 
-def _demo_round(ws: Workspace, round_id: str, templates_dir: Path, returns_dir: Path,
+def _demo_round(workspace: Workspace, round_id: str, templates_dir: Path, returns_dir: Path,
                 progress: Progress) -> list[str]:
     """Write one demo round's templates, fill its returns and receive them on their days."""
     from xl_ni179.demo import data as demo_data
     from xl_ni179.template import template_filename
     from xl_ni179.template.fill import fill_workbook
 
-    p = ws.partnership
+    p = workspace.partnership
     rnd = p.round(round_id)
     templates: list[Path] = []
     # Issued as a consolidator would: each prefilled from its latest accepted earlier return.
     progress(f"Writing partner workbooks ({rnd.id})", [None],
-             lambda _: templates.extend(issue_templates(ws, rnd.id, templates_dir)[0]))
+             lambda _: templates.extend(issue_templates(workspace, rnd.id, templates_dir)[0]))
     if rnd.id == demo_data.DEMO_ROUND:
         data = demo_data.demo_returns(p, rnd)
         days = {code: dt.datetime(2009, 5, 8, 10) + dt.timedelta(days=i) for i, code in enumerate(data)}
@@ -126,7 +126,7 @@ def _demo_round(ws: Workspace, round_id: str, templates_dir: Path, returns_dir: 
     def fill_and_receive(code: str) -> None:
         name = template_filename(code, rnd.id)
         path = fill_workbook(p, templates_dir / name, data[code], returns_dir / name)
-        receipt = ws.receive(path, sender=p.organisation(code).emails[0], round_id=rnd.id,
+        receipt = workspace.receive(path, sender=p.organisation(code).emails[0], round_id=rnd.id,
                              received_at=days[code])
         late = f" (late: received {days[code]:%d %B})" if receipt.late else ""
         received.append(f"{p.organisation(code).name}: {receipt.outcome}{late}")

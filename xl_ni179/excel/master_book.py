@@ -30,7 +30,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.consolidate.names import SHEET_NAMES
+from xl_ni179.excel.ribbon_support import NAME_INBOX, NAME_ROUND, NAME_WORKSPACE
 from xl_ni179.partnership import Partnership, load_partnership
+from xl_ni179.store.location import fallback_text
 from xl_ni179.template.printing import Pages, print_ready
 from xl_ni179.template.styles import NOTE_FONT, TITLE_FONT, WRAP, style_header, style_input
 
@@ -38,13 +40,13 @@ SETTINGS, VFM, PROJECTS, NOTES = "Settings", "VFM scores", "Project status", "No
 INPUT_SHEETS = (SETTINGS, VFM, PROJECTS, NOTES)
 # Named cells of the Settings sheet; the ribbon (xl_ni179.excel.ribbon_support) reads them.
 SETTING_ROWS = (
-    ("ni179_workspace", "Workspace folder",
-     "Folder holding the partnership configuration and the returns store. Blank: the "
-     "NI179_WORKSPACE environment variable, else a folder 'ni179-workspace' beside this workbook."),
-    ("ni179_round", "Collection round",
+    (NAME_WORKSPACE, "Workspace folder",
+     "Folder holding the partnership configuration and the returns store (the buttons and the "
+     f"NI179_ worksheet functions of this workbook use it). Blank: {fallback_text('beside this workbook')}."),
+    (NAME_ROUND, "Collection round",
      "Round the buttons work on. Blank: the round open today, else the latest round that has "
      "opened (see docs/config.md)."),
-    ("ni179_inbox", "Inbox folder",
+    (NAME_INBOX, "Inbox folder",
      "Folder of returned workbooks for 'Receive returns from a folder' (used where Excel "
      "cannot show a folder picker)."),
 )
@@ -85,7 +87,7 @@ def _settings(wb: Workbook, p: Partnership) -> None:
     for i, (name, label, help_text) in enumerate(SETTING_ROWS):
         row = FIRST_SETTING_ROW + i
         ws.cell(row, 1, label)
-        value = ws.cell(row, 2, latest if name == "ni179_round" else None)
+        value = ws.cell(row, 2, latest if name == NAME_ROUND else None)
         style_input(value)
         ws.cell(row, 3, help_text).alignment = WRAP
         wb.defined_names[name] = DefinedName(name, attr_text=f"{SETTINGS}!$B${row}")

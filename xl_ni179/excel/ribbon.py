@@ -35,9 +35,10 @@ from xl_ni179.excel.ribbon_support import (
     run_step,
     status,
 )
+from xl_ni179.spec.schema import ANNOTATION_SHEET
+from xl_ni179.store.outcomes import Outcome, Source
 from xl_ni179.text import visible
 
-VALIDATION_SHEET = "Validation results"  # the name validation lets back in (xl_ni179.intake.validate)
 MAX_LISTED = 10  # names listed in a message box before "and N more"
 VERSION_MESSAGE = ("The NI 179 add-in (version {addin}) does not match the Python package "
                    "(version {package}). Rebuild and reinstall the add-in: `ni179 addin build` then "
@@ -111,21 +112,21 @@ def _settings(book: Any) -> None:
     s = read_settings(book)
     lines = [f"Workspace folder: {s.workspace}", f"  (from {s.workspace_from})"]
     try:
-        ws = open_workspace(s)
+        workspace = open_workspace(s)
     except WorkspaceError:
-        ws = None
+        workspace = None
         answer = alert(book, f"There is no NI 179 workspace at\n{s.workspace}\n\nCreate one there now?",
                        buttons="yes_no")
         if answer == "yes":
             from xl_ni179.store.workspace import Workspace
 
-            ws = Workspace.init(s.workspace)
+            workspace = Workspace.init(s.workspace)
             lines.append("  Created a new workspace with the built-in partnership configuration.")
-    if ws is None:
+    if workspace is None:
         lines.append(f"  Not a workspace yet. Type the folder in the {SETTINGS_SHEET} sheet "
                      f"(cell {NAME_WORKSPACE}), or create one with `ni179 --workspace \"{s.workspace}\" init`.")
     else:
-        p = ws.partnership
+        p = workspace.partnership
         lines.append(f"  {p.name}: {len(p.organisations)} organisations, "
                      f"rounds: {', '.join(r.id for r in p.rounds)}")
         try:
@@ -146,11 +147,11 @@ def _generate_templates(book: Any) -> None:
     from xl_ni179.store.issue import issue_templates
 
     s = read_settings(book)
-    ws = open_workspace(s)
-    rnd = ws.partnership.round(s.round_id)
-    out = ws.path / "templates" / rnd.id
+    workspace = open_workspace(s)
+    rnd = workspace.partnership.round(s.round_id)
+    out = workspace.path / "templates" / rnd.id
     status(book, f"Writing partner workbooks for {rnd.id}...")
-    paths, prefills = issue_templates(ws, rnd.id, out)
+    paths, prefills = issue_templates(workspace, rnd.id, out)
     alert(book, f"Wrote {plural(len(paths), 'partner workbook')} for {rnd.title} to\n{out}"
           + (f"\n{len(prefills)} prefilled from earlier returns." if prefills else ""))
 
@@ -187,7 +188,7 @@ def _validate_open_workbook(book: Any) -> None:
                 log.warning("Could not colour %s!%s", f.sheet, f.cell)
     summary = f"{who}: {verdict(report)}"
     if written:
-        alert(book, f"{summary}\n\nThe problems are listed on the '{VALIDATION_SHEET}' sheet.",
+        alert(book, f"{summary}\n\nThe problems are listed on the '{ANNOTATION_SHEET}' sheet.",
               critical=not report.valid)
     else:  # the workbook would not take a new sheet: show the list itself
         listed = [f"- {f.severity}: {f.where}: {f.message}" for f in report.findings[:MAX_LISTED]]
@@ -212,7 +213,7 @@ def _write_validation_sheet(book: Any, rows: list[list[Any]]) -> bool:
     """Put the findings on the results sheet (first in the book); False if it can't be added."""
     unlocked = _unlock_structure(book)
     try:
-        sheet = ensure_sheet(book, VALIDATION_SHEET, first=True)
+        sheet = ensure_sheet(book, ANNOTATION_SHEET, first=True)
         sheet.clear()
         write_rows(sheet, rows)
         header = sheet.range((4, 1), (4, 6))
@@ -225,7 +226,7 @@ def _write_validation_sheet(book: Any, rows: list[list[Any]]) -> bool:
         sheet.activate()
         return True
     except Exception:  # noqa: BLE001 - e.g. a structure password we don't have
-        log.warning("Could not add the %s sheet", VALIDATION_SHEET, exc_info=True)
+        log.warning("Could not add the %s sheet", ANNOTATION_SHEET, exc_info=True)
         return False
     finally:
         if unlocked:
@@ -245,7 +246,7 @@ def _unlock_structure(book: Any) -> bool:
 
 def _receive_folder(book: Any) -> None:
     s = read_settings(book)
-    ws = open_workspace(s)
+    workspace = open_workspace(s)
     folder = _choose_folder(book, s.inbox)
     if folder is None:
         return  # the user cancelled the folder dialog
@@ -256,7 +257,7 @@ def _receive_folder(book: Any) -> None:
     if not files:
         alert(book, f"There are no .xlsx files in {folder}.")
         return
-    counts = {"accepted": 0, "rejected": 0, "duplicate": 0, "failed": 0}
+    counts: dict[str, int] = {Outcome.ACCEPTED: 0, Outcome.REJECTED: 0, Outcome.DUPLICATE: 0, "failed": 0}
     to_fix: list[str] = []
 
     def unreadable(path: Path, exc: OSError) -> None:  # one unreadable file must not stop the rest
@@ -265,20 +266,20 @@ def _receive_folder(book: Any) -> None:
         to_fix.append(f"{path.name} (could not be read: is it open in another program?)")
 
     status(book, f"Receiving {plural(len(files), 'file')}...")
-    for i, receipt in enumerate(ws.receive_many(files, round_id=s.round_id, source="ribbon",
+    for i, receipt in enumerate(workspace.receive_many(files, round_id=s.round_id, source=Source.RIBBON,
                                                 unreadable=unreadable), start=1):
         status(book, f"Received {i} of {len(files)}: {Path(receipt.report.file).name}")
         counts[receipt.outcome] = counts.get(receipt.outcome, 0) + 1
-        if receipt.outcome == "rejected":
+        if receipt.outcome == Outcome.REJECTED:
             to_fix.append(f"{Path(receipt.report.file).name}: {len(receipt.report.errors)} error(s)")
-        elif receipt.outcome == "refused":  # a link, folder, pipe or device named like a return
+        elif receipt.outcome == Outcome.REFUSED:  # a link, folder, pipe or device named like a return
             counts["failed"] += 1
             to_fix.append(f"{Path(receipt.report.file).name} (not an ordinary file: not read)")
     if is_master(book):
         _refresh_status(book)  # the master is open: show the new position straight away
     lines = [f"Received {plural(len(files), 'file')} from {folder}:",
-             f"{counts['accepted']} accepted, {counts['rejected']} rejected (need fixing), "
-             f"{counts['duplicate']} already received" + (f", {counts['failed']} could not be read"
+             f"{counts[Outcome.ACCEPTED]} accepted, {counts[Outcome.REJECTED]} rejected (need fixing), "
+             f"{counts[Outcome.DUPLICATE]} already received" + (f", {counts['failed']} could not be read"
                                                           if counts["failed"] else "") + "."]
     if to_fix:
         lines += ["", "To follow up:", *to_fix[:MAX_LISTED]]
@@ -318,9 +319,9 @@ def _summary(book: Any) -> tuple[Any, Any]:
     from xl_ni179.consolidate.run import summarise
 
     s = read_settings(book)
-    ws = open_workspace(s)
+    workspace = open_workspace(s)
     status(book, "Reading the accepted returns...")
-    return ws, summarise(ws, s.round_id, vfm_scores=_vfm_scores(book))
+    return workspace, summarise(workspace, s.round_id, vfm_scores=_vfm_scores(book))
 
 
 def _vfm_scores(book: Any) -> dict[str, int] | None:
@@ -337,7 +338,7 @@ def _vfm_scores(book: Any) -> dict[str, int] | None:
     return scores
 
 
-def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...], ws: Any = None) -> None:
+def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...], workspace: Any = None) -> None:
     from openpyxl import Workbook
 
     from xl_ni179.consolidate.master import record_sheet
@@ -352,9 +353,9 @@ def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...], ws: Any = N
     for i, name in enumerate(names, start=1):
         status(book, f"Refreshing '{name}' ({i} of {len(names)})...")
         sheet = record_sheet(name, summary)
-        if name == RETURNS_STATUS and ws is not None:  # the mail the intake held back, below the table
-            held = quarantined_mail(ws)
-            write_quarantined_mail(sheet, held, misconfiguration(ws, held))
+        if name == RETURNS_STATUS and workspace is not None:  # the mail the intake held back, below the table
+            held = quarantined_mail(workspace)
+            write_quarantined_mail(sheet, held, misconfiguration(workspace, held))
             fit_columns(sheet)
         fit_rows(sheet)  # as `ni179 consolidate` does: no text cut off (the page set-up is the shell's)
         copy_sheet(fill_worksheet(sheet, scratch.create_sheet(name)), ensure_sheet(book, name))
@@ -364,18 +365,18 @@ def _refresh_status(book: Any) -> None:
     from xl_ni179.consolidate.names import RETURNS_STATUS
 
     _require_master(book)
-    ws, summary = _summary(book)
-    _refresh_sheets(book, summary, (RETURNS_STATUS,), ws)
+    workspace, summary = _summary(book)
+    _refresh_sheets(book, summary, (RETURNS_STATUS,), workspace)
 
 
 def _consolidate(book: Any) -> None:
     from xl_ni179.consolidate import SHEET_NAMES
 
     _require_master(book)
-    ws, summary = _summary(book)
-    _refresh_sheets(book, summary, tuple(SHEET_NAMES), ws)
+    workspace, summary = _summary(book)
+    _refresh_sheets(book, summary, tuple(SHEET_NAMES), workspace)
     facts = summary.to_json()
-    ws.audit("consolidate", {"round": facts["round"], "out": _book_label(book), "source": "ribbon"})
+    workspace.audit("consolidate", {"round": facts["round"], "out": _book_label(book), "source": "ribbon"})
     missing = facts.get("missing") or []
     alert(book, f"Consolidated {summary.round.title}: {plural(len(facts['received']), 'return')} "
                 f"received, {len(missing)} missing.\nRefreshed: {', '.join(SHEET_NAMES)}.")
@@ -385,10 +386,10 @@ def _draft_paper(book: Any) -> None:
     from xl_ni179.paper.draft import draft_paper as write_paper
 
     s = read_settings(book)
-    ws = open_workspace(s)
-    rnd = ws.partnership.round(s.round_id)
+    workspace = open_workspace(s)
+    rnd = workspace.partnership.round(s.round_id)
     status(book, "Drafting the progress paper...")
-    paths = write_paper(ws, rnd.id, ws.path / "paper" / rnd.id)
+    paths = write_paper(workspace, rnd.id, workspace.path / "paper" / rnd.id)
     alert(book, "Drafted the progress paper:\n" + "\n".join(str(p) for p in paths))
 
 
@@ -402,11 +403,11 @@ def _draft_chasers(book: Any) -> None:
                     "version of NI 179. Use Returns status to see who still has to send a return.")
         return
     s = read_settings(book)
-    ws = open_workspace(s)
-    rnd = ws.partnership.round(s.round_id)
+    workspace = open_workspace(s)
+    rnd = workspace.partnership.round(s.round_id)
     status(book, "Drafting chasers...")
-    out = ws.path / "chasers" / rnd.id
-    paths = write_chasers(ws, rnd.id, out)
+    out = workspace.path / "chasers" / rnd.id
+    paths = write_chasers(workspace, rnd.id, out)
     if not paths:
         alert(book, "Nobody needs chasing: every partner's return has been accepted.")
         return

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
-import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -19,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xl_ni179.store.location import CONF_KEY, USER_CONF, locate_workspace
 from xl_ni179.text import visible
 
 if TYPE_CHECKING:
@@ -28,10 +27,7 @@ TITLE = "NI 179"
 SETTINGS_SHEET = "Settings"
 # Named cells on the master workbook's Settings sheet (see xl_ni179.excel.master_book).
 NAME_WORKSPACE, NAME_ROUND, NAME_INBOX = "ni179_workspace", "ni179_round", "ni179_inbox"
-DEFAULT_WORKSPACE = "ni179-workspace"
-ADDIN_NAME, ADDIN_CONF_SHEET, ADDIN_WORKSPACE_KEY = "NI179.xlam", "ni179.conf", "NI179_Workspace"
-# The user's own xlwings settings file for this add-in: %USERPROFILE%\.ni179\ni179.conf.
-USER_CONF = Path(".ni179") / ADDIN_CONF_SHEET
+ADDIN_NAME, ADDIN_CONF_SHEET = "NI179.xlam", USER_CONF.name  # the add-in and its settings sheet
 # Sheets only a partner's return has (xl_ni179.spec.schema.SHEETS): a book with one is never the master.
 PARTNER_SHEETS = ("_meta", "Gains", "Sign-off")
 LOG_NAME = "ribbon.log"
@@ -93,25 +89,10 @@ def _addin_workspace(book: Any) -> str | None:
             return None
         sheet = book.app.books[ADDIN_NAME].sheets[ADDIN_CONF_SHEET]
         for key, value in sheet.range("A1").expand("down").resize(None, 2).value or []:
-            if key == ADDIN_WORKSPACE_KEY and value:
+            if key == CONF_KEY and value:
                 return str(value)
     except Exception:  # noqa: BLE001 - add-in not installed or not readable: fall through
         return None
-    return None
-
-
-def _user_conf_workspace() -> str | None:
-    """``NI179_Workspace`` from the user's ``ni179.conf``, read the way xlwings reads it
-    (one ``"KEY","VALUE"`` pair a line)."""
-    path = Path.home() / USER_CONF
-    try:
-        lines = path.read_text("utf-8-sig").splitlines()
-    except OSError:  # no such file: not set
-        return None
-    for line in lines:
-        values = re.findall(r'"([^"]*)"', line)
-        if len(values) >= 2 and values[0].strip().casefold() == ADDIN_WORKSPACE_KEY.casefold():
-            return values[1].strip() or None
     return None
 
 
@@ -125,30 +106,23 @@ def book_folder(book: Any) -> Path:
 
 
 def read_settings(book: Any, *, from_book: bool = True) -> Settings:
-    """Where the settings come from, first found wins: the master workbook's Settings
-    sheet, the add-in's settings sheet, the user's ``ni179.conf``, NI179_WORKSPACE, then a
-    folder ``ni179-workspace`` beside the workbook.
+    """The settings, the workspace found as ``xl_ni179.store.location`` says for every door:
+    the master workbook's Settings sheet, the add-in's settings sheet, the user's
+    ``ni179.conf``, NI179_WORKSPACE, then a folder ``ni179-workspace`` beside the workbook.
 
     Only the master workbook's cells are read (never a partner's return, which could name
     its own cells ``ni179_workspace``), and only when ``from_book`` (a step that works on
     a partner's return passes False).
     """
     master = from_book and is_master(book)
-    candidates = (
-        (named_value(book, NAME_WORKSPACE) if master else None,
-         f"the {SETTINGS_SHEET} sheet (cell {NAME_WORKSPACE})"),
-        (_addin_workspace(book), "the NI 179 add-in's settings"),
-        (_user_conf_workspace(), f"your {ADDIN_CONF_SHEET} file (~/{USER_CONF.as_posix()})"),
-        (os.environ.get("NI179_WORKSPACE") or None, "the NI179_WORKSPACE variable"),
-        (str(book_folder(book) / DEFAULT_WORKSPACE), "the default beside the workbook"),
-    )
-    workspace, source = next((value, where) for value, where in candidates if value is not None)
-    path = Path(os.path.expandvars(os.path.expanduser(str(workspace))))
-    if not path.is_absolute():
-        path = book_folder(book) / path  # relative to the workbook, not to Excel's current folder
+    chosen = named_value(book, NAME_WORKSPACE) if master else None
+    located = locate_workspace(chosen=None if chosen is None else str(chosen),
+                               chosen_said=f"the {SETTINGS_SHEET} sheet (cell {NAME_WORKSPACE})",
+                               addin=_addin_workspace(book), base=book_folder(book),
+                               default_said="the default beside the workbook")
     round_id = named_value(book, NAME_ROUND) if master else None
     inbox = named_value(book, NAME_INBOX) if master else None
-    return Settings(path, source, str(round_id) if round_id is not None else None,
+    return Settings(located.path, located.said, str(round_id) if round_id is not None else None,
                     Path(str(inbox)) if inbox is not None else None)
 
 

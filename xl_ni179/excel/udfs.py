@@ -8,13 +8,13 @@ workspace path and need no Excel, so they are tested directly. The ``@xw.func`` 
 at the bottom are only defined when xlwings imports, and only turn the cell's arguments
 into the plain call and any problem into short text in the cell (never a traceback).
 
-The workspace is the one in ``NI179_WORKSPACE``, else ``./ni179-workspace`` (the CLI's
-default): a worksheet function has no caller book to read a Settings sheet from cheaply.
+The workspace is the one the ribbon's buttons use in the same workbook (xl_ni179.store.location):
+each wrapper takes xlwings' ``caller`` (the cell being calculated, which Excel does not show
+as an argument), so =NI179_GAINS in the master reads the store its Consolidate button writes.
 """
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,15 +23,20 @@ if TYPE_CHECKING:
     from xl_ni179.partnership import Partnership
     from xl_ni179.store.workspace import Workspace
 
-DEFAULT_WORKSPACE = "ni179-workspace"
-
-
 class UdfError(ValueError):
     """Bad arguments in a formula; the message is what the cell shows."""
 
 
-def workspace_path() -> Path:
-    return Path(os.environ.get("NI179_WORKSPACE") or DEFAULT_WORKSPACE)
+def workspace_path(caller: Any = None) -> Path:
+    """The workspace of the workbook holding the cell ``caller`` (an xlwings Range), as the
+    ribbon finds it; without one, as the command line would in the current folder."""
+    if caller is not None:
+        from xl_ni179.excel.ribbon_support import read_settings
+
+        return read_settings(caller.sheet.book).workspace
+    from xl_ni179.store.location import locate_workspace
+
+    return locate_workspace().path
 
 
 @lru_cache(maxsize=8)
@@ -95,12 +100,12 @@ def _agreement(p: Any, value: Any) -> Any:
 
 
 def target(org_code: Any, year: Any, agreement_code: Any, cumulative: bool = False,
-           workspace: Path | None = None) -> float | str:
+           workspace: Path | None = None, caller: Any = None) -> float | str:
     """The organisation's target (£000) in the agreement for the year; "" when the
     organisation is not a member or the agreement sets no target for that year."""
     from xl_ni179.partnership import targets
 
-    p = partnership_for(workspace or workspace_path())
+    p = partnership_for(workspace or workspace_path(caller))
     org = _organisation(p, org_code)
     year = _year(year)
     agreement = _agreement(p, agreement_code)
@@ -111,15 +116,16 @@ def target(org_code: Any, year: Any, agreement_code: Any, cumulative: bool = Fal
     return "" if value is None else value
 
 
-def _latest_return(org_code: Any, workspace: Path | None) -> tuple[Any, Any, Any]:
+def _latest_return(org_code: Any, workspace: Path | None, caller: Any = None) -> tuple[Any, Any, Any]:
     """(partnership, organisation, latest accepted Report or None) across all rounds."""
-    ws = _workspace(str(workspace or workspace_path()))
-    p = ws.partnership
+    store = _workspace(str(workspace or workspace_path(caller)))
+    p = store.partnership
     org = _organisation(p, org_code)
-    return p, org, ws.latest_accepted_report(org.code)
+    return p, org, store.latest_accepted_report(org.code)
 
 
-def gains(org_code: Any, year: Any, agreement_code: Any = None, workspace: Path | None = None) -> float | str:
+def gains(org_code: Any, year: Any, agreement_code: Any = None, workspace: Path | None = None,
+          caller: Any = None) -> float | str:
     """Net cumulative gains (£000) for the year from the organisation's latest accepted
     return: NI 179 (since April 2008), or with an agreement the gains that count towards it
     (since the agreement's first year, as the master workbook counts them). "" when there is
@@ -128,7 +134,7 @@ def gains(org_code: Any, year: Any, agreement_code: Any = None, workspace: Path 
     from xl_ni179.partnership import targets
 
     year = _year(year)
-    p, org, report = _latest_return(org_code, workspace)
+    p, org, report = _latest_return(org_code, workspace, caller)
     agreement = None if agreement_code in (None, "") else _agreement(p, agreement_code)
     if report is None or (agreement is not None and org.code not in agreement.members):
         return ""
@@ -142,14 +148,14 @@ def gains(org_code: Any, year: Any, agreement_code: Any = None, workspace: Path 
     return "" if value is None or value != value else float(value)  # NaN: no figure
 
 
-def rag(org_code: Any, year: Any, workspace: Path | None = None) -> str:
+def rag(org_code: Any, year: Any, workspace: Path | None = None, caller: Any = None) -> str:
     """Green/Amber/Red (or 'Not rated') for a forecast year of the latest accepted
     return; "" when there is no return or the year is not a forecast year in it."""
     from xl_ni179.consolidate.scores import rating
     from xl_ni179.spec.schema import rag_name
 
     year = _year(year)
-    p, _, report = _latest_return(org_code, workspace)
+    p, _, report = _latest_return(org_code, workspace, caller)
     if report is None or year not in p.round(report.round_id).forecast_years:
         return ""
     return rating(report.values.get(rag_name(year)))
@@ -181,19 +187,19 @@ if HAVE_XLWINGS:
     @xw.func
     @xw.arg("cumulative", doc="TRUE for the cumulative target; FALSE (default) for the in-year one")
     def NI179_TARGET(org_code: str, year: str, agreement_code: str,  # named as Excel names functions
-                     cumulative: bool = False) -> float | str:
+                     cumulative: bool = False, caller: Any = None) -> float | str:
         """NI 179 target (£000) of an organisation in an agreement for a year, e.g. ("LCC", "2009/10", "MAA")."""
-        return _safely(target, org_code, year, agreement_code, bool(cumulative))
+        return _safely(target, org_code, year, agreement_code, bool(cumulative), None, caller)
 
     @xw.func
     @xw.arg("agreement_code", doc="optional: an agreement code (e.g. MAA) to count only the gains since "
                                   "that agreement's first year")
-    def NI179_GAINS(org_code: str, year: str, agreement_code: str = "") -> float | str:
+    def NI179_GAINS(org_code: str, year: str, agreement_code: str = "", caller: Any = None) -> float | str:
         """Net cumulative cash-releasing gains (£000) from the organisation's latest accepted return;
         with an agreement, the gains counted towards it (e.g. "MAA": since April 2009)."""
-        return _safely(gains, org_code, year, agreement_code or None)
+        return _safely(gains, org_code, year, agreement_code or None, None, caller)
 
     @xw.func
-    def NI179_RAG(org_code: str, year: str) -> str:
+    def NI179_RAG(org_code: str, year: str, caller: Any = None) -> str:
         """Forecast confidence (Green/Amber/Red) for a year from the latest accepted return."""
-        return _safely(rag, org_code, year)
+        return _safely(rag, org_code, year, None, caller)

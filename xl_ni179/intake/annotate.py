@@ -25,11 +25,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from xl_ni179.intake.render import more_line, verdict
-from xl_ni179.intake.validate import ANNOTATION_SHEET
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules import RULES
 from xl_ni179.rules.findings import Finding, Report
-from xl_ni179.spec.schema import TEXT, Schema
+from xl_ni179.spec.schema import ANNOTATION_SHEET, TEXT, Schema
 from xl_ni179.template.builder import PAGES, build_workbook
 from xl_ni179.template.printing import Pages, print_ready
 from xl_ni179.template.styles import FONT_NAME, HEADER_FILL, HEADER_FONT, WRAP, set_text

@@ -14,8 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from xl_ni179.intake.issued import IssuedTemplate, worker_context
 from xl_ni179.intake.screen import file_sha256, findings_of, regular_file_finding
+from xl_ni179.intake.worker_context import IssuedTemplate, worker_context
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.text import visible
@@ -107,7 +107,7 @@ def _sha256_if_readable(path: str) -> str:
 
 
 def _compare_with_earlier(p: Partnership, report: Report, previous: Report | None, replaces: Report | None) -> None:
-    from xl_ni179.intake.validate import add_cross_return
+    from xl_ni179.intake.cross_return import add_cross_return
     from xl_ni179.spec.prefill import verify_prefill
 
     if report.prefill is not None and previous is not None and previous.sha256 == report.prefill.sha256:

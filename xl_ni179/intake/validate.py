@@ -9,45 +9,41 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xl_ni179.checks.data import blank, is_number, num_sum
+from xl_ni179.checks.data import is_number
 from xl_ni179.checks.hyperlinks import link_findings
 from xl_ni179.checks.saved import stale_results
+from xl_ni179.intake.compiled import ReturnSpec, return_spec
+from xl_ni179.intake.cross_return import mark_explained
 from xl_ni179.intake.display import check_inputs_shown
-from xl_ni179.intake.issued import IssuedTemplate
 from xl_ni179.intake.reader import DAYS_1904, DefinedName, RawWorkbook, read_package
 from xl_ni179.intake.screen import file_sha256, findings_of
-from xl_ni179.intake.spec import ReturnSpec, return_spec
+from xl_ni179.intake.worker_context import IssuedTemplate
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.rules import RULES
 from xl_ni179.rules import structure_rules as sr
-from xl_ni179.rules.base import EXPLAINED_FIX
 from xl_ni179.rules.findings import Report
+from xl_ni179.spec import layout
 from xl_ni179.spec.formulas import Formula, parse_reference, same_place
 from xl_ni179.spec.prefill import claimed_prefill
 from xl_ni179.spec.schema import (
+    ANNOTATION_SHEET,
     COVER,
     DATE,
     GAINS,
     META,
     SHEETS,
-    WORKSTREAMS,
     Schema,
-    explain_name,
-    gains_name,
-    total_name,
 )
 from xl_ni179.template.builder import META_KEYS, TEMPLATE_ID
 from xl_ni179.template.fingerprint import differences, fingerprint, locked_cells, shown
 
 log = logging.getLogger(__name__)
 
-ANNOTATION_SHEET = "Validation results"  # added by our annotated copy; allowed back in
 MAX_LOCKED_FINDINGS = 20
-COVER_CODE_CELL = "B5"  # where the template writes the organisation code
 
 
 @dataclass
@@ -98,14 +94,15 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     org_code = str(meta.get("organisation") or "")
     org = p.find_organisation(org_code)
     report.organisation = org.code if org else None
-    cover_code = raw.value(COVER, COVER_CODE_CELL)
+    cover_code = raw.value(COVER, layout.COVER_CODE_CELL)
     if cover_code is not None and str(cover_code) != org_code:
-        report.add(sr.ORG_MISMATCH.finding(sheet=COVER, cell=COVER_CODE_CELL, found=org_code, cover=cover_code))
+        report.add(sr.ORG_MISMATCH.finding(sheet=COVER, cell=layout.COVER_CODE_CELL, found=org_code, cover=cover_code))
     spec = return_spec(p, (rnd or p.latest_round).id)  # who may send is the same in every round
     if org is None:
         report.add(sr.UNKNOWN_ORG.finding(found=org_code))
-    elif sender and org.code not in spec.sender_orgs(sender):
-        report.add(sr.SENDER_MISMATCH.finding(organisation=org.name, sender=sender))
+    elif sender and not (match := p.sender(sender)).may_send_for(org.code):  # xl_ni179.partnership.senders
+        report.add(sr.SENDER_AMBIGUOUS.finding(sender=sender, organisations=match.names) if match.ambiguous
+                   else sr.SENDER_MISMATCH.finding(organisation=org.name, sender=sender))
     if rnd is None:
         return
     report.round_id = rnd.id
@@ -131,7 +128,7 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
                                              **check.message_params(values)))
     report.extend(stale_results(schema, values, raw.cached.get(GAINS, {})))
     report.values = {f.name: values.input(f.name) for f in schema.fields}
-    _mark_explained(report)
+    mark_explained(report)
 
 
 def _round(p: Partnership, meta: dict, round_id: str | None, report: Report) -> Round | None:
@@ -275,54 +272,3 @@ def _input_formulas(raw: RawWorkbook, schema: Schema, report: Report) -> set[str
             report.add(sr.INPUT_FORMULA.finding(sheet=f.sheet, cell=f.cell, field=f.name, label=f.label,
                                                 found=str(value)))
     return names
-
-
-def add_cross_return(p: Partnership, report: Report, previous: Report | None, replaces: Report | None) -> None:
-    """Compare a validated return with the organisation's earlier accepted ones (from their
-    figures: the file itself is not read again)."""
-    if report.round_id is None or not report.values or (previous is None and replaces is None):
-        return
-    from xl_ni179.spec import layout
-
-    schema = return_spec(p, report.round_id).schema
-    now_values = report.values
-    if previous is not None:
-        # Gains are cumulative and ongoing: a year's total should not fall below what was reported.
-        held = report.prefill if report.prefill is not None and report.prefill.sha256 == previous.sha256 else None
-        for year in schema.years:
-            if held is not None and held.covers(year, schema):
-                continue  # the workbook held these figures: each change is an actual-restated warning
-            before = [previous.values.get(gains_name(ws, year)) for ws in _workstreams(schema, year)]
-            if not any(is_number(v) for v in before):
-                continue
-            now = num_sum([now_values.get(f.name) for f in schema.of_group("gains", year)])
-            was = num_sum(before)
-            if now < was - 0.05:
-                cell = layout.total_cells(schema, year)["gross"]
-                report.add(sr.GAINS_WITHDRAWN.finding(sheet=GAINS, cell=cell, field=total_name("gross", year),
-                                                      label=f"Gross gains for {year}", value=now, before=was,
-                                                      previous=previous.round_id or "earlier round"))
-    if replaces is not None:
-        for f in schema.fields:
-            if f.year_kind != "actual" or f.group not in ("gains", "costs"):
-                continue
-            before_value, value = replaces.values.get(f.name), now_values.get(f.name)
-            if is_number(before_value) and is_number(value) and abs(before_value - value) > 0.05:
-                report.add(sr.RESUBMISSION_CHANGED.finding(sheet=f.sheet, cell=f.cell, field=f.name,
-                                                           label=f.label, value=value, before=before_value))
-    _mark_explained(report)
-
-
-def _workstreams(schema: Schema, year: str) -> list[str]:
-    """The workstreams the schema has gains inputs for in ``year``."""
-    names = {f.name for f in schema.of_group("gains", year)}
-    return [ws for ws, _ in WORKSTREAMS if gains_name(ws, year) in names]
-
-
-def _mark_explained(report: Report) -> None:
-    out = []
-    for f in report.findings:
-        if f.severity == "warning" and not blank(report.values.get(explain_name(f.code))):
-            f = replace(f, explained=True, fix=EXPLAINED_FIX)  # not "explain it": that is done
-        out.append(f)
-    report.findings = out

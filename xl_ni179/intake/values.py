@@ -83,7 +83,8 @@ def _iso_serial(text: str, date1904: bool) -> float:
     try:
         when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise XlsxReadError(f"a date cell holds {text[:40]!r}") from None
+        # Excel repairs such a file, Calc shows the text: two figures for one cell.
+        raise XlsxAmbiguity(f"a cell marked as a date holds {text[:40]!r}, which is not a date") from None
     if when.tzinfo is not None:
         when = when.replace(tzinfo=None)
     serial = (when - _EPOCH_1900).total_seconds() / 86400
@@ -105,7 +106,9 @@ def typed(kind: str, v: str | None, strings: list[str], date1904: bool = False) 
         return None
     if kind == "s":
         if not (v.isascii() and v.isdigit()) or int(v) >= len(strings):
-            raise XlsxReadError("a cell refers to a shared string that does not exist")
+            # Excel repairs such a file, Calc shows the cell empty.
+            raise XlsxAmbiguity(f"the cell refers to text number {v[:20]!r} of the shared strings, which the "
+                                "file does not hold")
         return strings[int(v)]
     if kind in ("str", "e"):
         return v

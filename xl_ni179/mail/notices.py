@@ -21,7 +21,8 @@ from xl_ni179.partnership import Partnership
 from xl_ni179.store.mail_ledger import MailMessage
 
 STRANGER = "stranger"  # authenticated, but not a registered address
-LABELS = {**KIND_LABELS, STRANGER: "address not registered"}
+AMBIGUOUS = "ambiguous-sender"  # authenticated, but registered for several organisations (partnership.senders)
+LABELS = {**KIND_LABELS, STRANGER: "address not registered", AMBIGUOUS: "address registered for several partners"}
 
 
 def quarantine_detail(msg: Message, why: str, kind: str) -> dict[str, str]:
@@ -33,9 +34,9 @@ def quarantine_detail(msg: Message, why: str, kind: str) -> dict[str, str]:
 
 def notice_due(p: Partnership, address: str | None, kind: str, shown_from: str = "") -> bool:
     """Should the consolidator be sent a notice of this quarantine? Yes for a forgery or a
-    misconfigured server, and when the From names a partner's domain (read as an address, or,
-    when it is not one plain address, anywhere in its text)."""
-    if kind in (FORGED, MISCONFIGURED):
+    misconfigured server, and for an address several partners list; and when the From names a
+    partner's domain (read as an address, or, when it is not one plain address, anywhere in its text)."""
+    if kind in (FORGED, MISCONFIGURED, AMBIGUOUS):
         return True
     domains = {e.lower().rpartition("@")[2] for org in p.organisations for e in org.emails}
     if address:
@@ -61,6 +62,15 @@ def build_notice(p: Partnership, row: MailMessage) -> EmailMessage:
                  "Please pass this message to your mail administrator with docs/mail-intake.md "
                  "(section 'What your mail server must do'). Once it is fixed, move the quarantined "
                  "messages back to the inbox: they are checked again."]
+    elif kind == AMBIGUOUS:
+        listed = p.sender(row.sender).names or "several organisations"
+        subject = f"NI 179 intake: message held, its address is registered for several partners (From {sender})"
+        lines = [f"A message from {sender}, received {when}, was quarantined: that address is registered for "
+                 f"{listed}, so nothing shows which of them sent it. Nothing was stored and no reply was sent.",
+                 "List the address under one organisation only (its 'emails' in the configuration), then move "
+                 "the message from Quarantine back to the inbox: it is checked again. Or, once you know whose "
+                 "return it is, file the workbook with 'ni179 receive FILE' (without --sender it is filed under "
+                 "the organisation the workbook names)."]
     elif kind == FORGED:
         subject = f"NI 179 intake: forged message quarantined (From {sender})"
         lines = [f"A message claiming to be from {sender}{claimed}, received {when}, carried an "

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from xl_ni179 import environment
 from xl_ni179.mail.classify import REPLY_HEADER, clean_message_id, clean_text
 from xl_ni179.mail.sources import MailSourceError, _is_loopback, parse_url
 
@@ -64,7 +64,7 @@ class SmtpSender:
     XOAUTH2 with NI179_SMTP_OAUTH_TOKEN."""
 
     def __init__(self, url: str, timeout: float = 60) -> None:
-        self.url = parse_url(url, ("smtp", "smtps"), "NI179_SMTP")
+        self.url = parse_url(url, ("smtp", "smtps"), environment.SMTP)
         self.timeout = timeout
 
     def send(self, msg: EmailMessage) -> None:
@@ -83,7 +83,7 @@ class SmtpSender:
                 elif u.scheme == "smtp" and not _is_loopback(u.host):
                     raise MailSourceError(f"{u.host} does not offer STARTTLS; use smtps:// so that mail "
                                           "and passwords are not sent unencrypted.")
-                token = os.environ.get("NI179_SMTP_OAUTH_TOKEN")
+                token = environment.oauth_token(environment.SMTP)
                 if token and u.user:  # Exchange Online / Gmail: SMTP AUTH XOAUTH2
                     auth = f"user={u.user}\x01auth=Bearer {token}\x01\x01"
                     client.auth("XOAUTH2", lambda challenge=None: auth, initial_response_ok=True)

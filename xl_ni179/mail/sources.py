@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from xl_ni179 import environment
 from xl_ni179.errors import Ni179Error
+from xl_ni179.store.outcomes import Folder
 
-PROCESSED, REJECTED, QUARANTINE = "Processed", "Rejected", "Quarantine"
-FOLDERS = (PROCESSED, REJECTED, QUARANTINE)
+PROCESSED, REJECTED, QUARANTINE = Folder.PROCESSED, Folder.REJECTED, Folder.QUARANTINE
+FOLDERS = tuple(Folder)
 HEADER_LIMIT = 256 * 1024  # headers beyond this are not read from a Maildir file
 
 
@@ -182,8 +184,8 @@ def parse_url(url: str, schemes: tuple[str, ...], env_prefix: str) -> MailUrl:
         raise MailSourceError(f"'{url}': the address must start with {' or '.join(s + '://' for s in schemes)}")
     if not parts.hostname:
         raise MailSourceError(f"'{url}': no server name")
-    user = unquote(parts.username) if parts.username else os.environ.get(f"{env_prefix}_USER")
-    password = unquote(parts.password) if parts.password else os.environ.get(f"{env_prefix}_PASSWORD")
+    user = unquote(parts.username) if parts.username else environment.user(env_prefix)
+    password = unquote(parts.password) if parts.password else environment.password(env_prefix)
     return MailUrl(parts.scheme, parts.hostname, parts.port, user, password,
                    unquote(parts.path.lstrip("/")))
 
@@ -196,7 +198,7 @@ class ImapSource:
     """
 
     def __init__(self, url: str, timeout: float = 60) -> None:
-        u = parse_url(url, ("imap", "imaps"), "NI179_IMAP")
+        u = parse_url(url, ("imap", "imaps"), environment.IMAP)
         if u.scheme == "imap" and not _is_loopback(u.host):
             raise MailSourceError(f"'{u.host}': plain imap:// would send the password unencrypted; "
                                   "use imaps:// (plain IMAP is allowed only on this computer).")
@@ -204,7 +206,7 @@ class ImapSource:
             raise MailSourceError("No IMAP user: put it in the URL (imaps://user@host/INBOX) or set "
                                   "NI179_IMAP_USER.")
         self.folder = u.path or "INBOX"
-        token = os.environ.get("NI179_IMAP_OAUTH_TOKEN")
+        token = environment.oauth_token(environment.IMAP)
         try:
             if u.scheme == "imaps":
                 self.imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(u.host, u.port or 993, timeout=timeout)

@@ -12,11 +12,12 @@ if TYPE_CHECKING:
     from xl_ni179.store.workspace import Workspace
 
 
-def draft_paper(ws: Workspace, round_id: str | None, out_dir: Path, now: dt.datetime | None = None) -> list[Path]:
+def draft_paper(workspace: Workspace, round_id: str | None, out_dir: Path,
+                now: dt.datetime | None = None) -> list[Path]:
     from xl_ni179.paper import write_paper
 
-    summary = summarise(ws, round_id, now)
+    summary = summarise(workspace, round_id, now)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = write_paper(summary, ws.partnership, out_dir)
-    ws.audit("report", {"out": [str(x) for x in paths]})
+    paths = write_paper(summary, workspace.partnership, out_dir)
+    workspace.audit("report", {"out": [str(x) for x in paths]})
     return paths

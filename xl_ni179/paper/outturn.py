@@ -7,6 +7,7 @@ from typing import Any
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import and_list, money_k, number_word, percent
 from xl_ni179.consolidate.trajectory import Trajectory
+from xl_ni179.spec.schema import TOLERANCE
 
 
 def outturn_sentences(summary: Summary) -> list[str]:
@@ -28,7 +29,7 @@ def _passage(total: dict[str, Any]) -> str:
             f"{year} in the {f_label}: {money_k(total['forecast'])}; actual in the {o_label}: "
             f"{money_k(total['actual'])}")
     diff, share = total["difference"], total["difference_share"]
-    if abs(diff) < 0.05:
+    if abs(diff) < TOLERANCE:
         text += ", as forecast."
     else:
         pct = f" ({percent(abs(share))})" if share is not None else ""

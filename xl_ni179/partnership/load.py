@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from xl_ni179.errors import ConfigError, ConfigProblem
 from xl_ni179.partnership.lines import key_lines, line_of
 from xl_ni179.partnership.model import (
-    CODE_RE,
+    CONFIG_CODE_RE,
     EMAIL_RE,
     METHODS,
     REPLY_LIMIT_MB,
@@ -239,7 +239,7 @@ class _Reader:
     def code(self, value: Any, key: str, what: str = "a code") -> Any:
         if value is BAD:
             return BAD
-        if not CODE_RE.match(value):
+        if not CONFIG_CODE_RE.match(value):
             fixed = re.sub(r"[^A-Za-z0-9_]+", "_", value).strip("_")
             fixed = fixed if fixed[:1].isalpha() else f"X{fixed}"
             return self.fail(key, f"{_q(value)} cannot be {what}: it is used in file names and in the workbook's "

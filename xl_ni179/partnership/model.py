@@ -12,9 +12,12 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 from xl_ni179.errors import UnknownRoundError
+from xl_ni179.partnership.senders import SenderMatch, filed_under, normal_address, sender_index
 
 YEAR_RE = re.compile(r"^(\d{4})/(\d{2})$")
-CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# A code in the configuration (organisation, sector, agreement, project): it is used in file and
+# defined names. (A rule's code is another thing: xl_ni179.rules.base.RULE_CODE_RE.)
+CONFIG_CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 METHODS = ("additive", "compound")
 # NI 179 counts gains since 1 April 2008: its figure for a year is cumulative from here.
@@ -206,9 +209,21 @@ class Partnership:
             return max(started, key=lambda r: (r.opens or r.deadline, r.deadline))
         return min(self.rounds, key=lambda r: (r.opens or r.deadline, r.deadline))
 
-    def organisation_for_email(self, email: str) -> Organisation | None:
-        email = email.strip().lower()
-        for org in self.organisations:
-            if email in (e.lower() for e in org.emails):
-                return org
-        return None
+    @cached_property
+    def _senders(self) -> dict[str, tuple[Organisation, ...]]:
+        return sender_index(self.organisations)
+
+    def sender(self, address: str | None) -> SenderMatch[Organisation]:
+        """The organisations that list ``address`` (xl_ni179.partnership.senders says what
+        an address listed by several means)."""
+        key = normal_address(address or "")
+        return SenderMatch(key, self._senders.get(key, ()))
+
+    def filed_under(self, named: str | None, sender: str | None) -> str | None:
+        """The organisation a return naming ``named``, sent from ``sender``, counts for."""
+        return filed_under(named, self.sender(sender) if sender else None)
+
+    def organisation_for_email(self, email: str | None) -> Organisation | None:
+        """The organisation ``email`` speaks for: None when no organisation lists it, or
+        several do (never the first of them)."""
+        return self.sender(email).organisation

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from xl_ni179.partnership.model import NI179_FIRST_YEAR, Agreement, year_start
 
@@ -23,34 +24,91 @@ def counted_years(agreement: Agreement) -> list[str]:
     return [y for y in agreement.years if y not in agreement.reported_only]
 
 
-def cumulative_rate(agreement: Agreement, year: str) -> float | None:
-    """Cumulative target for ``year`` as a fraction of baseline, or None outside the agreement."""
+@dataclass(frozen=True)
+class Rate:
+    """One year's agreed rate, a percentage of baseline."""
+
+    percent: float
+
+    def value(self) -> float:
+        return self.percent / 100
+
+    def excel(self) -> str:
+        return f"{self.percent:g}%"
+
+
+@dataclass(frozen=True)
+class Sum:
+    """Rates added up (the additive method)."""
+
+    terms: tuple[Rate, ...]
+
+    def value(self) -> float:
+        return sum(t.value() for t in self.terms)
+
+    def excel(self) -> str:
+        return "(" + "+".join(t.excel() for t in self.terms) + ")"
+
+
+@dataclass(frozen=True)
+class Growth:
+    """Rates compounded: the product of (1 + rate), less 1 (the compound method)."""
+
+    terms: tuple[Rate, ...]
+
+    def value(self) -> float:
+        product = 1.0
+        for t in self.terms:
+            product *= 1 + t.value()
+        return product - 1
+
+    def excel(self) -> str:
+        return "(" + "*".join(f"(1+{t.excel()})" for t in self.terms) + "-1)"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One compounded rate less another: a compound agreement's in-year rate."""
+
+    now: Growth
+    before: Growth
+
+    def value(self) -> float:
+        return self.now.value() - self.before.value()
+
+    def excel(self) -> str:
+        return f"({self.now.excel()}-{self.before.excel()})"
+
+
+Term = Rate | Sum | Growth | Difference
+
+
+def rate_term(agreement: Agreement, year: str, cumulative: bool) -> Term | None:
+    """The target rate for ``year`` (cumulative, or in-year) as a term that gives both its value
+    (``value()``, a fraction of baseline) and its Excel formula (``excel()``): the template's
+    targets and the consolidation's are the same arithmetic. None outside the agreement."""
     if year not in agreement.rates:
         return None
     if year in agreement.reported_only:
-        return agreement.rates[year] / 100
-    upto = [agreement.rates[y] / 100 for y in counted_years(agreement) if year_start(y) <= year_start(year)]
+        return Rate(agreement.rates[year])
+    upto = tuple(Rate(agreement.rates[y]) for y in counted_years(agreement) if year_start(y) <= year_start(year))
     if agreement.method == "compound":
-        product = 1.0
-        for rate in upto:
-            product *= 1 + rate
-        return product - 1
-    return sum(upto)
+        if not cumulative and len(upto) > 1:
+            return Difference(Growth(upto), Growth(upto[:-1]))
+        return Growth(upto)
+    return Sum(upto) if cumulative else Rate(agreement.rates[year])
+
+
+def cumulative_rate(agreement: Agreement, year: str) -> float | None:
+    """Cumulative target for ``year`` as a fraction of baseline, or None outside the agreement."""
+    term = rate_term(agreement, year, cumulative=True)
+    return None if term is None else term.value()
 
 
 def annual_rate(agreement: Agreement, year: str) -> float | None:
     """In-year target for ``year`` as a fraction of baseline, or None outside the agreement."""
-    if year not in agreement.rates:
-        return None
-    if year in agreement.reported_only or agreement.method == "additive":
-        return agreement.rates[year] / 100
-    counted = counted_years(agreement)
-    index = counted.index(year)
-    now = cumulative_rate(agreement, year)
-    previous = cumulative_rate(agreement, counted[index - 1]) if index else 0.0
-    if now is None or previous is None:  # not reached: every year of an agreement has a rate
-        return None
-    return now - previous
+    term = rate_term(agreement, year, cumulative=False)
+    return None if term is None else term.value()
 
 
 def annual_target(agreement: Agreement, baseline: float, year: str) -> float | None:

@@ -12,7 +12,8 @@ from typing import Any
 from xl_ni179.rules.findings import Finding, Severity
 from xl_ni179.text import QUOTE_CHARS, quote
 
-CODE_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# A rule's stable kebab-case code (not a configuration code: xl_ni179.partnership.CONFIG_CODE_RE).
+RULE_CODE_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 CATEGORIES = ("file", "structure", "receipt", "data", "cross-return")
 
 # What the partner is asked to do about a check that fails, by its severity: an error is
@@ -117,7 +118,7 @@ RULES: dict[str, Rule] = {}
 
 
 def register(rule: Rule) -> Rule:
-    if not CODE_RE.match(rule.code):
+    if not RULE_CODE_RE.match(rule.code):
         raise ValueError(f"rule code {rule.code!r} is not kebab-case")
     if rule.code in RULES:
         raise ValueError(f"rule code {rule.code!r} is defined twice")

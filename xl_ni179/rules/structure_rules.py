@@ -41,6 +41,12 @@ SENDER_MISMATCH = _rule(
     "{organisation}.",
     "Send the return from your registered address, or ask the consolidator to register {sender} for "
     "{organisation}.")
+SENDER_AMBIGUOUS = _rule(
+    "sender-ambiguous", "The sender is registered for one organisation only.",
+    "This return was sent from {sender}, which is registered for {organisations}, so nothing shows "
+    "which of them sent it; it is not counted for any of them.",
+    "Send the return from an address registered for your organisation alone, or ask the consolidator to "
+    "register {sender} for one organisation only.")
 SHEET_MISSING = _rule(
     "sheet-missing", "No sheet has been removed or renamed.",
     "The sheet '{sheet}' is missing (removed or renamed).", FRESH)

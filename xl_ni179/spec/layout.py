@@ -7,7 +7,7 @@ untouched total and to recompute a total that was pasted over.
 from __future__ import annotations
 
 from xl_ni179.partnership import Agreement
-from xl_ni179.partnership.targets import counted_years
+from xl_ni179.partnership.targets import rate_term
 from xl_ni179.spec.schema import (
     BASELINE_NAME,
     BASELINE_ROW,
@@ -49,8 +49,8 @@ def costs_range(schema: Schema, year: str) -> str:
 def net_cells(schema: Schema, year: str) -> list[tuple[str, str, str, str]]:
     """(workstream, net cell, gains name, costs name) for each workstream in ``year``."""
     col = _col(schema, year)
-    return [(ws, f"{col}{row}", gains_name(ws, year), costs_name(ws, year))
-            for (ws, _), row in zip(WORKSTREAMS, block_rows(NET_HEADER), strict=True)]
+    return [(stream, f"{col}{row}", gains_name(stream, year), costs_name(stream, year))
+            for (stream, _), row in zip(WORKSTREAMS, block_rows(NET_HEADER), strict=True)]
 
 
 def net_formula(gains_name: str, costs_name: str) -> str:
@@ -69,30 +69,28 @@ def total_formula(schema: Schema, kind: str, year: str) -> str:
 
 
 BASELINE_CELL = f"B{BASELINE_ROW}"
-STATUS_CELL = "B13"  # on the Cover sheet
+# The Cover sheet: a label in column A and its value in column B, a row each from
+# COVER_FIRST_ROW in this order, then the return's status after a blank row.
+COVER_LABELS = ("Organisation", "Organisation code", "Sector", "Guidance to follow", "Collection round",
+                "Years in this return", "Deadline", "Send the completed workbook to")
+COVER_FIRST_ROW = 4
+STATUS_ROW = COVER_FIRST_ROW + len(COVER_LABELS) + 1
+
+
+def cover_cell(label: str) -> str:
+    """The Cover sheet's cell holding the value labelled ``label``."""
+    return f"B{COVER_FIRST_ROW + COVER_LABELS.index(label)}"
+
+
+COVER_CODE_CELL = cover_cell("Organisation code")  # the validator reads the sender's code here
+STATUS_CELL = f"B{STATUS_ROW}"
 BASELINE_REF = f"'{GAINS}'!$B${BASELINE_ROW}"
 
 
 def rate_expression(agreement: Agreement, year: str, cumulative: bool) -> str | None:
-    """Excel expression for the target rate, mirroring ``xl_ni179.partnership.targets``."""
-    if year not in agreement.rates:
-        return None
-
-    def pct(y: str) -> str:
-        return f"{agreement.rates[y]:g}%"
-
-    if year in agreement.reported_only:
-        return pct(year)
-    upto = [y for y in counted_years(agreement) if int(y[:4]) <= int(year[:4])]
-    if agreement.method == "compound":
-        def cum(years: list[str]) -> str:
-            return "(" + "*".join(f"(1+{pct(y)})" for y in years) + "-1)"
-        if not cumulative and len(upto) > 1:
-            return f"({cum(upto)}-{cum(upto[:-1])})"
-        return cum(upto)
-    if not cumulative:
-        return pct(year)
-    return "(" + "+".join(pct(y) for y in upto) + ")"
+    """Excel expression for the target rate: the Excel form of ``xl_ni179.partnership.targets``'s term."""
+    term = rate_term(agreement, year, cumulative)
+    return None if term is None else term.excel()
 
 
 def target_row(index: int, cumulative: bool) -> int:

@@ -16,12 +16,24 @@ import json
 from dataclasses import asdict, dataclass
 from functools import cached_property
 
-from openpyxl.utils import get_column_letter
-
 from xl_ni179.partnership import Partnership, Round, year_key
+
+
+def column_letters(number: int) -> str:
+    """A column's letters from its number: 1 is A, 28 is AB (without importing openpyxl, so
+    that the declarations stay light for the ribbon and the parent process)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
 
 MONEY, TEXT, CHOICE, DATE, EMAIL = "money", "text", "choice", "date", "email"
 RAG_VALUES = ("Green", "Amber", "Red")
+# £50 (amounts are in £000): two figures closer than this differ by a partner's ledger rounding,
+# not by a change; the workbook's checks and the checks on receipt both use it.
+TOLERANCE = 0.05
 
 # Sheet names are part of the template's contract: the reader finds cells by them.
 # The Checks sheet summarises each rule; Check details lists each check of each cell (a
@@ -29,6 +41,9 @@ RAG_VALUES = ("Green", "Amber", "Red")
 COVER, GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, CHECK_DETAILS, META = (
     "Cover", "Gains", "Forecast", "Projects", "Sign-off", "Checks", "Check details", "_meta")
 SHEETS = (COVER, GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, CHECK_DETAILS, META)
+# The sheet a checked copy (and the ribbon's Validate) puts first, listing the findings; a
+# return that comes back with it is let in.
+ANNOTATION_SHEET = "Validation results"
 
 WORKSTREAMS: tuple[tuple[str, str], ...] = (
     ("procurement", "Procurement"),
@@ -124,7 +139,7 @@ class Schema:
         return list(found)
 
     def year_column(self, year: str) -> str:
-        return get_column_letter(FIRST_YEAR_COL + self.years.index(year))
+        return column_letters(FIRST_YEAR_COL + self.years.index(year))
 
     def prefill_fields(self) -> list[Field]:
         """The inputs filled in from an earlier return: a prefill year's gains, costs and memo lines."""
@@ -132,7 +147,7 @@ class Schema:
 
     def prior_column(self, year: str) -> str:
         """Where the figures as reported before sit, to the right of the round's years."""
-        return get_column_letter(FIRST_YEAR_COL + len(self.years) + self.prefill_years.index(year))
+        return column_letters(FIRST_YEAR_COL + len(self.years) + self.prefill_years.index(year))
 
     def prior_cell(self, f: Field) -> str:
         return f"{self.prior_column(f.year or '')}{f.cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}"
@@ -202,16 +217,17 @@ def build_schema(partnership: Partnership, rnd: Round, warning_codes: list[str] 
                          if r.severity == "warning" and r.category in ("data", "cross-return")]
     fields: list[Field] = []
     for index, year in enumerate(rnd.years):
-        col = get_column_letter(FIRST_YEAR_COL + index)
+        col = column_letters(FIRST_YEAR_COL + index)
         kind = "actual" if rnd.is_actual(year) else "forecast"
         required = kind == "actual"
-        for (ws, ws_label), g_row, c_row in zip(WORKSTREAMS, block_rows(GROSS_HEADER),
+        for (stream, stream_label), g_row, c_row in zip(WORKSTREAMS, block_rows(GROSS_HEADER),
                                                  block_rows(COSTS_HEADER), strict=True):
-            fields.append(Field(gains_name(ws, year),
-                                f"{ws_label}: gross ongoing cash-releasing gains, {year} ({kind})",
+            fields.append(Field(gains_name(stream, year),
+                                f"{stream_label}: gross ongoing cash-releasing gains, {year} ({kind})",
                                 GAINS, f"{col}{g_row}", MONEY, required, year, kind, group="gains",
                                 help="£000, cumulative since 1 April 2008; enter 0 if none"))
-            fields.append(Field(costs_name(ws, year), f"{ws_label}: costs of achieving the gains, {year} ({kind})",
+            fields.append(Field(costs_name(stream, year),
+                                f"{stream_label}: costs of achieving the gains, {year} ({kind})",
                                 GAINS, f"{col}{c_row}", MONEY, required, year, kind, group="costs",
                                 help="£000, cumulative since 1 April 2008; enter 0 if none"))
         fields.append(Field(oneoff_name(year), f"One-off savings, {year} (memo, does not count)", GAINS,

@@ -11,13 +11,13 @@ through SQLAlchemy and brought up to date, as every other command does.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xl_ni179.intake.issued import IssuedTemplate, issued_in
+from xl_ni179 import environment
+from xl_ni179.intake.worker_context import IssuedTemplate, issued_in
 from xl_ni179.partnership import Partnership, load_partnership
 from xl_ni179.store import migrate
 from xl_ni179.store.paths import CONFIG_NAME, DB_NAME, store_url
@@ -39,7 +39,7 @@ def issued_at(path: str | Path, p: Partnership | None = None) -> frozenset[Issue
     built for it.
     """
     path = Path(path)
-    url = os.environ.get("NI179_DATABASE_URL")
+    url = environment.get(environment.DATABASE_URL)
     if not ((path / CONFIG_NAME).exists() and (url or (path / DB_NAME).exists())):
         return frozenset()  # never create a store just to look
     records = None if url else _sqlite_records(path / DB_NAME)

@@ -28,12 +28,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from xl_ni179 import environment
 from xl_ni179.errors import StoreBusyError
 from xl_ni179.store.activity import activity, set_activity
 
 __all__ = ["StoreBusyError", "activity", "busy_error", "lock_receiving", "lock_wait", "set_activity", "try_lock"]
 
-WAIT_ENV = "NI179_LOCK_WAIT"
 DEFAULT_WAIT = 30.0  # seconds: long enough for any one write (they take milliseconds), short for a person
 HOLDER_SUFFIX = "-holder"
 LOCKS_DIR = "locks"  # beside a SQLite store: one empty file per lock slot
@@ -41,7 +41,7 @@ SLOTS = 4096  # lock files are named by slot, so there are never more than this 
 
 def lock_wait() -> float:
     """Seconds to wait for a store another process is writing to (``NI179_LOCK_WAIT``)."""
-    raw = os.environ.get(WAIT_ENV, "").strip()
+    raw = (environment.get(environment.LOCK_WAIT) or "").strip()
     try:
         value = float(raw) if raw else DEFAULT_WAIT
     except ValueError:
@@ -175,7 +175,7 @@ def busy_error(database: str, waited: float) -> StoreBusyError:
     return StoreBusyError(
         f"The returns store ({database}) is busy: {who}. Waited {waited:g} seconds, so this command stopped "
         f"and recorded nothing more: run it again once that program has finished (if it has stopped "
-        f"responding, end it). To wait longer, set {WAIT_ENV} to a number of seconds.")
+        f"responding, end it). To wait longer, set {environment.LOCK_WAIT} to a number of seconds.")
 
 
 def busy_error_postgresql(engine: Engine, waited: float) -> StoreBusyError:
@@ -196,7 +196,7 @@ def busy_error_postgresql(engine: Engine, waited: float) -> StoreBusyError:
     return StoreBusyError(
         f"The returns store (the shared database) is busy: {who}. Waited {waited:g} seconds, so this command "
         f"stopped and recorded nothing more: run it again once that has finished. To wait longer, set "
-        f"{WAIT_ENV} to a number of seconds.")
+        f"{environment.LOCK_WAIT} to a number of seconds.")
 
 
 # -- locks on one job -----------------------------------------------------------------------------

@@ -13,12 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from xl_ni179.store.models import Base
 
-# Steps in order. A row only ever moves forward through them. READING is written before the
-# message is read at all: a run that dies reading it leaves the row there, and after
-# MAX_READS such deaths the message is set aside unread (a message built to exhaust the
-# intake must not stop every later run).
-READING, CLAIMED, RECEIVED, SENDING, REPLIED, MOVED = "reading", "claimed", "received", "sending", "replied", "moved"
-STEPS = (READING, CLAIMED, RECEIVED, SENDING, REPLIED, MOVED)
+# After MAX_READS runs died reading a message (step READING), it is set aside unread.
 MAX_READS = 3
 
 

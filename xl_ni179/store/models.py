@@ -18,8 +18,10 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from xl_ni179.store.outcomes import Outcome, Source
+
 # Rows that are a file's own verdict (not "duplicate", which repeats an earlier one's).
-ORIGINALS = sql_text("outcome <> 'duplicate'")
+ORIGINALS = sql_text(f"outcome <> '{Outcome.DUPLICATE}'")
 
 
 class Base(DeclarativeBase):
@@ -59,7 +61,7 @@ class Submission(Base):
     verdict_key: Mapped[str | None] = mapped_column(String(64), index=True)
     sender: Mapped[str | None] = mapped_column(String(320))
     original_name: Mapped[str | None] = mapped_column(Text)  # shown to people, never used as a path
-    source: Mapped[str] = mapped_column(String(32), default="cli")
+    source: Mapped[str] = mapped_column(String(32), default=Source.CLI.value)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     outcome: Mapped[str] = mapped_column(String(16))  # accepted, rejected, duplicate
     version: Mapped[int | None] = mapped_column(Integer)

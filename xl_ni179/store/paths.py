@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xl_ni179 import environment
 from xl_ni179.partnership import WORKSPACE_CONFIG_NAME as CONFIG_NAME
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def store_url(folder: str | Path) -> str | URL:
     The file's path is given as a URL object, never parsed out of a string: a URL would end
     the path at a '?' and decode '%20' in a folder's name, and a folder name that is not
     UTF-8 cannot be spelled in a URL's text at all."""
-    env = os.environ.get("NI179_DATABASE_URL")
+    env = environment.get(environment.DATABASE_URL)
     if env:
         return env
     from sqlalchemy.engine import URL  # asked only by a caller about to open the store

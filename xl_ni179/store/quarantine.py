@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 
 from xl_ni179.store.mail_ledger import MailMessage
+from xl_ni179.store.outcomes import FILE_OUTCOMES, Folder
 from xl_ni179.store.workspace import Workspace
 
-QUARANTINE_FOLDER = "Quarantine"
 MISCONFIGURED_KIND = "server-misconfigured"  # xl_ni179.mail.trust.MISCONFIGURED (store imports no mail)
 
 
@@ -37,10 +37,10 @@ class QuarantinedMail:
         return data
 
 
-def quarantined_mail(ws: Workspace) -> list[QuarantinedMail]:
+def quarantined_mail(workspace: Workspace) -> list[QuarantinedMail]:
     """Every message the intake put in Quarantine, the latest first."""
-    with ws.reading() as s:
-        rows = s.scalars(select(MailMessage).where(MailMessage.folder == QUARANTINE_FOLDER)
+    with workspace.reading() as s:
+        rows = s.scalars(select(MailMessage).where(MailMessage.folder == Folder.QUARANTINE)
                          .order_by(MailMessage.claimed_at.desc(), MailMessage.id.desc())).all()
     out = []
     for row in rows:
@@ -53,13 +53,13 @@ def quarantined_mail(ws: Workspace) -> list[QuarantinedMail]:
     return out
 
 
-def misconfiguration(ws: Workspace, quarantined: list[QuarantinedMail]) -> QuarantinedMail | None:
+def misconfiguration(workspace: Workspace, quarantined: list[QuarantinedMail]) -> QuarantinedMail | None:
     """The latest quarantine blamed on our mail server's setup, unless a return has come
     through the intake since (then the server has been fixed)."""
     latest = next((q for q in quarantined if q.misconfigured), None)
     if latest is None:
         return None
-    with ws.reading() as s:
+    with workspace.reading() as s:
         stored = s.scalar(select(func.max(MailMessage.claimed_at)).where(
-            MailMessage.outcome.in_(("accepted", "rejected", "duplicate"))))
+            MailMessage.outcome.in_(FILE_OUTCOMES)))
     return latest if stored is None or stored <= latest.received_at else None

@@ -25,19 +25,19 @@ from xl_ni179.errors import WorkspaceError
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store.models import Figure, StoredFile, Submission
+from xl_ni179.store.outcomes import Outcome, Source
 from xl_ni179.store.paths import FILES_DIR
-from xl_ni179.store.status import ACCEPTED, REJECTED
 from xl_ni179.text import quote
 
 if TYPE_CHECKING:
-    from xl_ni179.intake.issued import IssuedTemplate
+    from xl_ni179.intake.worker_context import IssuedTemplate
 
 
 @dataclass
 class Receipt:
     """What happened to one received file."""
 
-    outcome: str  # accepted, rejected, duplicate, or refused (not a file we read: nothing recorded)
+    outcome: Outcome
     report: Report
     submission_id: int | None  # None only when refused
     org_code: str | None
@@ -109,7 +109,7 @@ class Receiving:
 
     def receive(self, file: str | Path, *, sender: str | None = None, round_id: str | None = None,
                 received_at: dt.datetime | None = None, original_name: str | None = None,
-                source: str = "cli", pool: Any = None) -> Receipt:
+                source: Source = Source.CLI, pool: Any = None) -> Receipt:
         """Validate a returned file and record it: accepted, rejected or a duplicate.
 
         A duplicate is the same file from the same sender for the same round, checked
@@ -128,7 +128,7 @@ class Receiving:
         return receipt
 
     def receive_many(self, files: Iterable[str | Path | Incoming], *, sender: str | None = None,
-                     round_id: str | None = None, source: str = "cli", pool: Any = None,
+                     round_id: str | None = None, source: Source = Source.CLI, pool: Any = None,
                      unreadable: Callable[[Path, OSError], None] | None = None) -> Iterator[Receipt]:
         """Receive many files: each as ``receive`` would, receipts in the order given.
 
@@ -155,7 +155,7 @@ class Receiving:
             except NotRegularFile as exc:
                 report = Report(file=str(item.file))
                 report.add(exc.finding)
-                order.append(Receipt("refused", report, None, None, round_id, None))
+                order.append(Receipt(Outcome.REFUSED, report, None, None, round_id, None))
                 continue
             except OSError as exc:
                 if unreadable is None:
@@ -170,7 +170,7 @@ class Receiving:
             yield entry if isinstance(entry, Receipt) else next(received)
 
     def _receive_batches(self, items: list[Incoming], keys: list[tuple[str, str]], round_id: str | None,
-                         source: str, pool: Any) -> Iterator[Receipt]:
+                         source: Source, pool: Any) -> Iterator[Receipt]:
         # The pool knows a file by its path: the same path with another sender starts a new
         # batch, validated once the one before it is recorded.
         start, senders = 0, dict[Path, str | None]()
@@ -182,7 +182,7 @@ class Receiving:
             yield from self._receive_batch(items[start:], keys[start:], round_id, source, pool)
 
     def _receive_batch(self, items: list[Incoming], keys: list[tuple[str, str]], round_id: str | None,
-                       source: str, pool: Any) -> Iterator[Receipt]:
+                       source: Source, pool: Any) -> Iterator[Receipt]:
         from xl_ni179.intake.batch import validate_files
 
         # Each verdict is worked out once: the first file with a new key is validated, the
@@ -204,10 +204,10 @@ class Receiving:
         """Which of these verdict keys the store already holds."""
         with self.reading() as s:
             return set(s.scalars(select(Submission.verdict_key).where(Submission.verdict_key.in_(keys),
-                                                                      Submission.outcome != "duplicate")))
+                                                                      Submission.outcome != Outcome.DUPLICATE)))
 
     def _receive_checked(self, item: Incoming, sha: str, key: str, report: Report | None, round_id: str | None,
-                         source: str) -> Receipt:
+                         source: Source) -> Receipt:
         """Record one file given its validation report (None: a duplicate is expected).
 
         Everything from "is this a duplicate?" to the new row is one write transaction, the
@@ -217,7 +217,7 @@ class Receiving:
         failure) removed only while no other receipt can refer to it.
         """
         from xl_ni179.checks.receipt import closed_round_finding
-        from xl_ni179.intake.validate import add_cross_return
+        from xl_ni179.intake.cross_return import add_cross_return
         from xl_ni179.spec.prefill import verify_prefill
         from xl_ni179.store.locks import lock_receiving
 
@@ -226,14 +226,14 @@ class Receiving:
         with self.session() as s:
             lock_receiving(s)
             dup = s.scalars(select(Submission).where(Submission.verdict_key == key,
-                                                     Submission.outcome != "duplicate")
+                                                     Submission.outcome != Outcome.DUPLICATE)
                             .order_by(Submission.id)).first()
             if dup is not None:  # also when another process recorded it since the batch began
                 return self._record_duplicate(s, item, dup, sha, key, received_at, source)
             if report is None:  # the batch's workers are busy: they cannot check this file now
                 raise WorkspaceError(f"The verdict on {item.file} was removed from the store while it was being "
                                      "received: receive the file again.")
-            filed = filed_under(p, report.organisation, item.sender)
+            filed = p.filed_under(report.organisation, item.sender)  # xl_ni179.partnership.senders
             if filed and filed == report.organisation and report.round_id:
                 # Only the organisation's own earlier returns: never compare (and so quote) another's.
                 # Asked now, not when the batch began: an earlier receipt may be one of them.
@@ -249,7 +249,7 @@ class Receiving:
                 raise WorkspaceError(f"{item.file} changed while it was being received, so it was not recorded: "
                                      "receive it again once it is saved.")
             report.sha256 = sha
-            outcome = ACCEPTED if report.valid else REJECTED
+            outcome = Outcome.ACCEPTED if report.valid else Outcome.REJECTED
             stored, created = self.store_file(item.file, sha)
             try:
                 sub, supersedes = self._record(s, item, report, filed, sha, key, stored, outcome, received_at,
@@ -273,7 +273,7 @@ class Receiving:
         """The names of the round's text inputs (None: no round, so every text is kept whole)."""
         if round_id is None or not any(r.id == round_id for r in self.partnership.rounds):
             return None
-        from xl_ni179.intake.spec import return_spec
+        from xl_ni179.intake.compiled import return_spec
         from xl_ni179.spec.schema import TEXT
 
         return frozenset(f.name for f in return_spec(self.partnership, round_id).schema.fields if f.type == TEXT)
@@ -295,8 +295,8 @@ class Receiving:
         raise NotImplementedError
 
     def _record(self, s: Session, item: Incoming, report: Report, org_code: str | None, sha: str, key: str,
-                stored: Path, outcome: str, received_at: dt.datetime,
-                source: str) -> tuple[Submission, int | None]:
+                stored: Path, outcome: Outcome, received_at: dt.datetime,
+                source: Source) -> tuple[Submission, int | None]:
         """The new submission, and the accepted version it supersedes (if any)."""
         if s.get(StoredFile, sha) is None:
             s.add(StoredFile(sha256=sha, size=stored.stat().st_size,
@@ -306,11 +306,11 @@ class Receiving:
         if org_code and report.round_id:
             version = 1 + (s.scalar(select(func.count()).select_from(Submission).where(
                 Submission.org_code == org_code, Submission.round_id == report.round_id,
-                Submission.outcome != "duplicate")) or 0)
-            if outcome == ACCEPTED:
+                Submission.outcome != Outcome.DUPLICATE)) or 0)
+            if outcome == Outcome.ACCEPTED:
                 supersedes = s.scalar(select(Submission.version).where(
                     Submission.org_code == org_code, Submission.round_id == report.round_id,
-                    Submission.outcome == ACCEPTED).order_by(Submission.id.desc()).limit(1))
+                    Submission.outcome == Outcome.ACCEPTED).order_by(Submission.id.desc()).limit(1))
         sub = Submission(round_id=report.round_id, org_code=org_code, sha256=sha, verdict_key=key,
                          sender=item.sender, original_name=item.original_name or item.file.name,
                          source=source, received_at=received_at,
@@ -331,34 +331,21 @@ class Receiving:
         return sub, supersedes
 
     def _record_duplicate(self, s: Session, item: Incoming, dup: Submission, sha: str, key: str,
-                          received_at: dt.datetime, source: str) -> Receipt:
+                          received_at: dt.datetime, source: Source) -> Receipt:
         report = Report(file=str(item.file), organisation=dup.org_code, round_id=dup.round_id, sha256=sha)
         report.findings = [Finding(**f) for f in dup.report.get("findings", [])]
         report.omitted = int(dup.report.get("omitted") or 0)
         sub = Submission(round_id=dup.round_id, org_code=dup.org_code, sha256=sha, verdict_key=key,
                          sender=item.sender, original_name=item.original_name or item.file.name,
                          source=source, received_at=received_at,
-                         outcome="duplicate", version=dup.version, duplicate_of=dup.id,
+                         outcome=Outcome.DUPLICATE, version=dup.version, duplicate_of=dup.id,
                          errors=dup.errors, warnings=dup.warnings, report=dup.report)
         s.add(sub)
         s.flush()
-        self.audit("receive", {"submission": sub.id, "outcome": "duplicate", "duplicate_of": dup.id,
+        self.audit("receive", {"submission": sub.id, "outcome": Outcome.DUPLICATE, "duplicate_of": dup.id,
                                "sha256": sha, "sender": item.sender, "source": source}, session=s)
-        return Receipt("duplicate", report, sub.id, dup.org_code, dup.round_id, dup.version,
+        return Receipt(Outcome.DUPLICATE, report, sub.id, dup.org_code, dup.round_id, dup.version,
                        duplicate_of=dup.id, stored_path=self.path / FILES_DIR / sha[:2] / f"{sha}.xlsx")
-
-
-def filed_under(p: Partnership, named: str | None, sender: str | None) -> str | None:
-    """The organisation a receipt counts for: the one the file names when the sender is
-    registered for it (or unknown); else the sender's own, if the address is one
-    organisation's; else none."""
-    if named is None or not sender:
-        return named
-    address = sender.strip().lower()
-    own = [o.code for o in p.organisations if address in (e.lower() for e in o.emails)]
-    if named in own:
-        return named
-    return own[0] if len(own) == 1 else None
 
 
 def _figures(submission_id: int, values: dict[str, Any], text_inputs: frozenset[str] | None) -> list[dict[str, Any]]:

@@ -7,8 +7,9 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from xl_ni179.partnership import Round
+from xl_ni179.store.outcomes import State
 
-ACCEPTED, REJECTED, MISSING = "accepted", "rejected", "missing"
+ACCEPTED, REJECTED, MISSING = State.ACCEPTED, State.REJECTED, State.MISSING
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class OrgStatus:
     name: str
     short_name: str
     sector: str
-    state: str  # accepted, rejected (awaiting a fix) or missing
+    state: State
     late: bool = False  # received after the deadline, or still missing after it
     version: int | None = None  # version number of the accepted (or latest) return
     received_at: dt.datetime | None = None

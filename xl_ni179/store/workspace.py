@@ -23,15 +23,16 @@ from xl_ni179.store import migrate
 from xl_ni179.store.database import BEGIN_OPTION, open_engine
 from xl_ni179.store.issued import template_issues
 from xl_ni179.store.models import AuditEntry, Chaser, Figure, Submission
+from xl_ni179.store.outcomes import Outcome, State
 from xl_ni179.store.paths import CONFIG_NAME, DB_NAME, FILES_DIR, store_url
-from xl_ni179.store.receiving import Incoming, Receipt, Receiving, filed_under, now_utc
-from xl_ni179.store.status import ACCEPTED, MISSING, REJECTED, OrgStatus
+from xl_ni179.store.receiving import Incoming, Receipt, Receiving, now_utc
+from xl_ni179.store.status import OrgStatus
 
 if TYPE_CHECKING:
-    from xl_ni179.intake.issued import IssuedTemplate
+    from xl_ni179.intake.worker_context import IssuedTemplate
     from xl_ni179.spec.prefill import Prefill
 
-__all__ = ["CONFIG_NAME", "DB_NAME", "FILES_DIR", "Incoming", "Receipt", "Workspace", "filed_under",
+__all__ = ["CONFIG_NAME", "DB_NAME", "FILES_DIR", "Incoming", "Receipt", "Workspace",
            "is_demo_folder"]
 
 DEMO_MARKER = "NI179-DEMO-FOLDER.txt"  # in a folder `ni179 demo` made, and may delete again
@@ -81,9 +82,9 @@ class Workspace(Receiving):
         target = path / CONFIG_NAME
         if not target.exists():
             target.write_text(text, "utf-8")
-        ws = cls(path, url)
-        ws.audit("init", {"config": str(config or "built-in")})
-        return ws
+        workspace = cls(path, url)
+        workspace.audit("init", {"config": str(config or "built-in")})
+        return workspace
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -113,7 +114,7 @@ class Workspace(Receiving):
         with self.reading() as s:
             return s.scalars(select(Submission).where(
                 Submission.org_code == org_code, Submission.round_id == round_id,
-                Submission.outcome == ACCEPTED).order_by(Submission.id.desc()).limit(1)).first()
+                Submission.outcome == Outcome.ACCEPTED).order_by(Submission.id.desc()).limit(1)).first()
 
     def figures(self, submission_id: int) -> dict[str, Any]:
         with self.reading() as s:
@@ -161,7 +162,7 @@ class Workspace(Receiving):
         with self.reading() as s:
             sub = s.scalars(select(Submission).where(
                 Submission.org_code == org_code, Submission.sha256 == sha256,
-                Submission.outcome == ACCEPTED).order_by(Submission.id).limit(1)).first()
+                Submission.outcome == Outcome.ACCEPTED).order_by(Submission.id).limit(1)).first()
         if sub is None:
             return None
         return Report(file=sub.original_name or "", organisation=org_code, round_id=sub.round_id,
@@ -179,7 +180,7 @@ class Workspace(Receiving):
         """The templates issued from this workspace (``store.issue``) under the present
         configuration and program version: a return holding one of them unchanged is
         recognised by its fingerprint (see ``validate_file``)."""
-        from xl_ni179.intake.issued import issued_in
+        from xl_ni179.intake.worker_context import issued_in
 
         with self.reading() as s:
             return issued_in(template_issues(s), self.partnership)
@@ -192,7 +193,7 @@ class Workspace(Receiving):
         with self.reading() as s:
             latest: dict[str, int] = {}
             for code, sub_id in s.execute(select(Submission.org_code, Submission.id).where(
-                    Submission.round_id == round_id, Submission.outcome == ACCEPTED).order_by(Submission.id)):
+                    Submission.round_id == round_id, Submission.outcome == Outcome.ACCEPTED).order_by(Submission.id)):
                 if code is not None:
                     latest[code] = sub_id  # the last one wins: the latest
             wanted = {org.code: latest[org.code] for org in self.partnership.organisations if org.code in latest}
@@ -213,7 +214,7 @@ class Workspace(Receiving):
         deadline = dt.datetime.combine(rnd.deadline, dt.time(23, 59, 59))
         with self.reading() as s:
             subs = s.scalars(select(Submission).where(Submission.round_id == rnd.id,
-                                                      Submission.outcome != "duplicate")
+                                                      Submission.outcome != Outcome.DUPLICATE)
                              .order_by(Submission.id)).all()
             chased = dict(s.execute(select(Chaser.org_code, func.max(Chaser.at))
                                     .where(Chaser.round_id == rnd.id).group_by(Chaser.org_code)).all())
@@ -223,16 +224,16 @@ class Workspace(Receiving):
         out = []
         for org in p.organisations:
             mine = by_org.get(org.code, [])
-            accepted = [x for x in mine if x.outcome == ACCEPTED]
+            accepted = [x for x in mine if x.outcome == Outcome.ACCEPTED]
             current = accepted[-1] if accepted else (mine[-1] if mine else None)
             base: dict[str, Any] = dict(code=org.code, name=org.name, short_name=org.short_name,
                                         sector=org.sector, last_chased=chased.get(org.code))
             if current is None:
-                out.append(OrgStatus(state=MISSING, late=now > deadline, **base))
+                out.append(OrgStatus(state=State.MISSING, late=now > deadline, **base))
                 continue
             findings = tuple(current.report.get("findings", []))
             warnings = tuple(f["message"] for f in findings if f["severity"] == "warning" and not f["explained"])
-            out.append(OrgStatus(state=ACCEPTED if accepted else REJECTED,
+            out.append(OrgStatus(state=State.ACCEPTED if accepted else State.REJECTED,
                                  late=(accepted[0].received_at if accepted else now) > deadline,
                                  version=current.version, received_at=current.received_at,
                                  sender=current.sender, sha256=current.sha256, errors=current.errors,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,14 @@ META_KEYS = ("template_id", "template_version", "round", "organisation", "schema
 
 def template_filename(org_code: str, round_id: str) -> str:
     return f"NI179_{org_code}_{round_id}.xlsx"
+
+
+def checked_filename(org_code: str | None, round_id: str | None) -> str:
+    """NI179_<code>_<round>_checked.xlsx, the checked copy sent back by mail (with a reply or a
+    chaser). A part that is not known is left out, not left empty; each part is cleaned, as
+    what a rejected file named may be anything."""
+    parts = ["NI179", org_code or "return", round_id or "", "checked"]
+    return "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", part) for part in parts if part) + ".xlsx"
 
 
 def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None

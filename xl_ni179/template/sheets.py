@@ -89,25 +89,24 @@ def note(ws: Worksheet, coord: str, text: str) -> None:
 def cover(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, blocking_ref: str) -> None:
     title(ws, "NI 179 value for money return", rnd.title)
     years = "; ".join([f"{y} actual" for y in rnd.actual_years] + [f"{y} forecast" for y in rnd.forecast_years])
-    rows = [
-        ("Organisation", org.name), ("Organisation code", org.code),
-        ("Sector", p.sectors[org.sector].name), ("Guidance to follow", p.sectors[org.sector].guidance),
-        ("Collection round", f"{rnd.title} ({rnd.id})"), ("Years in this return", years),
-        ("Deadline", rnd.deadline.strftime("%d %B %Y").lstrip("0")), ("Send the completed workbook to",
-                                                                       p.consolidator_email),
-    ]
-    for i, (label, value) in enumerate(rows, start=4):
+    values = {
+        "Organisation": org.name, "Organisation code": org.code, "Sector": p.sectors[org.sector].name,
+        "Guidance to follow": p.sectors[org.sector].guidance, "Collection round": f"{rnd.title} ({rnd.id})",
+        "Years in this return": years, "Deadline": rnd.deadline.strftime("%d %B %Y").lstrip("0"),
+        "Send the completed workbook to": p.consolidator_email,
+    }
+    for i, label in enumerate(layout.COVER_LABELS, start=layout.COVER_FIRST_ROW):
         ws.cell(i, 1, label).font = BOLD
         ws.cell(i, 1).alignment = TOP  # level with the first line of a value that wraps
-        ws.cell(i, 2, value).alignment = WRAP
-    ws["A13"] = "Status"
-    ws["A13"].font = BOLD
-    ws["B13"] = (f'=IF({blocking_ref}=0,"Ready to submit",{blocking_ref}&" problem(s) to fix: '
-                 f'see the Checks sheet")')
-    ws["B13"].font = TITLE_FONT
-    ws.row_dimensions[13].height = textfit.row_height(1, TITLE_FONT.sz or textfit.DEFAULT_SIZE)
-    ws.conditional_formatting.add("B13", FormulaRule(formula=[f"{blocking_ref}=0"], fill=GREEN))
-    ws.conditional_formatting.add("B13", FormulaRule(formula=[f"{blocking_ref}>0"], fill=RED))
+        ws.cell(i, 2, values[label]).alignment = WRAP
+    status, row = layout.STATUS_CELL, layout.STATUS_ROW
+    ws.cell(row, 1, "Status").font = BOLD
+    ws[status] = (f'=IF({blocking_ref}=0,"Ready to submit",{blocking_ref}&" problem(s) to fix: '
+                  f'see the Checks sheet")')
+    ws[status].font = TITLE_FONT
+    ws.row_dimensions[row].height = textfit.row_height(1, TITLE_FONT.sz or textfit.DEFAULT_SIZE)
+    ws.conditional_formatting.add(status, FormulaRule(formula=[f"{blocking_ref}=0"], fill=GREEN))
+    ws.conditional_formatting.add(status, FormulaRule(formula=[f"{blocking_ref}>0"], fill=RED))
     name_cell(ws, STATUS_NAME, layout.STATUS_CELL)
     instructions = [
         "How to fill in this return",
@@ -129,11 +128,12 @@ def cover(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, blocking
         "8. When the status above says 'Ready to submit', save as an Excel Workbook (.xlsx) and email "
         f"it to {p.consolidator_email}. Do not rename, add or delete sheets, or insert rows.",
     ]
-    for i, text in enumerate(instructions, start=16):
+    first = row + 3
+    for i, text in enumerate(instructions, start=first):
         ws.cell(i, 1, text).alignment = WRAP  # row heights: xl_ni179.template.printing.fit_rows
         ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=6)
-    ws["A16"].font = BOLD
-    ws.column_dimensions["A"].width = textfit.width_for([label for label, _ in rows], bold=True)
+    ws.cell(first, 1).font = BOLD
+    ws.column_dimensions["A"].width = textfit.width_for(list(layout.COVER_LABELS), bold=True)
     ws.column_dimensions["B"].width = 70
 
 

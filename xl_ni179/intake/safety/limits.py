@@ -31,7 +31,7 @@ MAX_SHARED_STRINGS = 50_000
 MAX_STRING_CHARS = 32_767  # Excel's own limit for the text of one cell
 MAX_FORMULA_CHARS = 16_384  # twice Excel's limit; longer formula text is only scanned in part
 
-# XML elements in one part: a bound on scanning time and on expat's nesting stack
+# XML elements in one part: a bound on scanning time and on the XML parser's nesting stack
 # (a million nested elements cost it ~120 MB). A sheet at the cell limit has ~500,000.
 MAX_ELEMENTS_LARGE = 600_000  # worksheets and the shared strings
 MAX_ELEMENTS_SMALL = 20_000  # workbook, relationships, content types, external links

@@ -7,9 +7,11 @@ actually is lets the message say how to turn it into an .xlsx.
 from __future__ import annotations
 
 import codecs
+import io
 import re
-import struct
 import zipfile
+
+import olefile
 
 from xl_ni179.intake.safety import problems as P
 from xl_ni179.intake.safety.problems import Problem
@@ -22,7 +24,6 @@ TEXT_SNIFF_BYTES = 64 * 1024
 # printer settings or XML, whatever the part is called.
 _CONTAINERS = ((OLE_MAGIC, "an Office compound file"), (ZIP_MAGIC, "a zip archive"),
                (b"MZ", "a Windows program"))
-_MAXREGSECT = 0xFFFFFFFA  # sector ids at or above this are markers (free, end of chain...)
 _HTML_RE = re.compile(r"<(?:html|!doctype\s+html|table|head|body|meta)\b")
 
 
@@ -31,70 +32,22 @@ def container_kind(head: bytes) -> str | None:
     return next((what for magic, what in _CONTAINERS if head.startswith(magic)), None)
 
 
-class OleError(Exception):
-    """The compound file's structure cannot be followed."""
-
-
-def ole_entry_names(data: bytes) -> list[str]:
-    """Names of the storages and streams in an OLE2 compound file (MS-CFB).
-
-    Every loop is bounded by the number of sectors in ``data``, so a crafted chain
-    (cycles, ids past the end) ends in OleError rather than a hang.
-    """
-    if len(data) < 512:
-        raise OleError("shorter than its header")
-    shift = struct.unpack_from("<H", data, 0x1E)[0]
-    if shift not in (9, 12):
-        raise OleError(f"sector size 2**{shift}")
-    size = 1 << shift
-    n_sectors = (len(data) - 1) // size  # sector n starts at (n + 1) * size, after the header
-    per_sector = size // 4
-    n_fat, first_dir = struct.unpack_from("<2I", data, 0x2C)
-    first_difat, n_difat = struct.unpack_from("<2I", data, 0x44)
-    if n_fat > n_sectors // per_sector + 2 or n_difat > n_sectors:
-        raise OleError("more allocation sectors than the file holds")
-
-    def sector(sid: int) -> tuple[int, ...]:
-        if sid >= n_sectors:
-            raise OleError(f"sector {sid} is past the end of the file")
-        block = data[(sid + 1) * size:(sid + 2) * size].ljust(size, b"\0")
-        return struct.unpack(f"<{per_sector}I", block)
-
-    fat_ids = list(struct.unpack_from("<109I", data, 0x4C))
-    sid, seen = first_difat, set[int]()
-    while sid < _MAXREGSECT and len(seen) < n_difat:
-        if sid in seen:
-            raise OleError("the allocation table chain loops")
-        seen.add(sid)
-        ids = sector(sid)
-        fat_ids.extend(ids[:-1])
-        sid = ids[-1]
-    fat: list[int] = []
-    for fat_sid in [i for i in fat_ids if i < _MAXREGSECT][:n_fat]:
-        fat.extend(sector(fat_sid))
-
-    names: list[str] = []
-    sid, seen = first_dir, set()
-    while sid < _MAXREGSECT:
-        if sid in seen or sid >= len(fat):
-            raise OleError("the directory chain is broken")
-        seen.add(sid)
-        block = data[(sid + 1) * size:(sid + 2) * size]
-        for off in range(0, len(block) - 127, 128):
-            name_len, kind = struct.unpack_from("<HB", block, off + 64)
-            if kind in (1, 2, 5) and 2 <= name_len <= 64:
-                names.append(block[off:off + name_len - 2].decode("utf-16-le", "replace"))
-        sid = fat[sid]
-    return names
+def _ole_entry_names(data: bytes) -> list[str]:
+    """Names of the storages and streams in an OLE2 compound file (MS-CFB), read by olefile,
+    which bounds its own walks of a crafted file's chains (loops, ids past the end)."""
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        return [path[-1] for path in ole.listdir(streams=True, storages=True)]
 
 
 def classify_ole(data: bytes) -> Problem:
     """Encrypted .xlsx and old .xls are both compound files; their streams tell them apart."""
     try:
-        names = {name.casefold() for name in ole_entry_names(data)}
-    except (OleError, struct.error) as exc:
+        names = {name.casefold() for name in _ole_entry_names(data)}
+    except Exception as exc:  # noqa: BLE001 - olefile raises OSError, struct.error, ValueError... on a broken file
+        # olefile's own words only where it says what is broken (not, say, Python's int limits).
+        why = str(exc)[:100] if isinstance(exc, OSError) else "its tables of contents cannot be followed"
         return P.CORRUPT_FILE.problem(
-            detail=f"it looks like an old Excel or Office file, but its structure is broken: {exc}")
+            detail=f"it looks like an old Excel or Office file, but its structure is broken: {why}")
     if {"encryptioninfo", "encryptedpackage"} <= names:
         return P.PASSWORD_PROTECTED.problem()
     if "workbook" in names or "book" in names:

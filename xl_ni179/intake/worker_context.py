@@ -1,6 +1,6 @@
 """What a pool worker is given besides the file: the partnership and the issued templates.
 
-Kept apart from the compiled spec (``xl_ni179.intake.spec``) so that the process that hands
+Kept apart from the compiled spec (``xl_ni179.intake.compiled``) so that the process that hands
 out the work, and the store that records what was issued, need neither the template
 builder nor the parsers: only the workers compile and read.
 """

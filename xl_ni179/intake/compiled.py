@@ -1,10 +1,10 @@
 """The compiled return spec: what validating the returns of one round needs, built once.
 
-The schema, the data checks, the sender index, the defined names and the locked content
+The schema, the data checks, the defined names and the locked content
 of each template shape depend only on the partnership and the round, and a worker checks
 hundreds of returns of the same round. ``return_spec`` builds them once per process and
 keeps them in one bounded cache, keyed on the partnership's content and the round id.
-Workers get the partnership once each (``xl_ni179.intake.issued.worker_context``).
+Workers get the partnership once each (``xl_ni179.intake.worker_context.worker_context``).
 
 A template issued from a workspace has its locked-content fingerprint recorded
 (``IssuedTemplate``); a return whose locked cells hash to it needs no template rebuilt.
@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from xl_ni179.checks.data import Check, build_checks
-from xl_ni179.intake.issued import ByContent
+from xl_ni179.intake.worker_context import ByContent
 from xl_ni179.partnership import Organisation, Partnership, Round
 from xl_ni179.spec import layout
 from xl_ni179.spec.prefill import Prefill
@@ -38,18 +38,9 @@ class ReturnSpec:
         self.round = rnd
         self.schema: Schema = build_schema(p, rnd)
         self.checks: tuple[Check, ...] = tuple(build_checks(self.schema))
-        senders: dict[str, set[str]] = {}
-        for org in p.organisations:
-            for email in org.emails:
-                senders.setdefault(email.lower(), set()).add(org.code)
-        self._senders = {email: frozenset(codes) for email, codes in senders.items()}
         self._fields = {f.name.lower(): (f.name, f.sheet, f.cell) for f in self.schema.fields}
         self._names: dict[tuple[str, ...], dict[str, tuple[str, str, str]]] = {}
         self._shapes: dict[tuple, tuple[Organisation, dict[Where, str], dict[Where, Any]]] = {}
-
-    def sender_orgs(self, sender: str) -> frozenset[str]:
-        """The organisations ``sender`` is registered for."""
-        return self._senders.get(sender.strip().lower(), frozenset())
 
     def names(self, org_code: str | None) -> dict[str, tuple[str, str, str]]:
         """{lower-case name: (name, sheet, cell)} of the names this organisation's template
