@@ -5,7 +5,7 @@ writers turn it into a real sheet: ``xlsxwriting`` streams the workbook `ni179
 consolidate` writes (XlsxWriter: a cell costs a few microseconds, against openpyxl's
 tens), and ``openpyxl_sheet`` fills an openpyxl worksheet for the ribbon, which copies it
 into the open book. So both show one layout, and what a sheet prints like
-(``xl_ni179.template.printing``) is worked out once, on the recording.
+(``xl_ni179.template.measure``) is worked out once, on the recording.
 """
 
 from __future__ import annotations
