@@ -6,7 +6,8 @@ Targets (issue 12; validate's tightened by issue 17):
 
 * ``ni179 validate`` of 420 returns from a 420-organisation partnership <= 3 x a
   ``python -c`` script that reads every sheet of the same files with python-calamine;
-* ``ni179 consolidate`` of the demo round <= 2 x ``python -c "import pandas, openpyxl"``;
+* ``ni179 consolidate`` of a 420-organisation round with every return received <= 3 x
+  ``python -c "import pandas, openpyxl"`` (issue 20), and of the demo round <= 2 x the same;
 * the peak memory of ``ni179 validate`` of 1,000 returns (the process tree: the command,
   its fork server and workers) < 300 MB.
 
@@ -39,7 +40,7 @@ import common
 import generate
 
 ROUND_ID = generate.ROUND_ID
-VALIDATE_RATIO, CONSOLIDATE_RATIO, MEMORY_MB = 3.0, 2.0, 300
+VALIDATE_RATIO, CONSOLIDATE_RATIO, CONSOLIDATE_ROUND_RATIO, MEMORY_MB = 3.0, 2.0, 3.0, 300
 CALAMINE = r"""
 import sys
 from python_calamine import CalamineWorkbook
@@ -49,6 +50,21 @@ for path in open(sys.argv[1], encoding="utf-8").read().split("\n"):
     for name in wb.sheet_names:
         cells += sum(len(row) for row in wb.get_sheet_by_name(name).to_python())
 print(cells)
+"""
+# Every return of a generated data set received into a new workspace, as the consolidator's
+# store holds them by the end of a round (run once, in its own process, not timed).
+RECEIVE_ALL = r"""
+import datetime as dt, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+import generate
+from xl_ni179.store.workspace import Workspace
+data, folder = Path(sys.argv[1]), Path(sys.argv[2])
+ws = Workspace.init(folder, data / "config.toml")
+at = dt.datetime(2009, 5, 1, 9)
+for i, row in enumerate(generate.manifest(data)):
+    ws.receive(data / row["file"], sender=row["sender"], round_id=generate.ROUND_ID,
+               received_at=at + dt.timedelta(minutes=i))
 """
 
 
@@ -159,11 +175,20 @@ def workspace_for(data: Path, folder: Path, code: Path | None = None) -> Path:
     return folder
 
 
+def received_workspace(data: Path, folder: Path) -> Path:
+    """A workspace holding every return of ``data``, each received (not timed)."""
+    subprocess.run([sys.executable, "-c", RECEIVE_ALL, str(data), str(folder), str(Path(__file__).resolve().parent)],
+                   check=True, capture_output=True)
+    return folder
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs of each command (default 5)")
     parser.add_argument("--n", type=int, default=420, help="returns validated (default 420)")
     parser.add_argument("--memory-n", type=int, default=1000, help="returns for the memory figure (default 1000)")
+    parser.add_argument("--consolidate-n", type=int, default=420,
+                        help="organisations in the round consolidated beside the demo (default 420)")
     parser.add_argument("--compare", type=Path, help="another checkout of the code, timed beside this one")
     parser.add_argument("--only", choices=("validate", "consolidate", "memory"), action="append",
                         help="run only these parts (repeatable)")
@@ -201,19 +226,33 @@ def main(argv: list[str] | None = None) -> None:
         if "consolidate" in parts:
             from xl_ni179.demo.run import run_demo
 
-            ws = tmp / "demo" / "workspace"
-            run_demo(ws, tmp / "demo")
-            commands = {f"ni179 consolidate (demo round){label}":
-                        ([*ni179(codes[label]), "--workspace", str(ws), "consolidate", "--round", ROUND_ID,
-                          "--out", str(tmp / "master.xlsx")], envs[label], (0,)) for label in codes}
-            commands["python -c 'import pandas, openpyxl'"] = (
-                [sys.executable, "-c", "import pandas, openpyxl"], floor_env, (0,))
+            demo = tmp / "demo" / "workspace"
+            run_demo(demo, tmp / "demo")
+            data = generate.ensure_returns(args.consolidate_n)
+            big = received_workspace(data, tmp / "ws-consolidate")
+            n = args.consolidate_n
+            commands = {}
+            for label in codes:
+                commands[f"ni179 consolidate ({n}-organisation round){label}"] = (
+                    [*ni179(codes[label]), "--workspace", str(big), "consolidate", "--round", ROUND_ID,
+                     "--out", str(tmp / "master-big.xlsx")], envs[label], (0,))
+            for label in codes:
+                commands[f"ni179 consolidate (demo round){label}"] = (
+                    [*ni179(codes[label]), "--workspace", str(demo), "consolidate", "--round", ROUND_ID,
+                     "--out", str(tmp / "master.xlsx")], envs[label], (0,))
+            floor = "python -c 'import pandas, openpyxl'"
+            commands[floor] = ([sys.executable, "-c", "import pandas, openpyxl"], floor_env, (0,))
             commands["python -c pass (for scale)"] = ([sys.executable, "-c", "pass"], floor_env, (0,))
             with CpuWatch() as cpu:
-                times = interleaved(commands, args.runs * 2)  # short: twice the runs
-            result["consolidate"] = report(f"ni179 consolidate of the demo round (median of {args.runs * 2})",
-                                           times, "python -c 'import pandas, openpyxl'", CONSOLIDATE_RATIO,
-                                           cpu.line)
+                times = interleaved(commands, args.runs)
+            big_times = {k: v for k, v in times.items() if "demo round" not in k}
+            demo_times = {k: v for k, v in times.items() if "-organisation round" not in k}
+            result["consolidate_round"] = report(
+                f"ni179 consolidate of a {n}-organisation round, every return received (median of {args.runs})",
+                big_times, floor, CONSOLIDATE_ROUND_RATIO, cpu.line)
+            result["consolidate"] = report(
+                f"ni179 consolidate of the demo round (median of {args.runs}, the same runs)",
+                demo_times, floor, CONSOLIDATE_RATIO, cpu.line)
         if "memory" in parts:
             data = generate.ensure_returns(args.memory_n)
             paths = [str(data / row["file"]) for row in generate.manifest(data)][: args.memory_n]

@@ -9,10 +9,10 @@ import pytest
 from helpers import libreoffice
 from helpers.components import require_component
 from helpers.consolidate_seed import FORMULA_LIKE, seed_partnership, seed_returns, statuses_for
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from xl_ni179.consolidate import SHEET_NAMES, build_summary, write_consolidation
-from xl_ni179.consolidate.dashboard import write_dashboard
+from xl_ni179.consolidate.master import record_sheet
 from xl_ni179.consolidate.xlhelpers import FILLS, MONEY
 from xl_ni179.store.status import REJECTED
 
@@ -115,10 +115,10 @@ def test_returns_status_names_and_highlights_missing_late_and_rejected(master) -
                for t in text)
     rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
     colour = lambda name, col: ws.cell(rows[name], col).fill.fgColor.rgb[-6:]  # noqa: E731
-    assert colour("Blaby", 3) == FILLS["missing"].fgColor.rgb[-6:]
-    assert colour("Charnwood", 3) == FILLS["rejected"].fgColor.rgb[-6:]
-    assert colour("Police", 4) == FILLS["late"].fgColor.rgb[-6:]
-    assert colour("County Council", 3) == FILLS["accepted"].fgColor.rgb[-6:]
+    assert colour("Blaby", 3) == FILLS["missing"]
+    assert colour("Charnwood", 3) == FILLS["rejected"]
+    assert colour("Police", 4) == FILLS["late"]
+    assert colour("County Council", 3) == FILLS["accepted"]
 
 
 def test_forecast_confidence_has_the_review_table(master) -> None:
@@ -158,13 +158,15 @@ def test_dashboard_has_native_charts(master, summary) -> None:
     assert len(load_workbook(master)["Dashboard"]._charts) == expected
 
 
-def test_sheet_writers_refresh_in_place(summary) -> None:
-    ws = Workbook().active
-    write_dashboard(ws, summary)
-    first = [(c.coordinate, c.value) for c in _cells(ws)]
-    write_dashboard(ws, summary)
-    assert [(c.coordinate, c.value) for c in _cells(ws)] == first
-    assert len(ws._charts) == len(summary.partnership.agreements) + 1
+def test_the_dashboard_records_a_chart_per_agreement_and_one_of_shares(summary) -> None:
+    sheet = record_sheet(SHEET_NAMES[0], summary)
+    assert sheet.name == "Dashboard"
+    assert len(sheet.chart_list) == len(summary.partnership.agreements) + 1
+    # Each chart's series read the cells of the table above it.
+    for chart in sheet.chart_list:
+        for series in chart.series:
+            assert isinstance(sheet.value(*series.name), str)
+            assert series.values[0] < chart.row
 
 
 @pytest.mark.real_component
@@ -176,6 +178,12 @@ def test_master_opens_in_libreoffice(master, tmp_path) -> None:
     assert tuple(wb.sheetnames) == SHEET_NAMES
     with zipfile.ZipFile(converted) as zf:
         assert any(n.startswith("xl/charts/chart") for n in zf.namelist())
+    # Calc shows every figure and text the workbook holds, in the same cells.
+    written = load_workbook(master)
+    for name in SHEET_NAMES:
+        ours = {c.coordinate: c.value for c in _cells(written[name])}
+        calc = {c.coordinate: c.value for c in _cells(wb[name])}
+        assert calc == ours, name
 
 
 def test_the_ribbon_marks_the_same_text_as_the_workbook_writers() -> None:
@@ -186,3 +194,24 @@ def test_the_ribbon_marks_the_same_text_as_the_workbook_writers() -> None:
 
     assert ribbon_sheets.FORMULA_STARTS == FORMULA_STARTS
     assert [ribbon_sheets.as_text(t) for t in INJECTED.values()] == [f"'{t}" for t in INJECTED.values()]
+
+
+def test_a_chart_never_holds_more_series_than_excel_draws(summary, monkeypatch) -> None:
+    """Excel draws at most 255 series on a chart (a larger partnership would lose lines, or the
+    file its charts): the shares chart keeps the target lines and says how many organisations
+    it draws; the table lists them all."""
+    from xl_ni179.consolidate import dashboard
+
+    monkeypatch.setattr(dashboard, "MAX_SERIES", 4)
+    sheet = record_sheet("Dashboard", summary)
+    shares = sheet.chart_list[-1]
+    assert len(shares.series) == 4
+    names = [sheet.value(*s.name) for s in shares.series]
+    assert [n for n in names if n.startswith("Target: ")] == [
+        f"Target: {a.name}" for a in summary.partnership.agreements if a.counts_from == "2008/09"]
+    received = len(summary.received)
+    texts = [v for (_r, _c), (v, _look) in sheet.cells.items() if isinstance(v, str)]
+    drawn = 4 - sum(n.startswith("Target: ") for n in names)
+    assert any(f"The chart draws the first {drawn} of the {received} organisations" in t for t in texts)
+    table = [v for (_r, c), (v, _look) in sheet.cells.items() if c == 1 and v in summary.received]
+    assert set(summary.received) <= set(table)

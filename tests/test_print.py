@@ -24,7 +24,7 @@ from helpers.rendering import Page, clipped_in_calc, printed_pages
 from openpyxl import load_workbook
 
 from xl_ni179.cli import main
-from xl_ni179.consolidate.xlhelpers import SECTION_FONT
+from xl_ni179.consolidate.sheet import SECTION
 from xl_ni179.demo.data import DEMO_ROUND, OUTTURN_ROUND, demo_returns
 from xl_ni179.excel.master_book import write_master_book
 from xl_ni179.intake.annotate import annotate
@@ -162,7 +162,7 @@ def test_a_table_of_the_master_never_starts_at_the_foot_of_a_page(books, printed
     checked = 0
     for ws in wb.worksheets:
         for cell in ws["A"]:
-            if isinstance(cell.value, str) and cell.font is not None and cell.font.sz == SECTION_FONT.sz \
+            if isinstance(cell.value, str) and cell.font is not None and cell.font.sz == SECTION.size \
                     and cell.font.b and cell.row > 3:
                 (page,) = [t for t in by_sheet[ws.title] if cell.value in t.split("\n")]
                 lines = page.split("\n")

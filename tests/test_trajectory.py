@@ -289,18 +289,16 @@ def two_round_summary(tmp_path: Path):
                          history={DEMO_ROUND: review, OUTTURN: outturn})
 
 
-def test_sheet_refreshes_in_place_as_the_ribbon_does(tmp_path) -> None:
-    from openpyxl import Workbook
-
-    from xl_ni179.consolidate.sheets_trajectory import write_trajectory
+def test_sheet_records_the_path_chart_over_its_table(tmp_path) -> None:
+    from xl_ni179.consolidate.master import record_sheet
+    from xl_ni179.consolidate.names import TRAJECTORY
 
     summary = two_round_summary(tmp_path)
-    ws = Workbook().active
-    write_trajectory(ws, summary)
-    first = [(c.coordinate, c.value) for row in ws.iter_rows() for c in row if c.value is not None]
-    write_trajectory(ws, summary)
-    assert [(c.coordinate, c.value) for row in ws.iter_rows() for c in row if c.value is not None] == first
-    assert len(ws._charts) == 1
+    sheet = record_sheet(TRAJECTORY, summary)
+    (chart,) = sheet.chart_list
+    assert chart.gaps  # a year a round did not cover is a gap, not a zero
+    assert [s.dashed for s in chart.series] == [True] + [False] * len(summary.trajectory.rounds)
+    assert sheet.value(*chart.series[0].name) == "Target path"
 
 
 def test_a_later_round_is_left_out_of_an_earlier_rounds_trajectory(tmp_path) -> None:

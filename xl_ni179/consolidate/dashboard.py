@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.chart.axis import ChartLines
-from openpyxl.chart.legend import Legend
-from openpyxl.worksheet.worksheet import Worksheet
-
 from xl_ni179.consolidate import names
+from xl_ni179.consolidate.sheet import Chart, Series, Sheet
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import en_dash
 from xl_ni179.consolidate.xlhelpers import (
@@ -15,7 +11,6 @@ from xl_ni179.consolidate.xlhelpers import (
     PCT,
     basis_note,
     note,
-    reset,
     section,
     table,
     title,
@@ -25,6 +20,7 @@ from xl_ni179.partnership import targets
 
 # Each chart sits below its table, so that the sheet prints one page wide at a readable size.
 CHART_ROWS = 16  # rows a 7.5 cm chart covers, and a row to spare
+MAX_SERIES = 255  # the most series Excel draws on one chart
 PROGRESS_LABELS = (
     "Year", "Actual or forecast", "Target: all members (£000)",
     "Target: organisations with figures (£000)", "Net gains counted (£000)",
@@ -33,8 +29,7 @@ PROGRESS_LABELS = (
 )
 
 
-def write_dashboard(ws: Worksheet, summary: Summary) -> None:
-    reset(ws)
+def write_dashboard(ws: Sheet, summary: Summary) -> None:
     p, rnd = summary.partnership, summary.round
     orgs = summary.organisations
     received = int(orgs["returned"].sum())
@@ -59,43 +54,24 @@ def write_dashboard(ws: Worksheet, summary: Summary) -> None:
         row = table(ws, row, PROGRESS_LABELS, rows,
                     (None, None, MONEY, MONEY, MONEY, MONEY, PCT, None, PCT))
         row = note(ws, row, basis_note(agreement))
-        _progress_chart(ws, agreement.name, header_row, len(rows), f"A{row + 1}")
+        _progress_chart(ws, agreement.name, header_row, len(rows), row + 1)
         row += CHART_ROWS + 2
     _share_section(ws, summary, row)
     widths(ws, (16, 14, 16, 18, 16, 18, 14, 34, 12))
-    ws.freeze_panes = "A4"
+    ws.freeze(4)
 
 
-def _progress_chart(ws: Worksheet, name: str, header_row: int, n: int, anchor: str) -> None:
+def _progress_chart(ws: Sheet, name: str, header_row: int, n: int, row: int) -> None:
     """Bars for the gains reported, lines for the two targets, by year."""
-    cats = Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + n)
-    bar = BarChart()
-    bar.type = "col"
-    bar.title = f"{name}: target and gains (£000)"
-    bar.add_data(Reference(ws, min_col=5, min_row=header_row, max_row=header_row + n),
-                 titles_from_data=True)
-    bar.set_categories(cats)
-    line = LineChart()
-    line.add_data(Reference(ws, min_col=3, max_col=4, min_row=header_row, max_row=header_row + n),
-                  titles_from_data=True)
-    line.set_categories(cats)
-    _axes(bar, "£000", "#,##0")
-    bar += line
-    bar.legend.position = "b"
-    bar.width, bar.height = 18, 7.5
-    ws.add_chart(bar, anchor)
+    first, last = header_row + 1, header_row + n
+    cats = (first, 1, last, 1)
+    ws.add_chart(Chart(
+        row, 1, 18, 7.5, f"{name}: target and gains (£000)", "£000", "#,##0", legend="bottom",
+        series=[Series((header_row, 5), (first, 5, last, 5), cats),
+                *[Series((header_row, col), (first, col, last, col), cats, line=True) for col in (3, 4)]]))
 
 
-def _axes(chart: BarChart | LineChart, y_title: str, y_format: str) -> None:
-    # Newer Excel hides axes unless told not to.
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.y_axis.title = y_title
-    chart.y_axis.number_format = y_format
-    chart.y_axis.majorGridlines = ChartLines()
-
-
-def _share_section(ws: Worksheet, summary: Summary, row: int) -> None:
+def _share_section(ws: Sheet, summary: Summary, row: int) -> None:
     """Each organisation's cumulative net gains as a share of baseline, against the target lines."""
     p, rnd = summary.partnership, summary.round
     row = section(ws, row, "Cumulative net gains as a share of 2007/08 baseline")
@@ -108,30 +84,32 @@ def _share_section(ws: Worksheet, summary: Summary, row: int) -> None:
     if later:
         text += (" " + ", ".join(a.name for a in later) + " counts gains from its own first year, "
                  "so its progress is in its own section above.")
-    row = note(ws, row, text)
-    header_row = row
-    labels = ("Organisation", *rnd.years)
     lines = []
     gains = summary.gains
-    for code, org in summary.organisations[summary.organisations["returned"]].iterrows():
-        mine = gains[gains["code"] == code].set_index("year")["share_of_baseline"]
-        lines.append((org["short_name"], *[mine.get(y) for y in rnd.years]))
+    share = dict(zip(zip(gains["code"], gains["year"], strict=True), gains["share_of_baseline"], strict=True))
+    returned = summary.organisations[summary.organisations["returned"]]
+    for code, org in zip(returned.index, returned.to_dict("records"), strict=True):
+        lines.append((org["short_name"], *[share.get((code, y)) for y in rnd.years]))
+    organisations = len(lines)
+    drawn = min(organisations, MAX_SERIES - len(comparable))
+    if drawn < organisations:
+        text += (f" The chart draws the first {drawn} of the {organisations} organisations (a chart holds "
+                 f"at most {MAX_SERIES} lines); the table lists them all.")
     for agreement in comparable:
         lines.append((f"Target: {agreement.name}",
                       *[targets.cumulative_rate(agreement, y) for y in rnd.years]))
+    row = note(ws, row, text)
+    header_row = row
+    labels = ("Organisation", *rnd.years)
     row = table(ws, row, labels, lines, (None, *[PCT] * len(rnd.years)))
     if not lines:
         return
-    chart = LineChart()
-    chart.title = "Cumulative net gains as % of baseline, against target"
-    chart.add_data(Reference(ws, min_col=1, max_col=1 + len(rnd.years), min_row=header_row + 1,
-                             max_row=header_row + len(lines)), from_rows=True, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=2, max_col=1 + len(rnd.years), min_row=header_row))
-    targets_from = len(lines) - len(comparable)
-    for series in chart.series[targets_from:]:
-        series.graphicalProperties.line.dashStyle = "dash"
-        series.graphicalProperties.line.width = 38100  # 3pt, in EMU
-    _axes(chart, "Share of baseline", "0%")
-    chart.legend = Legend(legendPos="r")
-    chart.width, chart.height = 22, 8
-    ws.add_chart(chart, f"A{row + 1}")
+    years = len(rnd.years)
+    drawn_rows = [*range(header_row + 1, header_row + 1 + drawn),
+                  *range(header_row + 1 + organisations, header_row + 1 + len(lines))]
+    ws.add_chart(Chart(
+        row + 1, 1, 22, 8, "Cumulative net gains as % of baseline, against target", "Share of baseline", "0%",
+        legend="right",
+        series=[Series((r, 1), (r, 2, r, 1 + years), (header_row, 2, header_row, 1 + years), line=True,
+                       dashed=r > header_row + organisations)
+                for r in drawn_rows]))

@@ -64,10 +64,11 @@ def organisations_frame(p: Partnership, statuses: Mapping[str, OrgStatus]) -> pd
 def targets_frame(p: Partnership) -> pd.DataFrame:
     """Every member's annual and cumulative target for every year of every agreement."""
     rows = []
+    baselines = {o.code: float(o.baseline) for o in p.organisations}  # looked up once: partnerships can be large
     for order, agreement in enumerate(p.agreements):
         # A member listed twice in the file must still be counted once in the total.
         for code in dict.fromkeys(agreement.members):
-            baseline = float(p.organisation(code).baseline)
+            baseline = baselines[code]
             for year in agreement.years:
                 rows.append({
                     "agreement": agreement.code, "agreement_order": order, "code": code, "year": year,
@@ -132,16 +133,16 @@ def gains_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, A
 
 def _in_year(frame: pd.DataFrame) -> pd.Series:
     """In-year gains: this year's cumulative figure less last year's, where both are known."""
-    out = pd.Series(float("nan"), index=frame.index, dtype="float64")
-    for _, group in frame.groupby("code", sort=False):
-        previous: tuple[str, float] | None = None
-        for idx, row in group.iterrows():
-            if row["year"] == NI179_FIRST_YEAR:
-                out[idx] = row["net"]
-            elif previous and year_start(previous[0]) + 1 == year_start(row["year"]):
-                out[idx] = row["net"] - previous[1]
-            previous = (row["year"], row["net"])
-    return out
+    out = [float("nan")] * len(frame)
+    previous: dict[str, tuple[str, float]] = {}  # each organisation's row before, as (year, net)
+    for i, (code, year, net) in enumerate(zip(frame["code"], frame["year"], frame["net"], strict=True)):
+        before = previous.get(code)
+        if year == NI179_FIRST_YEAR:
+            out[i] = net
+        elif before and year_start(before[0]) + 1 == year_start(year):
+            out[i] = net - before[1]
+        previous[code] = (year, net)
+    return pd.Series(out, index=frame.index, dtype="float64")
 
 
 def progress_frame(p: Partnership, targets_df: pd.DataFrame, gains_df: pd.DataFrame,
@@ -152,8 +153,10 @@ def progress_frame(p: Partnership, targets_df: pd.DataFrame, gains_df: pd.DataFr
                   "share_of_baseline", "has_figure"]
     frame = targets_df.merge(gains_df[gains_cols].rename(columns={"net": "ni179"}),
                              on=["code", "year"], how="left")
-    ni179 = {code: dict(zip(grp["year"], grp["net"].where(grp["has_figure"]), strict=True))
-             for code, grp in gains_df.groupby("code", sort=False)}
+    ni179: dict[str, dict[str, float]] = {}  # one pass, not a frame per organisation
+    for code, year, net in zip(gains_df["code"], gains_df["year"], gains_df["net"].where(gains_df["has_figure"]),
+                               strict=True):
+        ni179.setdefault(code, {})[year] = net
     agreements = {a.code: a for a in p.agreements}
     frame["net"] = pd.Series([
         targets.counted_gains(agreements[a], y, ni179.get(c, {}))

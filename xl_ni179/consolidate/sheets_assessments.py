@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.consolidate.scores import (
     RAG_COLUMNS,
@@ -14,6 +13,7 @@ from xl_ni179.consolidate.scores import (
     VFM_SCORES,
     projected,
 )
+from xl_ni179.consolidate.sheet import Sheet
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import and_list, en_dash, percent
 from xl_ni179.consolidate.xlhelpers import (
@@ -21,7 +21,6 @@ from xl_ni179.consolidate.xlhelpers import (
     PCT,
     note,
     put,
-    reset,
     section,
     table,
     title,
@@ -29,13 +28,12 @@ from xl_ni179.consolidate.xlhelpers import (
 )
 
 
-def write_forecast_confidence(ws: Worksheet, summary: Summary) -> None:
-    reset(ws)
+def write_forecast_confidence(ws: Sheet, summary: Summary) -> None:
     rnd = summary.round
     received = len(summary.received)
     row = title(ws, f"Forecast confidence: {en_dash(rnd.title)}",
                 f"Ratings from the {received} accepted returns for each forecast year.")
-    ws.freeze_panes = ws.cell(row, 1).coordinate
+    ws.freeze(row, 1)
     counts = summary.rag_counts()
     row = table(ws, row, ("Year", *RAG_COLUMNS, "Returns"),
                 [(y, *[counts[y][c] for c in RAG_COLUMNS], received) for y in rnd.forecast_years],
@@ -44,7 +42,7 @@ def write_forecast_confidence(ws: Worksheet, summary: Summary) -> None:
     row = section(ws, row, "What the ratings mean")
     for level in RAG_LEVELS:
         put(ws, row, 1, level)
-        ws.cell(row, 1).fill = FILLS[level]
+        ws.restyle(row, 1, fill=FILLS[level])
         put(ws, row, 2, RAG_MEANINGS[level])
         row += 1
     row = note(ws, row, "An Amber or Red rating needs a commentary. A year left blank is counted "
@@ -54,20 +52,19 @@ def write_forecast_confidence(ws: Worksheet, summary: Summary) -> None:
     rag = summary.rag
     row = table(ws, row, ("Organisation", "Year", "Rating", "Commentary"),
                 [(r["short_name"], r["year"], r["rating"], r["commentary"])
-                 for _, r in rag.iterrows()], wrap=(3,))
+                 for r in rag.to_dict("records")], wrap=(3,))
     for offset, rating in enumerate(rag["rating"]):
-        ws.cell(first + offset, 3).fill = FILLS[rating]
+        ws.restyle(first + offset, 3, fill=FILLS[rating])
     if rag.empty:
         note(ws, row, "No accepted returns yet.")
     widths(ws, (26, 10, 10, 90, 10, 10))
 
 
-def write_value_for_money(ws: Worksheet, summary: Summary) -> None:
-    reset(ws)
+def write_value_for_money(ws: Sheet, summary: Summary) -> None:
     p, vfm = summary.partnership, summary.vfm
     row = title(ws, "Value for money scores", f"{p.vfm.assessment}: all {len(summary.organisations)} "
                 "organisations, whether or not they returned (the scores come from the assessors).")
-    ws.freeze_panes = ws.cell(row, 1).coordinate
+    ws.freeze(row, 1)
     row = section(ws, row, "Distribution of scores")
     row = table(ws, row, ("Score", "Meaning", "Number of organisations",
                           "Projected under the harder assessment (one level lower)"),
@@ -89,7 +86,7 @@ def write_value_for_money(ws: Worksheet, summary: Summary) -> None:
         *[(f"At level {s}", d["by_score"][str(s)]) for s in VFM_SCORES],
     ])
     for r in (first + 2, first + 3):  # the two shares
-        ws.cell(r, 2).number_format = PCT
+        ws.restyle(r, 2, number_format=PCT)
     row = note(ws, row, f"The district target is an average score of {d['target']} over the criteria "
                         f"that apply; the regional (RIEP) target is level {d['target']} for every "
                         f"authority by March 2011. Nationally {percent(d['national_share'], 0)} of "
@@ -99,7 +96,8 @@ def write_value_for_money(ws: Worksheet, summary: Summary) -> None:
     row = table(ws, row, ("Organisation", "Sector", "Score", "Projected score", "Return"),
                 [(o["short_name"], o["sector_name"], None if pd.isna(o["vfm"]) else int(o["vfm"]),
                   None if pd.isna(o["vfm"]) else projected(int(o["vfm"])),
-                  summary.statuses[code].label) for code, o in orgs.iterrows()]) + 1
+                  summary.statuses[code].label)
+                 for code, o in zip(orgs.index, orgs.to_dict("records"), strict=True)]) + 1
     row = section(ws, row, "Use of Resources criteria")
     table(ws, row, ("Theme", "Criterion", "Question", "Applies to districts in the first year"),
           [(theme, number, text, "No" if not_districts else "Yes")

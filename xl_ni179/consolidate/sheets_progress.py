@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
+from xl_ni179.consolidate.sheet import Sheet
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import en_dash
 from xl_ni179.consolidate.xlhelpers import (
@@ -17,7 +15,6 @@ from xl_ni179.consolidate.xlhelpers import (
     bold_row,
     fill_row,
     note,
-    reset,
     section,
     table,
     title,
@@ -36,14 +33,13 @@ TARGET_LABELS = (
 )
 
 
-def write_savings(ws: Worksheet, summary: Summary) -> None:
+def write_savings(ws: Sheet, summary: Summary) -> None:
     """One row per organisation and year, then a table per agreement of its members' targets.
 
     A table per agreement (listing only its members), not a column group per agreement
     beside the first table: the sheet stays one page wide however many agreements there
     are, and no organisation carries blank columns for agreements it is not in.
     """
-    reset(ws)
     p, rnd = summary.partnership, summary.round
     row = title(
         ws, f"Savings against target: {en_dash(rnd.title)}",
@@ -51,35 +47,38 @@ def write_savings(ws: Worksheet, summary: Summary) -> None:
         "Blank gains mean no figure (no accepted return, or no forecast given), never zero. "
         "Each agreement counts gains from its own first year ('gains counted'); variance = gains "
         "counted including carry-forward less the cumulative target.")
-    ws.freeze_panes = ws.cell(row, 2).coordinate  # the titles and the organisations' names stay on screen
-    gains = summary.gains.set_index(["code", "year"])
+    ws.freeze(row, 2)  # the titles and the organisations' names stay on screen
+    # Rows as plain records, looked up in dicts: a pandas lookup per cell would cost
+    # milliseconds each over hundreds of organisations.
+    gains = {(g["code"], g["year"]): g for g in summary.gains.to_dict("records")}
     rows: list[list[Any]] = []
-    for code, org in summary.organisations.iterrows():
+    for code, org in zip(summary.organisations.index, summary.organisations.to_dict("records"), strict=True):
         label = summary.statuses[code].label
         for year in rnd.years:
-            g: Any = gains.loc[(code, year)] if (code, year) in gains.index else None  # a row, or None
+            g = gains.get((code, year))
             has = g is not None and bool(g["has_figure"])
             rows.append([
                 org["short_name"], year, org["sector_name"], label,
                 ("Actual" if rnd.is_actual(year) else "Forecast") if has else "No figure",
                 org["baseline"],
-                g["net"] if has else None, g["in_year"] if has else None,
-                g["carry_forward"] if has else None, g["progress"] if has else None,
-                g["share_of_baseline"] if has else None])
+                g["net"] if g and has else None, g["in_year"] if g and has else None,
+                g["carry_forward"] if g and has else None, g["progress"] if g and has else None,
+                g["share_of_baseline"] if g and has else None])
     row = section(ws, row, "NI 179 by organisation and year")
     header_row = row
     row = table(ws, row, SAVINGS_LABELS, rows, (None, None, None, None, None, MONEY, MONEY, MONEY, MONEY, MONEY, PCT))
-    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(SAVINGS_LABELS))}{row - 1}"
-    progress = summary.progress
-    names = summary.organisations["short_name"]
+    ws.autofilter(header_row, 1, row - 1, len(SAVINGS_LABELS))
+    by_agreement: dict[str, list[dict[str, Any]]] = {}
+    for t in summary.progress.to_dict("records"):
+        by_agreement.setdefault(t["agreement"], []).append(t)
+    names = summary.organisations["short_name"].to_dict()
     for agreement in p.agreements:
-        mine = progress[progress["agreement"] == agreement.code]
         row = section(ws, row + 1, f"{agreement.name}: targets, and gains counted since {agreement.counts_from}")
-        lines = [(names.get(t.code, t.code), t.year,
-                  t.kind if t.has_figure else "No figure",
-                  t.annual_target, t.cumulative_target,
-                  t.net if t.has_figure else None, t.variance if t.has_figure else None)
-                 for t in mine.itertuples(index=False)]
+        lines = [(names.get(t["code"], t["code"]), t["year"],
+                  t["kind"] if t["has_figure"] else "No figure",
+                  t["annual_target"], t["cumulative_target"],
+                  t["net"] if t["has_figure"] else None, t["variance"] if t["has_figure"] else None)
+                 for t in by_agreement.get(agreement.code, [])]
         row = table(ws, row, TARGET_LABELS, lines, (None, None, None, MONEY, MONEY, MONEY, MONEY))
         row = note(ws, row, basis_note(agreement))
     widths(ws, (24, 9, 18, 22, 11, 12, 12, 12, 12, 13, 10))
@@ -103,8 +102,7 @@ def _total_row(year: str, label: str, t: dict[str, Any]) -> tuple:
             t["assessment"])
 
 
-def write_totals(ws: Worksheet, summary: Summary) -> None:
-    reset(ws)
+def write_totals(ws: Sheet, summary: Summary) -> None:
     p = summary.partnership
     row = title(
         ws, "Totals by agreement and sector",
@@ -112,7 +110,7 @@ def write_totals(ws: Worksheet, summary: Summary) -> None:
         "and the MAA, but never twice in one total.",
         "Gains are summed over organisations with figures only; the matching target is theirs, so "
         "the comparison is like for like. Missing organisations are not counted as zero.")
-    ws.freeze_panes = ws.cell(row, 1).coordinate
+    ws.freeze(row, 1)
     for agreement in p.agreements:
         row = section(ws, row, f"{agreement.name}: {targets.basis_text(agreement)}")
         lines, kinds = [], []

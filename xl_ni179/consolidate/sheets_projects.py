@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from openpyxl.worksheet.worksheet import Worksheet
-
+from xl_ni179.consolidate.sheet import Sheet
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import and_list
 from xl_ni179.consolidate.xlhelpers import (
@@ -11,7 +10,6 @@ from xl_ni179.consolidate.xlhelpers import (
     POUNDS,
     bold_row,
     note,
-    reset,
     section,
     table,
     title,
@@ -19,13 +17,12 @@ from xl_ni179.consolidate.xlhelpers import (
 )
 
 
-def write_projects_and_funding(ws: Worksheet, summary: Summary) -> None:
-    reset(ws)
+def write_projects_and_funding(ws: Sheet, summary: Summary) -> None:
     p = summary.partnership
     budget = summary.budget()
     row = title(ws, "Shared-service projects and funding",
                 "Funding in pounds; expected savings in £000 a year, summed from accepted returns.")
-    ws.freeze_panes = ws.cell(row, 1).coordinate
+    ws.freeze(row, 1)
     row = section(ws, row, "LAA budget")
     lines = [("LAA budget", budget["laa_budget"]),
              ("Spent on feasibility", budget["feasibility_spent"]),

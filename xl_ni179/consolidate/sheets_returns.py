@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
-
+from xl_ni179.consolidate.sheet import ALARM, Sheet
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import en_dash
 from xl_ni179.consolidate.xlhelpers import (
@@ -13,7 +11,6 @@ from xl_ni179.consolidate.xlhelpers import (
     fill_row,
     note,
     put,
-    reset,
     section,
     table,
     title,
@@ -29,8 +26,7 @@ STATUS_LABELS = (
 )
 
 
-def write_returns_status(ws: Worksheet, summary: Summary) -> None:
-    reset(ws)
+def write_returns_status(ws: Sheet, summary: Summary) -> None:
     rnd = summary.round
     row = title(ws, f"Returns status: {en_dash(rnd.title)}",
                 f"Deadline {rnd.deadline:%d %B %Y}; position at {summary.as_of:%d %B %Y}. "
@@ -58,16 +54,15 @@ def write_returns_status(ws: Worksheet, summary: Summary) -> None:
         if status.late:
             fill_row(ws, r, 4, 4, FILLS["late"])
     widths(ws, (28, 24, 26, 8, 9, 17, 34, 8, 12, 17))
-    ws.freeze_panes = ws.cell(header_row + 1, 2).coordinate
-    ws.auto_filter.ref = f"A{header_row}:J{row - 1}"
+    ws.freeze(header_row + 1, 2)
+    ws.autofilter(header_row, 1, row - 1, len(STATUS_LABELS))
 
 
 QUARANTINE_LABELS = ("Received", "From (as sent)", "Held because", "Details", "Subject")
 QUARANTINE_SHOWN = 50
-ALARM_FONT = Font(bold=True, color="9C0006")
 
 
-def write_quarantined_mail(ws: Worksheet, held: list[QuarantinedMail], broken: QuarantinedMail | None) -> None:
+def write_quarantined_mail(ws: Sheet, held: list[QuarantinedMail], broken: QuarantinedMail | None) -> None:
     """Below the status table: the mail the intake would not believe, so that no partner's
     return is dropped without the consolidator seeing it. Every value the sender wrote is
     written as text (never a formula) with its control characters shown as escapes."""
@@ -78,7 +73,7 @@ def write_quarantined_mail(ws: Worksheet, held: list[QuarantinedMail], broken: Q
         put(ws, row, 1, f"MAIL SERVER MISCONFIGURED: the intake quarantined mail on "
                         f"{broken.received_at:%d %B %Y %H:%M} because {broken.reason}. Every return is "
                         "quarantined until the mail server is fixed (see docs/mail-intake.md).")
-        ws.cell(row, 1).font = ALARM_FONT
+        ws.restyle(row, 1, bold=ALARM.bold, color=ALARM.color)
         fill_row(ws, row, 1, 1, FILLS["missing"])
         row += 1
     row = section(ws, row, f"Mail in Quarantine, not answered ({len(held)})")
@@ -98,8 +93,7 @@ FINDING_LABELS = (
 )
 
 
-def write_findings(ws: Worksheet, summary: Summary) -> None:
-    reset(ws)
+def write_findings(ws: Sheet, summary: Summary) -> None:
     row = title(ws, "Findings on the latest returns",
                 "Errors stop a return being accepted; a warning stays open until the partner "
                 "explains it in the Checks sheet of their workbook.")
@@ -123,6 +117,6 @@ def write_findings(ws: Worksheet, summary: Summary) -> None:
             if not f["explained"]:
                 fill_row(ws, header_row + 1 + offset, 8, 8, FILLS["Red" if f["severity"] == "error"
                                                                  else "Amber"])
-        ws.auto_filter.ref = f"A{header_row}:I{row - 1}"
+        ws.autofilter(header_row, 1, row - 1, len(FINDING_LABELS))
     widths(ws, (22, 14, 9, 22, 14, 40, 40, 12, 36))
-    ws.freeze_panes = "B4"
+    ws.freeze(4, 2)

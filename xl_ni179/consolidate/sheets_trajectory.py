@@ -7,12 +7,8 @@ each member's actuals in every round against each agreement's cumulative target.
 
 from __future__ import annotations
 
-from openpyxl.chart import LineChart, Reference
-from openpyxl.chart.axis import ChartLines
-from openpyxl.chart.legend import Legend
-from openpyxl.worksheet.worksheet import Worksheet
-
 from xl_ni179.consolidate import names
+from xl_ni179.consolidate.sheet import Chart, Series, Sheet
 from xl_ni179.consolidate.summary import Summary
 from xl_ni179.consolidate.text import and_list, en_dash, money_k
 from xl_ni179.consolidate.trajectory import Trajectory, round_label
@@ -23,7 +19,6 @@ from xl_ni179.consolidate.xlhelpers import (
     bold_row,
     fill_row,
     note,
-    reset,
     section,
     table,
     title,
@@ -34,8 +29,7 @@ CHART_ROWS = 23  # the 11 cm chart, below its table (so the sheet prints one pag
 TALL_HEADER = 45  # three lines: the headers name a round and a unit
 
 
-def write_trajectory(ws: Worksheet, summary: Summary) -> None:
-    reset(ws)
+def write_trajectory(ws: Sheet, summary: Summary) -> None:
     traj = summary.trajectory
     rounds = traj.rounds if traj else ()
     caveat = "Figures are illustrative. " if summary.partnership.illustrative else ""
@@ -48,7 +42,7 @@ def write_trajectory(ws: Worksheet, summary: Summary) -> None:
         f"cumulative since 1 April 2008 (NI 179); against an agreement's target, the gains that "
         f"count towards that agreement, as on the {names.DASHBOARD}.")
     widths(ws, (24, 10, 16, 16, 16, 16, 16, 16, 16))
-    ws.freeze_panes = "A4"
+    ws.freeze(4)
     if traj is None or not rounds:
         note(ws, row, "No round has accepted returns yet, so there is no trajectory to show.")
         return
@@ -71,7 +65,7 @@ def _returns(traj: Trajectory | None, round_id: str) -> str:
     return f"{n} return{'s' if n != 1 else ''}"
 
 
-def _path(ws: Worksheet, traj: Trajectory, row: int) -> int:
+def _path(ws: Sheet, traj: Trajectory, row: int) -> int:
     """The chart's data (share of baseline by year), the detail behind it, and the chart."""
     a = traj.agreement
     members = len(dict.fromkeys(a.members))
@@ -86,7 +80,7 @@ def _path(ws: Worksheet, traj: Trajectory, row: int) -> int:
     labels = ("Year", "Target path", *[round_label(r) for r in traj.rounds])
     row = table(ws, row, labels, by_year.itertuples(index=False, name=None),
                 (None, PCT, *[PCT] * len(traj.rounds)))
-    _chart(ws, traj, header_row, len(by_year), f"A{row + 1}")
+    _chart(ws, traj, header_row, len(by_year), row + 1)
     row = note(ws, row + CHART_ROWS, "Behind each point:")
     labels = ("Round", "Year", "Actual or forecast", "Organisations with figures",
               "Baseline covered (£000)", "Net gains (£000)", "Their target (£000)", "Share of baseline",
@@ -96,34 +90,22 @@ def _path(ws: Worksheet, traj: Trajectory, row: int) -> int:
                x.share_of_baseline, x.target_rate)
               for x in traj.path.itertuples(index=False)]
     row = table(ws, row, labels, detail, (None, None, None, None, MONEY, MONEY, MONEY, PCT, PCT))
-    ws.row_dimensions[row - len(detail) - 1].height = TALL_HEADER
+    ws.set_height(row - len(detail) - 1, TALL_HEADER)
     return row
 
 
-def _chart(ws: Worksheet, traj: Trajectory, header_row: int, n: int, anchor: str) -> None:
-    chart = LineChart()
-    chart.title = "Cumulative net gains against the target path"
-    chart.add_data(Reference(ws, min_col=2, max_col=2 + len(traj.rounds), min_row=header_row,
-                             max_row=header_row + n), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + n))
-    target = chart.series[0]
-    target.graphicalProperties.line.dashStyle = "dash"
-    target.graphicalProperties.line.width = 38100  # 3pt, in EMU
-    for series in chart.series:
-        series.smooth = False
-    chart.display_blanks = "gap"  # a year a round did not cover is a gap, not a zero
-    # Newer Excel hides axes unless told not to.
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.y_axis.title = "Share of baseline"
-    chart.y_axis.number_format = "0%"
-    chart.y_axis.majorGridlines = ChartLines()
-    chart.legend = Legend(legendPos="b")
-    chart.width, chart.height = 22, 11
-    ws.add_chart(chart, anchor)
+def _chart(ws: Sheet, traj: Trajectory, header_row: int, n: int, row: int) -> None:
+    first, last = header_row + 1, header_row + n
+    # The target path first, dashed; a year a round did not cover is a gap, not a zero.
+    ws.add_chart(Chart(
+        row, 1, 22, 11, "Cumulative net gains against the target path", "Share of baseline", "0%",
+        legend="bottom", gaps=True,
+        series=[Series((header_row, col), (first, col, last, col), (first, 1, last, 1), line=True,
+                       dashed=col == 2)
+                for col in range(2, 3 + len(traj.rounds))]))
 
 
-def _forecasts(ws: Worksheet, traj: Trajectory, row: int) -> int:
+def _forecasts(ws: Sheet, traj: Trajectory, row: int) -> int:
     row = section(ws, row, "Forecasts against outturn (£000)")
     fvo = traj.forecast_vs_outturn
     if fvo.empty:
@@ -150,7 +132,7 @@ def _forecasts(ws: Worksheet, traj: Trajectory, row: int) -> int:
                       outturn_words(total["year"], f_label, total["forecast"], o_label, total["actual"])))
     first = row + 1
     row = table(ws, row, labels, lines, (None, None, None, MONEY, None, MONEY, MONEY, PCT, None))
-    ws.row_dimensions[first - 1].height = TALL_HEADER
+    ws.set_height(first - 1, TALL_HEADER)
     for at in totals:
         fill_row(ws, first + at, 1, len(labels), FILLS["total"])
         bold_row(ws, first + at, 1, len(labels))
@@ -163,7 +145,7 @@ def outturn_words(year: str, forecast_round: str, forecast: float, outturn_round
             f"actual in the {outturn_round}: {money_k(actual)}")
 
 
-def _actuals(ws: Worksheet, traj: Trajectory, row: int) -> int:
+def _actuals(ws: Sheet, traj: Trajectory, row: int) -> int:
     round_cols = [f"Actual in the {round_label(r)} (£000)" for r in traj.rounds]
     labels = ("Organisation", "Year", "Cumulative target (£000)", *round_cols, "Changed between rounds (£000)",
               "Latest against target (£000)", "Latest as % of target")
@@ -177,6 +159,6 @@ def _actuals(ws: Worksheet, traj: Trajectory, row: int) -> int:
                   x["change"], x["variance"], x["achievement"]) for x in frame.to_dict("records")]
         row = table(ws, row, labels, lines,
                     (None, None, MONEY, *[MONEY] * len(traj.rounds), MONEY, MONEY, PCT))
-        ws.row_dimensions[row - len(lines) - 1].height = TALL_HEADER
+        ws.set_height(row - len(lines) - 1, TALL_HEADER)
         row += 1
     return row

@@ -111,11 +111,15 @@ def _kind(rnd: Round, year: str) -> str | None:
 def agreement_totals(p: Partnership, rnd: Round, progress: pd.DataFrame) -> dict[str, Any]:
     """{agreement code: {year: total with by_sector}} for every year of every agreement."""
     out: dict[str, Any] = {}
+    # The whole table as arrays once, sliced by masks (filtering the frame per agreement and
+    # year costs a millisecond each; a partnership may have dozens of agreements).
+    every = columns(progress)
+    codes, years = progress["agreement"].to_numpy(), progress["year"].to_numpy()
     for agreement in p.agreements:
-        rows = progress[progress["agreement"] == agreement.code]
+        mine = codes == agreement.code
         per_year: dict[str, Any] = {}
         for year in agreement.years:
-            year_rows = columns(rows[rows["year"] == year])
+            year_rows = _where(every, mine & (years == year))
             entry = total(year_rows, _kind(rnd, year))
             entry["reported_only"] = year in agreement.reported_only
             # The words say what the gains figure is: the agreement's, not NI 179's, from its start.

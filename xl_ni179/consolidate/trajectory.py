@@ -20,6 +20,7 @@ one consolidated (``round.summarise`` reads it from the store).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,26 +95,40 @@ class Trajectory:
         how far it moved between the first and the latest round. Members without figures keep
         their rows, with blank figures."""
         years = [y for y in agreement.years if any(y in r.actual_years for r in self.rounds)]
-        at = self.against_target
-        mine = at[(at["agreement"] == agreement.code) & (at["kind"] == frames.ACTUAL)]
-        gains = {(c, y, r): g for c, y, r, g in zip(mine["code"], mine["year"], mine["round"],
-                                                      mine["gains"], strict=True)}
+        gains, goal, a = self._actual_gains, self._cumulative_targets, agreement.code
         order = [r.id for r in self.rounds]
         rows = []
         for code in dict.fromkeys(agreement.members):
             for year in years:
-                values = [gains.get((code, year, rid), math.nan) for rid in order]
+                values = [gains.get((a, code, year, rid), math.nan) for rid in order]
                 figures = [v for v in values if not math.isnan(v)]
                 rows.append({"code": code, "short_name": self.names[code], "year": year,
                              **dict(zip(order, values, strict=True)),
                              "latest": figures[-1] if figures else math.nan,
-                             "change": figures[-1] - figures[0] if len(figures) > 1 else math.nan})
-        frame = pd.DataFrame(rows, columns=["code", "short_name", "year", *order, "latest", "change"])
-        goal = self.targets[self.targets["agreement"] == agreement.code][["code", "year", "cumulative_target"]]
-        frame = frame.merge(goal, on=["code", "year"], how="left")
+                             "change": figures[-1] - figures[0] if len(figures) > 1 else math.nan,
+                             "cumulative_target": goal.get((a, code, year), math.nan)})
+        frame = pd.DataFrame(rows, columns=["code", "short_name", "year", *order, "latest", "change",
+                                            "cumulative_target"])
         frame["variance"] = frame["latest"] - frame["cumulative_target"]
         frame["achievement"] = frame["latest"] / frame["cumulative_target"]
         return frame
+
+    # Looked up once for every agreement's table: filtering the frames per agreement costs
+    # milliseconds each, and a partnership may have dozens of agreements.
+    @functools.cached_property
+    def _actual_gains(self) -> dict[tuple[str, str, str, str], float]:
+        """(agreement, organisation, year, round) -> the gains reported as actual."""
+        at = self.against_target
+        mine = at[at["kind"] == frames.ACTUAL]
+        return {(a, c, y, r): g for a, c, y, r, g in zip(mine["agreement"], mine["code"], mine["year"],
+                                                         mine["round"], mine["gains"], strict=True)}
+
+    @functools.cached_property
+    def _cumulative_targets(self) -> dict[tuple[str, str, str], float]:
+        """(agreement, organisation, year) -> the cumulative target."""
+        t = self.targets
+        return {(a, c, y): v for a, c, y, v in zip(t["agreement"], t["code"], t["year"], t["cumulative_target"],
+                                                   strict=True)}
 
     def outturn_totals(self) -> list[dict[str, Any]]:
         """Like for like: per year and pair of rounds, the organisations that gave both a
@@ -150,12 +165,16 @@ class Trajectory:
         }
 
 
-def build_trajectory(p: Partnership, upto: Round, history: History, headline: Agreement) -> Trajectory:
-    """The rounds up to ``upto`` (by deadline) that have accepted returns in ``history``."""
+def build_trajectory(p: Partnership, upto: Round, history: History, headline: Agreement, *,
+                     targets_df: pd.DataFrame | None = None,
+                     gains: Mapping[str, pd.DataFrame] | None = None) -> Trajectory:
+    """The rounds up to ``upto`` (by deadline) that have accepted returns in ``history``.
+    ``targets_df`` and ``gains`` (round id -> ``frames.gains_frame`` of its returns in
+    ``history``) are those already worked out, so they are not worked out again."""
     rounds = tuple(r for r in sorted(p.rounds, key=lambda r: r.deadline)
                    if r.deadline <= upto.deadline and history.get(r.id))
     names = {o.code: o.short_name for o in p.organisations}
-    reported = reported_frame(p, rounds, history)
+    reported = reported_frame(p, rounds, history, gains or {})
     # NI 179 by year for each (round, organisation), read once: blank years stay out.
     ni179: dict[tuple[str, str], dict[str, float]] = {}
     for rid, code, year, net in zip(reported["round"], reported["code"], reported["year"],
@@ -164,16 +183,20 @@ def build_trajectory(p: Partnership, upto: Round, history: History, headline: Ag
     against = against_target_frame(p, rounds, ni179)
     return Trajectory(
         rounds=rounds, agreements=p.agreements, agreement=headline, names=names,
-        targets=frames.targets_frame(p), reported=reported, against_target=against,
+        targets=frames.targets_frame(p) if targets_df is None else targets_df, reported=reported,
+        against_target=against,
         forecast_vs_outturn=forecast_vs_outturn_frame(reported),
         path=path_frame(headline, rounds, against))
 
 
-def reported_frame(p: Partnership, rounds: tuple[Round, ...], history: History) -> pd.DataFrame:
+def reported_frame(p: Partnership, rounds: tuple[Round, ...], history: History,
+                   known: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     parts = []
     order = {o.code: i for i, o in enumerate(p.organisations)}
+    known = known or {}
     for r_order, rnd in enumerate(rounds):
-        gains = frames.gains_frame(p, rnd, history[rnd.id])
+        found = known.get(rnd.id)
+        gains = frames.gains_frame(p, rnd, history[rnd.id]) if found is None else found.copy()
         gains["round"], gains["round_order"] = rnd.id, r_order
         parts.append(gains)
     if not parts:
@@ -191,6 +214,7 @@ def against_target_frame(p: Partnership, rounds: tuple[Round, ...],
     order = {o.code: i for i, o in enumerate(p.organisations)}
     orgs = {o.code: o for o in p.organisations}  # looked up once: partnerships can be large
     for a_order, agreement in enumerate(p.agreements):
+        rates = {year: targets.cumulative_rate(agreement, year) for year in agreement.rates}  # once a year
         for code in dict.fromkeys(agreement.members):
             org = orgs[code]
             for r_order, rnd in enumerate(rounds):
@@ -208,7 +232,7 @@ def against_target_frame(p: Partnership, rounds: tuple[Round, ...],
                         "round": rnd.id, "round_order": r_order, "year": year,
                         "kind": frames.ACTUAL if rnd.is_actual(year) else frames.FORECAST,
                         "baseline": org.baseline,
-                        "cumulative_rate": targets.cumulative_rate(agreement, year),
+                        "cumulative_rate": rates[year],
                         "cumulative_target": goal, "gains": _nan(gains),
                         "variance": math.nan if gains is None or goal is None else gains - goal,
                     })

@@ -341,24 +341,24 @@ def _vfm_scores(book: Any) -> dict[str, int] | None:
 def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...], workspace: Any = None) -> None:
     from openpyxl import Workbook
 
-    from xl_ni179.consolidate.master import SHEET_WRITERS
+    from xl_ni179.consolidate.master import record_sheet
     from xl_ni179.consolidate.names import RETURNS_STATUS
+    from xl_ni179.consolidate.openpyxl_sheet import fill_worksheet
+    from xl_ni179.consolidate.sheet import fit_columns, fit_rows
     from xl_ni179.consolidate.sheets_returns import write_quarantined_mail
     from xl_ni179.excel.ribbon_sheets import copy_sheet
     from xl_ni179.store.quarantine import misconfiguration, quarantined_mail
-    from xl_ni179.template.printing import fit_columns, fit_rows
 
     scratch = Workbook()  # the library writes each sheet here; we copy it into the open book
     for i, name in enumerate(names, start=1):
         status(book, f"Refreshing '{name}' ({i} of {len(names)})...")
-        source = scratch.create_sheet(name)
-        SHEET_WRITERS[name](source, summary)
+        sheet = record_sheet(name, summary)
         if name == RETURNS_STATUS and workspace is not None:  # the mail the intake held back, below the table
             held = quarantined_mail(workspace)
-            write_quarantined_mail(source, held, misconfiguration(workspace, held))
-        fit_columns(source)  # as `ni179 consolidate` does: no text cut off (the page set-up is the shell's)
-        fit_rows(source)
-        copy_sheet(source, ensure_sheet(book, name))
+            write_quarantined_mail(sheet, held, misconfiguration(workspace, held))
+            fit_columns(sheet)
+        fit_rows(sheet)  # as `ni179 consolidate` does: no text cut off (the page set-up is the shell's)
+        copy_sheet(fill_worksheet(sheet, scratch.create_sheet(name)), ensure_sheet(book, name))
 
 
 def _refresh_status(book: Any) -> None:

@@ -1,6 +1,7 @@
 """Writing results into the open workbook through xlwings.
 
-The library's sheet writers fill openpyxl worksheets; ``copy_sheet`` puts such a sheet's
+The library's sheet writers record sheets that the ribbon puts into openpyxl worksheets
+(``xl_ni179.consolidate.openpyxl_sheet``); ``copy_sheet`` puts such a sheet's
 values and formats into a sheet of the open book, so the add-in and ``ni179 consolidate``
 show the same thing without a second layout. Everything goes through xlwings' public
 object model (values in one block, then formats in runs of cells), which the COM

@@ -43,6 +43,9 @@ DEMO_MARKER_TEXT = ("This folder was made by `ni179 demo`. Running the demo agai
 _now = now_utc
 
 
+FIGURES_PER_QUERY = 500  # submissions per query: well inside SQLite's limit on bound parameters
+
+
 class Workspace(Receiving):
     """A workspace folder and its store; receiving comes from ``Receiving``."""
 
@@ -183,13 +186,26 @@ class Workspace(Receiving):
             return issued_in(template_issues(s), self.partnership)
 
     def accepted_returns(self, round_id: str) -> dict[str, dict[str, Any]]:
-        """The figures of each organisation's current (latest accepted) return."""
-        out = {}
-        for org in self.partnership.organisations:
-            sub = self.latest_accepted(org.code, round_id)
-            if sub is not None:
-                out[org.code] = self.figures(sub.id)
-        return out
+        """The figures of each organisation's current (latest accepted) return.
+
+        Two queries for the whole round, not two per organisation: a round of hundreds of
+        returns reads in a fraction of a second."""
+        with self.reading() as s:
+            latest: dict[str, int] = {}
+            for code, sub_id in s.execute(select(Submission.org_code, Submission.id).where(
+                    Submission.round_id == round_id, Submission.outcome == Outcome.ACCEPTED).order_by(Submission.id)):
+                if code is not None:
+                    latest[code] = sub_id  # the last one wins: the latest
+            wanted = {org.code: latest[org.code] for org in self.partnership.organisations if org.code in latest}
+            by_sub: dict[int, dict[str, Any]] = {sub_id: {} for sub_id in wanted.values()}
+            ids = list(by_sub)
+            for start in range(0, len(ids), FIGURES_PER_QUERY):
+                for sub_id, name, number, text in s.execute(
+                        select(Figure.submission_id, Figure.name, Figure.number, Figure.text)
+                        .where(Figure.submission_id.in_(ids[start:start + FIGURES_PER_QUERY]))
+                        .order_by(Figure.submission_id, Figure.id)):
+                    by_sub[sub_id][name] = number if number is not None else text
+        return {code: by_sub[sub_id] for code, sub_id in wanted.items()}
 
     def status(self, round_id: str | None = None, now: dt.datetime | None = None) -> list[OrgStatus]:
         p = self.partnership
@@ -202,9 +218,12 @@ class Workspace(Receiving):
                              .order_by(Submission.id)).all()
             chased = dict(s.execute(select(Chaser.org_code, func.max(Chaser.at))
                                     .where(Chaser.round_id == rnd.id).group_by(Chaser.org_code)).all())
+        by_org: dict[str | None, list[Submission]] = {}  # grouped once: a round may have hundreds
+        for x in subs:
+            by_org.setdefault(x.org_code, []).append(x)
         out = []
         for org in p.organisations:
-            mine = [x for x in subs if x.org_code == org.code]
+            mine = by_org.get(org.code, [])
             accepted = [x for x in mine if x.outcome == Outcome.ACCEPTED]
             current = accepted[-1] if accepted else (mine[-1] if mine else None)
             base: dict[str, Any] = dict(code=org.code, name=org.name, short_name=org.short_name,

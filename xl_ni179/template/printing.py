@@ -18,7 +18,7 @@ round widths differently.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from openpyxl.cell import Cell, MergedCell
 from openpyxl.styles import Alignment
@@ -30,34 +30,29 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.template import textfit
+from xl_ni179.template.measure import (  # noqa: F401 - measure's names, as printing has always offered them
+    A4,
+    CELL_EDGE,
+    CHART_ROW_CM,
+    DEFAULT_HEIGHT,
+    DEFAULT_PAGES,
+    DEFAULT_WIDTH,
+    INPUT_LINES,
+    MARGINS,
+    POINTS_PER_WIDTH,
+    ROOM,
+    CellLook,
+    Layout,
+    Pages,
+    fit_columns_of,
+    fit_rows_of,
+    page_breaks_of,
+)
 
-A4 = (595.3, 841.9)  # points, portrait
-MARGINS = PageMargins(left=0.5, right=0.5, top=0.75, bottom=0.75, header=0.3, footer=0.3)  # inches
-DEFAULT_WIDTH = 8.43  # a column nobody sized
-DEFAULT_HEIGHT = 15.0  # a row nobody sized, in points
-POINTS_PER_WIDTH = 7 * 0.75  # a digit of Calibri 11 is 7 pixels; a pixel is 3/4 point
-CELL_EDGE = 5 * 0.75  # the padding each column adds, in points
-ROOM = 0.96  # of the page the estimate fills, to allow for the programs' rounding
-CHART_ROW_CM = 0.53  # a 15pt row, for charts sized in cm
-# A row never grows as someone types in it once it has a height of its own (the template
-# gives one wherever its own text wraps), so an input that wraps starts with room for two lines.
-INPUT_LINES = 2
+PAGE_MARGINS = PageMargins(left=MARGINS.left, right=MARGINS.right, top=MARGINS.top, bottom=MARGINS.bottom,
+                           header=MARGINS.header, footer=MARGINS.footer)
 
-
-@dataclass(frozen=True)
-class Pages:
-    """How one sheet prints.
-
-    ``title_rows``: how many rows at the top repeat on every page (None: the rows above the
-    frozen panes). ``landscape``: A4 the long way. ``breaks``: page breaks between tables.
-    """
-
-    landscape: bool = True
-    title_rows: int | None = None
-    breaks: bool = True
-
-
-def print_ready(ws: Worksheet, pages: Pages = Pages()) -> None:
+def print_ready(ws: Worksheet, pages: Pages = DEFAULT_PAGES) -> None:
     """Fit the rows to their text, then set up ``ws`` to print as ``pages`` says."""
     fit_rows(ws)
     setup = ws.page_setup
@@ -66,7 +61,7 @@ def print_ready(ws: Worksheet, pages: Pages = Pages()) -> None:
     setup.fitToWidth = 1
     setup.fitToHeight = 0  # as many pages down as the sheet needs
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins = copy.copy(MARGINS)
+    ws.page_margins = copy.copy(PAGE_MARGINS)
     titles = title_rows(ws) if pages.title_rows is None else pages.title_rows
     if titles:
         ws.print_title_rows = f"1:{titles}"
@@ -94,28 +89,24 @@ def _width(ws: Worksheet, letter: str) -> float:
     return dim.width if dim is not None and dim.width else DEFAULT_WIDTH
 
 
-@dataclass(frozen=True)
-class _Look:
-    """What measuring a cell needs from its style."""
-
-    size: float
-    bold: bool
-    wrap: bool
-    boxed: bool  # a table's cell (it has a border)
-    unlocked: bool  # an input
-    number_format: str
-
-
 class _Sheet:
-    """A sheet's cells as measuring sees them, read once: the style of each distinct look is
+    """An openpyxl worksheet as a ``Layout``, read once: the style of each distinct look is
     looked up once (openpyxl builds a style object on every access), widths once a column."""
 
     def __init__(self, ws: Worksheet) -> None:
         self.ws = ws
         self.cells = ws._cells  # (row, column) -> cell; reading it creates no cell, unlike ws.cell
         self.widths: dict[int, float] = {}
-        self._looks: dict[tuple[int, ...], _Look] = {}
-        self.last_col = max((c for (_r, c), cell in self.cells.items() if cell.value is not None), default=0)
+        self._looks: dict[tuple[int, ...], CellLook] = {}
+        self._last_col = max((c for (_r, c), cell in self.cells.items() if cell.value is not None), default=0)
+
+    @property
+    def last_col(self) -> int:
+        return self._last_col
+
+    def items(self) -> Iterable[tuple[int, int, object, CellLook, bool]]:
+        for (row, col), cell in list(self.cells.items()):
+            yield row, col, cell.value, self.look(cell), cell.data_type == "s"
 
     def width(self, col: int) -> float:
         found = self.widths.get(col)
@@ -123,13 +114,35 @@ class _Sheet:
             found = self.widths[col] = _width(self.ws, get_column_letter(col))
         return found
 
-    def look(self, cell: Cell | MergedCell) -> _Look:
+    def set_width(self, col: int, width: float) -> None:
+        self.ws.column_dimensions[get_column_letter(col)].width = self.widths[col] = width
+
+    def height(self, row: int) -> float | None:
+        dim = self.ws.row_dimensions.get(row)
+        return dim.height if dim is not None else None
+
+    def set_height(self, row: int, height: float) -> None:
+        self.ws.row_dimensions[row].height = height
+
+    def merges(self) -> list[tuple[int, int, int, int]]:
+        return [(r.min_row, r.min_col, r.max_row, r.max_col) for r in self.ws.merged_cells.ranges]
+
+    def merge(self, row: int, first: int, last: int) -> None:
+        self.ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+
+    def wrap(self, row: int, col: int) -> None:
+        cell = self.cells[(row, col)]
+        old = cell.alignment
+        cell.alignment = Alignment(horizontal=old.horizontal, vertical=old.vertical or "top",
+                                   wrap_text=True, indent=old.indent)
+
+    def look(self, cell: Cell | MergedCell) -> CellLook:
         # openpyxl's private style array, a handful of indices: the stubs do not name it.
         key = tuple(cell._style) if cell.has_style else ()  # type: ignore[union-attr]
         found = self._looks.get(key)
         if found is None:
             font, alignment, border, protection = cell.font, cell.alignment, cell.border, cell.protection
-            found = self._looks[key] = _Look(
+            found = self._looks[key] = CellLook(
                 float(font.sz) if font is not None and font.sz else textfit.DEFAULT_SIZE,
                 bool(font is not None and font.b), bool(alignment is not None and alignment.wrap_text),
                 bool(border is not None and border.left is not None and border.left.style),
@@ -137,179 +150,36 @@ class _Sheet:
         return found
 
     def blocked(self, row: int, col: int) -> bool:
-        """Whether text running on from the left stops at this cell: it holds something, or is an input."""
         cell = self.cells.get((row, col))
         return cell is not None and (cell.value is not None or self.look(cell).unlocked)
 
+    def charts(self) -> list[tuple[int, int, float, float]]:
+        found = []
+        for chart in getattr(self.ws, "_charts", []):
+            anchor = chart.anchor
+            if isinstance(anchor, str):
+                col, row = coordinate_from_string(anchor)
+                first_col = column_index_from_string(col)
+            else:
+                row, first_col = anchor._from.row + 1, anchor._from.col + 1
+            found.append((row, first_col, float(chart.width), float(chart.height)))
+        return found
+
 
 def fit_rows(ws: Worksheet) -> None:
-    """Make every row tall enough for its wrapped text, and wrap text that would be cut off.
-
-    Text wider than its cell runs on over the empty cells to its right, as a title should,
-    but it is cut off where a cell holds something, and in print at the sheet's last
-    column; it must not run over an input cell either (it would look typed there). Such
-    text is wrapped, over the empty cells it can take (merged with its own) up to the
-    first cell in its way. A row keeps a height it was given if that is taller.
-    """
-    sheet = _Sheet(ws)
-    areas = {(rng.min_row, rng.min_col): (sum(sheet.width(c) for c in range(rng.min_col, rng.max_col + 1)),
-                                          rng.max_col, rng.max_row - rng.min_row + 1)
-             for rng in ws.merged_cells.ranges}
-    needed: dict[int, float] = {}
-    typing_room = textfit.row_height(INPUT_LINES)
-    for (row, col), cell in list(sheet.cells.items()):
-        value = cell.value
-        look = sheet.look(cell)
-        if look.unlocked and look.wrap and needed.get(row, 0.0) < typing_room:
-            needed[row] = typing_room  # room to type a sentence or two where an input wraps
-        if not isinstance(value, str) or not value or cell.data_type != "s":
-            continue
-        width, end_col, rows = areas.get((row, col), (sheet.width(col), col, 1))
-        if rows > 1:
-            continue  # spread over several rows: nothing we write does this
-        wrapped = look.wrap
-        if not wrapped and "\n" not in value:
-            if textfit.fits(value, width, look.size, look.bold):
-                continue
-            run = end_col
-            while run < sheet.last_col and not sheet.blocked(row, run + 1):
-                run += 1
-            room = width + sum(sheet.width(c) for c in range(end_col + 1, run + 1))
-            if textfit.fits(value, room, look.size, look.bold):
-                continue  # it runs on over empty cells and shows whole
-            if run > end_col:
-                ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=run)
-                width = room
-        if not wrapped:
-            old = cell.alignment
-            cell.alignment = Alignment(horizontal=old.horizontal, vertical=old.vertical or "top",
-                                       wrap_text=True, indent=old.indent)
-        height = textfit.row_height(textfit.lines_needed(value, width, look.size, look.bold), look.size)
-        if height > needed.get(row, 0.0):
-            needed[row] = height
-    single = textfit.row_height(1, textfit.DEFAULT_SIZE)
-    for row, height in needed.items():
-        dim = ws.row_dimensions[row]
-        if height > max(dim.height or 0.0, single):
-            dim.height = height
+    """``fit_rows_of`` an openpyxl worksheet."""
+    fit_rows_of(_Sheet(ws))
 
 
 def fit_columns(ws: Worksheet, most: float = 40.0) -> None:
-    """Widen each column to show its tables' cells on one line (text that does not wrap, and
-    numbers as formatted), up to ``most``; a column is never narrowed. A table's cells are
-    those with a border: titles and notes run on over empty cells and are left alone."""
-    sheet = _Sheet(ws)
-    # Per column and look: the distinct texts, and the number furthest from zero (the widest).
-    texts: dict[tuple[int, _Look], set[str]] = {}
-    numbers: dict[tuple[int, _Look], float] = {}
-    for (_row, col), cell in sheet.cells.items():
-        value = cell.value
-        if value is None or not cell.has_style:
-            continue
-        look = sheet.look(cell)
-        if not look.boxed or look.wrap:
-            continue
-        key = (col, look)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if abs(value) >= abs(numbers.get(key, 0.0)):
-                numbers[key] = value
-        else:
-            texts.setdefault(key, set()).add(_shown(value, look.number_format))
-    needed: dict[int, float] = {}
-    for (col, look), found in texts.items():
-        needed[col] = max(needed.get(col, 0.0), textfit.width_for(found, look.size, look.bold))
-    for (col, look), number in numbers.items():
-        shown = _shown(-abs(number), look.number_format)  # with its minus sign, the widest it can be
-        needed[col] = max(needed.get(col, 0.0), textfit.width_for([shown], look.size, look.bold))
-    for col, width in needed.items():
-        if width > sheet.width(col):
-            ws.column_dimensions[get_column_letter(col)].width = min(width, most)
-
-
-def _shown(value: object, number_format: str) -> str:
-    """About what a cell shows: numbers with separators and their decimals, dates as dd/mm/yyyy."""
-    if isinstance(value, bool):
-        return "FALSE"
-    if isinstance(value, int | float):
-        decimals = number_format.split(";")[0].split(".")[1].count("0") if "." in number_format else 0
-        shown = f"{value * 100 if '%' in number_format else value:,.{decimals}f}"
-        return shown + ("%" if "%" in number_format else "") + " "  # room for the sign's place
-    if hasattr(value, "strftime"):
-        return "00/00/0000 00:00" if "h" in number_format else "00/00/0000"
-    return str(value)
+    """``fit_columns_of`` an openpyxl worksheet."""
+    fit_columns_of(_Sheet(ws), most)
 
 
 # -- page breaks --------------------------------------------------------------------------------
 
-def _row_height(ws: Worksheet, row: int) -> float:
-    dim = ws.row_dimensions.get(row)
-    return dim.height if dim is not None and dim.height else DEFAULT_HEIGHT
-
-
-def _used(ws: Worksheet) -> tuple[set[int], int, int]:
-    """Rows holding something, and the last row and column anything reaches (charts too)."""
-    rows = {r for (r, _c), cell in ws._cells.items() if cell.value is not None}
-    last_row = max(rows, default=0)
-    last_col = max((c for (_r, c), cell in ws._cells.items() if cell.value is not None),
-                   default=0)
-    for chart in getattr(ws, "_charts", []):
-        anchor = chart.anchor
-        if isinstance(anchor, str):
-            col, row = coordinate_from_string(anchor)
-            first_col = column_index_from_string(col)
-        else:
-            row, first_col = anchor._from.row + 1, anchor._from.col + 1
-        span = int(chart.height / CHART_ROW_CM) + 1
-        rows.update(range(row, row + span))
-        last_row = max(last_row, row + span - 1)
-        cols = 0.0
-        col_index = first_col
-        while cols < chart.width:  # cm; a digit width is about 0.19 cm
-            cols += _width(ws, get_column_letter(col_index)) * 0.19 + 0.13
-            col_index += 1
-        last_col = max(last_col, col_index - 1)
-    return rows, last_row, last_col
-
-
 def page_breaks(ws: Worksheet, titles: int, landscape: bool = True) -> list[int]:
-    """The rows at which a new page should start: before a table that would not fit on what
-    is left of the page (when it fits on a page of its own, or less than half the page is
-    left), and within a table taller than a page where the page is full. Every break is
-    ours, so the program never has to break a page itself and the estimate cannot drift."""
-    rows, last_row, last_col = _used(ws)
-    if not rows:
-        return []
-    width = sum(_width(ws, get_column_letter(c)) * POINTS_PER_WIDTH + CELL_EDGE for c in range(1, last_col + 1))
-    paper_w, paper_h = (A4[1], A4[0]) if landscape else A4
-    printable_w = paper_w - 72 * (MARGINS.left + MARGINS.right)
-    printable_h = paper_h - 72 * (MARGINS.top + MARGINS.bottom)
-    scale = min(1.0, printable_w / width)
-    page = printable_h / scale * ROOM
-    title_height = sum(_row_height(ws, r) for r in range(1, titles + 1))
-    room = page - title_height  # for the rest of each page
-    blocks: list[tuple[int, int]] = []
-    for r in range(titles + 1, last_row + 1):
-        if r in rows:
-            if blocks and blocks[-1][1] == r - 1:
-                blocks[-1] = (blocks[-1][0], r)
-            else:
-                blocks.append((r, r))
-    breaks: list[int] = []
-    used = 0.0  # below the title rows, on the current page
-    previous_end = titles
-    for first, last in blocks:
-        gap = sum(_row_height(ws, r) for r in range(previous_end + 1, first))
-        height = sum(_row_height(ws, r) for r in range(first, last + 1))
-        if used and used + gap + height > room and (height <= room or used > room / 2):
-            breaks.append(first)
-            used = 0.0
-        else:
-            used += gap
-        for r in range(first, last + 1):
-            h = _row_height(ws, r)
-            if used and used + h > room:
-                breaks.append(r)
-                used = 0.0
-            used += h
-        previous_end = last
-    return breaks
+    """``page_breaks_of`` an openpyxl worksheet."""
+    return page_breaks_of(_Sheet(ws), titles, landscape)
+
+

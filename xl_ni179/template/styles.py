@@ -4,25 +4,27 @@ from openpyxl.cell import Cell, MergedCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
+# The font, number formats and formula starts, declared once for every writer (formats.py).
+from xl_ni179.template.formats import (  # noqa: F401 - offered here as they always were
+    DATE_FORMAT,
+    FONT_NAME,
+    FORMULA_STARTS,
+    LONG_DATE_FORMAT,
+    MONEY_FORMAT,
+    PCT_FORMAT,
+    TEXT_FORMAT,
+)
+
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 CALC_FILL = PatternFill("solid", fgColor="EDEDED")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-# Every font is named: a font without a name is shown in whatever the program picks (Calc
-# chose a serif), and the row heights and column widths are worked out for Calibri's
-# measurements (xl_ni179.template.textfit).
-FONT_NAME = "Calibri"
 HEADER_FONT = Font(name=FONT_NAME, bold=True, color="FFFFFF")
 TITLE_FONT = Font(name=FONT_NAME, bold=True, size=14, color="1F4E78")
 BOLD = Font(name=FONT_NAME, bold=True)
 NOTE_FONT = Font(name=FONT_NAME, italic=True, color="595959")
 WRAP = Alignment(wrap_text=True, vertical="top")
-MONEY_FORMAT = "#,##0.0;[Red]-#,##0.0"
-PCT_FORMAT = "0.0%"
-DATE_FORMAT = "dd/mm/yyyy"
-LONG_DATE_FORMAT = "d mmmm yyyy"  # no day/month order to misread
-TEXT_FORMAT = "@"
 
 
 def style_input(cell: Cell | MergedCell, number_format: str | None = None, wrap: bool = False) -> None:
@@ -47,8 +49,6 @@ def style_calc(cell: Cell | MergedCell, number_format: str = MONEY_FORMAT) -> No
     cell.number_format = number_format
 
 
-# What Excel and Calc read as the start of a formula when someone types, or edits, a cell.
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def set_text(cell: Cell, text: str) -> None:
