@@ -87,17 +87,26 @@ def environment(tmp: Path, code: Path | None) -> dict[str, str]:
 
 def wall(cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
     started = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=env["NI179_BENCH_CWD"])
+    proc = subprocess.run(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=env["NI179_BENCH_CWD"]
+    )
     seconds = time.perf_counter() - started
     if proc.returncode not in ok:
-        raise SystemExit(f"{' '.join(cmd[:6])}... exited {proc.returncode}:\n{proc.stderr.decode()[-2000:]}")
+        raise SystemExit(
+            f"{' '.join(cmd[:6])}... exited {proc.returncode}:\n{proc.stderr.decode()[-2000:]}"
+        )
     return seconds
 
 
 def tree_peak(cmd: list[str], env: dict[str, str], interval: float = 0.05) -> dict[str, Any]:
     """Run ``cmd``; the largest summed RSS of it and its descendants, and each one's own peak."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                            cwd=env["NI179_BENCH_CWD"])
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=env["NI179_BENCH_CWD"],
+    )
     peak, hwm, names = 0, {}, {}
     started = time.perf_counter()
     while proc.poll() is None:
@@ -107,14 +116,24 @@ def tree_peak(cmd: list[str], env: dict[str, str], interval: float = 0.05) -> di
             hwm[pid] = max(hwm.get(pid, 0), common.hwm(pid))
             names.setdefault(pid, "command" if pid == proc.pid else _role(pid))
         time.sleep(interval)
-    return {"seconds": time.perf_counter() - started, "exit": proc.returncode, "tree_peak_mb": peak / common.MB,
-            "processes": sorted(((names[pid], mb / common.MB) for pid, mb in hwm.items() if mb),
-                                key=lambda x: -x[1])}
+    return {
+        "seconds": time.perf_counter() - started,
+        "exit": proc.returncode,
+        "tree_peak_mb": peak / common.MB,
+        "processes": sorted(
+            ((names[pid], mb / common.MB) for pid, mb in hwm.items() if mb), key=lambda x: -x[1]
+        ),
+    }
 
 
 def _role(pid: int) -> str:
     try:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        cmd = (
+            Path(f"/proc/{pid}/cmdline")
+            .read_bytes()
+            .replace(b"\0", b" ")
+            .decode("utf-8", "replace")
+        )
     except OSError:
         return "?"
     for key in ("resource_tracker", "forkserver"):
@@ -123,8 +142,9 @@ def _role(pid: int) -> str:
     return "child"
 
 
-def interleaved(commands: dict[str, tuple[list[str], dict[str, str], tuple[int, ...]]],
-                runs: int) -> dict[str, list[float]]:
+def interleaved(
+    commands: dict[str, tuple[list[str], dict[str, str], tuple[int, ...]]], runs: int
+) -> dict[str, list[float]]:
     for cmd, env, ok in commands.values():
         wall(cmd, env, ok)  # unmeasured: page cache, bytecode, the fork server's imports
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -134,8 +154,9 @@ def interleaved(commands: dict[str, tuple[list[str], dict[str, str], tuple[int, 
     return times
 
 
-def report(title: str, times: dict[str, list[float]], floor: str, target: float,
-           cpu: str) -> dict[str, Any]:
+def report(
+    title: str, times: dict[str, list[float]], floor: str, target: float, cpu: str
+) -> dict[str, Any]:
     base = statistics.median(times[floor])
     print(f"\n{title}")
     print(f"  {cpu}")
@@ -143,12 +164,22 @@ def report(title: str, times: dict[str, list[float]], floor: str, target: float,
     for name, values in times.items():
         med = statistics.median(values)
         pairs = statistics.median(v / f for v, f in zip(values, times[floor], strict=True))
-        print(f"  {med * 1000:8.0f} ms  ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})  "
-              f"{med / base:5.2f}x floor (median of per-run ratios {pairs:5.2f}x)  {name}")
-        out["commands"][name] = {"median_s": med, "runs_s": values, "ratio": med / base, "pair_ratio": pairs}
+        print(
+            f"  {med * 1000:8.0f} ms  ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})  "
+            f"{med / base:5.2f}x floor (median of per-run ratios {pairs:5.2f}x)  {name}"
+        )
+        out["commands"][name] = {
+            "median_s": med,
+            "runs_s": values,
+            "ratio": med / base,
+            "pair_ratio": pairs,
+        }
     first = next(iter(times))
     ratio = out["commands"][first]["ratio"]
-    print(f"  TARGET {first} <= {target:g}x {floor}: {ratio:.2f}x -> " + ("met" if ratio <= target else "NOT met"))
+    print(
+        f"  TARGET {first} <= {target:g}x {floor}: {ratio:.2f}x -> "
+        + ("met" if ratio <= target else "NOT met")
+    )
     return out
 
 
@@ -163,35 +194,72 @@ class CpuWatch:
 
     def __exit__(self, *_exc: object) -> None:
         self.sampler.__exit__(None, None, None)
-        self.line = self.sampler.cpu_line() + f"; load average {self.load:.2f} before, {os.getloadavg()[0]:.2f} after"
+        self.line = (
+            self.sampler.cpu_line()
+            + f"; load average {self.load:.2f} before, {os.getloadavg()[0]:.2f} after"
+        )
 
 
 def workspace_for(data: Path, folder: Path, code: Path | None = None) -> Path:
     """A workspace for the data set's organisations from which their templates were issued,
     as the consolidator's is (``ni179 init``, then ``ni179 templates``; not timed)."""
-    for step in (["init", "--config", str(data / "config.toml")],
-                 ["templates", "--round", ROUND_ID, "--out", str(folder.parent / f"{folder.name}-templates")]):
-        subprocess.run([*ni179(code), "--workspace", str(folder), *step], check=True, capture_output=True)
+    for step in (
+        ["init", "--config", str(data / "config.toml")],
+        [
+            "templates",
+            "--round",
+            ROUND_ID,
+            "--out",
+            str(folder.parent / f"{folder.name}-templates"),
+        ],
+    ):
+        subprocess.run(
+            [*ni179(code), "--workspace", str(folder), *step], check=True, capture_output=True
+        )
     return folder
 
 
 def received_workspace(data: Path, folder: Path) -> Path:
     """A workspace holding every return of ``data``, each received (not timed)."""
-    subprocess.run([sys.executable, "-c", RECEIVE_ALL, str(data), str(folder), str(Path(__file__).resolve().parent)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            RECEIVE_ALL,
+            str(data),
+            str(folder),
+            str(Path(__file__).resolve().parent),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return folder
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="measured runs of each command (default 5)")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="measured runs of each command (default 5)"
+    )
     parser.add_argument("--n", type=int, default=420, help="returns validated (default 420)")
-    parser.add_argument("--memory-n", type=int, default=1000, help="returns for the memory figure (default 1000)")
-    parser.add_argument("--consolidate-n", type=int, default=420,
-                        help="organisations in the round consolidated beside the demo (default 420)")
-    parser.add_argument("--compare", type=Path, help="another checkout of the code, timed beside this one")
-    parser.add_argument("--only", choices=("validate", "consolidate", "memory"), action="append",
-                        help="run only these parts (repeatable)")
+    parser.add_argument(
+        "--memory-n", type=int, default=1000, help="returns for the memory figure (default 1000)"
+    )
+    parser.add_argument(
+        "--consolidate-n",
+        type=int,
+        default=420,
+        help="organisations in the round consolidated beside the demo (default 420)",
+    )
+    parser.add_argument(
+        "--compare", type=Path, help="another checkout of the code, timed beside this one"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("validate", "consolidate", "memory"),
+        action="append",
+        help="run only these parts (repeatable)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     parts = set(args.only or ("validate", "consolidate", "memory"))
@@ -213,16 +281,37 @@ def main(argv: list[str] | None = None) -> None:
             listing.write_text("\n".join(paths), "utf-8")
             ws = workspace_for(data, tmp / "ws-validate")
             common.warm_page_cache(Path(x) for x in paths)
-            commands = {f"ni179 validate ({len(paths)} returns){label}":
-                        ([*ni179(codes[label]), "--workspace", str(ws), "validate", "--round", ROUND_ID, *paths],
-                         envs[label], (0, 1)) for label in codes}
+            commands = {
+                f"ni179 validate ({len(paths)} returns){label}": (
+                    [
+                        *ni179(codes[label]),
+                        "--workspace",
+                        str(ws),
+                        "validate",
+                        "--round",
+                        ROUND_ID,
+                        *paths,
+                    ],
+                    envs[label],
+                    (0, 1),
+                )
+                for label in codes
+            }
             commands["python -c: calamine reads every sheet"] = (
-                [sys.executable, "-c", CALAMINE, str(listing)], floor_env, (0,))
+                [sys.executable, "-c", CALAMINE, str(listing)],
+                floor_env,
+                (0,),
+            )
             with CpuWatch() as cpu:
                 times = interleaved(commands, args.runs)
-            result["validate"] = report(f"ni179 validate of {len(paths)} returns, {len(paths)}-organisation "
-                                        f"partnership (median of {args.runs})", times,
-                                        "python -c: calamine reads every sheet", VALIDATE_RATIO, cpu.line)
+            result["validate"] = report(
+                f"ni179 validate of {len(paths)} returns, {len(paths)}-organisation "
+                f"partnership (median of {args.runs})",
+                times,
+                "python -c: calamine reads every sheet",
+                VALIDATE_RATIO,
+                cpu.line,
+            )
         if "consolidate" in parts:
             from xl_ni179.demo.run import run_demo
 
@@ -234,39 +323,87 @@ def main(argv: list[str] | None = None) -> None:
             commands = {}
             for label in codes:
                 commands[f"ni179 consolidate ({n}-organisation round){label}"] = (
-                    [*ni179(codes[label]), "--workspace", str(big), "consolidate", "--round", ROUND_ID,
-                     "--out", str(tmp / "master-big.xlsx")], envs[label], (0,))
+                    [
+                        *ni179(codes[label]),
+                        "--workspace",
+                        str(big),
+                        "consolidate",
+                        "--round",
+                        ROUND_ID,
+                        "--out",
+                        str(tmp / "master-big.xlsx"),
+                    ],
+                    envs[label],
+                    (0,),
+                )
             for label in codes:
                 commands[f"ni179 consolidate (demo round){label}"] = (
-                    [*ni179(codes[label]), "--workspace", str(demo), "consolidate", "--round", ROUND_ID,
-                     "--out", str(tmp / "master.xlsx")], envs[label], (0,))
+                    [
+                        *ni179(codes[label]),
+                        "--workspace",
+                        str(demo),
+                        "consolidate",
+                        "--round",
+                        ROUND_ID,
+                        "--out",
+                        str(tmp / "master.xlsx"),
+                    ],
+                    envs[label],
+                    (0,),
+                )
             floor = "python -c 'import pandas, openpyxl'"
             commands[floor] = ([sys.executable, "-c", "import pandas, openpyxl"], floor_env, (0,))
-            commands["python -c pass (for scale)"] = ([sys.executable, "-c", "pass"], floor_env, (0,))
+            commands["python -c pass (for scale)"] = (
+                [sys.executable, "-c", "pass"],
+                floor_env,
+                (0,),
+            )
             with CpuWatch() as cpu:
                 times = interleaved(commands, args.runs)
             big_times = {k: v for k, v in times.items() if "demo round" not in k}
             demo_times = {k: v for k, v in times.items() if "-organisation round" not in k}
             result["consolidate_round"] = report(
                 f"ni179 consolidate of a {n}-organisation round, every return received (median of {args.runs})",
-                big_times, floor, CONSOLIDATE_ROUND_RATIO, cpu.line)
+                big_times,
+                floor,
+                CONSOLIDATE_ROUND_RATIO,
+                cpu.line,
+            )
             result["consolidate"] = report(
                 f"ni179 consolidate of the demo round (median of {args.runs}, the same runs)",
-                demo_times, floor, CONSOLIDATE_RATIO, cpu.line)
+                demo_times,
+                floor,
+                CONSOLIDATE_RATIO,
+                cpu.line,
+            )
         if "memory" in parts:
             data = generate.ensure_returns(args.memory_n)
             paths = [str(data / row["file"]) for row in generate.manifest(data)][: args.memory_n]
             ws = workspace_for(data, tmp / "ws-memory")
             result["memory"] = {}
-            print(f"\nPeak memory of ni179 validate of {len(paths)} returns (sum of RSS of the command and its "
-                  "descendants, sampled every 0.05 s; each process's own peak VmHWM)")
+            print(
+                f"\nPeak memory of ni179 validate of {len(paths)} returns (sum of RSS of the command and its "
+                "descendants, sampled every 0.05 s; each process's own peak VmHWM)"
+            )
             for label in codes:
                 with CpuWatch() as cpu:
-                    peak = tree_peak([*ni179(codes[label]), "--workspace", str(ws), "validate", "--round", ROUND_ID,
-                                      *paths], envs[label])
+                    peak = tree_peak(
+                        [
+                            *ni179(codes[label]),
+                            "--workspace",
+                            str(ws),
+                            "validate",
+                            "--round",
+                            ROUND_ID,
+                            *paths,
+                        ],
+                        envs[label],
+                    )
                 ok = peak["tree_peak_mb"] < MEMORY_MB
-                print(f"  {peak['tree_peak_mb']:6.0f} MB tree peak in {peak['seconds']:.1f} s (exit {peak['exit']})"
-                      f"{label}: " + ", ".join(f"{name} {mb:.0f}" for name, mb in peak["processes"]))
+                print(
+                    f"  {peak['tree_peak_mb']:6.0f} MB tree peak in {peak['seconds']:.1f} s (exit {peak['exit']})"
+                    f"{label}: " + ", ".join(f"{name} {mb:.0f}" for name, mb in peak["processes"])
+                )
                 print(f"  {cpu.line}")
                 print(f"  TARGET < {MEMORY_MB} MB{label}: " + ("met" if ok else "NOT met"))
                 result["memory"][label or "this"] = peak

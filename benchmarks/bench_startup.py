@@ -59,8 +59,13 @@ def environments(tmp: Path) -> dict[str, dict[str, str]]:
 
 def import_times(cmd: list[str], env: dict[str, str]) -> list[tuple[int, int, int, str]]:
     """(self us, cumulative us, depth, module) for every import, from ``-X importtime``."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], capture_output=True, text=True, check=True,
-                          env=env)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *cmd],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
     out = []
     for line in proc.stderr.splitlines():
         match = _IMPORT_RE.match(line)
@@ -89,7 +94,7 @@ def importers(rows: list[tuple[int, int, int, str]], package: str) -> list[str]:
             continue
         chain = []
         want = depth
-        for _o, _c, d, m in rows[i + 1:]:
+        for _o, _c, d, m in rows[i + 1 :]:
             if d < want:
                 chain.append(m)
                 want = d
@@ -128,25 +133,38 @@ from xl_ni179.consolidate.run import consolidate_round
 summary = consolidate_round(Workspace(sys.argv[1]), "2008-09-review", Path(sys.argv[2]))
 print(f"Wrote {sys.argv[2]}: {len(summary.received)} return(s) received, {len(summary.missing)} missing.")
 """
-STEP_NAMES = ("import xl_ni179.cli (click, every command group)", "import xl_ni179.store.workspace (SQLAlchemy, store)",
-              "Workspace(path): config, engine, migrations", "import xl_ni179.consolidate (pandas...)",
-              "consolidate_round: summary and master workbook")
+STEP_NAMES = (
+    "import xl_ni179.cli (click, every command group)",
+    "import xl_ni179.store.workspace (SQLAlchemy, store)",
+    "Workspace(path): config, engine, migrations",
+    "import xl_ni179.consolidate (pandas...)",
+    "consolidate_round: summary and master workbook",
+)
 
 
 def steps(ws: Path, out: Path, runs: int, env: dict[str, str]) -> list[float]:
     """Median seconds of each step of the consolidate command, each run in a fresh interpreter."""
     samples = []
     for _ in range(runs):
-        proc = subprocess.run([sys.executable, "-c", _STEPS, str(ws), ROUND_ID, str(out)],
-                              capture_output=True, text=True, check=True, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-c", _STEPS, str(ws), ROUND_ID, str(out)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
         samples.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     return [common.median(column) for column in zip(*samples, strict=True)]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=7, help="measured runs of each command (default 7)")
-    parser.add_argument("--top", type=int, default=15, help="packages listed from -X importtime (default 15)")
+    parser.add_argument(
+        "--runs", type=int, default=7, help="measured runs of each command (default 7)"
+    )
+    parser.add_argument(
+        "--top", type=int, default=15, help="packages listed from -X importtime (default 15)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -157,21 +175,43 @@ def main(argv: list[str] | None = None) -> None:
         work = Path(tmp)
         ws = work / "ws"
         run_demo(ws, work / "demo")
-        consolidate = [*cli(), "--workspace", str(ws), "consolidate", "--round", ROUND_ID,
-                       "--out", str(work / "X.xlsx")]
+        consolidate = [
+            *cli(),
+            "--workspace",
+            str(ws),
+            "consolidate",
+            "--round",
+            ROUND_ID,
+            "--out",
+            str(work / "X.xlsx"),
+        ]
         commands = {
             "ni179 consolidate (13 orgs, 7 returns)": consolidate,
-            "python -c 'import pandas, openpyxl'": [sys.executable, "-c", "import pandas, openpyxl"],
-            "same work, only the modules it needs (estimate)": [sys.executable, "-c", _MINIMAL, str(ws),
-                                                                 str(work / "Z.xlsx")],
+            "python -c 'import pandas, openpyxl'": [
+                sys.executable,
+                "-c",
+                "import pandas, openpyxl",
+            ],
+            "same work, only the modules it needs (estimate)": [
+                sys.executable,
+                "-c",
+                _MINIMAL,
+                str(ws),
+                str(work / "Z.xlsx"),
+            ],
             "ni179 --version": [*cli(), "--version"],
             "python -c pass": [sys.executable, "-c", "pass"],
         }
         envs = environments(work)
         bytecode = os.environ.get("PYTHONDONTWRITEBYTECODE")
-        print(f"PYTHONDONTWRITEBYTECODE={bytecode or '(unset)'} in this shell"
-              + ("; the editable install's own modules are then compiled from source by every process"
-                 if bytecode else ""))
+        print(
+            f"PYTHONDONTWRITEBYTECODE={bytecode or '(unset)'} in this shell"
+            + (
+                "; the editable install's own modules are then compiled from source by every process"
+                if bytecode
+                else ""
+            )
+        )
         results: dict[str, Any] = {}
         for label, env in envs.items():
             for cmd in commands.values():
@@ -182,20 +222,31 @@ def main(argv: list[str] | None = None) -> None:
                     times[name].append(timed(cmd, env))
             medians = {k: common.median(v) for k, v in times.items()}
             base = medians["python -c 'import pandas, openpyxl'"]
-            print(f"\n[{label}] wall time of the whole process, median of {args.runs} runs (min-max):")
+            print(
+                f"\n[{label}] wall time of the whole process, median of {args.runs} runs (min-max):"
+            )
             for name, values in times.items():
-                print(f"  {medians[name] * 1000:7.0f} ms  ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})  "
-                      f"{medians[name] / base:5.2f}x baseline  {name}")
+                print(
+                    f"  {medians[name] * 1000:7.0f} ms  ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})  "
+                    f"{medians[name] / base:5.2f}x baseline  {name}"
+                )
             ratio = medians["ni179 consolidate (13 orgs, 7 returns)"] / base
-            print(f"[{label}] TARGET consolidate <= {TARGET_RATIO:g}x the bare import of pandas and openpyxl: "
-                  f"{ratio:.2f}x -> " + ("met" if ratio <= TARGET_RATIO else "NOT met"))
+            print(
+                f"[{label}] TARGET consolidate <= {TARGET_RATIO:g}x the bare import of pandas and openpyxl: "
+                f"{ratio:.2f}x -> " + ("met" if ratio <= TARGET_RATIO else "NOT met")
+            )
             parts = steps(ws, work / "Y.xlsx", args.runs, env)
-            print(f"[{label}] inside the consolidate process (median of {args.runs} fresh interpreters; "
-                  f"+{medians['python -c pass'] * 1000:.0f} ms interpreter start, + exit):")
+            print(
+                f"[{label}] inside the consolidate process (median of {args.runs} fresh interpreters; "
+                f"+{medians['python -c pass'] * 1000:.0f} ms interpreter start, + exit):"
+            )
             for name, seconds in zip(STEP_NAMES, parts, strict=True):
                 print(f"  {seconds * 1000:7.0f} ms  {name}")
-            results[label] = {"medians_s": medians, "ratio": ratio,
-                              "steps_s": dict(zip(STEP_NAMES, parts, strict=True))}
+            results[label] = {
+                "medians_s": medians,
+                "ratio": ratio,
+                "steps_s": dict(zip(STEP_NAMES, parts, strict=True)),
+            }
 
         cached = envs["bytecode cached"]
         rows = import_times(consolidate, cached)
@@ -204,11 +255,20 @@ def main(argv: list[str] | None = None) -> None:
     theirs = by_package(baseline_rows)
     total_ms = sum(r[0] for r in rows) / 1000
     base_ms = sum(r[0] for r in baseline_rows) / 1000
-    print(f"\n-X importtime (bytecode cached): consolidate imports {len(rows)} modules in {total_ms:.0f} ms "
-          f"of import time; 'import pandas, openpyxl' imports {len(baseline_rows)} in {base_ms:.0f} ms.")
-    extra = sorted(((ms - theirs.get(pkg, (0.0, 0))[0], pkg, n - theirs.get(pkg, (0.0, 0))[1])
-                    for pkg, (ms, n) in ours.items()), reverse=True)
-    print(f"Top {args.top} packages by import time beyond the baseline (own time summed over the package's modules):")
+    print(
+        f"\n-X importtime (bytecode cached): consolidate imports {len(rows)} modules in {total_ms:.0f} ms "
+        f"of import time; 'import pandas, openpyxl' imports {len(baseline_rows)} in {base_ms:.0f} ms."
+    )
+    extra = sorted(
+        (
+            (ms - theirs.get(pkg, (0.0, 0))[0], pkg, n - theirs.get(pkg, (0.0, 0))[1])
+            for pkg, (ms, n) in ours.items()
+        ),
+        reverse=True,
+    )
+    print(
+        f"Top {args.top} packages by import time beyond the baseline (own time summed over the package's modules):"
+    )
     for ms, pkg, n in extra[: args.top]:
         if ms < 0.5:
             break
@@ -216,9 +276,13 @@ def main(argv: list[str] | None = None) -> None:
         via = f"  first imported via {' <- '.join(chain)}" if chain else ""
         new = "" if pkg in theirs else " [not imported by the baseline]"
         print(f"  {ms:7.1f} ms  {n:4d} modules  {pkg}{new}{via}")
-    mine = sorted(((cum, module) for _own, cum, depth, module in rows if module.startswith("xl_ni179")),
-                  reverse=True)
-    print("Our modules imported by the consolidate process, by cumulative import time (includes what they import):")
+    mine = sorted(
+        ((cum, module) for _own, cum, depth, module in rows if module.startswith("xl_ni179")),
+        reverse=True,
+    )
+    print(
+        "Our modules imported by the consolidate process, by cumulative import time (includes what they import):"
+    )
     for cum, module in mine[: args.top]:
         print(f"  {cum / 1000:7.1f} ms  {module}")
     print(f"  ({len(mine)} xl_ni179 modules in all: {', '.join(sorted(m for _, m in mine))})")
@@ -226,9 +290,14 @@ def main(argv: list[str] | None = None) -> None:
     for own, cum, _depth, module in sorted(rows, reverse=True)[: args.top]:
         print(f"  {own / 1000:7.1f} ms own, {cum / 1000:7.1f} ms cumulative  {module}")
     if args.json:
-        result: dict[str, Any] = {"machine": common.machine(), "runs": args.runs, "environments": results,
-                                  "import_ms": total_ms, "baseline_import_ms": base_ms,
-                                  "extra_packages_ms": {pkg: ms for ms, pkg, _ in extra[: args.top]}}
+        result: dict[str, Any] = {
+            "machine": common.machine(),
+            "runs": args.runs,
+            "environments": results,
+            "import_ms": total_ms,
+            "baseline_import_ms": base_ms,
+            "extra_packages_ms": {pkg: ms for ms, pkg, _ in extra[: args.top]},
+        }
         args.json.write_text(json.dumps(result, indent=2), "utf-8")
 
 

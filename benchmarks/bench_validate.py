@@ -66,8 +66,9 @@ def single_pass(p: Any, paths: list[str]) -> tuple[float, common.Tally]:
     return time.perf_counter() - started, tally
 
 
-def library_pass(config: str, paths: list[str], warm_config: str, warm: list[str],
-                 workers: int) -> dict[str, Any] | None:
+def library_pass(
+    config: str, paths: list[str], warm_config: str, warm: list[str], workers: int
+) -> dict[str, Any] | None:
     """``validate_files`` over a BoundedPool: how the library itself uses the cores."""
     import importlib
 
@@ -91,31 +92,49 @@ def library_pass(config: str, paths: list[str], warm_config: str, warm: list[str
                 tally.add(*common.counts(report))
             seconds = time.perf_counter() - started
             sampler.final()
-    return {"seconds": seconds, "tally": tally, "tree_peak_mb": sampler.peak / common.MB,
-            "processes": sampler.per_process(), "cpu": sampler.cpu_line()}
+    return {
+        "seconds": seconds,
+        "tally": tally,
+        "tree_peak_mb": sampler.peak / common.MB,
+        "processes": sampler.per_process(),
+        "cpu": sampler.cpu_line(),
+    }
 
 
-def executor_pass(config: str, paths: list[str], warm_config: str, warm: list[str], workers: int,
-                  chunk: int) -> dict[str, Any]:
+def executor_pass(
+    config: str, paths: list[str], warm_config: str, warm: list[str], workers: int, chunk: int
+) -> dict[str, Any]:
     """The in-process check in ``workers`` processes, chunks of files per task."""
     ctx = multiprocessing.get_context("forkserver")
     tally = common.Tally()
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=common.init_validator,
-                             initargs=(warm_config, warm, config)) as pool:
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=ctx,
+        initializer=common.init_validator,
+        initargs=(warm_config, warm, config),
+    ) as pool:
         started_pool = time.perf_counter()
         pids = {f.result() for f in [pool.submit(common.ready, 0.5) for _ in range(workers)]}
         startup = time.perf_counter() - started_pool
         with common.TreeSampler() as sampler:
             started = time.perf_counter()
-            futures = [pool.submit(common.validate_chunk, config, paths[i:i + chunk])
-                       for i in range(0, len(paths), chunk)]
+            futures = [
+                pool.submit(common.validate_chunk, config, paths[i : i + chunk])
+                for i in range(0, len(paths), chunk)
+            ]
             for future in as_completed(futures):
                 tally.merge(future.result())
             seconds = time.perf_counter() - started
             sampler.final()
-    return {"seconds": seconds, "tally": tally, "workers_started": len(pids), "startup": startup,
-            "tree_peak_mb": sampler.peak / common.MB, "processes": sampler.per_process(),
-            "cpu": sampler.cpu_line()}
+    return {
+        "seconds": seconds,
+        "tally": tally,
+        "workers_started": len(pids),
+        "startup": startup,
+        "tree_peak_mb": sampler.peak / common.MB,
+        "processes": sampler.per_process(),
+        "cpu": sampler.cpu_line(),
+    }
 
 
 def breakdown(config: str, paths: list[str]) -> dict[str, float]:
@@ -131,10 +150,13 @@ def breakdown(config: str, paths: list[str]) -> dict[str, float]:
 
     p = common.partnership(config, fresh=True)
     rnd = p.round(generate.ROUND_ID)
-    stages = {"calamine read (for scale)": 0.0, "file_sha256": 0.0,
-              "read_package (the package and its cells, one pass)": 0.0,
-              "expected_locked, first time for the org (builds the template in openpyxl)": 0.0,
-              "validate_workbook, template cache warm (rules, names, locked cells)": 0.0}
+    stages = {
+        "calamine read (for scale)": 0.0,
+        "file_sha256": 0.0,
+        "read_package (the package and its cells, one pass)": 0.0,
+        "expected_locked, first time for the org (builds the template in openpyxl)": 0.0,
+        "validate_workbook, template cache warm (rules, names, locked cells)": 0.0,
+    }
     keys = list(stages)
     for path in paths:
         t0 = time.perf_counter()
@@ -172,21 +194,36 @@ def profile(config: str, paths: list[str], limit: int) -> None:
 
 
 def memory_line(processes: list[tuple[int, str, float]]) -> str:
-    return "per process VmHWM: " + ", ".join(f"{name} {mb:.0f} MB" for _, name, mb in
-                                             sorted(processes, key=lambda x: (x[1], x[0])))
+    return "per process VmHWM: " + ", ".join(
+        f"{name} {mb:.0f} MB" for _, name, mb in sorted(processes, key=lambda x: (x[1], x[0]))
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="returns to validate (default 1000)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--data", type=Path, help="a folder written by generate.py (default: generated and cached)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes (default: all cores)")
-    parser.add_argument("--chunk", type=int, default=10, help="files per task in the executor pass (default 10)")
-    parser.add_argument("--no-executor", action="store_true", help="skip the ProcessPoolExecutor pass")
-    parser.add_argument("--no-warm-pass", action="store_true", help="skip the second (warm cache) single pass")
-    parser.add_argument("--breakdown", type=int, default=50, metavar="K", help="time each stage on K files (0: off)")
-    parser.add_argument("--profile", type=int, default=0, metavar="K", help="cProfile the check of K files")
+    parser.add_argument(
+        "--data", type=Path, help="a folder written by generate.py (default: generated and cached)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 2, help="processes (default: all cores)"
+    )
+    parser.add_argument(
+        "--chunk", type=int, default=10, help="files per task in the executor pass (default 10)"
+    )
+    parser.add_argument(
+        "--no-executor", action="store_true", help="skip the ProcessPoolExecutor pass"
+    )
+    parser.add_argument(
+        "--no-warm-pass", action="store_true", help="skip the second (warm cache) single pass"
+    )
+    parser.add_argument(
+        "--breakdown", type=int, default=50, metavar="K", help="time each stage on K files (0: off)"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="K", help="cProfile the check of K files"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -204,17 +241,23 @@ def main(argv: list[str] | None = None) -> None:
     for row in rows:
         key = row["scenario"] + (" (explained)" if row["explained"] else "")
         scenarios[key] = scenarios.get(key, 0) + 1
-    print(f"Data: {n} returns ({size / common.MB:.1f} MB read, {size / n / 1024:.0f} kB each) in {data}")
+    print(
+        f"Data: {n} returns ({size / common.MB:.1f} MB read, {size / n / 1024:.0f} kB each) in {data}"
+    )
     print("  generated scenarios: " + ", ".join(f"{k} {v}" for k, v in sorted(scenarios.items())))
-    print(f"Workers: {args.workers}. Memory from /proc: VmHWM = a process's own peak RSS; 'tree peak' = the "
-          "largest sum of RSS over this process and its descendants, sampled every 0.1 s")
+    print(
+        f"Workers: {args.workers}. Memory from /proc: VmHWM = a process's own peak RSS; 'tree peak' = the "
+        "largest sum of RSS over this process and its descendants, sampled every 0.1 s"
+    )
     print()
 
     calamine_pass(warm)
     with common.TreeSampler(None) as cal_cpu:
         cal_s, cells = calamine_pass(paths)
-    print(f"calamine read, 1 process          {cal_s:8.2f} s {n / cal_s:8.1f} files/s {cal_s / n * 1000:7.2f} ms/file"
-          f"   ({cells / n:.0f} cells a file)  [baseline 1.0x]")
+    print(
+        f"calamine read, 1 process          {cal_s:8.2f} s {n / cal_s:8.1f} files/s {cal_s / n * 1000:7.2f} ms/file"
+        f"   ({cells / n:.0f} cells a file)  [baseline 1.0x]"
+    )
     print(f"  {cal_cpu.cpu_line()}")
 
     lib = library_pass(config, paths, warm_config, warm, args.workers)
@@ -222,9 +265,11 @@ def main(argv: list[str] | None = None) -> None:
     if lib:
         l_s = lib["seconds"]
         headline = ("validate_files, BoundedPool", l_s, lib)
-        print(f"validate_files, BoundedPool({args.workers})   {l_s:8.2f} s {n / l_s:8.1f} files/s "
-              f"{l_s / n * 1000:7.2f} ms/file   ratio {l_s / cal_s:5.1f}x calamine   (sender check off: "
-              "validate_files takes one sender for all files)")
+        print(
+            f"validate_files, BoundedPool({args.workers})   {l_s:8.2f} s {n / l_s:8.1f} files/s "
+            f"{l_s / n * 1000:7.2f} ms/file   ratio {l_s / cal_s:5.1f}x calamine   (sender check off: "
+            "validate_files takes one sender for all files)"
+        )
         print(f"  found: {lib['tally'].line()}")
         print(f"  {lib['cpu']}")
         print(f"  memory: tree peak {lib['tree_peak_mb']:.0f} MB; {memory_line(lib['processes'])}")
@@ -236,11 +281,15 @@ def main(argv: list[str] | None = None) -> None:
         multi = executor_pass(config, paths, warm_config, warm, args.workers, args.chunk)
         m_s = multi["seconds"]
         headline = headline or ("ProcessPoolExecutor", m_s, multi)
-        print(f"ProcessPoolExecutor({args.workers}), chunks  {m_s:8.2f} s {n / m_s:8.1f} files/s "
-              f"{m_s / n * 1000:7.2f} ms/file   ratio {m_s / cal_s:5.1f}x calamine   ({args.chunk} files a task)")
+        print(
+            f"ProcessPoolExecutor({args.workers}), chunks  {m_s:8.2f} s {n / m_s:8.1f} files/s "
+            f"{m_s / n * 1000:7.2f} ms/file   ratio {m_s / cal_s:5.1f}x calamine   ({args.chunk} files a task)"
+        )
         print(f"  found: {multi['tally'].line()}")
         print(f"  {multi['cpu']}")
-        print(f"  memory: tree peak {multi['tree_peak_mb']:.0f} MB; {memory_line(multi['processes'])}")
+        print(
+            f"  memory: tree peak {multi['tree_peak_mb']:.0f} MB; {memory_line(multi['processes'])}"
+        )
     parent_before_single = common.hwm() / common.MB
 
     common.init_validator(warm_config, warm, config)  # warm this process on the other data set
@@ -249,34 +298,48 @@ def main(argv: list[str] | None = None) -> None:
     with common.TreeSampler(None) as single_cpu:
         s_s, s_tally = single_pass(p, paths)
     after_cold = common.rss() / common.MB
-    print(f"in-process check, 1 process, cold {s_s:8.2f} s {n / s_s:8.1f} files/s {s_s / n * 1000:7.2f} ms/file   "
-          f"ratio {s_s / cal_s:5.1f}x calamine   ({common.in_process_validator().__name__})")
+    print(
+        f"in-process check, 1 process, cold {s_s:8.2f} s {n / s_s:8.1f} files/s {s_s / n * 1000:7.2f} ms/file   "
+        f"ratio {s_s / cal_s:5.1f}x calamine   ({common.in_process_validator().__name__})"
+    )
     print(f"  found: {s_tally.line()}")
     print(f"  {single_cpu.cpu_line()}")
-    print(f"  memory: RSS {before:.0f} MB before, {after_cold:.0f} MB after "
-          f"(+{after_cold - before:.0f} MB kept by the validator's per-organisation template cache)")
+    print(
+        f"  memory: RSS {before:.0f} MB before, {after_cold:.0f} MB after "
+        f"(+{after_cold - before:.0f} MB kept by the validator's per-organisation template cache)"
+    )
     w_s = None
     if not args.no_warm_pass:
         with common.TreeSampler(None) as warm_cpu:
             w_s, _ = single_pass(p, paths)
-        print(f"in-process check, 1 process, warm {w_s:8.2f} s {n / w_s:8.1f} files/s {w_s / n * 1000:7.2f} ms/file"
-              f"   ratio {w_s / cal_s:5.1f}x calamine   (the same files again: template cache filled)")
+        print(
+            f"in-process check, 1 process, warm {w_s:8.2f} s {n / w_s:8.1f} files/s {w_s / n * 1000:7.2f} ms/file"
+            f"   ratio {w_s / cal_s:5.1f}x calamine   (the same files again: template cache filled)"
+        )
         print(f"  {warm_cpu.cpu_line()}")
     self_mb, children_mb = common.maxrss_mb()
-    print(f"peak RSS (getrusage ru_maxrss): this process {self_mb:.0f} MB over the whole run "
-          f"({parent_before_single:.0f} MB before the single-process passes); largest waited-for child "
-          f"{children_mb:.0f} MB")
+    print(
+        f"peak RSS (getrusage ru_maxrss): this process {self_mb:.0f} MB over the whole run "
+        f"({parent_before_single:.0f} MB before the single-process passes); largest waited-for child "
+        f"{children_mb:.0f} MB"
+    )
 
     print()
     name, h_s, h = headline if headline else ("single process", s_s, None)
     ratio = h_s / cal_s
-    print(f"TARGET ratio <= {TARGET_RATIO:g} with {args.workers} cores ({name}): {ratio:.1f}x -> "
-          + ("met" if ratio <= TARGET_RATIO else "NOT met"))
+    print(
+        f"TARGET ratio <= {TARGET_RATIO:g} with {args.workers} cores ({name}): {ratio:.1f}x -> "
+        + ("met" if ratio <= TARGET_RATIO else "NOT met")
+    )
     if h:
-        print(f"TARGET peak memory < {TARGET_MB} MB ({name}, tree peak): {h['tree_peak_mb']:.0f} MB -> "
-              + ("met" if h["tree_peak_mb"] < TARGET_MB else "NOT met"))
+        print(
+            f"TARGET peak memory < {TARGET_MB} MB ({name}, tree peak): {h['tree_peak_mb']:.0f} MB -> "
+            + ("met" if h["tree_peak_mb"] < TARGET_MB else "NOT met")
+        )
     if w_s:
-        print(f"  for scale: a perfectly parallel warm-cache run would be {w_s / args.workers / cal_s:.1f}x calamine")
+        print(
+            f"  for scale: a perfectly parallel warm-cache run would be {w_s / args.workers / cal_s:.1f}x calamine"
+        )
 
     stages = None
     if args.breakdown:
@@ -284,7 +347,9 @@ def main(argv: list[str] | None = None) -> None:
         stages = breakdown(config, paths[-k:])
         total = sum(v for key, v in stages.items() if not key.startswith("calamine"))
         print()
-        print(f"Where one file's time goes (mean over {k} files, 1 process; stages timed separately):")
+        print(
+            f"Where one file's time goes (mean over {k} files, 1 process; stages timed separately):"
+        )
         for key, ms in stages.items():
             share = "" if key.startswith("calamine") else f"{ms / total:6.1%}"
             print(f"  {ms:8.2f} ms  {share:>6}  {key}")
@@ -293,13 +358,20 @@ def main(argv: list[str] | None = None) -> None:
         print()
         profile(config, paths[: min(args.profile, n)], 25)
     if args.json:
-        result = {"machine": common.machine(), "n": n, "calamine_s": cal_s,
-                  "library_s": lib["seconds"] if lib else None,
-                  "library_tree_peak_mb": lib["tree_peak_mb"] if lib else None,
-                  "executor_s": multi["seconds"] if multi else None,
-                  "executor_tree_peak_mb": multi["tree_peak_mb"] if multi else None,
-                  "single_cold_s": s_s, "single_warm_s": w_s, "ratio": ratio, "parent_peak_mb": self_mb,
-                  "stages_ms": stages}
+        result = {
+            "machine": common.machine(),
+            "n": n,
+            "calamine_s": cal_s,
+            "library_s": lib["seconds"] if lib else None,
+            "library_tree_peak_mb": lib["tree_peak_mb"] if lib else None,
+            "executor_s": multi["seconds"] if multi else None,
+            "executor_tree_peak_mb": multi["tree_peak_mb"] if multi else None,
+            "single_cold_s": s_s,
+            "single_warm_s": w_s,
+            "ratio": ratio,
+            "parent_peak_mb": self_mb,
+            "stages_ms": stages,
+        }
         args.json.write_text(json.dumps(result, indent=2), "utf-8")
 
 

@@ -28,6 +28,7 @@ _FILE_RE = re.compile(r"^NI179_(.+?)_(.+?)(?:_v\d+)?\.xlsx$")
 
 # --- memory ----------------------------------------------------------------------------------------
 
+
 def _status(pid: int, key: str) -> int | None:
     """A 'kB' line of /proc/<pid>/status, in bytes (None once the process is gone)."""
     try:
@@ -91,23 +92,32 @@ def machine_cpu() -> dict[str, float]:
     with open("/proc/stat", encoding="ascii") as fh:
         values = [int(x) for x in fh.readline().split()[1:]]
     user, nice, system, idle, iowait, irq, softirq, steal = (values + [0] * 8)[:8]
-    return {"busy": (user + nice + system + irq + softirq) / _TICK, "idle": (idle + iowait) / _TICK,
-            "steal": steal / _TICK}
+    return {
+        "busy": (user + nice + system + irq + softirq) / _TICK,
+        "idle": (idle + iowait) / _TICK,
+        "steal": steal / _TICK,
+    }
 
 
-def cpu_share_line(ours: float, first: dict[str, float], last: dict[str, float], wall: float) -> str:
+def cpu_share_line(
+    ours: float, first: dict[str, float], last: dict[str, float], wall: float
+) -> str:
     busy = last["busy"] - first["busy"]
     steal = last["steal"] - first["steal"]
     idle = last["idle"] - first["idle"]
     others = max(0.0, busy - ours)
-    return (f"CPU over {wall:.1f} s x {os.cpu_count()} cores: this benchmark {ours:.1f} core-s, other processes "
-            f"{others:.1f} core-s, stolen by the hypervisor {steal:.1f}, idle {idle:.1f}")
+    return (
+        f"CPU over {wall:.1f} s x {os.cpu_count()} cores: this benchmark {ours:.1f} core-s, other processes "
+        f"{others:.1f} core-s, stolen by the hypervisor {steal:.1f}, idle {idle:.1f}"
+    )
 
 
 def maxrss_mb() -> tuple[float, float]:
     """(this process, the largest waited-for child) peak RSS in MB, from getrusage (kB on Linux)."""
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    )
 
 
 class TreeSampler:
@@ -172,7 +182,9 @@ class TreeSampler:
     def cpu_line(self) -> str:
         """How the machine's CPU was shared during the sampled phase: us, others, the hypervisor."""
         ours = sum(last - self.cpu_first.get(pid, 0.0) for pid, last in self.cpu_last.items())
-        return cpu_share_line(ours, self.machine_first, self.machine_last, self.ended - self.started)
+        return cpu_share_line(
+            ours, self.machine_first, self.machine_last, self.ended - self.started
+        )
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval or 1.0):
@@ -207,6 +219,7 @@ def _parent(pid: int) -> int:
 
 # --- timing and printing ----------------------------------------------------------------------------
 
+
 def median(values: Iterable[float]) -> float:
     return statistics.median(list(values))
 
@@ -237,16 +250,24 @@ def machine() -> dict[str, Any]:
             memory = int(fh.readline().split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    return {"cores": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)), "cpu": model,
-            "memory_gb": round(memory / 1024**3, 1), "python": platform.python_version(),
-            "implementation": sys.implementation.name, "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "platform": platform.platform()}
+    return {
+        "cores": os.cpu_count(),
+        "affinity": len(os.sched_getaffinity(0)),
+        "cpu": model,
+        "memory_gb": round(memory / 1024**3, 1),
+        "python": platform.python_version(),
+        "implementation": sys.implementation.name,
+        "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "platform": platform.platform(),
+    }
 
 
 def print_machine() -> None:
     m = machine()
-    print(f"Machine: {m['affinity']} of {m['cores']} cores usable, {m['cpu']}, {m['memory_gb']} GB RAM, "
-          f"Python {m['python']}, {m['platform']}, {m['date']}")
+    print(
+        f"Machine: {m['affinity']} of {m['cores']} cores usable, {m['cpu']}, {m['memory_gb']} GB RAM, "
+        f"Python {m['python']}, {m['platform']}, {m['date']}"
+    )
 
 
 def print_profile(profile: Any, limit: int = 15, title: str = "", prefix_filter: str = "") -> None:
@@ -266,7 +287,7 @@ def print_profile(profile: Any, limit: int = 15, title: str = "", prefix_filter:
         root = str(Path(__file__).resolve().parent.parent) + "/"
         text = text.replace(root, "")
         text = re.sub(r"/\S*/lib/python3\.\d+/(site-packages/)?", "", text)
-        body = text[text.find("   ncalls"):] if "   ncalls" in text else text
+        body = text[text.find("   ncalls") :] if "   ncalls" in text else text
         print(f"--- {title} top {limit} by {label} ---")
         print(body.rstrip())
 
@@ -307,8 +328,11 @@ def in_process_validator() -> Any:
 
 def counts(report: Any) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
     """What is kept of a report: (valid, finding codes, unexplained warning codes)."""
-    return (report.valid, tuple(f.code for f in report.findings),
-            tuple(f.code for f in report.findings if f.severity == "warning" and not f.explained))
+    return (
+        report.valid,
+        tuple(f.code for f in report.findings),
+        tuple(f.code for f in report.findings if f.severity == "warning" and not f.explained),
+    )
 
 
 def validate_path(config: str, path: str) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
@@ -339,9 +363,14 @@ class Tally:
         self.unexplained.update(other.unexplained)
 
     def line(self) -> str:
-        codes = ", ".join(f"{code} {n}" + (f" ({self.unexplained[code]} unexplained)" if code in self.unexplained
-                                           else "")
-                          for code, n in sorted(self.codes.items())) or "none"
+        codes = (
+            ", ".join(
+                f"{code} {n}"
+                + (f" ({self.unexplained[code]} unexplained)" if code in self.unexplained else "")
+                for code, n in sorted(self.codes.items())
+            )
+            or "none"
+        )
         return f"{self.valid}/{self.files} valid; findings: {codes}"
 
 

@@ -75,16 +75,60 @@ FUNDING = (
     ("RIEP_WINTER", "RIEP", "Winter maintenance", 5000),
     ("RIEP_TRANSPORT", "RIEP", "Integrated passenger transport", 70000),
 )
-PLACES = ("Ashby", "Barwell", "Coalville", "Desford", "Enderby", "Fleckney", "Glenfield", "Hathern",
-          "Ibstock", "Kegworth", "Lutterworth", "Markfield", "Narborough", "Oakham", "Quorn",
-          "Rothley", "Shepshed", "Thurmaston", "Uppingham", "Whetstone")
-PEOPLE = ("A. Patel", "R. Hughes", "K. Evans", "L. Turner", "C. Barker", "T. Walsh", "E. Fox",
-          "J. Morgan", "S. Clarke", "D. Shaw", "M. Wood", "P. Holt", "G. Reid", "B. Stone")
-TITLES = ("Head of Finance", "Chief Accountant", "Accountancy Manager", "Finance Team Leader",
-          "Senior Accountant", "Finance Officer", "Efficiency Programme Accountant")
+PLACES = (
+    "Ashby",
+    "Barwell",
+    "Coalville",
+    "Desford",
+    "Enderby",
+    "Fleckney",
+    "Glenfield",
+    "Hathern",
+    "Ibstock",
+    "Kegworth",
+    "Lutterworth",
+    "Markfield",
+    "Narborough",
+    "Oakham",
+    "Quorn",
+    "Rothley",
+    "Shepshed",
+    "Thurmaston",
+    "Uppingham",
+    "Whetstone",
+)
+PEOPLE = (
+    "A. Patel",
+    "R. Hughes",
+    "K. Evans",
+    "L. Turner",
+    "C. Barker",
+    "T. Walsh",
+    "E. Fox",
+    "J. Morgan",
+    "S. Clarke",
+    "D. Shaw",
+    "M. Wood",
+    "P. Holt",
+    "G. Reid",
+    "B. Stone",
+)
+TITLES = (
+    "Head of Finance",
+    "Chief Accountant",
+    "Accountancy Manager",
+    "Finance Team Leader",
+    "Senior Accountant",
+    "Finance Officer",
+    "Efficiency Programme Accountant",
+)
 
 # What share of returns carry each warning scenario (the rest are clean).
-SCENARIOS = (("forecast-below-previous", 0.08), ("gains-implausible", 0.05), ("net-gains-negative", 0.03))
+SCENARIOS = (
+    ("forecast-below-previous", 0.08),
+    ("gains-implausible", 0.05),
+    ("net-gains-negative", 0.03),
+)
 EXPLAINED_SHARE = 0.5
 
 
@@ -115,9 +159,17 @@ def organisations(n_orgs: int, seed: int) -> list[OrgSpec]:
                 code = f"ORG{number:04d}"
                 suffix = f" {k + 1}" if count > 1 else ""
                 label = SECTOR_NAMES[sector][1]
-                out.append(OrgSpec(code, f"{place} {label}{suffix}", f"{place} {sector}{suffix}", sector,
-                                   float(rng.randrange(low, high, 100)), f"finance@org{number:04d}.example.org",
-                                   area))
+                out.append(
+                    OrgSpec(
+                        code,
+                        f"{place} {label}{suffix}",
+                        f"{place} {sector}{suffix}",
+                        sector,
+                        float(rng.randrange(low, high, 100)),
+                        f"finance@org{number:04d}.example.org",
+                        area,
+                    )
+                )
     return out
 
 
@@ -146,43 +198,93 @@ def config_text(n_orgs: int, seed: int, laa_size: int = AREA_SIZE) -> str:
         "",
     ]
     for sector, (name, _) in SECTOR_NAMES.items():
-        lines += [f"[sectors.{sector}]", f"name = {json.dumps(name)}",
-                  f'guidance = "Guidance for {name.lower()}s (synthetic)."', ""]
+        lines += [
+            f"[sectors.{sector}]",
+            f"name = {json.dumps(name)}",
+            f'guidance = "Guidance for {name.lower()}s (synthetic)."',
+            "",
+        ]
     for o in orgs:
-        lines += ["[[organisations]]", f'code = "{o.code}"', f"name = {json.dumps(o.name)}",
-                  f"short_name = {json.dumps(o.short_name)}", f'sector = "{o.sector}"',
-                  f"baseline = {o.baseline:.0f}", f'emails = ["{o.email}"]', ""]
+        lines += [
+            "[[organisations]]",
+            f'code = "{o.code}"',
+            f"name = {json.dumps(o.name)}",
+            f"short_name = {json.dumps(o.short_name)}",
+            f'sector = "{o.sector}"',
+            f"baseline = {o.baseline:.0f}",
+            f'emails = ["{o.email}"]',
+            "",
+        ]
     for start in range(0, len(orgs), laa_size):
         area = start // laa_size + 1
-        members = [o.code for o in orgs[start:start + laa_size]]
-        lines += ["[[agreements]]", f'code = "AREA{area}_LAA"', f'name = "Area {area} LAA"',
-                  'method = "additive"', f"members = {_toml_list(members)}",
-                  'rates = { "2008/09" = 3.0, "2009/10" = 3.0, "2010/11" = 3.4 }', ""]
-    lines += ["[[agreements]]", 'code = "MAA"', 'name = "Partnership-wide multi-area agreement"',
-              'method = "additive"', f"members = {_toml_list([o.code for o in orgs])}",
-              'rates = { "2008/09" = 3.0, "2009/10" = 3.0, "2010/11" = 3.0, "2011/12" = 3.4 }',
-              'reported_only = ["2008/09"]', ""]
-    lines += ["[[rounds]]", f'id = "{ROUND_ID}"', 'title = "Efficiency - 2008/09 review"',
-              'actual_years = ["2008/09"]', 'forecast_years = ["2009/10", "2010/11", "2011/12"]',
-              "opens = 2009-04-20", "deadline = 2009-05-15", 'template_version = "1.0"', ""]
-    lines += ["[vfm]", 'assessment = "Use of Resources 2008/09 (synthetic)"', "target = 3",
-              "national_district_share_at_3_or_above = 0.60", "", "[vfm.scores]"]
+        members = [o.code for o in orgs[start : start + laa_size]]
+        lines += [
+            "[[agreements]]",
+            f'code = "AREA{area}_LAA"',
+            f'name = "Area {area} LAA"',
+            'method = "additive"',
+            f"members = {_toml_list(members)}",
+            'rates = { "2008/09" = 3.0, "2009/10" = 3.0, "2010/11" = 3.4 }',
+            "",
+        ]
+    lines += [
+        "[[agreements]]",
+        'code = "MAA"',
+        'name = "Partnership-wide multi-area agreement"',
+        'method = "additive"',
+        f"members = {_toml_list([o.code for o in orgs])}",
+        'rates = { "2008/09" = 3.0, "2009/10" = 3.0, "2010/11" = 3.0, "2011/12" = 3.4 }',
+        'reported_only = ["2008/09"]',
+        "",
+    ]
+    lines += [
+        "[[rounds]]",
+        f'id = "{ROUND_ID}"',
+        'title = "Efficiency - 2008/09 review"',
+        'actual_years = ["2008/09"]',
+        'forecast_years = ["2009/10", "2010/11", "2011/12"]',
+        "opens = 2009-04-20",
+        "deadline = 2009-05-15",
+        'template_version = "1.0"',
+        "",
+    ]
+    lines += [
+        "[vfm]",
+        'assessment = "Use of Resources 2008/09 (synthetic)"',
+        "target = 3",
+        "national_district_share_at_3_or_above = 0.60",
+        "",
+        "[vfm.scores]",
+    ]
     lines += [f"{o.code} = {rng.choices((1, 2, 3, 4), (1, 5, 5, 1))[0]}" for o in orgs]
     lines += ["", "[budget]", "laa_budget = 100000", "feasibility_spent = 30000", ""]
     for code, source, purpose, amount in FUNDING:
-        lines += ["[[funding]]", f'code = "{code}"', f'source = "{source}"', f"purpose = {json.dumps(purpose)}",
-                  f"amount = {amount}", ""]
+        lines += [
+            "[[funding]]",
+            f'code = "{code}"',
+            f'source = "{source}"',
+            f"purpose = {json.dumps(purpose)}",
+            f"amount = {amount}",
+            "",
+        ]
     for code, name, sectors, funding in PROJECTS:
         members = [o.code for o in orgs if o.sector in sectors]
         if not members:
             continue
-        lines += ["[[projects]]", f'code = "{code}"', f"name = {json.dumps(name)}",
-                  f"participants = {_toml_list(members)}", f'funding = ["{funding}"]',
-                  'status = "Business case in discussion"', ""]
+        lines += [
+            "[[projects]]",
+            f'code = "{code}"',
+            f"name = {json.dumps(name)}",
+            f"participants = {_toml_list(members)}",
+            f'funding = ["{funding}"]',
+            'status = "Business case in discussion"',
+            "",
+        ]
     return "\n".join(lines)
 
 
 # --- the figures of one return -----------------------------------------------------------------
+
 
 def _split(rng: random.Random, parts: int) -> list[float]:
     weights = [rng.random() ** 2 + 0.02 for _ in range(parts)]
@@ -220,7 +322,9 @@ def return_data(p: Any, rnd: Any, org_code: str, seed: int) -> tuple[dict[str, A
         factor = rng.uniform(6.0, 9.0)  # 2-4% becomes 20-35%: pounds typed as if £000, say
         shares = [s * factor for s in shares]
     elif scenario == "net-gains-negative":
-        cost_share[-1] = rng.uniform(1.1, 1.4)  # costs of achieving exceed the gains in the last year
+        cost_share[-1] = rng.uniform(
+            1.1, 1.4
+        )  # costs of achieving exceed the gains in the last year
 
     data: dict[str, Any] = {}
     split = _split(rng, len(WORKSTREAMS))
@@ -245,25 +349,36 @@ def return_data(p: Any, rnd: Any, org_code: str, seed: int) -> tuple[dict[str, A
         if rating in ("Amber", "Red") or (rating == "Green" and rng.random() < 0.3):
             data[f"rag_commentary_{yk}"] = (
                 f"{rating}: plans identified for {rng.randint(40, 95)}% of the target; "
-                "shared-service savings depend on business cases still in discussion.")
+                "shared-service savings depend on business cases still in discussion."
+            )
     for project in p.projects_of(org_code):
-        data[f"project_savings_{project.code}"] = round(org.baseline * rng.uniform(0.0002, 0.001), 1)
+        data[f"project_savings_{project.code}"] = round(
+            org.baseline * rng.uniform(0.0002, 0.001), 1
+        )
         if rng.random() < 0.4:
             data[f"project_comment_{project.code}"] = "Business case expected in the autumn."
-    data.update({
-        "signoff_preparer": f"{rng.choice(PEOPLE)}, {rng.choice(TITLES)}",
-        "signoff_s151_officer": rng.choice(PEOPLE),
-        "signoff_date": f"2009-05-{rng.randint(1, 14):02d}",
-        "signoff_email": org.emails[0],
-    })
+    data.update(
+        {
+            "signoff_preparer": f"{rng.choice(PEOPLE)}, {rng.choice(TITLES)}",
+            "signoff_s151_officer": rng.choice(PEOPLE),
+            "signoff_date": f"2009-05-{rng.randint(1, 14):02d}",
+            "signoff_email": org.emails[0],
+        }
+    )
     if rng.random() < 0.5:
         data["signoff_phone"] = f"0116 {rng.randint(200, 399)} {rng.randint(1000, 9999)}"
     if explained:
         # A fall into negative net gains is also a fall below the year before: explain both.
-        codes = [scenario, "forecast-below-previous"] if scenario == "net-gains-negative" else [scenario]
+        codes = (
+            [scenario, "forecast-below-previous"]
+            if scenario == "net-gains-negative"
+            else [scenario]
+        )
         for code in codes:
-            data[explain_name(code)] = ("The figures have been checked with the service managers "
-                                        "and are correct; see the covering note.")
+            data[explain_name(code)] = (
+                "The figures have been checked with the service managers "
+                "and are correct; see the covering note."
+            )
     return data, scenario, explained
 
 
@@ -293,9 +408,15 @@ def _make_return(job: tuple[str, str, str]) -> dict[str, Any]:
     data, scenario, explained = return_data(p, rnd, org_code, seed)
     out = Path(returns) / template.name
     fill_workbook(p, template, data, out)
-    return {"file": str(out.relative_to(Path(returns).parent)), "organisation": org_code,
-            "sender": p.organisation(org_code).emails[0], "scenario": scenario, "explained": explained,
-            "build_s": built - started, "fill_s": time.perf_counter() - built}
+    return {
+        "file": str(out.relative_to(Path(returns).parent)),
+        "organisation": org_code,
+        "sender": p.organisation(org_code).emails[0],
+        "scenario": scenario,
+        "explained": explained,
+        "build_s": built - started,
+        "fill_s": time.perf_counter() - built,
+    }
 
 
 def default_dir(n: int, seed: int, orgs: int | None = None, laa_size: int = AREA_SIZE) -> Path:
@@ -319,9 +440,17 @@ def template_stamp() -> str:
     return f"{meta.get('schema')}:{meta.get('fingerprint')}"
 
 
-def stamp(n: int, seed: int, orgs: int, laa_size: int = AREA_SIZE, template: str | None = None) -> dict[str, Any]:
-    return {"n": n, "seed": seed, "orgs": orgs, "laa_size": laa_size, "format": FORMAT_VERSION,
-            "template": template or template_stamp()}
+def stamp(
+    n: int, seed: int, orgs: int, laa_size: int = AREA_SIZE, template: str | None = None
+) -> dict[str, Any]:
+    return {
+        "n": n,
+        "seed": seed,
+        "orgs": orgs,
+        "laa_size": laa_size,
+        "format": FORMAT_VERSION,
+        "template": template or template_stamp(),
+    }
 
 
 def is_complete(out: Path, n: int, seed: int, orgs: int, laa_size: int = AREA_SIZE) -> bool:
@@ -334,8 +463,15 @@ def is_complete(out: Path, n: int, seed: int, orgs: int, laa_size: int = AREA_SI
     return {k: done.get(k) for k in want} == want
 
 
-def generate(out: Path, n: int, seed: int = 1, orgs: int | None = None, jobs: int | None = None,
-             quiet: bool = False, laa_size: int = AREA_SIZE) -> dict[str, Any]:
+def generate(
+    out: Path,
+    n: int,
+    seed: int = 1,
+    orgs: int | None = None,
+    jobs: int | None = None,
+    quiet: bool = False,
+    laa_size: int = AREA_SIZE,
+) -> dict[str, Any]:
     """Write the configuration, the templates, ``n`` returns and the manifest into ``out``."""
     from xl_ni179.partnership import parse_partnership
 
@@ -371,8 +507,12 @@ def generate(out: Path, n: int, seed: int = 1, orgs: int | None = None, jobs: in
         else:
             import multiprocessing
 
-            pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
-                                       initializer=_init_worker, initargs=(str(config), seed))
+            pool = ProcessPoolExecutor(
+                jobs,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_init_worker,
+                initargs=(str(config), seed),
+            )
             results = pool.map(_make_return, jobs_list, chunksize=8)
         try:
             for i, row in enumerate(results, start=1):
@@ -382,29 +522,47 @@ def generate(out: Path, n: int, seed: int = 1, orgs: int | None = None, jobs: in
                 counts[key] = counts.get(key, 0) + 1
                 manifest.write(json.dumps(row) + "\n")
                 if not quiet and (i % 100 == 0 or i == n):
-                    print(f"  {i}/{n} returns written ({time.perf_counter() - started:.1f} s)", flush=True)
+                    print(
+                        f"  {i}/{n} returns written ({time.perf_counter() - started:.1f} s)",
+                        flush=True,
+                    )
         finally:
             if pool is not None:
                 pool.shutdown()
     total = time.perf_counter() - started
-    summary = {**stamp(n, seed, orgs, laa_size, template), "jobs": jobs, "agreements": len(p.agreements),
-               "seconds": round(total, 2),
-               "config_seconds": round(configured - started, 3),
-               "build_template_cpu_seconds": round(build, 2), "fill_cpu_seconds": round(fill, 2),
-               "scenarios": dict(sorted(counts.items()))}
+    summary = {
+        **stamp(n, seed, orgs, laa_size, template),
+        "jobs": jobs,
+        "agreements": len(p.agreements),
+        "seconds": round(total, 2),
+        "config_seconds": round(configured - started, 3),
+        "build_template_cpu_seconds": round(build, 2),
+        "fill_cpu_seconds": round(fill, 2),
+        "scenarios": dict(sorted(counts.items())),
+    }
     (out / "generated.json").write_text(json.dumps(summary, indent=2), "utf-8")
     if not quiet:
-        print(f"Generated {n} returns for a partnership of {orgs} organisations ({len(p.agreements)} agreements) "
-              f"in {out}")
-        print(f"  wall {total:.1f} s with {jobs} process(es): {total / n * 1000:.0f} ms a return; "
-              f"in the workers build_template {build:.1f} s ({build / n * 1000:.0f} ms each), "
-              f"fill_workbook {fill:.1f} s ({fill / n * 1000:.0f} ms each)")
+        print(
+            f"Generated {n} returns for a partnership of {orgs} organisations ({len(p.agreements)} agreements) "
+            f"in {out}"
+        )
+        print(
+            f"  wall {total:.1f} s with {jobs} process(es): {total / n * 1000:.0f} ms a return; "
+            f"in the workers build_template {build:.1f} s ({build / n * 1000:.0f} ms each), "
+            f"fill_workbook {fill:.1f} s ({fill / n * 1000:.0f} ms each)"
+        )
         print("  scenarios: " + ", ".join(f"{k} {v}" for k, v in summary["scenarios"].items()))
     return summary
 
 
-def ensure_returns(n: int, seed: int = 1, orgs: int | None = None, out: Path | None = None,
-                   jobs: int | None = None, laa_size: int = AREA_SIZE) -> Path:
+def ensure_returns(
+    n: int,
+    seed: int = 1,
+    orgs: int | None = None,
+    out: Path | None = None,
+    jobs: int | None = None,
+    laa_size: int = AREA_SIZE,
+) -> Path:
     """The data set folder for (n, seed, orgs), generated first if missing or stale.
 
     Generation runs in a subprocess so that openpyxl's memory never counts towards the
@@ -414,10 +572,25 @@ def ensure_returns(n: int, seed: int = 1, orgs: int | None = None, out: Path | N
     out = out or default_dir(n, seed, orgs, laa_size)
     if is_complete(out, n, seed, orgs, laa_size):
         return out
-    print(f"Generating the data set (n={n}, seed={seed}, orgs={orgs}) in {out} (missing, or made by another "
-          "version of the template) ...", flush=True)
-    cmd = [sys.executable, str(HERE / "generate.py"), "--n", str(n), "--seed", str(seed), "--orgs", str(orgs),
-           "--out", str(out), "--laa-size", str(laa_size)]
+    print(
+        f"Generating the data set (n={n}, seed={seed}, orgs={orgs}) in {out} (missing, or made by another "
+        "version of the template) ...",
+        flush=True,
+    )
+    cmd = [
+        sys.executable,
+        str(HERE / "generate.py"),
+        "--n",
+        str(n),
+        "--seed",
+        str(seed),
+        "--orgs",
+        str(orgs),
+        "--out",
+        str(out),
+        "--laa-size",
+        str(laa_size),
+    ]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     subprocess.run(cmd, check=True)
@@ -436,9 +609,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help=f"folder (default {DEFAULT_DATA}/n<N>-s<SEED>)")
     parser.add_argument("--jobs", type=int, help="processes filling returns (default: all cores)")
-    parser.add_argument("--laa-size", type=int, default=AREA_SIZE,
-                        help=f"organisations per LAA (default {AREA_SIZE}: agreements grow with the partnership)")
-    parser.add_argument("--force", action="store_true", help="regenerate even if the folder is complete")
+    parser.add_argument(
+        "--laa-size",
+        type=int,
+        default=AREA_SIZE,
+        help=f"organisations per LAA (default {AREA_SIZE}: agreements grow with the partnership)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="regenerate even if the folder is complete"
+    )
     args = parser.parse_args(argv)
     orgs = args.orgs or args.n
     out = args.out or default_dir(args.n, args.seed, orgs, args.laa_size)

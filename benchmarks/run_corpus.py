@@ -61,15 +61,23 @@ def rule_codes() -> set[str]:
     return set(RULES)
 
 
-def run(command: list[str], files: list[Path], timeout: float) -> tuple[int | None, str, str, float]:
+def run(
+    command: list[str], files: list[Path], timeout: float
+) -> tuple[int | None, str, str, float]:
     """(exit code or None on timeout, stdout, stderr, seconds), the command in its own session
     so a timeout ends everything it started."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ni179-corpus-") as cwd:  # no workspace of anyone's
         env = {**os.environ, "NI179_WORKSPACE": str(Path(cwd) / "none")}
-        proc = subprocess.Popen([*command, "validate", "--json", *map(str, files)], cwd=cwd, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [*command, "validate", "--json", *map(str, files)],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         try:
             out, err = proc.communicate(timeout=timeout)
             code: int | None = proc.returncode
@@ -77,10 +85,17 @@ def run(command: list[str], files: list[Path], timeout: float) -> tuple[int | No
             os.killpg(proc.pid, signal.SIGKILL)
             out, err = proc.communicate()
             code = None
-    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), time.monotonic() - start
+    return (
+        code,
+        out.decode("utf-8", "replace"),
+        err.decode("utf-8", "replace"),
+        time.monotonic() - start,
+    )
 
 
-def judge(files: list[Path], code: int | None, out: str, err: str, known: set[str]) -> list[Outcome] | None:
+def judge(
+    files: list[Path], code: int | None, out: str, err: str, known: set[str]
+) -> list[Outcome] | None:
     """Each file's outcome from one run; None when the run as a whole failed (timeout, crash,
     output that is not JSON) and the files must be tried one by one."""
     if code is None or code not in (0, 1) or "Traceback" in err:
@@ -97,7 +112,10 @@ def judge(files: list[Path], code: int | None, out: str, err: str, known: set[st
         errors = [f for f in report["findings"] if f["severity"] == "error"]
         first = errors[0]["message"] if errors else ""
         if report["valid"]:
-            cause, detail = "accepted", "; ".join(f"{f['code']}: {f['message']}" for f in report["findings"])
+            cause, detail = (
+                "accepted",
+                "; ".join(f"{f['code']}: {f['message']}" for f in report["findings"]),
+            )
         elif set(codes) & WORKER_CRASH:
             cause, detail = "crash", first
         elif set(codes) & WORKER_HANG:
@@ -150,11 +168,17 @@ def failed_alone(file: Path, code: int | None, out: str, err: str, timeout: floa
     return Outcome(file, "crash", f"exit {code}: {last[:300]}")
 
 
-def validate_all(command: list[str], files: list[Path], batch: int, timeout: float, known: set[str],
-                 progress: bool) -> list[Outcome]:
+def validate_all(
+    command: list[str],
+    files: list[Path],
+    batch: int,
+    timeout: float,
+    known: set[str],
+    progress: bool,
+) -> list[Outcome]:
     outcomes: list[Outcome] = []
     for start in range(0, len(files), batch):
-        chunk = files[start:start + batch]
+        chunk = files[start : start + batch]
         code, out, err, _ = run(command, chunk, timeout * len(chunk))
         judged = judge(chunk, code, out, err, known)
         if judged is None:  # find the file: one at a time
@@ -162,7 +186,9 @@ def validate_all(command: list[str], files: list[Path], batch: int, timeout: flo
             for file in chunk:
                 code, out, err, _ = run(command, [file], timeout)
                 alone = judge([file], code, out, err, known)
-                judged += alone if alone is not None else [failed_alone(file, code, out, err, timeout)]
+                judged += (
+                    alone if alone is not None else [failed_alone(file, code, out, err, timeout)]
+                )
         outcomes += judged
         if progress:
             print(f"  {min(start + batch, len(files))}/{len(files)}", file=sys.stderr, flush=True)
@@ -172,12 +198,17 @@ def validate_all(command: list[str], files: list[Path], batch: int, timeout: flo
 def report(outcomes: list[Outcome], command: list[str], out: list[str]) -> None:
     causes = Counter(o.cause for o in outcomes)
     rejected = sum(1 for o in outcomes if o.cause != "accepted")
-    out.append(f"{len(outcomes)} files: {rejected} rejected ({causes['ok']} with a named finding, "
-               f"{causes['damaged']} damaged, {causes['generic']} only 'could not read' although sound, "
-               f"{causes['unnamed']} with an unnamed code), "
-               f"{causes['accepted']} accepted, {causes['crash']} crashes, {causes['hang']} hangs")
+    out.append(
+        f"{len(outcomes)} files: {rejected} rejected ({causes['ok']} with a named finding, "
+        f"{causes['damaged']} damaged, {causes['generic']} only 'could not read' although sound, "
+        f"{causes['unnamed']} with an unnamed code), "
+        f"{causes['accepted']} accepted, {causes['crash']} crashes, {causes['hang']} hangs"
+    )
     codes = Counter(c for o in outcomes if o.cause == "ok" for c in set(o.codes))
-    out.append("findings on the files rejected by name: " + ", ".join(f"{c} {n}" for c, n in codes.most_common()))
+    out.append(
+        "findings on the files rejected by name: "
+        + ", ".join(f"{c} {n}" for c, n in codes.most_common())
+    )
     for cause in ("crash", "hang", "accepted", "unnamed", "generic", "damaged"):
         mine = [o for o in outcomes if o.cause == cause]
         if not mine:
@@ -205,16 +236,26 @@ def _shape(detail: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("folders", nargs="+", type=Path, help="Folders of workbooks (searched recursively).")
-    ap.add_argument("--ni179", default=str(ROOT / ".venv" / "bin" / "ni179"), help="The command to run.")
+    ap.add_argument(
+        "folders", nargs="+", type=Path, help="Folders of workbooks (searched recursively)."
+    )
+    ap.add_argument(
+        "--ni179", default=str(ROOT / ".venv" / "bin" / "ni179"), help="The command to run."
+    )
     ap.add_argument("--timeout", type=float, default=90.0, help="Seconds allowed per file.")
     ap.add_argument("--batch", type=int, default=25, help="Files per command.")
-    ap.add_argument("--all-files", action="store_true", help="Every file, not only spreadsheet-like names.")
+    ap.add_argument(
+        "--all-files", action="store_true", help="Every file, not only spreadsheet-like names."
+    )
     ap.add_argument("--json-out", type=Path, help="Also write every file's outcome here.")
     ap.add_argument("--quiet", action="store_true", help="No progress on stderr.")
     args = ap.parse_args(argv)
-    files = sorted(p for folder in args.folders for p in folder.rglob("*")
-                   if p.is_file() and (args.all_files or p.suffix.lower() in SUFFIXES))
+    files = sorted(
+        p
+        for folder in args.folders
+        for p in folder.rglob("*")
+        if p.is_file() and (args.all_files or p.suffix.lower() in SUFFIXES)
+    )
     command = [args.ni179]
     start = time.monotonic()
     outcomes = validate_all(command, files, args.batch, args.timeout, rule_codes(), not args.quiet)
@@ -223,8 +264,16 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(f"\n({time.monotonic() - start:.0f} s)")
     print("\n".join(lines))
     if args.json_out:
-        args.json_out.write_text(json.dumps([{"file": str(o.file), "cause": o.cause, "detail": o.detail,
-                                              "codes": o.codes} for o in outcomes], indent=1), "utf-8")
+        args.json_out.write_text(
+            json.dumps(
+                [
+                    {"file": str(o.file), "cause": o.cause, "detail": o.detail, "codes": o.codes}
+                    for o in outcomes
+                ],
+                indent=1,
+            ),
+            "utf-8",
+        )
     return 0 if all(o.cause in ("ok", "damaged") for o in outcomes) else 1
 
 

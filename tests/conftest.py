@@ -21,7 +21,9 @@ COMPONENT_FIXTURES = {"libreoffice", "postgres", "dovecot"}
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if COMPONENT_FIXTURES & set(getattr(item, "fixturenames", ())):  # the fixtures they use, and theirs
+        if COMPONENT_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        ):  # the fixtures they use, and theirs
             item.add_marker(pytest.mark.real_component)
 
 
@@ -69,7 +71,9 @@ def make_return(tmp_path, partnership, demo_round, templates_dir, demo_data):
     def make(code: str = "MELTON", changes: dict | None = None, name: str | None = None) -> Path:
         data = {**demo_data[code], **(changes or {})}
         out = tmp_path / (name or f"{code}-{next(counter)}.xlsx")
-        fill_workbook(partnership, templates_dir / template_filename(code, demo_round.id), data, out)
+        fill_workbook(
+            partnership, templates_dir / template_filename(code, demo_round.id), data, out
+        )
         return out
 
     return make
@@ -108,6 +112,7 @@ def copy_of(tmp_path):
         target = tmp_path / (name or path.name)
         shutil.copyfile(path, target)
         return target
+
     return copy
 
 

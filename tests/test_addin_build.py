@@ -20,7 +20,13 @@ from helpers.libreoffice import INSTALL_HINT, soffice
 
 import xl_ni179
 from xl_ni179.cli.addin import addin
-from xl_ni179.excel.addin import RIBBON_CALLS, VERSION_CHECK, AddinBuildError, build_addin, read_addin
+from xl_ni179.excel.addin import (
+    RIBBON_CALLS,
+    VERSION_CHECK,
+    AddinBuildError,
+    build_addin,
+    read_addin,
+)
 from xl_ni179.excel.addin.build import CONF_SHEET, WORKSPACE_KEY, template_path
 from xl_ni179.excel.addin.sources import check_sources, macros_dir
 
@@ -46,8 +52,10 @@ def vba(built: Path) -> dict[str, str]:
     parser = VBA_Parser(str(built))
     try:
         assert parser.detect_vba_macros()
-        return {Path(name).stem: code.replace("\r\n", "\n")
-                for _, _, name, code in parser.extract_macros()}
+        return {
+            Path(name).stem: code.replace("\r\n", "\n")
+            for _, _, name, code in parser.extract_macros()
+        }
     finally:
         parser.close()
 
@@ -63,8 +71,10 @@ def test_olevba_finds_our_module_and_its_runpython_calls(vba: dict[str, str]) ->
     source = vba["NI179"]
     assert source.startswith('Attribute VB_Name = "NI179"')
     for func in RIBBON_CALLS.values():
-        call = (f"""RunPython "import xl_ni179.excel.ribbon as r; r.{VERSION_CHECK}('" & """
-                f"""NI179_ADDIN_VERSION & "') and r.{func}()\"""")
+        call = (
+            f"""RunPython "import xl_ni179.excel.ribbon as r; r.{VERSION_CHECK}('" & """
+            f"""NI179_ADDIN_VERSION & "') and r.{func}()\""""
+        )
         assert source.count(call) == 1, func
     assert "Public Function RunPython(" in vba["xlwings"]  # the runtime that runs them
 
@@ -80,8 +90,10 @@ def test_every_onaction_names_a_sub_of_our_module(built: Path, vba: dict[str, st
 
 
 def test_every_python_function_called_is_in_ribbon_calls(vba: dict[str, str]) -> None:
-    called = re.findall(r"\br\.(\w+)\(", "\n".join(
-        line for line in vba["NI179"].splitlines() if "RunPython" in line))
+    called = re.findall(
+        r"\br\.(\w+)\(",
+        "\n".join(line for line in vba["NI179"].splitlines() if "RunPython" in line),
+    )
     assert set(called) == set(RIBBON_CALLS.values()) | {VERSION_CHECK}
     # Each Sub runs the function RIBBON_CALLS pairs it with, after the version check.
     for sub, func in RIBBON_CALLS.items():
@@ -128,8 +140,9 @@ def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
 
 
 def test_version_constant_is_the_package_version(built: Path, vba: dict[str, str]) -> None:
-    consts = re.findall(r'^Public Const NI179_ADDIN_VERSION As String = "([^"]*)"$',
-                        vba["NI179"], re.M)
+    consts = re.findall(
+        r'^Public Const NI179_ADDIN_VERSION As String = "([^"]*)"$', vba["NI179"], re.M
+    )
     assert consts == [xl_ni179.__version__]
     assert read_addin(built).version == xl_ni179.__version__
 
@@ -161,8 +174,9 @@ def test_build_refuses_sources_that_disagree() -> None:
     with pytest.raises(AddinBuildError, match="Consolidate"):
         check_sources(ui.replace(b'"NI179.Consolidate"', b'"NI179.Consolidat"'), bas, CUSTOM_UI_NS)
     with pytest.raises(AddinBuildError, match="duplicate ids"):
-        check_sources(ui.replace(b'id="ni179DraftPaper"', b'id="ni179Consolidate"'), bas,
-                      CUSTOM_UI_NS)
+        check_sources(
+            ui.replace(b'id="ni179DraftPaper"', b'id="ni179Consolidate"'), bas, CUSTOM_UI_NS
+        )
     with pytest.raises(AddinBuildError, match="namespace"):
         check_sources(ui, bas, "http://schemas.microsoft.com/office/2009/07/customui")
 
@@ -170,8 +184,7 @@ def test_build_refuses_sources_that_disagree() -> None:
 def test_cli_build_uses_the_workspace_from_the_main_cli(tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     out = tmp_path / "out" / "NI179.xlam"
-    result = CliRunner().invoke(addin, ["build", "--out", str(out)],
-                                obj={"workspace": workspace})
+    result = CliRunner().invoke(addin, ["build", "--out", str(out)], obj={"workspace": workspace})
     assert result.exit_code == 0, result.output
     assert str(out.resolve()) in result.output
     settings = read_addin(out).settings
@@ -192,8 +205,9 @@ def test_cli_build_leaves_out_the_main_clis_default_workspace(tmp_path: Path) ->
     runner = CliRunner()
     plain, explicit = tmp_path / "plain.xlam", tmp_path / "explicit.xlam"
     assert runner.invoke(main, ["addin", "build", "--out", str(plain)]).exit_code == 0
-    result = runner.invoke(main, ["--workspace", str(tmp_path / "ws"), "addin", "build",
-                                  "--out", str(explicit)])
+    result = runner.invoke(
+        main, ["--workspace", str(tmp_path / "ws"), "addin", "build", "--out", str(explicit)]
+    )
     assert result.exit_code == 0, result.output
     assert WORKSPACE_KEY not in read_addin(plain).settings
     assert read_addin(explicit).settings[WORKSPACE_KEY] == str((tmp_path / "ws").resolve())
@@ -221,11 +235,26 @@ def test_libreoffice_opens_the_addin_and_lists_our_module(built: Path, tmp_path:
     exe = _soffice()
     profile = tmp_path / "profile"  # own profile: never hand the job to another soffice
     # LibreOffice does not recognise .xlam by name, so name the import filter.
-    cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-           "--infilter=Calc MS Excel 2007 VBA XML", "--convert-to", "ods",
-           "--outdir", str(tmp_path), str(built)]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=240,
-                            stdin=subprocess.DEVNULL, env={**os.environ, "HOME": str(tmp_path)})
+    cmd = [
+        exe,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--infilter=Calc MS Excel 2007 VBA XML",
+        "--convert-to",
+        "ods",
+        "--outdir",
+        str(tmp_path),
+        str(built),
+    ]
+    result = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
     ods = tmp_path / "NI179.ods"
     assert ods.exists(), result.stdout + result.stderr
     with zipfile.ZipFile(ods) as zf:

@@ -31,7 +31,7 @@ def _template_vba() -> bytes:
 
 def _samples() -> list[bytes]:
     rng = random.Random(179)
-    text = "\r\n".join(f"    RunPython \"r.step_{i}()\" ' line {i}" for i in range(600)).encode()
+    text = "\r\n".join(f'    RunPython "r.step_{i}()" \' line {i}' for i in range(600)).encode()
     return [
         b"",
         b"a",
@@ -62,11 +62,19 @@ def test_compression_shrinks_vba_source_and_is_deterministic() -> None:
     packed = compress(data)
     assert len(packed) < len(data) / 2
     assert bytes(decompress_stream(bytearray(packed))) == data
-    code = ("import sys; from xl_ni179.excel.addin.ovba import compress; "
-            "sys.stdout.buffer.write(compress(sys.stdin.buffer.read()))")
+    code = (
+        "import sys; from xl_ni179.excel.addin.ovba import compress; "
+        "sys.stdout.buffer.write(compress(sys.stdin.buffer.read()))"
+    )
     for seed in ("1", "2"):
-        run = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True, timeout=120,
-                             env={**os.environ, "PYTHONHASHSEED": seed})
+        run = subprocess.run(
+            [sys.executable, "-c", code],
+            input=data,
+            capture_output=True,
+            check=True,
+            timeout=120,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
         assert run.stdout == packed, f"compressed differently with PYTHONHASHSEED={seed}"
 
 
@@ -108,8 +116,10 @@ def test_encryption_matches_what_excel_wrote() -> None:
 
 def test_encryption_round_trips_for_every_seed() -> None:
     for seed in range(256):
-        assert decrypt(encrypt(b"\x01\x02\x03", "{ABC}", seed)) == (sum(b"{ABC}") & 0xFF,
-                                                                      b"\x01\x02\x03")
+        assert decrypt(encrypt(b"\x01\x02\x03", "{ABC}", seed)) == (
+            sum(b"{ABC}") & 0xFF,
+            b"\x01\x02\x03",
+        )
 
 
 def _black_heights(entries: list, sid: int, parent_red: bool = False) -> set[int]:
@@ -119,8 +129,7 @@ def _black_heights(entries: list, sid: int, parent_red: bool = False) -> set[int
     e = entries[sid]
     red = e.color == 0
     assert not (red and parent_red), e.name
-    below = (_black_heights(entries, e.sid_left, red)
-             | _black_heights(entries, e.sid_right, red))
+    below = _black_heights(entries, e.sid_left, red) | _black_heights(entries, e.sid_right, red)
     return {h + (not red) for h in below}
 
 

@@ -25,9 +25,18 @@ FORMULA_TEXT = {
 
 
 @pytest.mark.slow
-def test_annotated_workbook_shows_each_finding_at_its_cell(partnership, make_return, tmp_path, libreoffice):
-    path = make_return("OADBY", {"gains_procurement_2008_09": "£5", "rag_2010_11": "Red",
-                                 "rag_commentary_2010_11": None, "signoff_date": "soon"})
+def test_annotated_workbook_shows_each_finding_at_its_cell(
+    partnership, make_return, tmp_path, libreoffice
+):
+    path = make_return(
+        "OADBY",
+        {
+            "gains_procurement_2008_09": "£5",
+            "rag_2010_11": "Red",
+            "rag_commentary_2010_11": None,
+            "signoff_date": "soon",
+        },
+    )
     report = validate_file(partnership, path)
     assert len(report.findings) == 3
     out = annotate(partnership, report, tmp_path / "annotated.xlsx")
@@ -41,17 +50,23 @@ def test_annotated_workbook_shows_each_finding_at_its_cell(partnership, make_ret
     untouched = wb["Gains"]["B9"]  # an input without a finding keeps the input colour
     assert str(untouched.fill.fgColor.rgb).upper().endswith("FFF2CC")
     results = wb["Validation results"]
-    rows = {(results.cell(r, 2).value, results.cell(r, 3).value, results.cell(r, 6).value)
-            for r in range(5, 5 + len(report.findings))}
+    rows = {
+        (results.cell(r, 2).value, results.cell(r, 3).value, results.cell(r, 6).value)
+        for r in range(5, 5 + len(report.findings))
+    }
     assert rows == {(f.sheet, f.cell, f.code) for f in report.findings}
     assert str(results["A1"].value).startswith("NOT ACCEPTED")
     assert wb.sheetnames[0] == "Validation results"
-    assert wb["Gains"]["B8"].value == "£5" and wb["Sign-off"]["B7"].value == "soon"  # what they typed
+    assert (
+        wb["Gains"]["B8"].value == "£5" and wb["Sign-off"]["B7"].value == "soon"
+    )  # what they typed
     assert_only_ours(partnership, report, out.read_bytes())
 
 
 @pytest.mark.slow
-def test_a_checked_copy_sent_back_unchanged_gets_the_same_verdict(partnership, returns_dir, tmp_path):
+def test_a_checked_copy_sent_back_unchanged_gets_the_same_verdict(
+    partnership, returns_dir, tmp_path
+):
     """The copy is a faithful return: the partner can fix it and send it straight back."""
     original = returns_dir / "NI179_LCITY_2008-09-review.xlsx"
     report = validate_file(partnership, original)
@@ -63,7 +78,9 @@ def test_a_checked_copy_sent_back_unchanged_gets_the_same_verdict(partnership, r
 
 
 @pytest.mark.slow
-def test_text_that_looks_like_a_formula_lands_as_text(partnership, make_return, tmp_path, libreoffice):
+def test_text_that_looks_like_a_formula_lands_as_text(
+    partnership, make_return, tmp_path, libreoffice
+):
     path = make_return("MELTON", {**FORMULA_TEXT, "signoff_email": "nobody"})
     report = validate_file(partnership, path)
     assert [f.code for f in report.errors] == ["signoff-email-invalid"]
@@ -76,7 +93,9 @@ def test_text_that_looks_like_a_formula_lands_as_text(partnership, make_return, 
         f = schema.field(name)
         assert wb[f.sheet][f.cell].quotePrefix, name  # stays text even when edited in Excel
     (opened,) = convert([out], tmp_path / "lo")
-    assert_values_plain(partnership, report, opened.read_bytes())  # and LibreOffice kept them as text
+    assert_values_plain(
+        partnership, report, opened.read_bytes()
+    )  # and LibreOffice kept them as text
 
 
 @pytest.mark.slow
@@ -92,8 +111,12 @@ def test_annotating_a_file_that_is_not_a_workbook_writes_nothing(partnership, tm
 def test_values_a_cell_cannot_hold_land_as_text(partnership):
     """An infinite number or a control character (a crafted file can carry both) must not stop
     the copy being written, or the reply would never go."""
-    report = Report(file="x.xlsx", organisation="MELTON", round_id="2008-09-review",
-                    values={"gains_procurement_2008_09": float("inf"), "signoff_phone": "0116\x07 496 0000"})
+    report = Report(
+        file="x.xlsx",
+        organisation="MELTON",
+        round_id="2008-09-review",
+        values={"gains_procurement_2008_09": float("inf"), "signoff_phone": "0116\x07 496 0000"},
+    )
     wb = load_workbook(io.BytesIO(annotated_bytes(partnership, report)))
     assert wb["Gains"]["B8"].value == "inf" and wb["Sign-off"]["B9"].value == "0116 496 0000"
 
@@ -101,9 +124,14 @@ def test_values_a_cell_cannot_hold_land_as_text(partnership):
 @pytest.mark.slow
 def test_a_warning_is_amber_until_explained_then_green(partnership, make_return):
     same = {"signoff_s151_officer": "T. Walsh", "signoff_preparer": "T. Walsh"}
-    for explanation, colour in ((None, "FFEB9C"), ("Small council: nobody else can sign.", "C6EFCE")):
-        report = validate_file(partnership, make_return("MELTON", {
-            **same, "explain_signoff_not_independent": explanation}))
+    for explanation, colour in (
+        (None, "FFEB9C"),
+        ("Small council: nobody else can sign.", "C6EFCE"),
+    ):
+        report = validate_file(
+            partnership,
+            make_return("MELTON", {**same, "explain_signoff_not_independent": explanation}),
+        )
         (warning,) = report.warnings
         assert warning.code == "signoff-not-independent" and warning.explained == bool(explanation)
         wb = load_workbook(io.BytesIO(annotated_bytes(partnership, report)))

@@ -12,7 +12,12 @@ import time
 import pytest
 from click.testing import CliRunner
 from helpers import hostile
-from helpers.checked_copy import assert_nothing_of_phishing, assert_only_ours, package_reads, phishing_return
+from helpers.checked_copy import (
+    assert_nothing_of_phishing,
+    assert_only_ours,
+    package_reads,
+    phishing_return,
+)
 
 from xl_ni179.cli import main
 from xl_ni179.intake.annotate import annotate
@@ -49,7 +54,9 @@ def test_validate_annotate_writes_nothing_back_for_the_corpus(corpus, tmp_path):
     checked = tmp_path / "checked"
     started = time.perf_counter()
     with package_reads() as reads:
-        result = CliRunner().invoke(main, ["validate", "--annotate", str(checked), *(str(p) for p, _ in corpus)])
+        result = CliRunner().invoke(
+            main, ["validate", "--annotate", str(checked), *(str(p) for p, _ in corpus)]
+        )
     elapsed = time.perf_counter() - started
     assert result.exit_code == 1, result.output
     assert result.output.count("No checked copy") == len(corpus)
@@ -67,17 +74,30 @@ def test_the_cell_bomb_costs_the_main_process_nothing(corpus, tmp_path):
     peak_file = tmp_path / "peak.txt"
     # The command as a user runs it, reporting the main process's own peak (VmHWM) as it exits:
     # the pool worker that refused the file is bounded by its own limits and is not counted.
-    run = ("import atexit, runpy, sys\n"
-           "def peak():\n"
-           "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
-           f"    open({str(peak_file)!r}, 'w').write(hwm.split()[1])\n"
-           "atexit.register(peak)\n"
-           "sys.argv = ['ni179', *sys.argv[1:]]\n"
-           "runpy.run_module('xl_ni179', run_name='__main__')\n")
+    run = (
+        "import atexit, runpy, sys\n"
+        "def peak():\n"
+        "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        f"    open({str(peak_file)!r}, 'w').write(hwm.split()[1])\n"
+        "atexit.register(peak)\n"
+        "sys.argv = ['ni179', *sys.argv[1:]]\n"
+        "runpy.run_module('xl_ni179', run_name='__main__')\n"
+    )
     started = time.monotonic()
     with open(tmp_path / "out.txt", "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", run, "validate", "--annotate",
-                                 str(tmp_path / "checked"), str(bomb)], stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                run,
+                "validate",
+                "--annotate",
+                str(tmp_path / "checked"),
+                str(bomb),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         _, status, _usage = os.wait4(proc.pid, 0)
     elapsed = time.monotonic() - started
     output = (tmp_path / "out.txt").read_text()
@@ -91,7 +111,9 @@ def test_the_cell_bomb_costs_the_main_process_nothing(corpus, tmp_path):
 
 @pytest.mark.slow
 def test_a_phishing_return_gets_back_only_our_template(partnership, returns_dir, tmp_path):
-    path = phishing_return(returns_dir / "NI179_MELTON_2008-09-review.xlsx", tmp_path / "melton.xlsx")
+    path = phishing_return(
+        returns_dir / "NI179_MELTON_2008-09-review.xlsx", tmp_path / "melton.xlsx"
+    )
     report = validate_file(partnership, path)
     assert {"sheet-added", "input-is-formula"} <= {f.code for f in report.errors}
     with package_reads() as reads:
@@ -103,7 +125,9 @@ def test_a_phishing_return_gets_back_only_our_template(partnership, returns_dir,
 
 
 @pytest.mark.slow
-def test_receive_annotate_writes_the_checked_copy_from_the_store(returns_dir, make_return, tmp_path):
+def test_receive_annotate_writes_the_checked_copy_from_the_store(
+    returns_dir, make_return, tmp_path
+):
     ws_dir = tmp_path / "ws"
     runner = CliRunner()
     assert runner.invoke(main, ["--workspace", str(ws_dir), "init"]).exit_code == 0
@@ -111,8 +135,18 @@ def test_receive_annotate_writes_the_checked_copy_from_the_store(returns_dir, ma
     dde = hostile.build_corpus(returns_dir / "NI179_MELTON_2008-09-review.xlsx", tmp_path / "h")
     (dde,) = [p for p, code in dde if p.name == "dde-formula.xlsx"]
     with package_reads() as reads:
-        result = runner.invoke(main, ["--workspace", str(ws_dir), "receive", "--annotate",
-                                      str(tmp_path / "checked"), str(bad), str(dde)])
+        result = runner.invoke(
+            main,
+            [
+                "--workspace",
+                str(ws_dir),
+                "receive",
+                "--annotate",
+                str(tmp_path / "checked"),
+                str(bad),
+                str(dde),
+            ],
+        )
     assert result.exit_code == 1, result.output
     assert reads == []
     assert sorted(p.name for p in (tmp_path / "checked").iterdir()) == ["melton-checked.xlsx"]

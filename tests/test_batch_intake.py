@@ -31,17 +31,30 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def summary(receipts) -> list[tuple]:
-    return [(r.outcome, r.org_code, r.version, r.supersedes, r.duplicate_of is not None,
-             sorted(f.code for f in r.report.findings)) for r in receipts]
+    return [
+        (
+            r.outcome,
+            r.org_code,
+            r.version,
+            r.supersedes,
+            r.duplicate_of is not None,
+            sorted(f.code for f in r.report.findings),
+        )
+        for r in receipts
+    ]
 
 
 @pytest.fixture
 def batch(returns_dir, make_return) -> list[Path]:
     """Melton, the same file again, Melton's corrected second version, a rejected return, Oadby and Wigston."""
     melton = returns_dir / "NI179_MELTON_2008-09-review.xlsx"
-    return [melton, melton, make_return("MELTON", {"signoff_preparer": "A. N. Other"}),
-            make_return("HINCK", {"gains_procurement_2008_09": "£5"}),
-            returns_dir / "NI179_OADBY_2008-09-review.xlsx"]
+    return [
+        melton,
+        melton,
+        make_return("MELTON", {"signoff_preparer": "A. N. Other"}),
+        make_return("HINCK", {"gains_procurement_2008_09": "£5"}),
+        returns_dir / "NI179_OADBY_2008-09-review.xlsx",
+    ]
 
 
 @pytest.mark.slow
@@ -54,10 +67,15 @@ def test_a_batch_is_received_as_one_file_after_another(tmp_path, batch):
     assert summary(receipts) == summary(expected)
     assert [r.report.file for r in receipts] == [str(p) for p in batch]  # in the order given
     assert [(r.outcome, r.version, r.supersedes) for r in receipts] == [
-        ("accepted", 1, None), ("duplicate", 1, None), ("accepted", 2, 1), ("rejected", 1, None),
-        ("accepted", 1, None)]
+        ("accepted", 1, None),
+        ("duplicate", 1, None),
+        ("accepted", 2, 1),
+        ("rejected", 1, None),
+        ("accepted", 1, None),
+    ]
     assert [(s.org_code, s.version, s.outcome) for s in together.submissions()] == [
-        (s.org_code, s.version, s.outcome) for s in alone.submissions()]
+        (s.org_code, s.version, s.outcome) for s in alone.submissions()
+    ]
 
 
 @pytest.mark.slow
@@ -65,13 +83,24 @@ def test_each_file_of_a_batch_is_checked_against_its_own_sender(tmp_path, return
     ws = Workspace.init(tmp_path / "ws")
     p = ws.partnership
     lcc, lcity = (returns_dir / f"NI179_{code}_2008-09-review.xlsx" for code in ("LCC", "LCITY"))
-    receipts = list(ws.receive_many([Incoming(lcc, p.organisation("LCC").emails[0]),
-                                     Incoming(lcity, p.organisation("LCC").emails[0]),  # not LCC's to send
-                                     Incoming(lcity, p.organisation("LCITY").emails[0])]))
-    assert [(r.outcome, r.org_code) for r in receipts] == [("accepted", "LCC"), ("rejected", "LCC"),
-                                                           ("accepted", "LCITY")]
+    receipts = list(
+        ws.receive_many(
+            [
+                Incoming(lcc, p.organisation("LCC").emails[0]),
+                Incoming(lcity, p.organisation("LCC").emails[0]),  # not LCC's to send
+                Incoming(lcity, p.organisation("LCITY").emails[0]),
+            ]
+        )
+    )
+    assert [(r.outcome, r.org_code) for r in receipts] == [
+        ("accepted", "LCC"),
+        ("rejected", "LCC"),
+        ("accepted", "LCITY"),
+    ]
     assert "sender-not-registered" in {f.code for f in receipts[1].report.findings}
-    assert "sender-not-registered" not in {f.code for r in (receipts[0], receipts[2]) for f in r.report.findings}
+    assert "sender-not-registered" not in {
+        f.code for r in (receipts[0], receipts[2]) for f in r.report.findings
+    }
 
 
 @pytest.fixture
@@ -98,8 +127,11 @@ def test_validate_and_receive_hand_the_pool_every_file_at_once(tmp_path, batch, 
 
     batches.clear()
     ws = Workspace.init(tmp_path / "ws")
-    result = CliRunner().invoke(main, ["--workspace", str(ws.path), "receive", "--round", ROUND, *files],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["--workspace", str(ws.path), "receive", "--round", ROUND, *files],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1  # Hinckley's return is rejected
     assert batches == [sorted(set(files), key=files.index)]  # the repeated file is checked once
     lines = [line for line in result.output.splitlines() if line.startswith(str(tmp_path.parent))]
@@ -110,10 +142,13 @@ def test_validate_and_receive_hand_the_pool_every_file_at_once(tmp_path, batch, 
 def _run_on_terminal(args: list[str]) -> tuple[str, str]:
     """Run ``ni179 ARGS`` with stderr on a terminal (a pseudo-terminal); its (stdout, stderr)."""
     main_fd, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 24 rows, 100 columns
+    fcntl.ioctl(
+        terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0)
+    )  # 24 rows, 100 columns
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "xl_ni179", *args], stdout=subprocess.PIPE, stderr=terminal,
-                            env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xl_ni179", *args], stdout=subprocess.PIPE, stderr=terminal, env=env
+    )
     os.close(terminal)
     seen = b""
     while True:
@@ -146,8 +181,13 @@ def test_progress_bar_on_a_terminal_only(tmp_path, returns_dir):
     assert err == ""  # --json: nothing but the JSON
     assert len(json.loads(out)) == 3
 
-    piped = subprocess.run([sys.executable, "-m", "xl_ni179", "validate", *files], capture_output=True, text=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    piped = subprocess.run(
+        [sys.executable, "-m", "xl_ni179", "validate", *files],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
     assert piped.stderr == "" and piped.stdout.count(": ACCEPTED") == 3
 
 
@@ -160,7 +200,9 @@ def test_an_unreadable_file_is_left_out_and_the_rest_received(tmp_path, returns_
     # listed, then deleted before it was read (a link would be refused as not-a-regular-file instead)
     files = sorted([*inbox.glob("*.xlsx"), inbox / "NI179_GONE.xlsx"])
     missed: list[Path] = []
-    receipts = list(ws.receive_many(files, round_id=ROUND, unreadable=lambda path, _exc: missed.append(path)))
+    receipts = list(
+        ws.receive_many(files, round_id=ROUND, unreadable=lambda path, _exc: missed.append(path))
+    )
     assert [r.org_code for r in receipts] == ["LCC", "OADBY"]
     assert missed == [inbox / "NI179_GONE.xlsx"]
     with pytest.raises(OSError):  # without the callback, before anything is recorded

@@ -26,8 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def ni179(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NI179_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "xl_ni179", *args], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "xl_ni179", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 def edited(*changes: tuple[str, str]) -> str:
@@ -39,7 +45,7 @@ def edited(*changes: tuple[str, str]) -> str:
 
 
 def line_of(text: str, fragment: str) -> int:
-    return text[:text.index(fragment)].count("\n") + 1
+    return text[: text.index(fragment)].count("\n") + 1
 
 
 THE_ISSUE = (
@@ -57,7 +63,9 @@ def test_config_check_lists_every_problem_with_its_line_and_a_fix(tmp_path):
     result = ni179("config", "check", str(config), cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.splitlines()
-    assert lines[0] == (f"Error: {config} has 4 problems; fix them all, then check it again with `ni179 config check`:")
+    assert lines[0] == (
+        f"Error: {config} has 4 problems; fix them all, then check it again with `ni179 config check`:"
+    )
     melton = line_of(text, "baselin = 5")
     header = line_of(text, 'code = "MELTON"') - 1  # its [[organisations]] line
     round_id = line_of(text, 'id = "2009/10"')
@@ -78,7 +86,9 @@ def test_config_check_lists_every_problem_with_its_line_and_a_fix(tmp_path):
 def test_init_refuses_the_file_and_no_workspace_is_made(tmp_path):
     config = tmp_path / "partnership.toml"
     config.write_text(edited(('id = "2009-10-outturn"', 'id = "2009/10"')), "utf-8")
-    result = ni179("--workspace", str(tmp_path / "ws"), "init", "--config", str(config), cwd=tmp_path)
+    result = ni179(
+        "--workspace", str(tmp_path / "ws"), "init", "--config", str(config), cwd=tmp_path
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "rounds[1].id: '2009/10' cannot be a round id" in result.stderr
     assert not (tmp_path / "ws").exists()
@@ -89,33 +99,59 @@ def test_a_workspace_whose_configuration_was_broken_by_an_edit_says_so_for_every
     ws = tmp_path / "ws"
     assert ni179("--workspace", str(ws), "init", cwd=tmp_path).returncode == 0
     config = ws / "config.toml"
-    config.write_text(config.read_text("utf-8").replace('sector = "fire"', 'sector = "fyre"'), "utf-8")
+    config.write_text(
+        config.read_text("utf-8").replace('sector = "fire"', 'sector = "fyre"'), "utf-8"
+    )
     for command in (["status"], ["templates", "--out", str(tmp_path / "t")], ["config", "check"]):
         result = ni179("--workspace", str(ws), *command, cwd=tmp_path)
         assert result.returncode != 0 and "Traceback" not in result.stderr, (command, result.stderr)
-        assert "organisations[9].sector: 'fyre' is not a sector of [sectors]; did you mean \"fire\"?" in \
-            result.stderr, result.stderr
+        assert (
+            "organisations[9].sector: 'fyre' is not a sector of [sectors]; did you mean \"fire\"?"
+            in result.stderr
+        ), result.stderr
     assert not (tmp_path / "t").exists()
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (('deadline = 2009-05-15', 'deadline = "2009-05-15"'),
-     "rounds[0].deadline: must be a date written like 2009-05-15 (write it without quotes)"),
-    (('deadline = 2009-05-15', 'deadline = 2009-05-15T17:00:00'),
-     "rounds[0].deadline: must be a date written like 2009-05-15 (found 2009-05-15 17:00, a date with a time)"),
-    (('"MELTON", "NWL"', '"MELTN", "NWL"'),
-     "agreements[0].members[5]: 'MELTN' is not an organisation code; did you mean \"MELTON\"?"),
-    (('funding = ["RIEP_WINTER"]', 'funding = ["RIEP_WINTR"]'),
-     "projects[0].funding[0]: 'RIEP_WINTR' is not a funding code of [[funding]]; did you mean \"RIEP_WINTER\"?"),
-    (("MELTON = 2", "MELTON = 5"), "vfm.scores.MELTON: must be a score from 1 to 4 (found 5)"),
-    (('method = "additive"', 'method = "additve"'),
-     "agreements[0].method: must be 'additive' or 'compound' (found 'additve'); did you mean \"additive\"?"),
-    (('code = "LCC"', 'code = "L/CC"'), "organisations[0].code: 'L/CC' cannot be an organisation code"),
-    (('id = "2008-09-review"', 'id = "CON"'), "rounds[0].id: 'CON' cannot be a round id"),
-    (("[budget]", "[budgets]"), '"budgets" is not a table the configuration has, so it would be ignored; did you '
-                                'mean "budget"?'),
-    (("[sectors.county]\nname", "[sectors.county]\nnmae"), 'sectors.county.nmae: "nmae" is not a key of a sector'),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("deadline = 2009-05-15", 'deadline = "2009-05-15"'),
+            "rounds[0].deadline: must be a date written like 2009-05-15 (write it without quotes)",
+        ),
+        (
+            ("deadline = 2009-05-15", "deadline = 2009-05-15T17:00:00"),
+            "rounds[0].deadline: must be a date written like 2009-05-15 (found 2009-05-15 17:00, a date with a time)",
+        ),
+        (
+            ('"MELTON", "NWL"', '"MELTN", "NWL"'),
+            "agreements[0].members[5]: 'MELTN' is not an organisation code; did you mean \"MELTON\"?",
+        ),
+        (
+            ('funding = ["RIEP_WINTER"]', 'funding = ["RIEP_WINTR"]'),
+            "projects[0].funding[0]: 'RIEP_WINTR' is not a funding code of [[funding]]; did you mean \"RIEP_WINTER\"?",
+        ),
+        (("MELTON = 2", "MELTON = 5"), "vfm.scores.MELTON: must be a score from 1 to 4 (found 5)"),
+        (
+            ('method = "additive"', 'method = "additve"'),
+            "agreements[0].method: must be 'additive' or 'compound' (found 'additve'); did you mean \"additive\"?",
+        ),
+        (
+            ('code = "LCC"', 'code = "L/CC"'),
+            "organisations[0].code: 'L/CC' cannot be an organisation code",
+        ),
+        (('id = "2008-09-review"', 'id = "CON"'), "rounds[0].id: 'CON' cannot be a round id"),
+        (
+            ("[budget]", "[budgets]"),
+            '"budgets" is not a table the configuration has, so it would be ignored; did you '
+            'mean "budget"?',
+        ),
+        (
+            ("[sectors.county]\nname", "[sectors.county]\nnmae"),
+            'sectors.county.nmae: "nmae" is not a key of a sector',
+        ),
+    ],
+)
 def test_each_kind_of_problem_is_named_where_it_is(change, message):
     text = edited(change)
     with pytest.raises(ConfigError) as err:
@@ -123,8 +159,10 @@ def test_each_kind_of_problem_is_named_where_it_is(change, message):
     problems = [str(p) for p in err.value.problems]
     assert any(message in p for p in problems), problems
     # ...on the line the change is on (or the table it belongs to)
-    assert any(p.startswith(f"line {line_of(text, change[1])}: ") for p in problems) or change[0] == "[budget]", \
-        problems
+    assert (
+        any(p.startswith(f"line {line_of(text, change[1])}: ") for p in problems)
+        or change[0] == "[budget]"
+    ), problems
 
 
 def test_every_shipped_configuration_still_loads(tmp_path):

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from helpers.consolidate_seed import SEED_RECEIVED, SEED_SCENARIO, net_of, seed_partnership, seed_returns
+from helpers.consolidate_seed import (
+    SEED_RECEIVED,
+    SEED_SCENARIO,
+    net_of,
+    seed_partnership,
+    seed_returns,
+)
 
 
 def test_helper_reproduces_the_seed_scenario() -> None:

@@ -22,14 +22,32 @@ def summary():
     p, rnd = seed_partnership()
     returns = seed_returns(p, rnd)
     returns["CHARN"] = seed_returns(p, rnd)["MELTON"]  # sent in, but rejected
-    findings = ({"code": "gains-jump", "severity": "warning", "message": "Gains doubled",
-                 "fix": "Explain the jump", "sheet": "Gains", "cell": "B8", "explained": True},
-                {"code": "rag-needs-commentary", "severity": "warning",
-                 "message": "=Amber needs a commentary", "fix": "Add one", "sheet": "Forecast",
-                 "cell": "C6", "explained": False})
-    statuses = [s if s.code != "LCC" else type(s)(**{**s.__dict__, "findings": findings})
-                for s in statuses_for(p, set(returns) - {"CHARN"}, states={"CHARN": REJECTED},
-                                      late={"POLICE", "BLABY"})]
+    findings = (
+        {
+            "code": "gains-jump",
+            "severity": "warning",
+            "message": "Gains doubled",
+            "fix": "Explain the jump",
+            "sheet": "Gains",
+            "cell": "B8",
+            "explained": True,
+        },
+        {
+            "code": "rag-needs-commentary",
+            "severity": "warning",
+            "message": "=Amber needs a commentary",
+            "fix": "Add one",
+            "sheet": "Forecast",
+            "cell": "C6",
+            "explained": False,
+        },
+    )
+    statuses = [
+        s if s.code != "LCC" else type(s)(**{**s.__dict__, "findings": findings})
+        for s in statuses_for(
+            p, set(returns) - {"CHARN"}, states={"CHARN": REJECTED}, late={"POLICE", "BLABY"}
+        )
+    ]
     returns["LCC"]["explain_gains_jump"] = "=a one-off restructuring, explained"
     return build_summary(p, rnd, statuses, returns)
 
@@ -59,22 +77,32 @@ def test_partner_text_lands_as_text_never_a_formula(master) -> None:
     for commentary in FORMULA_LIKE.values():
         assert commentary in texts, commentary
         assert texts[commentary].data_type == "s"
-    projects = [c for c in _cells(wb["Projects and funding"]) if c.value == "=B2 business case under way"]
+    projects = [
+        c for c in _cells(wb["Projects and funding"]) if c.value == "=B2 business case under way"
+    ]
     assert projects and all(c.data_type == "s" for c in projects)
     findings = {c.value: c for c in _cells(wb["Findings"])}
     assert findings["=a one-off restructuring, explained"].data_type == "s"
     assert findings["=Amber needs a commentary"].data_type == "s"
     # Text starting with + - @ (not only =) carries Excel's quote prefix, so it stays text when
     # the consolidator edits the cell: '+cmd|...' would otherwise become a live formula.
-    leading = [c for ws in wb.worksheets for c in _cells(ws)
-               if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
+    leading = [
+        c
+        for ws in wb.worksheets
+        for c in _cells(ws)
+        if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))
+    ]
     assert {c.value for c in leading} >= set(FORMULA_LIKE.values())
     assert [f"{c.parent.title}!{c.coordinate}" for c in leading if not c.quotePrefix] == []
 
 
 # From the review: partner text that spreadsheet programs read as the start of a formula.
-INJECTED = {"LCITY": "+cmd|' /c calc'!A0", "POLICE": "-2+3", "HINCK": "@SUM(1+1)",
-            "MELTON": '=HYPERLINK("http://evil.example/x","Click to confirm")'}
+INJECTED = {
+    "LCITY": "+cmd|' /c calc'!A0",
+    "POLICE": "-2+3",
+    "HINCK": "@SUM(1+1)",
+    "MELTON": '=HYPERLINK("http://evil.example/x","Click to confirm")',
+}
 
 
 @pytest.mark.real_component
@@ -109,10 +137,12 @@ def test_partner_text_is_text_when_libreoffice_opens_and_recalculates_the_master
 def test_returns_status_names_and_highlights_missing_late_and_rejected(master) -> None:
     ws = load_workbook(master)["Returns status"]
     text = [c.value for c in _cells(ws) if isinstance(c.value, str)]
-    assert ("Returns were not received from: Blaby, Harborough, Fire Authority, City PCT, "
-            "County PCT.") in text
-    assert any(t.startswith("Returns received but not yet accepted") and "Charnwood" in t
-               for t in text)
+    assert (
+        "Returns were not received from: Blaby, Harborough, Fire Authority, City PCT, County PCT."
+    ) in text
+    assert any(
+        t.startswith("Returns received but not yet accepted") and "Charnwood" in t for t in text
+    )
     rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
     colour = lambda name, col: ws.cell(rows[name], col).fill.fgColor.rgb[-6:]  # noqa: E731
     assert colour("Blaby", 3) == FILLS["missing"]
@@ -123,8 +153,7 @@ def test_returns_status_names_and_highlights_missing_late_and_rejected(master) -
 
 def test_forecast_confidence_has_the_review_table(master) -> None:
     ws = load_workbook(master)["Forecast confidence"]
-    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 6)]
-            for r in range(1, 12)}
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 6)] for r in range(1, 12)}
     assert rows["2009/10"] == [0, 6, 1, 0]
     assert rows["2010/11"] == [0, 5, 2, 0]
     assert rows["2011/12"] == [0, 4, 1, 2]
@@ -133,8 +162,10 @@ def test_forecast_confidence_has_the_review_table(master) -> None:
 def test_value_for_money_distribution(master) -> None:
     ws = load_workbook(master)["Value for money"]
     header = next(r for r in range(1, 20) if ws.cell(r, 1).value == "Score")
-    rows = {ws.cell(r, 1).value: (ws.cell(r, 3).value, ws.cell(r, 4).value)
-            for r in range(header + 1, header + 5)}
+    rows = {
+        ws.cell(r, 1).value: (ws.cell(r, 3).value, ws.cell(r, 4).value)
+        for r in range(header + 1, header + 5)
+    }
     assert ws.cell(header, 3).value == "Number of organisations"
     assert rows == {4: (1, 0), 3: (6, 1), 2: (6, 6), 1: (0, 6)}
     text = " ".join(str(c.value) for c in _cells(ws))
@@ -153,7 +184,9 @@ def test_money_and_percentage_formats(master) -> None:
 def test_dashboard_has_native_charts(master, summary) -> None:
     expected = len(summary.partnership.agreements) + 1
     with zipfile.ZipFile(master) as zf:
-        charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart") and n.endswith(".xml")]
+        charts = [
+            n for n in zf.namelist() if n.startswith("xl/charts/chart") and n.endswith(".xml")
+        ]
     assert len(charts) == expected
     assert len(load_workbook(master)["Dashboard"]._charts) == expected
 
@@ -193,7 +226,9 @@ def test_the_ribbon_marks_the_same_text_as_the_workbook_writers() -> None:
     from xl_ni179.template.styles import FORMULA_STARTS
 
     assert ribbon_sheets.FORMULA_STARTS == FORMULA_STARTS
-    assert [ribbon_sheets.as_text(t) for t in INJECTED.values()] == [f"'{t}" for t in INJECTED.values()]
+    assert [ribbon_sheets.as_text(t) for t in INJECTED.values()] == [
+        f"'{t}" for t in INJECTED.values()
+    ]
 
 
 def test_a_chart_never_holds_more_series_than_excel_draws(summary, monkeypatch) -> None:
@@ -208,10 +243,13 @@ def test_a_chart_never_holds_more_series_than_excel_draws(summary, monkeypatch) 
     assert len(shares.series) == 4
     names = [sheet.value(*s.name) for s in shares.series]
     assert [n for n in names if n.startswith("Target: ")] == [
-        f"Target: {a.name}" for a in summary.partnership.agreements if a.counts_from == "2008/09"]
+        f"Target: {a.name}" for a in summary.partnership.agreements if a.counts_from == "2008/09"
+    ]
     received = len(summary.received)
     texts = [v for (_r, _c), (v, _look) in sheet.cells.items() if isinstance(v, str)]
     drawn = 4 - sum(n.startswith("Target: ") for n in names)
-    assert any(f"The chart draws the first {drawn} of the {received} organisations" in t for t in texts)
+    assert any(
+        f"The chart draws the first {drawn} of the {received} organisations" in t for t in texts
+    )
     table = [v for (_r, c), (v, _look) in sheet.cells.items() if c == 1 and v in summary.received]
     assert set(summary.received) <= set(table)

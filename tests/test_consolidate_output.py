@@ -41,7 +41,9 @@ def test_the_master_workbook_is_the_same_bytes_every_time(summary, tmp_path) -> 
 
 def _shown(ws) -> dict[str, object]:
     # An empty text is a blank cell in Excel (and in the saved workbook).
-    return {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value not in (None, "")}
+    return {
+        c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value not in (None, "")
+    }
 
 
 def test_the_ribbon_sheets_show_what_the_workbook_shows(summary, tmp_path) -> None:
@@ -60,12 +62,15 @@ def test_the_ribbon_sheets_show_what_the_workbook_shows(summary, tmp_path) -> No
             mine, theirs = ribbon[coordinate], written[coordinate]
             assert mine.number_format == theirs.number_format, f"{name}!{coordinate}"
             assert mine.font.b == theirs.font.b, f"{name}!{coordinate}"
-            assert (mine.fill.fgColor.rgb[-6:] if mine.fill.fill_type else None) == \
-                   (theirs.fill.fgColor.rgb[-6:] if theirs.fill.fill_type else None), f"{name}!{coordinate}"
+            assert (mine.fill.fgColor.rgb[-6:] if mine.fill.fill_type else None) == (
+                theirs.fill.fgColor.rgb[-6:] if theirs.fill.fill_type else None
+            ), f"{name}!{coordinate}"
             assert bool(mine.quotePrefix) == bool(theirs.quotePrefix), f"{name}!{coordinate}"
         assert ribbon.freeze_panes == written.freeze_panes, name
         assert ribbon.auto_filter.ref == written.auto_filter.ref, name
-        assert sorted(map(str, ribbon.merged_cells.ranges)) == sorted(map(str, written.merged_cells.ranges)), name
+        assert sorted(map(str, ribbon.merged_cells.ranges)) == sorted(
+            map(str, written.merged_cells.ranges)
+        ), name
 
 
 def test_writing_the_master_loads_no_openpyxl(tmp_path) -> None:
@@ -75,11 +80,15 @@ def test_writing_the_master_loads_no_openpyxl(tmp_path) -> None:
     import sys
     from pathlib import Path
 
-    script = ("import sys; from helpers.summary_golden import seeded_summary\n"
-              "from xl_ni179.consolidate import write_consolidation\n"
-              f"write_consolidation(seeded_summary(), __import__('pathlib').Path({str(tmp_path / 'm.xlsx')!r}))\n"
-              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'openpyxl'))")
+    script = (
+        "import sys; from helpers.summary_golden import seeded_summary\n"
+        "from xl_ni179.consolidate import write_consolidation\n"
+        f"write_consolidation(seeded_summary(), __import__('pathlib').Path({str(tmp_path / 'm.xlsx')!r}))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'openpyxl'))"
+    )
     tests = Path(__file__).resolve().parent
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tests, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tests, check=True
+    )
     assert done.stdout.strip() == "[]", done.stdout
     assert (tmp_path / "m.xlsx").stat().st_size > 0

@@ -68,28 +68,35 @@ def test_every_target_equals_the_target_module(seed) -> None:
         for code in agreement.members:
             baseline = p.organisation(code).baseline
             for year in agreement.years:
-                row = summary.progress[(summary.progress["agreement"] == agreement.code)
-                                       & (summary.progress["code"] == code)
-                                       & (summary.progress["year"] == year)]
+                row = summary.progress[
+                    (summary.progress["agreement"] == agreement.code)
+                    & (summary.progress["code"] == code)
+                    & (summary.progress["year"] == year)
+                ]
                 assert len(row) == 1
                 cum = targets.cumulative_target(agreement, baseline, year)
                 annual = targets.annual_target(agreement, baseline, year)
                 assert row["cumulative_target"].item() == pytest.approx(cum)
                 assert row["annual_target"].item() == pytest.approx(annual)
-                assert by_org[code]["targets"][year][agreement.code]["cumulative"] == pytest.approx(cum)
+                assert by_org[code]["targets"][year][agreement.code]["cumulative"] == pytest.approx(
+                    cum
+                )
                 checked += 1
     assert checked == 11 * 3 + 4 * 3 + 13 * 4
 
 
 def test_compound_method_targets_also_come_from_the_target_module() -> None:
     p, rnd = seed_partnership()
-    p = dataclasses.replace(p, agreements=tuple(dataclasses.replace(a, method="compound")
-                                                for a in p.agreements))
+    p = dataclasses.replace(
+        p, agreements=tuple(dataclasses.replace(a, method="compound") for a in p.agreements)
+    )
     summary = build_summary(p, rnd, [], {})
     for agreement in p.agreements:
         for year in agreement.years:
-            expected = sum(targets.cumulative_target(agreement, p.organisation(c).baseline, year)
-                           for c in agreement.members)
+            expected = sum(
+                targets.cumulative_target(agreement, p.organisation(c).baseline, year)
+                for c in agreement.members
+            )
             assert summary.totals[agreement.code][year]["target"] == pytest.approx(expected)
 
 
@@ -100,8 +107,10 @@ def test_totals_count_each_member_once_and_only_those_with_figures(seed) -> None
         for year in agreement.years:
             t = data["totals"][agreement.code][year]
             members = list(dict.fromkeys(agreement.members))
-            target = sum(targets.cumulative_target(agreement, p.organisation(c).baseline, year)
-                         for c in members)
+            target = sum(
+                targets.cumulative_target(agreement, p.organisation(c).baseline, year)
+                for c in members
+            )
             # Each agreement counts from its own first year: the MAA's 2009/10 on is NI 179 less
             # NI 179 at the end of 2008/09; its 2008/09 (reported only) is that year's own figure.
             since_start = agreement.counts_from != "2008/09" and year != "2008/09"
@@ -116,16 +125,20 @@ def test_totals_count_each_member_once_and_only_those_with_figures(seed) -> None
             with_figures = [c for c in members if c in returns and counted(c) is not None]
             assert t["target"] == pytest.approx(target)
             assert t["gains"] == pytest.approx(sum(counted(c) for c in with_figures))
-            assert t["target_covered"] == pytest.approx(sum(
-                targets.cumulative_target(agreement, p.organisation(c).baseline, year)
-                for c in with_figures))
+            assert t["target_covered"] == pytest.approx(
+                sum(
+                    targets.cumulative_target(agreement, p.organisation(c).baseline, year)
+                    for c in with_figures
+                )
+            )
             cov = t["coverage"]
             assert cov["members"] == len(members)
             assert cov["with_figures"] == len(with_figures)
             assert cov["returns"] == len([c for c in members if c in returns])
             total_base = sum(p.organisation(c).baseline for c in members)
             assert cov["baseline_share"] == pytest.approx(
-                sum(p.organisation(c).baseline for c in with_figures) / total_base)
+                sum(p.organisation(c).baseline for c in with_figures) / total_base
+            )
     police = net_of(returns["POLICE"], "2008/09")
     city = data["totals"]["CITY_LAA"]["2008/09"]
     assert city["gains"] == pytest.approx(net_of(returns["LCITY"], "2008/09") + police)
@@ -135,8 +148,11 @@ def test_totals_count_each_member_once_and_only_those_with_figures(seed) -> None
 def test_a_member_listed_twice_is_still_counted_once(seed) -> None:
     p, rnd, returns, summary = seed
     doubled = dataclasses.replace(
-        p, agreements=tuple(dataclasses.replace(a, members=(*a.members, "POLICE", "FIRE"))
-                            for a in p.agreements))
+        p,
+        agreements=tuple(
+            dataclasses.replace(a, members=(*a.members, "POLICE", "FIRE")) for a in p.agreements
+        ),
+    )
     again = build_summary(doubled, rnd, statuses_for(p, set(returns)), returns).to_json()
     for agreement in p.agreements:
         for year in agreement.years:
@@ -183,15 +199,17 @@ def test_missing_organisations_are_never_counted_as_zero() -> None:
 def test_rejected_returns_are_listed_but_not_counted(seed) -> None:
     p, rnd, returns, summary = seed
     with_rejected = dict(returns)
-    with_rejected["BLABY"] = make_return(p, rnd, "BLABY", (50.0, 60.0, 70.0, 80.0),
-                                         ("Green", "Green", "Green"))
+    with_rejected["BLABY"] = make_return(
+        p, rnd, "BLABY", (50.0, 60.0, 70.0, 80.0), ("Green", "Green", "Green")
+    )
     statuses = statuses_for(p, set(returns), states={"BLABY": REJECTED})
     data = build_summary(p, rnd, statuses, with_rejected).to_json()
     assert data["rejected"] == ["Blaby"]
     assert "Blaby" not in data["received"] and "Blaby" not in data["missing"]
     assert data["rag"] == SEED_RAG
     assert data["totals"]["MAA"]["2008/09"]["gains"] == pytest.approx(
-        summary.totals["MAA"]["2008/09"]["gains"])
+        summary.totals["MAA"]["2008/09"]["gains"]
+    )
 
 
 def test_memo_lines_do_not_count_and_carry_forward_counts_only_towards_progress(seed) -> None:
@@ -226,15 +244,29 @@ def test_in_year_gains_are_the_change_in_the_cumulative_figure(seed) -> None:
     g = summary.gains.set_index(["code", "year"])
     assert g.loc[("LCC", "2008/09"), "in_year"] == pytest.approx(net_of(returns["LCC"], "2008/09"))
     assert g.loc[("LCC", "2009/10"), "in_year"] == pytest.approx(
-        net_of(returns["LCC"], "2009/10") - net_of(returns["LCC"], "2008/09"))
+        net_of(returns["LCC"], "2009/10") - net_of(returns["LCC"], "2008/09")
+    )
 
 
 def test_json_is_strict_json(seed) -> None:
     data = seed[3].to_json()
     text = json.dumps(data, allow_nan=False)
     assert json.loads(text)["vfm"]["3"] == 6
-    for key in ("round", "received", "missing", "rejected", "rag", "vfm", "vfm_projected",
-                "vfm_districts", "totals", "sector_totals", "projects", "budget", "findings"):
+    for key in (
+        "round",
+        "received",
+        "missing",
+        "rejected",
+        "rag",
+        "vfm",
+        "vfm_projected",
+        "vfm_districts",
+        "totals",
+        "sector_totals",
+        "projects",
+        "budget",
+        "findings",
+    ):
         assert key in data
 
 
@@ -243,7 +275,8 @@ def test_sector_totals_cover_the_whole_partnership_once(seed) -> None:
     sectors = summary.to_json()["sector_totals"]
     assert sum(s["years"]["2008/09"]["coverage"]["members"] for s in sectors.values()) == 13
     assert sum(s["years"]["2008/09"]["gains"] or 0 for s in sectors.values()) == pytest.approx(
-        sum(net_of(v, "2008/09") for v in returns.values()))
+        sum(net_of(v, "2008/09") for v in returns.values())
+    )
     assert sectors["pct"]["years"]["2008/09"]["gains"] is None
 
 

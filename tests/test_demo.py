@@ -19,8 +19,9 @@ from xl_ni179.cli import main
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(main, ["--workspace", str(out / "ws"), "demo", "--out", str(out)],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["--workspace", str(out / "ws"), "demo", "--out", str(out)], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     return out, result.output
 
@@ -30,23 +31,39 @@ def test_demo_writes_templates_returns_master_summary_and_paper(demo):
     out, output = demo
     assert len(list((out / "templates").glob("NI179_*_2008-09-review.xlsx"))) == 13
     returns = sorted(p.name for p in (out / "returns").iterdir())
-    assert returns == sorted(f"NI179_{c}_2008-09-review.xlsx"
-                             for c in ("LCC", "LCITY", "POLICE", "HINCK", "NWL", "OADBY", "MELTON"))
+    assert returns == sorted(
+        f"NI179_{c}_2008-09-review.xlsx"
+        for c in ("LCC", "LCITY", "POLICE", "HINCK", "NWL", "OADBY", "MELTON")
+    )
     for name in ("master.xlsx", "summary.json"):
         assert (out / name).exists() and str(out / name) in output
-    assert "Returns were not received from: Blaby, Charnwood, Harborough, Fire Authority, City PCT, County PCT" \
+    assert (
+        "Returns were not received from: Blaby, Charnwood, Harborough, Fire Authority, City PCT, County PCT"
         in output
+    )
 
 
 @pytest.mark.slow
 def test_summary_reproduces_the_review_paper(demo):
     summary = json.loads((demo[0] / "summary.json").read_text())
     assert summary["round"]["id"] == "2008-09-review"
-    assert set(summary["received"]) == {"City Council", "Police", "Hinckley and Bosworth",
-                                        "North West Leicestershire", "Oadby and Wigston", "Melton",
-                                        "County Council"}
-    assert set(summary["missing"]) == {"Blaby", "Charnwood", "Harborough", "Fire Authority", "County PCT",
-                                       "City PCT"}
+    assert set(summary["received"]) == {
+        "City Council",
+        "Police",
+        "Hinckley and Bosworth",
+        "North West Leicestershire",
+        "Oadby and Wigston",
+        "Melton",
+        "County Council",
+    }
+    assert set(summary["missing"]) == {
+        "Blaby",
+        "Charnwood",
+        "Harborough",
+        "Fire Authority",
+        "County PCT",
+        "City PCT",
+    }
     assert summary["rag"] == {
         "2009/10": {"Green": 0, "Amber": 6, "Red": 1, "Not rated": 0},
         "2010/11": {"Green": 0, "Amber": 5, "Red": 2, "Not rated": 0},
@@ -74,15 +91,18 @@ def test_master_workbook_opens_in_libreoffice_with_its_charts(demo, tmp_path, li
 @pytest.mark.slow
 def test_paper_opens_and_holds_the_rag_and_vfm_tables(demo):
     (docx_path,) = list((demo[0] / "paper").glob("*.docx"))
-    tables = [[[c.text.strip() for c in row.cells] for row in t.rows] for t in Document(docx_path).tables]
+    tables = [
+        [[c.text.strip() for c in row.cells] for row in t.rows] for t in Document(docx_path).tables
+    ]
     flat = [row for table in tables for row in table]
     assert ["2009/10", "0", "6", "1"] in [row[:4] for row in flat]
     assert ["4", "1"] in [row[:2] for row in flat] and ["2", "6"] in [row[:2] for row in flat]
 
 
 def test_python_dash_m_runs_the_cli():
-    result = subprocess.run([sys.executable, "-m", "xl_ni179", "--version"], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "xl_ni179", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and "ni179" in result.stdout
 
 
@@ -99,11 +119,15 @@ def test_maa_is_measured_from_its_own_first_year(demo):
     assert maa["basis"] == "gains since April 2009 (the MAA's first year)"
     dashboard = load_workbook(out / "master.xlsx")["Dashboard"]
     column_a = [(c.row, c.value) for c in dashboard["A"] if c.value is not None]
-    title_row, title = next((r, v) for r, v in column_a if str(v).startswith("Multi-area agreement"))
+    title_row, title = next(
+        (r, v) for r, v in column_a if str(v).startswith("Multi-area agreement")
+    )
     assert title.endswith("gains since April 2009 (the MAA's first year)")
     row = next(r for r, v in column_a if v == "2009/10" and r > title_row)
     assert dashboard.cell(row, 5).value == pytest.approx(20_493.7, abs=0.5)  # net gains counted
     assert dashboard.cell(row, 7).value == pytest.approx(0.852, abs=0.001)  # % of matching target
     (html,) = list((out / "paper").glob("*.html"))
-    assert "so its progress in a year is NI 179 at that year less NI 179 at the end of 2008/09" \
+    assert (
+        "so its progress in a year is NI 179 at that year less NI 179 at the end of 2008/09"
         in html.read_text("utf-8")
+    )

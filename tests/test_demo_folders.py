@@ -23,21 +23,34 @@ MELTON = "finance@melton.example.org"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture
 def real(tmp_path, returns_dir) -> Path:
     """A real workspace holding an accepted return."""
     ws = Workspace.init(tmp_path / "real-workspace")
-    assert ws.receive(returns_dir / "NI179_MELTON_2008-09-review.xlsx", sender=MELTON).outcome == "accepted"
+    assert (
+        ws.receive(returns_dir / "NI179_MELTON_2008-09-review.xlsx", sender=MELTON).outcome
+        == "accepted"
+    )
     ws.engine.dispose()
     return ws.path
 
 
-def ni179(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xl_ni179", *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})}, cwd=cwd)
+def ni179(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "xl_ni179", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
 
 
 @pytest.mark.slow
@@ -55,7 +68,9 @@ def test_the_demo_refuses_a_real_workspace_named_by_the_environment(real, tmp_pa
 
 def test_the_demo_refuses_a_real_workspace_given_with_the_option(real, tmp_path):
     before = tree(real)
-    result = CliRunner().invoke(main, ["--workspace", str(real), "demo", "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["--workspace", str(real), "demo", "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 2 and "--workspace" in result.output
     assert tree(real) == before
 
@@ -66,7 +81,9 @@ def test_the_demo_refuses_an_output_folder_it_did_not_make(tmp_path):
         (out / sub).mkdir(parents=True)
         (out / sub / "NI179_MELTON_real.xlsx").write_bytes(b"someone's real return")
     before = tree(out)
-    result = CliRunner().invoke(main, ["--workspace", str(tmp_path / "ws"), "demo", "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["--workspace", str(tmp_path / "ws"), "demo", "--out", str(out)]
+    )
     assert result.exit_code == 2
     assert "a folder the demo did not make" in result.output and "--out" in result.output
     assert tree(out) == before and not (tmp_path / "ws").exists()
@@ -76,7 +93,9 @@ def test_the_demo_refuses_a_link(real, tmp_path):
     link = tmp_path / "link-to-workspace"
     link.symlink_to(real, target_is_directory=True)
     before = tree(real)
-    result = CliRunner().invoke(main, ["--workspace", str(link), "demo", "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["--workspace", str(link), "demo", "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 2 and "a link" in result.output
     assert tree(real) == before
 

@@ -49,17 +49,31 @@ def bases(tmp_path_factory, partnership, demo_round, templates_dir, demo_data, l
     require_component(system_uno(), UNO_HINT)
     require_component(ssconvert() is not None, GNUMERIC_HINT)
     root = tmp_path_factory.mktemp("differential-bases")
-    filled = {code: fill_workbook(partnership, templates_dir / template_filename(code, demo_round.id),
-                                  demo_data[code], root / "openpyxl" / f"{code}.xlsx") for code in ("MELTON", "LCC")}
+    filled = {
+        code: fill_workbook(
+            partnership,
+            templates_dir / template_filename(code, demo_round.id),
+            demo_data[code],
+            root / "openpyxl" / f"{code}.xlsx",
+        )
+        for code in ("MELTON", "LCC")
+    }
     (calc,) = resave_in_calc([filled["MELTON"]], root / "calc")
-    return {"openpyxl MELTON": filled["MELTON"], "openpyxl LCC": filled["LCC"], "Calc MELTON": calc,
-            "Gnumeric LCC": convert_with_gnumeric(filled["LCC"], root / "gnumeric" / "LCC.xlsx"),
-            "Excel-respelt MELTON": respell_as_excel(filled["MELTON"], root / "excel" / "MELTON.xlsx")}
+    return {
+        "openpyxl MELTON": filled["MELTON"],
+        "openpyxl LCC": filled["LCC"],
+        "Calc MELTON": calc,
+        "Gnumeric LCC": convert_with_gnumeric(filled["LCC"], root / "gnumeric" / "LCC.xlsx"),
+        "Excel-respelt MELTON": respell_as_excel(filled["MELTON"], root / "excel" / "MELTON.xlsx"),
+    }
 
 
-def test_calc_shows_every_input_we_record_in_every_file_we_accept(bases, partnership, demo_round, tmp_path,
-                                                                   request):
-    mutants = generate(bases, tmp_path / "mutants", build_schema(partnership, demo_round), seed=SEED, count=COUNT)
+def test_calc_shows_every_input_we_record_in_every_file_we_accept(
+    bases, partnership, demo_round, tmp_path, request
+):
+    mutants = generate(
+        bases, tmp_path / "mutants", build_schema(partnership, demo_round), seed=SEED, count=COUNT
+    )
     assert len(mutants) >= 250
     result = judge(partnership, mutants, tmp_path / "calc")
     request.config.stash[DIFFERENTIAL] = result.summary()
@@ -71,7 +85,10 @@ def test_the_unmutated_bases_are_accepted_and_calc_agrees(bases, partnership, tm
     """The oracle itself: on the real returns, unchanged, we and Calc agree on every input."""
     from helpers.mutations import Mutant
 
-    result = judge(partnership, [Mutant(path, label, "none", "unchanged") for label, path in bases.items()],
-                   tmp_path / "calc")
+    result = judge(
+        partnership,
+        [Mutant(path, label, "none", "unchanged") for label, path in bases.items()],
+        tmp_path / "calc",
+    )
     if [v.outcome for v in result.verdicts] != ["agreed"] * len(bases):
         pytest.fail(result.by_class(), pytrace=False)

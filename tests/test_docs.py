@@ -20,8 +20,12 @@ STALE = "is stale: run `ni179 docs --out docs` and commit the result"
 
 def test_generated_pages_are_current(partnership):
     assert (DOCS / "rules.md").read_text("utf-8") == rules_markdown(), f"docs/rules.md {STALE}"
-    assert (DOCS / "schema.md").read_text("utf-8") == schema_markdown(partnership), f"docs/schema.md {STALE}"
-    assert (DOCS / "commands.md").read_text("utf-8") == commands_markdown(main), f"docs/commands.md {STALE}"
+    assert (DOCS / "schema.md").read_text("utf-8") == schema_markdown(partnership), (
+        f"docs/schema.md {STALE}"
+    )
+    assert (DOCS / "commands.md").read_text("utf-8") == commands_markdown(main), (
+        f"docs/commands.md {STALE}"
+    )
 
 
 def test_every_rule_and_field_is_documented(partnership, demo_round):
@@ -48,7 +52,9 @@ def test_every_command_has_help_with_an_example():
     readme = (DOCS.parent / "README.md").read_text("utf-8")
     for name in main.list_commands(click.Context(main)):
         assert f"## `ni179 {name}`" in commands
-        assert re.search(rf"ni179 (--workspace \S+ )?{name}\b", readme), f"README does not mention `ni179 {name}`"
+        assert re.search(rf"ni179 (--workspace \S+ )?{name}\b", readme), (
+            f"README does not mention `ni179 {name}`"
+        )
 
 
 def test_config_page_explains_every_table_of_the_config():
@@ -78,6 +84,8 @@ def test_filling_in_page_names_the_programs_and_what_to_avoid():
         assert avoid in text, avoid
     # The page and the messages a partner gets tell them to save the same way.
     assert "Excel 2007-365 (.xlsx)" in text and "Excel 2007-365 (.xlsx)" in RULES["ods-file"].fix
-    assert "Excel Workbook (\\*.xlsx)" in text and "Excel Workbook (*.xlsx)" in RULES["legacy-xls"].fix
+    assert (
+        "Excel Workbook (\\*.xlsx)" in text and "Excel Workbook (*.xlsx)" in RULES["legacy-xls"].fix
+    )
     assert "## If your program drops the protection" in text
     assert "does not stop your return being accepted" in text

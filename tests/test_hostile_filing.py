@@ -35,7 +35,11 @@ from xl_ni179.store.workspace import Workspace
 from xl_ni179.template import build_template, template_filename
 
 ROUND = "2008-09-review"
-BLABY, CHARN, MELTON = "finance@blaby.example.org", "finance@charnwood.example.org", "finance@melton.example.org"
+BLABY, CHARN, MELTON = (
+    "finance@blaby.example.org",
+    "finance@charnwood.example.org",
+    "finance@melton.example.org",
+)
 PHISH = "Your NI 179 mailbox is full: sign in again at http://evil.example/login"
 LINK = '="Verify your account at evil.example"&"/login"'
 
@@ -85,7 +89,9 @@ def _chasers(ws: Path, tmp_path: Path) -> dict[str, email.message.EmailMessage]:
 
 def _xlsx_text(data: bytes) -> str:
     with zipfile.ZipFile(BytesIO(data)) as z:
-        return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+        return "".join(
+            z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")
+        )
 
 
 @pytest.mark.slow
@@ -159,15 +165,23 @@ def test_registering_the_sender_gets_the_file_checked_again(ws, make_return):
     path, deputy = make_return("MELTON"), "deputy@melton.example.org"
     assert run(ws, "receive", str(path), "--sender", deputy)[0] == 1
     config = ws / "config.toml"
-    config.write_text(config.read_text("utf-8").replace(f'emails = ["{MELTON}"]',
-                                                        f'emails = ["{MELTON}", "{deputy}"]'), "utf-8")
+    config.write_text(
+        config.read_text("utf-8").replace(
+            f'emails = ["{MELTON}"]', f'emails = ["{MELTON}", "{deputy}"]'
+        ),
+        "utf-8",
+    )
     code, out = run(ws, "receive", str(path), "--sender", deputy)
     assert code == 0 and "ACCEPTED" in out and "identical" not in out
 
 
-def test_a_file_received_for_the_wrong_round_is_checked_again_for_the_right_one(tmp_path, make_return):
+def test_a_file_received_for_the_wrong_round_is_checked_again_for_the_right_one(
+    tmp_path, make_return
+):
     config = tmp_path / "two-rounds.toml"
-    config.write_text(default_config_text(), "utf-8")  # it ships the 2008/09 review and the 2009/10 outturn
+    config.write_text(
+        default_config_text(), "utf-8"
+    )  # it ships the 2008/09 review and the 2009/10 outturn
     ws = tmp_path / "ws"
     assert run(ws, "init", "--config", str(config))[0] == 0
     path = make_return("MELTON")
@@ -226,14 +240,22 @@ def test_a_store_from_before_the_verdict_key_upgrades_in_place(tmp_path, store_u
 
 
 @pytest.mark.slow
-def test_by_mail_another_partners_template_is_answered_to_its_sender_only(tmp_path, ws, charnwood_forged):
+def test_by_mail_another_partners_template_is_answered_to_its_sender_only(
+    tmp_path, ws, charnwood_forged
+):
     """Maildir intake: Blaby's address mails Charnwood's template with the phishing lure."""
     import mailbox
 
     to = Workspace(ws).partnership.consolidator_email
     box = tmp_path / "Maildir"
     mailbox.Maildir(box, create=True).add(
-        message(BLABY, to, "NI 179 return", attachments=[(charnwood_forged.name, charnwood_forged.read_bytes())]))
+        message(
+            BLABY,
+            to,
+            "NI 179 return",
+            attachments=[(charnwood_forged.name, charnwood_forged.read_bytes())],
+        )
+    )
     sink = SmtpSink()
     try:
         workspace = Workspace(ws)
@@ -252,32 +274,55 @@ def test_the_same_rejected_file_again_is_still_rejected(ws, make_return):
     path = make_return("MELTON", {"signoff_email": "not an email"})
     assert run(ws, "receive", str(path), "--sender", MELTON)[0] == 1
     code, out = run(ws, "receive", str(path), "--sender", MELTON)
-    assert code == 1 and "rejected; it still needs correcting" in out and "signoff-email-invalid" in out
+    assert (
+        code == 1
+        and "rejected; it still needs correcting" in out
+        and "signoff-email-invalid" in out
+    )
     assert status(ws)["MELTON"]["state"] == "rejected"
 
 
 @pytest.mark.slow
-def test_by_mail_a_quarantined_return_is_handled_once_its_sender_is_registered(tmp_path, ws, make_return):
+def test_by_mail_a_quarantined_return_is_handled_once_its_sender_is_registered(
+    tmp_path, ws, make_return
+):
     """The documented recovery: register the address, put the message back in the inbox."""
     import mailbox
 
     deputy = "deputy@melton.example.org"
-    raw = message(deputy, Workspace(ws).partnership.consolidator_email, "Our return",
-                  attachments=[("NI179_MELTON.xlsx", make_return("MELTON").read_bytes())])
+    raw = message(
+        deputy,
+        Workspace(ws).partnership.consolidator_email,
+        "Our return",
+        attachments=[("NI179_MELTON.xlsx", make_return("MELTON").read_bytes())],
+    )
     box = tmp_path / "Maildir"
     mailbox.Maildir(box, create=True).add(raw)
     sink = SmtpSink()
     try:
-        assert process(Workspace(ws), MaildirSource(box), sink.url, authserv_id=AUTHSERV).outcomes == {"quarantine": 1}
+        assert process(
+            Workspace(ws), MaildirSource(box), sink.url, authserv_id=AUTHSERV
+        ).outcomes == {"quarantine": 1}
         config = ws / "config.toml"
-        config.write_text(config.read_text("utf-8").replace(f'emails = ["{MELTON}"]',
-                                                            f'emails = ["{MELTON}", "{deputy}"]'), "utf-8")
+        config.write_text(
+            config.read_text("utf-8").replace(
+                f'emails = ["{MELTON}"]', f'emails = ["{MELTON}", "{deputy}"]'
+            ),
+            "utf-8",
+        )
         mailbox.Maildir(box).add(raw)  # moved back to the inbox by the consolidator's mail client
         workspace = Workspace(ws)
-        assert process(workspace, MaildirSource(box), sink.url, authserv_id=AUTHSERV).outcomes == {"accepted": 1}
+        assert process(workspace, MaildirSource(box), sink.url, authserv_id=AUTHSERV).outcomes == {
+            "accepted": 1
+        }
         consolidator = workspace.partnership.consolidator_email
-        (notice,) = [m for m in sink.messages if m["To"] == consolidator]  # of the first, quarantined, message
-        assert deputy in notice["Subject"] and "not registered" in notice.get_body(("plain",)).get_content()
+        (notice,) = [
+            m for m in sink.messages if m["To"] == consolidator
+        ]  # of the first, quarantined, message
+        assert (
+            deputy in notice["Subject"]
+            and "not registered" in notice.get_body(("plain",)).get_content()
+        )
         (reply,) = [m for m in sink.messages if m["To"] != consolidator]
     finally:
         sink.stop()
@@ -286,17 +331,27 @@ def test_by_mail_a_quarantined_return_is_handled_once_its_sender_is_registered(t
 
 
 @pytest.mark.slow
-def test_by_mail_a_file_already_rejected_by_another_route_is_not_called_fine(tmp_path, ws, make_return):
+def test_by_mail_a_file_already_rejected_by_another_route_is_not_called_fine(
+    tmp_path, ws, make_return
+):
     import mailbox
 
     path = make_return("MELTON", {"signoff_email": "not an email"})
     assert run(ws, "receive", str(path), "--sender", MELTON)[0] == 1  # e.g. saved from Outlook
     box = tmp_path / "Maildir"
-    mailbox.Maildir(box, create=True).add(message(MELTON, Workspace(ws).partnership.consolidator_email,
-                                                  "Our return", attachments=[(path.name, path.read_bytes())]))
+    mailbox.Maildir(box, create=True).add(
+        message(
+            MELTON,
+            Workspace(ws).partnership.consolidator_email,
+            "Our return",
+            attachments=[(path.name, path.read_bytes())],
+        )
+    )
     sink = SmtpSink()
     try:
-        assert process(Workspace(ws), MaildirSource(box), sink.url, authserv_id=AUTHSERV).outcomes == {"duplicate": 1}
+        assert process(
+            Workspace(ws), MaildirSource(box), sink.url, authserv_id=AUTHSERV
+        ).outcomes == {"duplicate": 1}
         text = sink.messages[0].get_body(("plain",)).get_content()
     finally:
         sink.stop()

@@ -32,11 +32,14 @@ def _findings(schema, links, typed=TYPED):
     return list(link_findings(links, schema, lambda sheet, cell: cells.get((sheet, cell))))
 
 
-@pytest.mark.parametrize("ref, target", [
-    ("B8", f"mailto:{TYPED}"),
-    ("$B$8", f"MAILTO:{TYPED.upper()}"),  # the same address, however it is cased
-    ("B8:B8", f"mailto:{TYPED}"),
-])
+@pytest.mark.parametrize(
+    "ref, target",
+    [
+        ("B8", f"mailto:{TYPED}"),
+        ("$B$8", f"MAILTO:{TYPED.upper()}"),  # the same address, however it is cased
+        ("B8:B8", f"mailto:{TYPED}"),
+    ],
+)
 def test_calcs_own_link_of_the_typed_address_is_accepted(schema, ref, target):
     assert _findings(schema, {"Sign-off": {ref: target}}) == []
 
@@ -45,16 +48,27 @@ def test_a_link_within_the_workbook_goes_nowhere_and_is_accepted(schema):
     assert _findings(schema, {"Validation results": {"C5": "#'Gains'!B8"}}) == []
 
 
-@pytest.mark.parametrize("sheet, ref, target", [
-    ("Sign-off", "B8", "mailto:someone.else@evil.example"),   # another address
-    ("Sign-off", "B8", f"mailto:{TYPED}?subject=x&attach=\\\\host\\share"),  # more than the address
-    ("Sign-off", "B8", "https://evil.example/login"),          # the email cell, but a web page
-    ("Gains", "B8", "https://evil.example/login"),             # a money input
-    ("Forecast", "C6", "file://///evil.example/share/doc.xlsx"),  # a commentary, to a network file
-    ("Gains", "A8", "\\\\evil.example\\share"),                # a locked label, to a UNC path
-    ("Sign-off", "B8:C9", f"mailto:{TYPED}"),                  # over more than the email cell
-    ("Sign-off", "B5", f"mailto:{TYPED}"),                     # on another cell
-])
+@pytest.mark.parametrize(
+    "sheet, ref, target",
+    [
+        ("Sign-off", "B8", "mailto:someone.else@evil.example"),  # another address
+        (
+            "Sign-off",
+            "B8",
+            f"mailto:{TYPED}?subject=x&attach=\\\\host\\share",
+        ),  # more than the address
+        ("Sign-off", "B8", "https://evil.example/login"),  # the email cell, but a web page
+        ("Gains", "B8", "https://evil.example/login"),  # a money input
+        (
+            "Forecast",
+            "C6",
+            "file://///evil.example/share/doc.xlsx",
+        ),  # a commentary, to a network file
+        ("Gains", "A8", "\\\\evil.example\\share"),  # a locked label, to a UNC path
+        ("Sign-off", "B8:C9", f"mailto:{TYPED}"),  # over more than the email cell
+        ("Sign-off", "B5", f"mailto:{TYPED}"),  # on another cell
+    ],
+)
 def test_any_other_link_is_refused_where_it_is(schema, sheet, ref, target):
     (finding,) = _findings(schema, {sheet: {ref: target}})
     assert finding.code == "hyperlink-not-allowed" and finding.severity == "error"
@@ -69,10 +83,14 @@ def test_a_link_with_no_typed_address_behind_it_is_refused(schema):
 
 def test_the_target_quoted_back_is_short_and_has_no_control_characters(schema):
     (finding,) = _findings(schema, {"Gains": {"B8": "https://evil.example/\r\n" + "x" * 5000}})
-    assert len(finding.message) < 250 and "\r" not in finding.message and "\n" not in finding.message
+    assert (
+        len(finding.message) < 250 and "\r" not in finding.message and "\n" not in finding.message
+    )
 
 
-def test_validation_refuses_a_return_carrying_a_web_link_and_accepts_calcs_mailto(partnership, returns_dir):
+def test_validation_refuses_a_return_carrying_a_web_link_and_accepts_calcs_mailto(
+    partnership, returns_dir
+):
     """Through validate_workbook, with the links as the reader gives them."""
     path = returns_dir / "NI179_MELTON_2008-09-review.xlsx"
     raw = read_workbook(path)
@@ -83,10 +101,14 @@ def test_validation_refuses_a_return_carrying_a_web_link_and_accepts_calcs_mailt
     assert report.valid and report.findings == []
 
     raw = read_workbook(path)
-    raw.hyperlinks = {"Sign-off": {"B8": f"mailto:{TYPED}"},  # type: ignore[attr-defined]
-                      "Gains": {"B9": "https://evil.example/verify"}}
+    raw.hyperlinks = {
+        "Sign-off": {"B8": f"mailto:{TYPED}"},  # type: ignore[attr-defined]
+        "Gains": {"B9": "https://evil.example/verify"},
+    }
     report = Report(file=str(path))
     validate_workbook(partnership, raw, report)
     assert not report.valid
-    assert [(f.code, f.where) for f in report.errors] == [("hyperlink-not-allowed", "sheet Gains, cell B9")]
+    assert [(f.code, f.where) for f in report.errors] == [
+        ("hyperlink-not-allowed", "sheet Gains, cell B9")
+    ]
     assert "'https://evil.example/verify'" in report.errors[0].message

@@ -44,12 +44,17 @@ def _frozen_rows(ws) -> int:
 
 # -- item 4: the forecast legend ---------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_the_forecast_legend_is_a_table_of_its_own_below_the_years(books):
     for (round_id, code), wb in books.items():
         ws = wb[FORECAST]
-        years = [int(f.cell[1:]) for f in build_schema(load_partnership(), load_partnership().round(round_id))
-                 .of_group("rag")]
+        years = [
+            int(f.cell[1:])
+            for f in build_schema(load_partnership(), load_partnership().round(round_id)).of_group(
+                "rag"
+            )
+        ]
         heading = _rows_of(ws, "What the ratings mean")
         legend = [c.row for c in ws["A"] if c.value in ("Green", "Amber", "Red")]
         assert len(heading) == 1 and len(legend) == 3, (round_id, code)
@@ -62,12 +67,20 @@ def test_the_forecast_legend_is_a_table_of_its_own_below_the_years(books):
 
 # -- item 6 and item 8: frozen headings belong to what scrolls under them ----------------------
 
-def test_the_checks_summary_and_the_check_details_are_separate_sheets_each_under_its_own_headings(books):
+
+def test_the_checks_summary_and_the_check_details_are_separate_sheets_each_under_its_own_headings(
+    books,
+):
     for wb in books.values():
         summary, details = wb[CHECKS], wb[CHECK_DETAILS]
         header = _frozen_rows(summary)
-        assert [c.value for c in summary[header]][:5] == ["Code", "Severity", "What is checked", "Problems",
-                                                          "Status"]
+        assert [c.value for c in summary[header]][:5] == [
+            "Code",
+            "Severity",
+            "What is checked",
+            "Problems",
+            "Status",
+        ]
         total = _rows_of(summary, "Problems to fix or explain before submitting")[0]
         assert summary.max_row == total, "nothing below the summary scrolls under its headings"
         header = _frozen_rows(details)
@@ -81,18 +94,27 @@ def test_the_gains_year_headings_stay_on_screen_and_name_no_block(books):
         frozen = _frozen_rows(ws)
         assert frozen == GROSS_HEADER, "rows down to the year headings are frozen"
         years = list(load_partnership().round(round_id).years)
-        heading = [c.value for c in ws[frozen]][1:1 + len(years)]
+        heading = [c.value for c in ws[frozen]][1 : 1 + len(years)]
         # Each year's heading (as text, or a number shown as the year) is in the frozen row.
-        assert all(h is not None and (not isinstance(h, str) or h == y) for h, y in zip(heading, years, strict=True))
-        frozen_text = {c.value for r in range(1, frozen + 1) for c in ws[r] if isinstance(c.value, str)}
+        assert all(
+            h is not None and (not isinstance(h, str) or h == y)
+            for h, y in zip(heading, years, strict=True)
+        )
+        frozen_text = {
+            c.value for r in range(1, frozen + 1) for c in ws[r] if isinstance(c.value, str)
+        }
         # No block's title is frozen: it would stand over the other blocks' lines.
         assert not any(re.match(r"[ABC]\. ", t) for t in frozen_text)
-        for title in ("A. Gross ongoing cash-releasing gains", "B. Costs of achieving the gains",
-                      "C. Net gains (NI 179)"):
+        for title in (
+            "A. Gross ongoing cash-releasing gains",
+            "B. Costs of achieving the gains",
+            "C. Net gains (NI 179)",
+        ):
             assert len(_rows_of(ws, title)) == 1
 
 
 # -- item 7: warnings do not say Fix -----------------------------------------------------------
+
 
 def test_the_checks_sheet_takes_its_words_from_the_rules(books):
     assert ACTION == {"error": "Fix", "warning": "Explain"} and CELL_ACTION["warning"] == "Check"
@@ -112,8 +134,10 @@ def test_the_checks_sheet_takes_its_words_from_the_rules(books):
     details = wb[CHECK_DETAILS]
     for row in range(_frozen_rows(details) + 1, details.max_row + 1):
         rule = RULES[details.cell(row, 1).value]
-        assert details.cell(row, 4).number_format == f'"{CELL_ACTION[rule.severity]}";' \
-                                                     f'"{CELL_ACTION[rule.severity]}";"OK"', row
+        assert (
+            details.cell(row, 4).number_format == f'"{CELL_ACTION[rule.severity]}";'
+            f'"{CELL_ACTION[rule.severity]}";"OK"'
+        ), row
 
 
 def test_the_rules_that_are_checked_only_on_receipt_say_so_within_their_own_cell(books):
@@ -124,6 +148,7 @@ def test_the_rules_that_are_checked_only_on_receipt_say_so_within_their_own_cell
 
 # -- item 10: the round's spelling and the targets' notes ---------------------------------------
 
+
 def test_years_are_spelt_with_two_digits_everywhere_the_round_is_named(books):
     p = load_partnership()
     for rnd in p.rounds:
@@ -133,20 +158,34 @@ def test_years_are_spelt_with_two_digits_everywhere_the_round_is_named(books):
             for row in ws.iter_rows():
                 for c in row:
                     if isinstance(c.value, str):
-                        assert not re.search(r"\b\d{4}/\d\b", c.value), (ws.title, c.coordinate, c.value)
+                        assert not re.search(r"\b\d{4}/\d\b", c.value), (
+                            ws.title,
+                            c.coordinate,
+                            c.value,
+                        )
 
 
 def test_the_targets_block_says_why_two_years_match_and_why_a_year_is_blank(books):
     for (round_id, code), wb in books.items():
         ws = wb[GAINS]
-        notes = [c.value for c in ws["A"] if isinstance(c.value, str) and " target" in c.value
-                 and c.font is not None and c.font.i]
+        notes = [
+            c.value
+            for c in ws["A"]
+            if isinstance(c.value, str) and " target" in c.value and c.font is not None and c.font.i
+        ]
         text = " ".join(notes)
-        assert "Multi-area agreement (city and county): 2008/09 is reported against its own 3% of baseline but " \
-               "does not count towards the cumulative target, which starts in 2009/10" in text, (round_id, code)
-        assert "the cumulative target for 2009/10 is that year's own 3%, the same as 2008/09's 3%" in text
+        assert (
+            "Multi-area agreement (city and county): 2008/09 is reported against its own 3% of baseline but "
+            "does not count towards the cumulative target, which starts in 2009/10" in text
+        ), (round_id, code)
+        assert (
+            "the cumulative target for 2009/10 is that year's own 3%, the same as 2008/09's 3%"
+            in text
+        )
         laa = "Leicestershire LAA" if code == "MELTON" else "Leicester City LAA"
-        assert f"{laa} sets no target for 2011/12: its targets end with 2010/11 (9.4% in all)." in text
+        assert (
+            f"{laa} sets no target for 2011/12: its targets end with 2010/11 (9.4% in all)." in text
+        )
 
 
 def test_target_notes_follow_the_target_arithmetic():
@@ -161,10 +200,12 @@ def test_target_notes_follow_the_target_arithmetic():
     assert targets.target_notes(laa, ["2008/09", "2009/10", "2010/11"]) == []
     later = dataclasses.replace(laa, rates={"2009/10": 3.0, "2010/11": 3.4})
     assert targets.target_notes(later, ["2008/09", "2009/10"]) == [
-        "Leicestershire LAA sets no target for 2008/09: its targets start in 2009/10."]
+        "Leicestershire LAA sets no target for 2008/09: its targets start in 2009/10."
+    ]
 
 
 # -- item 5: rows tall enough for their text ----------------------------------------------------
+
 
 def test_text_is_measured_in_calibri_digits():
     assert textfit.text_width("0000000000") == pytest.approx(10 * textfit.SAFETY)
@@ -177,8 +218,12 @@ def test_lines_wrap_at_spaces_and_break_words_longer_than_the_line():
     assert textfit.lines_needed("short", 20) == 1
     assert textfit.lines_needed("one two three four five six seven eight", 12) >= 3
     assert textfit.lines_needed("first line\nsecond line", 40) == 2
-    assert textfit.lines_needed("x" * 100, 20) == pytest.approx(100 * textfit.text_width("x") / 19.2, abs=1)
-    assert textfit.row_height(1) == pytest.approx(16.5) and textfit.row_height(3) == pytest.approx(46.5)
+    assert textfit.lines_needed("x" * 100, 20) == pytest.approx(
+        100 * textfit.text_width("x") / 19.2, abs=1
+    )
+    assert textfit.row_height(1) == pytest.approx(16.5) and textfit.row_height(3) == pytest.approx(
+        46.5
+    )
 
 
 def test_fit_rows_sizes_wrapped_text_and_wraps_text_that_would_be_cut_off():
@@ -225,7 +270,12 @@ def test_the_templates_target_formulas_compute_what_the_consolidation_computes(m
     from xl_ni179.partnership.model import Agreement
     from xl_ni179.spec.layout import rate_expression
 
-    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+    ops = {
+        ast.Add: operator.add,
+        ast.Sub: operator.sub,
+        ast.Mult: operator.mul,
+        ast.Div: operator.truediv,
+    }
 
     def worked_out(formula: str) -> float:
         def ev(node: ast.AST) -> float:
@@ -233,11 +283,13 @@ def test_the_templates_target_formulas_compute_what_the_consolidation_computes(m
                 return ops[type(node.op)](ev(node.left), ev(node.right))
             assert isinstance(node, ast.Constant)
             return float(node.value)
+
         return ev(ast.parse(formula.replace("%", "/100"), mode="eval").body)
 
     rates = {"2008/09": 3.0, "2009/10": 3.5, "2010/11": 4.25, "2011/12": 2.0}
-    agreement = Agreement("X", "X agreement", method, ("A",), rates, reported,
-                          "2009/10" if reported else "2008/09")
+    agreement = Agreement(
+        "X", "X agreement", method, ("A",), rates, reported, "2009/10" if reported else "2008/09"
+    )
     for year in [*rates, "2012/13"]:
         for cumulative, python in ((True, targets.cumulative_rate), (False, targets.annual_rate)):
             formula, rate = rate_expression(agreement, year, cumulative), python(agreement, year)

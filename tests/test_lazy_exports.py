@@ -17,8 +17,10 @@ def _lazy_packages() -> list[str]:
     """Every package of ours whose ``__init__`` defines a module-level ``__getattr__``."""
     found = []
     for init in sorted(PACKAGE.rglob("__init__.py")):
-        if any(isinstance(node, ast.FunctionDef) and node.name == "__getattr__"
-               for node in ast.walk(ast.parse(init.read_text("utf-8")))):
+        if any(
+            isinstance(node, ast.FunctionDef) and node.name == "__getattr__"
+            for node in ast.walk(ast.parse(init.read_text("utf-8")))
+        ):
             found.append(".".join(init.parent.relative_to(ROOT).parts))
     return found
 
@@ -31,7 +33,11 @@ def _type_checking_imports(package: str) -> dict[str, str]:
     init = ROOT.joinpath(*package.split("."), "__init__.py")
     names = {}
     for node in ast.parse(init.read_text("utf-8")).body:
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+        if (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Name)
+            and node.test.id == "TYPE_CHECKING"
+        ):
             for imp in node.body:
                 assert isinstance(imp, ast.ImportFrom) and imp.module, ast.unparse(imp)
                 names.update({a.asname or a.name: imp.module for a in imp.names})
@@ -39,7 +45,12 @@ def _type_checking_imports(package: str) -> dict[str, str]:
 
 
 def test_the_lazy_packages_are_found() -> None:
-    assert {"xl_ni179.mail", "xl_ni179.template", "xl_ni179.excel.addin", "xl_ni179.intake.safety"} <= set(LAZY)
+    assert {
+        "xl_ni179.mail",
+        "xl_ni179.template",
+        "xl_ni179.excel.addin",
+        "xl_ni179.intake.safety",
+    } <= set(LAZY)
 
 
 @pytest.mark.parametrize("package", LAZY)
@@ -61,11 +72,24 @@ def test_a_misspelt_lazy_name_is_a_type_error(tmp_path: Path) -> None:
     lines = ["from xl_ni179.mail import draft_chaser  # typo"]  # the one the review found passing
     for package in LAZY:
         name = sorted(_type_checking_imports(package))[0]
-        lines += [f"from {package} import {name}", f"from {package} import {name}x  # typo", f"print({name})"]
+        lines += [
+            f"from {package} import {name}",
+            f"from {package} import {name}x  # typo",
+            f"print({name})",
+        ]
     planted = tmp_path / "planted.py"
     planted.write_text("\n".join(lines) + "\n")
-    out, err, _ = api.run(["--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", str(tmp_path / "cache"),
-                           "--follow-imports", "silent", str(planted)])
+    out, err, _ = api.run(
+        [
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--follow-imports",
+            "silent",
+            str(planted),
+        ]
+    )
     errors = [line for line in out.splitlines() if ": error:" in line]
     typo_lines = {i for i, line in enumerate(lines, 1) if line.endswith("# typo")}
     assert {int(e.split(":")[1]) for e in errors} == typo_lines, out + err

@@ -35,9 +35,11 @@ TO = "ni179-returns@county.example.org"
 
 
 def _head(sender: str = MELTON, from_header: str | None = None) -> str:
-    return (f"Authentication-Results: {stamp(sender.rpartition('@')[2])}\r\n"
-            f"From: {from_header or sender}\r\nTo: {TO}\r\nSubject: NI 179 return\r\n"
-            f"Message-ID: <{time.monotonic_ns()}@melton.example.org>\r\nMIME-Version: 1.0\r\n")
+    return (
+        f"Authentication-Results: {stamp(sender.rpartition('@')[2])}\r\n"
+        f"From: {from_header or sender}\r\nTo: {TO}\r\nSubject: NI 179 return\r\n"
+        f"Message-ID: <{time.monotonic_ns()}@melton.example.org>\r\nMIME-Version: 1.0\r\n"
+    )
 
 
 def encoded_words_from() -> bytes:
@@ -47,7 +49,9 @@ def encoded_words_from() -> bytes:
 
 def encoded_words_subject() -> bytes:
     words = " ".join(["=?utf-8?b?w6l0w6k=?="] * 5000)
-    return (_head().replace("Subject: NI 179 return", f"Subject: {words}") + "\r\nOur return.\r\n").encode()
+    return (
+        _head().replace("Subject: NI 179 return", f"Subject: {words}") + "\r\nOur return.\r\n"
+    ).encode()
 
 
 def megabyte_of_header() -> bytes:
@@ -56,14 +60,20 @@ def megabyte_of_header() -> bytes:
 
 
 def nested_multiparts(levels: int = 3000) -> bytes:
-    opening = "".join(f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n" for i in range(levels))
+    opening = "".join(
+        f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n" for i in range(levels)
+    )
     closing = "".join(f"\r\n--b{i}--" for i in reversed(range(levels)))
     return (_head() + opening + "Content-Type: text/plain\r\n\r\nx" + closing + "\r\n").encode()
 
 
 def empty_parts(count: int = 600_000) -> bytes:
-    return (_head() + "Content-Type: multipart/mixed; boundary=x\r\n\r\n" + "--x\r\n\r\n" * count
-            + "--x--\r\n").encode()
+    return (
+        _head()
+        + "Content-Type: multipart/mixed; boundary=x\r\n\r\n"
+        + "--x\r\n\r\n" * count
+        + "--x--\r\n"
+    ).encode()
 
 
 HOSTILE = {
@@ -93,10 +103,32 @@ def measured_intake(ws: Path, maildir: Path, smtp: str) -> tuple[int, str, float
     env.pop("NI179_DATABASE_URL", None)
     peak = maildir.parent / "peak-kb"
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-S", "-c", MEASURE, str(peak), sys.executable, "-m", "xl_ni179",
-                           "--workspace", str(ws), "intake", "--maildir", str(maildir), "--smtp", smtp, "--once",
-                           "--authserv-id", AUTHSERV], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            MEASURE,
+            str(peak),
+            sys.executable,
+            "-m",
+            "xl_ni179",
+            "--workspace",
+            str(ws),
+            "intake",
+            "--maildir",
+            str(maildir),
+            "--smtp",
+            smtp,
+            "--once",
+            "--authserv-id",
+            AUTHSERV,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=300,
+    )
     seconds = time.monotonic() - started
     return proc.returncode, proc.stderr.decode(), seconds, int(peak.read_text()) / 1024
 
@@ -109,8 +141,10 @@ def test_a_message_built_to_exhaust_the_parser_is_quarantined_quickly(tmp_path, 
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     box.add(raw)
     code, err, seconds, peak = measured_intake(ws.path, tmp_path / "Maildir", smtp.url)
-    print(f"\n{label}: {len(raw) / 1024:,.0f} KB, quarantined in {seconds:.2f} s, peak {peak:.0f} MB "
-          "(whole ni179 intake process; shared machine, timings noisy)")
+    print(
+        f"\n{label}: {len(raw) / 1024:,.0f} KB, quarantined in {seconds:.2f} s, peak {peak:.0f} MB "
+        "(whole ni179 intake process; shared machine, timings noisy)"
+    )
     assert code == 0 and "Traceback" not in err, err
     assert seconds < SECONDS and peak < MEGABYTES, (seconds, peak)
     assert box.keys() == [] and len(box.get_folder("Quarantine").keys()) == 1
@@ -118,7 +152,9 @@ def test_a_message_built_to_exhaust_the_parser_is_quarantined_quickly(tmp_path, 
     # Nothing goes back to whoever it claims to be; a notice may go to the consolidator, as the
     # From it claims names a partner's domain (a genuine partner is never dropped silently).
     consolidator = ws.partnership.consolidator_email
-    assert [m["To"] for m in smtp.messages] in ([], [consolidator]), [m["To"] for m in smtp.messages]
+    assert [m["To"] for m in smtp.messages] in ([], [consolidator]), [
+        m["To"] for m in smtp.messages
+    ]
     with ws.reading() as s:
         (row,) = s.query(MailMessage).all()
     # The quarantine record the consolidator sees (status, ribbon): why, and who it claims to be.
@@ -134,10 +170,14 @@ def test_hostile_messages_do_not_stop_the_genuine_return_beside_them(tmp_path, s
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     for build in HOSTILE.values():
         box.add(build())
-    genuine = message(MELTON, TO, "Our return", attachments=[("NI179_MELTON.xlsx", make_return().read_bytes())])
+    genuine = message(
+        MELTON, TO, "Our return", attachments=[("NI179_MELTON.xlsx", make_return().read_bytes())]
+    )
     box.add(genuine)
     code, err, seconds, peak = measured_intake(ws.path, tmp_path / "Maildir", smtp.url)
-    print(f"\nfive hostile messages and a genuine return: {seconds:.2f} s, peak {peak:.0f} MB (with validation)")
+    print(
+        f"\nfive hostile messages and a genuine return: {seconds:.2f} s, peak {peak:.0f} MB (with validation)"
+    )
     assert code == 0, err
     (reply,) = [m for m in smtp.messages if m["To"] == MELTON]
     assert reply["In-Reply-To"] == parse(genuine)["Message-ID"] and "accepted" in reply["Subject"]
@@ -166,22 +206,41 @@ def test_a_message_that_kills_the_run_is_set_aside_and_blocks_nothing(tmp_path, 
     ws = Workspace.init(tmp_path / "ws")
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     poison = message(MELTON, TO, "Poison", headers={"X-Test-Poison": "yes"})
-    genuine = message(MELTON, TO, "Our return", attachments=[("NI179_MELTON.xlsx", make_return().read_bytes())])
+    genuine = message(
+        MELTON, TO, "Our return", attachments=[("NI179_MELTON.xlsx", make_return().read_bytes())]
+    )
     box.add(poison)
     box.add(genuine)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NI179_DATABASE_URL", None)
-    args = ["--workspace", str(ws.path), "intake", "--maildir", str(tmp_path / "Maildir"), "--smtp", smtp.url,
-            "--once", "--authserv-id", AUTHSERV]
+    args = [
+        "--workspace",
+        str(ws.path),
+        "intake",
+        "--maildir",
+        str(tmp_path / "Maildir"),
+        "--smtp",
+        smtp.url,
+        "--once",
+        "--authserv-id",
+        AUTHSERV,
+    ]
     codes = []
     for _ in range(MAX_READS + 1):
-        proc = subprocess.run([sys.executable, "-c", KILLED_WHILE_READING, *args], env=env, capture_output=True,
-                              timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-c", KILLED_WHILE_READING, *args],
+            env=env,
+            capture_output=True,
+            timeout=300,
+        )
         codes.append(proc.returncode)
     # Killed while reading it, MAX_READS times; then it is set aside unread, and the run completes.
     assert codes[:MAX_READS] == [-signal.SIGKILL] * MAX_READS and codes[-1] == 0, codes
     assert box.keys() == []
-    (quarantined,) = [parse(box.get_folder("Quarantine").get_bytes(k)) for k in box.get_folder("Quarantine").keys()]
+    (quarantined,) = [
+        parse(box.get_folder("Quarantine").get_bytes(k))
+        for k in box.get_folder("Quarantine").keys()
+    ]
     assert quarantined["Subject"] == "Poison"
     (reply,) = smtp.messages  # the genuine return was answered once, whatever the order
     assert reply["In-Reply-To"] == parse(genuine)["Message-ID"] and "accepted" in reply["Subject"]
@@ -191,6 +250,7 @@ def test_a_message_that_kills_the_run_is_set_aside_and_blocks_nothing(tmp_path, 
 
 
 # -- the scan reads the structure as the parser does -----------------------------------------------
+
 
 def _depth(msg: Message) -> int:
     if msg.is_multipart():
@@ -209,27 +269,43 @@ def _parts(msg: Message) -> int:
 
 def _genuine_messages() -> dict[str, bytes]:
     plain = EmailMessage()
-    plain["From"], plain["To"], plain["Subject"] = MELTON, TO, "=?utf-8?q?R=C3=A9sum=C3=A9?= of our return"
+    plain["From"], plain["To"], plain["Subject"] = (
+        MELTON,
+        TO,
+        "=?utf-8?q?R=C3=A9sum=C3=A9?= of our return",
+    )
     plain.set_content("Hello")
     rich = EmailMessage()
     rich["From"], rich["To"], rich["Subject"] = MELTON, TO, "Return"
     rich.set_content("Hello")
     rich.add_alternative("<p>Hello <img src='cid:logo'></p>", subtype="html")
     rich.get_payload()[1].add_related(b"GIF89a", "image", "gif", cid="<logo>")
-    rich.add_attachment(b"PK\x03\x04 workbook", maintype="application", subtype="octet-stream",
-                        filename="NI179_MELTON_2008-09-review.xlsx")
+    rich.add_attachment(
+        b"PK\x03\x04 workbook",
+        maintype="application",
+        subtype="octet-stream",
+        filename="NI179_MELTON_2008-09-review.xlsx",
+    )
     forward = EmailMessage()
     forward["From"], forward["To"], forward["Subject"] = MELTON, TO, "Fwd: Return"
     forward.set_content("See below")
     forward.add_attachment(rich)  # message/rfc822 holding a multipart
     digest = email.message_from_string(
-        "From: a@b.example\nContent-Type: multipart/digest; boundary=\"d (x) y\"\n\n"
+        'From: a@b.example\nContent-Type: multipart/digest; boundary="d (x) y"\n\n'
         "--d (x) y\n\nSubject: one\n\nfirst\n--d (x) y\n\nSubject: two\nContent-Type: multipart/mixed; "
-        "boundary=inner\n\n--inner\nContent-Type: text/plain\n\nhi\n--inner--\n--d (x) y--\n")
-    bare = ("From: a@b.example\r\nContent-Type: multipart/mixed;\r\n\tboundary=\"=_a\\\"b\"\r\n\r\n"
-            "--=_a\"b\r\nContent-Type: text/plain\r\n--=_a\"b\r\n\r\nsecond\r\n--=_a\"b--  \r\n")
-    return {"plain": plain.as_bytes(), "alternative, related and attached": rich.as_bytes(),
-            "forwarded message": forward.as_bytes(), "digest": digest.as_bytes(), "bodiless part": bare.encode()}
+        "boundary=inner\n\n--inner\nContent-Type: text/plain\n\nhi\n--inner--\n--d (x) y--\n"
+    )
+    bare = (
+        'From: a@b.example\r\nContent-Type: multipart/mixed;\r\n\tboundary="=_a\\"b"\r\n\r\n'
+        '--=_a"b\r\nContent-Type: text/plain\r\n--=_a"b\r\n\r\nsecond\r\n--=_a"b--  \r\n'
+    )
+    return {
+        "plain": plain.as_bytes(),
+        "alternative, related and attached": rich.as_bytes(),
+        "forwarded message": forward.as_bytes(),
+        "digest": digest.as_bytes(),
+        "bodiless part": bare.encode(),
+    }
 
 
 @pytest.mark.parametrize("name", list(_genuine_messages()))
@@ -241,17 +317,37 @@ def test_genuine_structures_pass_and_are_measured_as_the_parser_reads_them(name)
     assert (size.parts, size.depth) == (_parts(msg), _depth(msg)), name
 
 
-@pytest.mark.parametrize(("raw", "why"), [
-    (nested_multiparts(bounds.MAX_MIME_DEPTH + 1), f"nested more than {bounds.MAX_MIME_DEPTH} deep"),
-    (empty_parts(bounds.MAX_MIME_PARTS + 1), f"more than {bounds.MAX_MIME_PARTS} MIME parts"),
-    (_head().encode() + b"Content-Type: multipart/mixed; boundary*0=a; boundary*1=b\r\n\r\n--ab\r\n",
-     "written in pieces"),
-    (_head().encode() + b"Content-Type: text/plain\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n",
-     "two Content-Type headers"),
-    (_head().encode() + b"Subject2: " + b" ".join([b"=?utf-8?q?a?="] * 101) + b"\r\n\r\n", "101 encoded-words"),
-    ((_head() + "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Disposition: attachment; "
-      "filename=\"" + " ".join(["=?utf-8?q?a?="] * 200) + "\"\r\n\r\nx\r\n--a--\r\n").encode(),
-     "Content-Disposition header holds 200 encoded-words"),
-])
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (
+            nested_multiparts(bounds.MAX_MIME_DEPTH + 1),
+            f"nested more than {bounds.MAX_MIME_DEPTH} deep",
+        ),
+        (empty_parts(bounds.MAX_MIME_PARTS + 1), f"more than {bounds.MAX_MIME_PARTS} MIME parts"),
+        (
+            _head().encode()
+            + b"Content-Type: multipart/mixed; boundary*0=a; boundary*1=b\r\n\r\n--ab\r\n",
+            "written in pieces",
+        ),
+        (
+            _head().encode()
+            + b"Content-Type: text/plain\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n",
+            "two Content-Type headers",
+        ),
+        (
+            _head().encode() + b"Subject2: " + b" ".join([b"=?utf-8?q?a?="] * 101) + b"\r\n\r\n",
+            "101 encoded-words",
+        ),
+        (
+            (
+                _head()
+                + "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Disposition: attachment; "
+                'filename="' + " ".join(["=?utf-8?q?a?="] * 200) + '"\r\n\r\nx\r\n--a--\r\n'
+            ).encode(),
+            "Content-Disposition header holds 200 encoded-words",
+        ),
+    ],
+)
 def test_each_limit_is_met_by_name(raw, why):
     assert why in (bounds.problem(raw, 15 * 1024 * 1024) or "")

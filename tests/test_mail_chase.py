@@ -32,7 +32,10 @@ def demo_ws(tmp_path) -> Workspace:
         template = tmp_path / f"{code}-template.xlsx"
         template.write_bytes(build_template(p, code, rnd))
         book = fill_workbook(p, template, values, tmp_path / f"{code}.xlsx")
-        assert ws.receive(book, sender=p.organisation(code).emails[0], source="mail").outcome == "accepted"
+        assert (
+            ws.receive(book, sender=p.organisation(code).emails[0], source="mail").outcome
+            == "accepted"
+        )
     return ws
 
 
@@ -73,8 +76,10 @@ def test_chase_command_drafts_then_sends(demo_ws):
     assert len(list((ws.path / "chasers" / ROUND).glob("*.eml"))) == 6
     sink = SmtpSink()
     try:
-        result = runner.invoke(mail_main, ["--workspace", str(ws.path), "chase", "--round", ROUND,
-                                           "--send", "--smtp", sink.url])
+        result = runner.invoke(
+            mail_main,
+            ["--workspace", str(ws.path), "chase", "--round", ROUND, "--send", "--smtp", sink.url],
+        )
         assert result.exit_code == 0, result.output
         assert "Sent 6 chaser(s)" in result.output
         got = {ws.partnership.organisation_for_email(m["To"]).code for m in sink.messages}
@@ -99,7 +104,11 @@ def test_rejected_partner_gets_their_checked_workbook(tmp_path):
     assert ws.receive(book, sender=p.organisation("HINCK").emails[0]).outcome == "rejected"
     paths = {path.name: path for path in draft_chasers(ws, ROUND, tmp_path / "drafts")}
     assert len(paths) == 13
-    msg = email.message_from_bytes(paths[f"chaser_HINCK_{ROUND}.eml"].read_bytes(), policy=email.policy.default)
+    msg = email.message_from_bytes(
+        paths[f"chaser_HINCK_{ROUND}.eml"].read_bytes(), policy=email.policy.default
+    )
     assert "corrections needed" in msg["Subject"]
     assert "What to do" in msg.get_body(("plain",)).get_content()
-    assert [a.get_filename() for a in msg.iter_attachments()] == [f"NI179_HINCK_{ROUND}_checked.xlsx"]
+    assert [a.get_filename() for a in msg.iter_attachments()] == [
+        f"NI179_HINCK_{ROUND}_checked.xlsx"
+    ]

@@ -39,9 +39,26 @@ FOLDERS = ("Processed", "Rejected", "Quarantine")
 def intake(ws: Path, maildir: Path, smtp: str, delay: str = "0") -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NI179_INTAKE_STEP_DELAY": delay}
     env.pop("NI179_DATABASE_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "xl_ni179", "--workspace", str(ws), "intake", "--maildir",
-                             str(maildir), "--smtp", smtp, "--once", "--authserv-id", AUTHSERV],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "xl_ni179",
+            "--workspace",
+            str(ws),
+            "intake",
+            "--maildir",
+            str(maildir),
+            "--smtp",
+            smtp,
+            "--once",
+            "--authserv-id",
+            AUTHSERV,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
@@ -65,7 +82,9 @@ def books(tmp_path_factory) -> dict[tuple[str, int], bytes]:
             values = dict(data[code], signoff_preparer=f"Preparer {n}")
             if code == "HINCK":
                 values["signoff_email"] = "not an email"
-            out[code, n] = fill_workbook(p, template, values, folder / f"{code}-{n}.xlsx").read_bytes()
+            out[code, n] = fill_workbook(
+                p, template, values, folder / f"{code}-{n}.xlsx"
+            ).read_bytes()
     return out
 
 
@@ -95,8 +114,12 @@ def test_two_intakes_at_once_answer_each_message_once(tmp_path, smtp, books):
             for n in range(2):
                 # Each attempt's messages are new messages carrying workbooks not received before.
                 book = _variant(books[code, n], attempt) if attempt else books[code, n]
-                raw = message(p.organisation(code).emails[0], p.consolidator_email, f"Return {attempt}.{n}",
-                              attachments=[(f"NI179_{code}.xlsx", book)])
+                raw = message(
+                    p.organisation(code).emails[0],
+                    p.consolidator_email,
+                    f"Return {attempt}.{n}",
+                    attachments=[(f"NI179_{code}.xlsx", book)],
+                )
                 sent[parse(raw)["Message-ID"]] = raw
                 box.add(raw)
         started = time.monotonic()
@@ -117,7 +140,9 @@ def test_two_intakes_at_once_answer_each_message_once(tmp_path, smtp, books):
     for r in smtp.messages:
         replies[r["In-Reply-To"]].append(r["Subject"])
     assert set(replies) == set(sent)
-    assert all(len(subjects) == 1 for subjects in replies.values()), {k: v for k, v in replies.items() if len(v) > 1}
+    assert all(len(subjects) == 1 for subjects in replies.values()), {
+        k: v for k, v in replies.items() if len(v) > 1
+    }
     assert not [s for subjects in replies.values() for s in subjects if "already received" in s]
     # Every workbook stored once.
     subs = ws.submissions()
@@ -140,6 +165,7 @@ def _variant(book: bytes, attempt: int) -> bytes:
 
 
 # -- checked again: put back in the inbox, or sent again under a changed configuration ----------
+
 
 def run_once(ws: Workspace, maildir: Path, smtp: str) -> str:
     code, out, err = finish(intake(ws.path, maildir, smtp))
@@ -165,8 +191,12 @@ def test_quarantined_then_registered_sender_is_answered_when_put_back(tmp_path, 
     ws = Workspace.init(tmp_path / "ws")
     p = ws.partnership
     new_address = "treasury@melton.example.org"  # a partner's new address, not yet registered
-    raw = message(new_address, p.consolidator_email, "Our return", attachments=[("NI179_MELTON.xlsx",
-                                                                                   books["MELTON", 0])])
+    raw = message(
+        new_address,
+        p.consolidator_email,
+        "Our return",
+        attachments=[("NI179_MELTON.xlsx", books["MELTON", 0])],
+    )
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     box.add(raw)
     assert "1 quarantine" in run_once(ws, tmp_path / "Maildir", smtp.url)
@@ -182,8 +212,11 @@ def test_quarantined_then_registered_sender_is_answered_when_put_back(tmp_path, 
     assert new_address not in [m["To"] for m in smtp.messages]
 
     # The consolidator registers the address and puts the message back, as the docs say.
-    edit_config(ws, 'emails = ["finance@melton.example.org"]',
-                f'emails = ["finance@melton.example.org", "{new_address}"]')
+    edit_config(
+        ws,
+        'emails = ["finance@melton.example.org"]',
+        f'emails = ["finance@melton.example.org", "{new_address}"]',
+    )
     back_to_inbox(tmp_path / "Maildir", "Quarantine")
     assert "1 accepted" in run_once(ws, tmp_path / "Maildir", smtp.url)
     (reply,) = [m for m in smtp.messages if m["To"] != p.consolidator_email]
@@ -191,16 +224,24 @@ def test_quarantined_then_registered_sender_is_answered_when_put_back(tmp_path, 
     assert [(s.org_code, s.outcome) for s in ws.submissions()] == [("MELTON", "accepted")]
     assert filed(box) == Counter({parse(raw)["Message-ID"]: 1})
     with ws.reading() as s:  # each handling is kept in the ledger
-        assert sorted(r.outcome for r in s.query(MailMessage)) == ["accepted", "quarantine", "quarantine"]
+        assert sorted(r.outcome for r in s.query(MailMessage)) == [
+            "accepted",
+            "quarantine",
+            "quarantine",
+        ]
 
 
-def test_refused_as_round_closed_then_sent_again_after_closes_moved_is_answered(tmp_path, smtp, books):
+def test_refused_as_round_closed_then_sent_again_after_closes_moved_is_answered(
+    tmp_path, smtp, books
+):
     ws = Workspace.init(tmp_path / "ws")
     p = ws.partnership
     edit_config(ws, "deadline = 2009-05-15\n", "deadline = 2009-05-15\ncloses = 2009-06-30\n")
     ws = Workspace(ws.path)
     lcc = p.organisation("LCC").emails[0]
-    first = message(lcc, p.consolidator_email, "Our return", attachments=[("NI179_LCC.xlsx", books["LCC", 0])])
+    first = message(
+        lcc, p.consolidator_email, "Our return", attachments=[("NI179_LCC.xlsx", books["LCC", 0])]
+    )
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     box.add(first)
     assert "1 rejected" in run_once(ws, tmp_path / "Maildir", smtp.url)
@@ -209,16 +250,24 @@ def test_refused_as_round_closed_then_sent_again_after_closes_moved_is_answered(
     assert "round-closed" in refusal.get_body(("plain",)).get_content()
 
     # The same workbook sent again before anything changed: answered once already, so no reply.
-    again = message(lcc, p.consolidator_email, "Our return again",
-                    attachments=[("NI179_LCC.xlsx", books["LCC", 0])])
+    again = message(
+        lcc,
+        p.consolidator_email,
+        "Our return again",
+        attachments=[("NI179_LCC.xlsx", books["LCC", 0])],
+    )
     box.add(again)
     assert "1 repeat" in run_once(ws, tmp_path / "Maildir", smtp.url)
     assert len(smtp.messages) == 1
 
     # The consolidator moves the closing date; the partner sends the very same workbook again.
     edit_config(ws, "\ncloses = 2009-06-30", "\ncloses = 2099-06-30")
-    third = message(lcc, p.consolidator_email, "Our return (round reopened)",
-                    attachments=[("NI179_LCC.xlsx", books["LCC", 0])])
+    third = message(
+        lcc,
+        p.consolidator_email,
+        "Our return (round reopened)",
+        attachments=[("NI179_LCC.xlsx", books["LCC", 0])],
+    )
     box.add(third)
     assert "1 accepted" in run_once(ws, tmp_path / "Maildir", smtp.url)
     reply = smtp.messages[-1]
@@ -230,7 +279,9 @@ def test_refused_as_round_closed_then_sent_again_after_closes_moved_is_answered(
     back_to_inbox(tmp_path / "Maildir", "Rejected")
     assert "1 duplicate" in run_once(ws, tmp_path / "Maildir", smtp.url)
     last = smtp.messages[-1]
-    assert last["In-Reply-To"] == parse(first)["Message-ID"] and "already received" in last["Subject"]
+    assert (
+        last["In-Reply-To"] == parse(first)["Message-ID"] and "already received" in last["Subject"]
+    )
     assert last["Message-ID"] != refusal["Message-ID"]  # a new reply, not the first one again
     assert len(smtp.messages) == 3
 
@@ -241,24 +292,51 @@ def test_a_running_intake_checks_again_under_the_configuration_as_edited(tmp_pat
     ws = Workspace.init(tmp_path / "ws")
     p = ws.partnership
     deputy = "deputy@melton.example.org"
-    raw = message(deputy, p.consolidator_email, "Our return", attachments=[("r.xlsx", books["MELTON", 1])])
+    raw = message(
+        deputy, p.consolidator_email, "Our return", attachments=[("r.xlsx", books["MELTON", 1])]
+    )
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     box.add(raw)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NI179_DATABASE_URL", None)
-    service = subprocess.Popen([sys.executable, "-m", "xl_ni179", "--workspace", str(ws.path), "intake", "--maildir",
-                                str(tmp_path / "Maildir"), "--smtp", smtp.url, "--interval", "5", "--authserv-id",
-                                AUTHSERV], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    service = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "xl_ni179",
+            "--workspace",
+            str(ws.path),
+            "intake",
+            "--maildir",
+            str(tmp_path / "Maildir"),
+            "--smtp",
+            smtp.url,
+            "--interval",
+            "5",
+            "--authserv-id",
+            AUTHSERV,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
-        _wait_for(lambda: "Quarantine" in box.list_folders() and box.get_folder("Quarantine").keys())
-        edit_config(ws, 'emails = ["finance@melton.example.org"]',
-                    f'emails = ["finance@melton.example.org", "{deputy}"]')
+        _wait_for(
+            lambda: "Quarantine" in box.list_folders() and box.get_folder("Quarantine").keys()
+        )
+        edit_config(
+            ws,
+            'emails = ["finance@melton.example.org"]',
+            f'emails = ["finance@melton.example.org", "{deputy}"]',
+        )
         back_to_inbox(tmp_path / "Maildir", "Quarantine")
         _wait_for(lambda: [m for m in smtp.messages if m["To"] == deputy])
     finally:
         service.terminate()
         out, err = service.communicate(timeout=60)
-    (reply,) = [m for m in smtp.messages if m["To"] != p.consolidator_email]  # beside the notice of the quarantine
+    (reply,) = [
+        m for m in smtp.messages if m["To"] != p.consolidator_email
+    ]  # beside the notice of the quarantine
     assert reply["To"] == deputy and "accepted" in reply["Subject"], err.decode()
     assert "Traceback" not in err.decode()
 

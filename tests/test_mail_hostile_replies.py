@@ -9,7 +9,13 @@ import time
 
 import pytest
 from helpers import hostile
-from helpers.checked_copy import assert_nothing_of_phishing, assert_only_ours, package, package_reads, phishing_return
+from helpers.checked_copy import (
+    assert_nothing_of_phishing,
+    assert_only_ours,
+    package,
+    package_reads,
+    phishing_return,
+)
 from helpers.mailservers import AUTHSERV, SmtpSink, message
 from openpyxl import load_workbook
 
@@ -32,7 +38,9 @@ def smtp():
     server.stop()
 
 
-def test_hostile_returns_by_mail_get_no_workbook_back(tmp_path, smtp, returns_dir, make_return, monkeypatch):
+def test_hostile_returns_by_mail_get_no_workbook_back(
+    tmp_path, smtp, returns_dir, make_return, monkeypatch
+):
     import mailbox
 
     smtp.clear()
@@ -42,16 +50,29 @@ def test_hostile_returns_by_mail_get_no_workbook_back(tmp_path, smtp, returns_di
     corpus = hostile.build_corpus(returns_dir / MELTON_RETURN, tmp_path / "hostile")
     data_cases = {  # rejected for what they hold, not for the file itself
         "phishing.xlsx": phishing_return(returns_dir / MELTON_RETURN, tmp_path / "phishing.xlsx"),
-        "formula-text.xlsx": make_return("MELTON", {"rag_commentary_2009_10": '=HYPERLINK("http://evil.example")',
-                                                    "signoff_phone": "+cmd|' /C calc'!A0",
-                                                    "signoff_email": "@SUM(1,2)"}, name="formula-text.xlsx"),
+        "formula-text.xlsx": make_return(
+            "MELTON",
+            {
+                "rag_commentary_2009_10": '=HYPERLINK("http://evil.example")',
+                "signoff_phone": "+cmd|' /C calc'!A0",
+                "signoff_email": "@SUM(1,2)",
+            },
+            name="formula-text.xlsx",
+        ),
     }
     sent = {}
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     for path in [p for p, _ in corpus] + list(data_cases.values()):
         sent[path.name] = f"<{path.stem}@partner.example.org>"
-        box.add(message(sender, to, f"Return {path.name}", attachments=[(path.name, path.read_bytes())],
-                        message_id=sent[path.name]))
+        box.add(
+            message(
+                sender,
+                to,
+                f"Return {path.name}",
+                attachments=[(path.name, path.read_bytes())],
+                message_id=sent[path.name],
+            )
+        )
 
     timings = {}
     real_build = intake.build_reply
@@ -95,8 +116,13 @@ def test_hostile_returns_by_mail_get_no_workbook_back(tmp_path, smtp, returns_di
         subs = {sub.original_name: sub for sub in s.query(Submission)}
     for name in data_cases:
         sub = subs[name]
-        report = Report(file=name, organisation=sub.org_code, round_id=sub.round_id,
-                        findings=[Finding(**f) for f in sub.report["findings"]], values=ws.figures(sub.id))
+        report = Report(
+            file=name,
+            organisation=sub.org_code,
+            round_id=sub.round_id,
+            findings=[Finding(**f) for f in sub.report["findings"]],
+            values=ws.figures(sub.id),
+        )
         (attachment,) = replies[sent[name]].iter_attachments()
         data = attachment.get_content()
         assert_only_ours(p, report, data)
@@ -105,7 +131,10 @@ def test_hostile_returns_by_mail_get_no_workbook_back(tmp_path, smtp, returns_di
         for f in report.findings:  # each finding is shown at its cell, as before
             if f.sheet in wb.sheetnames and f.cell:
                 assert f.code in wb[f.sheet][f.cell].comment.text, (name, f.where)
-        assert "Each problem is also marked as a comment" in replies[sent[name]].get_body(("plain",)).get_content()
+        assert (
+            "Each problem is also marked as a comment"
+            in replies[sent[name]].get_body(("plain",)).get_content()
+        )
 
 
 def test_chasers_attach_only_our_template(tmp_path, returns_dir, make_return):
@@ -121,11 +150,15 @@ def test_chasers_attach_only_our_template(tmp_path, returns_dir, make_return):
     corpus = hostile.build_corpus(returns_dir / MELTON_RETURN, tmp_path / "hostile")
     (dde,) = [path for path, _ in corpus if path.name == "dde-formula.xlsx"]
     assert ws.receive(dde, sender=p.organisation("MELTON").emails[0]).outcome == "rejected"
-    bad = make_return("OADBY", {"signoff_email": "nobody", "signoff_phone": "=HYPERLINK(\"http://evil.example\")"})
+    bad = make_return(
+        "OADBY", {"signoff_email": "nobody", "signoff_phone": '=HYPERLINK("http://evil.example")'}
+    )
     receipt = ws.receive(bad, sender=p.organisation("OADBY").emails[0])
     assert receipt.outcome == "rejected"
     with package_reads() as reads:
-        paths = {path.name: path for path in draft_chasers(ws, "2008-09-review", tmp_path / "drafts")}
+        paths = {
+            path.name: path for path in draft_chasers(ws, "2008-09-review", tmp_path / "drafts")
+        }
     assert reads == []
 
     def chaser(code: str) -> email.message.EmailMessage:

@@ -52,20 +52,41 @@ def email_of(ws: Workspace, code: str) -> str:
 def batch(ws: Workspace, books: dict[str, bytes]) -> dict[str, bytes]:
     """The mixed batch of the brief, by label."""
     to = ws.partnership.consolidator_email
-    lcc = message(email_of(ws, "LCC"), to, "NI 179 return", attachments=[("Our return.xlsx", books["LCC"])])
+    lcc = message(
+        email_of(ws, "LCC"), to, "NI 179 return", attachments=[("Our return.xlsx", books["LCC"])]
+    )
     return {
         "lcc": lcc,
-        "lcity": message(email_of(ws, "LCITY"), to, "City return",
-                         attachments=[("NI179_LCITY_2008-09-review.xlsx", books["LCITY"])]),
-        "hinck": message(email_of(ws, "HINCK"), to, "Hinckley return",
-                         attachments=[("../../etc/passwd.xlsx", books["HINCK"])]),
-        "spoof": message("finance@blaby.example.com", to, "Return", attachments=[("r.xlsx", books["LCC"])]),
-        "ooo": message(email_of(ws, "MELTON"), to, "Out of office",
-                       headers={"Auto-Submitted": "auto-replied"}, body="I am away until Monday."),
+        "lcity": message(
+            email_of(ws, "LCITY"),
+            to,
+            "City return",
+            attachments=[("NI179_LCITY_2008-09-review.xlsx", books["LCITY"])],
+        ),
+        "hinck": message(
+            email_of(ws, "HINCK"),
+            to,
+            "Hinckley return",
+            attachments=[("../../etc/passwd.xlsx", books["HINCK"])],
+        ),
+        "spoof": message(
+            "finance@blaby.example.com", to, "Return", attachments=[("r.xlsx", books["LCC"])]
+        ),
+        "ooo": message(
+            email_of(ws, "MELTON"),
+            to,
+            "Out of office",
+            headers={"Auto-Submitted": "auto-replied"},
+            body="I am away until Monday.",
+        ),
         "empty": message(email_of(ws, "NWL"), to, "Our return", body="Here it is."),
         "lcc-again": lcc,  # the same message delivered twice
-        "big": message(email_of(ws, "OADBY"), to, "Return",
-                       attachments=[("return.xlsx", books["LCITY"] + os.urandom(LIMIT))]),
+        "big": message(
+            email_of(ws, "OADBY"),
+            to,
+            "Return",
+            attachments=[("return.xlsx", books["LCITY"] + os.urandom(LIMIT))],
+        ),
     }
 
 
@@ -78,7 +99,11 @@ def check_replies(ws: Workspace, replies: list, sent: dict[str, bytes]) -> dict[
         assert r["Cc"] == p.consolidator_email and r["From"] == p.consolidator_email
         assert r["In-Reply-To"] not in by_reply_to, "answered twice"
         by_reply_to[r["In-Reply-To"]] = r
-    wanted = {label: parse(raw) for label, raw in sent.items() if label in ("lcc", "lcity", "hinck", "empty", "big")}
+    wanted = {
+        label: parse(raw)
+        for label, raw in sent.items()
+        if label in ("lcc", "lcity", "hinck", "empty", "big")
+    }
     assert set(by_reply_to) == {m["Message-ID"] for m in wanted.values()}
     out = {}
     for label, original in wanted.items():
@@ -90,8 +115,12 @@ def check_replies(ws: Workspace, replies: list, sent: dict[str, bytes]) -> dict[
 
 
 def check_outcome(ws: Workspace, replies: dict, folders: dict[str, list]) -> None:
-    assert {k: len(v) for k, v in folders.items()} == {"INBOX": 0, "Processed": 6, "Rejected": 1,
-                                                        "Quarantine": 1}
+    assert {k: len(v) for k, v in folders.items()} == {
+        "INBOX": 0,
+        "Processed": 6,
+        "Rejected": 1,
+        "Quarantine": 1,
+    }
     assert [m["From"] for m in folders["Quarantine"]] == ["finance@blaby.example.com"]
     assert "accepted" in replies["lcc"]["Subject"] and "accepted" in replies["lcity"]["Subject"]
     assert "Thank you" in replies["lcc"].get_body(("plain",)).get_content()
@@ -105,9 +134,11 @@ def check_outcome(ws: Workspace, replies: dict, folders: dict[str, list]) -> Non
     assert "no Excel workbook attached" in replies["empty"].get_body(("plain",)).get_content()
     assert "1 MB this mailbox accepts" in replies["big"].get_body(("plain",)).get_content()
     subs = ws.submissions()
-    assert Counter((s.org_code, s.outcome) for s in subs) == {("LCC", "accepted"): 1,
-                                                               ("LCITY", "accepted"): 1,
-                                                               ("HINCK", "rejected"): 1}
+    assert Counter((s.org_code, s.outcome) for s in subs) == {
+        ("LCC", "accepted"): 1,
+        ("LCITY", "accepted"): 1,
+        ("HINCK", "rejected"): 1,
+    }
     assert all(s.source == "mail" for s in subs)
     assert {s.original_name for s in subs} >= {"../../etc/passwd.xlsx"}  # kept as a label only
     assert [s.code for s in ws.status(ROUND) if s.state == "accepted"] == ["LCC", "LCITY"]
@@ -127,8 +158,15 @@ def test_imap_batch(dovecot, smtp, ws, books):
     finally:
         source.close()
     assert not result.errors
-    assert result.outcomes == {"accepted": 2, "rejected": 1, "quarantine": 1, "automatic": 1,
-                               "no-workbook": 1, "repeat": 1, "oversize": 1}
+    assert result.outcomes == {
+        "accepted": 2,
+        "rejected": 1,
+        "quarantine": 1,
+        "automatic": 1,
+        "no-workbook": 1,
+        "repeat": 1,
+        "oversize": 1,
+    }
     replies = check_replies(ws, smtp.messages, sent)
     check_outcome(ws, replies, {f: dovecot.folder(user, f) for f in FOLDERS})
 
@@ -178,13 +216,17 @@ def maildir_folders(box: mailbox.Maildir) -> dict[str, list]:
 def test_maildir_batch(tmp_path, smtp, ws, books):
     sent = batch(ws, books)
     box = make_maildir(tmp_path / "Maildir", list(sent.values()))
-    result = process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV,
-                     max_bytes=LIMIT)
+    result = process(
+        ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV, max_bytes=LIMIT
+    )
     assert not result.errors and result.handled == 8
     replies = check_replies(ws, smtp.messages, sent)
     check_outcome(ws, replies, maildir_folders(box))
     assert (tmp_path / "Maildir" / ".Rejected" / "maildirfolder").exists()  # Maildir++ layout
-    assert process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV).handled == 0
+    assert (
+        process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV).handled
+        == 0
+    )
     assert len(smtp.messages) == 5
 
 
@@ -200,7 +242,12 @@ def test_what_to_send_replies(tmp_path, smtp, ws, books):
     ]
     box = make_maildir(tmp_path / "Maildir", msgs)
     result = process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV)
-    assert result.outcomes == {"several-workbooks": 1, "zipped": 1, "wrong-format": 1, "quarantine": 1}
+    assert result.outcomes == {
+        "several-workbooks": 1,
+        "zipped": 1,
+        "wrong-format": 1,
+        "quarantine": 1,
+    }
     texts = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.messages}
     assert "one return per message" in texts["Re: Two [please send one return per message]"]
     assert "not a zip file" in texts["Re: Zip [zipped attachment]"]
@@ -214,25 +261,42 @@ def test_what_to_send_replies(tmp_path, smtp, ws, books):
 
 def test_smtp_down_leaves_message_for_next_run(tmp_path, smtp, ws, books):
     """A stored return whose reply could not be sent is answered (once) on the next run."""
-    msg = message(email_of(ws, "LCC"), ws.partnership.consolidator_email, "R",
-                  attachments=[("r.xlsx", books["LCC"])])
+    msg = message(
+        email_of(ws, "LCC"),
+        ws.partnership.consolidator_email,
+        "R",
+        attachments=[("r.xlsx", books["LCC"])],
+    )
     box = make_maildir(tmp_path / "Maildir", [msg])
     from helpers.mailservers import free_port
 
-    first = process(ws, MaildirSource(tmp_path / "Maildir"), f"smtp://127.0.0.1:{free_port()}",
-                    authserv_id=AUTHSERV)
+    first = process(
+        ws,
+        MaildirSource(tmp_path / "Maildir"),
+        f"smtp://127.0.0.1:{free_port()}",
+        authserv_id=AUTHSERV,
+    )
     assert first.errors and len(box.keys()) == 1
     second = process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV)
     assert second.outcomes == {"accepted": 1} and len(smtp.messages) == 1
     assert len(ws.submissions()) == 1
 
 
-@pytest.mark.parametrize(("headers", "automatic"), [
-    ({"Auto-Submitted": "auto-generated"}, True), ({"Auto-Submitted": "no"}, False),
-    ({"Return-Path": "<>"}, True), ({"Precedence": "bulk"}, True), ({"Precedence": "list"}, True),
-    ({"List-Id": "<x.example.org>"}, True), ({"X-Autoreply": "yes"}, True),
-    ({"X-Autorespond": "yes"}, True), ({"X-NI179-Reply": "1"}, True), ({}, False),
-])
+@pytest.mark.parametrize(
+    ("headers", "automatic"),
+    [
+        ({"Auto-Submitted": "auto-generated"}, True),
+        ({"Auto-Submitted": "no"}, False),
+        ({"Return-Path": "<>"}, True),
+        ({"Precedence": "bulk"}, True),
+        ({"Precedence": "list"}, True),
+        ({"List-Id": "<x.example.org>"}, True),
+        ({"X-Autoreply": "yes"}, True),
+        ({"X-Autorespond": "yes"}, True),
+        ({"X-NI179-Reply": "1"}, True),
+        ({}, False),
+    ],
+)
 def test_automatic_mail(headers, automatic):
     msg = parse(message("finance@melton.example.org", "x@example.org", "S", headers=headers))
     assert (automatic_reason(msg) is not None) is automatic
@@ -247,14 +311,21 @@ class CrashAfterMove(MaildirSource):
 
 
 def test_crash_after_move_is_reconciled(tmp_path, smtp, ws, books):
-    msg = message(email_of(ws, "LCC"), ws.partnership.consolidator_email, "R",
-                  attachments=[("r.xlsx", books["LCC"])])
+    msg = message(
+        email_of(ws, "LCC"),
+        ws.partnership.consolidator_email,
+        "R",
+        attachments=[("r.xlsx", books["LCC"])],
+    )
     box = make_maildir(tmp_path / "Maildir", [msg])
     first = process(ws, CrashAfterMove(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV)
     assert first.errors and box.keys() == []
     with ws.session() as s:
         assert [r.step for r in s.query(MailMessage)] == ["replied"]
-    assert process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV).handled == 0
+    assert (
+        process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV).handled
+        == 0
+    )
     with ws.session() as s:
         assert [r.step for r in s.query(MailMessage)] == ["moved"]
     assert len(smtp.messages) == 1 and len(ws.submissions()) == 1
@@ -266,8 +337,12 @@ def test_crash_after_store_adopts_the_submission(tmp_path, smtp, ws, books, monk
     (that would record a duplicate and answer 'already received')."""
     from xl_ni179.mail import intake
 
-    msg = message(email_of(ws, "LCC"), ws.partnership.consolidator_email, "R",
-                  attachments=[("r.xlsx", books["LCC"])])
+    msg = message(
+        email_of(ws, "LCC"),
+        ws.partnership.consolidator_email,
+        "R",
+        attachments=[("r.xlsx", books["LCC"])],
+    )
     make_maildir(tmp_path / "Maildir", [msg])
     real = intake._Intake._update
 

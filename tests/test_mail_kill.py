@@ -39,9 +39,26 @@ def sink():
 
 def run_intake(ws: Path, maildir: Path, smtp: str) -> subprocess.Popen:
     env = {**os.environ, "NI179_INTAKE_STEP_DELAY": "0.04", "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "xl_ni179.mail", "--workspace", str(ws), "intake",
-                             "--maildir", str(maildir), "--smtp", smtp, "--once", "--authserv-id", AUTHSERV],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "xl_ni179.mail",
+            "--workspace",
+            str(ws),
+            "intake",
+            "--maildir",
+            str(maildir),
+            "--smtp",
+            smtp,
+            "--once",
+            "--authserv-id",
+            AUTHSERV,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_kill_anywhere_stores_and_answers_once(tmp_path, sink):
@@ -64,9 +81,15 @@ def test_kill_anywhere_stores_and_answers_once(tmp_path, sink):
             values = dict(data[code], signoff_preparer=f"Preparer {n}")
             if code == "HINCK":
                 values["rag_commentary_2009_10"] = None
-            book = fill_workbook(p, templates[code], values, tmp_path / f"{code}-{n}.xlsx").read_bytes()
-            raw = message(p.organisation(code).emails[0], p.consolidator_email, f"Return {n}",
-                          attachments=[(f"{code}.xlsx", book)])
+            book = fill_workbook(
+                p, templates[code], values, tmp_path / f"{code}-{n}.xlsx"
+            ).read_bytes()
+            raw = message(
+                p.organisation(code).emails[0],
+                p.consolidator_email,
+                f"Return {n}",
+                attachments=[(f"{code}.xlsx", book)],
+            )
             sent[parse(raw)["Message-ID"]] = book
             box.add(raw)
         raw = message(p.organisation("NWL").emails[0], p.consolidator_email, f"Forgot it {n}")
@@ -125,5 +148,7 @@ def test_kill_anywhere_stores_and_answers_once(tmp_path, sink):
     with ws.session() as s:
         assert {r.step for r in s.query(MailMessage)} == {"moved"}
     resent = len(sink.messages) - len(replies)
-    print(f"\n{KILLS} kills, {batches} batches, {len(sent)} messages, {resent} identical re-send(s), "
-          f"start-up {startup:.2f} s, {elapsed:.1f} s")
+    print(
+        f"\n{KILLS} kills, {batches} batches, {len(sent)} messages, {resent} identical re-send(s), "
+        f"start-up {startup:.2f} s, {elapsed:.1f} s"
+    )

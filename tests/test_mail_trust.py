@@ -42,12 +42,17 @@ def books(tmp_path_factory) -> dict[str, bytes]:
     rnd = p.round(ROUND)
     data = demo_returns(p, rnd)
     out = {}
-    versions = (("melton", "MELTON", {}), ("melton-v2", "MELTON", {"gains_procurement_2008_09": 999.9}),
-                ("lcc", "LCC", {}))
+    versions = (
+        ("melton", "MELTON", {}),
+        ("melton-v2", "MELTON", {"gains_procurement_2008_09": 999.9}),
+        ("lcc", "LCC", {}),
+    )
     for label, code, changes in versions:
         template = folder / f"{code}-template.xlsx"
         template.write_bytes(build_template(p, code, rnd))
-        out[label] = fill_workbook(p, template, {**data[code], **changes}, folder / f"{label}.xlsx").read_bytes()
+        out[label] = fill_workbook(
+            p, template, {**data[code], **changes}, folder / f"{label}.xlsx"
+        ).read_bytes()
     return out
 
 
@@ -70,7 +75,11 @@ class Box:
             self.dovecot.append(self.user, raws)
 
     def run(self, ws: Workspace, smtp: SmtpSink):
-        source = MaildirSource(self.path) if self.kind == "maildir" else ImapSource(self.dovecot.url(self.user))
+        source = (
+            MaildirSource(self.path)
+            if self.kind == "maildir"
+            else ImapSource(self.dovecot.url(self.user))
+        )
         try:
             return process(ws, source, smtp.url, authserv_id=AUTHSERV)
         finally:
@@ -87,7 +96,9 @@ class Box:
         return [parse(sub.get_bytes(k)) for k in sub.keys()]
 
 
-@pytest.fixture(params=["maildir", pytest.param("imap", marks=pytest.mark.real_component)])  # imap: Dovecot
+@pytest.fixture(
+    params=["maildir", pytest.param("imap", marks=pytest.mark.real_component)]
+)  # imap: Dovecot
 def box(request, tmp_path) -> Box:
     dovecot = request.getfixturevalue("dovecot") if request.param == "imap" else None
     return Box(request.param, tmp_path, dovecot)
@@ -102,11 +113,22 @@ def with_from(raw: bytes, value: str, sender: str = MELTON) -> bytes:
 
 def accept_melton_v1(ws: Workspace, box: Box, smtp: SmtpSink, books: dict[str, bytes]) -> dict:
     """Melton's genuine return, accepted as version 1: the state every attack tries to change."""
-    box.deliver([message(MELTON, ws.partnership.consolidator_email, "Melton return",
-                         attachments=[("NI179_MELTON.xlsx", books["melton"])])])
+    box.deliver(
+        [
+            message(
+                MELTON,
+                ws.partnership.consolidator_email,
+                "Melton return",
+                attachments=[("NI179_MELTON.xlsx", books["melton"])],
+            )
+        ]
+    )
     assert box.run(ws, smtp).outcomes == {"accepted": 1}
     assert len(smtp.messages) == 1
-    return {"figures": ws.accepted_returns(ROUND), "status": [(s.code, s.state, s.version) for s in ws.status(ROUND)]}
+    return {
+        "figures": ws.accepted_returns(ROUND),
+        "status": [(s.code, s.state, s.version) for s in ws.status(ROUND)],
+    }
 
 
 def assert_nothing_changed(ws: Workspace, smtp: SmtpSink, before: dict) -> None:
@@ -124,8 +146,11 @@ def replies(ws: Workspace, smtp: SmtpSink) -> list:
 
 def quarantine_reasons(ws: Workspace) -> list[str]:
     with ws.session() as s:
-        return [r.detail["reason"] for r in s.query(MailMessage).order_by(MailMessage.id)
-                if r.outcome == "quarantine"]
+        return [
+            r.detail["reason"]
+            for r in s.query(MailMessage).order_by(MailMessage.id)
+            if r.outcome == "quarantine"
+        ]
 
 
 @pytest.mark.slow
@@ -134,32 +159,65 @@ def test_forged_authentication_results_do_not_win(ws, box, smtp, books):
     before = accept_melton_v1(ws, box, smtp, books)
     to = ws.partnership.consolidator_email
     v2 = [("NI179_MELTON.xlsx", books["melton-v2"])]
-    box.deliver([
-        # the reproduced attack: our server's fail on top, the sender's "pass" below it
-        message(MELTON, to, "Melton return v2", attachments=v2, auth="fail",
-                headers={"Authentication-Results": "attacker.example; dmarc=pass header.from=melton.example.org"}),
-        # a sender's copy of OUR server's name below our real verdict: the topmost one counts
-        message(MELTON, to, "Melton return v2", attachments=v2, auth="fail",
-                headers={"Authentication-Results": f"{AUTHSERV}; dmarc=pass header.from=melton.example.org"}),
-        # no verdict from our server at all, only the sender's
-        message(MELTON, to, "Melton return v2", attachments=v2, auth=None,
-                headers={"Authentication-Results": "attacker.example; dmarc=pass header.from=melton.example.org"}),
-    ])
+    box.deliver(
+        [
+            # the reproduced attack: our server's fail on top, the sender's "pass" below it
+            message(
+                MELTON,
+                to,
+                "Melton return v2",
+                attachments=v2,
+                auth="fail",
+                headers={
+                    "Authentication-Results": "attacker.example; dmarc=pass header.from=melton.example.org"
+                },
+            ),
+            # a sender's copy of OUR server's name below our real verdict: the topmost one counts
+            message(
+                MELTON,
+                to,
+                "Melton return v2",
+                attachments=v2,
+                auth="fail",
+                headers={
+                    "Authentication-Results": f"{AUTHSERV}; dmarc=pass header.from=melton.example.org"
+                },
+            ),
+            # no verdict from our server at all, only the sender's
+            message(
+                MELTON,
+                to,
+                "Melton return v2",
+                attachments=v2,
+                auth=None,
+                headers={
+                    "Authentication-Results": "attacker.example; dmarc=pass header.from=melton.example.org"
+                },
+            ),
+        ]
+    )
     result = box.run(ws, smtp)
     assert result.outcomes == {"quarantine": 3} and not result.errors
     assert_nothing_changed(ws, smtp, before)
     assert len(box.folder("Quarantine")) == 3 and box.folder("INBOX") == []
     reasons = sorted(quarantine_reasons(ws))  # a Maildir hands messages over in no fixed order
-    assert reasons[0] == f"Our mail server ({AUTHSERV}) added no Authentication-Results header to this message"
+    assert (
+        reasons[0]
+        == f"Our mail server ({AUTHSERV}) added no Authentication-Results header to this message"
+    )
     assert reasons[1] == f"Our mail server ({AUTHSERV}) reports spf=fail"
-    assert reasons[2].startswith("the message came with its own Authentication-Results header claiming")
+    assert reasons[2].startswith(
+        "the message came with its own Authentication-Results header claiming"
+    )
 
 
 def unreadable_stamp(result: str) -> str:
     """Our server's header as it writes it for a client that greets with an address literal and
     gives a non-ASCII envelope sender: both legal, and both stop the header parser."""
-    return (f"{AUTHSERV}; spf={result} smtp.mailfrom=\u00fc@melton.example.org smtp.helo=[203.0.113.9]; "
-            f"dkim={result} header.d=melton.example.org; dmarc={result} (p=reject) header.from=melton.example.org")
+    return (
+        f"{AUTHSERV}; spf={result} smtp.mailfrom=\u00fc@melton.example.org smtp.helo=[203.0.113.9]; "
+        f"dkim={result} header.d=melton.example.org; dmarc={result} (p=reject) header.from=melton.example.org"
+    )
 
 
 @pytest.mark.slow
@@ -176,7 +234,9 @@ def test_our_header_is_believed_however_the_sender_shaped_it(ws, box, smtp, book
     result = box.run(ws, smtp)
     assert result.outcomes == {"quarantine": 1} and not result.errors
     assert_nothing_changed(ws, smtp, before)
-    (reason,) = quarantine_reasons(ws)  # our name below our Received line: a forgery, whatever is above
+    (reason,) = quarantine_reasons(
+        ws
+    )  # our name below our Received line: a forgery, whatever is above
     assert "claiming to be our mail server" in reason
 
     # The same odd but legal words with a pass: the partner's return is accepted as theirs.
@@ -206,9 +266,16 @@ def test_spoofed_from_is_quarantined(ws, box, smtp, books):
     before = accept_melton_v1(ws, box, smtp, books)
     raws = []
     for form in SPOOFED_FROM:
-        raw = message(MELTON, ws.partnership.consolidator_email, "Melton return v2", auth=None,
-                      attachments=[("NI179_MELTON.xlsx", books["melton-v2"])])
-        raws.append(f"Authentication-Results: {stamp('evil.example')}\n".encode() + with_from(raw, form))
+        raw = message(
+            MELTON,
+            ws.partnership.consolidator_email,
+            "Melton return v2",
+            auth=None,
+            attachments=[("NI179_MELTON.xlsx", books["melton-v2"])],
+        )
+        raws.append(
+            f"Authentication-Results: {stamp('evil.example')}\n".encode() + with_from(raw, form)
+        )
     box.deliver(raws)
     result = box.run(ws, smtp)
     assert result.outcomes == {"quarantine": len(SPOOFED_FROM)} and not result.errors
@@ -216,7 +283,9 @@ def test_spoofed_from_is_quarantined(ws, box, smtp, books):
     assert len(box.folder("Quarantine")) == len(SPOOFED_FROM)
     reasons = quarantine_reasons(ws)
     # A Maildir hands messages over in no fixed order: the plain form's reason is among them.
-    dmarc = "DMARC passed for evil.example, not for melton.example.org, the domain of the From address"
+    dmarc = (
+        "DMARC passed for evil.example, not for melton.example.org, the domain of the From address"
+    )
     assert reasons.count(dmarc) >= 1, reasons
     assert all("From" in r or "not registered" in r for r in reasons), reasons
 
@@ -226,13 +295,30 @@ def test_our_reply_header_on_a_strangers_message_is_quarantined(ws, tmp_path, sm
     """Anyone can copy X-NI179-Reply; only a message From our own address is our own reply."""
     p = ws.partnership
     box = Box("maildir", tmp_path, None)
-    box.deliver([message("boss@evil.example", p.consolidator_email, "Re: x", auth=None,
-                         headers={"X-NI179-Reply": "1"}, attachments=[("r.xlsx", books["melton-v2"])]),
-                 message(p.consolidator_email, p.consolidator_email, "Re: our reply", auth=None,
-                         headers={"X-NI179-Reply": "1", "Auto-Submitted": "auto-replied"})])
+    box.deliver(
+        [
+            message(
+                "boss@evil.example",
+                p.consolidator_email,
+                "Re: x",
+                auth=None,
+                headers={"X-NI179-Reply": "1"},
+                attachments=[("r.xlsx", books["melton-v2"])],
+            ),
+            message(
+                p.consolidator_email,
+                p.consolidator_email,
+                "Re: our reply",
+                auth=None,
+                headers={"X-NI179-Reply": "1", "Auto-Submitted": "auto-replied"},
+            ),
+        ]
+    )
     assert box.run(ws, smtp).outcomes == {"automatic": 1, "own-reply": 1}
     assert [m["From"] for m in box.folder("Quarantine")] == ["boss@evil.example"]
-    assert len(box.folder("Processed")) == 1 and smtp.messages == [] and ws.submissions() == []  # no notice:
+    assert (
+        len(box.folder("Processed")) == 1 and smtp.messages == [] and ws.submissions() == []
+    )  # no notice:
     # a robot from a stranger's domain is listed for the consolidator, not notified
 
 
@@ -240,11 +326,20 @@ def test_our_reply_header_on_a_strangers_message_is_quarantined(ws, tmp_path, sm
 def test_poison_headers_are_answered_once(ws, box, smtp, books):
     """Item 8: an encoded CR/LF in the Message-ID and Subject, CR/LF and a bidi override in the
     attachment's name. The return is stored, answered exactly once, and the names are one line."""
-    raw = message(LCC, ws.partnership.consolidator_email, "Return",
-                  attachments=[("Our\r\nreturn\u202exslx.xlsx", books["lcc"])], message_id="<poison@x.example>")
-    raw = raw.replace(b"Message-ID: <poison@x.example>",
-                      b"Message-ID: =?utf-8?q?=3Cx=0D=0ABcc=3A_evil=40evil=2Eexample=3E?=")
-    raw = raw.replace(b"Subject: Return", b"Subject: =?utf-8?q?Our_return=0D=0ABcc=3A_evil=40evil=2Eexample?=")
+    raw = message(
+        LCC,
+        ws.partnership.consolidator_email,
+        "Return",
+        attachments=[("Our\r\nreturn\u202exslx.xlsx", books["lcc"])],
+        message_id="<poison@x.example>",
+    )
+    raw = raw.replace(
+        b"Message-ID: <poison@x.example>",
+        b"Message-ID: =?utf-8?q?=3Cx=0D=0ABcc=3A_evil=40evil=2Eexample=3E?=",
+    )
+    raw = raw.replace(
+        b"Subject: Return", b"Subject: =?utf-8?q?Our_return=0D=0ABcc=3A_evil=40evil=2Eexample?="
+    )
     box.deliver([raw])
     first = box.run(ws, smtp)
     assert first.outcomes == {"accepted": 1} and not first.errors
@@ -266,18 +361,27 @@ def test_poison_headers_are_answered_once(ws, box, smtp, books):
 
 def test_a_poison_value_in_an_older_ledger_still_composes():
     """A ledger row written before the fix holds the raw value: composing must not raise."""
-    msg = compose(to=[LCC], from_addr="ni179@example.org", subject="Re: a\r\nBcc: x@evil.example [accepted]",
-                  paragraphs=["Hello"], message_id="<ni179.1@example.org>", in_reply_to="<x\r\nBcc: y@z>")
+    msg = compose(
+        to=[LCC],
+        from_addr="ni179@example.org",
+        subject="Re: a\r\nBcc: x@evil.example [accepted]",
+        paragraphs=["Hello"],
+        message_id="<ni179.1@example.org>",
+        in_reply_to="<x\r\nBcc: y@z>",
+    )
     assert msg["In-Reply-To"] is None and msg["Bcc"] is None
     assert "\n" not in msg["Subject"] and msg.as_bytes()
 
 
-@pytest.mark.parametrize(("org", "round_id", "name"), [
-    ("HINCK", ROUND, "NI179_HINCK_2008-09-review_checked.xlsx"),
-    ("HINCK", None, "NI179_HINCK_checked.xlsx"),
-    (None, None, "NI179_return_checked.xlsx"),
-    ("A/../b", "x y", "NI179_A-..-b_x-y_checked.xlsx"),
-])
+@pytest.mark.parametrize(
+    ("org", "round_id", "name"),
+    [
+        ("HINCK", ROUND, "NI179_HINCK_2008-09-review_checked.xlsx"),
+        ("HINCK", None, "NI179_HINCK_checked.xlsx"),
+        (None, None, "NI179_return_checked.xlsx"),
+        ("A/../b", "x y", "NI179_A-..-b_x-y_checked.xlsx"),
+    ],
+)
 def test_checked_workbook_name(org, round_id, name):
     assert checked_filename(org, round_id) == name
 
@@ -287,61 +391,119 @@ def test_intake_refuses_to_start_without_the_authserv_id(tmp_path, monkeypatch, 
     monkeypatch.delenv("NI179_AUTHSERV_ID", raising=False)
     ws = Workspace.init(tmp_path / "ws")
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
-    box.add(message(LCC, ws.partnership.consolidator_email, "R", attachments=[("r.xlsx", books["lcc"])]))
-    args = ["--workspace", str(ws.path), "intake", "--maildir", str(tmp_path / "Maildir"),
-            "--smtp", "smtp://127.0.0.1:1"]
+    box.add(
+        message(LCC, ws.partnership.consolidator_email, "R", attachments=[("r.xlsx", books["lcc"])])
+    )
+    args = [
+        "--workspace",
+        str(ws.path),
+        "intake",
+        "--maildir",
+        str(tmp_path / "Maildir"),
+        "--smtp",
+        "smtp://127.0.0.1:1",
+    ]
     result = CliRunner().invoke(mail_main, args)
     assert result.exit_code == 2
-    assert "--authserv-id (or NI179_AUTHSERV_ID)" in result.output and "Traceback" not in result.output
-    bad = CliRunner().invoke(mail_main, [*args, "--authserv-id", "mx.county.example.org; dmarc=pass"])
+    assert (
+        "--authserv-id (or NI179_AUTHSERV_ID)" in result.output and "Traceback" not in result.output
+    )
+    bad = CliRunner().invoke(
+        mail_main, [*args, "--authserv-id", "mx.county.example.org; dmarc=pass"]
+    )
     assert bad.exit_code == 2 and "is not a server name" in bad.output
     assert len(box.keys()) == 1 and ws.submissions() == []  # nothing was touched
 
 
 def parsed(from_value: str, *auth: str):
-    lines = [f"Authentication-Results: {a}" for a in auth] + [f"Received: {RECEIVED}", f"From: {from_value}",
-                                                              "To: x@example.org",
-                                                              "Subject: S", "", "body", ""]
+    lines = [f"Authentication-Results: {a}" for a in auth] + [
+        f"Received: {RECEIVED}",
+        f"From: {from_value}",
+        "To: x@example.org",
+        "Subject: S",
+        "",
+        "body",
+        "",
+    ]
     return parse("\r\n".join(lines).encode())
 
 
-@pytest.mark.parametrize("value", SPOOFED_FROM[1:] + [
-    "finance@melton.example.org;boss@evil.example", "finance@[127.0.0.1]", "<finance@melton.example.org",
-    "alice@evil.example@finance@melton.example.org", "finance@melton.example.org\x00@evil.example",
-    "=?utf-8?q?finance=40melton=2Eexample=2Eorg?= <boss@evil.example>", "",
-])
+@pytest.mark.parametrize(
+    "value",
+    SPOOFED_FROM[1:]
+    + [
+        "finance@melton.example.org;boss@evil.example",
+        "finance@[127.0.0.1]",
+        "<finance@melton.example.org",
+        "alice@evil.example@finance@melton.example.org",
+        "finance@melton.example.org\x00@evil.example",
+        "=?utf-8?q?finance=40melton=2Eexample=2Eorg?= <boss@evil.example>",
+        "",
+    ],
+)
 def test_from_header_must_be_one_plain_address(value):
     address, problem = from_address(parsed(value))
     assert address is None and problem
 
 
-@pytest.mark.parametrize(("value", "address"), [
-    ("finance@melton.example.org", "finance@melton.example.org"),
-    ("Finance Team <Finance@Melton.Example.org>", "finance@melton.example.org"),
-    ('"Reid, G." <finance@melton.example.org>', "finance@melton.example.org"),
-    ("=?utf-8?q?J=C3=B6rg_Reid?= <finance@melton.example.org>", "finance@melton.example.org"),
-])
+@pytest.mark.parametrize(
+    ("value", "address"),
+    [
+        ("finance@melton.example.org", "finance@melton.example.org"),
+        ("Finance Team <Finance@Melton.Example.org>", "finance@melton.example.org"),
+        ('"Reid, G." <finance@melton.example.org>', "finance@melton.example.org"),
+        ("=?utf-8?q?J=C3=B6rg_Reid?= <finance@melton.example.org>", "finance@melton.example.org"),
+    ],
+)
 def test_ordinary_from_headers_are_read(value, address):
     assert from_address(parsed(value)) == (address, None)
 
 
-@pytest.mark.parametrize(("auth", "problem"), [
-    ([stamp("melton.example.org")], None),
-    (["MX.County.Example.org; spf=pass smtp.mailfrom=melton.example.org; dmarc=pass "
-      "header.from=Melton.Example.org"], None),
-    (["internal-relay.example; dmarc=fail", stamp("melton.example.org")], None),  # another hop above ours
-    ([f"{AUTHSERV}; spf=fail smtp.mailfrom=melton.example.org; dmarc=pass header.from=melton.example.org"],
-     "spf=fail"),
-    ([f"{AUTHSERV}; dkim=fail header.d=melton.example.org; dmarc=pass header.from=melton.example.org"], "dkim=fail"),
-    ([f"{AUTHSERV}; dmarc=none header.from=melton.example.org"], "publishes no DMARC record"),
-    ([f"{AUTHSERV}; dmarc=pass"], "not for melton.example.org"),
-    ([f"{AUTHSERV}; spf=pass smtp.mailfrom=melton.example.org"], "no DMARC result"),
-    ([f"{AUTHSERV}; none"], "no DMARC result"),
-    (["spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=melton.example.org; dmarc=pass action=none "
-      "header.from=melton.example.org"], "added no Authentication-Results"),  # no authserv-id: anyone's
-    ([f"{AUTHSERV}.evil.example; dmarc=pass header.from=melton.example.org"], "added no Authentication-Results"),
-    ([stamp("melton.example.org", "fail"), stamp("melton.example.org")], "fail"),
-])
+@pytest.mark.parametrize(
+    ("auth", "problem"),
+    [
+        ([stamp("melton.example.org")], None),
+        (
+            [
+                "MX.County.Example.org; spf=pass smtp.mailfrom=melton.example.org; dmarc=pass "
+                "header.from=Melton.Example.org"
+            ],
+            None,
+        ),
+        (
+            ["internal-relay.example; dmarc=fail", stamp("melton.example.org")],
+            None,
+        ),  # another hop above ours
+        (
+            [
+                f"{AUTHSERV}; spf=fail smtp.mailfrom=melton.example.org; dmarc=pass header.from=melton.example.org"
+            ],
+            "spf=fail",
+        ),
+        (
+            [
+                f"{AUTHSERV}; dkim=fail header.d=melton.example.org; dmarc=pass header.from=melton.example.org"
+            ],
+            "dkim=fail",
+        ),
+        ([f"{AUTHSERV}; dmarc=none header.from=melton.example.org"], "publishes no DMARC record"),
+        ([f"{AUTHSERV}; dmarc=pass"], "not for melton.example.org"),
+        ([f"{AUTHSERV}; spf=pass smtp.mailfrom=melton.example.org"], "no DMARC result"),
+        ([f"{AUTHSERV}; none"], "no DMARC result"),
+        (
+            [
+                "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=melton.example.org; dmarc=pass action=none "
+                "header.from=melton.example.org"
+            ],
+            "added no Authentication-Results",
+        ),  # no authserv-id: anyone's
+        (
+            [f"{AUTHSERV}.evil.example; dmarc=pass header.from=melton.example.org"],
+            "added no Authentication-Results",
+        ),
+        ([stamp("melton.example.org", "fail"), stamp("melton.example.org")], "fail"),
+    ],
+)
 def test_only_our_servers_topmost_verdict_counts(auth, problem):
     found = authentication_problem(parsed(MELTON, *auth), AUTHSERV, MELTON)
     assert found is None if problem is None else problem in found
@@ -351,66 +513,130 @@ def test_only_our_servers_topmost_verdict_counts(auth, problem):
 # The shapes below are copied from what Postfix, OpenDKIM, OpenDMARC, policyd-spf and Dovecot
 # wrote in tests/test_mail_stack.py.
 
-LMTP_HOP = ("Received: from mx.county.example.org\r\n\tby imap.county.example.org with LMTP\r\n"
-            "\tid Cd/rNC8+Fmu6ZQAAg\r\n\t(envelope-from <{envelope}>)\r\n"
-            "\tfor <ni179-returns@county.example.org>; Mon, 17 May 2010 09:12:02 +0100")
+LMTP_HOP = (
+    "Received: from mx.county.example.org\r\n\tby imap.county.example.org with LMTP\r\n"
+    "\tid Cd/rNC8+Fmu6ZQAAg\r\n\t(envelope-from <{envelope}>)\r\n"
+    "\tfor <ni179-returns@county.example.org>; Mon, 17 May 2010 09:12:02 +0100"
+)
 DMARC_PASS = f"Authentication-Results: {AUTHSERV}; dmarc=pass (p=reject dis=none) header.from=melton.example.org"
 DMARC_NONE = DMARC_PASS.replace("dmarc=pass (p=reject", "dmarc=none (p=none")
-DKIM_PASS = (f"Authentication-Results: {AUTHSERV};\r\n\tdkim=pass (2048-bit key; unprotected) "
-             "header.d=melton.example.org header.i=@melton.example.org header.a=rsa-sha256 header.s=ni179 "
-             "header.b=Ug0y8QiG;\r\n\tdkim-atps=neutral")
-SPF = ("Received-SPF: {result} (mailfrom) identity=mailfrom; client-ip=127.0.20.1; "
-       "helo=mail.partners.example.org; envelope-from={envelope}; receiver=county.example.org ")
+DKIM_PASS = (
+    f"Authentication-Results: {AUTHSERV};\r\n\tdkim=pass (2048-bit key; unprotected) "
+    "header.d=melton.example.org header.i=@melton.example.org header.a=rsa-sha256 header.s=ni179 "
+    "header.b=Ug0y8QiG;\r\n\tdkim-atps=neutral"
+)
+SPF = (
+    "Received-SPF: {result} (mailfrom) identity=mailfrom; client-ip=127.0.20.1; "
+    "helo=mail.partners.example.org; envelope-from={envelope}; receiver=county.example.org "
+)
 SPF_PASS = SPF.format(result="Pass", envelope=MELTON)
-OUR_RECEIVED = ("Received: from {helo} (mail.partners.example.org [127.0.20.1])\r\n"
-                "\tby mx.county.example.org (Postfix) with ESMTP id 568672149A7\r\n"
-                "\tfor <ni179-returns@county.example.org>; Mon,  7 Dec 2026 05:03:24 +0000 (UTC)")
+OUR_RECEIVED = (
+    "Received: from {helo} (mail.partners.example.org [127.0.20.1])\r\n"
+    "\tby mx.county.example.org (Postfix) with ESMTP id 568672149A7\r\n"
+    "\tfor <ni179-returns@county.example.org>; Mon,  7 Dec 2026 05:03:24 +0000 (UTC)"
+)
 
 
-def delivered(*above: str, below: tuple[str, ...] = (), helo: str = "mail.partners.example.org") -> object:
-    lines = [*above, OUR_RECEIVED.format(helo=helo), *below, f"From: {MELTON}", "To: x@example.org", "Subject: S",
-             "", "body", ""]
+def delivered(
+    *above: str, below: tuple[str, ...] = (), helo: str = "mail.partners.example.org"
+) -> object:
+    lines = [
+        *above,
+        OUR_RECEIVED.format(helo=helo),
+        *below,
+        f"From: {MELTON}",
+        "To: x@example.org",
+        "Subject: S",
+        "",
+        "body",
+        "",
+    ]
     return parse("\r\n".join(lines).encode())
 
 
 GENUINE = (DMARC_PASS, DKIM_PASS, SPF_PASS)
 
 
-@pytest.mark.parametrize(("message", "kind", "words"), [
-    (delivered(*GENUINE), None, None),
-    # Dovecot's LMTP hop above ours, even when it spells our name in the envelope sender
-    (delivered(LMTP_HOP.format(envelope=MELTON), *GENUINE), None, None),
-    (delivered(LMTP_HOP.format(envelope='"x by mx.county.example.org with ESMTP"@evil.example'), *GENUINE),
-     None, None),
-    # a HELO of "by": the by clause is still found
-    (delivered(*GENUINE, helo="by"), None, None),
-    # the forgery OpenDMARC believes, below our line, in the (relayed) spelling
-    (delivered(*GENUINE, below=(f"Authentication-Results: (relayed) {AUTHSERV}; spf=pass "
-                                "smtp.mailfrom=melton.example.org; dmarc=pass header.from=melton.example.org",)),
-     trust.FORGED, "claiming to be our mail server"),
-    # OpenDMARC's pass with only a softfail of ours under it: it read something the sender wrote
-    (delivered(DMARC_PASS, SPF.format(result="Softfail", envelope=MELTON)), trust.FORGED, "read a header the sender"),
-    # a body changed after signing: OpenDKIM's fail under OpenDMARC's pass (aligned SPF)
-    (delivered(DMARC_PASS, DKIM_PASS.replace("dkim=pass", 'dkim=fail reason="signature verification failed"'),
-               SPF_PASS), trust.ALTERED, "changed after signing"),
-    # no DMARC record: believed on the partner's own DKIM signature, not on SPF alone
-    (delivered(DMARC_NONE, DKIM_PASS), None, None),
-    (delivered(DMARC_NONE, SPF_PASS), trust.NO_DMARC, "publishes no DMARC record"),
-    (delivered(DMARC_NONE, DKIM_PASS.replace("header.d=melton.example.org", "header.d=bulkmail.example.net")),
-     trust.NO_DMARC, "publishes no DMARC record"),
-    # a signature of a subdomain of the partner's domain is aligned
-    (delivered(DMARC_PASS, DKIM_PASS.replace("header.d=melton.example.org", "header.d=mail.melton.example.org")),
-     None, None),
-    # misconfigurations that would quarantine every return
-    (delivered(DKIM_PASS, DMARC_PASS, SPF_PASS), trust.MISCONFIGURED,
-     "after its DMARC result"),
-    (delivered(DKIM_PASS, SPF_PASS), trust.MISCONFIGURED, "no DMARC result"),
-    (delivered(SPF_PASS), trust.MISCONFIGURED, "added no Authentication-Results"),
-    (delivered(DMARC_PASS), trust.MISCONFIGURED, "nor any SPF result"),
-    # a content filter's second pass: our results sit below the topmost Received of ours
-    (delivered(below=GENUINE), trust.MISCONFIGURED, "below its own Received header"),
-    (parse(f"{DMARC_PASS}\r\nFrom: {MELTON}\r\n\r\nbody\r\n".encode()), trust.MISCONFIGURED, "no Received header"),
-])
+@pytest.mark.parametrize(
+    ("message", "kind", "words"),
+    [
+        (delivered(*GENUINE), None, None),
+        # Dovecot's LMTP hop above ours, even when it spells our name in the envelope sender
+        (delivered(LMTP_HOP.format(envelope=MELTON), *GENUINE), None, None),
+        (
+            delivered(
+                LMTP_HOP.format(envelope='"x by mx.county.example.org with ESMTP"@evil.example'),
+                *GENUINE,
+            ),
+            None,
+            None,
+        ),
+        # a HELO of "by": the by clause is still found
+        (delivered(*GENUINE, helo="by"), None, None),
+        # the forgery OpenDMARC believes, below our line, in the (relayed) spelling
+        (
+            delivered(
+                *GENUINE,
+                below=(
+                    f"Authentication-Results: (relayed) {AUTHSERV}; spf=pass "
+                    "smtp.mailfrom=melton.example.org; dmarc=pass header.from=melton.example.org",
+                ),
+            ),
+            trust.FORGED,
+            "claiming to be our mail server",
+        ),
+        # OpenDMARC's pass with only a softfail of ours under it: it read something the sender wrote
+        (
+            delivered(DMARC_PASS, SPF.format(result="Softfail", envelope=MELTON)),
+            trust.FORGED,
+            "read a header the sender",
+        ),
+        # a body changed after signing: OpenDKIM's fail under OpenDMARC's pass (aligned SPF)
+        (
+            delivered(
+                DMARC_PASS,
+                DKIM_PASS.replace("dkim=pass", 'dkim=fail reason="signature verification failed"'),
+                SPF_PASS,
+            ),
+            trust.ALTERED,
+            "changed after signing",
+        ),
+        # no DMARC record: believed on the partner's own DKIM signature, not on SPF alone
+        (delivered(DMARC_NONE, DKIM_PASS), None, None),
+        (delivered(DMARC_NONE, SPF_PASS), trust.NO_DMARC, "publishes no DMARC record"),
+        (
+            delivered(
+                DMARC_NONE,
+                DKIM_PASS.replace("header.d=melton.example.org", "header.d=bulkmail.example.net"),
+            ),
+            trust.NO_DMARC,
+            "publishes no DMARC record",
+        ),
+        # a signature of a subdomain of the partner's domain is aligned
+        (
+            delivered(
+                DMARC_PASS,
+                DKIM_PASS.replace(
+                    "header.d=melton.example.org", "header.d=mail.melton.example.org"
+                ),
+            ),
+            None,
+            None,
+        ),
+        # misconfigurations that would quarantine every return
+        (delivered(DKIM_PASS, DMARC_PASS, SPF_PASS), trust.MISCONFIGURED, "after its DMARC result"),
+        (delivered(DKIM_PASS, SPF_PASS), trust.MISCONFIGURED, "no DMARC result"),
+        (delivered(SPF_PASS), trust.MISCONFIGURED, "added no Authentication-Results"),
+        (delivered(DMARC_PASS), trust.MISCONFIGURED, "nor any SPF result"),
+        # a content filter's second pass: our results sit below the topmost Received of ours
+        (delivered(below=GENUINE), trust.MISCONFIGURED, "below its own Received header"),
+        (
+            parse(f"{DMARC_PASS}\r\nFrom: {MELTON}\r\n\r\nbody\r\n".encode()),
+            trust.MISCONFIGURED,
+            "no Received header",
+        ),
+    ],
+)
 def test_our_line_divides_our_servers_headers_from_the_senders(message, kind, words):
     sender = trust.check_sender(message, trust.require_trust(AUTHSERV))
     assert (sender.kind, sender.address) == (kind, MELTON)
@@ -420,8 +646,14 @@ def test_our_line_divides_our_servers_headers_from_the_senders(message, kind, wo
 @pytest.mark.slow
 def test_received_by_names_our_server_when_it_differs_from_the_authserv_id():
     msg = delivered(*GENUINE)
-    assert trust.check_sender(msg, trust.require_trust(AUTHSERV, "MX.County.Example.org.")).problem is None
+    assert (
+        trust.check_sender(msg, trust.require_trust(AUTHSERV, "MX.County.Example.org.")).problem
+        is None
+    )
     other = trust.check_sender(msg, trust.require_trust(AUTHSERV, "mx2.county.example.org"))
-    assert other.kind == trust.MISCONFIGURED and "no Received header 'by mx2.county.example.org'" in other.problem
+    assert (
+        other.kind == trust.MISCONFIGURED
+        and "no Received header 'by mx2.county.example.org'" in other.problem
+    )
     with pytest.raises(trust.MailSettingError, match="is not a server name"):
         trust.require_trust(AUTHSERV, "by mx.county.example.org")

@@ -36,10 +36,32 @@ def servers():
 
 def worker(workspace: Path, imap: str, smtp: str, db: str) -> subprocess.Popen:
     # A short pause between steps makes the two workers' work interleave message by message.
-    env = {**os.environ, "NI179_DATABASE_URL": db, "NI179_INTAKE_STEP_DELAY": "0.02", "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "xl_ni179.mail", "--workspace", str(workspace), "intake",
-                             "--imap", imap, "--smtp", smtp, "--once", "--authserv-id", AUTHSERV],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "NI179_DATABASE_URL": db,
+        "NI179_INTAKE_STEP_DELAY": "0.02",
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "xl_ni179.mail",
+            "--workspace",
+            str(workspace),
+            "intake",
+            "--imap",
+            imap,
+            "--smtp",
+            smtp,
+            "--once",
+            "--authserv-id",
+            AUTHSERV,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_two_workers_share_one_mailbox_and_store(tmp_path, servers, postgres):
@@ -61,9 +83,15 @@ def test_two_workers_share_one_mailbox_and_store(tmp_path, servers, postgres):
             values = dict(data[code], signoff_preparer=f"Preparer {batch}")
             if code == "HINCK":
                 values["signoff_email"] = "not an email"  # one rejected return per batch
-            book = fill_workbook(p, template, values, tmp_path / f"{code}-{batch}.xlsx").read_bytes()
-            raw = message(p.organisation(code).emails[0], p.consolidator_email, f"NI 179 return {batch}",
-                          attachments=[(f"NI179_{code}.xlsx", book)])
+            book = fill_workbook(
+                p, template, values, tmp_path / f"{code}-{batch}.xlsx"
+            ).read_bytes()
+            raw = message(
+                p.organisation(code).emails[0],
+                p.consolidator_email,
+                f"NI 179 return {batch}",
+                attachments=[(f"NI179_{code}.xlsx", book)],
+            )
             raws.append(raw)
             sent[hashlib.sha256(book).hexdigest()] = book
     dovecot.append(user, raws)

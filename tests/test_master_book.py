@@ -14,8 +14,10 @@ from xl_ni179.excel.master_book import INPUT_SHEETS, master_book_bytes, write_ma
 from xl_ni179.partnership import load_partnership
 
 COMMITTED = Path(__file__).resolve().parents[1] / "workbooks" / "NI179_master.xlsx"
-REGENERATE = ("Regenerate it: python -c \"from xl_ni179.excel.master_book import write_master_book; "
-              "write_master_book('workbooks/NI179_master.xlsx')\"")
+REGENERATE = (
+    'Regenerate it: python -c "from xl_ni179.excel.master_book import write_master_book; '
+    "write_master_book('workbooks/NI179_master.xlsx')\""
+)
 WRITER = re.compile(rb"<Application>[^<]*</Application><AppVersion>[^<]*</AppVersion>")
 
 
@@ -24,9 +26,15 @@ def _content(path: Path) -> dict:
     return {
         "sheets": wb.sheetnames,
         "names": {n: d.attr_text for n, d in wb.defined_names.items()},
-        "cells": {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets},
-        "validations": {ws.title: [(v.type, v.formula1, str(v.sqref)) for v in ws.data_validations.dataValidation]
-                        for ws in wb.worksheets},
+        "cells": {
+            ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets
+        },
+        "validations": {
+            ws.title: [
+                (v.type, v.formula1, str(v.sqref)) for v in ws.data_validations.dataValidation
+            ]
+            for ws in wb.worksheets
+        },
     }
 
 
@@ -38,7 +46,9 @@ def test_committed_master_matches_the_generator(tmp_path):
 def _parts(data: bytes) -> list[tuple[str, tuple[int, ...], bytes]]:
     """Each part of a package, in order: its name, its zip date and its content (inflated)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return [(i.filename, i.date_time, _comparable(i.filename, zf.read(i))) for i in zf.infolist()]
+        return [
+            (i.filename, i.date_time, _comparable(i.filename, zf.read(i))) for i in zf.infolist()
+        ]
 
 
 def _comparable(name: str, body: bytes) -> bytes:
@@ -53,8 +63,12 @@ def test_generator_writes_the_committed_workbook_part_for_part():
     writing library's version in docProps/app.xml."""
     fresh, committed = _parts(master_book_bytes()), _parts(COMMITTED.read_bytes())
     assert [name for name, _, _ in fresh] == [name for name, _, _ in committed], REGENERATE
-    for (name, date, body), (_, committed_date, committed_body) in zip(fresh, committed, strict=True):
-        assert date == committed_date, f"{name}: zip date {date}, committed {committed_date}. {REGENERATE}"
+    for (name, date, body), (_, committed_date, committed_body) in zip(
+        fresh, committed, strict=True
+    ):
+        assert date == committed_date, (
+            f"{name}: zip date {date}, committed {committed_date}. {REGENERATE}"
+        )
         assert body == committed_body, f"{name} differs from the committed workbook. {REGENERATE}"
 
 
@@ -66,7 +80,11 @@ def test_master_has_input_and_refreshed_sheets_and_settings_names(tmp_path):
         assert names[name].startswith("Settings!$B$")
     p = load_partnership()
     assert wb["Settings"][names["ni179_round"].split("!")[1].replace("$", "")].value == p.round().id
-    scores = {row[0]: row[3] for row in wb["VFM scores"].iter_rows(min_row=5, values_only=True) if row[0]}
+    scores = {
+        row[0]: row[3] for row in wb["VFM scores"].iter_rows(min_row=5, values_only=True) if row[0]
+    }
     assert scores == {o.code: p.vfm.scores.get(o.code) for o in p.organisations}
-    projects = [row[0] for row in wb["Project status"].iter_rows(min_row=5, values_only=True) if row[0]]
+    projects = [
+        row[0] for row in wb["Project status"].iter_rows(min_row=5, values_only=True) if row[0]
+    ]
     assert projects == [x.code for x in p.projects]

@@ -27,7 +27,10 @@ BY_NAME = {c.name: c for c in CASES}
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, returns_dir) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("reading")
-    return {c.name: c.build(returns_dir / template_filename(c.base, ROUND), out / f"{c.name}.xlsx") for c in CASES}
+    return {
+        c.name: c.build(returns_dir / template_filename(c.base, ROUND), out / f"{c.name}.xlsx")
+        for c in CASES
+    }
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,10 @@ def validated(built, returns_dir) -> dict[str, dict]:
     assert result.exit_code == 1, result.output
     reports = json.loads(result.output)
     assert len(reports) == len(files)
-    return {**{"MELTON": reports[0], "LCC": reports[1]}, **dict(zip(built, reports[2:], strict=True))}
+    return {
+        **{"MELTON": reports[0], "LCC": reports[1]},
+        **dict(zip(built, reports[2:], strict=True)),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +58,17 @@ def received(built, tmp_path_factory, partnership) -> tuple[dict[str, str], Work
     for base in ("MELTON", "LCC"):
         names = [c.name for c in CASES if c.base == base]
         sender = partnership.organisation(base).emails[0]
-        result = CliRunner().invoke(main, ["--workspace", str(path), "receive", "--sender", sender,
-                                           *(str(built[n]) for n in names)])
+        result = CliRunner().invoke(
+            main,
+            [
+                "--workspace",
+                str(path),
+                "receive",
+                "--sender",
+                sender,
+                *(str(built[n]) for n in names),
+            ],
+        )
         assert result.exit_code == 1, result.output
         blocks = re.split(r"^(?=\S)", result.output, flags=re.MULTILINE)
         for name in names:
@@ -97,15 +112,26 @@ def test_ni179_receive_refuses_the_case_and_records_nothing(name, received):
 
 
 def test_the_messages_say_what_is_wrong_in_the_officers_terms(validated):
-    date = next(f for f in validated["date-in-a-money-cell"]["findings"] if f["code"] == "input-format-changed")
-    assert date["message"].startswith("Procurement: gross ongoing cash-releasing gains, 2008/09 (actual) in "
-                                      "sheet Gains, cell B8 shows a date, 12/05/2009, but the figure we would "
-                                      "record there is 39945")
+    date = next(
+        f
+        for f in validated["date-in-a-money-cell"]["findings"]
+        if f["code"] == "input-format-changed"
+    )
+    assert date["message"].startswith(
+        "Procurement: gross ongoing cash-releasing gains, 2008/09 (actual) in "
+        "sheet Gains, cell B8 shows a date, 12/05/2009, but the figure we would "
+        "record there is 39945"
+    )
     assert "enter the amount in £000 as a number in sheet Gains, cell B8" in date["fix"]
-    hidden = next(f for f in validated["hidden-by-format"]["findings"] if f["code"] == "input-format-changed")
+    hidden = next(
+        f for f in validated["hidden-by-format"]["findings"] if f["code"] == "input-format-changed"
+    )
     assert "shows nothing, but the figure we would record there is 2790.2" in hidden["message"]
     web = next(f for f in validated["webservice-in-conditional-format"]["findings"])
-    assert "a conditional format on the sheet 'Gains'" in web["message"] and "WEBSERVICE" in web["message"]
+    assert (
+        "a conditional format on the sheet 'Gains'" in web["message"]
+        and "WEBSERVICE" in web["message"]
+    )
     meta = next(f for f in validated["rtd-in-meta"]["findings"])
     assert (meta["code"], meta["sheet"], meta["cell"]) == ("outward-formula", "_meta", "A40")
     second = validated["second-workbook-part"]["findings"]
@@ -113,8 +139,13 @@ def test_the_messages_say_what_is_wrong_in_the_officers_terms(validated):
     assert "xl/workbook.xml" in second[0]["message"]
 
 
-SHOWN_IN_CALC = ("date-in-a-money-cell", "hidden-by-format", "scaled-by-format", "literal-figure-in-format",
-                 "percent-format")
+SHOWN_IN_CALC = (
+    "date-in-a-money-cell",
+    "hidden-by-format",
+    "scaled-by-format",
+    "literal-figure-in-format",
+    "percent-format",
+)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +161,11 @@ def calc_view(built, returns_dir, tmp_path_factory, partnership) -> tuple[dict, 
     require_component(system_uno(), UNO_HINT)
     out = tmp_path_factory.mktemp("calc-view")
     base = returns_dir / template_filename("MELTON", ROUND)
-    files = {"original": base, **build_accepted(base, out / "accepted"), **{n: built[n] for n in SHOWN_IN_CALC}}
+    files = {
+        "original": base,
+        **build_accepted(base, out / "accepted"),
+        **{n: built[n] for n in SHOWN_IN_CALC},
+    }
     reports = dict(zip(files, validate_files(partnership, list(files.values())), strict=True))
     return files, cells_in_calc(list(files.values()), out / "calc"), reports
 
@@ -148,21 +183,34 @@ def test_accepted_spellings_record_what_calc_shows(calc_view, partnership, demo_
     schema = build_schema(partnership, demo_round)
     for name in ACCEPTED:
         report = reports[name]
-        assert report.valid and report.findings == [], (name, [(f.code, f.message) for f in report.findings])
+        assert report.valid and report.findings == [], (
+            name,
+            [(f.code, f.message) for f in report.findings],
+        )
         expected = dict(reports["original"].values)
         if name == "text-in-other-spellings":
             expected["rag_commentary_2009_10"] = UNESCAPED_TEXT
         if name == "numbers-and-dates-in-other-spellings":
-            expected["signoff_date"] = 39945  # a date cell (t="d"), not the text the template's cell takes
+            expected["signoff_date"] = (
+                39945  # a date cell (t="d"), not the text the template's cell takes
+            )
         assert report.values == expected, name
         sheets = calc[files[name]]
         for f in schema.fields:
             recorded = report.values[f.name]
             shown = sheets[f.sheet]
             if recorded is None:
-                assert f.cell not in shown["text"] and f.cell not in shown["numbers"], (name, f.name)
+                assert f.cell not in shown["text"] and f.cell not in shown["numbers"], (
+                    name,
+                    f.name,
+                )
             elif isinstance(recorded, str):
-                assert shown["text"].get(f.cell) == recorded, (name, f.name, shown["text"].get(f.cell), recorded)
+                assert shown["text"].get(f.cell) == recorded, (
+                    name,
+                    f.name,
+                    shown["text"].get(f.cell),
+                    recorded,
+                )
             else:
                 value, _text = shown["numbers"][f.cell]
                 assert abs(value - recorded) < 1e-9, (name, f.name, value, recorded)
@@ -175,14 +223,25 @@ def test_a_changed_format_shows_in_calc_what_the_finding_says(name, calc_view):
     files, calc, reports = calc_view
     finding = next(f for f in reports[name].findings if f.code == "input-format-changed")
     value, shown = calc[files[name]]["Gains"]["numbers"]["B8"]
-    described = "nothing" if shown == "" else f"a date, {shown}" if name.startswith("date") else \
-        f"a percentage, {shown}" if shown.endswith("%") else f"'{shown}'"
-    assert f" shows {described}, but the figure we would record there is " in finding.message, (shown, finding.message)
+    described = (
+        "nothing"
+        if shown == ""
+        else f"a date, {shown}"
+        if name.startswith("date")
+        else f"a percentage, {shown}"
+        if shown.endswith("%")
+        else f"'{shown}'"
+    )
+    assert f" shows {described}, but the figure we would record there is " in finding.message, (
+        shown,
+        finding.message,
+    )
     assert shown != f"{value:,.1f}"  # the cell does not show the figure recorded
 
 
-def test_a_sheet_read_before_is_only_read_from_memory_when_it_is_the_very_same(returns_dir, partnership, tmp_path,
-                                                                                monkeypatch):
+def test_a_sheet_read_before_is_only_read_from_memory_when_it_is_the_very_same(
+    returns_dir, partnership, tmp_path, monkeypatch
+):
     """A worker keeps the sheets it has read (a template's unchanged Checks sheet comes back in
     every return): a sheet that differs by one formula, or a limit changed since, is read again."""
     from helpers.ooxml import Package
@@ -196,8 +255,11 @@ def test_a_sheet_read_before_is_only_read_from_memory_when_it_is_the_very_same(r
     changed = Package(base)
     part = changed.sheet_parts()["Checks"]
     changed.parts[part] = changed.parts[part].replace(
-        b"</conditionalFormatting>", b'<cfRule type="expression" priority="99" dxfId="0"><formula>LEN(WEBSERVICE('
-        b'"https://collect.example/"))</formula></cfRule></conditionalFormatting>', 1)
+        b"</conditionalFormatting>",
+        b'<cfRule type="expression" priority="99" dxfId="0"><formula>LEN(WEBSERVICE('
+        b'"https://collect.example/"))</formula></cfRule></conditionalFormatting>',
+        1,
+    )
     report = validate_in_process(partnership, changed.save(tmp_path / "changed.xlsx"))
     assert [(f.code, f.sheet) for f in report.findings] == [("outward-formula", "Checks")]
     monkeypatch.setattr(limits, "MAX_ROWS", 20)
@@ -215,9 +277,13 @@ def test_the_reader_gives_each_sheets_links_and_where_they_go(tmp_path):
     assert read_workbook(base).hyperlinks == {"Savings": {"A8": "https://www.example.org/ni179"}}
     pkg = Package(base)
     part = pkg.sheet_parts()["Notes"]
-    pkg.parts[part] = pkg.parts[part].replace(b"</sheetData>", b'</sheetData><hyperlinks><hyperlink ref="A1" '
-                                              b"location=\"'Savings'!B2\"/></hyperlinks>")
-    assert read_workbook(pkg.save(tmp_path / "inside.xlsx")).hyperlinks["Notes"] == {"A1": "#'Savings'!B2"}
+    pkg.parts[part] = pkg.parts[part].replace(
+        b"</sheetData>",
+        b'</sheetData><hyperlinks><hyperlink ref="A1" location="\'Savings\'!B2"/></hyperlinks>',
+    )
+    assert read_workbook(pkg.save(tmp_path / "inside.xlsx")).hyperlinks["Notes"] == {
+        "A1": "#'Savings'!B2"
+    }
 
 
 def test_a_sheet_read_from_memory_never_shows_another_files_text(returns_dir, tmp_path):
@@ -236,7 +302,9 @@ def test_a_sheet_read_from_memory_never_shows_another_files_text(returns_dir, tm
     pkg.parts[part] = pkg.parts[part].replace(b' t="s"', b' t="&#115;"')
     assert b't="&#115;"' in pkg.parts[part]
     first = pkg.save(tmp_path / "first.xlsx")
-    pkg.parts["xl/sharedStrings.xml"] = pkg.parts["xl/sharedStrings.xml"].replace(b">Green<", b">Red<")
+    pkg.parts["xl/sharedStrings.xml"] = pkg.parts["xl/sharedStrings.xml"].replace(
+        b">Green<", b">Red<"
+    )
     second = pkg.save(tmp_path / "second.xlsx")
 
     def ratings(path: Path) -> list[str]:

@@ -20,9 +20,13 @@ from helpers.consolidate_seed import (
 from xl_ni179.consolidate import build_summary
 from xl_ni179.paper import write_paper
 
-RAG_ROWS = [["Year", "Green", "Amber", "Red", "Not rated"],
-            *[[y, *[str(c[k]) for k in ("Green", "Amber", "Red", "Not rated")]]
-              for y, c in SEED_RAG.items()]]
+RAG_ROWS = [
+    ["Year", "Green", "Amber", "Red", "Not rated"],
+    *[
+        [y, *[str(c[k]) for k in ("Green", "Amber", "Red", "Not rated")]]
+        for y, c in SEED_RAG.items()
+    ],
+]
 VFM_ROWS = [["Score", "Number of organisations"], ["4", "1"], ["3", "6"], ["2", "6"], ["1", "0"]]
 HEADINGS = ["Purpose", "Background", "Progress", "Specific projects", "Conclusions", "Next steps"]
 
@@ -90,18 +94,32 @@ def test_word_paper_has_the_review_structure_and_tables(tmp_path) -> None:
     tables = _docx_tables(doc)
     assert RAG_ROWS in tables
     assert VFM_ROWS in tables
-    assert [["Score", "Projected number of organisations"], ["4", "0"], ["3", "1"], ["2", "6"],
-            ["1", "6"]] in tables
-    assert "Returns were not received from: Blaby, Charnwood, Harborough, Fire Authority, " \
-           "City PCT, County PCT." in text
+    assert [
+        ["Score", "Projected number of organisations"],
+        ["4", "0"],
+        ["3", "1"],
+        ["2", "6"],
+        ["1", "6"],
+    ] in tables
+    assert (
+        "Returns were not received from: Blaby, Charnwood, Harborough, Fire Authority, "
+        "City PCT, County PCT." in text
+    )
     assert "Returns have been received from: County Council, City Council" in text
     assert "(c£70.0m) in 2008/09 is likely to be achieved across the MAA" in text
     assert "7 of 13 organisations" in text  # the coverage the figure rests on
     assert "9.4%" in text and "2011/12" in text
     assert "Five of the seven districts" not in text  # five are at 2, two at 3 or above
     assert "Two of the seven districts" in text and "five are at level 2" in text
-    for project in ("Winter maintenance", "Passenger transport", "Legal", "Fleet",
-                    "Revenues and benefits", "Land charges", "Building control"):
+    for project in (
+        "Winter maintenance",
+        "Passenger transport",
+        "Legal",
+        "Fleet",
+        "Revenues and benefits",
+        "Land charges",
+        "Building control",
+    ):
         assert any(row[0].startswith(project) for t in tables for row in t), project
     assert "£100,000" in text and "£30,000" in text
 
@@ -118,25 +136,33 @@ def test_html_paper_has_the_same_tables(tmp_path) -> None:
 
 def test_html_escapes_every_piece_of_text(tmp_path) -> None:
     p, rnd = seed_partnership()
-    orgs = tuple(dataclasses.replace(o, short_name="Blaby <script>alert(1)</script> & Co")
-                 if o.code == "BLABY" else o for o in p.organisations)
-    p = dataclasses.replace(p, organisations=orgs, group="Treasurers <LALAT> & \"friends\"")
+    orgs = tuple(
+        dataclasses.replace(o, short_name="Blaby <script>alert(1)</script> & Co")
+        if o.code == "BLABY"
+        else o
+        for o in p.organisations
+    )
+    p = dataclasses.replace(p, organisations=orgs, group='Treasurers <LALAT> & "friends"')
     _doc, text, _tables, html_text, raw = _paper(tmp_path, p=p)
     assert "<script>" not in raw and "<LALAT>" not in raw
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in raw
     assert "Blaby <script>alert(1)</script> & Co" in html_text  # reads back as the real name
-    assert "TREASURERS <LALAT> & \"FRIENDS\"" in text  # Word keeps the text as typed
+    assert 'TREASURERS <LALAT> & "FRIENDS"' in text  # Word keeps the text as typed
 
 
 @pytest.mark.slow
 def test_wording_follows_the_numbers(tmp_path) -> None:
     p, rnd = seed_partnership()
-    low = {code: make_return(p, rnd, code, (1.0, 2.0, 3.0, 4.0), ("Red", "Red", "Red"))
-           for code in ("LCC", "POLICE")}
+    low = {
+        code: make_return(p, rnd, code, (1.0, 2.0, 3.0, 4.0), ("Red", "Red", "Red"))
+        for code in ("LCC", "POLICE")
+    }
     _doc, text, _t, _h, _r = _paper(tmp_path / "low", returns=low)
     assert "in 2008/09 is at risk across the MAA" in text
-    everyone = {o.code: make_return(p, rnd, o.code, (3.5, 6.5, 9.5, 12.0), ("Green",) * 3)
-                for o in p.organisations}
+    everyone = {
+        o.code: make_return(p, rnd, o.code, (3.5, 6.5, 9.5, 12.0), ("Green",) * 3)
+        for o in p.organisations
+    }
     _doc, text, _t, _h, _r = _paper(tmp_path / "all", returns=everyone)
     assert "in 2008/09 has been achieved across the MAA" in text
     assert "This is based on all 13 organisations" in text
@@ -162,9 +188,16 @@ def test_figures_too_large_for_a_number_never_reach_the_json_or_the_paper(tmp_pa
 
     p, rnd = seed_partnership()
     returns = seed_returns(p, rnd)
-    returns["MELTON"].update({"gains_procurement_2008_09": 9.9e307, "gains_back_office_2008_09": 9.9e307,
-                              "project_savings_fleet": float("inf")})
-    summary = build_summary(p, rnd, statuses_for(p, set(returns)), returns, as_of=dt.date(2009, 5, 29))
+    returns["MELTON"].update(
+        {
+            "gains_procurement_2008_09": 9.9e307,
+            "gains_back_office_2008_09": 9.9e307,
+            "project_savings_fleet": float("inf"),
+        }
+    )
+    summary = build_summary(
+        p, rnd, statuses_for(p, set(returns)), returns, as_of=dt.date(2009, 5, 29)
+    )
     text = json.dumps(summary.to_json(), allow_nan=False)  # raises on NaN or Infinity
     assert "null" in text
     _doc, doc_text, tables, html_text, _raw = _paper(tmp_path, returns=returns)

@@ -46,8 +46,13 @@ HOSTILE = f"63.5\r\n{FORGED}\x85\x9b2K_x001B_[2K\u202eevil\u2028{FORGED}\n"
 
 
 def ni179(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xl_ni179", *args], capture_output=True, timeout=300, cwd=cwd,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "xl_ni179", *args],
+        capture_output=True,
+        timeout=300,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +61,12 @@ def melton(tmp_path_factory, partnership, demo_round, templates_dir, demo_data) 
     from xl_ni179.template.fill import fill_workbook
 
     out = tmp_path_factory.mktemp("melton") / "melton.xlsx"
-    return fill_workbook(partnership, templates_dir / template_filename("MELTON", demo_round.id),
-                         demo_data["MELTON"], out)
+    return fill_workbook(
+        partnership,
+        templates_dir / template_filename("MELTON", demo_round.id),
+        demo_data["MELTON"],
+        out,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,20 +81,29 @@ def inflated(melton, partnership, demo_round) -> Path:
 
 # -- the two functions -----------------------------------------------------------------------
 
+
 def test_quote_keeps_short_text_and_says_how_long_long_text_was():
     assert quote("Green") == "Green"
     text = "x" * 5000
-    assert quote(text) == "x" * QUOTE_CHARS + f"… (5,000 characters; the first {QUOTE_CHARS} are shown)"
+    assert (
+        quote(text)
+        == "x" * QUOTE_CHARS + f"… (5,000 characters; the first {QUOTE_CHARS} are shown)"
+    )
 
 
 def test_visible_escapes_what_moves_the_cursor_and_keeps_ordinary_text():
-    assert visible("Oadby & Wigston: £1,250.5k – Ünïcode 東京 C:\\Returns") == \
-        "Oadby & Wigston: £1,250.5k – Ünïcode 東京 C:\\Returns"
-    assert visible("a\r\nb\tc\x1b[2Kd\x7f\x85\x9b\u202e\u2066\u200b\u2028\u2029\ud800") == \
-        "a\\r\\nb\\tc\\x1b[2Kd\\x7f\\x85\\x9b\\u202e\\u2066\\u200b\\u2028\\u2029\\ud800"
+    assert (
+        visible("Oadby & Wigston: £1,250.5k – Ünïcode 東京 C:\\Returns")
+        == "Oadby & Wigston: £1,250.5k – Ünïcode 東京 C:\\Returns"
+    )
+    assert (
+        visible("a\r\nb\tc\x1b[2Kd\x7f\x85\x9b\u202e\u2066\u200b\u2028\u2029\ud800")
+        == "a\\r\\nb\\tc\\x1b[2Kd\\x7f\\x85\\x9b\\u202e\\u2066\\u200b\\u2028\\u2029\\ud800"
+    )
 
 
 # -- item 8: bounded ------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_validate_of_the_inflated_return_is_bounded(inflated, tmp_path):
@@ -112,7 +130,9 @@ def test_receive_of_the_inflated_return_does_not_inflate_the_store(inflated, tmp
     ws_path = tmp_path / "ws"
     Workspace.init(ws_path).engine.dispose()
     before = (ws_path / "ni179.sqlite").stat().st_size
-    done = ni179("--workspace", str(ws_path), "receive", "--sender", MELTON, str(inflated), cwd=tmp_path)
+    done = ni179(
+        "--workspace", str(ws_path), "receive", "--sender", MELTON, str(inflated), cwd=tmp_path
+    )
     assert done.returncode == 1 and b"NOT ACCEPTED" in done.stdout, done.stderr
     assert len(done.stdout) < 80_000
     grown = (ws_path / "ni179.sqlite").stat().st_size - before
@@ -139,7 +159,11 @@ def _intake(ws: Workspace, tmp_path: Path, sink: SmtpSink, files: dict[str, byte
 
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     for name, data in files.items():
-        box.add(message(MELTON, ws.partnership.consolidator_email, "Our return", attachments=[(name, data)]))
+        box.add(
+            message(
+                MELTON, ws.partnership.consolidator_email, "Our return", attachments=[(name, data)]
+            )
+        )
     result = process(ws, MaildirSource(tmp_path / "Maildir"), sink.url, authserv_id=AUTHSERV)
     return result, box
 
@@ -157,7 +181,9 @@ def _raw(reply) -> bytes:
 
 
 @pytest.mark.slow
-def test_mail_intake_answers_the_inflated_return_within_the_limit(inflated, tmp_path, postfix_sized_sink):
+def test_mail_intake_answers_the_inflated_return_within_the_limit(
+    inflated, tmp_path, postfix_sized_sink
+):
     ws = Workspace.init(tmp_path / "ws")
     result, box = _intake(ws, tmp_path, postfix_sized_sink, {"return.xlsx": inflated.read_bytes()})
     assert result.errors == [] and result.outcomes == {"rejected": 1}
@@ -165,15 +191,20 @@ def test_mail_intake_answers_the_inflated_return_within_the_limit(inflated, tmp_
     assert len(_raw(reply)) <= 5 * 1024 * 1024
     text = reply.get_body(("plain",)).get_content()
     assert text.count("[money-not-a-number]") >= 70 and SAID in text and "more problems" not in text
-    assert [a.get_filename() for a in reply.iter_attachments()] == ["NI179_MELTON_2008-09-review_checked.xlsx"]
+    assert [a.get_filename() for a in reply.iter_attachments()] == [
+        "NI179_MELTON_2008-09-review_checked.xlsx"
+    ]
     assert len(box.get_folder("Rejected")) == 1 and len(box) == 0  # answered and filed: not stuck
 
 
 @pytest.mark.slow
 def test_a_reply_over_the_configured_limit_lists_the_first_findings_and_points_at_the_copy(
-        melton, tmp_path, postfix_sized_sink):
+    melton, tmp_path, postfix_sized_sink
+):
     config = tmp_path / "config.toml"
-    config.write_text(default_config_text().replace("[partnership]\n", "[partnership]\nreply_limit_mb = 0.5\n", 1))
+    config.write_text(
+        default_config_text().replace("[partnership]\n", "[partnership]\nreply_limit_mb = 0.5\n", 1)
+    )
     ws = Workspace.init(tmp_path / "ws", config)
     many = add_defined_names(melton, tmp_path / "names.xlsx", 700)
     result, _ = _intake(ws, tmp_path, postfix_sized_sink, {"return.xlsx": many.read_bytes()})
@@ -184,22 +215,28 @@ def test_a_reply_over_the_configured_limit_lists_the_first_findings_and_points_a
     listed = text.count("[name-added]")
     assert 0 < listed < 500
     # The store keeps the first 500 findings (and counts the rest): the copy lists those.
-    assert (f"... and {700 - listed} more problems not listed here: the first 500 are listed on the 'Validation "
-            "results' sheet of the attached checked copy") in " ".join(text.split())
+    assert (
+        f"... and {700 - listed} more problems not listed here: the first 500 are listed on the 'Validation "
+        "results' sheet of the attached checked copy"
+    ) in " ".join(text.split())
     (copy,) = reply.iter_attachments()
     assert copy.get_filename().endswith("_checked.xlsx")
 
 
 @pytest.mark.slow
 def test_a_checked_copy_that_would_break_the_limit_is_left_off_and_the_reply_says_so(
-        melton, tmp_path, postfix_sized_sink, partnership, demo_round):
+    melton, tmp_path, postfix_sized_sink, partnership, demo_round
+):
     config = tmp_path / "config.toml"
-    config.write_text(default_config_text().replace("[partnership]\n", "[partnership]\nreply_limit_mb = 0.5\n", 1))
+    config.write_text(
+        default_config_text().replace("[partnership]\n", "[partnership]\nreply_limit_mb = 0.5\n", 1)
+    )
     ws = Workspace.init(tmp_path / "ws", config)
     schema = build_schema(partnership, demo_round)
     # Every input, free text included, shows the long text: the copy keeps free text whole.
-    every = point_cells_at_one_string(melton, tmp_path / "every.xlsx", [(f.sheet, f.cell) for f in schema.fields],
-                                      long_text())
+    every = point_cells_at_one_string(
+        melton, tmp_path / "every.xlsx", [(f.sheet, f.cell) for f in schema.fields], long_text()
+    )
     result, box = _intake(ws, tmp_path, postfix_sized_sink, {"return.xlsx": every.read_bytes()})
     assert result.errors == [] and result.outcomes == {"rejected": 1}
     (reply,) = postfix_sized_sink.messages
@@ -214,7 +251,9 @@ def test_the_configured_limit_is_checked():
     from xl_ni179.errors import ConfigError
     from xl_ni179.partnership import parse_partnership
 
-    text = default_config_text().replace("[partnership]\n", "[partnership]\nreply_limit_mb = 0.1\n", 1)
+    text = default_config_text().replace(
+        "[partnership]\n", "[partnership]\nreply_limit_mb = 0.1\n", 1
+    )
     with pytest.raises(ConfigError, match="reply_limit_mb: must be between 0.5 and 100"):
         parse_partnership(text, "config.toml")
     assert parse_partnership(default_config_text(), "x").reply_limit_bytes == 5 * 1024 * 1024
@@ -224,7 +263,9 @@ def test_the_configured_limit_is_checked():
 
 # Bytes a terminal acts on: C0 controls but LF (each line is ours), DEL, C1 controls (as UTF-8),
 # and the bidi overrides, isolates and line/paragraph separators (as UTF-8).
-RAW_CONTROL = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
+RAW_CONTROL = re.compile(
+    rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
+)
 
 
 def assert_safe(printed: bytes, file_start: bytes) -> None:
@@ -261,7 +302,9 @@ def test_validate_prints_partner_text_with_its_control_characters_visible(forged
 
 
 @pytest.mark.slow
-def test_receive_and_status_print_partner_text_with_its_control_characters_visible(forged, tmp_path):
+def test_receive_and_status_print_partner_text_with_its_control_characters_visible(
+    forged, tmp_path
+):
     ws = tmp_path / "ws"
     Workspace.init(ws).engine.dispose()
     done = ni179("--workspace", str(ws), "receive", "--sender", MELTON, str(forged), cwd=tmp_path)
@@ -299,7 +342,11 @@ def test_a_message_with_many_attachments_is_answered_and_recorded_bounded(tmp_pa
     assert result.outcomes == {"wrong-format": 1}
     (reply,) = smtp.messages
     text = " ".join(reply.get_body(("plain",)).get_content().split())
-    assert "return-009-" in text and "return-010-" not in text and "and 140 more is not an .xlsx" in text
+    assert (
+        "return-009-" in text
+        and "return-010-" not in text
+        and "and 140 more is not an .xlsx" in text
+    )
     with ws.session() as s:
         (row,) = s.query(MailMessage).all()
         assert row.detail["count"] == 150 and len(row.detail["names"]) == 20

@@ -24,7 +24,7 @@ from xl_ni179.template import template_filename
 
 ROUND2 = "2009-10-outturn"
 # The round the next-round branch adds to the built-in configuration, with the same ids.
-SECOND_ROUND = '''
+SECOND_ROUND = """
 [[rounds]]
 id = "2009-10-outturn"
 title = "Efficiency – 2009/10 outturn"
@@ -33,12 +33,14 @@ forecast_years = ["2010/11", "2011/12"]
 opens = 2010-04-19
 deadline = 2010-05-14
 template_version = "2.0"
-'''
+"""
 REVIEW_TITLE = load_partnership().round("2008-09-review").title
 
 
 def run(workspace: Path, *args: str, code: int | None = 0):
-    result = CliRunner().invoke(main, ["--workspace", str(workspace), *args], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["--workspace", str(workspace), *args], catch_exceptions=False
+    )
     if code is not None:
         assert result.exit_code == code, result.output
     return result
@@ -94,8 +96,11 @@ def round2_data(demo_data: dict, code: str = "MELTON") -> dict:
     """What a partner types into the 2009/10 template: its 2008/09 forecasts of 2009/10
     onwards become the new figures; the prefilled 2008/09 figures are left as they are."""
     old = demo_data[code]
-    data = {k: v for k, v in old.items() if "2008_09" not in k and not k.startswith(("rag_2009_10",
-                                                                                        "rag_commentary_2009_10"))}
+    data = {
+        k: v
+        for k, v in old.items()
+        if "2008_09" not in k and not k.startswith(("rag_2009_10", "rag_commentary_2009_10"))
+    }
     return {**data, "signoff_date": "2010-05-10"}
 
 
@@ -106,9 +111,18 @@ def fill2(issued, demo_data, tmp_path):
 
     def fill(changes: dict, name: str, code: str = "MELTON", data: dict | None = None) -> Path:
         figures = tmp_path / f"{name}.json"
-        figures.write_text(json.dumps({**(data or round2_data(demo_data, code)), **changes}), "utf-8")
+        figures.write_text(
+            json.dumps({**(data or round2_data(demo_data, code)), **changes}), "utf-8"
+        )
         out = tmp_path / f"{name}.xlsx"
-        run(ws, "fill", str(templates / template_filename(code, ROUND2)), str(figures), "-o", str(out))
+        run(
+            ws,
+            "fill",
+            str(templates / template_filename(code, ROUND2)),
+            str(figures),
+            "-o",
+            str(out),
+        )
         return out
 
     return fill
@@ -128,15 +142,22 @@ def test_templates_prefill_the_accepted_figures_and_leave_others_blank(issued, p
     schema = build_schema(p2, p2.round(ROUND2))
     prefilled = schema.prefill_fields()
     assert {f.year for f in prefilled} == {"2008/09"} and len(prefilled) == 16
-    assert sum(f.name in figures for f in prefilled) == 15  # the demo return has no non-cashable memo
+    assert (
+        sum(f.name in figures for f in prefilled) == 15
+    )  # the demo return has no non-cashable memo
     gains = melton["Gains"]
     for f in prefilled:
         cell = gains[f.cell]
         assert cell.value == (pytest.approx(figures[f.name]) if f.name in figures else None), f.name
-        assert cell.protection.locked is False and cell.fill.fgColor.rgb.endswith("FFF2CC"), f.name  # editable
+        assert cell.protection.locked is False and cell.fill.fgColor.rgb.endswith("FFF2CC"), (
+            f.name
+        )  # editable
         kept = gains[schema.prior_cell(f)]
         assert kept.value == cell.value and kept.protection.locked is not False, f.name
-        assert blaby["Gains"][f.cell].value is None and blaby["Gains"][schema.prior_cell(f)].value is None
+        assert (
+            blaby["Gains"][f.cell].value is None
+            and blaby["Gains"][schema.prior_cell(f)].value is None
+        )
     assert gains["F6"].value == f"2008/09 as reported in {REVIEW_TITLE}"
     assert f"as you reported them in {REVIEW_TITLE}" in gains["A4"].value
     assert blaby["Gains"]["F6"].value == "2008/09 as reported before: none"
@@ -147,8 +168,25 @@ def test_templates_prefill_the_accepted_figures_and_leave_others_blank(issued, p
 
 @pytest.mark.slow
 def test_no_workspace_means_blank_templates(config, tmp_path):
-    out = CliRunner().invoke(main, ["--workspace", str(tmp_path / "none"), "templates", "--round", ROUND2,
-                                    "--out", str(tmp_path / "t"), "--org", "MELTON"], catch_exceptions=False).output
+    out = (
+        CliRunner()
+        .invoke(
+            main,
+            [
+                "--workspace",
+                str(tmp_path / "none"),
+                "templates",
+                "--round",
+                ROUND2,
+                "--out",
+                str(tmp_path / "t"),
+                "--org",
+                "MELTON",
+            ],
+            catch_exceptions=False,
+        )
+        .output
+    )
     assert "0 prefilled" in out
     gains = load_workbook(tmp_path / "t" / template_filename("MELTON", ROUND2))["Gains"]
     assert gains["B8"].value is None and gains["F6"].value == "2008/09 as reported before: none"
@@ -159,9 +197,13 @@ def test_no_workspace_means_blank_templates(config, tmp_path):
 def test_fallen_gains_and_a_restatement_warn_in_the_workbook_and_on_receipt(fresh, fill2, tmp_path):
     fell = fill2({"gains_procurement_2009_10": 50.0}, "fell")
     restated = fill2({"gains_assets_2008_09": 30.0}, "restated")
-    explained = fill2({"gains_assets_2008_09": 30.0,
-                       "explain_actual_restated": "Audit found £5.6k of asset gains left out of 2008/09."},
-                      "explained")
+    explained = fill2(
+        {
+            "gains_assets_2008_09": 30.0,
+            "explain_actual_restated": "Audit found £5.6k of asset gains left out of 2008/09.",
+        },
+        "explained",
+    )
     as_issued = fill2({}, "as-issued")
     computed = recalculate([fell, restated, explained, as_issued], tmp_path)
 
@@ -170,21 +212,31 @@ def test_fallen_gains_and_a_restatement_warn_in_the_workbook_and_on_receipt(fres
     assert failing_checks(computed[restated]) == {("actual-restated", "Gains", "B11")}
     assert status(computed[restated]) == "1 problem(s) to fix: see the Checks sheet"
     assert status(computed[explained]) == "Ready to submit"
-    assert status(computed[as_issued]) == "Ready to submit" and failing_checks(computed[as_issued]) == set()
+    assert (
+        status(computed[as_issued]) == "Ready to submit"
+        and failing_checks(computed[as_issued]) == set()
+    )
 
     out = run(fresh(), "receive", str(fell), "--round", ROUND2).output
     # The 2009/10 total is also below what the 2008/09 review forecast for it (the stored comparison).
     assert "ACCEPTED with 2 warning(s) to explain" in out
     assert "WARNING [gains-withdrawn] at sheet Gains, cell C15" in out
-    assert "WARNING [gains-fell] at sheet Gains, cell C8: Procurement: gross ongoing cash-releasing gains, 2009/10 " \
-           "(actual) is £50.0k, below the £63.5k for 2008/09." in out
+    assert (
+        "WARNING [gains-fell] at sheet Gains, cell C8: Procurement: gross ongoing cash-releasing gains, 2009/10 "
+        "(actual) is £50.0k, below the £63.5k for 2008/09." in out
+    )
     out = run(fresh(), "receive", str(restated), "--round", ROUND2).output
-    assert "WARNING [actual-restated] at sheet Gains, cell B11" in out and "changed from £24.4k" in out
+    assert (
+        "WARNING [actual-restated] at sheet Gains, cell B11" in out and "changed from £24.4k" in out
+    )
     assert "to £30.0k" in out
     assert "gains-withdrawn" not in out  # the same change is not warned twice
     workspace = fresh()
     out = run(workspace, "receive", str(explained), "--round", ROUND2).output
-    assert ": ACCEPTED\n" in out + "\n" and "WARNING (explained) [actual-restated] at sheet Gains, cell B11" in out
+    assert (
+        ": ACCEPTED\n" in out + "\n"
+        and "WARNING (explained) [actual-restated] at sheet Gains, cell B11" in out
+    )
     # Explained, it asks for nothing more (issue 19): not "explain the restatement" again.
     assert "What to do: Nothing more to do: you have explained this on the Checks sheet." in out
     assert "explain the restatement" not in out
@@ -200,22 +252,35 @@ CASES: dict[str, tuple[dict, set[tuple[str, str]]]] = {
     "gains level": ({"gains_procurement_2009_10": 63.5}, set()),
     "restated up": ({"gains_procurement_2008_09": 70.0}, {("actual-restated", "B8")}),
     "restated within £50": ({"gains_procurement_2008_09": 63.54}, set()),
-    "costs restated and gains fell": ({"costs_assets_2008_09": 0.5, "gains_other_2009_10": 1.0},
-                                      {("actual-restated", "B22"), ("gains-fell", "C14")}),
+    "costs restated and gains fell": (
+        {"costs_assets_2008_09": 0.5, "gains_other_2009_10": 1.0},
+        {("actual-restated", "B22"), ("gains-fell", "C14")},
+    ),
     "memo restated": ({"oneoff_2008_09": 0}, {("actual-restated", "B40")}),
-    "prefilled figure cleared": ({"gains_shared_services_2008_09": None},
-                                 {("actual-restated", "B10"), ("required-missing", "B10")}),
+    "prefilled figure cleared": (
+        {"gains_shared_services_2008_09": None},
+        {("actual-restated", "B10"), ("required-missing", "B10")},
+    ),
     "restated as text": ({"gains_workforce_2008_09": "43.9k"}, {("money-not-a-number", "B12")}),
-    "explained": ({"gains_procurement_2008_09": 70.0, "gains_other_2009_10": 1.0,
-                   "explain_actual_restated": "Corrected after audit", "explain_gains_fell": "Contract ended"},
-                  {("actual-restated", "B8"), ("gains-fell", "C14")}),
+    "explained": (
+        {
+            "gains_procurement_2008_09": 70.0,
+            "gains_other_2009_10": 1.0,
+            "explain_actual_restated": "Corrected after audit",
+            "explain_gains_fell": "Contract ended",
+        },
+        {("actual-restated", "B8"), ("gains-fell", "C14")},
+    ),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("libreoffice")
 def test_python_and_workbook_agree_cell_by_cell_in_the_second_round(p2, fill2, tmp_path):
-    files = {case: fill2(changes, f"case{i}") for i, (case, (changes, _)) in enumerate(sorted(CASES.items()))}
+    files = {
+        case: fill2(changes, f"case{i}")
+        for i, (case, (changes, _)) in enumerate(sorted(CASES.items()))
+    }
     computed = recalculate(list(files.values()), tmp_path)
     for case, path in files.items():
         report = validate_file(p2, path)
@@ -228,9 +293,12 @@ def test_python_and_workbook_agree_cell_by_cell_in_the_second_round(p2, fill2, t
 
 @pytest.mark.slow
 def test_an_organisation_with_no_earlier_return_fills_in_full_and_nothing_is_a_restatement(
-        p2, fill2, demo_data, workspace):
+    p2, fill2, demo_data, workspace
+):
     data = {**demo_data["MELTON"], "signoff_date": "2010-05-10"}
-    data = {k: v for k, v in data.items() if not k.startswith(("rag_2009_10", "rag_commentary_2009_10"))}
+    data = {
+        k: v for k, v in data.items() if not k.startswith(("rag_2009_10", "rag_commentary_2009_10"))
+    }
     path = fill2({"signoff_email": "finance@blaby.example.org"}, "blaby", code="BLABY", data=data)
     report = validate_file(p2, path)
     assert report.findings == [] and report.prefill is None
@@ -255,7 +323,9 @@ def test_changing_what_was_reported_before_is_tampering(fill2, workspace, tmp_pa
 
     wb = load_workbook(path)
     for row in range(1, 10):  # pretends to be a blank template, keeping the figures
-        if wb["_meta"].cell(row, 1).value and wb["_meta"].cell(row, 1).value.startswith("prefilled_from"):
+        if wb["_meta"].cell(row, 1).value and wb["_meta"].cell(row, 1).value.startswith(
+            "prefilled_from"
+        ):
             wb["_meta"].cell(row, 2).value = None
     wb.save(tmp_path / "no-source.xlsx")
     out = run(workspace, "receive", str(tmp_path / "no-source.xlsx"), code=1).output
@@ -265,17 +335,27 @@ def test_changing_what_was_reported_before_is_tampering(fill2, workspace, tmp_pa
 
 @pytest.mark.slow
 def test_a_resubmitted_earlier_return_does_not_disturb_the_issued_templates(
-        p2, fill2, workspace, demo_data, returns_dir, tmp_path):
+    p2, fill2, workspace, demo_data, returns_dir, tmp_path
+):
     """The template names the accepted return its figures came from, so a later version of
     the 2008/09 return neither breaks the 2009/10 return nor changes what it is measured against."""
     figures = tmp_path / "v2.json"
     figures.write_text(json.dumps({"gains_procurement_2008_09": 80.0}), "utf-8")
     v2 = tmp_path / "NI179_MELTON_2008-09-review-v2.xlsx"
-    run(workspace, "fill", str(returns_dir / "NI179_MELTON_2008-09-review.xlsx"), str(figures), "-o", str(v2))
+    run(
+        workspace,
+        "fill",
+        str(returns_dir / "NI179_MELTON_2008-09-review.xlsx"),
+        str(figures),
+        "-o",
+        str(v2),
+    )
     assert "replaces version 1" in run(workspace, "receive", str(v2)).output
     out = run(workspace, "receive", str(fill2({}, "after-v2"))).output
     assert ": ACCEPTED" in out and "locked-content" not in out and "actual-restated" not in out
-    assert "WARNING [gains-withdrawn] at sheet Gains, cell B15" in out  # lower than the latest accepted 2008/09
+    assert (
+        "WARNING [gains-withdrawn] at sheet Gains, cell B15" in out
+    )  # lower than the latest accepted 2008/09
 
 
 @pytest.mark.slow
@@ -285,14 +365,28 @@ def test_validate_checks_the_column_against_the_previous_return_given(issued, fi
     sub = store.latest_accepted("MELTON", "2008-09-review")
     previous = ws / "files" / sub.sha256[:2] / f"{sub.sha256}.xlsx"
     path = fill2({}, "checked")
-    result = CliRunner().invoke(main, ["--workspace", str(ws), "validate", "--previous", str(previous), str(path)])
+    result = CliRunner().invoke(
+        main, ["--workspace", str(ws), "validate", "--previous", str(previous), str(path)]
+    )
     assert result.exit_code == 0 and ": ACCEPTED" in result.output
     wb = load_workbook(path)
     wb["Gains"]["F9"] = 1.0
     wb.save(tmp_path / "changed.xlsx")
-    result = CliRunner().invoke(main, ["--workspace", str(ws), "validate", "--previous", str(previous),
-                                       str(tmp_path / "changed.xlsx")])
-    assert result.exit_code == 1 and "[locked-content-changed] at sheet Gains, cell F9" in result.output
+    result = CliRunner().invoke(
+        main,
+        [
+            "--workspace",
+            str(ws),
+            "validate",
+            "--previous",
+            str(previous),
+            str(tmp_path / "changed.xlsx"),
+        ],
+    )
+    assert (
+        result.exit_code == 1
+        and "[locked-content-changed] at sheet Gains, cell F9" in result.output
+    )
     assert "'53.7'" in result.output
 
 
@@ -305,7 +399,9 @@ def test_expected_locked_content_of_a_prefilled_template_equals_building_it(issu
     for code in ("MELTON", "HINCK", "LCC", "BLABY"):
         prefill = store.prefill(code, ROUND2)
         assert (prefill is None) == (code == "BLABY")
-        assert return_spec(p2, ROUND2).expected_locked(code, prefill) == build_locked(p2, code, ROUND2, prefill), code
+        assert return_spec(p2, ROUND2).expected_locked(code, prefill) == build_locked(
+            p2, code, ROUND2, prefill
+        ), code
 
 
 @pytest.mark.slow
@@ -314,10 +410,15 @@ def test_a_reminder_attaches_the_prefilled_workbook(issued, tmp_path):
 
     from xl_ni179.mail.chasers import build_chasers
 
-    chasers = {st.code: msg for st, msg in build_chasers(Workspace(issued[0]), ROUND2, today=dt.date(2010, 5, 1))}
+    chasers = {
+        st.code: msg
+        for st, msg in build_chasers(Workspace(issued[0]), ROUND2, today=dt.date(2010, 5, 1))
+    }
     assert len(chasers) == 13  # nobody has sent a 2009/10 return yet
-    for code, opening in (("MELTON", f"with the figures you reported in {REVIEW_TITLE} filled in"),
-                          ("BLABY", "Your blank return workbook is attached")):
+    for code, opening in (
+        ("MELTON", f"with the figures you reported in {REVIEW_TITLE} filled in"),
+        ("BLABY", "Your blank return workbook is attached"),
+    ):
         msg = chasers[code]
         assert opening in msg.get_body(("plain",)).get_content()
         (attachment,) = list(msg.iter_attachments())
@@ -328,13 +429,28 @@ def test_a_reminder_attaches_the_prefilled_workbook(issued, tmp_path):
 
 @pytest.mark.slow
 def test_the_outturn_demo_issues_prefilled_workbooks_and_melton_explains_its_restatement(tmp_path):
-    result = CliRunner().invoke(main, ["--workspace", str(tmp_path / "ws"), "demo", "--round", ROUND2,
-                                       "--out", str(tmp_path / "out")], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "--workspace",
+            str(tmp_path / "ws"),
+            "demo",
+            "--round",
+            ROUND2,
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     templates = tmp_path / "out" / "templates"
-    assert load_workbook(templates / template_filename("MELTON", ROUND2))["Gains"]["F6"].value == \
-        f"2008/09 as reported in {REVIEW_TITLE}"
-    assert load_workbook(templates / template_filename("BLABY", ROUND2))["Gains"]["B8"].value is None
+    assert (
+        load_workbook(templates / template_filename("MELTON", ROUND2))["Gains"]["F6"].value
+        == f"2008/09 as reported in {REVIEW_TITLE}"
+    )
+    assert (
+        load_workbook(templates / template_filename("BLABY", ROUND2))["Gains"]["B8"].value is None
+    )
     (melton,) = [s for s in Workspace(tmp_path / "ws").status(ROUND2) if s.code == "MELTON"]
     restated = [f for f in melton.findings if f["code"] == "actual-restated"]
     assert [(f["cell"], f["explained"]) for f in restated] == [("B8", True)]

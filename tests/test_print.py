@@ -46,21 +46,37 @@ def books(tmp_path_factory, libreoffice, partnership) -> dict[str, Path]:
     errors, and the ribbon's master workbook."""
     out = tmp_path_factory.mktemp("print")
     demo = out / "demo"
-    result = CliRunner().invoke(main, ["--workspace", str(out / "ws"), "demo", "--round", OUTTURN_ROUND,
-                                       "--out", str(demo)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["--workspace", str(out / "ws"), "demo", "--round", OUTTURN_ROUND, "--out", str(demo)],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     review = partnership.round(DEMO_ROUND)
-    wrong = {**demo_returns(partnership, review)["OADBY"], "gains_procurement_2008_09": "N/A",
-             "costs_other_2008_09": -4, "rag_2010_11": "Purple", "signoff_email": "finance at oadby"}
-    filled = fill_workbook(partnership, demo / "templates" / template_filename("OADBY", review.id), wrong,
-                           out / "oadby-wrong.xlsx")
-    checked = annotate(partnership, validate_file(partnership, filled), out / "checked" / "OADBY-checked.xlsx")
+    wrong = {
+        **demo_returns(partnership, review)["OADBY"],
+        "gains_procurement_2008_09": "N/A",
+        "costs_other_2008_09": -4,
+        "rag_2010_11": "Purple",
+        "signoff_email": "finance at oadby",
+    }
+    filled = fill_workbook(
+        partnership,
+        demo / "templates" / template_filename("OADBY", review.id),
+        wrong,
+        out / "oadby-wrong.xlsx",
+    )
+    checked = annotate(
+        partnership, validate_file(partnership, filled), out / "checked" / "OADBY-checked.xlsx"
+    )
     assert checked is not None
     return {
         "blank review template": demo / "templates" / template_filename("MELTON", DEMO_ROUND),
         "blank outturn template": demo / "templates" / template_filename("LCITY", OUTTURN_ROUND),
         "review return": demo / "returns" / template_filename("POLICE", DEMO_ROUND),
-        "outturn return": demo / "returns" / template_filename("MELTON", OUTTURN_ROUND),  # prefilled, restated
+        "outturn return": demo
+        / "returns"
+        / template_filename("MELTON", OUTTURN_ROUND),  # prefilled, restated
         "checked copy": checked,
         "master": demo / "master.xlsx",
         "ribbon master": write_master_book(out / "NI179_master.xlsx"),
@@ -83,7 +99,9 @@ def _by_sheet(path: Path, pages: list[Page]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for number, page in enumerate(pages, start=1):
         sheet = next((name for name in titles if page.sheet_line.startswith(name + " Page")), None)
-        assert sheet is not None, f"{path.name} page {number} names no visible sheet: {page.sheet_line!r}"
+        assert sheet is not None, (
+            f"{path.name} page {number} names no visible sheet: {page.sheet_line!r}"
+        )
         found.setdefault(sheet, []).append(page.text)
     return found
 
@@ -93,8 +111,10 @@ def test_every_page_is_a4_landscape(printed):
     for key, pages in printed.items():
         assert pages, key
         for number, page in enumerate(pages, start=1):
-            assert abs(page.width - A4_LANDSCAPE[0]) < TOLERANCE and abs(page.height - A4_LANDSCAPE[1]) < TOLERANCE, (
-                f"{key} page {number} is {page.width:.0f} x {page.height:.0f} points")
+            assert (
+                abs(page.width - A4_LANDSCAPE[0]) < TOLERANCE
+                and abs(page.height - A4_LANDSCAPE[1]) < TOLERANCE
+            ), f"{key} page {number} is {page.width:.0f} x {page.height:.0f} points"
 
 
 @pytest.mark.slow
@@ -102,7 +122,9 @@ def test_each_visible_sheet_prints_one_page_wide_with_its_title_on_every_page(bo
     for key, path in books.items():
         titles = _visible_titles(path)
         by_sheet = _by_sheet(path, printed[key])
-        assert list(by_sheet) == list(titles), f"{key}: every visible sheet prints, in order, and nothing else"
+        assert list(by_sheet) == list(titles), (
+            f"{key}: every visible sheet prints, in order, and nothing else"
+        )
         for sheet, texts in by_sheet.items():
             for i, text in enumerate(texts, start=1):
                 # The title sits in A1 and repeats on every page: a page without it held
@@ -114,37 +136,53 @@ def test_the_text_is_never_shrunk_below_a_readable_size(printed):
     for key, pages in printed.items():
         for number, page in enumerate(pages, start=1):
             assert page.smallest >= SMALLEST_TEXT, (
-                f"{key} page {number} ({page.sheet_line}) prints text at {page.smallest:.1f} pt")
+                f"{key} page {number} ({page.sheet_line}) prints text at {page.smallest:.1f} pt"
+            )
 
 
 @pytest.mark.slow
 def test_each_sheet_of_the_return_prints_on_the_fewest_pages(books, printed):
-    for key in ("blank review template", "blank outturn template", "review return", "outturn return"):
+    for key in (
+        "blank review template",
+        "blank outturn template",
+        "review return",
+        "outturn return",
+    ):
         by_sheet = _by_sheet(books[key], printed[key])
         for sheet, most in RETURN_PAGES.items():
             assert 1 <= len(by_sheet[sheet]) <= most, (key, sheet, len(by_sheet[sheet]))
     by_sheet = _by_sheet(books["checked copy"], printed["checked copy"])
     assert len(by_sheet["Validation results"]) == 1
     master = _by_sheet(books["master"], printed["master"])
-    assert sum(len(p) for p in master.values()) <= 32, {k: len(v) for k, v in master.items()}  # 56 before
+    assert sum(len(p) for p in master.values()) <= 32, {
+        k: len(v) for k, v in master.items()
+    }  # 56 before
     book = _by_sheet(books["ribbon master"], printed["ribbon master"])
     assert all(len(p) <= 2 for p in book.values()), {k: len(v) for k, v in book.items()}
 
 
 @pytest.mark.slow
-def test_gains_pages_repeat_the_year_headings_and_keep_each_block_whole(books, printed, partnership):
-    blocks = {"A. Gross ongoing cash-releasing gains": "Total", "B. Costs of achieving the gains": "Total",
-              "C. Net gains (NI 179)": "Total", "Memo: do not count towards NI 179": "Non-cashable gains",
-              "Baseline and targets (£000)": "Progress as a share of baseline"}
+def test_gains_pages_repeat_the_year_headings_and_keep_each_block_whole(
+    books, printed, partnership
+):
+    blocks = {
+        "A. Gross ongoing cash-releasing gains": "Total",
+        "B. Costs of achieving the gains": "Total",
+        "C. Net gains (NI 179)": "Total",
+        "Memo: do not count towards NI 179": "Non-cashable gains",
+        "Baseline and targets (£000)": "Progress as a share of baseline",
+    }
     for key, round_id in (("blank review template", DEMO_ROUND), ("outturn return", OUTTURN_ROUND)):
         pages = _by_sheet(books[key], printed[key])[GAINS]
         years = partnership.round(round_id).years
         for text in pages:
-            heading = text[text.index("Workstream (£000)"):]
+            heading = text[text.index("Workstream (£000)") :]
             assert all(year in heading.split("\n")[0] + heading for year in years), key
         for block, last_line in blocks.items():
             (page,) = [text for text in pages if block in text]
-            assert last_line in page[page.index(block):], f"{key}: {block} runs over onto another page"
+            assert last_line in page[page.index(block) :], (
+                f"{key}: {block} runs over onto another page"
+            )
 
 
 def test_long_tables_carry_their_headings_on_every_page(books, printed):
@@ -162,11 +200,16 @@ def test_a_table_of_the_master_never_starts_at_the_foot_of_a_page(books, printed
     checked = 0
     for ws in wb.worksheets:
         for cell in ws["A"]:
-            if isinstance(cell.value, str) and cell.font is not None and cell.font.sz == SECTION.size \
-                    and cell.font.b and cell.row > 3:
+            if (
+                isinstance(cell.value, str)
+                and cell.font is not None
+                and cell.font.sz == SECTION.size
+                and cell.font.b
+                and cell.row > 3
+            ):
                 (page,) = [t for t in by_sheet[ws.title] if cell.value in t.split("\n")]
                 lines = page.split("\n")
-                after = lines[lines.index(cell.value) + 1:]
+                after = lines[lines.index(cell.value) + 1 :]
                 assert len(after) >= 3, f"{ws.title}: '{cell.value}' ends its page"
                 checked += 1
     assert checked >= 15
@@ -183,13 +226,16 @@ def test_no_text_is_cut_off_in_calc(books, tmp_path):
     clipped = clipped_in_calc(list(books.values()), tmp_path)
     for key, path in books.items():
         assert clipped[path] == [], f"{key}: " + "; ".join(
-            f"{sheet}!{cell} '{text}' {why}" for sheet, cell, text, why in clipped[path][:10])
+            f"{sheet}!{cell} '{text}' {why}" for sheet, cell, text, why in clipped[path][:10]
+        )
 
 
 def test_print_settings_keep_the_template_deterministic(partnership, demo_round):
     def parts() -> dict[str, bytes]:
         with zipfile.ZipFile(io.BytesIO(build_template(partnership, "LCITY", demo_round))) as zf:
-            return {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}  # core: the time
+            return {
+                n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"
+            }  # core: the time
 
     first = parts()
     assert first == parts()

@@ -59,8 +59,10 @@ def dangerous(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
 
 
 def _findings(report: dict) -> list[tuple]:
-    return sorted((f["code"], f["severity"], f.get("sheet") or "", f.get("cell") or "")
-                  for f in report["findings"])
+    return sorted(
+        (f["code"], f["severity"], f.get("sheet") or "", f.get("cell") or "")
+        for f in report["findings"]
+    )
 
 
 def test_the_parts_are_really_in_the_files(accepted: dict[str, Path]) -> None:
@@ -70,17 +72,31 @@ def test_the_parts_are_really_in_the_files(accepted: dict[str, Path]) -> None:
         types = zf.read("[Content_Types].xml").decode()
         gains_rels = zf.read("xl/worksheets/_rels/sheet2.xml.rels").decode()
         forecast = zf.read("xl/worksheets/sheet3.xml").decode()
-    assert {"xl/calcChain.xml", "xl/printerSettings/printerSettings1.bin", "docProps/custom.xml",
-            "docMetadata/LabelInfo.xml", "customXml/item1.xml", "customXml/itemProps1.xml",
-            "xl/threadedComments/threadedComment1.xml", "xl/persons/person.xml", "xl/comments1.xml",
-            "xl/drawings/vmlDrawing1.vml", "xl/metadata.xml", "xl/richData/rdrichvalue.xml",
-            "xl/sharedStrings.xml"} <= names
-    assert 'Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.' \
-           'printerSettings"' in types
+    assert {
+        "xl/calcChain.xml",
+        "xl/printerSettings/printerSettings1.bin",
+        "docProps/custom.xml",
+        "docMetadata/LabelInfo.xml",
+        "customXml/item1.xml",
+        "customXml/itemProps1.xml",
+        "xl/threadedComments/threadedComment1.xml",
+        "xl/persons/person.xml",
+        "xl/comments1.xml",
+        "xl/drawings/vmlDrawing1.vml",
+        "xl/metadata.xml",
+        "xl/richData/rdrichvalue.xml",
+        "xl/sharedStrings.xml",
+    } <= names
+    assert (
+        'Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        'printerSettings"' in types
+    )
     assert "relationships/printerSettings" in gains_rels and "threadedComment" in gains_rels
     assert "<x14:dataValidations" in forecast and "<xm:f>Cover!$A$4:$A$11</xm:f>" in forecast
     with zipfile.ZipFile(accepted["shared-strings.xlsx"]) as zf:
-        sheets = "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/worksheets/sheet"))
+        sheets = "".join(
+            zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/worksheets/sheet")
+        )
         strings = zf.read("xl/sharedStrings.xml").decode()
     assert 't="inlineStr"' not in sheets and 't="s"' in sheets
     assert "<r><rPr><b/>" in strings and "<rPh " in strings
@@ -92,9 +108,12 @@ def test_package_inspection_accepts_what_programs_add(name: str, accepted: dict[
 
 
 def test_ni179_validate_accepts_each_with_the_original_findings(
-        base: Path, accepted: dict[str, Path], tmp_path: Path) -> None:
+    base: Path, accepted: dict[str, Path], tmp_path: Path
+) -> None:
     files = [base, *accepted.values()]
-    result = CliRunner().invoke(main, ["--workspace", str(tmp_path), "validate", "--json", *map(str, files)])
+    result = CliRunner().invoke(
+        main, ["--workspace", str(tmp_path), "validate", "--json", *map(str, files)]
+    )
     assert result.exit_code == 0, result.output[-3000:]
     reports = json.loads(result.output)
     original = _findings(reports[0])
@@ -107,12 +126,20 @@ def test_ni179_validate_accepts_each_with_the_original_findings(
 
 def test_every_dangerous_twin_has_a_case() -> None:
     assert len(DANGEROUS) >= 20
-    assert set(DANGEROUS.values()) == {"embedded-object", "too-large", "xml-dtd", "macros", "external-link",
-                                       "dde-link"}
+    assert set(DANGEROUS.values()) == {
+        "embedded-object",
+        "too-large",
+        "xml-dtd",
+        "macros",
+        "external-link",
+        "dde-link",
+    }
 
 
 @pytest.mark.parametrize("name", [name for name in DANGEROUS if name not in program_parts.IN_CELLS])
-def test_dangerous_twin_is_rejected_by_the_package_inspection(name: str, dangerous: dict[str, Path]) -> None:
+def test_dangerous_twin_is_rejected_by_the_package_inspection(
+    name: str, dangerous: dict[str, Path]
+) -> None:
     codes = [f.code for f in inspect_file(dangerous[name])]
     assert DANGEROUS[name] in codes, (name, codes)
 
@@ -167,23 +194,34 @@ def _parts_and_types(path: Path) -> dict[str, str]:
         names = [n for n in zf.namelist() if not n.endswith("/")]
     overrides = dict(re.findall(r'PartName="/([^"]+)"\s+ContentType="([^"]+)"', types))
     defaults = dict(re.findall(r'Extension="([^"]+)"\s+ContentType="([^"]+)"', types))
-    return {n: overrides.get(n, defaults.get(n.rsplit(".", 1)[-1].lower(), "")) for n in names
-            if n != "[Content_Types].xml"}
+    return {
+        n: overrides.get(n, defaults.get(n.rsplit(".", 1)[-1].lower(), ""))
+        for n in names
+        if n != "[Content_Types].xml"
+    }
 
 
 @pytest.fixture(scope="module")
-def resaved(libreoffice, base: Path, accepted: dict[str, Path], tmp_path_factory) -> dict[str, Path]:
+def resaved(
+    libreoffice, base: Path, accepted: dict[str, Path], tmp_path_factory
+) -> dict[str, Path]:
     """A filled return, and one with every part Excel adds, saved by Calc and by Gnumeric."""
     out = tmp_path_factory.mktemp("resaved")
     everything = accepted["everything.xlsx"]
     calc = convert([base, everything], out / "calc")
     files = {"calc-" + base.name: calc[0], "calc-everything.xlsx": calc[1]}
-    require_component(subprocess.run(["which", "ssconvert"], capture_output=True).returncode == 0,
-                      "Gnumeric is not installed: run `apt-get install gnumeric` (scripts/setup.sh does).")
+    require_component(
+        subprocess.run(["which", "ssconvert"], capture_output=True).returncode == 0,
+        "Gnumeric is not installed: run `apt-get install gnumeric` (scripts/setup.sh does).",
+    )
     for source in (base, everything):
         target = out / f"gnumeric-{source.name}"
-        subprocess.run(["ssconvert", "--export-type=Gnumeric_Excel:xlsx2", str(source), str(target)],
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            ["ssconvert", "--export-type=Gnumeric_Excel:xlsx2", str(source), str(target)],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
         files[target.name] = target
     return files
 
@@ -206,18 +244,21 @@ def test_calc_keeps_the_sensitivity_label_it_was_given(resaved: dict[str, Path])
     assert f"MSIP_Label_{program_parts.LABEL}_Enabled" in custom
 
 
-@pytest.mark.parametrize("formula, external", [
-    ("[1]Lists!$A$1:$A$3", True),
-    ("'[1]My lists'!$A$1", True),
-    ("[1]!RagList", True),
-    ("SUM('C:\\Finance\\[budget.xlsx]2009'!B2:B9)", True),
-    ("Cover!$A$4:$A$11", False),
-    ("'Sign-off'!B5", False),
-    ("SUM(Table1[[#This Row],[Gains]])", False),
-    ("Table1[@Gains]+Gains!B8", False),
-    ('"[1]x!"&A1', False),
-    ("Table1['[x]", False),
-])
+@pytest.mark.parametrize(
+    "formula, external",
+    [
+        ("[1]Lists!$A$1:$A$3", True),
+        ("'[1]My lists'!$A$1", True),
+        ("[1]!RagList", True),
+        ("SUM('C:\\Finance\\[budget.xlsx]2009'!B2:B9)", True),
+        ("Cover!$A$4:$A$11", False),
+        ("'Sign-off'!B5", False),
+        ("SUM(Table1[[#This Row],[Gains]])", False),
+        ("Table1[@Gains]+Gains!B8", False),
+        ('"[1]x!"&A1', False),
+        ("Table1['[x]", False),
+    ],
+)
 def test_external_reference_detection(formula: str, external: bool) -> None:
     from xl_ni179.intake.safety.formulas import has_external_ref
 

@@ -58,8 +58,14 @@ INVALID = {
     "signoff_date": "next week",
     "signoff_s151_officer": None,
 }
-INVALID_CODES = {"money-not-a-number", "money-negative", "rag-not-recognised", "signoff-email-invalid",
-                 "signoff-date-invalid", "required-missing"}
+INVALID_CODES = {
+    "money-not-a-number",
+    "money-negative",
+    "rag-not-recognised",
+    "signoff-email-invalid",
+    "signoff-date-invalid",
+    "required-missing",
+}
 RECEIVED = dt.datetime(2009, 5, 12, 9)
 NOW = dt.datetime(2009, 5, 20, 12)
 
@@ -67,51 +73,86 @@ NOW = dt.datetime(2009, 5, 20, 12)
 @dataclass
 class Corpus:
     originals: dict[tuple[str, str], Path] = field(default_factory=dict)  # (org, validity)
-    saved: dict[tuple[str, str, str], Path] = field(default_factory=dict)  # (program, org, validity)
+    saved: dict[tuple[str, str, str], Path] = field(
+        default_factory=dict
+    )  # (program, org, validity)
     tampered: dict[tuple[str, str, str], Path] = field(default_factory=dict)  # (program, org, kind)
     respelt: dict[str, Path] = field(default_factory=dict)  # one Excel re-spelling alone, Melton
     reports: dict[Path, Report] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="session")
-def corpus(tmp_path_factory, partnership, demo_round, templates_dir, demo_data, libreoffice, request) -> Corpus:
+def corpus(
+    tmp_path_factory, partnership, demo_round, templates_dir, demo_data, libreoffice, request
+) -> Corpus:
     require_component(system_uno(), UNO_HINT)
     require_component(ssconvert() is not None, GNUMERIC_HINT)
     root = tmp_path_factory.mktemp("real-programs")
     schema = build_schema(partnership, demo_round)
     c = Corpus()
-    inputs = {(org, v): {**demo_data[org], **(INVALID if v == "invalid" else {})} for org in ORGS for v in VALIDITY}
+    inputs = {
+        (org, v): {**demo_data[org], **(INVALID if v == "invalid" else {})}
+        for org in ORGS
+        for v in VALIDITY
+    }
     template = {org: templates_dir / template_filename(org, demo_round.id) for org in ORGS}
     for (org, v), data in inputs.items():
-        c.originals[org, v] = fill_workbook(partnership, template[org], data, root / "openpyxl" / f"{org}-{v}.xlsx")
+        c.originals[org, v] = fill_workbook(
+            partnership, template[org], data, root / "openpyxl" / f"{org}-{v}.xlsx"
+        )
 
-    jobs = [CalcJob(template[org], root / "calc-typed" / f"{org}-{v}.xlsx", typed_cells(schema, data))
-            for (org, v), data in inputs.items()]
+    jobs = [
+        CalcJob(template[org], root / "calc-typed" / f"{org}-{v}.xlsx", typed_cells(schema, data))
+        for (org, v), data in inputs.items()
+    ]
     for org in ORGS:
         for kind, cell in CALC_TAMPERING.items():
-            jobs.append(CalcJob(template[org], root / "calc-tampered" / f"{org}-{kind}.xlsx",
-                                typed_cells(schema, inputs[org, "valid"]) + [cell], unprotect=[GAINS]))
+            jobs.append(
+                CalcJob(
+                    template[org],
+                    root / "calc-tampered" / f"{org}-{kind}.xlsx",
+                    typed_cells(schema, inputs[org, "valid"]) + [cell],
+                    unprotect=[GAINS],
+                )
+            )
     type_in_calc(jobs, root / "calc-work")
-    resaved = dict(zip(c.originals, resave_in_calc(list(c.originals.values()), root / "calc-resaved"),
-                       strict=True))
+    resaved = dict(
+        zip(
+            c.originals,
+            resave_in_calc(list(c.originals.values()), root / "calc-resaved"),
+            strict=True,
+        )
+    )
     for (org, v), original in c.originals.items():
         c.saved["calc-typed", org, v] = root / "calc-typed" / f"{org}-{v}.xlsx"
         c.saved["calc-resaved", org, v] = resaved[org, v]
-        c.saved["gnumeric", org, v] = convert_with_gnumeric(original, root / "gnumeric" / f"{org}-{v}.xlsx")
-        c.saved["excel-respelt", org, v] = respell_as_excel(original, root / "excel" / f"{org}-{v}.xlsx")
+        c.saved["gnumeric", org, v] = convert_with_gnumeric(
+            original, root / "gnumeric" / f"{org}-{v}.xlsx"
+        )
+        c.saved["excel-respelt", org, v] = respell_as_excel(
+            original, root / "excel" / f"{org}-{v}.xlsx"
+        )
     for program in PROGRAMS:
         for org in ORGS:
             for kind in TAMPERING:
                 c.tampered[program, org, kind] = (
-                    root / "calc-tampered" / f"{org}-{kind}.xlsx" if program == "calc-typed"
-                    else tamper(c.saved[program, org, "valid"], root / "tampered" / f"{program}-{org}-{kind}.xlsx",
-                                kind))
+                    root / "calc-tampered" / f"{org}-{kind}.xlsx"
+                    if program == "calc-typed"
+                    else tamper(
+                        c.saved[program, org, "valid"],
+                        root / "tampered" / f"{program}-{org}-{kind}.xlsx",
+                        kind,
+                    )
+                )
     for i, step in enumerate(STEPS):
-        c.respelt[step] = respell_as_excel(c.originals["MELTON", "valid"], root / "excel-steps" / f"{i}.xlsx",
-                                           [step])
+        c.respelt[step] = respell_as_excel(
+            c.originals["MELTON", "valid"], root / "excel-steps" / f"{i}.xlsx", [step]
+        )
     files = [*c.originals.values(), *c.saved.values(), *c.tampered.values(), *c.respelt.values()]
     c.reports = dict(zip(files, validate_files(partnership, files), strict=True))
-    request.config.stash[RESULTS] = {f"{program} {org}": False for program in PROGRAMS for org in ORGS}
+    request.config.stash[RESULTS] = {
+        f"{program} {org}": False for program in PROGRAMS for org in ORGS
+    }
     return c
 
 
@@ -125,7 +166,11 @@ def errors(report: Report) -> set[tuple[str, str, str]]:
 
 def other_errors(report: Report) -> list[str]:
     """Errors that are not about the inputs: what a program's saving must never cause."""
-    return [f"{f.code} at {f.where}: {f.message}" for f in report.errors if RULES[f.code].category != "data"]
+    return [
+        f"{f.code} at {f.where}: {f.message}"
+        for f in report.errors
+        if RULES[f.code].category != "data"
+    ]
 
 
 def describe(findings: list) -> str:
@@ -133,8 +178,10 @@ def describe(findings: list) -> str:
     by_code: dict[str, list[str]] = {}
     for f in findings:
         by_code.setdefault(f.code, []).append(f.where)
-    return "; ".join(f"{code} x{len(cells)} ({', '.join(cells[:3])}{', ...' if len(cells) > 3 else ''})"
-                     for code, cells in by_code.items())
+    return "; ".join(
+        f"{code} x{len(cells)} ({', '.join(cells[:3])}{', ...' if len(cells) > 3 else ''})"
+        for code, cells in by_code.items()
+    )
 
 
 def comparable(summary) -> dict:
@@ -145,34 +192,44 @@ def comparable(summary) -> dict:
 
 def receive_all(path: Path, files: dict[str, Path], partnership) -> tuple[Workspace, dict]:
     ws = Workspace.init(path)
-    receipts = {org: ws.receive(file, sender=partnership.organisation(org).emails[0], received_at=RECEIVED)
-                for org, file in files.items()}
+    receipts = {
+        org: ws.receive(file, sender=partnership.organisation(org).emails[0], received_at=RECEIVED)
+        for org, file in files.items()
+    }
     return ws, receipts
 
 
 @pytest.fixture(scope="session")
 def original_store(corpus, tmp_path_factory, partnership, demo_round):
-    ws, receipts = receive_all(tmp_path_factory.mktemp("store") / "openpyxl",
-                               {org: corpus.originals[org, "valid"] for org in ORGS}, partnership)
+    ws, receipts = receive_all(
+        tmp_path_factory.mktemp("store") / "openpyxl",
+        {org: corpus.originals[org, "valid"] for org in ORGS},
+        partnership,
+    )
     assert {r.outcome for r in receipts.values()} == {"accepted"}
     yield ws.accepted_returns(demo_round.id), comparable(summarise(ws, demo_round.id, now=NOW))
     ws.engine.dispose()
 
 
 @pytest.mark.parametrize("program", PROGRAMS)
-def test_valid_return_is_accepted_with_identical_figures(program, corpus, original_store, tmp_path, partnership,
-                                                         demo_round, request):
+def test_valid_return_is_accepted_with_identical_figures(
+    program, corpus, original_store, tmp_path, partnership, demo_round, request
+):
     figures, summary = original_store
-    ws, receipts = receive_all(tmp_path / program, {org: corpus.saved[program, org, "valid"] for org in ORGS},
-                               partnership)
+    ws, receipts = receive_all(
+        tmp_path / program, {org: corpus.saved[program, org, "valid"] for org in ORGS}, partnership
+    )
     try:
         stored = ws.accepted_returns(demo_round.id)
         same_summary = comparable(summarise(ws, demo_round.id, now=NOW)) == summary
         results = request.config.stash[RESULTS]
         for org, receipt in receipts.items():
-            results[f"{program} {org}"] = (receipt.outcome == "accepted" and stored.get(org) == figures[org]
-                                           and same_summary)
-        refused = {org: describe(r.report.errors) for org, r in receipts.items() if r.outcome != "accepted"}
+            results[f"{program} {org}"] = (
+                receipt.outcome == "accepted" and stored.get(org) == figures[org] and same_summary
+            )
+        refused = {
+            org: describe(r.report.errors) for org, r in receipts.items() if r.outcome != "accepted"
+        }
         assert not refused, f"{program}: refused {refused}"
         for org, receipt in receipts.items():
             assert data_findings(receipt.report) == set(), (program, org)
@@ -188,7 +245,11 @@ def test_invalid_inputs_get_the_same_findings_at_the_same_cells(program, corpus)
         original = corpus.reports[corpus.originals[org, "invalid"]]
         saved = corpus.reports[corpus.saved[program, org, "invalid"]]
         assert {code for code, _, _ in data_findings(original)} == INVALID_CODES
-        assert data_findings(saved) == data_findings(original), (program, org, describe(saved.findings))
+        assert data_findings(saved) == data_findings(original), (
+            program,
+            org,
+            describe(saved.findings),
+        )
         assert other_errors(saved) == [], (program, org, describe(saved.errors))
         assert saved.values == original.values, (program, org)
 
@@ -212,6 +273,7 @@ def test_each_excel_respelling_alone_changes_nothing(step, corpus):
 
 def test_the_corpus_is_what_the_programs_wrote(corpus):
     """Guards the corpus itself: each program really re-wrote the file its own way."""
+
     def formula_of(path: Path) -> str:
         pkg = Package(path)
         parts = pkg.sheet_parts()  # the checks' formulas: the Checks summary and each cell's line
@@ -225,5 +287,7 @@ def test_the_corpus_is_what_the_programs_wrote(corpus):
     excel = formula_of(corpus.saved["excel-respelt", "LCC", "valid"])
     assert 't="shared"' in excel and "_xlfn.IFERROR(" in excel and "'Gains'!" not in excel
     for org in ORGS:  # the typed return holds what the openpyxl fill holds, input by input
-        assert corpus.reports[corpus.saved["calc-typed", org, "valid"]].values == \
-            corpus.reports[corpus.originals[org, "valid"]].values, org
+        assert (
+            corpus.reports[corpus.saved["calc-typed", org, "valid"]].values
+            == corpus.reports[corpus.originals[org, "valid"]].values
+        ), org

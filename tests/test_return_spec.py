@@ -29,7 +29,10 @@ def test_the_names_a_return_must_hold_are_exactly_those_the_template_defines(par
         spec = return_spec(partnership, rnd.id)
         for org in partnership.organisations:
             wb, _, _ = build_workbook(partnership, org.code, rnd)
-            defined = {name.lower(): (name, *parse_reference(d.attr_text)) for name, d in wb.defined_names.items()}
+            defined = {
+                name.lower(): (name, *parse_reference(d.attr_text))
+                for name, d in wb.defined_names.items()
+            }
             assert spec.names(org.code) == defined, (rnd.id, org.code)
             assert not any(ws.defined_names for ws in wb.worksheets)  # no sheet-scoped name of ours
 
@@ -39,11 +42,15 @@ def test_equal_partnerships_share_one_spec_and_a_changed_one_gets_its_own(tmp_pa
     rnd = first.rounds[0].id
     assert first is not again and return_spec(first, rnd) is return_spec(again, rnd)
     changed = tmp_path / "changed.toml"
-    changed.write_text(default_config_text().replace("Melton Borough Council", "Melton Council"), "utf-8")
+    changed.write_text(
+        default_config_text().replace("Melton Borough Council", "Melton Council"), "utf-8"
+    )
     other = load_partnership(changed)
     assert other.content_key != first.content_key
     assert return_spec(other, rnd) is not return_spec(first, rnd)
-    assert return_spec(other, rnd).expected_locked("MELTON") != return_spec(first, rnd).expected_locked("MELTON")
+    assert return_spec(other, rnd).expected_locked("MELTON") != return_spec(
+        first, rnd
+    ).expected_locked("MELTON")
 
 
 def _context_loads(path: str) -> int:
@@ -83,8 +90,18 @@ def issued_ws(tmp_path_factory) -> tuple[Path, Path]:
     ws = root / "ws"
     runner = CliRunner()
     assert runner.invoke(main, ["--workspace", str(ws), "init"]).exit_code == 0
-    result = runner.invoke(main, ["--workspace", str(ws), "templates", "--round", "2008-09-review",
-                                  "--out", str(root / "templates")])
+    result = runner.invoke(
+        main,
+        [
+            "--workspace",
+            str(ws),
+            "templates",
+            "--round",
+            "2008-09-review",
+            "--out",
+            str(root / "templates"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return ws, root / "templates"
 
@@ -94,19 +111,24 @@ def test_issuing_records_each_templates_fingerprint(issued_ws, partnership):
     ws, _ = issued_ws
     issued = Workspace(ws).issued_templates()
     assert {t.org_code for t in issued} == {o.code for o in partnership.organisations}
-    assert {(t.round_id, t.prefill_round, t.prefill_sha) for t in issued} == {("2008-09-review", None, None)}
+    assert {(t.round_id, t.prefill_round, t.prefill_sha) for t in issued} == {
+        ("2008-09-review", None, None)
+    }
 
 
 @pytest.mark.slow
-def test_an_issued_template_is_recognised_without_building_one(issued_ws, partnership, demo_data, tmp_path,
-                                                              monkeypatch):
+def test_an_issued_template_is_recognised_without_building_one(
+    issued_ws, partnership, demo_data, tmp_path, monkeypatch
+):
     from xl_ni179.intake import compiled as spec_module
     from xl_ni179.template.fill import fill_workbook
 
     ws, templates = issued_ws
     store = Workspace(ws)
     good = tmp_path / "MELTON.xlsx"
-    fill_workbook(partnership, templates / "NI179_MELTON_2008-09-review.xlsx", demo_data["MELTON"], good)
+    fill_workbook(
+        partnership, templates / "NI179_MELTON_2008-09-review.xlsx", demo_data["MELTON"], good
+    )
     tampered = tmp_path / "MELTON-tampered.xlsx"
     wb = load_workbook(good)
     wb["Gains"]["A8"] = "Procurement (all of it)"
@@ -129,11 +151,15 @@ def test_an_issued_template_is_recognised_without_building_one(issued_ws, partne
     report = validate_file(partnership, tampered, issued=store.issued_templates())
     changed = [f for f in report.findings if f.code == "locked-content-changed"]
     assert [f.where for f in changed] == ["sheet Gains, cell A8"]
-    assert "'Procurement'" in changed[0].message and "'Procurement (all of it)'" in changed[0].message
+    assert (
+        "'Procurement'" in changed[0].message and "'Procurement (all of it)'" in changed[0].message
+    )
 
 
 @pytest.mark.slow
-def test_validate_in_a_workspace_uses_the_templates_it_issued(issued_ws, partnership, demo_data, tmp_path):
+def test_validate_in_a_workspace_uses_the_templates_it_issued(
+    issued_ws, partnership, demo_data, tmp_path
+):
     """`ni179 validate` run in the consolidator's workspace knows the issued fingerprints (so
     an unchanged return needs no template built), and still catches a changed label; a
     folder holding only a configuration gets no store made for it."""
@@ -148,30 +174,51 @@ def test_validate_in_a_workspace_uses_the_templates_it_issued(issued_ws, partner
     (bare / "config.toml").write_text((ws / "config.toml").read_text("utf-8"), "utf-8")
     assert issued_at(bare) == frozenset() and not (bare / DB_NAME).exists()
 
-    good = fill_workbook(partnership, templates / "NI179_MELTON_2008-09-review.xlsx", demo_data["MELTON"],
-                         tmp_path / "MELTON.xlsx")
+    good = fill_workbook(
+        partnership,
+        templates / "NI179_MELTON_2008-09-review.xlsx",
+        demo_data["MELTON"],
+        tmp_path / "MELTON.xlsx",
+    )
     wb = load_workbook(good)
     wb["Gains"]["A8"] = "Procurement (all of it)"
     wb.save(tmp_path / "tampered.xlsx")
     runner = CliRunner()
-    ok = runner.invoke(main, ["--workspace", str(ws), "validate", "--round", "2008-09-review", str(good)])
+    ok = runner.invoke(
+        main, ["--workspace", str(ws), "validate", "--round", "2008-09-review", str(good)]
+    )
     assert ok.exit_code == 0, ok.output
-    bad = runner.invoke(main, ["--workspace", str(ws), "validate", "--round", "2008-09-review", "--json",
-                               str(tmp_path / "tampered.xlsx")])
+    bad = runner.invoke(
+        main,
+        [
+            "--workspace",
+            str(ws),
+            "validate",
+            "--round",
+            "2008-09-review",
+            "--json",
+            str(tmp_path / "tampered.xlsx"),
+        ],
+    )
     assert bad.exit_code == 1
-    assert ("locked-content-changed", "Gains!A8") in {(f["code"], f"{f['sheet']}!{f['cell']}")
-                                                       for f in json.loads(bad.output)[0]["findings"]}
+    assert ("locked-content-changed", "Gains!A8") in {
+        (f["code"], f"{f['sheet']}!{f['cell']}") for f in json.loads(bad.output)[0]["findings"]
+    }
 
 
 def _issue(ws: Path, out: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["--workspace", str(ws), "init"]).exit_code == 0
-    result = runner.invoke(main, ["--workspace", str(ws), "templates", "--round", "2008-09-review", "--out", str(out)])
+    result = runner.invoke(
+        main, ["--workspace", str(ws), "templates", "--round", "2008-09-review", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
 
 
 @pytest.mark.slow
-def test_validate_reads_what_was_issued_from_a_sqlite_store_without_opening_it(issued_ws, monkeypatch, tmp_path):
+def test_validate_reads_what_was_issued_from_a_sqlite_store_without_opening_it(
+    issued_ws, monkeypatch, tmp_path
+):
     """The quick read of a current SQLite store answers alone, and gives what the store holds,
     wherever the workspace is (a folder name is not part of a URL's syntax)."""
     import shutil
@@ -191,7 +238,9 @@ def test_validate_reads_what_was_issued_from_a_sqlite_store_without_opening_it(i
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("why", ["another database named", "schema to bring up to date", "not a database"])
+@pytest.mark.parametrize(
+    "why", ["another database named", "schema to bring up to date", "not a database"]
+)
 def test_any_other_store_is_opened_as_every_command_opens_it(tmp_path, monkeypatch, postgres, why):
     """A PostgreSQL store, or a SQLite file the quick read cannot take as it is, is opened
     through SQLAlchemy (and migrated): the answer is the same, or the store's own error."""
@@ -209,7 +258,9 @@ def test_any_other_store_is_opened_as_every_command_opens_it(tmp_path, monkeypat
     assert len(held) == 13
     opened = []
     real = issued_module._stored_records
-    monkeypatch.setattr(issued_module, "_stored_records", lambda url: opened.append(url) or real(url))
+    monkeypatch.setattr(
+        issued_module, "_stored_records", lambda url: opened.append(url) or real(url)
+    )
     if why == "schema to bring up to date":
         monkeypatch.setattr(issued_module.migrate, "HEAD", "9999")  # as if this program were newer
     if why == "not a database":
@@ -222,8 +273,9 @@ def test_any_other_store_is_opened_as_every_command_opens_it(tmp_path, monkeypat
 
 
 @pytest.mark.slow
-def test_the_validate_command_itself_loads_no_parser_and_no_database_library(issued_ws, demo_data, partnership,
-                                                                            tmp_path):
+def test_the_validate_command_itself_loads_no_parser_and_no_database_library(
+    issued_ws, demo_data, partnership, tmp_path
+):
     """The command hands each file to the pool's workers (which load the readers once, in the
     fork server), so its own start-up is short: neither openpyxl, lxml nor SQLAlchemy."""
     import subprocess
@@ -232,19 +284,26 @@ def test_the_validate_command_itself_loads_no_parser_and_no_database_library(iss
     from xl_ni179.template.fill import fill_workbook
 
     ws, templates = issued_ws
-    good = fill_workbook(partnership, templates / "NI179_MELTON_2008-09-review.xlsx", demo_data["MELTON"],
-                         tmp_path / "MELTON.xlsx")
+    good = fill_workbook(
+        partnership,
+        templates / "NI179_MELTON_2008-09-review.xlsx",
+        demo_data["MELTON"],
+        tmp_path / "MELTON.xlsx",
+    )
     args = ["--workspace", str(ws), "validate", "--round", "2008-09-review", str(good)]
-    script = ("import json, sys\n"
-              "from xl_ni179.cli import main\n"
-              "try:\n"
-              f"    main({args!r})\n"
-              "except SystemExit as exc:\n"
-              "    code = exc.code\n"
-              "heavy = sorted(m for m in ('openpyxl', 'lxml', 'sqlalchemy', 'numpy', 'pandas') if m in sys.modules)\n"
-              "print(json.dumps([code, heavy]))\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path)
+    script = (
+        "import json, sys\n"
+        "from xl_ni179.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "heavy = sorted(m for m in ('openpyxl', 'lxml', 'sqlalchemy', 'numpy', 'pandas') if m in sys.modules)\n"
+        "print(json.dumps([code, heavy]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     code, heavy = json.loads(done.stdout.strip().splitlines()[-1])
     assert "MELTON" in done.stdout and code == 0
@@ -264,13 +323,27 @@ def test_issue_records_not_in_the_shape_written_are_passed_over(issued_ws, tmp_p
     ws = Path(shutil.copytree(issued_ws[0], tmp_path / "ws"))
     good = Workspace(ws).issued_templates()
     key = issue_key(Workspace(ws).partnership)
-    odd = ["null", "[1, 2]", "7", json.dumps({"issue_key": key, "round": 5, "fingerprints": {"MELTON": "x"}}),
-           json.dumps({"issue_key": key, "round": "2008-09-review", "fingerprints": ["MELTON"]}),
-           json.dumps({"issue_key": key, "round": "2008-09-review", "fingerprints": {"MELTON": 12}}),
-           json.dumps({"issue_key": key, "round": "2008-09-review", "fingerprints": {"MELTON": "ab"},
-                       "prefilled": {"MELTON": "not a mapping"}})]
+    odd = [
+        "null",
+        "[1, 2]",
+        "7",
+        json.dumps({"issue_key": key, "round": 5, "fingerprints": {"MELTON": "x"}}),
+        json.dumps({"issue_key": key, "round": "2008-09-review", "fingerprints": ["MELTON"]}),
+        json.dumps({"issue_key": key, "round": "2008-09-review", "fingerprints": {"MELTON": 12}}),
+        json.dumps(
+            {
+                "issue_key": key,
+                "round": "2008-09-review",
+                "fingerprints": {"MELTON": "ab"},
+                "prefilled": {"MELTON": "not a mapping"},
+            }
+        ),
+    ]
     with sqlite3.connect(ws / "ni179.sqlite") as db:
-        db.executemany("INSERT INTO audit (at, actor, action, detail) VALUES ('2009-05-01 09:00:00', 't', "
-                       "'templates', ?)", [(text,) for text in odd])
+        db.executemany(
+            "INSERT INTO audit (at, actor, action, detail) VALUES ('2009-05-01 09:00:00', 't', "
+            "'templates', ?)",
+            [(text,) for text in odd],
+        )
     assert len(good) == 13
     assert issued_at(ws) == good == Workspace(ws).issued_templates()

@@ -27,8 +27,16 @@ from xl_ni179.partnership import default_config_text
 from xl_ni179.spec.schema import SHEETS
 from xl_ni179.store.workspace import Workspace
 
-BUTTONS = ("settings", "generate_templates", "validate_open_workbook", "receive_folder",
-           "refresh_status", "consolidate", "draft_paper", "draft_chasers")
+BUTTONS = (
+    "settings",
+    "generate_templates",
+    "validate_open_workbook",
+    "receive_folder",
+    "refresh_status",
+    "consolidate",
+    "draft_paper",
+    "draft_chasers",
+)
 ATTACKER_NAME = "Attacker District Council"
 
 
@@ -55,8 +63,11 @@ def theirs(tmp_path) -> Path:
     folder = tmp_path / "attacker-share"
     (folder / "inbox").mkdir(parents=True)
     (folder / "config.toml").write_text(
-        default_config_text().replace('name = "Melton Borough Council"', f'name = "{ATTACKER_NAME}"'),
-        "utf-8")
+        default_config_text().replace(
+            'name = "Melton Borough Council"', f'name = "{ATTACKER_NAME}"'
+        ),
+        "utf-8",
+    )
     return folder
 
 
@@ -70,23 +81,33 @@ def _hostile_return(make_return, folder: Path, *, settings_sheet: bool) -> Path:
         sheet, cells = wb.create_sheet("Settings"), ("B5", "B6", "B7")
     else:
         sheet, cells = wb["Projects"], ("D9", "D10", "D11")  # project comment cells
-    for name, cell, value in zip(("ni179_workspace", "ni179_inbox", "ni179_round"), cells,
-                                 (str(folder), str(folder / "inbox"), "2008-09-review"), strict=True):
+    for name, cell, value in zip(
+        ("ni179_workspace", "ni179_inbox", "ni179_round"),
+        cells,
+        (str(folder), str(folder / "inbox"), "2008-09-review"),
+        strict=True,
+    ):
         sheet[cell] = value
-        wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet.title}'!${cell[0]}${cell[1:]}")
+        wb.defined_names[name] = DefinedName(
+            name, attr_text=f"'{sheet.title}'!${cell[0]}${cell[1:]}"
+        )
     wb.save(path)
     return path
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_the_partner_sheets_are_the_returns_own():
     assert set(PARTNER_SHEETS) <= set(SHEETS)
 
 
-@pytest.mark.parametrize("settings_sheet", [False, True], ids=["names-on-input-cells", "own-settings-sheet"])
+@pytest.mark.parametrize(
+    "settings_sheet", [False, True], ids=["names-on-input-cells", "own-settings-sheet"]
+)
 def test_a_return_cannot_choose_the_settings(make_return, ours, theirs, settings_sheet):
     path = _hostile_return(make_return, theirs, settings_sheet=settings_sheet)
     s = read_settings(remote_book(path, name=str(path)))
@@ -96,8 +117,9 @@ def test_a_return_cannot_choose_the_settings(make_return, ours, theirs, settings
 
 @pytest.mark.slow
 @pytest.mark.parametrize("button", BUTTONS)
-def test_no_button_clicked_in_a_hostile_return_touches_the_senders_folder(make_return, ours, theirs,
-                                                                          button):
+def test_no_button_clicked_in_a_hostile_return_touches_the_senders_folder(
+    make_return, ours, theirs, button
+):
     path = _hostile_return(make_return, theirs, settings_sheet=False)
     before = _tree(theirs)
     book = remote_book(path, name=str(path))
@@ -108,8 +130,12 @@ def test_no_button_clicked_in_a_hostile_return_touches_the_senders_folder(make_r
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("settings_sheet", [False, True], ids=["names-on-input-cells", "own-settings-sheet"])
-def test_validate_checks_a_hostile_return_with_our_configuration(make_return, ours, theirs, settings_sheet):
+@pytest.mark.parametrize(
+    "settings_sheet", [False, True], ids=["names-on-input-cells", "own-settings-sheet"]
+)
+def test_validate_checks_a_hostile_return_with_our_configuration(
+    make_return, ours, theirs, settings_sheet
+):
     path = _hostile_return(make_return, theirs, settings_sheet=settings_sheet)
     book = remote_book(path, name=str(path))
     assert ribbon.validate_open_workbook(book) is True

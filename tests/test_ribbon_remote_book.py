@@ -14,7 +14,6 @@ def _remote_engine_licence(monkeypatch):
     monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
 
 
-
 def test_remote_book_mirrors_the_workbook():
     book = remote_book(MASTER, name="NI179_master.xlsx")
     wb = load_workbook(MASTER)

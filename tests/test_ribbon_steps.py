@@ -25,8 +25,16 @@ from xl_ni179.demo.data import DEMO_ROUND
 from xl_ni179.excel import ribbon
 from xl_ni179.excel.master_book import INPUT_SHEETS
 
-VBA_CALLS = ("generate_templates", "validate_open_workbook", "receive_folder", "refresh_status",
-             "consolidate", "draft_paper", "draft_chasers", "settings")
+VBA_CALLS = (
+    "generate_templates",
+    "validate_open_workbook",
+    "receive_folder",
+    "refresh_status",
+    "consolidate",
+    "draft_paper",
+    "draft_chasers",
+    "settings",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -43,8 +51,13 @@ def demo(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def master_book(workspace: Path, **settings):
-    return remote_book(MASTER, name="NI179_master.xlsx", ni179_workspace=str(workspace),
-                       ni179_round=DEMO_ROUND, **settings)
+    return remote_book(
+        MASTER,
+        name="NI179_master.xlsx",
+        ni179_workspace=str(workspace),
+        ni179_round=DEMO_ROUND,
+        **settings,
+    )
 
 
 def _normal(value):
@@ -52,7 +65,11 @@ def _normal(value):
     if isinstance(value, Text | Formula):
         return value.text
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ").split(".")[0] if value.time() != dt.time(0) else value.date().isoformat()
+        return (
+            value.isoformat(sep=" ").split(".")[0]
+            if value.time() != dt.time(0)
+            else value.date().isoformat()
+        )
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
@@ -73,9 +90,15 @@ def test_every_function_the_vba_calls_exists_with_its_signature():
 
 
 def test_importing_the_ribbon_stays_light():
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import xl_ni179.excel.ribbon"],
-                         capture_output=True, text=True, check=True).stderr
-    modules = {line.split("|")[-1].strip().split(".")[0] for line in out.splitlines() if "|" in line}
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import xl_ni179.excel.ribbon"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    modules = {
+        line.split("|")[-1].strip().split(".")[0] for line in out.splitlines() if "|" in line
+    }
     assert not modules & {"pandas", "openpyxl", "sqlalchemy", "xlwings", "numpy"}
 
 
@@ -88,7 +111,8 @@ def test_check_version_match_and_mismatch():
     assert alert["prompt"] == (
         f"The NI 179 add-in (version 9.9.9) does not match the Python package (version {__version__}). "
         "Rebuild and reinstall the add-in: `ni179 addin build` then `ni179 addin install`, "
-        "or install package version 9.9.9.")
+        "or install package version 9.9.9."
+    )
 
 
 @pytest.mark.slow
@@ -100,8 +124,13 @@ def test_consolidate_refreshes_the_master_in_place(demo):
     assert replay.order == load_workbook(MASTER).sheetnames  # no sheet added, none moved
     expected = load_workbook(expected_master)
     for name in SHEET_NAMES:
-        want = {k: _normal(c.value) for row in expected[name].iter_rows() for c in row
-                if c.value is not None for k in [(c.row, c.column)]}
+        want = {
+            k: _normal(c.value)
+            for row in expected[name].iter_rows()
+            for c in row
+            if c.value is not None
+            for k in [(c.row, c.column)]
+        }
         got = {k: _normal(v) for k, v in replay.cells[name].items()}
         assert got == want, name
         assert replay.formulas(name) == [], name
@@ -136,7 +165,9 @@ def test_refresh_status_writes_only_the_status_sheet(demo):
     book = master_book(demo[0])
     assert ribbon.refresh_status(book) is True
     replay = Replay.of(book)
-    touched = {replay.order[a["sheet_position"]] for a in replay.actions if a["sheet_position"] is not None}
+    touched = {
+        replay.order[a["sheet_position"]] for a in replay.actions if a["sheet_position"] is not None
+    }
     assert touched == {RETURNS_STATUS}
     names = replay.column(RETURNS_STATUS, 1)
     assert {"Blaby", "Melton", "County Council", "City PCT"} <= set(names)
@@ -254,7 +285,9 @@ def test_settings_fall_back_to_the_environment(tmp_path, monkeypatch):
     book = remote_book(MASTER, name="NI179_master.xlsx")  # the shipped master: workspace blank
     s = read_settings(book)
     # The shipped master names the latest round in the built-in configuration.
-    assert s.workspace == tmp_path / "env-ws" and s.round_id == "2009-10-outturn" and s.inbox is None
+    assert (
+        s.workspace == tmp_path / "env-ws" and s.round_id == "2009-10-outturn" and s.inbox is None
+    )
     monkeypatch.delenv("NI179_WORKSPACE")
     assert read_settings(book).workspace.name == "ni179-workspace"
 
@@ -269,8 +302,9 @@ def test_draft_chasers_calls_the_mail_intake(demo, monkeypatch, tmp_path):
         calls.append((ws.path, round_id, out_dir))
         return [out_dir / "blaby.eml", out_dir / "fire.eml"]
 
-    monkeypatch.setitem(sys.modules, "xl_ni179.mail",
-                        types.SimpleNamespace(draft_chasers=fake_draft_chasers))
+    monkeypatch.setitem(
+        sys.modules, "xl_ni179.mail", types.SimpleNamespace(draft_chasers=fake_draft_chasers)
+    )
     book = master_book(demo[0])
     assert ribbon.draft_chasers(book) is True
     assert calls == [(demo[0], DEMO_ROUND, demo[0] / "chasers" / DEMO_ROUND)]
@@ -294,14 +328,20 @@ def test_copied_sheets_keep_formula_like_text_as_text():
     from xl_ni179.template.styles import set_text
 
     source = Workbook().active
-    for col, text in enumerate(("=HYPERLINK(\"http://x\")", "-5% on last year", "+44 116", "@risk"), 1):
+    for col, text in enumerate(
+        ('=HYPERLINK("http://x")', "-5% on last year", "+44 116", "@risk"), 1
+    ):
         set_text(source.cell(1, col), text)
     source.cell(2, 1, "=SUM(1,2)")  # a formula the writer meant stays a formula
     book = master_book(Path("unused"))
     copy_sheet(source, book.sheets["Notes"])
     replay = Replay.of(book)
     assert [replay.value("Notes", f"{c}1") for c in "ABCD"] == [
-        Text("=HYPERLINK(\"http://x\")"), Text("-5% on last year"), Text("+44 116"), Text("@risk")]
+        Text('=HYPERLINK("http://x")'),
+        Text("-5% on last year"),
+        Text("+44 116"),
+        Text("@risk"),
+    ]
     assert replay.value("Notes", "A2") == Formula("=SUM(1,2)")
 
 
@@ -324,7 +364,9 @@ def test_consolidate_uses_the_scores_on_the_vfm_sheet(demo, tmp_path):
             row[3].value = 2  # the county council's score revised from 4 to 2
     edited = tmp_path / "NI179_master.xlsx"
     wb.save(edited)
-    book = remote_book(edited, name="NI179_master.xlsx", ni179_workspace=str(demo[0]), ni179_round=DEMO_ROUND)
+    book = remote_book(
+        edited, name="NI179_master.xlsx", ni179_workspace=str(demo[0]), ni179_round=DEMO_ROUND
+    )
     assert ribbon.consolidate(book) is True
     rows = Replay.of(book).cells["Value for money"]
     # The first score table (Score | Meaning | Number of organisations): none at 4, seven at 2.

@@ -42,14 +42,17 @@ def test_parse_returns_its_value(pool: BoundedPool, base: Path) -> None:
     assert outcome.path == str(base)
 
 
-@pytest.mark.parametrize("fn, code", [
-    (hostile.segfault, "parse-crashed"),
-    (hostile.abort, "parse-crashed"),
-    (hostile.exit_at_once, "parse-crashed"),
-    (hostile.raise_error, "parse-crashed"),
-    (hostile.allocate_5gb, "parse-memory"),
-    (hostile.allocate_gradually, "parse-memory"),
-])
+@pytest.mark.parametrize(
+    "fn, code",
+    [
+        (hostile.segfault, "parse-crashed"),
+        (hostile.abort, "parse-crashed"),
+        (hostile.exit_at_once, "parse-crashed"),
+        (hostile.raise_error, "parse-crashed"),
+        (hostile.allocate_5gb, "parse-memory"),
+        (hostile.allocate_gradually, "parse-memory"),
+    ],
+)
 def test_misbehaving_parser_becomes_a_finding(pool: BoundedPool, base: Path, fn, code) -> None:
     started = time.perf_counter()
     outcome = pool.run(fn, base)
@@ -110,8 +113,9 @@ def test_hang_is_stopped_at_the_timeout(pool: BoundedPool, base: Path) -> None:
 
 
 @pytest.mark.slow
-def test_calamine_abort_on_a_far_cell_is_contained(pool: BoundedPool, base: Path,
-                                                   tmp_path: Path) -> None:
+def test_calamine_abort_on_a_far_cell_is_contained(
+    pool: BoundedPool, base: Path, tmp_path: Path
+) -> None:
     """python-calamine sizes its grid from the cells: XFD1048576 makes it abort the process."""
     cases = {p.name: p for p, _ in hostile.build_corpus(base, tmp_path)}
     outcome = pool.run(hostile.calamine_rows, cases["xfd-honest-dimension.xlsx"])
@@ -126,10 +130,15 @@ def test_workers_are_recycled_after_max_tasks(base: Path) -> None:
 
 
 @pytest.mark.slow
-def test_map_keeps_order_and_runs_inspection_in_workers(pool: BoundedPool, base: Path,
-                                                        tmp_path: Path) -> None:
+def test_map_keeps_order_and_runs_inspection_in_workers(
+    pool: BoundedPool, base: Path, tmp_path: Path
+) -> None:
     # The cases whose problem is in the package (the reader finds the others, in the cells).
-    built = [(p, code) for p, code in hostile.build_corpus(base, tmp_path) if p.name not in hostile.IN_CELLS]
+    built = [
+        (p, code)
+        for p, code in hostile.build_corpus(base, tmp_path)
+        if p.name not in hostile.IN_CELLS
+    ]
     outcomes = list(pool.map(inspect_package, [p for p, _ in built]))
     assert [o.path for o in outcomes] == [str(p) for p, _ in built]
     for outcome, (_, code) in zip(outcomes, built, strict=True):
@@ -149,7 +158,8 @@ def test_function_must_be_importable(pool: BoundedPool, base: Path) -> None:
 
 
 def test_function_a_worker_cannot_import_is_an_error_not_a_finding(
-        pool: BoundedPool, base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pool: BoundedPool, base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pool.run(hostile.file_size, base)  # a running worker, started before the module exists
     (tmp_path / "only_in_parent.py").write_text("def size(path):\n    return 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -45,14 +45,23 @@ def benign(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
 
 def file_findings(partnership: Partnership, path: Path) -> list[Finding]:
     """The file-level findings of ``path`` as validation reports them."""
-    return [f for f in validate_in_process(partnership, path).findings if RULES[f.code].category == "file"]
+    return [
+        f
+        for f in validate_in_process(partnership, path).findings
+        if RULES[f.code].category == "file"
+    ]
 
 
 def test_corpus_covers_every_pre_parse_rule() -> None:
     assert len(CASES) >= 35
     # not-a-regular-file is about the folder entry, not its bytes: tests/test_special_files.py
-    pre_parse = {code for code, rule in RULES.items()
-                 if rule.category == "file" and not code.startswith("parse-") and code != "not-a-regular-file"}
+    pre_parse = {
+        code
+        for code, rule in RULES.items()
+        if rule.category == "file"
+        and not code.startswith("parse-")
+        and code != "not-a-regular-file"
+    }
     assert set(CASES.values()) == pre_parse
     assert hostile.IN_CELLS <= set(CASES)
 
@@ -63,7 +72,9 @@ def test_base_has_no_findings(partnership, base: Path) -> None:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_hostile_file_is_rejected_with_its_finding(name: str, partnership, corpus: dict[str, Path]) -> None:
+def test_hostile_file_is_rejected_with_its_finding(
+    name: str, partnership, corpus: dict[str, Path]
+) -> None:
     started = time.perf_counter()
     findings = validate_in_process(partnership, corpus[name]).findings
     elapsed = time.perf_counter() - started
@@ -86,22 +97,37 @@ def test_package_problems_are_found_before_any_reader(name: str, corpus: dict[st
 def test_harmless_variant_passes(name: str, partnership, benign: dict[str, Path]) -> None:
     assert inspect_file(benign[name]) == []
     if name not in READER_REFUSES:
-        assert file_findings(partnership, benign[name]) == []  # nor does the reader object to its cells
+        assert (
+            file_findings(partnership, benign[name]) == []
+        )  # nor does the reader object to its cells
     openpyxl.load_workbook(benign[name]).close()  # and it really is a readable workbook
 
 
-@pytest.mark.parametrize("name", ["xfd-lying-dimension.xlsx", "xfd-honest-dimension.xlsx",
-                                  "dimension-only.xlsx", "huge-merge.xlsx"])
-def test_single_far_cell_is_rejected_in_milliseconds(name: str, partnership, corpus: dict[str, Path]) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "xfd-lying-dimension.xlsx",
+        "xfd-honest-dimension.xlsx",
+        "dimension-only.xlsx",
+        "huge-merge.xlsx",
+    ],
+)
+def test_single_far_cell_is_rejected_in_milliseconds(
+    name: str, partnership, corpus: dict[str, Path]
+) -> None:
     """One cell (or a dimension, or a merged range) at XFD1048576 is refused by the reader's
     limits where it stands, before anything sizes a grid from it."""
     started = time.perf_counter()
     findings = validate_in_process(partnership, corpus[name]).findings
     assert time.perf_counter() - started < 0.1
-    assert [(f.code, f.sheet, f.cell) for f in findings] == [("sheet-too-large", "Savings", "XFD1048576")]
+    assert [(f.code, f.sheet, f.cell) for f in findings] == [
+        ("sheet-too-large", "Savings", "XFD1048576")
+    ]
 
 
-def test_limits_are_read_when_checking(partnership, base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_limits_are_read_when_checking(
+    partnership, base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(L, "MAX_ROWS", 5)
     assert [f.code for f in validate_in_process(partnership, base).findings] == ["sheet-too-large"]
 
@@ -115,7 +141,10 @@ def test_every_file_rule_reads_well() -> None:
     params = {"detail": "x", "seconds": 30.0, "megabytes": 1024, "rows": "2,000", "columns": 200}
     file_rules = [rule for rule in RULES.values() if rule.category == "file"]
     assert {r.code for r in file_rules} >= set(CASES.values()) | {
-        "parse-timeout", "parse-memory", "parse-crashed"}
+        "parse-timeout",
+        "parse-memory",
+        "parse-crashed",
+    }
     for rule in file_rules:
         finding = rule.finding(sheet="Savings", cell="B8", **params)
         assert finding.severity == "error"
@@ -123,19 +152,22 @@ def test_every_file_rule_reads_well() -> None:
         assert "Traceback" not in finding.message and "{" not in finding.message + finding.fix
 
 
-@pytest.mark.parametrize("formula, dde", [
-    ("cmd|' /C calc'!A0", True),
-    ("=cmd|'/c calc'!A0", True),
-    ("SUM(A1:A3)+msexcel|'x'!_xlbgnm.A1", True),
-    ('DDEAUTO("c:\\\\windows\\\\system32\\\\cmd.exe","/k calc")', True),
-    ("Table1['x]cmd|'/c calc'!A0", True),  # ' escapes only one character in brackets
-    ('"a|b"&B2', False),
-    ('"say ""|"" twice"', False),
-    ("'Q|1'!A1", False),
-    ("SUM(Table1[[#This Row],[a'[b|c]])", False),
-    ('"DDE(x)"', False),
-    ("SUM(B2:B4)", False),
-])
+@pytest.mark.parametrize(
+    "formula, dde",
+    [
+        ("cmd|' /C calc'!A0", True),
+        ("=cmd|'/c calc'!A0", True),
+        ("SUM(A1:A3)+msexcel|'x'!_xlbgnm.A1", True),
+        ('DDEAUTO("c:\\\\windows\\\\system32\\\\cmd.exe","/k calc")', True),
+        ("Table1['x]cmd|'/c calc'!A0", True),  # ' escapes only one character in brackets
+        ('"a|b"&B2', False),
+        ('"say ""|"" twice"', False),
+        ("'Q|1'!A1", False),
+        ("SUM(Table1[[#This Row],[a'[b|c]])", False),
+        ('"DDE(x)"', False),
+        ("SUM(B2:B4)", False),
+    ],
+)
 def test_dde_detection(formula: str, dde: bool) -> None:
     assert has_dde(formula) is dde
 

@@ -27,7 +27,10 @@ LCC, HINCK = "Leicestershire County Council", "Hinckley and Bosworth Borough Cou
 def _shared_config() -> str:
     """The built-in configuration with SHARED listed by LCC and by HINCK (in that order)."""
     text = default_config_text()
-    for address in ("finance@leicestershire-cc.example.org", "finance@hinckley-bosworth.example.org"):
+    for address in (
+        "finance@leicestershire-cc.example.org",
+        "finance@hinckley-bosworth.example.org",
+    ):
         assert text.count(f'"{address}"') == 1
         text = text.replace(f'"{address}"', f'"{address}", "{SHARED.upper()}"')
     return text
@@ -44,7 +47,9 @@ def test_the_address_speaks_for_neither_organisation():
     p = parse_partnership(_shared_config(), "test")
     match = p.sender(f"  {SHARED}  ")
     assert match.ambiguous and [o.code for o in match.listed_by] == ["LCC", "HINCK"]
-    assert match.organisation is None and p.organisation_for_email(SHARED) is None  # not the first listed
+    assert (
+        match.organisation is None and p.organisation_for_email(SHARED) is None
+    )  # not the first listed
     assert not match.may_send_for("LCC") and not match.may_send_for("HINCK")
     assert p.filed_under("LCC", SHARED) is None and p.filed_under("LCC", None) == "LCC"
     assert LCC in match.problem and HINCK in match.problem
@@ -54,7 +59,9 @@ def test_the_address_speaks_for_neither_organisation():
 
 def test_a_return_received_from_it_counts_for_neither(ws, make_return):
     path = make_return("LCC")
-    result = CliRunner().invoke(main, ["--workspace", str(ws.path), "receive", str(path), "--sender", SHARED])
+    result = CliRunner().invoke(
+        main, ["--workspace", str(ws.path), "receive", str(path), "--sender", SHARED]
+    )
     assert result.exit_code == 1, result.output
     assert "sender-ambiguous" in result.output and LCC in result.output and HINCK in result.output
     (sub,) = ws.submissions()
@@ -64,16 +71,24 @@ def test_a_return_received_from_it_counts_for_neither(ws, make_return):
     assert ws.receive(path, sender="finance@leicestershire-cc.example.org").outcome == "accepted"
 
 
-def test_the_mail_intake_holds_its_message_and_tells_the_consolidator(ws, make_return, tmp_path, smtp):
+def test_the_mail_intake_holds_its_message_and_tells_the_consolidator(
+    ws, make_return, tmp_path, smtp
+):
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     to = ws.partnership.consolidator_email
-    box.add(message(SHARED, to, "Our return", attachments=[("return.xlsx", make_return("LCC").read_bytes())]))
+    box.add(
+        message(
+            SHARED, to, "Our return", attachments=[("return.xlsx", make_return("LCC").read_bytes())]
+        )
+    )
     result = process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV)
     assert dict(result.outcomes) == {"quarantine": 1}
     assert ws.submissions() == []  # nothing stored, so no status changed
     assert len(box) == 0 and len(box.get_folder("Quarantine")) == 1
     (notice,) = smtp.messages
-    assert notice["To"] == to and SHARED not in (notice["To"] + (notice["Cc"] or ""))  # the sender is not answered
+    assert notice["To"] == to and SHARED not in (
+        notice["To"] + (notice["Cc"] or "")
+    )  # the sender is not answered
     text = notice.get_body(("plain",)).get_content()
     assert f"registered for {LCC} and {HINCK}" in text
     assert "one organisation only" in text

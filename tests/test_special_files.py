@@ -27,19 +27,25 @@ def batch(tmp_path, returns_dir):
     folder = tmp_path / "returns"
     folder.mkdir()
     (folder / "NI179_MELTON_2008-09-review.xlsx").write_bytes(
-        (returns_dir / "NI179_MELTON_2008-09-review.xlsx").read_bytes())
+        (returns_dir / "NI179_MELTON_2008-09-review.xlsx").read_bytes()
+    )
     os.mkfifo(folder / "NI179_BLABY_2008-09-review.xlsx")
     (folder / "NI179_CHARN_2008-09-review.xlsx").symlink_to("/dev/zero")
     (folder / "NI179_HARB_2008-09-review.xlsx").mkdir()
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(folder / "NI179_LCC_2008-09-review.xlsx"))
-    kinds = {"BLABY": "a named pipe (FIFO)", "CHARN": "a link (to /dev/zero)", "HARB": "a folder",
-             "LCC": "a socket"}
+    kinds = {
+        "BLABY": "a named pipe (FIFO)",
+        "CHARN": "a link (to /dev/zero)",
+        "HARB": "a folder",
+        "LCC": "a socket",
+    }
     if os.geteuid() == 0:  # only root may make a device node
         os.mknod(folder / "NI179_FIRE_2008-09-review.xlsx", stat.S_IFCHR | 0o600, os.makedev(1, 5))
         kinds["FIRE"] = "a device"
     (folder / "NI179_NWL_2008-09-review.xlsx").write_bytes(
-        (returns_dir / "NI179_NWL_2008-09-review.xlsx").read_bytes())
+        (returns_dir / "NI179_NWL_2008-09-review.xlsx").read_bytes()
+    )
     yield folder, kinds
     sock.close()
 
@@ -47,8 +53,14 @@ def batch(tmp_path, returns_dir):
 def ni179(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NI179_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "xl_ni179", *args], env=env, capture_output=True, text=True,
-                          timeout=TIMEOUT, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "xl_ni179", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=ROOT,
+    )
 
 
 def by_file(output: str) -> dict[str, str]:
@@ -79,7 +91,10 @@ def test_receive_refuses_special_files_and_records_the_rest(tmp_path, batch):
         assert f"This is not an ordinary file but {kind}" in blocks[code]
     assert "ACCEPTED (version 1)" in blocks["MELTON"] and "ACCEPTED (version 1)" in blocks["NWL"]
     subs = Workspace(ws).submissions()
-    assert sorted((s.org_code, s.outcome) for s in subs) == [("MELTON", "accepted"), ("NWL", "accepted")]
+    assert sorted((s.org_code, s.outcome) for s in subs) == [
+        ("MELTON", "accepted"),
+        ("NWL", "accepted"),
+    ]
 
 
 @pytest.mark.slow
@@ -91,7 +106,9 @@ def test_validate_refuses_special_files_and_checks_the_rest(batch):
     blocks = by_file(result.stdout)
     for code in kinds:
         assert "[not-a-regular-file]" in blocks[code] and "NOT ACCEPTED" in blocks[code]
-    assert blocks["MELTON"].splitlines()[0].endswith("ACCEPTED") and blocks["NWL"].splitlines()[0].endswith("ACCEPTED")
+    assert blocks["MELTON"].splitlines()[0].endswith("ACCEPTED") and blocks["NWL"].splitlines()[
+        0
+    ].endswith("ACCEPTED")
 
 
 def test_the_check_is_on_the_opened_file_not_the_name(tmp_path):
@@ -100,7 +117,9 @@ def test_the_check_is_on_the_opened_file_not_the_name(tmp_path):
     fifo = tmp_path / "pipe.xlsx"
     os.mkfifo(fifo)
     with pytest.raises(NotRegularFile, match="named pipe"):
-        file_sha256(fifo)  # returns at once: opening a FIFO to read would otherwise wait for a writer
+        file_sha256(
+            fifo
+        )  # returns at once: opening a FIFO to read would otherwise wait for a writer
     link = tmp_path / "link.xlsx"
     link.symlink_to(tmp_path / "real.xlsx")
     (tmp_path / "real.xlsx").write_bytes(b"PK")

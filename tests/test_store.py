@@ -28,15 +28,22 @@ def ws(tmp_path, store_url):
 
 def counts(ws) -> dict[str, int]:
     with ws.session() as s:
-        return {model.__tablename__: s.scalar(select(func.count()).select_from(model))
-                for model in (Submission, Figure, StoredFile, AuditEntry)}
+        return {
+            model.__tablename__: s.scalar(select(func.count()).select_from(model))
+            for model in (Submission, Figure, StoredFile, AuditEntry)
+        }
 
 
 @pytest.mark.slow
 def test_resubmission_supersedes_and_every_version_is_kept(ws, make_return):
-    first = ws.receive(make_return("MELTON"), sender="finance@melton.example.org", received_at=IN_TIME)
-    second = ws.receive(make_return("MELTON", {"gains_procurement_2008_09": 70.0}),
-                        sender="finance@melton.example.org", received_at=IN_TIME + dt.timedelta(days=1))
+    first = ws.receive(
+        make_return("MELTON"), sender="finance@melton.example.org", received_at=IN_TIME
+    )
+    second = ws.receive(
+        make_return("MELTON", {"gains_procurement_2008_09": 70.0}),
+        sender="finance@melton.example.org",
+        received_at=IN_TIME + dt.timedelta(days=1),
+    )
     assert (first.outcome, first.version) == ("accepted", 1)
     assert (second.outcome, second.version, second.supersedes) == ("accepted", 2, 1)
     assert {f.code for f in second.report.findings} == {"resubmission-changed"}
@@ -111,23 +118,37 @@ def test_cli_init_receive_status(tmp_path, returns_dir, make_return):
     runner = CliRunner()
     ws = str(tmp_path / "w")
     assert runner.invoke(main, ["--workspace", ws, "init"]).exit_code == 0
-    result = runner.invoke(main, ["--workspace", ws, "receive", str(returns_dir / "NI179_MELTON_2008-09-review.xlsx"),
-                                  "--sender", "finance@melton.example.org"])
+    result = runner.invoke(
+        main,
+        [
+            "--workspace",
+            ws,
+            "receive",
+            str(returns_dir / "NI179_MELTON_2008-09-review.xlsx"),
+            "--sender",
+            "finance@melton.example.org",
+        ],
+    )
     assert result.exit_code == 0 and "ACCEPTED (version 1)" in result.output
-    result = runner.invoke(main, ["--workspace", ws, "receive", str(make_return("NWL", {"signoff_date": "x"}))])
+    result = runner.invoke(
+        main, ["--workspace", ws, "receive", str(make_return("NWL", {"signoff_date": "x"}))]
+    )
     assert result.exit_code == 1 and "NOT ACCEPTED" in result.output
     result = runner.invoke(main, ["--workspace", ws, "status", "--round", "2008-09-review"])
     assert result.exit_code == 0
     assert "Rejected: awaiting a fix" in result.output
-    assert result.output.strip().endswith("Returns were not received from: County Council, City Council, Blaby, "
-                                          "Charnwood, Harborough, Hinckley and Bosworth, Oadby and Wigston, "
-                                          "Fire Authority, Police, City PCT and County PCT.")
+    assert result.output.strip().endswith(
+        "Returns were not received from: County Council, City Council, Blaby, "
+        "Charnwood, Harborough, Hinckley and Bosworth, Oadby and Wigston, "
+        "Fire Authority, Police, City PCT and County PCT."
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", ["Round 2? draft", "Returns%20received", "Round #2"])
-def test_a_workspace_keeps_its_store_in_its_own_folder_whatever_the_folder_is_called(tmp_path, returns_dir,
-                                                                                    monkeypatch, folder):
+def test_a_workspace_keeps_its_store_in_its_own_folder_whatever_the_folder_is_called(
+    tmp_path, returns_dir, monkeypatch, folder
+):
     """A folder name is not URL syntax: a '?' or '%20' in it once opened a database elsewhere
     (a new, empty store beside the folder), so receipts went missing from the workspace."""
     monkeypatch.delenv("NI179_DATABASE_URL", raising=False)
@@ -135,27 +156,49 @@ def test_a_workspace_keeps_its_store_in_its_own_folder_whatever_the_folder_is_ca
     ws = tmp_path / "Finance" / folder
     assert runner.invoke(main, ["--workspace", str(ws), "init"]).exit_code == 0
     melton = returns_dir / "NI179_MELTON_2008-09-review.xlsx"
-    result = runner.invoke(main, ["--workspace", str(ws), "receive", str(melton), "--sender",
-                                  "finance@melton.example.org", "--round", ROUND])
+    result = runner.invoke(
+        main,
+        [
+            "--workspace",
+            str(ws),
+            "receive",
+            str(melton),
+            "--sender",
+            "finance@melton.example.org",
+            "--round",
+            ROUND,
+        ],
+    )
     assert result.exit_code == 0 and "ACCEPTED (version 1)" in result.output, result.output
     assert sorted(p.name for p in (tmp_path / "Finance").iterdir()) == [folder]
     assert (ws / "ni179.sqlite").is_file()
     status = runner.invoke(main, ["--workspace", str(ws), "status", "--round", ROUND])
-    assert "Melton" in status.output and "Returns were not received from: County Council" in status.output
+    assert (
+        "Melton" in status.output
+        and "Returns were not received from: County Council" in status.output
+    )
     assert "Melton" not in status.output.split("Returns were not received from:")[1]
 
 
-def test_a_workspace_in_a_folder_whose_name_is_not_utf8_keeps_its_store(tmp_path, returns_dir, monkeypatch):
+def test_a_workspace_in_a_folder_whose_name_is_not_utf8_keeps_its_store(
+    tmp_path, returns_dir, monkeypatch
+):
     """A Latin-1 folder name (copied from an old Windows share) cannot be written in a URL's
     text at all: the store is still the workspace's own file, through the library."""
     monkeypatch.delenv("NI179_DATABASE_URL", raising=False)
     folder = tmp_path / os.fsdecode(b"Ann\xe9e 2009")
     ws = Workspace.init(folder)
-    receipt = ws.receive(returns_dir / "NI179_MELTON_2008-09-review.xlsx", sender="finance@melton.example.org",
-                         round_id=ROUND)
+    receipt = ws.receive(
+        returns_dir / "NI179_MELTON_2008-09-review.xlsx",
+        sender="finance@melton.example.org",
+        round_id=ROUND,
+    )
     ws.engine.dispose()
     assert receipt.outcome == "accepted"
-    assert os.listdir(os.fsencode(tmp_path)) == [b"Ann\xe9e 2009"] and (folder / "ni179.sqlite").is_file()
+    assert (
+        os.listdir(os.fsencode(tmp_path)) == [b"Ann\xe9e 2009"]
+        and (folder / "ni179.sqlite").is_file()
+    )
     again = Workspace(folder)
     assert {st.code: st.state for st in again.status(ROUND)}["MELTON"] == "accepted"
     again.engine.dispose()
@@ -192,7 +235,9 @@ def test_a_postgresql_store_without_its_driver_names_the_extra(tmp_path, monkeyp
     ws = str(tmp_path / "w")
     assert runner.invoke(main, ["--workspace", ws, "init"]).exit_code == 0
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the extra were not installed
-    monkeypatch.setenv("NI179_DATABASE_URL", "postgresql+psycopg://ni179:s3cret@db.example.org/ni179")
+    monkeypatch.setenv(
+        "NI179_DATABASE_URL", "postgresql+psycopg://ni179:s3cret@db.example.org/ni179"
+    )
     result = runner.invoke(main, ["--workspace", ws, "status"])
     assert result.exit_code == 2, result.output
     assert result.output.count("\n") == 1 and "Traceback" not in result.output

@@ -31,10 +31,14 @@ MELTON = "finance@melton.example.org"
 AT_ONCE = 8
 
 
-def run_at_once(commands: list[list[str]], env: dict[str, str], timeout: float = 240) -> list[tuple[int, str, str]]:
+def run_at_once(
+    commands: list[list[str]], env: dict[str, str], timeout: float = 240
+) -> list[tuple[int, str, str]]:
     """Start every command before waiting for any; (exit code, stdout, stderr) of each."""
-    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-             for cmd in commands]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+        for cmd in commands
+    ]
     out = []
     for proc in procs:
         stdout, stderr = proc.communicate(timeout=timeout)
@@ -74,14 +78,21 @@ def test_eight_receives_of_one_file_at_once(store, returns_dir):
     path = returns_dir / "NI179_MELTON_2008-09-review.xlsx"
     rounds = 2
     for attempt in range(rounds):
-        results = run_at_once([[*NI179, "--workspace", str(ws.path), "receive", str(path), "--sender", MELTON]
-                               for _ in range(AT_ONCE)], env)
+        results = run_at_once(
+            [
+                [*NI179, "--workspace", str(ws.path), "receive", str(path), "--sender", MELTON]
+                for _ in range(AT_ONCE)
+            ],
+            env,
+        )
         for code, out, err in results:
             assert code == 0, err
             assert "Traceback" not in err and "Error" not in err, err
             assert out.count(str(path)) == 1, out  # each run printed its receipt
         said = Counter("ACCEPTED (version 1)" in out for _, out, _ in results)
-        assert said[True] == (1 if attempt == 0 else 0), results  # accepted once, in the first round only
+        assert said[True] == (1 if attempt == 0 else 0), (
+            results
+        )  # accepted once, in the first round only
     subs = check_store(ws)
     assert len(subs) == rounds * AT_ONCE  # no receipt lost
     assert Counter(s.outcome for s in subs) == {"accepted": 1, "duplicate": rounds * AT_ONCE - 1}
@@ -98,8 +109,13 @@ def test_eight_receives_of_different_files_at_once(store, make_return):
     files += [make_return("NWL", {"gains_procurement_2008_09": 30.0 + i}) for i in range(3)]
     files.append(files[0])
     senders = [MELTON] * 4 + ["finance@nwleics.example.org"] * 3 + [MELTON]
-    results = run_at_once([[*NI179, "--workspace", str(ws.path), "receive", str(f), "--sender", who]
-                           for f, who in zip(files, senders, strict=True)], env)
+    results = run_at_once(
+        [
+            [*NI179, "--workspace", str(ws.path), "receive", str(f), "--sender", who]
+            for f, who in zip(files, senders, strict=True)
+        ],
+        env,
+    )
     for code, _out, err in results:
         assert code == 0, err
         assert "Traceback" not in err and "Error" not in err, err
@@ -137,8 +153,13 @@ with ws.session() as s:
 
 
 def hold(script: str, arg: str, env: dict[str, str]) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", script, arg], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, arg],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"holding", proc.stderr
     return proc
 
@@ -148,7 +169,13 @@ def test_a_locked_store_waits_a_bounded_time_then_names_the_holder(tmp_path, ret
     ws = Workspace.init(tmp_path / "ws")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NI179_LOCK_WAIT": "2"}
     env.pop("NI179_DATABASE_URL", None)
-    receive = [*NI179, "--workspace", str(ws.path), "receive", str(returns_dir / "NI179_NWL_2008-09-review.xlsx")]
+    receive = [
+        *NI179,
+        "--workspace",
+        str(ws.path),
+        "receive",
+        str(returns_dir / "NI179_NWL_2008-09-review.xlsx"),
+    ]
 
     # Another program (here a plain sqlite3 session) holds the file's lock.
     holder = hold(HOLD, str(ws.path / "ni179.sqlite"), env)
@@ -170,7 +197,9 @@ def test_a_locked_store_waits_a_bounded_time_then_names_the_holder(tmp_path, ret
     holder = hold(HOLD_NI179, str(ws.path), env)
     try:
         ((code, out, err),) = run_at_once([receive], env, timeout=60)
-        status = run_at_once([[*NI179, "--workspace", str(ws.path), "status", "--round", ROUND]], env, 60)
+        status = run_at_once(
+            [[*NI179, "--workspace", str(ws.path), "status", "--round", ROUND]], env, 60
+        )
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait(10)
@@ -207,14 +236,27 @@ def test_a_busy_shared_database_names_the_session_holding_it(tmp_path, postgres,
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NI179_LOCK_WAIT": "2", "NI179_DATABASE_URL": url}
     holder = hold(HOLD_PG, url, env)
     try:
-        ((code, out, err),) = run_at_once([[*NI179, "--workspace", str(ws.path), "receive",
-                                            str(returns_dir / "NI179_NWL_2008-09-review.xlsx")]], env, 60)
+        ((code, out, err),) = run_at_once(
+            [
+                [
+                    *NI179,
+                    "--workspace",
+                    str(ws.path),
+                    "receive",
+                    str(returns_dir / "NI179_NWL_2008-09-review.xlsx"),
+                ]
+            ],
+            env,
+            60,
+        )
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait(10)
     assert code == 2 and "Traceback" not in err, err
-    assert "The returns store (the shared database) is busy: held by ni179 consolidate (test) (database session " \
-        in err, err
+    assert (
+        "The returns store (the shared database) is busy: held by ni179 consolidate (test) (database session "
+        in err
+    ), err
     assert "Waited 2 seconds, so this command stopped and recorded nothing more" in err
     assert Workspace(ws.path, url=url).submissions() == []
 
@@ -237,24 +279,66 @@ def test_a_store_with_receipts_recorded_at_once_before_is_repaired_on_upgrade(tm
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0002")
         at = dt.datetime(2009, 5, 12, 9)
-        conn.execute(insert(StoredFile.__table__), [{"sha256": "a" * 64, "size": 1, "path": "f", "first_seen": at}])
+        conn.execute(
+            insert(StoredFile.__table__),
+            [{"sha256": "a" * 64, "size": 1, "path": "f", "first_seen": at}],
+        )
         rows = [  # (verdict key, outcome, version, duplicate_of), as the race recorded them
-            ("K1", "accepted", 1, None), ("K1", "accepted", 2, None), ("K2", "rejected", 2, None),
-            ("K1", "duplicate", 2, 2)]
-        conn.execute(insert(Submission.__table__), [
-            {"id": i, "round_id": ROUND, "org_code": "MELTON", "sha256": "a" * 64, "verdict_key": key,
-             "sender": MELTON, "original_name": "r.xlsx", "source": "cli", "received_at": at, "outcome": outcome,
-             "version": version, "duplicate_of": dup, "errors": 0, "warnings": 0, "report": {}}
-            for i, (key, outcome, version, dup) in enumerate(rows, start=1)])
+            ("K1", "accepted", 1, None),
+            ("K1", "accepted", 2, None),
+            ("K2", "rejected", 2, None),
+            ("K1", "duplicate", 2, 2),
+        ]
+        conn.execute(
+            insert(Submission.__table__),
+            [
+                {
+                    "id": i,
+                    "round_id": ROUND,
+                    "org_code": "MELTON",
+                    "sha256": "a" * 64,
+                    "verdict_key": key,
+                    "sender": MELTON,
+                    "original_name": "r.xlsx",
+                    "source": "cli",
+                    "received_at": at,
+                    "outcome": outcome,
+                    "version": version,
+                    "duplicate_of": dup,
+                    "errors": 0,
+                    "warnings": 0,
+                    "report": {},
+                }
+                for i, (key, outcome, version, dup) in enumerate(rows, start=1)
+            ],
+        )
     engine.dispose()
     ws = Workspace.init(tmp_path / "ws", url=store_url)  # brings the store up to date
     got = [(s.id, s.outcome, s.version, s.duplicate_of) for s in ws.submissions()]
-    assert got == [(1, "accepted", 1, None), (2, "duplicate", 1, 1), (3, "rejected", 2, None), (4, "duplicate", 1, 1)]
+    assert got == [
+        (1, "accepted", 1, None),
+        (2, "duplicate", 1, 1),
+        (3, "rejected", 2, None),
+        (4, "duplicate", 1, 1),
+    ]
     with ws.reading() as s:
         repair = s.scalars(select(AuditEntry).where(AuditEntry.action == "repair")).one()
     assert [c["submission"] for c in repair.detail["changes"]] == [2, 4]
     with pytest.raises(IntegrityError), ws.session() as s:
-        s.add(Submission(round_id=ROUND, org_code="MELTON", sha256="a" * 64, verdict_key="K1", sender=MELTON,
-                         source="cli", received_at=dt.datetime(2009, 5, 13), outcome="accepted", version=3,
-                         errors=0, warnings=0, report={}))
+        s.add(
+            Submission(
+                round_id=ROUND,
+                org_code="MELTON",
+                sha256="a" * 64,
+                verdict_key="K1",
+                sender=MELTON,
+                source="cli",
+                received_at=dt.datetime(2009, 5, 13),
+                outcome="accepted",
+                version=3,
+                errors=0,
+                warnings=0,
+                report={},
+            )
+        )
     ws.engine.dispose()

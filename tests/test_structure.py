@@ -31,6 +31,7 @@ def _imports(path: Path) -> list[str]:
 
 # -- the layers, as the README declares them ------------------------------------------------------
 
+
 def test_the_readme_declares_every_package_in_one_order() -> None:
     order = S.layers(README, PACKAGE)
     assert order[0] == "text" and order[-2:] == ["excel", "cli"], order
@@ -52,13 +53,25 @@ def test_at_most_eight_modules_at_the_package_top() -> None:
 
 
 def test_rules_import_nothing_of_ours_but_errors_and_text() -> None:
-    outside = [(p.name, m) for p in (PACKAGE / "rules").glob("*.py") for m in _imports(p)
-               if not m.startswith(("xl_ni179.rules", "xl_ni179.errors", "xl_ni179.text"))]
+    outside = [
+        (p.name, m)
+        for p in (PACKAGE / "rules").glob("*.py")
+        for m in _imports(p)
+        if not m.startswith(("xl_ni179.rules", "xl_ni179.errors", "xl_ni179.text"))
+    ]
     assert outside == []
 
 
-@pytest.mark.parametrize("part", ["intake/safety", "intake/reader.py", "intake/raw.py", "intake/sheet_cells.py",
-                                  "intake/values.py"])
+@pytest.mark.parametrize(
+    "part",
+    [
+        "intake/safety",
+        "intake/reader.py",
+        "intake/raw.py",
+        "intake/sheet_cells.py",
+        "intake/values.py",
+    ],
+)
 def test_the_reader_and_the_safety_layer_import_no_rules(part: str) -> None:
     paths = [PACKAGE / part] if part.endswith(".py") else list((PACKAGE / part).glob("*.py"))
     found = [(p.name, m) for p in paths for m in _imports(p) if m.startswith("xl_ni179.rules")]
@@ -66,6 +79,7 @@ def test_the_reader_and_the_safety_layer_import_no_rules(part: str) -> None:
 
 
 # -- each check fails on a violation planted in a copy of the package ----------------------------
+
 
 @pytest.fixture
 def planted(tmp_path: Path) -> Path:
@@ -93,23 +107,45 @@ def test_a_package_the_readme_does_not_name_is_reported(planted: Path) -> None:
     _plant(planted, "util/helpers.py", "from xl_ni179.cli.main import main\n")
     assert S.undeclared(README, planted) == ["xl_ni179/util is in no layer of the README's list"]
     assert S.upward_imports(README, planted) == [
-        "xl_ni179/util/helpers.py:1 imports xl_ni179.cli.main, of a package in no layer"]
+        "xl_ni179/util/helpers.py:1 imports xl_ni179.cli.main, of a package in no layer"
+    ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("source, target", [
-    ("from ..excel import ribbon\n", "xl_ni179.excel.ribbon"),
-    ("from .. import cli\n", "xl_ni179.cli"),
-    ("def f():\n    from ..mail.chasers import draft_chasers\n", "xl_ni179.mail.chasers"),
-    ("import xl_ni179.store.workspace\n", "xl_ni179.store.workspace"),
-    ("import importlib\nimportlib.import_module('xl_ni179.cli.main')\n", "xl_ni179.cli.main"),
-    ("__import__('xl_ni179.excel')\n", "xl_ni179.excel"),
-    ("from importlib import import_module\nimport_module('..consolidate', __package__)\n", "xl_ni179.consolidate"),
-    ("from importlib import import_module\nimport_module(f'xl_ni179.paper.{1}')\n", "xl_ni179.paper"),
-    ("PRELOAD = ['xl_ni179.intake.batch']\n", "xl_ni179.intake.batch"),
-], ids=["relative", "relative-package", "relative-lazy", "absolute", "import_module", "__import__",
-        "import_module-relative", "f-string", "named-by-string"])
-def test_an_upward_import_is_reported_however_it_is_written(planted: Path, source: str, target: str) -> None:
+@pytest.mark.parametrize(
+    "source, target",
+    [
+        ("from ..excel import ribbon\n", "xl_ni179.excel.ribbon"),
+        ("from .. import cli\n", "xl_ni179.cli"),
+        ("def f():\n    from ..mail.chasers import draft_chasers\n", "xl_ni179.mail.chasers"),
+        ("import xl_ni179.store.workspace\n", "xl_ni179.store.workspace"),
+        ("import importlib\nimportlib.import_module('xl_ni179.cli.main')\n", "xl_ni179.cli.main"),
+        ("__import__('xl_ni179.excel')\n", "xl_ni179.excel"),
+        (
+            "from importlib import import_module\nimport_module('..consolidate', __package__)\n",
+            "xl_ni179.consolidate",
+        ),
+        (
+            "from importlib import import_module\nimport_module(f'xl_ni179.paper.{1}')\n",
+            "xl_ni179.paper",
+        ),
+        ("PRELOAD = ['xl_ni179.intake.batch']\n", "xl_ni179.intake.batch"),
+    ],
+    ids=[
+        "relative",
+        "relative-package",
+        "relative-lazy",
+        "absolute",
+        "import_module",
+        "__import__",
+        "import_module-relative",
+        "f-string",
+        "named-by-string",
+    ],
+)
+def test_an_upward_import_is_reported_however_it_is_written(
+    planted: Path, source: str, target: str
+) -> None:
     _plant(planted, "rules/planted.py", source)
     found = S.upward_imports(README, planted)
     assert len(found) == 1 and found[0].startswith("xl_ni179/rules/planted.py:")
@@ -117,38 +153,62 @@ def test_an_upward_import_is_reported_however_it_is_written(planted: Path, sourc
 
 
 def test_a_dynamic_import_the_check_cannot_read_is_reported(planted: Path) -> None:
-    _plant(planted, "rules/planted.py", "import importlib\n\ndef load(name):\n"
-                                        "    return importlib.import_module(name)\n")
+    _plant(
+        planted,
+        "rules/planted.py",
+        "import importlib\n\ndef load(name):\n    return importlib.import_module(name)\n",
+    )
     assert S.upward_imports(README, planted) == [
         "xl_ni179/rules/planted.py:4 imports by a name the structure check cannot read: "
-        "importlib.import_module(name)"]
+        "importlib.import_module(name)"
+    ]
 
 
 def test_the_package_init_may_import_nothing_of_ours(planted: Path) -> None:
     _plant(planted, "__init__.py", "from xl_ni179.text import visible\n")
     assert S.upward_imports(README, planted) == [
-        "xl_ni179/__init__.py:4 imports xl_ni179.text, but xl_ni179/__init__.py imports nothing of ours"]
+        "xl_ni179/__init__.py:4 imports xl_ni179.text, but xl_ni179/__init__.py imports nothing of ours"
+    ]
 
 
 def test_a_layer_order_changed_in_the_readme_is_the_order_checked(planted: Path) -> None:
     swapped = README.replace("  - `cli/`:", "  - `cli_placeholder/`:").replace(
-        "  - `text.py`:", "  - `cli/`: moved first.\n  - `text.py`:")
+        "  - `text.py`:", "  - `cli/`: moved first.\n  - `text.py`:"
+    )
     assert S.layers(swapped, planted)[0] == "cli"
     assert any("a layer above its own" in p for p in S.upward_imports(swapped, planted))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module, source, problem", [
-    ("consolidate/planted.py", "def f():\n    import xlwings\n",
-     "consolidate/planted.py:2 imports xlwings outside excel/"),
-    ("demo/planted.py", "import importlib\nimportlib.import_module('xlwings')\n",
-     "demo/planted.py:2 imports xlwings outside excel/"),
-    ("excel/planted.py", "import xlwings as xw\n",
-     "excel/planted.py:1 imports xlwings at module level; the README says only inside functions"),
-    ("cli/planted.py", "from xl_ni179.excel import udfs\n",
-     "cli/planted.py:1 imports xl_ni179.excel.udfs, which loads xlwings"),
-], ids=["outside-excel", "outside-excel-by-name", "module-level-in-excel", "importer-of-udfs"])
-def test_each_xlwings_violation_is_reported(planted: Path, module: str, source: str, problem: str) -> None:
+@pytest.mark.parametrize(
+    "module, source, problem",
+    [
+        (
+            "consolidate/planted.py",
+            "def f():\n    import xlwings\n",
+            "consolidate/planted.py:2 imports xlwings outside excel/",
+        ),
+        (
+            "demo/planted.py",
+            "import importlib\nimportlib.import_module('xlwings')\n",
+            "demo/planted.py:2 imports xlwings outside excel/",
+        ),
+        (
+            "excel/planted.py",
+            "import xlwings as xw\n",
+            "excel/planted.py:1 imports xlwings at module level; the README says only inside functions",
+        ),
+        (
+            "cli/planted.py",
+            "from xl_ni179.excel import udfs\n",
+            "cli/planted.py:1 imports xl_ni179.excel.udfs, which loads xlwings",
+        ),
+    ],
+    ids=["outside-excel", "outside-excel-by-name", "module-level-in-excel", "importer-of-udfs"],
+)
+def test_each_xlwings_violation_is_reported(
+    planted: Path, module: str, source: str, problem: str
+) -> None:
     _plant(planted, module, source)
     assert S.xlwings_problems(README, planted) == [problem]
 
@@ -167,7 +227,8 @@ def test_every_round_places_only_the_codes_its_checks_declare() -> None:
         for kind in DATA_CHECKS:
             assert {c.code for c in kind.checks(build_schema(p, rnd))} <= set(kind.emits)
         assert {c.code for c in build_checks(build_schema(p, rnd))} <= {
-            code for code, rule in RULES.items() if rule.category == "data"}
+            code for code, rule in RULES.items() if rule.category == "data"
+        }
 
 
 def test_every_problem_the_safety_layer_reports_is_a_file_rule() -> None:
@@ -182,13 +243,20 @@ def test_a_missing_message_parameter_never_raises() -> None:
         assert finding.code == rule.code and finding.message and finding.fix
         assert "{" not in finding.message + finding.fix
     implausible = RULES["gains-implausible"].finding(sheet="Gains", cell="B15", year="2009/10")
-    assert implausible.message == ("Gross gains for 2009/10 are £‹value›k, more than ‹limit› of your "
-                                   "2007/08 baseline.")
+    assert implausible.message == (
+        "Gross gains for 2009/10 are £‹value›k, more than ‹limit› of your 2007/08 baseline."
+    )
 
 
 def test_a_parameter_that_does_not_suit_its_format_is_shown_as_it_is() -> None:
-    finding = RULES["gains-withdrawn"].finding(sheet="Gains", cell="B15", label="Gross gains", value="n/a",
-                                               before=12.0, previous="2008-09-review")
+    finding = RULES["gains-withdrawn"].finding(
+        sheet="Gains",
+        cell="B15",
+        label="Gross gains",
+        value="n/a",
+        before=12.0,
+        previous="2008-09-review",
+    )
     assert finding.message.startswith("Gross gains is £n/ak, lower than the £12k reported")
     assert fill("{a[0]} {b.c} {d:%}", {"a": None}) == "‹a[0]› ‹b.c› ‹d›"
 
@@ -202,7 +270,10 @@ def test_no_test_imports_another_test_module() -> None:
     for path in tests.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.ImportFrom):
-                modules = [node.module or "", *(f"{node.module or ''}.{a.name}" for a in node.names)]
+                modules = [
+                    node.module or "",
+                    *(f"{node.module or ''}.{a.name}" for a in node.names),
+                ]
             elif isinstance(node, ast.Import):
                 modules = [a.name for a in node.names]
             else:
@@ -219,8 +290,12 @@ def test_the_parents_checks_across_returns_load_no_reader() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, xl_ni179.intake.cross_return; "
-            "print(sorted(m for m in sys.modules if m in ('xl_ni179.intake.reader', 'xl_ni179.intake.validate', "
-            "'xl_ni179.template.builder', 'xl_ni179.intake.safety', 'xl_ni179.intake.compiled')))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, xl_ni179.intake.cross_return; "
+        "print(sorted(m for m in sys.modules if m in ('xl_ni179.intake.reader', 'xl_ni179.intake.validate', "
+        "'xl_ni179.template.builder', 'xl_ni179.intake.safety', 'xl_ni179.intake.compiled')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert loaded.strip() == "[]"

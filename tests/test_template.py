@@ -11,7 +11,9 @@ from xl_ni179.template import template_filename
 
 def test_one_workbook_per_partner_named_by_code_and_round(templates_dir, partnership, demo_round):
     names = sorted(p.name for p in templates_dir.iterdir())
-    assert names == sorted(template_filename(o.code, demo_round.id) for o in partnership.organisations)
+    assert names == sorted(
+        template_filename(o.code, demo_round.id) for o in partnership.organisations
+    )
     assert len(names) == 13
 
 
@@ -28,7 +30,7 @@ def schema(partnership, demo_round):
 def test_every_input_is_a_defined_name_on_an_unlocked_cell(book, schema):
     for f in schema.fields:
         assert f.name in book.defined_names, f.name
-        (sheet, coord), = list(book.defined_names[f.name].destinations)
+        ((sheet, coord),) = list(book.defined_names[f.name].destinations)
         assert (sheet, coord.replace("$", "")) == (f.sheet, f.cell)
         assert book[sheet][f.cell].protection.locked is False, f.name
 
@@ -65,8 +67,12 @@ def test_rag_cells_have_a_drop_down_and_money_cells_a_hint_and_nothing_stops_typ
             assert dv.type == "decimal" and dv.showInputMessage and "£" in dv.promptTitle
     # A message box that refuses an entry takes the keys typed while it is open (issue 19):
     # nothing is refused as it is typed; the Checks sheet says what is wrong.
-    boxes = [(ws.title, str(dv.sqref)) for ws in book.worksheets for dv in ws.data_validations.dataValidation
-             if dv.showErrorMessage]
+    boxes = [
+        (ws.title, str(dv.sqref))
+        for ws in book.worksheets
+        for dv in ws.data_validations.dataValidation
+        if dv.showErrorMessage
+    ]
     assert boxes == []
 
 
@@ -83,16 +89,25 @@ def test_no_input_column_holds_text_a_typed_number_could_be_completed_to(partner
     completable = []
     for sheet, column in {(f.sheet, f.cell.rstrip("0123456789")) for f in schema.fields}:
         for (cell,) in wb[sheet][f"{column}1:{column}{wb[sheet].max_row}"]:
-            if (sheet, cell.coordinate) in inputs or not isinstance(cell.value, str) or cell.data_type == "f":
+            if (
+                (sheet, cell.coordinate) in inputs
+                or not isinstance(cell.value, str)
+                or cell.data_type == "f"
+            ):
                 continue
             if cell.value[:1] in "0123456789.+-£":
                 completable.append((sheet, cell.coordinate, cell.value))
     assert completable == []
     headings = [wb["Gains"][f"{schema.year_column(y)}6"] for y in rnd.years]
-    assert [(c.value, c.number_format) for c in headings][0] == (int(rnd.years[0][:4]), f'0"{rnd.years[0][4:]}"')
+    assert [(c.value, c.number_format) for c in headings][0] == (
+        int(rnd.years[0][:4]),
+        f'0"{rnd.years[0][4:]}"',
+    )
 
 
-def test_every_input_stays_editable_whatever_a_paste_does_to_its_protection(templates_dir, demo_round, schema):
+def test_every_input_stays_editable_whatever_a_paste_does_to_its_protection(
+    templates_dir, demo_round, schema
+):
     """A plain paste locks the cells it pastes into; each input is also in the sheet's range
     anyone may edit while it is protected (issue 19)."""
     import zipfile

@@ -26,7 +26,14 @@ from xl_ni179.spec.schema import WORKSTREAMS
 OUTTURN = "2009-10-outturn"
 # 2009/10 actual = the 2009/10 forecast in the 2008/09 review x this factor. Oadby and Wigston
 # does not return in 2009/10; Charnwood returns for the first time.
-OUTTURN_FACTOR = {"LCC": 1.02, "LCITY": 0.97, "POLICE": 1.0, "HINCK": 0.95, "NWL": 1.04, "MELTON": 0.9}
+OUTTURN_FACTOR = {
+    "LCC": 1.02,
+    "LCITY": 0.97,
+    "POLICE": 1.0,
+    "HINCK": 0.95,
+    "NWL": 1.04,
+    "MELTON": 0.9,
+}
 RESTATED = {"HINCK": 1.02}  # Hinckley and Bosworth restates its 2008/09 figures up by 2%
 CHARNWOOD = {"2008/09": 2.6, "2009/10": 5.0, "2010/11": 7.5, "2011/12": 9.0}  # % of baseline
 
@@ -40,8 +47,13 @@ def run(*args: str) -> str:
 def net(data: dict, year: str) -> float:
     """Cumulative net gains for ``year`` from a return's inputs (£000), summed here, independently."""
     yk = year_key(year)
-    return round(sum(data.get(f"gains_{ws}_{yk}", 0) - data.get(f"costs_{ws}_{yk}", 0)
-                     for ws, _ in WORKSTREAMS), 6)
+    return round(
+        sum(
+            data.get(f"gains_{ws}_{yk}", 0) - data.get(f"costs_{ws}_{yk}", 0)
+            for ws, _ in WORKSTREAMS
+        ),
+        6,
+    )
 
 
 def _scale(data: dict, year: str, factor: float) -> None:
@@ -56,8 +68,11 @@ def outturn_returns(p, review: dict[str, dict]) -> dict[str, dict]:
     """Illustrative 2009/10 outturn returns built from the 2008/09 review's demo returns."""
     out = {}
     for code, factor in OUTTURN_FACTOR.items():
-        data = {k: v for k, v in review[code].items() if not k.endswith("_2009_10") or
-                k.startswith(("gains_", "costs_", "oneoff_"))}
+        data = {
+            k: v
+            for k, v in review[code].items()
+            if not k.endswith("_2009_10") or k.startswith(("gains_", "costs_", "oneoff_"))
+        }
         _scale(data, "2009/10", factor)
         if code in RESTATED:
             _scale(data, "2008/09", RESTATED[code])
@@ -72,8 +87,14 @@ def outturn_returns(p, review: dict[str, dict]) -> dict[str, dict]:
             data[f"costs_{ws}_{year_key(year)}"] = round(gross * part * COST_SHARE, 1)
     for year in ("2010/11", "2011/12"):
         data[f"rag_{year_key(year)}"] = "Green"
-    data.update({"signoff_preparer": "H. Grant, Finance Manager", "signoff_s151_officer": "N. Shah",
-                 "signoff_date": "2010-05-11", "signoff_email": charnwood.emails[0]})
+    data.update(
+        {
+            "signoff_preparer": "H. Grant, Finance Manager",
+            "signoff_s151_officer": "N. Shah",
+            "signoff_date": "2010-05-11",
+            "signoff_email": charnwood.emails[0],
+        }
+    )
     out["CHARN"] = data
     return out
 
@@ -81,15 +102,40 @@ def outturn_returns(p, review: dict[str, dict]) -> dict[str, dict]:
 def collect(workspace: Path, tmp: Path, p, round_id: str, returns: dict[str, dict]) -> None:
     """Issue the round's templates, fill them as the partners would and receive them."""
     codes = [c for code in returns for c in ("--org", code)]
-    run("--workspace", str(workspace), "templates", "--round", round_id, "--out", str(tmp / round_id), *codes)
+    run(
+        "--workspace",
+        str(workspace),
+        "templates",
+        "--round",
+        round_id,
+        "--out",
+        str(tmp / round_id),
+        *codes,
+    )
     for code, data in returns.items():
         name = f"NI179_{code}_{round_id}.xlsx"
         figures = tmp / f"{code}-{round_id}.json"
         figures.write_text(json.dumps(data), "utf-8")
         filled = tmp / "returns" / name
-        run("--workspace", str(workspace), "fill", str(tmp / round_id / name), str(figures), "-o", str(filled))
-        output = run("--workspace", str(workspace), "receive", str(filled), "--round", round_id,
-                     "--sender", p.organisation(code).emails[0])
+        run(
+            "--workspace",
+            str(workspace),
+            "fill",
+            str(tmp / round_id / name),
+            str(figures),
+            "-o",
+            str(filled),
+        )
+        output = run(
+            "--workspace",
+            str(workspace),
+            "receive",
+            str(filled),
+            "--round",
+            round_id,
+            "--sender",
+            p.organisation(code).emails[0],
+        )
         assert "version 1" in output, output
 
 
@@ -106,9 +152,26 @@ def rounds(tmp_path_factory):
     collect(workspace, tmp, p, DEMO_ROUND, review)
     collect(workspace, tmp, p, OUTTURN, outturn)
     for round_id in (DEMO_ROUND, OUTTURN):
-        run("--workspace", str(workspace), "consolidate", "--round", round_id,
-            "--out", str(tmp / round_id / "master.xlsx"), "--json", str(tmp / round_id / "summary.json"))
-        run("--workspace", str(workspace), "report", "--round", round_id, "--out", str(tmp / round_id / "paper"))
+        run(
+            "--workspace",
+            str(workspace),
+            "consolidate",
+            "--round",
+            round_id,
+            "--out",
+            str(tmp / round_id / "master.xlsx"),
+            "--json",
+            str(tmp / round_id / "summary.json"),
+        )
+        run(
+            "--workspace",
+            str(workspace),
+            "report",
+            "--round",
+            round_id,
+            "--out",
+            str(tmp / round_id / "paper"),
+        )
     return tmp, p, review, outturn
 
 
@@ -117,7 +180,7 @@ def rows_of(ws) -> list[list]:
 
 
 def find_row(ws, *first: object) -> list:
-    hits = [r for r in rows_of(ws) if r[:len(first)] == list(first)]
+    hits = [r for r in rows_of(ws) if r[: len(first)] == list(first)]
     assert len(hits) == 1, (first, hits)
     return hits[0]
 
@@ -127,7 +190,7 @@ def after(ws, heading: str) -> list[list]:
     rows = rows_of(ws)
     start = next(i for i, r in enumerate(rows) if r[0] == heading)
     out = []
-    for r in rows[start + 1:]:
+    for r in rows[start + 1 :]:
         if all(v is None for v in r):
             break
         out.append(r)
@@ -146,8 +209,10 @@ def test_forecast_against_outturn_for_melton_2009_10(rounds) -> None:
     assert row[5] == pytest.approx(actual)
     assert row[6] == pytest.approx(actual - forecast)
     assert row[7] == pytest.approx((actual - forecast) / forecast)
-    assert row[8] == (f"forecast 2009/10 in the 2008/09 review: £{forecast:,.0f}k; "
-                      f"actual in the 2009/10 outturn: £{actual:,.0f}k")
+    assert row[8] == (
+        f"forecast 2009/10 in the 2008/09 review: £{forecast:,.0f}k; "
+        f"actual in the 2009/10 outturn: £{actual:,.0f}k"
+    )
     names_listed = [r[0] for r in rows_of(ws) if r[1] == "2009/10" and r[2] == "2008/09 review"]
     # Oadby and Wigston forecast 2009/10 but has not returned its outturn; Charnwood gave no forecast.
     assert "Oadby and Wigston" not in names_listed and "Charnwood" not in names_listed
@@ -161,10 +226,19 @@ def test_forecast_against_outturn_for_melton_2009_10(rounds) -> None:
 def test_actuals_in_each_round_against_the_cumulative_target(rounds) -> None:
     tmp, p, review, outturn = rounds
     ws = load_workbook(tmp / OUTTURN / "master.xlsx")[names.TRAJECTORY]
-    laa = after(ws, "Leicestershire LAA: actuals reported in each round against the cumulative target (£000)")
-    assert laa[0][:7] == ["Organisation", "Year", "Cumulative target (£000)", "Actual in the 2008/09 review (£000)",
-                          "Actual in the 2009/10 outturn (£000)", "Changed between rounds (£000)",
-                          "Latest against target (£000)"]
+    laa = after(
+        ws,
+        "Leicestershire LAA: actuals reported in each round against the cumulative target (£000)",
+    )
+    assert laa[0][:7] == [
+        "Organisation",
+        "Year",
+        "Cumulative target (£000)",
+        "Actual in the 2008/09 review (£000)",
+        "Actual in the 2009/10 outturn (£000)",
+        "Changed between rounds (£000)",
+        "Latest against target (£000)",
+    ]
     body = {(r[0], r[1]): r for r in laa[1:]}
     melton = p.organisation("MELTON").baseline
     first, second = body["Melton", "2008/09"], body["Melton", "2009/10"]
@@ -176,14 +250,18 @@ def test_actuals_in_each_round_against_the_cumulative_target(rounds) -> None:
     assert second[4] == pytest.approx(net(outturn["MELTON"], "2009/10"))
     assert second[6] == pytest.approx(net(outturn["MELTON"], "2009/10") - melton * 0.06)
     hinckley = body["Hinckley and Bosworth", "2008/09"]
-    assert hinckley[5] == pytest.approx(net(outturn["HINCK"], "2008/09") - net(review["HINCK"], "2008/09"))
+    assert hinckley[5] == pytest.approx(
+        net(outturn["HINCK"], "2008/09") - net(review["HINCK"], "2008/09")
+    )
     assert hinckley[5] > 0
     blaby = body["Blaby", "2009/10"]  # never returned: listed, with no figures
     assert blaby[2] == pytest.approx(p.organisation("BLABY").baseline * 0.06)
     assert blaby[3:7] == [None, None, None, None]
     oadby = body["Oadby and Wigston", "2008/09"]  # the review's figure stands as the latest
     assert oadby[3] == pytest.approx(net(review["OADBY"], "2008/09")) and oadby[4] is None
-    assert oadby[6] == pytest.approx(net(review["OADBY"], "2008/09") - p.organisation("OADBY").baseline * 0.03)
+    assert oadby[6] == pytest.approx(
+        net(review["OADBY"], "2008/09") - p.organisation("OADBY").baseline * 0.03
+    )
 
 
 def _ref_values(wb, ref: str) -> list:
@@ -204,8 +282,12 @@ def test_chart_of_cumulative_gains_against_the_target_path(rounds) -> None:
     assert chart.tagname == "lineChart"
     titles = [_ref_values(wb, s.tx.strRef.f)[0] for s in chart.series]
     assert titles == ["Target path", "2008/09 review", "2009/10 outturn"]
-    years = _ref_values(wb, chart.series[0].cat.strRef.f if chart.series[0].cat.strRef
-                        else chart.series[0].cat.numRef.f)
+    years = _ref_values(
+        wb,
+        chart.series[0].cat.strRef.f
+        if chart.series[0].cat.strRef
+        else chart.series[0].cat.numRef.f,
+    )
     # The MAA's target path: the years that count towards its 9.4% (2008/09 is only reported).
     assert years == ["2009/10", "2010/11", "2011/12"]
     target, review_line, outturn_line = (_ref_values(wb, s.val.numRef.f) for s in chart.series)
@@ -217,8 +299,10 @@ def test_chart_of_cumulative_gains_against_the_target_path(rounds) -> None:
     def share(returns: dict[str, dict], year: str) -> float:
         """The gains each return with a figure for ``year`` counts towards the MAA, over their baseline."""
         given = [c for c in returns if f"gains_procurement_{year_key(year)}" in returns[c]]
-        counted = [targets.counted_gains(maa, year, {y: net(returns[c], y) for y in ("2008/09", year)})
-                   for c in given]
+        counted = [
+            targets.counted_gains(maa, year, {y: net(returns[c], y) for y in ("2008/09", year)})
+            for c in given
+        ]
         return sum(counted) / sum(base[c] for c in given)
 
     # 2009/10: forecast in the review (seven returns), actual in the outturn (Oadby and Wigston
@@ -242,17 +326,30 @@ def test_paper_compares_forecast_with_outturn(rounds) -> None:
     actual = sum(net(outturn[c], "2009/10") for c in both)
     melton_f, melton_a = net(review["MELTON"], "2009/10"), net(outturn["MELTON"], "2009/10")
     para = next(t for t in paragraphs if "now reported its outturn" in t)
-    assert (f"forecast 2009/10 in the 2008/09 review: £{forecast / 1000:,.1f}m; "
-            f"actual in the 2009/10 outturn: £{actual / 1000:,.1f}m") in para
+    assert (
+        f"forecast 2009/10 in the 2008/09 review: £{forecast / 1000:,.1f}m; "
+        f"actual in the 2009/10 outturn: £{actual / 1000:,.1f}m"
+    ) in para
     assert f"Melton (£{melton_a:,.0f}k against £{melton_f:,.0f}k)" in para
     assert re.match(r"\d+\. Six organisations forecast 2009/10 in the 2008/09 review", para), para
     assert "Three of them came in below their forecast" in para
     html = next((tmp / OUTTURN / "paper").glob("*.html")).read_text("utf-8")
     assert "Forecast against outturn" in html and f"Melton (£{melton_a:,.0f}k against" in html
     # The paper keeps the review's structure around it.
-    headings = [h for h in paragraphs if h in ("Purpose", "Background", "Progress", "Specific projects",
-                                               "Conclusions", "Next steps")]
-    assert headings == ["Purpose", "Background", "Progress", "Specific projects", "Conclusions", "Next steps"]
+    headings = [
+        h
+        for h in paragraphs
+        if h
+        in ("Purpose", "Background", "Progress", "Specific projects", "Conclusions", "Next steps")
+    ]
+    assert headings == [
+        "Purpose",
+        "Background",
+        "Progress",
+        "Specific projects",
+        "Conclusions",
+        "Next steps",
+    ]
     summary = json.loads((tmp / OUTTURN / "summary.json").read_text())
     (total,) = summary["trajectory"]["forecast_vs_outturn_totals"]
     assert total["forecast"] == pytest.approx(forecast) and total["actual"] == pytest.approx(actual)
@@ -263,7 +360,10 @@ def test_with_one_round_the_sheet_says_so_and_draws_no_chart(rounds) -> None:
     tmp = rounds[0]
     ws = load_workbook(tmp / DEMO_ROUND / "master.xlsx")[names.TRAJECTORY]
     text = [v for r in rows_of(ws) for v in r if isinstance(v, str)]
-    assert any(t.startswith("Only one round has accepted returns so far: the 2008/09 review.") for t in text)
+    assert any(
+        t.startswith("Only one round has accepted returns so far: the 2008/09 review.")
+        for t in text
+    )
     assert ws._charts == []
     assert not any("Forecasts against outturn" in t for t in text)
     # The review's own actuals against target are still there.
@@ -283,10 +383,19 @@ def two_round_summary(tmp_path: Path):
     p = parse_partnership(config.read_text("utf-8"), str(config))
     review = demo_returns(p, p.round(DEMO_ROUND))
     outturn = outturn_returns(p, review)
-    statuses = [OrgStatus(c, p.organisation(c).name, p.organisation(c).short_name,
-                          p.organisation(c).sector, ACCEPTED) for c in outturn]
-    return build_summary(p, p.round(OUTTURN), statuses, outturn,
-                         history={DEMO_ROUND: review, OUTTURN: outturn})
+    statuses = [
+        OrgStatus(
+            c,
+            p.organisation(c).name,
+            p.organisation(c).short_name,
+            p.organisation(c).sector,
+            ACCEPTED,
+        )
+        for c in outturn
+    ]
+    return build_summary(
+        p, p.round(OUTTURN), statuses, outturn, history={DEMO_ROUND: review, OUTTURN: outturn}
+    )
 
 
 def test_sheet_records_the_path_chart_over_its_table(tmp_path) -> None:
@@ -306,8 +415,9 @@ def test_a_later_round_is_left_out_of_an_earlier_rounds_trajectory(tmp_path) -> 
 
     summary = two_round_summary(tmp_path)
     p = summary.partnership
-    review = build_summary(p, p.round(DEMO_ROUND), [], {},
-                           history={OUTTURN: summary.returns, DEMO_ROUND: {}})
+    review = build_summary(
+        p, p.round(DEMO_ROUND), [], {}, history={OUTTURN: summary.returns, DEMO_ROUND: {}}
+    )
     assert review.trajectory.rounds == ()  # the review round has nothing accepted; 2009/10 is later
 
 
@@ -319,7 +429,8 @@ def test_with_no_returns_at_all_the_sheet_says_so(tmp_path) -> None:
     summary = build_summary(p, p.round(DEMO_ROUND), [], {})
     ws = load_workbook(write_consolidation(summary, tmp_path / "master.xlsx"))[names.TRAJECTORY]
     assert "No round has accepted returns yet, so there is no trajectory to show." in [
-        v for r in rows_of(ws) for v in r]
+        v for r in rows_of(ws) for v in r
+    ]
     assert ws._charts == []
     assert summary.to_json()["trajectory"]["forecast_vs_outturn"] == []
 

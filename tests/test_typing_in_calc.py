@@ -69,15 +69,38 @@ def typed(partnership, tmp_path_factory, artefacts) -> dict[tuple[str, str], tup
                     prior = validate_file(partnership, first[0]) if first else None
                     prefill = prefill_from(partnership, rnd, prior, schema)
                     issued = work / "issued" / round_id
-                    write_templates(partnership, rnd, issued, orgs=[org],
-                                    prefills={org: prefill} if prefill else None)
+                    write_templates(
+                        partnership,
+                        rnd,
+                        issued,
+                        orgs=[org],
+                        prefills={org: prefill} if prefill else None,
+                    )
                     path = work / "typed" / template_filename(org, round_id)
                     path.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(issued / template_filename(org, round_id), path)
-                    ret = plan(partnership, org, rnd, schema, prefill.values if prefill else {}, paste=not prefill)
-                    ret = plan(partnership, org, rnd, schema, ret.prefilled, paste=not prefill,
-                               warnings=_warnings(partnership, issued / template_filename(org, round_id), ret,
-                                                  work / "preview"))
+                    ret = plan(
+                        partnership,
+                        org,
+                        rnd,
+                        schema,
+                        prefill.values if prefill else {},
+                        paste=not prefill,
+                    )
+                    ret = plan(
+                        partnership,
+                        org,
+                        rnd,
+                        schema,
+                        ret.prefilled,
+                        paste=not prefill,
+                        warnings=_warnings(
+                            partnership,
+                            issued / template_filename(org, round_id),
+                            ret,
+                            work / "preview",
+                        ),
+                    )
                     type_return(calc, path, ret, ledger)
                     out[(org, round_id)] = (path, ret)
         finally:
@@ -97,13 +120,20 @@ def _warnings(p, template: Path, ret: Return, work: Path) -> set[str]:
 
 @pytest.mark.parametrize("org", ORGS)
 @pytest.mark.parametrize("round_id", ROUNDS)
-def test_a_return_typed_in_calc_is_accepted_with_every_figure_as_typed(partnership, typed, org, round_id):
+def test_a_return_typed_in_calc_is_accepted_with_every_figure_as_typed(
+    partnership, typed, org, round_id
+):
     path, ret = typed[(org, round_id)]
     report = validate_file(partnership, path)
     assert report.valid and report.ready, [(f.code, f.where, f.message) for f in report.findings]
-    assert {f.code for f in report.findings} <= {c for c, r in RULES.items() if r.severity == "warning"}
-    lost = [(e.sheet, e.cell, e.text, report.values.get(e.name)) for e in ret.entries
-            if report.values.get(e.name) != e.expected]
+    assert {f.code for f in report.findings} <= {
+        c for c, r in RULES.items() if r.severity == "warning"
+    }
+    lost = [
+        (e.sheet, e.cell, e.text, report.values.get(e.name))
+        for e in ret.entries
+        if report.values.get(e.name) != e.expected
+    ]
     assert lost == []
     typed_over = {e.name for e in ret.entries}
     kept = {name: report.values.get(name) for name in ret.prefilled if name not in typed_over}
@@ -145,7 +175,9 @@ def test_the_pasted_cells_were_corrected_and_the_restatement_kept(partnership, t
         assert plan_.prefilled  # the second round was issued prefilled from the typed first one
 
 
-def test_under_a_year_heading_written_as_text_calc_would_take_the_typed_amounts(partnership, tmp_path, artefacts):
+def test_under_a_year_heading_written_as_text_calc_would_take_the_typed_amounts(
+    partnership, tmp_path, artefacts
+):
     """The control, so the tests above can fail: the same keys under a heading written as the
     text "2008/09" (as templates before version 2.0 had it). Calc's AutoInput completes 2, 20
     and 200 to the heading, and the figures are lost; 201 does not begin it and is kept."""

@@ -29,7 +29,9 @@ def test_targets_match_the_library_for_every_organisation_year_and_agreement(tmp
         for org in p.organisations:
             for year in years:
                 for cumulative in (False, True):
-                    got = udfs.target(org.code, year, agreement.code, cumulative, workspace=tmp_path)
+                    got = udfs.target(
+                        org.code, year, agreement.code, cumulative, workspace=tmp_path
+                    )
                     how = targets.cumulative_target if cumulative else targets.annual_target
                     want = how(agreement, org.baseline, year)
                     if org.code not in agreement.members or want is None:
@@ -41,12 +43,16 @@ def test_targets_match_the_library_for_every_organisation_year_and_agreement(tmp
 def test_target_reads_the_workspace_configuration(tmp_path):
     from xl_ni179.partnership import default_config_text
 
-    (tmp_path / "config.toml").write_text(default_config_text().replace("baseline = 296700", "baseline = 100000"))
+    (tmp_path / "config.toml").write_text(
+        default_config_text().replace("baseline = 296700", "baseline = 100000")
+    )
     assert udfs.target("LCC", "2008/09", "COUNTY_LAA", workspace=tmp_path) == pytest.approx(3000)
 
 
 def test_bad_arguments_become_text_in_the_cell(tmp_path):
-    assert udfs._safely(udfs.target, "NOPE", "2009/10", "MAA").startswith("NI179: unknown organisation")
+    assert udfs._safely(udfs.target, "NOPE", "2009/10", "MAA").startswith(
+        "NI179: unknown organisation"
+    )
     assert "2009/10" in udfs._safely(udfs.target, "LCC", "09/10", "MAA")
     assert "unknown agreement" in udfs._safely(udfs.target, "LCC", "2009/10", "LAA9")
 
@@ -60,7 +66,9 @@ def test_gains_and_rag_come_from_the_latest_accepted_return(demo_workspace):
         assert net == pytest.approx(p.organisation(code).baseline * first / 100, rel=1e-3)
         for year, rating in zip(rnd.forecast_years, ratings, strict=True):
             assert udfs.rag(code, year, workspace=demo_workspace) == (rating or "Not rated")
-    assert udfs.rag("LCC", "2008/09", workspace=demo_workspace) == ""  # an actual year has no rating
+    assert (
+        udfs.rag("LCC", "2008/09", workspace=demo_workspace) == ""
+    )  # an actual year has no rating
 
 
 @pytest.mark.slow
@@ -74,7 +82,9 @@ def test_the_excel_functions_call_the_plain_logic(monkeypatch, tmp_path, demo_wo
     # Off Windows, @xw.func leaves the function as it is: call it as Excel would.
     monkeypatch.setenv("NI179_WORKSPACE", str(demo_workspace))
     assert udfs.NI179_TARGET("LCC", "2009/10", "MAA") == udfs.target("LCC", "2009/10", "MAA")
-    assert udfs.NI179_TARGET("LCC", "2009/10", "MAA", True) == udfs.target("LCC", "2009/10", "MAA", True)
+    assert udfs.NI179_TARGET("LCC", "2009/10", "MAA", True) == udfs.target(
+        "LCC", "2009/10", "MAA", True
+    )
     assert udfs.NI179_GAINS("MELTON", "2008/09") == udfs.gains("MELTON", "2008/09")
     assert udfs.NI179_RAG("MELTON", "2009/10") == "Red"
     assert udfs.NI179_TARGET("NOPE", "2009/10", "MAA").startswith("NI179: unknown organisation")

@@ -13,7 +13,9 @@ from xl_ni179.intake.safety import BoundedPool
 
 
 @pytest.mark.slow
-def test_every_hostile_file_is_rejected_by_name_and_the_run_goes_on(partnership, returns_dir, tmp_path):
+def test_every_hostile_file_is_rejected_by_name_and_the_run_goes_on(
+    partnership, returns_dir, tmp_path
+):
     real = returns_dir / "NI179_MELTON_2008-09-review.xlsx"
     corpus = hostile.build_corpus(real, tmp_path / "hostile")
     assert len(corpus) >= 35
@@ -23,7 +25,10 @@ def test_every_hostile_file_is_rejected_by_name_and_the_run_goes_on(partnership,
     elapsed = time.perf_counter() - started
     for (path, code), report in zip(corpus, reports, strict=False):
         assert not report.valid, path.name
-        assert code in {f.code for f in report.findings}, (path.name, [f.code for f in report.findings])
+        assert code in {f.code for f in report.findings}, (
+            path.name,
+            [f.code for f in report.findings],
+        )
         assert all(f.message and f.fix for f in report.findings)
     assert reports[-1].valid and reports[-1].findings == []
     assert elapsed / len(files) < 3, f"{elapsed:.1f} s for {len(files)} files"
@@ -53,4 +58,3 @@ def test_cli_rejects_a_broken_file_without_a_traceback(tmp_path, name):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "NOT ACCEPTED" in result.output and "What to do:" in result.output
-

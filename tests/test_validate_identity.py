@@ -70,16 +70,24 @@ def test_another_organisations_code_is_rejected(partnership, make_return):
     path = edit(make_return("MELTON"), lambda wb: wb["_meta"].__setitem__("B4", "LCC"))
     report = validate_file(partnership, path, sender="finance@melton.example.org")
     assert not report.valid
-    assert {"organisation-mismatch", "sender-not-registered", "locked-content-changed"} <= codes(report)
+    assert {"organisation-mismatch", "sender-not-registered", "locked-content-changed"} <= codes(
+        report
+    )
 
 
 def test_return_from_an_unregistered_sender_is_rejected(partnership, returns_dir):
-    report = validate_file(partnership, returns_dir / "NI179_MELTON_2008-09-review.xlsx",
-                           sender="someone@elsewhere.example.com")
+    report = validate_file(
+        partnership,
+        returns_dir / "NI179_MELTON_2008-09-review.xlsx",
+        sender="someone@elsewhere.example.com",
+    )
     assert codes(report) == {"sender-not-registered"}
     assert "someone@elsewhere.example.com" in report.findings[0].message
-    ok = validate_file(partnership, returns_dir / "NI179_MELTON_2008-09-review.xlsx",
-                       sender="FINANCE@melton.example.org")
+    ok = validate_file(
+        partnership,
+        returns_dir / "NI179_MELTON_2008-09-review.xlsx",
+        sender="FINANCE@melton.example.org",
+    )
     assert ok.valid
 
 
@@ -97,10 +105,13 @@ def test_added_and_renamed_sheets_are_named(partnership, make_return):
 @pytest.mark.slow
 def test_moved_defined_name_and_formula_in_an_input(partnership, make_return, tmp_path):
     path = make_return("MELTON")
-    moved = rewrite_part(path, "xl/workbook.xml",
-                         lambda xml: xml.replace("'Gains'!$B$8<", "'Gains'!$B$9<"), tmp_path)
+    moved = rewrite_part(
+        path, "xl/workbook.xml", lambda xml: xml.replace("'Gains'!$B$8<", "'Gains'!$B$9<"), tmp_path
+    )
     report = validate_file(partnership, moved)
-    assert [f.field for f in report.findings if f.code == "defined-name-moved"] == ["gains_procurement_2008_09"]
+    assert [f.field for f in report.findings if f.code == "defined-name-moved"] == [
+        "gains_procurement_2008_09"
+    ]
 
     def formula(wb):
         wb["Gains"]["B8"] = "=10*5"
@@ -131,10 +142,16 @@ def test_not_our_template(partnership, tmp_path):
 def test_infinite_number_is_not_money(partnership, make_return, tmp_path):
     # 'inf' is no number in the file format: Excel refuses it, Calc reads something else.
     path = make_return("MELTON", {"gains_other_2008_09": 12345.5})
-    bad = rewrite_part(path, "xl/worksheets/sheet2.xml", lambda xml: re.sub(
-        r'(<c r="B14"[^>]*><v>)12345.5(</v>)', r"\1inf\2", xml), tmp_path)
+    bad = rewrite_part(
+        path,
+        "xl/worksheets/sheet2.xml",
+        lambda xml: re.sub(r'(<c r="B14"[^>]*><v>)12345.5(</v>)', r"\1inf\2", xml),
+        tmp_path,
+    )
     report = validate_file(partnership, bad)
-    assert {(f.code, f.where) for f in report.findings} == {("ambiguous-cell", "sheet Gains, cell B14")}
+    assert {(f.code, f.where) for f in report.findings} == {
+        ("ambiguous-cell", "sheet Gains, cell B14")
+    }
 
 
 def test_cross_return_rules(partnership, returns_dir, make_return, copy_of):
@@ -145,10 +162,13 @@ def test_cross_return_rules(partnership, returns_dir, make_return, copy_of):
     withdrawn = next(f for f in report.findings if f.code == "gains-withdrawn")
     assert withdrawn.where == "sheet Gains, cell B15" and withdrawn.severity == "warning"
     assert report.valid and not report.ready
-    same = validate_file(partnership, copy_of(returns_dir / "NI179_MELTON_2008-09-review.xlsx"),
-                         previous=previous, replaces=previous)
+    same = validate_file(
+        partnership,
+        copy_of(returns_dir / "NI179_MELTON_2008-09-review.xlsx"),
+        previous=previous,
+        replaces=previous,
+    )
     assert same.findings == []
-
 
 
 @pytest.mark.slow
@@ -162,6 +182,7 @@ def test_expected_locked_content_from_a_twin_equals_building_each_template(partn
     shapes = set()
     for org in partnership.organisations:
         assert spec.expected_locked(org.code) == build_locked(
-            partnership, org.code, demo_round.id), org.code
+            partnership, org.code, demo_round.id
+        ), org.code
         shapes.add((org.sector, tuple(a.code for a in partnership.agreements_of(org.code))))
     assert len(shapes) < len(partnership.organisations)  # twins were really used (the districts)

@@ -42,8 +42,12 @@ def places(tmp_path, monkeypatch) -> dict[Origin, Path]:
     books.mkdir()
     shutil.copy(MASTER, books / MASTER.name)
     monkeypatch.chdir(books)
-    return {Origin.CHOSEN: tmp_path / "chosen", Origin.USER_CONF: tmp_path / "from-conf",
-            Origin.ENVIRONMENT: tmp_path / "from-env", Origin.DEFAULT: books / DEFAULT_NAME}
+    return {
+        Origin.CHOSEN: tmp_path / "chosen",
+        Origin.USER_CONF: tmp_path / "from-conf",
+        Origin.ENVIRONMENT: tmp_path / "from-env",
+        Origin.DEFAULT: books / DEFAULT_NAME,
+    }
 
 
 def _set_sources_from(source: Origin, places: dict[Origin, Path], monkeypatch) -> str | None:
@@ -52,21 +56,29 @@ def _set_sources_from(source: Origin, places: dict[Origin, Path], monkeypatch) -
     if rank <= ORDER.index(Origin.USER_CONF):
         conf = Path.home() / USER_CONF
         conf.parent.mkdir(parents=True)
-        conf.write_text(f'"Interpreter_Win","python"\n"NI179_Workspace","{places[Origin.USER_CONF]}"\n', "utf-8")
+        conf.write_text(
+            f'"Interpreter_Win","python"\n"NI179_Workspace","{places[Origin.USER_CONF]}"\n', "utf-8"
+        )
     if rank <= ORDER.index(Origin.ENVIRONMENT):
         monkeypatch.setenv("NI179_WORKSPACE", str(places[Origin.ENVIRONMENT]))
     return str(places[Origin.CHOSEN]) if source == Origin.CHOSEN else None
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=str)
-def test_the_command_line_the_ribbon_and_the_worksheet_functions_agree(source, places, tmp_path, monkeypatch):
+def test_the_command_line_the_ribbon_and_the_worksheet_functions_agree(
+    source, places, tmp_path, monkeypatch
+):
     chosen = _set_sources_from(source, places, monkeypatch)
     expected = places[source]
     config = tmp_path / "marked.toml"
-    config.write_text(default_config_text().replace("baseline = 296700", f"baseline = {BASELINE}"), "utf-8")
+    config.write_text(
+        default_config_text().replace("baseline = 296700", f"baseline = {BASELINE}"), "utf-8"
+    )
 
     # The command line: `init` creates the workspace where the source says, and nowhere else.
-    result = CliRunner().invoke(main, [*(["--workspace", chosen] if chosen else []), "init", "--config", str(config)])
+    result = CliRunner().invoke(
+        main, [*(["--workspace", chosen] if chosen else []), "init", "--config", str(config)]
+    )
     assert result.exit_code == 0, result.output
     assert [p for p in places.values() if (p / "config.toml").exists()] == [expected]
 
@@ -79,13 +91,19 @@ def test_the_command_line_the_ribbon_and_the_worksheet_functions_agree(source, p
 
     # The worksheet function, in a cell of the same workbook, reads that workspace's configuration.
     cell = book.sheets[SETTINGS]["D1"]
-    assert udfs.NI179_TARGET("LCC", "2008/09", "COUNTY_LAA", caller=cell) == pytest.approx(BASELINE * 0.03)
+    assert udfs.NI179_TARGET("LCC", "2008/09", "COUNTY_LAA", caller=cell) == pytest.approx(
+        BASELINE * 0.03
+    )
 
 
 def test_a_relative_setting_is_taken_from_beside_the_workbook(tmp_path):
     located = locate_workspace(chosen="shared/ni179", base=tmp_path / "books")
-    assert located.path == tmp_path / "books" / "shared" / "ni179" and located.origin == Origin.CHOSEN
-    assert locate_workspace(chosen=Path("rel")).path == Path("rel")  # the command line's: the current folder
+    assert (
+        located.path == tmp_path / "books" / "shared" / "ni179" and located.origin == Origin.CHOSEN
+    )
+    assert locate_workspace(chosen=Path("rel")).path == Path(
+        "rel"
+    )  # the command line's: the current folder
 
 
 def _spoken(text: str) -> str:
@@ -94,7 +112,9 @@ def _spoken(text: str) -> str:
 
 def _help_texts() -> dict[str, str]:
     settings = load_workbook(MASTER)[SETTINGS]
-    (help_text,) = [row[2] for row in settings.iter_rows(values_only=True) if row[0] == "Workspace folder"]
+    (help_text,) = [
+        row[2] for row in settings.iter_rows(values_only=True) if row[0] == "Workspace folder"
+    ]
     cli = CliRunner().invoke(main, ["--help"], terminal_width=200).output
     return {"master's Settings sheet": _spoken(help_text), "ni179 --help": _spoken(cli)}
 
@@ -106,10 +126,16 @@ def test_every_help_text_names_each_source_in_the_one_order(source):
             assert SAID[source] not in text  # the command line never reads the add-in's settings
             continue
         assert SAID[source] in text, where
-        later = [SAID[o] for o in ORDER[ORDER.index(source) + 1:]]
+        later = [SAID[o] for o in ORDER[ORDER.index(source) + 1 :]]
         assert all(text.index(SAID[source]) < text.index(s) for s in later), where
     docs = _spoken((DOCS / "store.md").read_text("utf-8"))
-    words = {Origin.ADDIN: "add-in's own settings", Origin.USER_CONF: "~/.ni179/ni179.conf",
-             Origin.ENVIRONMENT: "`NI179_WORKSPACE` environment variable", Origin.DEFAULT: f"`{DEFAULT_NAME}` beside"}
+    words = {
+        Origin.ADDIN: "add-in's own settings",
+        Origin.USER_CONF: "~/.ni179/ni179.conf",
+        Origin.ENVIRONMENT: "`NI179_WORKSPACE` environment variable",
+        Origin.DEFAULT: f"`{DEFAULT_NAME}` beside",
+    }
     assert docs.index("`--workspace`") < docs.index(words[source])
-    assert all(docs.index(words[source]) < docs.index(words[o]) for o in ORDER[ORDER.index(source) + 1:])
+    assert all(
+        docs.index(words[source]) < docs.index(words[o]) for o in ORDER[ORDER.index(source) + 1 :]
+    )

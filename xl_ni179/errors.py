@@ -33,8 +33,14 @@ class ConfigError(Ni179Error):
     """The partnership configuration file cannot be used: every problem found in it, in
     file order (``problems``), so that one edit can fix them all."""
 
-    def __init__(self, file: str, key: str = "", problem: str = "", *,
-                 problems: list[ConfigProblem] | None = None) -> None:
+    def __init__(
+        self,
+        file: str,
+        key: str = "",
+        problem: str = "",
+        *,
+        problems: list[ConfigProblem] | None = None,
+    ) -> None:
         self.file = file
         self.problems = problems or [ConfigProblem(key, problem)]
         self.key, self.problem = self.problems[0].key, self.problems[0].problem
@@ -45,8 +51,10 @@ class ConfigError(Ni179Error):
             listed = "\n".join(f"  {p}" for p in shown)
             if len(self.problems) > len(shown):
                 listed += f"\n  ...and {len(self.problems) - len(shown)} more after these"
-            super().__init__(f"{file} has {len(self.problems)} problems; fix them all, then check it again "
-                             f"with `ni179 config check`:\n{listed}")
+            super().__init__(
+                f"{file} has {len(self.problems)} problems; fix them all, then check it again "
+                f"with `ni179 config check`:\n{listed}"
+            )
 
     def lines(self) -> list[str]:
         return str(self).split("\n")

@@ -44,13 +44,17 @@ def _name(col: int, row: int) -> str:
 
 
 def read(desktop, path: str) -> dict:
-    doc = desktop.loadComponentFromURL(Path(path).resolve().as_uri(), "_blank", 0, (ct.prop("Hidden", True),))
+    doc = desktop.loadComponentFromURL(
+        Path(path).resolve().as_uri(), "_blank", 0, (ct.prop("Hidden", True),)
+    )
     try:
         doc.calculateAll()
         out = {}
         for sheet in doc.Sheets:
-            text = {_name(c, r): sheet.getCellByPosition(c, r).getString()
-                    for c, r in _cells(sheet.queryContentCells(STRING))}
+            text = {
+                _name(c, r): sheet.getCellByPosition(c, r).getString()
+                for c, r in _cells(sheet.queryContentCells(STRING))
+            }
             formulas = [_name(c, r) for c, r in _cells(sheet.queryContentCells(FORMULA))]
             numbers = {}
             for c, r in _cells(sheet.queryContentCells(VALUE | DATETIME)):

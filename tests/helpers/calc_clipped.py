@@ -31,12 +31,25 @@ import calc_typist as ct
 
 SCRATCH = "__fit__"
 TOLERANCE = 30  # 1/100 mm: 0.3 mm, less than a pixel's rounding either way
-OPTIMAL_EXTRA = 254  # the 0.1 inch Calc's OptimalWidth adds beyond what the text needs (its dialog's "Add")
-FORMAT = ("CharFontName", "CharHeight", "CharWeight", "CharPosture", "IsTextWrapped", "ParaIndent",
-          "NumberFormat")
-WIDEST = 0.95  # no character of the fonts we use is wider than this many ems (Calibri's widest: 0.9)
+OPTIMAL_EXTRA = (
+    254  # the 0.1 inch Calc's OptimalWidth adds beyond what the text needs (its dialog's "Add")
+)
+FORMAT = (
+    "CharFontName",
+    "CharHeight",
+    "CharWeight",
+    "CharPosture",
+    "IsTextWrapped",
+    "ParaIndent",
+    "NumberFormat",
+)
+WIDEST = (
+    0.95  # no character of the fonts we use is wider than this many ems (Calibri's widest: 0.9)
+)
 MARGINS = 100  # 1/100 mm: a cell's own margins, left and right, with room to spare
-ONE_LINE = 480  # 1/100 mm: the height of one line of 11pt text (Calc makes it 4.87 mm, a 15pt row 5.29)
+ONE_LINE = (
+    480  # 1/100 mm: the height of one line of 11pt text (Calc makes it 4.87 mm, a 15pt row 5.29)
+)
 
 
 def _name(col: int, row: int) -> str:
@@ -82,7 +95,9 @@ def _clipped(sheet, scratch, cache: dict) -> list:
             if value == "" or value is None:
                 continue
             numeric = isinstance(value, float)
-            text = f"{value:,.2f}%" if numeric else value  # as wide as it can show, before measuring
+            text = (
+                f"{value:,.2f}%" if numeric else value
+            )  # as wide as it can show, before measuring
             if _surely_fits(text, width[col], height[row]):
                 continue
             cell = sheet.getCellByPosition(col, row)
@@ -90,8 +105,13 @@ def _clipped(sheet, scratch, cache: dict) -> list:
             c0, r0, c1, r1 = _merged(sheet, cell)
             if (c0, r0) != (col, row):
                 continue  # inside a merged area: its top-left cell holds what shows
-            area_w = sum(width[c] if c <= last_col else columns.getByIndex(c).Width for c in range(c0, c1 + 1))
-            area_h = sum(height[r] if r <= last_row else rows.getByIndex(r).Height for r in range(r0, r1 + 1))
+            area_w = sum(
+                width[c] if c <= last_col else columns.getByIndex(c).Width
+                for c in range(c0, c1 + 1)
+            )
+            area_h = sum(
+                height[r] if r <= last_row else rows.getByIndex(r).Height for r in range(r0, r1 + 1)
+            )
             props = cell.getPropertyValues(FORMAT)
             wrapped = bool(props[FORMAT.index("IsTextWrapped")]) and not numeric
             key = (text, repr(props), area_w if wrapped else None)
@@ -108,24 +128,43 @@ def _clipped(sheet, scratch, cache: dict) -> list:
             needed = cache[key]
             if wrapped:
                 if needed > area_h + TOLERANCE:
-                    found.append([sheet.Name, _name(col, row), text[:80],
-                                  f"needs {needed / 100:.1f} mm of height, has {area_h / 100:.1f}"])
+                    found.append(
+                        [
+                            sheet.Name,
+                            _name(col, row),
+                            text[:80],
+                            f"needs {needed / 100:.1f} mm of height, has {area_h / 100:.1f}",
+                        ]
+                    )
                 continue
             room = area_w
-            if not numeric:  # text runs on over empty cells that are not inputs, up to the last column
+            if (
+                not numeric
+            ):  # text runs on over empty cells that are not inputs, up to the last column
                 c = c1 + 1
-                while c <= last_col and data[row][c] == "" and \
-                        sheet.getCellByPosition(c, row).CellProtection.IsLocked:
+                while (
+                    c <= last_col
+                    and data[row][c] == ""
+                    and sheet.getCellByPosition(c, row).CellProtection.IsLocked
+                ):
                     room += width[c]
                     c += 1
             if needed > room + TOLERANCE:
-                found.append([sheet.Name, _name(col, row), text[:80],
-                              f"needs {needed / 100:.1f} mm of width, has {room / 100:.1f}"])
+                found.append(
+                    [
+                        sheet.Name,
+                        _name(col, row),
+                        text[:80],
+                        f"needs {needed / 100:.1f} mm of width, has {room / 100:.1f}",
+                    ]
+                )
     return found
 
 
 def read(desktop, path: str) -> list:
-    doc = desktop.loadComponentFromURL(Path(path).resolve().as_uri(), "_blank", 0, (ct.prop("Hidden", True),))
+    doc = desktop.loadComponentFromURL(
+        Path(path).resolve().as_uri(), "_blank", 0, (ct.prop("Hidden", True),)
+    )
     try:
         doc.calculateAll()
         sheets = doc.Sheets

@@ -41,10 +41,13 @@ def _script(pipe: str):
     import uno
 
     local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    resolver = local.ServiceManager.createInstanceWithContext(
+        "com.sun.star.bridge.UnoUrlResolver", local
+    )
     ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
     factory = ctx.ServiceManager.createInstanceWithContext(
-        "com.sun.star.script.provider.MasterScriptProviderFactory", ctx)
+        "com.sun.star.script.provider.MasterScriptProviderFactory", ctx
+    )
     return factory.createScriptProvider("").getScript(SCRIPT)
 
 

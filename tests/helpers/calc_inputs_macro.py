@@ -10,7 +10,12 @@ import json
 import uno  # noqa: F401 - LibreOffice's own; registers the com.sun.star imports
 from com.sun.star.beans import PropertyValue
 
-KINDS = {"EMPTY": "empty", "VALUE": "value", "TEXT": "text", "FORMULA": "formula"}  # CellContentType
+KINDS = {
+    "EMPTY": "empty",
+    "VALUE": "value",
+    "TEXT": "text",
+    "FORMULA": "formula",
+}  # CellContentType
 
 
 def _prop(name, value):
@@ -28,8 +33,15 @@ def _cell(doc, formats, sheet, coord):
             formats[key] = doc.NumberFormats.getByKey(key).FormatString
         except Exception:  # noqa: BLE001 - an unknown key: the cell still shows something
             formats[key] = None
-    out = {"kind": kind, "string": cell.getString(), "value": cell.getValue(), "format": formats[key]}
-    if kind == "text":  # what it holds; getString is what it shows (a format's text section applied)
+    out = {
+        "kind": kind,
+        "string": cell.getString(),
+        "value": cell.getValue(),
+        "format": formats[key],
+    }
+    if (
+        kind == "text"
+    ):  # what it holds; getString is what it shows (a format's text section applied)
         out["text"] = cell.getDataArray()[0][0]
     elif kind == "formula":
         out["formula"] = cell.getFormula()
@@ -39,7 +51,9 @@ def _cell(doc, formats, sheet, coord):
 def read_inputs(path_url, cells_json):
     """JSON: the sheets, the document's day 0 and each cell as Calc shows it (see calc_inputs.py)."""
     desktop = XSCRIPTCONTEXT.getDesktop()  # noqa: F821 - given to every LibreOffice macro
-    doc = desktop.loadComponentFromURL(path_url, "_blank", 0, (_prop("Hidden", True), _prop("ReadOnly", True)))
+    doc = desktop.loadComponentFromURL(
+        path_url, "_blank", 0, (_prop("Hidden", True), _prop("ReadOnly", True))
+    )
     if doc is None:
         return json.dumps({"error": "Calc could not open it"})
     try:
@@ -50,10 +64,17 @@ def read_inputs(path_url, cells_json):
         found, formats = {}, {}
         for sheet_name, coord in json.loads(cells_json):
             if sheet_name in names:
-                found[f"{sheet_name}!{coord}"] = _cell(doc, formats, doc.Sheets.getByName(sheet_name), coord)
+                found[f"{sheet_name}!{coord}"] = _cell(
+                    doc, formats, doc.Sheets.getByName(sheet_name), coord
+                )
         null = doc.NullDate  # day 0 of the document's serial dates (1899-12-30, or 1904-01-01)
-        return json.dumps({"sheets": names, "cells": found,
-                           "null_date": f"{null.Year:04d}-{null.Month:02d}-{null.Day:02d}"})
+        return json.dumps(
+            {
+                "sheets": names,
+                "cells": found,
+                "null_date": f"{null.Year:04d}-{null.Month:02d}-{null.Day:02d}",
+            }
+        )
     finally:
         doc.close(True)
 

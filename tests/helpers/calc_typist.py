@@ -44,17 +44,29 @@ def start_calc(profile: Path, pipe: str) -> subprocess.Popen:
     exe = shutil.which("soffice") or shutil.which("libreoffice")
     if exe is None:
         raise SystemExit("soffice is not installed")
-    cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible", "--nologo",
-           "--norestore", "--nodefault", "--nolockcheck", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]
+    cmd = [
+        exe,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--invisible",
+        "--nologo",
+        "--norestore",
+        "--nodefault",
+        "--nolockcheck",
+        f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+    ]
     env = {**os.environ, "HOME": str(profile)}
     # Same process group as this driver: whoever runs it ends Calc with it (see realprograms).
-    return subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def connect(pipe: str, proc: subprocess.Popen):
     local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    resolver = local.ServiceManager.createInstanceWithContext(
+        "com.sun.star.bridge.UnoUrlResolver", local
+    )
     deadline = time.monotonic() + CONNECT_TIMEOUT
     while True:
         try:
@@ -67,8 +79,9 @@ def connect(pipe: str, proc: subprocess.Popen):
 
 
 def type_into(desktop, job: dict) -> None:
-    doc = desktop.loadComponentFromURL(Path(job["template"]).resolve().as_uri(), "_blank", 0,
-                                       (prop("Hidden", True),))
+    doc = desktop.loadComponentFromURL(
+        Path(job["template"]).resolve().as_uri(), "_blank", 0, (prop("Hidden", True),)
+    )
     try:
         sheets = doc.Sheets
         for name in job.get("unprotect", []):
@@ -76,8 +89,10 @@ def type_into(desktop, job: dict) -> None:
         for sheet, coord, text in job["cells"]:
             sheets.getByName(sheet).getCellRangeByName(coord).setFormula(text)
         doc.calculateAll()  # what the person sees before saving
-        doc.storeToURL(Path(job["out"]).resolve().as_uri(),
-                       (prop("FilterName", XLSX_FILTER), prop("Overwrite", True)))
+        doc.storeToURL(
+            Path(job["out"]).resolve().as_uri(),
+            (prop("FilterName", XLSX_FILTER), prop("Overwrite", True)),
+        )
     finally:
         doc.close(True)
 

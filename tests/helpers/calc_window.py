@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 XVFB, XDOTOOL, SOFFICE, IMPORT = "Xvfb", "xdotool", "soffice", "import"
-TOOLS_HINT = ("Typing in Calc's window needs Xvfb, xdotool, ImageMagick's import and a LibreOffice Calc that "
-              "opens a window (not the -nogui build): run `bash scripts/setup.sh`.")
+TOOLS_HINT = (
+    "Typing in Calc's window needs Xvfb, xdotool, ImageMagick's import and a LibreOffice Calc that "
+    "opens a window (not the -nogui build): run `bash scripts/setup.sh`."
+)
 WINDOW_TIMEOUT = 60.0
 SAVE_TIMEOUT = 60.0
 KEY_DELAY_MS = 12  # between key events: fast, and Calc keeps up
@@ -43,7 +45,10 @@ def tools_missing() -> list[str]:
 
 def _free_display() -> int:
     for number in range(90, 200):
-        if not Path(f"/tmp/.X{number}-lock").exists() and not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if (
+            not Path(f"/tmp/.X{number}-lock").exists()
+            and not Path(f"/tmp/.X11-unix/X{number}").exists()
+        ):
             return number
     raise CalcWindowError("no free X display number between :90 and :199")
 
@@ -53,8 +58,12 @@ def x_display() -> Iterator[str]:
     """A private X server for the duration; its display name (":93")."""
     for _attempt in range(3):  # another test run may take the same number at the same moment
         number = _free_display()
-        proc = subprocess.Popen([XVFB, f":{number}", "-screen", "0", SCREEN, "-nolisten", "tcp"],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [XVFB, f":{number}", "-screen", "0", SCREEN, "-nolisten", "tcp"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and proc.poll() is None:
             if Path(f"/tmp/.X11-unix/X{number}").exists():
@@ -95,13 +104,28 @@ class Calc:
     def open(self, path: Path) -> str:
         """Open ``path`` in Calc's window (starting Calc the first time); the window's id."""
         (self.work / "home").mkdir(parents=True, exist_ok=True)
-        cmd = [SOFFICE, f"-env:UserInstallation={(self.work / 'profile').as_uri()}", "--norestore", "--nologo",
-               "--nolockcheck", "--calc", str(path)]
+        cmd = [
+            SOFFICE,
+            f"-env:UserInstallation={(self.work / 'profile').as_uri()}",
+            "--norestore",
+            "--nologo",
+            "--nolockcheck",
+            "--calc",
+            str(path),
+        ]
         if self.proc is None:
-            self.proc = subprocess.Popen(cmd, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         else:  # handed to the running Calc, which opens a second window
-            subprocess.run(cmd, env=self.env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+            subprocess.run(
+                cmd, env=self.env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60
+            )
         return self.window(f"^{path.name} - LibreOffice Calc$")
 
     def stop(self) -> None:
@@ -121,9 +145,15 @@ class Calc:
 
     def xdotool(self, *args: str, timeout: float = 30) -> str:
         # A title is in whatever encoding the window gave it (Calc: Latin-1 for "£"): never fail on it.
-        done = subprocess.run([XDOTOOL, *args], env=self.env, capture_output=True, encoding="utf-8",
-                              errors="replace", timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [XDOTOOL, *args],
+            env=self.env,
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
         return done.stdout.strip()
 
     def window(self, name: str, timeout: float = WINDOW_TIMEOUT) -> str:
@@ -147,7 +177,9 @@ class Calc:
     def focus(self, wid: str) -> None:
         """Give ``wid`` the keyboard, and check it has it (retried: focus can lag a new window)."""
         for _attempt in range(20):
-            self.xdotool("windowraise", wid)  # on top, for the screenshots: there is no window manager
+            self.xdotool(
+                "windowraise", wid
+            )  # on top, for the screenshots: there is no window manager
             self.xdotool("windowfocus", "--sync", wid)
             if self.xdotool("getwindowfocus") == wid:
                 return
@@ -162,8 +194,13 @@ class Calc:
         time.sleep(0.3)  # Calc repaints what a closed or moved window uncovered
         self.artefacts.mkdir(parents=True, exist_ok=True)
         path = self.artefacts / f"{len(self.shots) + 1:02d}-{name}.png"
-        subprocess.run([IMPORT, "-display", self.display, "-window", "root", str(path)], env=self.env,
-                       capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        subprocess.run(
+            [IMPORT, "-display", self.display, "-window", "root", str(path)],
+            env=self.env,
+            capture_output=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
         self.shots.append(path)
         return path
 

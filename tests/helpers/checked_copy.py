@@ -32,21 +32,36 @@ def package(data: bytes) -> dict[str, bytes]:
 
 
 def formulas(parts: dict[str, bytes]) -> Counter:
-    return Counter(f for name, body in parts.items() if name.startswith("xl/worksheets/")
-                   for f in FORMULA.findall(body))
+    return Counter(
+        f
+        for name, body in parts.items()
+        if name.startswith("xl/worksheets/")
+        for f in FORMULA.findall(body)
+    )
 
 
 def assert_only_ours(p: Partnership, report: Report, data: bytes) -> None:
     """``data`` equals the copy of our template with the same annotations and no values, apart
     from the values themselves: same parts, same formulas, same names, no external link."""
-    reference = package(annotated_bytes(p, Report(file="", organisation=report.organisation,
-                                                  round_id=report.round_id, findings=report.findings)))
+    reference = package(
+        annotated_bytes(
+            p,
+            Report(
+                file="",
+                organisation=report.organisation,
+                round_id=report.round_id,
+                findings=report.findings,
+            ),
+        )
+    )
     got = package(data)
     assert sorted(got) == sorted(reference), "parts differ from our template's"
     assert formulas(got) == formulas(reference), "a formula that is not our template's"
     assert not [n for n, body in got.items() if n.endswith(".rels") and EXTERNAL.search(body)]
     assert NAME.findall(got["xl/workbook.xml"]) == NAME.findall(reference["xl/workbook.xml"])
-    for body in got.values():  # a DDE '|' or a link outside quoted text (our email check quotes a '|')
+    for (
+        body
+    ) in got.values():  # a DDE '|' or a link outside quoted text (our email check quotes a '|')
         code = re.sub(rb'&quot;.*?&quot;|"[^"]*"', b"", b"".join(FORMULA.findall(body)))
         assert b"HYPERLINK(" not in code and b"|" not in code
     assert_values_plain(p, report, data)
@@ -60,10 +75,16 @@ def assert_values_plain(p: Partnership, report: Report, data: bytes) -> None:
         if value is None:
             assert cell.value is None, (f.name, cell.value)
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            number = to_excel(cell.value) if cell.is_date else cell.value  # a date cell reads as a date
+            number = (
+                to_excel(cell.value) if cell.is_date else cell.value
+            )  # a date cell reads as a date
             assert number == value and cell.data_type in "nd", (f.name, cell.value)
         else:
-            assert cell.value == str(value) and cell.data_type == "s", (f.name, cell.value, cell.data_type)
+            assert cell.value == str(value) and cell.data_type == "s", (
+                f.name,
+                cell.value,
+                cell.data_type,
+            )
 
 
 PHISHING = "http://evil.example/verify"
@@ -83,7 +104,9 @@ def phishing_return(real: Path, out: Path) -> Path:
     notice["A1"] = "Your council's account will be suspended. Verify it now:"
     notice["A2"] = '="Verify"&" now"'
     notice["A3"].hyperlink = PHISHING
-    wb.defined_names["ni179_workspace"] = DefinedName("ni179_workspace", attr_text="'Sign-off'!$B$9")
+    wb.defined_names["ni179_workspace"] = DefinedName(
+        "ni179_workspace", attr_text="'Sign-off'!$B$9"
+    )
     wb.save(out)
     return out
 

@@ -19,9 +19,11 @@ current_test: pytest.Item | None = None  # set by conftest for each test it runs
 def require_component(found: bool, hint: str) -> None:
     """Under CI a missing component is a failure; elsewhere the test is skipped with the fix."""
     if current_test is not None and current_test.get_closest_marker(MARKER) is None:
-        pytest.fail(f"{current_test.nodeid} needs a real component ({hint.split(':')[0]}) but is not marked "
-                    f"{MARKER}: mark it (pytestmark = pytest.mark.{MARKER}) or use a fixture conftest marks",
-                    pytrace=False)
+        pytest.fail(
+            f"{current_test.nodeid} needs a real component ({hint.split(':')[0]}) but is not marked "
+            f"{MARKER}: mark it (pytestmark = pytest.mark.{MARKER}) or use a fixture conftest marks",
+            pytrace=False,
+        )
     if found:
         return
     if os.environ.get("CI") == "true":

@@ -14,8 +14,15 @@ from xl_ni179.spec.schema import WORKSTREAMS
 from xl_ni179.store.status import ACCEPTED, MISSING, OrgStatus
 
 ROUND_ID = "2008-09-review"
-SEED_RECEIVED = {"City Council", "Police", "Hinckley and Bosworth", "North West Leicestershire",
-                 "Oadby and Wigston", "Melton", "County Council"}
+SEED_RECEIVED = {
+    "City Council",
+    "Police",
+    "Hinckley and Bosworth",
+    "North West Leicestershire",
+    "Oadby and Wigston",
+    "Melton",
+    "County Council",
+}
 SEED_MISSING = {"Blaby", "Charnwood", "Harborough", "Fire Authority", "County PCT", "City PCT"}
 SEED_RAG = {
     "2009/10": {"Green": 0, "Amber": 6, "Red": 1, "Not rated": 0},
@@ -47,8 +54,13 @@ def seed_partnership() -> tuple[Partnership, Round]:
     return p, p.round(ROUND_ID)
 
 
-def make_return(p: Partnership, rnd: Round, code: str, shares: tuple[float | None, ...],
-                ratings: tuple[str | None, ...]) -> dict[str, Any]:
+def make_return(
+    p: Partnership,
+    rnd: Round,
+    code: str,
+    shares: tuple[float | None, ...],
+    ratings: tuple[str | None, ...],
+) -> dict[str, Any]:
     """A return's input values by defined name; a None share leaves that year blank."""
     baseline = p.organisation(code).baseline
     data: dict[str, Any] = {}
@@ -70,7 +82,9 @@ def make_return(p: Partnership, rnd: Round, code: str, shares: tuple[float | Non
         yk = year_key(year)
         data[f"rag_{yk}"] = rating
         if rating:
-            data[f"rag_commentary_{yk}"] = FORMULA_LIKE.get(code, f"{rating}: plans partly identified.")
+            data[f"rag_commentary_{yk}"] = FORMULA_LIKE.get(
+                code, f"{rating}: plans partly identified."
+            )
     for project in p.projects_of(code):
         data[f"project_savings_{project.code}"] = 10.0
         data[f"project_comment_{project.code}"] = "=B2 business case under way"
@@ -79,8 +93,10 @@ def make_return(p: Partnership, rnd: Round, code: str, shares: tuple[float | Non
 
 
 def seed_returns(p: Partnership, rnd: Round) -> dict[str, dict[str, Any]]:
-    return {code: make_return(p, rnd, code, shares, ratings)
-            for code, (shares, ratings) in SEED_SCENARIO.items()}
+    return {
+        code: make_return(p, rnd, code, shares, ratings)
+        for code, (shares, ratings) in SEED_SCENARIO.items()
+    }
 
 
 def net_of(values: dict[str, Any], year: str) -> float | None:
@@ -93,10 +109,22 @@ def net_of(values: dict[str, Any], year: str) -> float | None:
     return sum(v or 0 for v in gains) - sum(v or 0 for v in costs)
 
 
-def statuses_for(p: Partnership, accepted: set[str], states: dict[str, str] | None = None,
-                 late: set[str] = frozenset()) -> list[OrgStatus]:
+def statuses_for(
+    p: Partnership,
+    accepted: set[str],
+    states: dict[str, str] | None = None,
+    late: set[str] = frozenset(),
+) -> list[OrgStatus]:
     states = states or {}
-    return [OrgStatus(o.code, o.name, o.short_name, o.sector,
-                      states.get(o.code, ACCEPTED if o.code in accepted else MISSING),
-                      late=o.code in late, version=1 if o.code in accepted else None)
-            for o in p.organisations]
+    return [
+        OrgStatus(
+            o.code,
+            o.name,
+            o.short_name,
+            o.sector,
+            states.get(o.code, ACCEPTED if o.code in accepted else MISSING),
+            late=o.code in late,
+            version=1 if o.code in accepted else None,
+        )
+        for o in p.organisations
+    ]

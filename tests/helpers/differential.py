@@ -37,7 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # run as a script: the test helpers' own imports need tests/ on the path
+if __package__ in (
+    None,
+    "",
+):  # run as a script: the test helpers' own imports need tests/ on the path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from helpers.mutations import Mutant, load_manifest
@@ -83,10 +86,12 @@ class Result:
         accepted = n["agreed"] + n["disagreed"] + n["accepted-live"] + n["calc-refused"]
         rejected = len(self.verdicts) - accepted
         named = n["rejected"] + n["damaged"]
-        return (f"{len(self.verdicts)} mutated files: {accepted} accepted, Calc agreed on {n['agreed']} of {accepted}"
-                f" ({n['accepted-live']} accepted with a live formula, {n['calc-refused']} that Calc cannot open); "
-                f"{rejected} rejected, {named} with named findings ({n['generic']} only 'damaged' although Calc "
-                f"opens them, {n['unnamed']} unnamed), {n['crash']} crashes, {n['hang']} hangs")
+        return (
+            f"{len(self.verdicts)} mutated files: {accepted} accepted, Calc agreed on {n['agreed']} of {accepted}"
+            f" ({n['accepted-live']} accepted with a live formula, {n['calc-refused']} that Calc cannot open); "
+            f"{rejected} rejected, {named} with named findings ({n['generic']} only 'damaged' although Calc "
+            f"opens them, {n['unnamed']} unnamed), {n['crash']} crashes, {n['hang']} hangs"
+        )
 
     def by_class(self) -> str:
         """The failures, grouped by outcome and mutation class."""
@@ -102,6 +107,7 @@ class Result:
 
 # -- Calc, through UNO -----------------------------------------------------------------------
 
+
 def calc_shows(files: list[Path], cells: list[tuple[str, str]], work: Path) -> dict[Path, dict]:
     """What Calc shows in ``cells`` of each file (see calc_inputs.py); a file that makes Calc
     hang or die gets an ``error`` and Calc is started again for the rest."""
@@ -112,8 +118,13 @@ def calc_shows(files: list[Path], cells: list[tuple[str, str]], work: Path) -> d
         spec = work / "calc-inputs.json"
         spec.write_text(json.dumps({"cells": cells, "files": remaining}), "utf-8")
         with open(work / "calc-inputs.log", "ab") as log:
-            proc = subprocess.Popen([SYSTEM_PYTHON, str(DRIVER), str(spec)], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=log, start_new_session=True)
+            proc = subprocess.Popen(
+                [SYSTEM_PYTHON, str(DRIVER), str(spec)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,
+            )
         opening: str | None = None
         try:
             for message in _lines(proc, first=START_TIMEOUT, rest=OPEN_TIMEOUT):
@@ -208,32 +219,48 @@ def differences(fields: list[Field], values: dict[str, Any], calc: dict) -> list
             continue
         kind, string = shown["kind"], shown["string"]
         if kind == "formula":
-            out.append(f"{where}: we recorded {ours!r}; Calc holds the formula {shown.get('formula')!r} "
-                       f"showing {string!r}")
+            out.append(
+                f"{where}: we recorded {ours!r}; Calc holds the formula {shown.get('formula')!r} "
+                f"showing {string!r}"
+            )
         elif ours is None or ours == "":
-            if not (kind == "empty" or (kind == "text" and shown.get("text") == "" and string == "")):
+            if not (
+                kind == "empty" or (kind == "text" and shown.get("text") == "" and string == "")
+            ):
                 out.append(f"{where}: we recorded it blank; Calc shows {string!r} ({kind})")
         elif _number(ours) or isinstance(ours, bool):
             if kind != "value":
-                out.append(f"{where}: we recorded the number {ours!r}; Calc holds {kind} {string!r}")
+                out.append(
+                    f"{where}: we recorded the number {ours!r}; Calc holds {kind} {string!r}"
+                )
             elif f.type == DATE:
                 ours_date = _EPOCH + dt.timedelta(days=math.floor(float(ours)))
                 calc_date = null + dt.timedelta(days=math.floor(shown["value"]))
                 if ours_date != calc_date or _shown_date(string) != ours_date:
-                    out.append(f"{where}: we recorded {ours_date:%d/%m/%Y}; Calc holds {calc_date:%d/%m/%Y} "
-                               f"and shows {string!r}")
+                    out.append(
+                        f"{where}: we recorded {ours_date:%d/%m/%Y}; Calc holds {calc_date:%d/%m/%Y} "
+                        f"and shows {string!r}"
+                    )
             elif not _close(shown["value"], float(ours)):
-                out.append(f"{where}: we recorded {ours!r}; Calc holds {shown['value']!r} (shows {string!r})")
+                out.append(
+                    f"{where}: we recorded {ours!r}; Calc holds {shown['value']!r} (shows {string!r})"
+                )
             elif not isinstance(ours, bool):
                 parsed = _shown_number(string)
                 if parsed is None or not _close(parsed[0], float(ours), 0.5 * 10 ** -parsed[1]):
-                    out.append(f"{where}: we recorded {ours!r}; Calc shows it as {string!r} "
-                               f"(number format {shown.get('format')!r})")
+                    out.append(
+                        f"{where}: we recorded {ours!r}; Calc shows it as {string!r} "
+                        f"(number format {shown.get('format')!r})"
+                    )
         elif kind != "text" or shown.get("text") != ours:
-            out.append(f"{where}: we recorded the text {ours!r}; Calc holds {kind} {shown.get('text', string)!r}")
+            out.append(
+                f"{where}: we recorded the text {ours!r}; Calc holds {kind} {shown.get('text', string)!r}"
+            )
         elif string != ours:
-            out.append(f"{where}: we recorded {ours!r}; Calc shows it as {string!r} "
-                       f"(number format {shown.get('format')!r})")
+            out.append(
+                f"{where}: we recorded {ours!r}; Calc shows it as {string!r} "
+                f"(number format {shown.get('format')!r})"
+            )
     return out
 
 
@@ -244,14 +271,18 @@ def _sound_in_calc(calc: dict | None) -> bool:
 
 # -- the run -------------------------------------------------------------------------------
 
+
 def judge(p: Partnership, mutants: list[Mutant], work: Path, *, pool: Any = None) -> Result:
     from xl_ni179.intake.batch import validate_files
 
     reports = list(validate_files(p, [m.path for m in mutants], pool=pool))
     rounds = {r.id: build_schema(p, r).fields for r in p.rounds}
     cells = sorted({(f.sheet, f.cell) for fields in rounds.values() for f in fields})
-    to_open = [m.path for m, r in zip(mutants, reports, strict=True)
-               if r.valid or {f.code for f in r.errors} == {GENERIC}]
+    to_open = [
+        m.path
+        for m, r in zip(mutants, reports, strict=True)
+        if r.valid or {f.code for f in r.errors} == {GENERIC}
+    ]
     calc = calc_shows(to_open, cells, work) if to_open else {}
     result = Result()
     for m, report in zip(mutants, reports, strict=True):
@@ -261,11 +292,15 @@ def judge(p: Partnership, mutants: list[Mutant], work: Path, *, pool: Any = None
             if m.must_reject:
                 verdict = Verdict(m, report, "accepted-live", m.must_reject)
             elif not shown or "error" in shown:
-                verdict = Verdict(m, report, "calc-refused", (shown or {}).get("error", "not opened"))
+                verdict = Verdict(
+                    m, report, "calc-refused", (shown or {}).get("error", "not opened")
+                )
             else:
                 fields = rounds.get(report.round_id or "", [])
                 diffs = differences(list(fields), report.values, shown)
-                verdict = Verdict(m, report, "disagreed" if diffs else "agreed", "; ".join(diffs[:4]))
+                verdict = Verdict(
+                    m, report, "disagreed" if diffs else "agreed", "; ".join(diffs[:4])
+                )
         elif CRASH in codes:
             verdict = Verdict(m, report, "crash", _errors(report))
         elif HANG in codes:
@@ -273,7 +308,9 @@ def judge(p: Partnership, mutants: list[Mutant], work: Path, *, pool: Any = None
         elif codes - set(RULES):
             verdict = Verdict(m, report, "unnamed", ", ".join(sorted(codes - set(RULES))))
         elif {f.code for f in report.errors} == {GENERIC}:
-            verdict = Verdict(m, report, "generic" if _sound_in_calc(shown) else "damaged", _errors(report))
+            verdict = Verdict(
+                m, report, "generic" if _sound_in_calc(shown) else "damaged", _errors(report)
+            )
         else:
             verdict = Verdict(m, report, "rejected", _errors(report))
         result.verdicts.append(verdict)
@@ -289,10 +326,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from xl_ni179.partnership import load_workspace_partnership
 
-    ap = argparse.ArgumentParser(description="Our verdicts on a folder of workbooks against what Calc shows.")
+    ap = argparse.ArgumentParser(
+        description="Our verdicts on a folder of workbooks against what Calc shows."
+    )
     ap.add_argument("folders", nargs="+", type=Path)
-    ap.add_argument("--workspace", type=Path, default=Path("ni179-workspace"),
-                    help="Its configuration is used (the built-in partnership when it has none).")
+    ap.add_argument(
+        "--workspace",
+        type=Path,
+        default=Path("ni179-workspace"),
+        help="Its configuration is used (the built-in partnership when it has none).",
+    )
     args = ap.parse_args(argv)
     mutants: list[Mutant] = []
     for folder in args.folders:

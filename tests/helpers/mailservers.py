@@ -37,7 +37,9 @@ def free_port() -> int:
 
 
 def dovecot_binary() -> str:
-    found = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
+    found = shutil.which("dovecot") or (
+        "/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None
+    )
     require_component(found is not None, "Dovecot is not installed: apt-get install dovecot-imapd")
     assert found is not None
     return found
@@ -136,8 +138,11 @@ service lmtp {{
 }}
 """)
         self.lmtp_socket = self.root / "run" / "lmtp"
-        self.proc = subprocess.Popen([binary, "-F", "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [binary, "-F", "-c", str(self.conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _wait_port(self.port, self.proc, self.log)
         self._free = list(users)
 
@@ -207,7 +212,9 @@ class SmtpSink:
         class Handler:
             async def handle_DATA(self, server, session, envelope):  # aiosmtpd's name for the hook
                 with sink._lock:
-                    sink.received.append((list(envelope.rcpt_tos), parse(envelope.original_content)))
+                    sink.received.append(
+                        (list(envelope.rcpt_tos), parse(envelope.original_content))
+                    )
                 return "250 OK"
 
         self.port = free_port()
@@ -245,19 +252,31 @@ AUTHSERV = "mx.county.example.org"
 
 def stamp(domain: str, result: str = "pass") -> str:
     """The Authentication-Results header our receiving server prepends to a message from ``domain``."""
-    return (f"{AUTHSERV}; spf={result} smtp.mailfrom={domain}; dkim={result} header.d={domain}; "
-            f"dmarc={result} (p=reject) header.from={domain}")
+    return (
+        f"{AUTHSERV}; spf={result} smtp.mailfrom={domain}; dkim={result} header.d={domain}; "
+        f"dmarc={result} (p=reject) header.from={domain}"
+    )
 
 
 # The Received header our receiving server adds: the headers above it are the server's own.
-RECEIVED = (f"from mail.partners.example.org (mail.partners.example.org [127.0.20.1]) by {AUTHSERV} "
-            "(Postfix) with ESMTP id 4F2A1B3C4D for <ni179-returns@county.example.org>; "
-            "Mon, 17 May 2010 09:12:01 +0100 (BST)")
+RECEIVED = (
+    f"from mail.partners.example.org (mail.partners.example.org [127.0.20.1]) by {AUTHSERV} "
+    "(Postfix) with ESMTP id 4F2A1B3C4D for <ni179-returns@county.example.org>; "
+    "Mon, 17 May 2010 09:12:01 +0100 (BST)"
+)
 
 
-def message(sender: str, to: str, subject: str, *, body: str = "Please find our return attached.",
-            attachments: list[tuple[str, bytes]] = (), headers: dict[str, str] | None = None,
-            message_id: str | None = None, auth: str | None = "pass") -> bytes:
+def message(
+    sender: str,
+    to: str,
+    subject: str,
+    *,
+    body: str = "Please find our return attached.",
+    attachments: list[tuple[str, bytes]] = (),
+    headers: dict[str, str] | None = None,
+    message_id: str | None = None,
+    auth: str | None = "pass",
+) -> bytes:
     """A message as our mail server delivers it: topmost, its ``Authentication-Results`` with
     ``auth`` for the sender's domain (None: no such header), then its own ``Received`` header;
     ``headers`` come below that, as anything the sender wrote does."""
@@ -273,6 +292,8 @@ def message(sender: str, to: str, subject: str, *, body: str = "Please find our 
         msg[name] = value
     msg.set_content(body)
     for name, data in attachments:
-        maintype, subtype = (XLSX if name.endswith(".xlsx") else "application/octet-stream").split("/")
+        maintype, subtype = (XLSX if name.endswith(".xlsx") else "application/octet-stream").split(
+            "/"
+        )
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return msg.as_bytes()

@@ -69,28 +69,45 @@ GATEWAY_REPLACEMENT = "Please find our return attached. [Checked by Harborough's
 
 # The Postfix header_checks rule docs/mail-intake.md gives: any Authentication-Results header
 # naming our server first, whatever the case, folding, comments or spaces around it.
-STRIP_RULE = (r"/^Authentication-Results[[:space:]]*:[[:space:]]*(\([^)]*\)[[:space:]]*)*"
-              r"mx\.county\.example\.org\.?([[:space:];(]|$)/ IGNORE")
+STRIP_RULE = (
+    r"/^Authentication-Results[[:space:]]*:[[:space:]]*(\([^)]*\)[[:space:]]*)*"
+    r"mx\.county\.example\.org\.?([[:space:];(]|$)/ IGNORE"
+)
 
 PROGRAMS = {
-    "ip": "iproute2", "dnsmasq": "dnsmasq-base", "postfix": "postfix", "opendkim": "opendkim",
-    "opendkim-genkey": "opendkim-tools", "opendmarc": "opendmarc", "policyd-spf": "postfix-policyd-spf-python",
-    "swaks": "swaks", "mutt": "mutt", "mpack": "mpack",
+    "ip": "iproute2",
+    "dnsmasq": "dnsmasq-base",
+    "postfix": "postfix",
+    "opendkim": "opendkim",
+    "opendkim-genkey": "opendkim-tools",
+    "opendmarc": "opendmarc",
+    "policyd-spf": "postfix-policyd-spf-python",
+    "swaks": "swaks",
+    "mutt": "mutt",
+    "mpack": "mpack",
 }
 
 
 def _which(name: str) -> str | None:
-    return shutil.which(name) or next((f"{d}/{name}" for d in ("/usr/sbin", "/usr/bin")
-                                       if os.path.exists(f"{d}/{name}")), None)
+    return shutil.which(name) or next(
+        (f"{d}/{name}" for d in ("/usr/sbin", "/usr/bin") if os.path.exists(f"{d}/{name}")), None
+    )
 
 
 def require_programs() -> None:
     for name, package in PROGRAMS.items():
-        require_component(_which(name) is not None, f"{name} is not installed: apt-get install {package} "
-                          "(scripts/setup.sh installs the mail stack)")
-    require_component(os.geteuid() == 0, "the mail stack runs in its own network namespace, which needs root")
-    require_component(os.path.exists("/usr/lib/dovecot/lmtp"), "Dovecot LMTP is not installed: "
-                      "apt-get install dovecot-lmtpd")
+        require_component(
+            _which(name) is not None,
+            f"{name} is not installed: apt-get install {package} "
+            "(scripts/setup.sh installs the mail stack)",
+        )
+    require_component(
+        os.geteuid() == 0, "the mail stack runs in its own network namespace, which needs root"
+    )
+    require_component(
+        os.path.exists("/usr/lib/dovecot/lmtp"),
+        "Dovecot LMTP is not installed: apt-get install dovecot-lmtpd",
+    )
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -118,28 +135,60 @@ class MailStack:
     def ns_cmd(self, argv: list[str]) -> list[str]:
         return ["ip", "netns", "exec", self.ns, *argv]
 
-    def run(self, argv: list[str], *, input: bytes | None = None, env: dict[str, str] | None = None,
-            timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run(self.ns_cmd(argv), input=input, capture_output=True, timeout=timeout,
-                              env={**os.environ, **(env or {})}, cwd=self.root)
+    def run(
+        self,
+        argv: list[str],
+        *,
+        input: bytes | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            self.ns_cmd(argv),
+            input=input,
+            capture_output=True,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+            cwd=self.root,
+        )
         if check and done.returncode != 0:
-            raise RuntimeError(f"{argv[0]} failed ({done.returncode}): {done.stdout.decode(errors='replace')}"
-                               f"{done.stderr.decode(errors='replace')}")
+            raise RuntimeError(
+                f"{argv[0]} failed ({done.returncode}): {done.stdout.decode(errors='replace')}"
+                f"{done.stderr.decode(errors='replace')}"
+            )
         return done
 
-    def _daemon(self, name: str, argv: list[str], *, ready: tuple[str, int] | None = None,
-                log: Path | None = None) -> None:
-        out = open(log or self.root / f"{name}.out", "ab")  # the daemon writes to it; closed here once handed over
-        proc = subprocess.Popen(self.ns_cmd(argv), stdout=out, stderr=subprocess.STDOUT, cwd=self.root,
-                                start_new_session=True)
+    def _daemon(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        ready: tuple[str, int] | None = None,
+        log: Path | None = None,
+    ) -> None:
+        out = open(
+            log or self.root / f"{name}.out", "ab"
+        )  # the daemon writes to it; closed here once handed over
+        proc = subprocess.Popen(
+            self.ns_cmd(argv),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=self.root,
+            start_new_session=True,
+        )
         out.close()
         self._procs.append((name, proc))
         if ready:
             self._wait_port(name, lambda: proc.poll() is None, *ready)
 
-    def _wait_port(self, name: str, alive: Callable[[], bool], host: str, port: int, timeout: float = 30) -> None:
-        probe = ("import socket,sys\ntry:\n socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()\n"
-                 "except OSError:\n sys.exit(1)")
+    def _wait_port(
+        self, name: str, alive: Callable[[], bool], host: str, port: int, timeout: float = 30
+    ) -> None:
+        probe = (
+            "import socket,sys\ntry:\n socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()\n"
+            "except OSError:\n sys.exit(1)"
+        )
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if not alive():
@@ -160,37 +209,63 @@ class MailStack:
     def _start(self) -> None:
         subprocess.run(["ip", "netns", "add", self.ns], check=True, capture_output=True)
         self._netns_etc.mkdir(parents=True, exist_ok=True)
-        (self._netns_etc / "resolv.conf").write_text("nameserver 127.0.0.1\noptions timeout:2 attempts:2\n")
+        (self._netns_etc / "resolv.conf").write_text(
+            "nameserver 127.0.0.1\noptions timeout:2 attempts:2\n"
+        )
         self.run(["ip", "link", "set", "lo", "up"])
-        for addr in (MX, MX_STRIP, MX_MISORDERED, MX_NO_DMARC, PARTNER_MTA, PARTNER_CLIENT, OUTSIDE):
+        for addr in (
+            MX,
+            MX_STRIP,
+            MX_MISORDERED,
+            MX_NO_DMARC,
+            PARTNER_MTA,
+            PARTNER_CLIENT,
+            OUTSIDE,
+        ):
             self.run(["ip", "addr", "add", f"{addr}/32", "dev", "lo"])
         self._keys()
         self._dnsmasq()
         self.dovecot = Dovecot(users=BOXES, lmtp=True)
         self._milters()
         self._postfix("mx", self._mx_main(), self._mx_master(), ready=(MX, 25))
-        self._postfix("partner", self._partner_main(), self._partner_master(), ready=(PARTNER_MTA, 25))
+        self._postfix(
+            "partner", self._partner_main(), self._partner_master(), ready=(PARTNER_MTA, 25)
+        )
         for addr in (MX_STRIP, MX_MISORDERED, MX_NO_DMARC):
             self._wait_port("mx", lambda: _alive(self._masters[0]), addr, 25)
 
     def _keys(self) -> None:
         keys = self.root / "keys"
         keys.mkdir()
-        subprocess.run(["opendkim-genkey", "-b", "2048", "-s", SELECTOR, "-d", "partners", "-D", str(keys)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["opendkim-genkey", "-b", "2048", "-s", SELECTOR, "-d", "partners", "-D", str(keys)],
+            check=True,
+            capture_output=True,
+        )
         text = (keys / f"{SELECTOR}.txt").read_text()
         self.dkim_public = "".join(re.findall(r'"([^"]*)"', text)).split("p=", 1)[1]
         self.dkim_private = keys / f"{SELECTOR}.private"
 
     def _dnsmasq(self) -> None:
-        lines = ["no-resolv", "no-hosts", "no-poll", "listen-address=127.0.0.1", "bind-interfaces", "port=53",
-                 f"log-facility={self.root}/dnsmasq.log", "log-queries",
-                 "local=/example.org/", "local=/example.net/", "local=/in-addr.arpa/",
-                 f"mx-host={DOMAIN},{AUTHSERV},10", f"host-record={AUTHSERV},{MX}",
-                 f"host-record=mail.partners.example.org,{PARTNER_MTA}",
-                 f"host-record=pc.partners.example.org,{PARTNER_CLIENT}",
-                 f"host-record=host.evil.example.net,{OUTSIDE}",
-                 f'txt-record=evil.example.net,"v=spf1 ip4:{OUTSIDE} -all"']
+        lines = [
+            "no-resolv",
+            "no-hosts",
+            "no-poll",
+            "listen-address=127.0.0.1",
+            "bind-interfaces",
+            "port=53",
+            f"log-facility={self.root}/dnsmasq.log",
+            "log-queries",
+            "local=/example.org/",
+            "local=/example.net/",
+            "local=/in-addr.arpa/",
+            f"mx-host={DOMAIN},{AUTHSERV},10",
+            f"host-record={AUTHSERV},{MX}",
+            f"host-record=mail.partners.example.org,{PARTNER_MTA}",
+            f"host-record=pc.partners.example.org,{PARTNER_CLIENT}",
+            f"host-record=host.evil.example.net,{OUTSIDE}",
+            f'txt-record=evil.example.net,"v=spf1 ip4:{OUTSIDE} -all"',
+        ]
         key = self.dkim_public
         chunks = ",".join(f'"{part}"' for part in ["v=DKIM1; k=rsa; p=" + key[:200], key[200:]])
         for domain, (signs, spf_all, dmarc) in PARTNERS.items():
@@ -201,8 +276,16 @@ class MailStack:
                 lines.append(f"txt-record={SELECTOR}._domainkey.{domain},{chunks}")
         conf = self.root / "dnsmasq.conf"
         conf.write_text("\n".join(lines) + "\n")
-        self._daemon("dnsmasq", ["dnsmasq", "--keep-in-foreground", f"--conf-file={conf}",
-                                 f"--pid-file={self.root}/dnsmasq.pid"], ready=("127.0.0.1", 53))
+        self._daemon(
+            "dnsmasq",
+            [
+                "dnsmasq",
+                "--keep-in-foreground",
+                f"--conf-file={conf}",
+                f"--pid-file={self.root}/dnsmasq.pid",
+            ],
+            ready=("127.0.0.1", 53),
+        )
 
     def _milters(self) -> None:
         # The public suffix list our OpenDMARC uses: example.org and example.net play the part
@@ -222,9 +305,16 @@ PidFile {self.root}/opendkim-verify.pid
 """)
         signing = self.root / "signing.table"
         table = self.root / "key.table"
-        signing.write_text("".join(f"*@{d} {SELECTOR}._domainkey.{d}\n" for d, (s, _, _) in PARTNERS.items() if s))
-        table.write_text("".join(f"{SELECTOR}._domainkey.{d} {d}:{SELECTOR}:{self.dkim_private}\n"
-                                 for d, (s, _, _) in PARTNERS.items() if s))
+        signing.write_text(
+            "".join(f"*@{d} {SELECTOR}._domainkey.{d}\n" for d, (s, _, _) in PARTNERS.items() if s)
+        )
+        table.write_text(
+            "".join(
+                f"{SELECTOR}._domainkey.{d} {d}:{SELECTOR}:{self.dkim_private}\n"
+                for d, (s, _, _) in PARTNERS.items()
+                if s
+            )
+        )
         sign = self.root / "opendkim-sign.conf"
         sign.write_text(f"""Mode s
 Socket inet:8892@127.0.0.1
@@ -247,8 +337,12 @@ RejectFailures false
 Syslog false
 PidFile {self.root}/opendmarc.pid
 """)
-        self._daemon("opendkim-verify", ["opendkim", "-f", "-x", str(verify)], ready=("127.0.0.1", 8891))
-        self._daemon("opendkim-sign", ["opendkim", "-f", "-x", str(sign)], ready=("127.0.0.1", 8892))
+        self._daemon(
+            "opendkim-verify", ["opendkim", "-f", "-x", str(verify)], ready=("127.0.0.1", 8891)
+        )
+        self._daemon(
+            "opendkim-sign", ["opendkim", "-f", "-x", str(sign)], ready=("127.0.0.1", 8892)
+        )
         self._daemon("opendmarc", ["opendmarc", "-f", "-c", str(dmarc)], ready=("127.0.0.1", 8893))
 
     # -- Postfix -----------------------------------------------------------------------------
@@ -273,10 +367,14 @@ alias_database =
         boxes.parent.mkdir(exist_ok=True)
         boxes.write_text("".join(f"{b}@{DOMAIN} ok\n" for b in BOXES))
         policy = self.root / "policyd-spf.conf"
-        policy.write_text("debugLevel = 1\nTestOnly = 1\nHELO_reject = Fail\nMail_From_reject = Fail\n"
-                          "PermError_reject = False\nTempError_Defer = False\nskip_addresses = 127.0.0.1/32\n")
+        policy.write_text(
+            "debugLevel = 1\nTestOnly = 1\nHELO_reject = Fail\nMail_From_reject = Fail\n"
+            "PermError_reject = False\nTempError_Defer = False\nskip_addresses = 127.0.0.1/32\n"
+        )
         (self.root / "mx" / "strip_our_results").write_text(STRIP_RULE + "\n")
-        return self._common_main("mx") + f"""myhostname = {AUTHSERV}
+        return (
+            self._common_main("mx")
+            + f"""myhostname = {AUTHSERV}
 mydomain = {DOMAIN}
 mydestination =
 inet_interfaces = {MX}, {MX_STRIP}, {MX_MISORDERED}, {MX_NO_DMARC}
@@ -291,27 +389,35 @@ milter_default_action = tempfail
 smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service unix:private/policyd-spf
 policyd-spf_time_limit = 60
 """
+        )
 
     def _mx_master(self) -> str:
         policy = self.root / "policyd-spf.conf"
-        return f"""{MX}:smtp inet n - n - - smtpd
+        return (
+            f"""{MX}:smtp inet n - n - - smtpd
 {MX_STRIP}:smtp inet n - n - - smtpd -o cleanup_service_name=cleanstrip
 {MX_MISORDERED}:smtp inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:8893,inet:127.0.0.1:8891
 {MX_NO_DMARC}:smtp inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:8891
 cleanstrip unix n - n - 0 cleanup -o header_checks=regexp:{self.root}/mx/strip_our_results
 policyd-spf unix - n n - 0 spawn user=nobody argv=/usr/bin/policyd-spf {policy}
-""" + _BASE_SERVICES
+"""
+            + _BASE_SERVICES
+        )
 
     def _partner_main(self) -> str:
         (self.root / "partner").mkdir(exist_ok=True)
         transport = self.root / "partner" / "transport"
-        transport.write_text(f"/\\+strip@/ smtp:[{MX_STRIP}]:25\n/\\+misordered@/ smtp:[{MX_MISORDERED}]:25\n"
-                             f"/\\+nodmarc@/ smtp:[{MX_NO_DMARC}]:25\n")
+        transport.write_text(
+            f"/\\+strip@/ smtp:[{MX_STRIP}]:25\n/\\+misordered@/ smtp:[{MX_MISORDERED}]:25\n"
+            f"/\\+nodmarc@/ smtp:[{MX_NO_DMARC}]:25\n"
+        )
         gateway = self.root / "partner" / "gateway"
         gateway.write_text(f"@{GATEWAY_DOMAIN} gateway:\n")
         body = self.root / "partner" / "gateway_body"
         body.write_text(f"/^{re.escape(GATEWAY_LINE)}$/ REPLACE {GATEWAY_REPLACEMENT}\n")
-        return self._common_main("partner") + f"""myhostname = mail.partners.example.org
+        return (
+            self._common_main("partner")
+            + f"""myhostname = mail.partners.example.org
 mydestination =
 inet_interfaces = {PARTNER_MTA}
 smtp_bind_address = {PARTNER_MTA}
@@ -324,12 +430,16 @@ transport_maps = regexp:{transport}
 sender_dependent_default_transport_maps = texthash:{gateway}
 smtpd_recipient_restrictions = permit_mynetworks, reject
 """
+        )
 
     def _partner_master(self) -> str:
         body = self.root / "partner" / "gateway_body"
-        return f"""{PARTNER_MTA}:smtp inet n - n - - smtpd
+        return (
+            f"""{PARTNER_MTA}:smtp inet n - n - - smtpd
 gateway unix - - n - - smtp -o smtp_body_checks=regexp:{body}
-""" + _BASE_SERVICES
+"""
+            + _BASE_SERVICES
+        )
 
     def _postfix(self, name: str, main: str, master: str, *, ready: tuple[str, int]) -> None:
         folder = self.root / name
@@ -351,7 +461,9 @@ gateway unix - - n - - smtp -o smtp_body_checks=regexp:{body}
 
     def swaks(self, args: list[str], *, via: str = MX, local: str = OUTSIDE) -> str:
         """swaks from ``local`` (an address in the namespace) to the server at ``via``."""
-        done = self.run(["swaks", "--server", f"{via}:25", "--local-interface", local, "--silent", "1", *args])
+        done = self.run(
+            ["swaks", "--server", f"{via}:25", "--local-interface", local, "--silent", "1", *args]
+        )
         return done.stdout.decode(errors="replace")
 
     def mutt(self, sender: str, to: str, subject: str, body: str, attachments: list[Path]) -> None:
@@ -360,7 +472,7 @@ gateway unix - - n - - smtp -o smtp_body_checks=regexp:{body}
         rc = home / "muttrc"
         rc.write_text(f"""set from="{sender}"
 set realname="Finance Officer"
-set hostname="{sender.rpartition('@')[2]}"
+set hostname="{sender.rpartition("@")[2]}"
 set use_from=yes
 set use_envelope_from=yes
 set smtp_url="smtp://{PARTNER_MTA}:25/"
@@ -376,11 +488,21 @@ set tmpdir="{home}"
         argv = ["mutt", "-n", "-F", str(rc), "-s", subject]
         for path in attachments:
             argv += ["-a", str(path)]
-        self.run([*argv, "--", to], input=body.encode(),
-                 env={"HOME": str(home), "LC_ALL": "C.UTF-8", "TERM": "dumb"})
+        self.run(
+            [*argv, "--", to],
+            input=body.encode(),
+            env={"HOME": str(home), "LC_ALL": "C.UTF-8", "TERM": "dumb"},
+        )
 
-    def submit_file(self, raw: bytes, sender: str, to: str, *, via: str = PARTNER_MTA,
-                    local: str = PARTNER_CLIENT) -> None:
+    def submit_file(
+        self,
+        raw: bytes,
+        sender: str,
+        to: str,
+        *,
+        via: str = PARTNER_MTA,
+        local: str = PARTNER_CLIENT,
+    ) -> None:
         """A message some client wrote (mpack, or bytes of our own), handed over by swaks."""
         path = Path(tempfile.mkstemp(dir=self.root, suffix=".eml")[1])
         path.write_bytes(raw)
@@ -399,8 +521,10 @@ set tmpdir="{home}"
             if len(raws) >= count:
                 return raws
             time.sleep(0.2)
-        raise AssertionError(f"{count} message(s) expected in {box}, found {len(self.inbox(box))}; "
-                             f"mx log:\n{self.log('mx')}\npartner log:\n{self.log('partner')}")
+        raise AssertionError(
+            f"{count} message(s) expected in {box}, found {len(self.inbox(box))}; "
+            f"mx log:\n{self.log('mx')}\npartner log:\n{self.log('partner')}"
+        )
 
     def inbox(self, box: str) -> list[bytes]:
         return self.folder(box, "")
@@ -447,7 +571,6 @@ set tmpdir="{home}"
         shutil.rmtree(self._netns_etc, ignore_errors=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
-
     def _stop_strays(self) -> None:
         """Postfix's spawn service starts policyd-spf in a session of its own, which outlives the
         master: stop every process still running with our temporary folder in its command line
@@ -457,8 +580,10 @@ set tmpdir="{home}"
             if not entry.name.isdigit() or int(entry.name) == os.getpid():
                 continue
             try:
-                ours = mark in (entry / "cmdline").read_bytes() or b"MAIL_CONFIG=" + mark in (
-                    entry / "environ").read_bytes()
+                ours = (
+                    mark in (entry / "cmdline").read_bytes()
+                    or b"MAIL_CONFIG=" + mark in (entry / "environ").read_bytes()
+                )
             except OSError:
                 continue
             if ours:

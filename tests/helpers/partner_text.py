@@ -16,7 +16,9 @@ from lxml import etree
 from helpers.ooxml import MAIN, NS, Package
 
 EXCEL_MAX_TEXT = 32_767  # the most characters a cell can hold
-REL_SHARED_STRINGS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+REL_SHARED_STRINGS = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+)
 
 
 def long_text(n: int = EXCEL_MAX_TEXT, seed: int = 17) -> str:
@@ -54,7 +56,9 @@ def shared_strings_part(pkg: Package) -> str:
     """The workbook's shared strings part, made (as Excel would) when it has none: our
     templates write inline text."""
     wb = pkg.workbook_part()
-    found = next((t for kind, t in pkg.relationships(wb).values() if kind == REL_SHARED_STRINGS), None)
+    found = next(
+        (t for kind, t in pkg.relationships(wb).values() if kind == REL_SHARED_STRINGS), None
+    )
     if found is not None:
         return found
     part = "xl/sharedStrings.xml"
@@ -79,7 +83,9 @@ def add_shared_string(pkg: Package, text: str) -> int:
     return count - 1
 
 
-def point_cells_at_one_string(source: Path, out: Path, cells: list[tuple[str, str]], text: str) -> Path:
+def point_cells_at_one_string(
+    source: Path, out: Path, cells: list[tuple[str, str]], text: str
+) -> Path:
     """Every cell in ``cells`` ([(sheet, coord)]) shows ``text``, stored once as a shared string."""
     pkg = Package(source)
     index = add_shared_string(pkg, text)

@@ -37,9 +37,13 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 TYPIST = Path(__file__).with_name("calc_typist.py")
 PROGRAMS = ("calc-typed", "calc-resaved", "gnumeric", "excel-respelt")
 CALC_TIMEOUT = 240.0
-UNO_HINT = ("Python UNO for LibreOffice is not installed: run `apt-get install python3-uno` "
-            "(scripts/setup.sh does); it must import under /usr/bin/python3.")
-GNUMERIC_HINT = "Gnumeric's ssconvert is not installed: run `apt-get install gnumeric` (scripts/setup.sh does)."
+UNO_HINT = (
+    "Python UNO for LibreOffice is not installed: run `apt-get install python3-uno` "
+    "(scripts/setup.sh does); it must import under /usr/bin/python3."
+)
+GNUMERIC_HINT = (
+    "Gnumeric's ssconvert is not installed: run `apt-get install gnumeric` (scripts/setup.sh does)."
+)
 
 
 class ProgramError(RuntimeError):
@@ -59,6 +63,7 @@ def ssconvert() -> str | None:
 
 
 # -- typing in Calc -------------------------------------------------------------------------
+
 
 def typed_text(value: Any) -> str:
     """What a person types for ``value``: 63.5, 32 (not 32.0), -4, 2009-05-12, N/A."""
@@ -100,24 +105,46 @@ def type_in_calc(jobs: list[CalcJob], work: Path, timeout: float = CALC_TIMEOUT)
     """Run every job in one LibreOffice Calc (driven from the system Python); the saved paths."""
     work.mkdir(parents=True, exist_ok=True)
     spec = work / "calc-jobs.json"
-    spec.write_text(json.dumps([{"template": str(j.template), "out": str(j.out), "cells": j.cells,
-                                 "unprotect": j.unprotect} for j in jobs]), "utf-8")
+    spec.write_text(
+        json.dumps(
+            [
+                {
+                    "template": str(j.template),
+                    "out": str(j.out),
+                    "cells": j.cells,
+                    "unprotect": j.unprotect,
+                }
+                for j in jobs
+            ]
+        ),
+        "utf-8",
+    )
     for job in jobs:
         job.out.parent.mkdir(parents=True, exist_ok=True)
     # Its own session, so a hang is ended with every process it started (Calc too).
-    proc = subprocess.Popen([SYSTEM_PYTHON, str(TYPIST), str(spec)], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [SYSTEM_PYTHON, str(TYPIST), str(spec)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise ProgramError(f"LibreOffice Calc did not finish typing {len(jobs)} returns in {timeout:.0f}s") from None
+        raise ProgramError(
+            f"LibreOffice Calc did not finish typing {len(jobs)} returns in {timeout:.0f}s"
+        ) from None
     finally:
         _kill_group(proc.pid)
     missing = [j.out for j in jobs if not j.out.exists()]
     if proc.returncode != 0 or missing:
-        raise ProgramError(f"Calc typing failed (exit {proc.returncode}, missing {missing}): {err.strip()[-2000:]}")
+        raise ProgramError(
+            f"Calc typing failed (exit {proc.returncode}, missing {missing}): {err.strip()[-2000:]}"
+        )
     return [j.out for j in jobs]
 
 
@@ -127,15 +154,22 @@ def cells_in_calc(files: list[Path], work: Path, timeout: float = CALC_TIMEOUT) 
     work.mkdir(parents=True, exist_ok=True)
     spec, result = work / "calc-cells-in.json", work / "calc-cells-out.json"
     spec.write_text(json.dumps([str(f) for f in files]), "utf-8")
-    proc = subprocess.Popen([SYSTEM_PYTHON, str(TYPIST.with_name("calc_cells.py")), str(spec), str(result)],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [SYSTEM_PYTHON, str(TYPIST.with_name("calc_cells.py")), str(spec), str(result)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise ProgramError(f"LibreOffice Calc did not read {len(files)} workbooks in {timeout:.0f}s") from None
+        raise ProgramError(
+            f"LibreOffice Calc did not read {len(files)} workbooks in {timeout:.0f}s"
+        ) from None
     finally:
         _kill_group(proc.pid)
     if proc.returncode != 0 or not result.exists():
@@ -153,6 +187,7 @@ def _kill_group(pgid: int) -> None:
 
 # -- re-saving ------------------------------------------------------------------------------
 
+
 def resave_in_calc(files: list[Path], out_dir: Path) -> list[Path]:
     """Each file opened and saved as .xlsx by LibreOffice (one run for all of them)."""
     return convert(files, out_dir)
@@ -161,9 +196,19 @@ def resave_in_calc(files: list[Path], out_dir: Path) -> list[Path]:
 def convert_with_gnumeric(source: Path, out: Path, timeout: float = 120) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ni179-gnumeric-") as home:
-        done = subprocess.run([ssconvert() or "ssconvert", "--export-type=Gnumeric_Excel:xlsx2", str(source),
-                               str(out)], capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, env={**os.environ, "HOME": home})
+        done = subprocess.run(
+            [
+                ssconvert() or "ssconvert",
+                "--export-type=Gnumeric_Excel:xlsx2",
+                str(source),
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "HOME": home},
+        )
     if done.returncode != 0 or not out.exists():
         raise ProgramError(f"ssconvert could not convert {source.name}: {done.stderr.strip()}")
     return out
@@ -175,15 +220,24 @@ def respell_as_excel(source: Path, out: Path, steps: list[str] | None = None) ->
 
 # -- tampering inside a saved file ----------------------------------------------------------
 
-TOTAL_CELL, LABEL_CELL, REPOINTED_CELL = "B15", "A8", "C26"  # gross total 2008/09, a label, costs total 2009/10
+TOTAL_CELL, LABEL_CELL, REPOINTED_CELL = (
+    "B15",
+    "A8",
+    "C26",
+)  # gross total 2008/09, a label, costs total 2009/10
 NEW_LABEL = "Procurement (including one-off savings)"
 
 # What each tampering is expected to produce: (code, sheet, cell) of every error.
 TAMPERING: dict[str, set[tuple[str, str, str]]] = {
-    "total overwritten": {("locked-content-changed", GAINS, TOTAL_CELL), ("total-mismatch", GAINS, TOTAL_CELL)},
+    "total overwritten": {
+        ("locked-content-changed", GAINS, TOTAL_CELL),
+        ("total-mismatch", GAINS, TOTAL_CELL),
+    },
     "label changed": {("locked-content-changed", GAINS, LABEL_CELL)},
-    "formula pointed elsewhere": {("locked-content-changed", GAINS, REPOINTED_CELL),
-                                  ("total-mismatch", GAINS, REPOINTED_CELL)},
+    "formula pointed elsewhere": {
+        ("locked-content-changed", GAINS, REPOINTED_CELL),
+        ("total-mismatch", GAINS, REPOINTED_CELL),
+    },
 }
 
 # The same tampering as a person does it in Calc: unprotect the sheet and type over a cell.
@@ -206,7 +260,9 @@ def tamper(source: Path, out: Path, kind: str) -> Path:
     elif kind == "formula pointed elsewhere":
         f = pkg.cell(sheet, REPOINTED_CELL).find("m:f", NS)
         if f is None or not f.text or f.get("t") == "shared":
-            raise ProgramError(f"{source.name}: {REPOINTED_CELL} holds no formula of its own to repoint")
+            raise ProgramError(
+                f"{source.name}: {REPOINTED_CELL} holds no formula of its own to repoint"
+            )
         # The last line of the range (row 25, 'Other') is dropped: C25 -> C24 in the file's spelling.
         repointed = re.sub(r"(\$?C\$?)25\b", r"\g<1>24", f.text)
         if repointed == f.text:

@@ -29,7 +29,9 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat() if isinstance(value, dt.datetime) else f"{value.isoformat()}T00:00:00"
+        return (
+            value.isoformat() if isinstance(value, dt.datetime) else f"{value.isoformat()}T00:00:00"
+        )
     return value
 
 
@@ -41,19 +43,43 @@ def book_payload(path: Path, name: str | None = None, active: int = 0) -> dict:
     sheets = []
     for ws in wb.worksheets:
         values = [[_cell(c.value) for c in row] for row in ws.iter_rows()] or [[]]
-        sheets.append({"name": ws.title, "values": values, "pictures": [], "tables": [],
-                       "charts": [], "shapes": [], "notes": [], "print_area": None,
-                       "visibility": "Visible", "show_gridlines": True, "pivot_tables": []})
+        sheets.append(
+            {
+                "name": ws.title,
+                "values": values,
+                "pictures": [],
+                "tables": [],
+                "charts": [],
+                "shapes": [],
+                "notes": [],
+                "print_area": None,
+                "visibility": "Visible",
+                "show_gridlines": True,
+                "pivot_tables": [],
+            }
+        )
     index = {ws.title: i for i, ws in enumerate(wb.worksheets)}
     names = []
     for defined in wb.defined_names.values():
-        (sheet, ref), = defined.destinations
-        names.append({"name": defined.name, "refers_to": "=" + defined.attr_text,
-                      "sheet_index": index[sheet], "address": ref.replace("$", ""),
-                      "book_scope": True, "scope_sheet_name": None, "scope_sheet_index": None})
-    return {"client": "Office.js", "version": xlwings.__version__,
-            "book": {"name": name or str(path), "active_sheet_index": active, "selection": "A1"},
-            "names": names, "sheets": sheets}
+        ((sheet, ref),) = defined.destinations
+        names.append(
+            {
+                "name": defined.name,
+                "refers_to": "=" + defined.attr_text,
+                "sheet_index": index[sheet],
+                "address": ref.replace("$", ""),
+                "book_scope": True,
+                "scope_sheet_name": None,
+                "scope_sheet_index": None,
+            }
+        )
+    return {
+        "client": "Office.js",
+        "version": xlwings.__version__,
+        "book": {"name": name or str(path), "active_sheet_index": active, "selection": "A1"},
+        "names": names,
+        "sheets": sheets,
+    }
 
 
 def _ensure_remote_engine() -> None:
@@ -83,8 +109,10 @@ def remote_book(path: Path, name: str | None = None, **changes: Any) -> Any:
     payload = book_payload(path, name)
     for key, value in changes.items():
         entry = next(n for n in payload["names"] if n["name"] == key)
-        cols, row = "".join(c for c in entry["address"] if c.isalpha()), int(
-            "".join(c for c in entry["address"] if c.isdigit()))
+        cols, row = (
+            "".join(c for c in entry["address"] if c.isalpha()),
+            int("".join(c for c in entry["address"] if c.isdigit())),
+        )
         col = range_boundaries(f"{cols}{row}")[0]
         grid = payload["sheets"][entry["sheet_index"]]["values"]
         while len(grid) < row:
@@ -128,8 +156,11 @@ class Replay:
         for sheet in api["sheets"]:
             if sheet["name"] in replay.order:
                 replay.cells[sheet["name"]] = {
-                    (r, c): v for r, row in enumerate(sheet["values"], 1)
-                    for c, v in enumerate(row, 1) if v != ""}
+                    (r, c): v
+                    for r, row in enumerate(sheet["values"], 1)
+                    for c, v in enumerate(row, 1)
+                    if v != ""
+                }
         for action in replay.actions:
             replay._run(action)
         return replay
@@ -139,7 +170,11 @@ class Replay:
 
     def _cells(self, action: dict) -> list[tuple[int, int]]:
         r0, c0 = action["start_row"] + 1, action["start_column"] + 1
-        return [(r0 + i, c0 + j) for i in range(action["row_count"]) for j in range(action["column_count"])]
+        return [
+            (r0 + i, c0 + j)
+            for i in range(action["row_count"])
+            for j in range(action["column_count"])
+        ]
 
     def _run(self, action: dict) -> None:
         func = action["func"]
@@ -176,7 +211,9 @@ class Replay:
         return [grid[k] for k in sorted(grid) if k[1] == col]
 
     def texts(self, sheet: str) -> list[str]:
-        return [v.text if isinstance(v, Text | Formula) else str(v) for v in self.cells[sheet].values()]
+        return [
+            v.text if isinstance(v, Text | Formula) else str(v) for v in self.cells[sheet].values()
+        ]
 
     def formulas(self, sheet: str) -> list[str]:
         return [v.text for v in self.cells[sheet].values() if isinstance(v, Formula)]

@@ -54,25 +54,42 @@ def printed_pages(pdf: Path) -> list[Page]:
                 spans.append((x + 0.5 * size * len(text.rstrip()), size))
 
         text = page.extract_text(visitor_text=visit)
-        pages.append(Page(width, height, text, max((r for r, _ in spans), default=0.0),
-                          min((s for _, s in spans), default=0.0)))
+        pages.append(
+            Page(
+                width,
+                height,
+                text,
+                max((r for r, _ in spans), default=0.0),
+                min((s for _, s in spans), default=0.0),
+            )
+        )
     return pages
 
 
-def clipped_in_calc(files: list[Path], work: Path, timeout: float = CALC_TIMEOUT) -> dict[Path, list[list[str]]]:
+def clipped_in_calc(
+    files: list[Path], work: Path, timeout: float = CALC_TIMEOUT
+) -> dict[Path, list[list[str]]]:
     """Each file opened in LibreOffice Calc: {file: [[sheet, cell, text, why], ...]} of the text
     Calc shows cut off (see calc_clipped.py)."""
     work.mkdir(parents=True, exist_ok=True)
     spec, result = work / "clipped-in.json", work / "clipped-out.json"
     spec.write_text(json.dumps([str(f) for f in files]), "utf-8")
-    proc = subprocess.Popen([SYSTEM_PYTHON, str(CLIPPED), str(spec), str(result)], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [SYSTEM_PYTHON, str(CLIPPED), str(spec), str(result)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise ProgramError(f"LibreOffice Calc did not measure {len(files)} workbooks in {timeout:.0f}s") from None
+        raise ProgramError(
+            f"LibreOffice Calc did not measure {len(files)} workbooks in {timeout:.0f}s"
+        ) from None
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # anything the driver left behind

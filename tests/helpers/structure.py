@@ -31,7 +31,9 @@ class Import:
     line: int
     target: str  # an absolute module path: xl_ni179.excel.ribbon, xlwings
     top_level: bool  # at module level, not inside a function
-    how: str = "statement"  # or "call" (import_module, __import__...), or "string" (a module path named)
+    how: str = (
+        "statement"  # or "call" (import_module, __import__...), or "string" (a module path named)
+    )
 
 
 def layers(readme: str, package: Path) -> list[str]:
@@ -43,7 +45,11 @@ def layers(readme: str, package: Path) -> list[str]:
     block = block[: end.start()] if end else block
     found: list[str] = []
     for name, kind in _LAYER_TOKEN.findall(block):
-        exists = (package / name / "__init__.py").is_file() if kind == "/" else (package / f"{name}.py").is_file()
+        exists = (
+            (package / name / "__init__.py").is_file()
+            if kind == "/"
+            else (package / f"{name}.py").is_file()
+        )
         if exists and name not in found:
             found.append(name)
     return found
@@ -59,7 +65,11 @@ def top_level(package: Path) -> list[str]:
 def undeclared(readme: str, package: Path) -> list[str]:
     """Top-level modules and packages the README's layer list does not name."""
     known = set(layers(readme, package))
-    return [f"{NAME}/{name} is in no layer of the README's list" for name in top_level(package) if name not in known]
+    return [
+        f"{NAME}/{name} is in no layer of the README's list"
+        for name in top_level(package)
+        if name not in known
+    ]
 
 
 def modules(package: Path) -> list[Path]:
@@ -85,8 +95,12 @@ def _string_prefix(node: ast.expr) -> str | None:
     """The module path a string (or the constant start of an f-string) names, if any."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         text = node.value
-    elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
-        text = str(node.values[0].value).rpartition(".")[0]  # "xl_ni179.excel.addin.{x}": the package
+    elif (
+        isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant)
+    ):
+        text = str(node.values[0].value).rpartition(".")[
+            0
+        ]  # "xl_ni179.excel.addin.{x}": the package
     else:
         return None
     return text if _MODULE_PATH.fullmatch(text) else None
@@ -94,7 +108,13 @@ def _string_prefix(node: ast.expr) -> str | None:
 
 def _call_name(node: ast.Call) -> str:
     func = node.func
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return (
+        func.attr
+        if isinstance(func, ast.Attribute)
+        else func.id
+        if isinstance(func, ast.Name)
+        else ""
+    )
 
 
 def _nodes(tree: ast.Module) -> list[tuple[ast.AST, bool]]:
@@ -110,11 +130,16 @@ def _nodes(tree: ast.Module) -> list[tuple[ast.AST, bool]]:
 
 def _is_table(node: ast.AST) -> bool:
     """A dict literal of string constants: a lazy export table, naming the modules it loads."""
-    return isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and all(
-        isinstance(v, ast.Constant) and isinstance(v.value, str) for v in node.value.values)
+    return (
+        isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Dict)
+        and all(isinstance(v, ast.Constant) and isinstance(v.value, str) for v in node.value.values)
+    )
 
 
-def imports(path: Path, package: Path, names: frozenset[str] | None = None) -> tuple[list[Import], list[str]]:
+def imports(
+    path: Path, package: Path, names: frozenset[str] | None = None
+) -> tuple[list[Import], list[str]]:
     """Every module ``path`` imports (ours and others'), and the dynamic imports it makes by a
     name this check cannot read. ``names``: the package's modules, if already listed."""
     names = names if names is not None else module_names(package)
@@ -125,8 +150,13 @@ def imports(path: Path, package: Path, names: frozenset[str] | None = None) -> t
 @functools.lru_cache(maxsize=4096)  # the planted copies share all but one file with the package
 def _imports(rel: str, text: str, names: frozenset[str]) -> tuple[list[Import], list[str]]:
     nodes = _nodes(ast.parse(text))
-    tables = {t.id for node, top in nodes if top and isinstance(node, ast.Assign) and _is_table(node)
-              for t in node.targets if isinstance(t, ast.Name)}
+    tables = {
+        t.id
+        for node, top in nodes
+        if top and isinstance(node, ast.Assign) and _is_table(node)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     found: list[Import] = []
     unreadable: list[str] = []
     parts = rel.removesuffix(".py").split("/")
@@ -152,9 +182,15 @@ def _imports(rel: str, text: str, names: frozenset[str]) -> tuple[list[Import], 
                     found.append(Import(node.lineno, arg.value, top, "call"))
             elif (named := _string_prefix(arg)) is not None and _layer(named) is not None:
                 found.append(Import(node.lineno, named, top, "call"))
-            elif not (isinstance(arg, ast.Subscript) and isinstance(arg.value, ast.Name) and arg.value.id in tables):
-                unreadable.append(f"{rel}:{node.lineno} imports by a name the structure check cannot read: "
-                                  f"{ast.unparse(node)}")
+            elif not (
+                isinstance(arg, ast.Subscript)
+                and isinstance(arg.value, ast.Name)
+                and arg.value.id in tables
+            ):
+                unreadable.append(
+                    f"{rel}:{node.lineno} imports by a name the structure check cannot read: "
+                    f"{ast.unparse(node)}"
+                )
     unique = {(i.line, i.target): i for i in found if i.how != "string"}
     unique.update({(i.line, i.target): i for i in found if (i.line, i.target) not in unique})
     return sorted(unique.values(), key=lambda i: i.line), unreadable
@@ -185,7 +221,9 @@ def upward_imports(readme: str, package: Path) -> list[str]:
             if target is None or target not in known:
                 continue
             if own is None:  # the package's own __init__ is below every layer: all import it
-                found.append(f"{rel}:{imp.line} imports {imp.target}, but {NAME}/__init__.py imports nothing of ours")
+                found.append(
+                    f"{rel}:{imp.line} imports {imp.target}, but {NAME}/__init__.py imports nothing of ours"
+                )
                 continue
             if target not in order or own not in order:
                 found.append(f"{rel}:{imp.line} imports {imp.target}, of a package in no layer")
@@ -198,7 +236,7 @@ def xlwings_problems(readme: str, package: Path, room: str = "excel") -> list[st
     """xlwings is imported only in ``room``; at module level only by the modules the README's
     sentence about it names; and no module of ours imports one of those."""
     start = readme.index(XLWINGS_CLAIM)
-    claim = readme[start: readme.find("\n  - ", start)]  # the rest of the bullet
+    claim = readme[start : readme.find("\n  - ", start)]  # the rest of the bullet
     named = {m for m, kind in _LAYER_TOKEN.findall(claim) if kind == ".py"}
     problems, eager = [], set()
     names = module_names(package)
@@ -213,11 +251,17 @@ def xlwings_problems(readme: str, package: Path, room: str = "excel") -> list[st
             elif imp.top_level:
                 eager.add(module_name(path, package))
                 if path.stem not in named:
-                    problems.append(f"{rel}:{imp.line} imports xlwings at module level; the README says "
-                                    "only inside functions")
+                    problems.append(
+                        f"{rel}:{imp.line} imports xlwings at module level; the README says "
+                        "only inside functions"
+                    )
     for path, these in found.items():
         for imp in these:
-            if imp.target in eager and imp.how != "string":  # naming it for Excel's settings is no import
-                problems.append(f"{path.relative_to(package).as_posix()}:{imp.line} imports {imp.target}, "
-                                "which loads xlwings")
+            if (
+                imp.target in eager and imp.how != "string"
+            ):  # naming it for Excel's settings is no import
+                problems.append(
+                    f"{path.relative_to(package).as_posix()}:{imp.line} imports {imp.target}, "
+                    "which loads xlwings"
+                )
     return problems

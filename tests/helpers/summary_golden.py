@@ -33,14 +33,32 @@ def seeded_summary() -> Summary:
     p, rnd = seed_partnership()
     returns = seed_returns(p, rnd)
     returns["CHARN"] = seed_returns(p, rnd)["MELTON"]
-    findings = ({"code": "gains-jump", "severity": "warning", "message": "Gains doubled",
-                 "fix": "Explain the jump", "sheet": "Gains", "cell": "B8", "explained": True},
-                {"code": "rag-needs-commentary", "severity": "warning",
-                 "message": "=Amber needs a commentary", "fix": "Add one", "sheet": "Forecast",
-                 "cell": "C6", "explained": False})
-    statuses = [s if s.code != "LCC" else type(s)(**{**s.__dict__, "findings": findings})
-                for s in statuses_for(p, set(returns) - {"CHARN"}, states={"CHARN": REJECTED},
-                                      late={"POLICE", "BLABY"})]
+    findings = (
+        {
+            "code": "gains-jump",
+            "severity": "warning",
+            "message": "Gains doubled",
+            "fix": "Explain the jump",
+            "sheet": "Gains",
+            "cell": "B8",
+            "explained": True,
+        },
+        {
+            "code": "rag-needs-commentary",
+            "severity": "warning",
+            "message": "=Amber needs a commentary",
+            "fix": "Add one",
+            "sheet": "Forecast",
+            "cell": "C6",
+            "explained": False,
+        },
+    )
+    statuses = [
+        s if s.code != "LCC" else type(s)(**{**s.__dict__, "findings": findings})
+        for s in statuses_for(
+            p, set(returns) - {"CHARN"}, states={"CHARN": REJECTED}, late={"POLICE", "BLABY"}
+        )
+    ]
     returns["LCC"]["explain_gains_jump"] = "=a one-off restructuring, explained"
     return build_summary(p, rnd, statuses, returns, as_of=NOW.date())
 

@@ -62,8 +62,10 @@ def count(template_dir: Path, work: Path) -> tuple[int, int]:
                 calc.keys("ctrl+w")
                 values = validate_file(p, path).values
                 missed = [e for e in amounts if values.get(e.name) != e.expected]
-                print(f"{template.name}: lost {len(missed)} of {len(amounts)} typed amounts "
-                      f"({boxes} message boxes): {[(e.cell, e.text, values.get(e.name)) for e in missed]}")
+                print(
+                    f"{template.name}: lost {len(missed)} of {len(amounts)} typed amounts "
+                    f"({boxes} message boxes): {[(e.cell, e.text, values.get(e.name)) for e in missed]}"
+                )
                 lost += len(missed)
                 typed += len(amounts)
         finally:

@@ -33,13 +33,27 @@ COSTS_ROWS = ("0", "2", "0", "20", "0", "12.5", "0")
 # The block copied from another spreadsheet onto the memo lines (one-off, non-cashable), and
 # the pasted cell then corrected by typing over it.
 PASTED = (("0", "2", "20", "200"), ("12.5", "201", "2008", "2010"))
-CORRECTED = ("noncash", 0, "20")  # the first year's non-cashable gains: 12.5 pasted, 20 typed over it
+CORRECTED = (
+    "noncash",
+    0,
+    "20",
+)  # the first year's non-cashable gains: 12.5 pasted, 20 typed over it
 RESTATED = ("costs", 5, "2")  # a prefilled 2008/09 cost (12.5) typed over with 2 in the next round
 PROJECT_SAVINGS = ("20", "201", "2010")
 
 PEOPLE = {
-    "MELTON": ("T. Walsh, Finance Officer", "D. Hall", "finance@melton.example.org", "01664 502502"),
-    "POLICE": ("R. Patel, Head of Finance", "S. Moore", "finance@police.example.org", "0116 222 2222"),
+    "MELTON": (
+        "T. Walsh, Finance Officer",
+        "D. Hall",
+        "finance@melton.example.org",
+        "01664 502502",
+    ),
+    "POLICE": (
+        "R. Patel, Head of Finance",
+        "S. Moore",
+        "finance@police.example.org",
+        "0116 222 2222",
+    ),
 }
 DATES = {  # typed as the officer would, day first or ISO
     ("MELTON", "2008-09-review"): "15/05/2009",
@@ -48,9 +62,16 @@ DATES = {  # typed as the officer would, day first or ISO
     ("POLICE", "2009-10-outturn"): "2010-05-12",
 }
 RATINGS = ("Green", "Amber", "Red")
-COMMENTS = ("Procurement savings depend on the new contract.", "Staff restructure still under consultation.",
-            "Shared service business case not yet agreed.")
-PROJECT_NOTES = ("Joint tender issued in March.", "Business case approved.", "Pilot running in two areas.")
+COMMENTS = (
+    "Procurement savings depend on the new contract.",
+    "Staff restructure still under consultation.",
+    "Shared service business case not yet agreed.",
+)
+PROJECT_NOTES = (
+    "Joint tender issued in March.",
+    "Business case approved.",
+    "Pilot running in two areas.",
+)
 EXPLANATIONS = {
     "gains-implausible": "These test figures are large on purpose; checked with our accountant.",
     "actual-restated": "Costs for 2008/09 were restated after the external audit.",
@@ -81,7 +102,9 @@ class Return:
     round: Round
     schema: Schema
     rows: list[list[Entry]] = field(default_factory=list)  # typed left to right, one row at a time
-    paste: list[list[Entry]] = field(default_factory=list)  # the block pasted, then one cell corrected
+    paste: list[list[Entry]] = field(
+        default_factory=list
+    )  # the block pasted, then one cell corrected
     correction: Entry | None = None
     prefilled: dict[str, float] = field(default_factory=dict)  # left as issued
 
@@ -101,13 +124,23 @@ class Return:
         return values
 
 
-def plan(p: Partnership, org: str, rnd: Round, schema: Schema, prefilled: dict[str, float],
-         paste: bool, warnings: frozenset[str] | set[str] = frozenset()) -> Return:
+def plan(
+    p: Partnership,
+    org: str,
+    rnd: Round,
+    schema: Schema,
+    prefilled: dict[str, float],
+    paste: bool,
+    warnings: frozenset[str] | set[str] = frozenset(),
+) -> Return:
     """What the officer at ``org`` types into the ``rnd`` return (``prefilled``: the inputs the
     template came with, kept but for one restatement)."""
     ret = Return(org, rnd, schema, prefilled=dict(prefilled))
     years = list(rnd.years)
-    for group, amounts, namer in (("gains", GAINS_ROWS, gains_name), ("costs", COSTS_ROWS, costs_name)):
+    for group, amounts, namer in (
+        ("gains", GAINS_ROWS, gains_name),
+        ("costs", COSTS_ROWS, costs_name),
+    ):
         for i, ((ws, _), amount) in enumerate(zip(WORKSTREAMS, amounts, strict=True)):
             row = []
             for year in years:
@@ -123,18 +156,34 @@ def plan(p: Partnership, org: str, rnd: Round, schema: Schema, prefilled: dict[s
     open_years = [y for y in years if schema.field(oneoff_name(y)).name not in prefilled]
     if paste:
         for namer, amounts in zip(memo, PASTED, strict=True):
-            ret.paste.append([Entry(schema.field(namer(y)).name, GAINS, schema.field(namer(y)).cell, a, pasted=True)
-                              for y, a in zip(open_years, amounts, strict=False)])
+            ret.paste.append(
+                [
+                    Entry(
+                        schema.field(namer(y)).name,
+                        GAINS,
+                        schema.field(namer(y)).cell,
+                        a,
+                        pasted=True,
+                    )
+                    for y, a in zip(open_years, amounts, strict=False)
+                ]
+            )
         f = schema.field(noncash_name(open_years[CORRECTED[1]]))
         ret.correction = Entry(f.name, f.sheet, f.cell, CORRECTED[2])
     else:
         for namer, amounts in zip(memo, PASTED, strict=True):
-            ret.rows.append([Entry(schema.field(namer(y)).name, GAINS, schema.field(namer(y)).cell, a)
-                             for y, a in zip(open_years, amounts, strict=False)])
+            ret.rows.append(
+                [
+                    Entry(schema.field(namer(y)).name, GAINS, schema.field(namer(y)).cell, a)
+                    for y, a in zip(open_years, amounts, strict=False)
+                ]
+            )
     carry = [schema.field("carry_forward_cashable"), schema.field("carry_forward_noncashable")]
     ret.rows.append([Entry(carry[0].name, carry[0].sheet, carry[0].cell, "0")])
     ret.rows.append([Entry(carry[1].name, carry[1].sheet, carry[1].cell, "201")])
-    for i, (rag, note) in enumerate(zip(schema.of_group("rag"), schema.of_group("commentary"), strict=True)):
+    for i, (rag, note) in enumerate(
+        zip(schema.of_group("rag"), schema.of_group("commentary"), strict=True)
+    ):
         rating = RATINGS[i % len(RATINGS)]
         row = [Entry(rag.name, rag.sheet, rag.cell, rating)]
         if rating != "Green":
@@ -143,10 +192,17 @@ def plan(p: Partnership, org: str, rnd: Round, schema: Schema, prefilled: dict[s
     savings = schema.of_group("project")[0::2]
     comments = schema.of_group("project")[1::2]
     for s, c, amount, note in zip(savings, comments, PROJECT_SAVINGS, PROJECT_NOTES, strict=False):
-        ret.rows.append([Entry(s.name, s.sheet, s.cell, amount), Entry(c.name, c.sheet, c.cell, note)])
+        ret.rows.append(
+            [Entry(s.name, s.sheet, s.cell, amount), Entry(c.name, c.sheet, c.cell, note)]
+        )
     preparer, officer, email, phone = PEOPLE[org]
-    for name, text in (("signoff_preparer", preparer), ("signoff_s151_officer", officer),
-                       ("signoff_date", DATES[(org, rnd.id)]), ("signoff_email", email), ("signoff_phone", phone)):
+    for name, text in (
+        ("signoff_preparer", preparer),
+        ("signoff_s151_officer", officer),
+        ("signoff_date", DATES[(org, rnd.id)]),
+        ("signoff_email", email),
+        ("signoff_phone", phone),
+    ):
         f = schema.field(name)
         ret.rows.append([Entry(f.name, f.sheet, f.cell, text)])
     for code in sorted(warnings):
@@ -217,8 +273,10 @@ def _no_message_box(calc: Calc, documents: set[str], book: str, entry: Entry) ->
     if boxes:
         calc.dialogs_seen.extend(boxes.values())
         calc.shot("message-box")
-        raise CalcWindowError(f"a message box ({', '.join(boxes.values())}) opened while typing the row of "
-                              f"{entry.sheet} {entry.cell}")
+        raise CalcWindowError(
+            f"a message box ({', '.join(boxes.values())}) opened while typing the row of "
+            f"{entry.sheet} {entry.cell}"
+        )
 
 
 def write_ledger(path: Path) -> Path:

@@ -21,10 +21,16 @@ def recalculate(files: list[Path], out_dir: Path) -> dict[Path, dict[str, dict[s
         with warnings.catch_warnings():
             # A case that types an impossible date (1e12 in the sign-off date) is recalculated
             # too: openpyxl warns that it reads that cell as an error, which is what we compare.
-            warnings.filterwarnings("ignore", r"Cell \w+ is marked as a date but the serial value", UserWarning)
+            warnings.filterwarnings(
+                "ignore", r"Cell \w+ is marked as a date but the serial value", UserWarning
+            )
             wb = load_workbook(path, data_only=True)
-        out[original] = {ws.title: {c.coordinate: c.value for row in ws.iter_rows() for c in row
-                                    if c.value is not None} for ws in wb.worksheets}
+        out[original] = {
+            ws.title: {
+                c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None
+            }
+            for ws in wb.worksheets
+        }
     return out
 
 

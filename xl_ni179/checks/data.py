@@ -145,18 +145,26 @@ class DataCheck:
         out = list(self.place(schema))
         for check in out:
             if check.code not in self.emits:
-                raise ValueError(f"check {self.name!r} emits {check.code!r}, which it does not declare")
+                raise ValueError(
+                    f"check {self.name!r} emits {check.code!r}, which it does not declare"
+                )
         return out
 
 
 DATA_CHECKS: list[DataCheck] = []  # in Checks-sheet order
 
 
-def data_check(*rules: Rule) -> Callable[[Callable[[Schema], Iterable[Check]]], Callable[[Schema], Iterable[Check]]]:
+def data_check(
+    *rules: Rule,
+) -> Callable[[Callable[[Schema], Iterable[Check]]], Callable[[Schema], Iterable[Check]]]:
     """Register the decorated function as a check that emits ``rules``."""
 
-    def register_check(fn: Callable[[Schema], Iterable[Check]]) -> Callable[[Schema], Iterable[Check]]:
-        DATA_CHECKS.append(DataCheck(fn.__name__.strip("_").replace("_", "-"), tuple(r.code for r in rules), fn))
+    def register_check(
+        fn: Callable[[Schema], Iterable[Check]],
+    ) -> Callable[[Schema], Iterable[Check]]:
+        DATA_CHECKS.append(
+            DataCheck(fn.__name__.strip("_").replace("_", "-"), tuple(r.code for r in rules), fn)
+        )
         return fn
 
     return register_check
@@ -171,58 +179,99 @@ def build_checks(schema: Schema) -> list[Check]:
 def _required(schema: Schema) -> Iterator[Check]:
     for f in schema.fields:
         if f.required:
-            yield Check(REQUIRED.code, f.sheet, f.cell, f.name, f.label, f"LEN(TRIM({f.name}))=0",
-                        lambda v, n=f.name: blank(v.input(n)))
+            yield Check(
+                REQUIRED.code,
+                f.sheet,
+                f.cell,
+                f.name,
+                f.label,
+                f"LEN(TRIM({f.name}))=0",
+                lambda v, n=f.name: blank(v.input(n)),
+            )
 
 
 @data_check(NOT_NUMBER)
 def _money_not_a_number(schema: Schema) -> Iterator[Check]:
     for f in schema.fields:
         if f.type == MONEY:
-            yield Check(NOT_NUMBER.code, f.sheet, f.cell, f.name, f.label,
-                        f"AND(LEN(TRIM({f.name}))>0,NOT(ISNUMBER({f.name})))",
-                        lambda v, n=f.name: not blank(v.input(n)) and not is_number(v.input(n)))
+            yield Check(
+                NOT_NUMBER.code,
+                f.sheet,
+                f.cell,
+                f.name,
+                f.label,
+                f"AND(LEN(TRIM({f.name}))>0,NOT(ISNUMBER({f.name})))",
+                lambda v, n=f.name: not blank(v.input(n)) and not is_number(v.input(n)),
+            )
 
 
 @data_check(NEGATIVE)
 def _money_negative(schema: Schema) -> Iterator[Check]:
     for f in schema.fields:
         if f.type == MONEY:
-            yield Check(NEGATIVE.code, f.sheet, f.cell, f.name, f.label, f"AND(ISNUMBER({f.name}),{f.name}<0)",
-                        lambda v, n=f.name: is_number(v.input(n)) and v.input(n) < 0)
+            yield Check(
+                NEGATIVE.code,
+                f.sheet,
+                f.cell,
+                f.name,
+                f.label,
+                f"AND(ISNUMBER({f.name}),{f.name}<0)",
+                lambda v, n=f.name: is_number(v.input(n)) and v.input(n) < 0,
+            )
 
 
 @data_check(OUT_OF_RANGE)
 def _money_out_of_range(schema: Schema) -> Iterator[Check]:
     for f in schema.fields:
         if f.type == MONEY:
-            yield Check(OUT_OF_RANGE.code, f.sheet, f.cell, f.name, f.label,
-                        f"AND(ISNUMBER({f.name}),ABS({f.name})>{MONEY_CEILING})",
-                        lambda v, n=f.name: is_number(v.input(n)) and abs(v.input(n)) > MONEY_CEILING,
-                        {"limit": MONEY_CEILING})
+            yield Check(
+                OUT_OF_RANGE.code,
+                f.sheet,
+                f.cell,
+                f.name,
+                f.label,
+                f"AND(ISNUMBER({f.name}),ABS({f.name})>{MONEY_CEILING})",
+                lambda v, n=f.name: is_number(v.input(n)) and abs(v.input(n)) > MONEY_CEILING,
+                {"limit": MONEY_CEILING},
+            )
 
 
 @data_check(RAG_INVALID)
 def _rag(schema: Schema) -> Iterator[Check]:
     for f in schema.of_group("rag"):
         n = f.name
-        yield Check(RAG_INVALID.code, f.sheet, f.cell, n, f.label,
-                    f'AND(LEN(TRIM({n}))>0,{n}<>"Green",{n}<>"Amber",{n}<>"Red")',
-                    lambda v, n=n: not blank(v.input(n))
-                    and as_text(v.input(n)).lower() not in ("green", "amber", "red"),
-                    {"year": f.year})
+        yield Check(
+            RAG_INVALID.code,
+            f.sheet,
+            f.cell,
+            n,
+            f.label,
+            f'AND(LEN(TRIM({n}))>0,{n}<>"Green",{n}<>"Amber",{n}<>"Red")',
+            lambda v, n=n: (
+                not blank(v.input(n))
+                and as_text(v.input(n)).lower() not in ("green", "amber", "red")
+            ),
+            {"year": f.year},
+        )
 
 
 @data_check(COMMENTARY)
 def _rag_commentary(schema: Schema) -> Iterator[Check]:
     for f in schema.of_group("commentary"):
         rag = rag_name(f.year or "")
-        yield Check(COMMENTARY.code, f.sheet, f.cell, f.name, f.label,
-                    f'AND(OR({rag}="Amber",{rag}="Red"),LEN(TRIM({f.name}))=0)',
-                    lambda v, n=f.name, r=rag: as_text(v.input(r)).lower() in ("amber", "red")
-                    and blank(v.input(n)),
-                    {"year": f.year},
-                    lambda v, r=rag: {"value": as_text(v.input(r)).title()})
+        yield Check(
+            COMMENTARY.code,
+            f.sheet,
+            f.cell,
+            f.name,
+            f.label,
+            f'AND(OR({rag}="Amber",{rag}="Red"),LEN(TRIM({f.name}))=0)',
+            lambda v, n=f.name, r=rag: (
+                as_text(v.input(r)).lower() in ("amber", "red") and blank(v.input(n))
+            ),
+            {"year": f.year},
+            lambda v, r=rag: {"value": as_text(v.input(r)).title()},
+        )
 
 
 @data_check(EMAIL_INVALID, DATE_INVALID)
@@ -230,15 +279,30 @@ def _signoff_email_and_date(schema: Schema) -> Iterator[Check]:
     for f in schema.fields:
         n = f.name
         if f.type == EMAIL:
-            yield Check(EMAIL_INVALID.code, f.sheet, f.cell, n, f.label, email_address.excel_failing(n),
-                        lambda v, n=n: not blank(v.input(n)) and not email_address.email_ok(as_text(v.input(n))))
+            yield Check(
+                EMAIL_INVALID.code,
+                f.sheet,
+                f.cell,
+                n,
+                f.label,
+                email_address.excel_failing(n),
+                lambda v, n=n: (
+                    not blank(v.input(n)) and not email_address.email_ok(as_text(v.input(n)))
+                ),
+            )
         elif f.type == DATE:
             # The typed text is read by the helper cells beside it (xl_ni179.checks.dates).
             read = dates.absolute(f.sheet, dates.cells_for(f.cell)["read"])
-            yield Check(DATE_INVALID.code, f.sheet, f.cell, n, f.label,
-                        f"AND(LEN(TRIM({n}))>0,NOT(ISNUMBER({read})))",
-                        lambda v, n=n: not blank(v.input(n)) and dates.read_serial(v.input(n)) is None,
-                        {"examples": dates.EXAMPLES})
+            yield Check(
+                DATE_INVALID.code,
+                f.sheet,
+                f.cell,
+                n,
+                f.label,
+                f"AND(LEN(TRIM({n}))>0,NOT(ISNUMBER({read})))",
+                lambda v, n=n: not blank(v.input(n)) and dates.read_serial(v.input(n)) is None,
+                {"examples": dates.EXAMPLES},
+            )
 
 
 @dataclass(frozen=True)
@@ -261,19 +325,43 @@ def computed_cells(schema: Schema) -> list[Computed]:
     out = []
     for year in schema.years:
         for _ws, cell, g, c in layout.net_cells(schema, year):
-            out.append(Computed(NET_MISMATCH.code, cell, f"net gain {year}", layout.net_formula(g, c), (g, c),
-                                lambda v, g=g, c=c: num_sum([v.input(g)]) - num_sum([v.input(c)]),
-                                {"year": year}))
+            out.append(
+                Computed(
+                    NET_MISMATCH.code,
+                    cell,
+                    f"net gain {year}",
+                    layout.net_formula(g, c),
+                    (g, c),
+                    lambda v, g=g, c=c: num_sum([v.input(g)]) - num_sum([v.input(c)]),
+                    {"year": year},
+                )
+            )
     for year in schema.years:
         gains = tuple(f.name for f in schema.of_group("gains", year))
         costs = tuple(f.name for f in schema.of_group("costs", year))
         cells = layout.total_cells(schema, year)
-        for kind, adds, takes in (("gross", gains, ()), ("costs", costs, ()), ("net", gains, costs)):
-            def expected(v: Values, adds: tuple[str, ...] = adds, takes: tuple[str, ...] = takes) -> float:
+        for kind, adds, takes in (
+            ("gross", gains, ()),
+            ("costs", costs, ()),
+            ("net", gains, costs),
+        ):
+
+            def expected(
+                v: Values, adds: tuple[str, ...] = adds, takes: tuple[str, ...] = takes
+            ) -> float:
                 return num_sum([v.input(n) for n in adds]) - num_sum([v.input(n) for n in takes])
-            out.append(Computed(TOTAL_MISMATCH.code, cells[kind], f"{kind} total {year}",
-                                layout.total_formula(schema, kind, year), adds + takes, expected,
-                                {"year": year, "kind": kind}))
+
+            out.append(
+                Computed(
+                    TOTAL_MISMATCH.code,
+                    cells[kind],
+                    f"{kind} total {year}",
+                    layout.total_formula(schema, kind, year),
+                    adds + takes,
+                    expected,
+                    {"year": year, "kind": kind},
+                )
+            )
     return out
 
 
@@ -292,23 +380,41 @@ def _gains_implausible(schema: Schema) -> Iterator[Check]:
     for year in schema.years:
         gross = layout.gross_range(schema, year)
         cell = layout.total_cells(schema, year)["gross"]
-        yield Check(IMPLAUSIBLE.code, GAINS, cell, "", f"gross gains {year}",
-                    f"SUM({gross})>{IMPLAUSIBLE_SHARE:g}*{layout.BASELINE_REF}",
-                    lambda v, y=year: is_number(_gross(schema, v, y))
-                    and _gross(schema, v, y) > IMPLAUSIBLE_SHARE * v.baseline,
-                    {"year": year, "limit": IMPLAUSIBLE_SHARE},
-                    lambda v, y=year: {"value": _gross(schema, v, y)})
+        yield Check(
+            IMPLAUSIBLE.code,
+            GAINS,
+            cell,
+            "",
+            f"gross gains {year}",
+            f"SUM({gross})>{IMPLAUSIBLE_SHARE:g}*{layout.BASELINE_REF}",
+            lambda v, y=year: (
+                is_number(_gross(schema, v, y))
+                and _gross(schema, v, y) > IMPLAUSIBLE_SHARE * v.baseline
+            ),
+            {"year": year, "limit": IMPLAUSIBLE_SHARE},
+            lambda v, y=year: {"value": _gross(schema, v, y)},
+        )
 
 
 @data_check(NET_NEGATIVE)
 def _net_gains_negative(schema: Schema) -> Iterator[Check]:
     for year in schema.years:
         cell = layout.total_cells(schema, year)["net"]
-        yield Check(NET_NEGATIVE.code, GAINS, cell, "", f"net gains {year}",
-                    f"AND({_count(schema, year)}>0,{_net_expr(schema, year)}<0)",
-                    lambda v, y=year: _any_number(schema, v, y) and is_number(_net(schema, v, y))
-                    and _net(schema, v, y) < 0,
-                    {"year": year}, lambda v, y=year: {"value": _net(schema, v, y)})
+        yield Check(
+            NET_NEGATIVE.code,
+            GAINS,
+            cell,
+            "",
+            f"net gains {year}",
+            f"AND({_count(schema, year)}>0,{_net_expr(schema, year)}<0)",
+            lambda v, y=year: (
+                _any_number(schema, v, y)
+                and is_number(_net(schema, v, y))
+                and _net(schema, v, y) < 0
+            ),
+            {"year": year},
+            lambda v, y=year: {"value": _net(schema, v, y)},
+        )
 
 
 @data_check(BELOW_PREVIOUS)
@@ -317,13 +423,25 @@ def _forecast_below_previous(schema: Schema) -> Iterator[Check]:
     for year in forecasts:
         previous = schema.years[schema.years.index(year) - 1]
         cell = layout.total_cells(schema, year)["net"]
-        yield Check(BELOW_PREVIOUS.code, GAINS, cell, "", f"net gains {year}",
-                    f"AND({_count(schema, year)}>0,{_net_expr(schema, year)}<{_net_expr(schema, previous)})",
-                    lambda v, y=year, p=previous: _any_number(schema, v, y)
-                    and is_number(_net(schema, v, y)) and is_number(_net(schema, v, p))
-                    and _net(schema, v, y) < _net(schema, v, p),
-                    {"year": year, "previous": previous},
-                    lambda v, y=year, p=previous: {"value": _net(schema, v, y), "before": _net(schema, v, p)})
+        yield Check(
+            BELOW_PREVIOUS.code,
+            GAINS,
+            cell,
+            "",
+            f"net gains {year}",
+            f"AND({_count(schema, year)}>0,{_net_expr(schema, year)}<{_net_expr(schema, previous)})",
+            lambda v, y=year, p=previous: (
+                _any_number(schema, v, y)
+                and is_number(_net(schema, v, y))
+                and is_number(_net(schema, v, p))
+                and _net(schema, v, y) < _net(schema, v, p)
+            ),
+            {"year": year, "previous": previous},
+            lambda v, y=year, p=previous: {
+                "value": _net(schema, v, y),
+                "before": _net(schema, v, p),
+            },
+        )
 
 
 @data_check(SIGNOFF_SAME_PERSON)
@@ -331,10 +449,16 @@ def _signoff_independent(schema: Schema) -> Iterator[Check]:
     preparer, officer = schema.get("signoff_preparer"), schema.get("signoff_s151_officer")
     if preparer and officer:
         p_key, o_key = _person_key_excel(preparer.name), _person_key_excel(officer.name)
-        yield Check(SIGNOFF_SAME_PERSON.code, SIGNOFF, officer.cell, officer.name, officer.label,
-                    f"AND(LEN({p_key})>0,{p_key}={o_key})",
-                    lambda v, p=preparer.name, o=officer.name: _same_person(v.input(p), v.input(o)),
-                    detail=lambda v, p=preparer.name: {"preparer": as_text(v.input(p))})
+        yield Check(
+            SIGNOFF_SAME_PERSON.code,
+            SIGNOFF,
+            officer.cell,
+            officer.name,
+            officer.label,
+            f"AND(LEN({p_key})>0,{p_key}={o_key})",
+            lambda v, p=preparer.name, o=officer.name: _same_person(v.input(p), v.input(o)),
+            detail=lambda v, p=preparer.name: {"preparer": as_text(v.input(p))},
+        )
 
 
 @data_check(SIGNOFF_DATE_IMPLAUSIBLE)
@@ -349,14 +473,21 @@ def _signoff_date_plausible(schema: Schema) -> Iterator[Check]:
             continue
         n = f.name
         read = dates.absolute(f.sheet, dates.cells_for(f.cell)["read"])
-        bounds = ([f"{read}<DATE({first.year},{first.month},{first.day})"] if first else []) + \
-                 ([f"{read}>DATE({last.year},{last.month},{last.day})"] if last else [])
+        bounds = ([f"{read}<DATE({first.year},{first.month},{first.day})"] if first else []) + (
+            [f"{read}>DATE({last.year},{last.month},{last.day})"] if last else []
+        )
         if not bounds:
             continue
-        yield Check(SIGNOFF_DATE_IMPLAUSIBLE.code, f.sheet, f.cell, n, f.label,
-                    f"AND(ISNUMBER({read}),OR({','.join(bounds)}))",
-                    lambda v, n=n: _date_outside(dates.read_serial(v.input(n)), first, last),
-                    detail=lambda v, n=n: _date_detail(dates.read_serial(v.input(n)), first, last))
+        yield Check(
+            SIGNOFF_DATE_IMPLAUSIBLE.code,
+            f.sheet,
+            f.cell,
+            n,
+            f.label,
+            f"AND(ISNUMBER({read}),OR({','.join(bounds)}))",
+            lambda v, n=n: _date_outside(dates.read_serial(v.input(n)), first, last),
+            detail=lambda v, n=n: _date_detail(dates.read_serial(v.input(n)), first, last),
+        )
 
 
 def _first_signing_day(schema: Schema) -> dt.date | None:
@@ -367,26 +498,34 @@ def _first_signing_day(schema: Schema) -> dt.date | None:
 
 
 def _date_outside(serial: float | None, first: dt.date | None, last: dt.date | None) -> bool:
-    return serial is not None and ((first is not None and serial < dates.serial(first))
-                                   or (last is not None and serial > dates.serial(last)))
+    return serial is not None and (
+        (first is not None and serial < dates.serial(first))
+        or (last is not None and serial > dates.serial(last))
+    )
 
 
 def _long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _date_detail(serial: float | None, first: dt.date | None, last: dt.date | None) -> dict[str, Any]:
+def _date_detail(
+    serial: float | None, first: dt.date | None, last: dt.date | None
+) -> dict[str, Any]:
     """The date as read, in words (no day/month order to misread), and which end of the window
     it is beyond."""
     day = dates.as_day(serial) if serial is not None else None
     shown = _long_date(day) if day else as_text(serial)
     example = (first or dt.date.today()) + dt.timedelta(days=43)
     if first is not None and serial is not None and serial < dates.serial(first):
-        why = (f"before {_long_date(first)}, so before the last year in this return ({first.year - 1}/"
-               f"{first.year % 100:02d}) had ended")
+        why = (
+            f"before {_long_date(first)}, so before the last year in this return ({first.year - 1}/"
+            f"{first.year % 100:02d}) had ended"
+        )
     elif last is not None:
-        why = (f"after {_long_date(last)}, more than {SIGNING_SLACK_DAYS} days after this round's deadline: "
-               "check the year, and that the day comes before the month")
+        why = (
+            f"after {_long_date(last)}, more than {SIGNING_SLACK_DAYS} days after this round's deadline: "
+            "check the year, and that the day comes before the month"
+        )
     else:
         why = "outside this round"
     return {"value": shown, "why": why, "example": example.strftime("%d/%m/%Y")}
@@ -402,18 +541,33 @@ def _actual_restated(schema: Schema) -> list[Check]:
     out = []
     for f in schema.prefill_fields():
         prior = schema.prior_cell(f)
-        ref = f"'{GAINS}'!${prior.rstrip('0123456789')}${prior.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}"
+        ref = (
+            f"'{GAINS}'!${prior.rstrip('0123456789')}${prior.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}"
+        )
 
         def fails(v: Values, n: str = f.name, c: str = prior) -> bool:
             before, now = v.cell(GAINS, c), v.input(n)
-            return is_number(before) and (abs(now - before) > TOLERANCE if is_number(now) else blank(now))
+            return is_number(before) and (
+                abs(now - before) > TOLERANCE if is_number(now) else blank(now)
+            )
 
-        out.append(Check(RESTATED.code, f.sheet, f.cell, f.name, f.label,
-                         f"AND(ISNUMBER({ref}),IF(ISNUMBER({f.name}),ABS({f.name}-{ref})>{TOLERANCE:g},"
-                         f"LEN(TRIM({f.name}))=0))",
-                         fails, {"year": f.year},
-                         lambda v, n=f.name, c=prior: {"before": _money(v.cell(GAINS, c)),
-                                                       "value": _money(v.input(n))}))
+        out.append(
+            Check(
+                RESTATED.code,
+                f.sheet,
+                f.cell,
+                f.name,
+                f.label,
+                f"AND(ISNUMBER({ref}),IF(ISNUMBER({f.name}),ABS({f.name}-{ref})>{TOLERANCE:g},"
+                f"LEN(TRIM({f.name}))=0))",
+                fails,
+                {"year": f.year},
+                lambda v, n=f.name, c=prior: {
+                    "before": _money(v.cell(GAINS, c)),
+                    "value": _money(v.input(n)),
+                },
+            )
+        )
     return out
 
 
@@ -423,15 +577,28 @@ def _gains_fell(schema: Schema) -> list[Check]:
     out = []
     for previous, year in zip(schema.actual_years, schema.actual_years[1:], strict=False):
         for stream, _ in WORKSTREAMS:
-            now, was = schema.field(gains_name(stream, year)), schema.field(gains_name(stream, previous))
-            out.append(Check(GAINS_FELL.code, now.sheet, now.cell, now.name, now.label,
-                             f"AND(ISNUMBER({now.name}),ISNUMBER({was.name}),N({now.name})<N({was.name})-{TOLERANCE:g})",
-                             lambda v, n=now.name, w=was.name: is_number(v.input(n)) and is_number(v.input(w))
-                             and v.input(n) < v.input(w) - TOLERANCE,
-                             {"year": year, "previous": previous},
-                             lambda v, n=now.name, w=was.name: {"value": v.input(n), "before": v.input(w)}))
+            now, was = (
+                schema.field(gains_name(stream, year)),
+                schema.field(gains_name(stream, previous)),
+            )
+            out.append(
+                Check(
+                    GAINS_FELL.code,
+                    now.sheet,
+                    now.cell,
+                    now.name,
+                    now.label,
+                    f"AND(ISNUMBER({now.name}),ISNUMBER({was.name}),N({now.name})<N({was.name})-{TOLERANCE:g})",
+                    lambda v, n=now.name, w=was.name: (
+                        is_number(v.input(n))
+                        and is_number(v.input(w))
+                        and v.input(n) < v.input(w) - TOLERANCE
+                    ),
+                    {"year": year, "previous": previous},
+                    lambda v, n=now.name, w=was.name: {"value": v.input(n), "before": v.input(w)},
+                )
+            )
     return out
-
 
 
 def person_key(value: Any) -> str:
@@ -450,7 +617,12 @@ def _same_person(preparer: Any, officer: Any) -> bool:
 
 
 def _computed_check(computed: Computed) -> Check:
-    code, cell, formula, expected = computed.code, computed.cell, computed.formula, computed.expected
+    code, cell, formula, expected = (
+        computed.code,
+        computed.cell,
+        computed.formula,
+        computed.expected,
+    )
     body = formula.removeprefix("=")
     excel = f"IF(ISNUMBER('{GAINS}'!{cell}),ABS('{GAINS}'!{cell}-({body}))>{TOLERANCE:g},TRUE)"
 
@@ -460,8 +632,17 @@ def _computed_check(computed: Computed) -> Check:
             return normalise_formula(raw) != normalise_formula(formula)
         return not is_number(raw) or abs(raw - expected(v)) > TOLERANCE
 
-    return Check(code, GAINS, cell, "", computed.label, excel, fails, computed.params,
-                 lambda v: {"expected": expected(v)})
+    return Check(
+        code,
+        GAINS,
+        cell,
+        "",
+        computed.label,
+        excel,
+        fails,
+        computed.params,
+        lambda v: {"expected": expected(v)},
+    )
 
 
 def normalise_formula(text: str) -> str:
@@ -476,7 +657,9 @@ def _gross(schema: Schema, v: Values, year: str) -> float:
 
 
 def _net(schema: Schema, v: Values, year: str) -> float:
-    return _gross(schema, v, year) - num_sum([v.input(f.name) for f in schema.of_group("costs", year)])
+    return _gross(schema, v, year) - num_sum(
+        [v.input(f.name) for f in schema.of_group("costs", year)]
+    )
 
 
 def _any_number(schema: Schema, v: Values, year: str) -> bool:

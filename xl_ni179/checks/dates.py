@@ -48,7 +48,7 @@ def _parts(text: str) -> tuple[str, str, str]:
     second_space = text.find(" ", first_space + 1)
     if second_space < 0:
         return text[:first_space], "", ""
-    return text[:first_space], text[first_space + 1:second_space], text[second_space + 1:]
+    return text[:first_space], text[first_space + 1 : second_space], text[second_space + 1 :]
 
 
 def _month(name: str) -> int:
@@ -125,24 +125,36 @@ def helper_formulas(entry: str, cells: dict[str, str]) -> dict[str, str]:
     haystack = "|" + "|".join(MONTHS) + "|"
     month_at = f'FIND("|"&LOWER(LEFT({c["second"]},3))&"|","{haystack}")'
     y, m, d = c["year"], c["month"], c["day"]
-    valid = (f"AND({y}>={FIRST_YEAR},{y}<={LAST_YEAR},{m}>=1,{m}<=12,{d}>=1,"
-             f"DAY(DATE({y},{m},{d}))={d},MONTH(DATE({y},{m},{d}))={m})")
+    valid = (
+        f"AND({y}>={FIRST_YEAR},{y}<={LAST_YEAR},{m}>=1,{m}<=12,{d}>=1,"
+        f"DAY(DATE({y},{m},{d}))={d},MONTH(DATE({y},{m},{d}))={m})"
+    )
     return {
         t: f'=IF(ISNUMBER({entry}),"",TRIM({text}))',
         c["residue"]: f"={digits_gone}",
         c["first"]: f'=IFERROR(LEFT({t},{space1}-1),"")',
         c["second"]: f'=IFERROR(MID({t},{space1}+1,{space2}-{space1}-1),"")',
         c["rest"]: f'=IFERROR(MID({t},{space2}+1,LEN({t})),"")',
-        c["form"]: (f'=IF({c["residue"]}="  ",IF(LEN({c["first"]})=4,"iso","dmy"),'
-                    f'IF(AND({c["residue"]}=" "&{c["second"]}&" ",LEN({c["first"]})<>4),"name",""))'),
-        y: (f'=IFERROR(IF({c["form"]}="iso",VALUE({c["first"]}),IF(LEN({c["rest"]})=4,VALUE({c["rest"]}),'
-            f'IF(LEN({c["rest"]})=2,2000+VALUE({c["rest"]}),0))),0)'),
-        m: (f'=IFERROR(IF({c["form"]}="name",IFERROR(({month_at}-1)/4+1,0),'
-            f'IF(AND(LEN({c["second"]})>=1,LEN({c["second"]})<=2),VALUE({c["second"]}),0)),0)'),
-        d: (f'=IFERROR(IF({c["form"]}="iso",IF(LEN({c["rest"]})<=2,VALUE({c["rest"]}),0),'
-            f'IF(LEN({c["first"]})<=2,VALUE({c["first"]}),0)),0)'),
-        c["read"]: (f'=IF(ISNUMBER({entry}),{entry},IF({c["form"]}="","",'
-                    f'IFERROR(IF({valid},DATE({y},{m},{d}),""),"")))'),
+        c["form"]: (
+            f'=IF({c["residue"]}="  ",IF(LEN({c["first"]})=4,"iso","dmy"),'
+            f'IF(AND({c["residue"]}=" "&{c["second"]}&" ",LEN({c["first"]})<>4),"name",""))'
+        ),
+        y: (
+            f'=IFERROR(IF({c["form"]}="iso",VALUE({c["first"]}),IF(LEN({c["rest"]})=4,VALUE({c["rest"]}),'
+            f"IF(LEN({c['rest']})=2,2000+VALUE({c['rest']}),0))),0)"
+        ),
+        m: (
+            f'=IFERROR(IF({c["form"]}="name",IFERROR(({month_at}-1)/4+1,0),'
+            f"IF(AND(LEN({c['second']})>=1,LEN({c['second']})<=2),VALUE({c['second']}),0)),0)"
+        ),
+        d: (
+            f'=IFERROR(IF({c["form"]}="iso",IF(LEN({c["rest"]})<=2,VALUE({c["rest"]}),0),'
+            f"IF(LEN({c['first']})<=2,VALUE({c['first']}),0)),0)"
+        ),
+        c["read"]: (
+            f'=IF(ISNUMBER({entry}),{entry},IF({c["form"]}="","",'
+            f'IFERROR(IF({valid},DATE({y},{m},{d}),""),"")))'
+        ),
     }
 
 
@@ -161,4 +173,4 @@ def cells_for(cell: str) -> dict[str, str]:
 def absolute(sheet: str, cell: str) -> str:
     """'Sign-off'!$C$7 for cell C7 of sheet Sign-off."""
     col = cell.rstrip(DIGITS)
-    return f"'{sheet}'!${col}${cell[len(col):]}"
+    return f"'{sheet}'!${col}${cell[len(col) :]}"

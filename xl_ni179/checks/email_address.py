@@ -44,16 +44,24 @@ def _shape_ok(t: str) -> bool:
     if len(t) > MAX_LENGTH or t.count("@") != 1:
         return False
     local, domain = t.split("@")
-    return (1 <= len(local) <= LOCAL_MAX
-            and all(c in LOCAL_CHARS for c in local)
-            and all(c in DOMAIN_CHARS for c in domain)
-            and ".." not in t and not t.startswith(".") and ".@" not in t and "@." not in t
-            and not t.endswith(".")
-            and "." in domain
-            and "-." not in domain and ".-" not in domain and not domain.startswith("-") and "--" not in domain
-            and domain[-1:] in tuple(LETTERS)
-            and all(len(label) <= LABEL_MAX for label in domain.split("."))
-            and not any(domain.lower().endswith("." + d) for d in SPECIAL_USE))
+    return (
+        1 <= len(local) <= LOCAL_MAX
+        and all(c in LOCAL_CHARS for c in local)
+        and all(c in DOMAIN_CHARS for c in domain)
+        and ".." not in t
+        and not t.startswith(".")
+        and ".@" not in t
+        and "@." not in t
+        and not t.endswith(".")
+        and "." in domain
+        and "-." not in domain
+        and ".-" not in domain
+        and not domain.startswith("-")
+        and "--" not in domain
+        and domain[-1:] in tuple(LETTERS)
+        and all(len(label) <= LABEL_MAX for label in domain.split("."))
+        and not any(domain.lower().endswith("." + d) for d in SPECIAL_USE)
+    )
 
 
 def _q(text: str) -> str:
@@ -62,8 +70,10 @@ def _q(text: str) -> str:
 
 def _bad_chars(part: str, allowed: str) -> str:
     # Positions past the end are masked out: FIND("", ...) differs between Excel and LibreOffice.
-    return (f"SUMPRODUCT(({POSITIONS}<=LEN({part}))"
-            f"*ISERROR(FIND(MID({part},{POSITIONS},1),{_q(allowed)})))>0")
+    return (
+        f"SUMPRODUCT(({POSITIONS}<=LEN({part}))"
+        f"*ISERROR(FIND(MID({part},{POSITIONS},1),{_q(allowed)})))>0"
+    )
 
 
 def excel_failing(name: str) -> str:
@@ -73,20 +83,28 @@ def excel_failing(name: str) -> str:
     local, domain = f"LEFT({t},{at}-1)", f"MID({t},{at}+1,{MAX_LENGTH})"
     lower = f"LOWER({domain})"
     special = ",".join(f'RIGHT({lower},{len(d) + 1})=".{d}"' for d in SPECIAL_USE)
-    label_too_long = (f"SUMPRODUCT((LEN(MID({domain},{POSITIONS},{LABEL_MAX + 1}))={LABEL_MAX + 1})"
-                      f'*ISERROR(FIND(".",MID({domain},{POSITIONS},{LABEL_MAX + 1}))))>0')
+    label_too_long = (
+        f"SUMPRODUCT((LEN(MID({domain},{POSITIONS},{LABEL_MAX + 1}))={LABEL_MAX + 1})"
+        f'*ISERROR(FIND(".",MID({domain},{POSITIONS},{LABEL_MAX + 1}))))>0'
+    )
     clauses = [
-        f"{at}<2", f"{at}>{LOCAL_MAX + 1}",
+        f"{at}<2",
+        f"{at}>{LOCAL_MAX + 1}",
         _bad_chars(local, LOCAL_CHARS),
         _bad_chars(domain, DOMAIN_CHARS),
-        f'ISNUMBER(FIND("..",{t}))', f'LEFT({t})="."', f'ISNUMBER(FIND(".@",{t}))',
-        f'ISNUMBER(FIND("@.",{t}))', f'RIGHT({t})="."',
+        f'ISNUMBER(FIND("..",{t}))',
+        f'LEFT({t})="."',
+        f'ISNUMBER(FIND(".@",{t}))',
+        f'ISNUMBER(FIND("@.",{t}))',
+        f'RIGHT({t})="."',
         f'ISERROR(FIND(".",{domain}))',
-        f'ISNUMBER(FIND("-.",{domain}))', f'ISNUMBER(FIND(".-",{domain}))', f'LEFT({domain})="-"',
+        f'ISNUMBER(FIND("-.",{domain}))',
+        f'ISNUMBER(FIND(".-",{domain}))',
+        f'LEFT({domain})="-"',
         f'ISNUMBER(FIND("--",{domain}))',
         f"ISERROR(FIND(RIGHT({domain}),{_q(LETTERS)}))",
         label_too_long,
         special,
     ]
-    shape = f"IF(OR(LEN({t})>{MAX_LENGTH},LEN({t})-LEN(SUBSTITUTE({t},\"@\",\"\"))<>1),TRUE,OR({','.join(clauses)}))"
+    shape = f'IF(OR(LEN({t})>{MAX_LENGTH},LEN({t})-LEN(SUBSTITUTE({t},"@",""))<>1),TRUE,OR({",".join(clauses)}))'
     return f"AND(LEN({t})>0,{shape})"

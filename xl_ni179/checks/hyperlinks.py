@@ -24,8 +24,9 @@ from xl_ni179.spec.schema import EMAIL, Schema
 MAX_SHOWN = 120  # characters of a target quoted back to the sender
 
 
-def link_findings(links: Mapping[str, Mapping[str, str]], schema: Schema,
-                  value: Callable[[str, str], Any]) -> Iterator[Finding]:
+def link_findings(
+    links: Mapping[str, Mapping[str, str]], schema: Schema, value: Callable[[str, str], Any]
+) -> Iterator[Finding]:
     """A finding for each link but Calc's own link of a typed email address to that address."""
     emails = {(f.sheet, f.cell) for f in schema.fields if f.type == EMAIL}
     for sheet, found in links.items():
@@ -49,7 +50,7 @@ def _mailto_of(target: str, typed: Any) -> bool:
     """Whether ``target`` is ``mailto:`` the address typed in the cell (as Calc writes it)."""
     if not isinstance(typed, str) or not target.lower().startswith("mailto:"):
         return False
-    return target[len("mailto:"):].strip().lower() == typed.strip().lower() != ""
+    return target[len("mailto:") :].strip().lower() == typed.strip().lower() != ""
 
 
 def _shown(target: str) -> str:

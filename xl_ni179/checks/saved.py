@@ -36,7 +36,9 @@ from xl_ni179.spec.schema import GAINS, Schema
 
 EMITS = (STALE_RESULT.code,)
 # What a formula shows when it cannot be calculated: not a figure anyone would sign.
-ERROR_VALUES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"))
+ERROR_VALUES = frozenset(
+    ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
+)
 
 
 def stale_results(schema: Schema, values: Values, saved: Mapping[str, Any]) -> list[Finding]:
@@ -45,21 +47,32 @@ def stale_results(schema: Schema, values: Values, saved: Mapping[str, Any]) -> l
     out = []
     for computed in computed_cells(schema):
         shown = saved.get(computed.cell)
-        if shown is None or (isinstance(shown, str) and (shown.strip() == "" or shown in ERROR_VALUES)):
+        if shown is None or (
+            isinstance(shown, str) and (shown.strip() == "" or shown in ERROR_VALUES)
+        ):
             continue
         if not _comparable(schema, values, computed):
             continue
         expected = computed.expected(values)
         if is_number(shown) and abs(shown - expected) <= TOLERANCE:
             continue
-        out.append(STALE_RESULT.finding(sheet=GAINS, cell=computed.cell, label=computed.label,
-                                        shown=_figure(shown), expected=_figure(expected)))
+        out.append(
+            STALE_RESULT.finding(
+                sheet=GAINS,
+                cell=computed.cell,
+                label=computed.label,
+                shown=_figure(shown),
+                expected=_figure(expected),
+            )
+        )
     return out
 
 
 def _comparable(schema: Schema, values: Values, computed: Computed) -> bool:
     formula = values.cell(GAINS, computed.cell)
-    if not isinstance(formula, Formula) or normalise_formula(formula) != normalise_formula(computed.formula):
+    if not isinstance(formula, Formula) or normalise_formula(formula) != normalise_formula(
+        computed.formula
+    ):
         return False
     for name in computed.inputs:
         f = schema.field(name)

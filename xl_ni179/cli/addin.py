@@ -97,11 +97,19 @@ def addin() -> None:
 
 
 @addin.command("build")
-@click.option("--out", type=click.Path(path_type=Path), default=Path(ADDIN_FILENAME),
-              show_default=True, help="Where to write the add-in (.xlam file or a folder).")
-@click.option("--interpreter", default=None,
-              help="Python that Excel runs [default: the Python running this command]. "
-                   "Pass an empty value to leave it to xlwings' own settings.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path(ADDIN_FILENAME),
+    show_default=True,
+    help="Where to write the add-in (.xlam file or a folder).",
+)
+@click.option(
+    "--interpreter",
+    default=None,
+    help="Python that Excel runs [default: the Python running this command]. "
+    "Pass an empty value to leave it to xlwings' own settings.",
+)
 @click.pass_context
 def build_cmd(ctx: click.Context, out: Path, interpreter: str | None) -> None:
     """Build NI179.xlam from the ribbon sources and xlwings' add-in template.
@@ -115,13 +123,25 @@ def build_cmd(ctx: click.Context, out: Path, interpreter: str | None) -> None:
         interpreter = default_interpreter()
     path = build_command(out, interpreter or None, _workspace_from(ctx))
     click.echo(f"Wrote the add-in (xl_ni179 {xl_ni179.__version__}) to {path.resolve()}")
-    click.echo("Next: ni179 addin install" + ("" if path.name == ADDIN_FILENAME and
-               path.parent.resolve() == Path.cwd() else f" --file {path}"))
+    click.echo(
+        "Next: ni179 addin install"
+        + (
+            ""
+            if path.name == ADDIN_FILENAME and path.parent.resolve() == Path.cwd()
+            else f" --file {path}"
+        )
+    )
 
 
 @addin.command("install")
-@click.option("--file", "file", type=click.Path(path_type=Path), default=Path(ADDIN_FILENAME),
-              show_default=True, help="The built add-in to install.")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(path_type=Path),
+    default=Path(ADDIN_FILENAME),
+    show_default=True,
+    help="The built add-in to install.",
+)
 def install_cmd(file: Path) -> None:
     """Install the built add-in into Excel (Excel loads it on every start).
 

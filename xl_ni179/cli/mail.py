@@ -20,8 +20,10 @@ from xl_ni179.text import visible
 if TYPE_CHECKING:
     from xl_ni179.store.workspace import Workspace
 
-SMTP_HELP = "Mail server for replies, e.g. smtps://smtp.example.org:465 or smtp://127.0.0.1:2525 " \
-            "(default: $NI179_SMTP_URL). Login from the URL or NI179_SMTP_USER/NI179_SMTP_PASSWORD."
+SMTP_HELP = (
+    "Mail server for replies, e.g. smtps://smtp.example.org:465 or smtp://127.0.0.1:2525 "
+    "(default: $NI179_SMTP_URL). Login from the URL or NI179_SMTP_USER/NI179_SMTP_PASSWORD."
+)
 
 
 def _workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast start
@@ -46,31 +48,65 @@ def _config_changed(workspace: Workspace) -> bool:
 def _smtp_url(smtp: str | None) -> str:
     url = smtp or environment.get(environment.SMTP_URL)
     if not url:
-        raise click.UsageError("Give the mail server for sending with --smtp URL (or set NI179_SMTP_URL).")
+        raise click.UsageError(
+            "Give the mail server for sending with --smtp URL (or set NI179_SMTP_URL)."
+        )
     return url
 
 
 @click.command(context_settings=CLICK_CONTEXT)
-@click.option("--imap", metavar="URL", help="IMAP mailbox, e.g. imaps://returns@mail.example.org/INBOX. "
-              "Password from NI179_IMAP_PASSWORD, or NI179_IMAP_OAUTH_TOKEN for OAuth2.")
-@click.option("--maildir", type=click.Path(file_okay=False, path_type=Path), help="Maildir folder instead.")
+@click.option(
+    "--imap",
+    metavar="URL",
+    help="IMAP mailbox, e.g. imaps://returns@mail.example.org/INBOX. "
+    "Password from NI179_IMAP_PASSWORD, or NI179_IMAP_OAUTH_TOKEN for OAuth2.",
+)
+@click.option(
+    "--maildir", type=click.Path(file_okay=False, path_type=Path), help="Maildir folder instead."
+)
 @click.option("--smtp", metavar="URL", help=SMTP_HELP)
 @click.option("--once", is_flag=True, help="Process the inbox once and stop (the default).")
-@click.option("--interval", type=click.FloatRange(min=5), metavar="SECONDS",
-              help="Keep running, checking the inbox every SECONDS.")
-@click.option("--max-mb", type=click.FloatRange(min=1), default=9.5, show_default=True,
-              help="Refuse (and answer) messages larger than this without downloading them.")
-@click.option("--authserv-id", metavar="NAME", envvar=environment.AUTHSERV_ID,
-              help="Required: the name your receiving mail server writes first in its "
-              "Authentication-Results header, e.g. mx.county.example.org (default: $NI179_AUTHSERV_ID). "
-              "Only that server's DMARC result is believed.")
-@click.option("--received-by", metavar="NAME", envvar=environment.RECEIVED_BY,
-              help="The name after 'by' in the Received header your receiving server adds (default: the "
-              "authserv-id). Headers above that header are the server's; the rest came with the message.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=5),
+    metavar="SECONDS",
+    help="Keep running, checking the inbox every SECONDS.",
+)
+@click.option(
+    "--max-mb",
+    type=click.FloatRange(min=1),
+    default=9.5,
+    show_default=True,
+    help="Refuse (and answer) messages larger than this without downloading them.",
+)
+@click.option(
+    "--authserv-id",
+    metavar="NAME",
+    envvar=environment.AUTHSERV_ID,
+    help="Required: the name your receiving mail server writes first in its "
+    "Authentication-Results header, e.g. mx.county.example.org (default: $NI179_AUTHSERV_ID). "
+    "Only that server's DMARC result is believed.",
+)
+@click.option(
+    "--received-by",
+    metavar="NAME",
+    envvar=environment.RECEIVED_BY,
+    help="The name after 'by' in the Received header your receiving server adds (default: the "
+    "authserv-id). Headers above that header are the server's; the rest came with the message.",
+)
 @click.pass_context
 @friendly_errors
-def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str | None, once: bool,
-           interval: float | None, max_mb: float, authserv_id: str | None, received_by: str | None) -> None:
+def intake(
+    ctx: click.Context,
+    imap: str | None,
+    maildir: Path | None,
+    smtp: str | None,
+    once: bool,
+    interval: float | None,
+    max_mb: float,
+    authserv_id: str | None,
+    received_by: str | None,
+) -> None:
     """Validate, file and answer the returns in the intake mailbox.
 
     Each message is stored once, answered once (Cc the consolidator) and moved to
@@ -94,12 +130,20 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
     workspace = _workspace(ctx)
     while True:
         if interval and _config_changed(workspace):
-            workspace = _workspace(ctx)  # a sender added, a date moved: held messages are checked against it
+            workspace = _workspace(
+                ctx
+            )  # a sender added, a date moved: held messages are checked against it
         try:
             source = open_source(imap=imap, maildir=maildir)
             try:
-                result = process(workspace, source, url, authserv_id=trust.authserv_id, received_by=trust.received_by,
-                                 max_bytes=int(max_mb * 1024 * 1024))
+                result = process(
+                    workspace,
+                    source,
+                    url,
+                    authserv_id=trust.authserv_id,
+                    received_by=trust.received_by,
+                    max_bytes=int(max_mb * 1024 * 1024),
+                )
             finally:
                 source.close()
         except MailSourceError as exc:
@@ -107,15 +151,20 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
                 raise
             click.echo(f"Error: {visible(str(exc))} (trying again in {interval:g} s)", err=True)
         else:
-            done = ", ".join(f"{n} {k}" for k, n in sorted(result.outcomes.items())) or "nothing new"
+            done = (
+                ", ".join(f"{n} {k}" for k, n in sorted(result.outcomes.items())) or "nothing new"
+            )
             click.echo(f"Intake: {done}.")
             for error in result.errors:
                 click.echo(f"Left in the inbox for the next run: {visible(error)}", err=True)
             for reason in sorted(set(result.misconfigured)):
                 count = result.misconfigured.count(reason)
-                click.echo(f"MAIL SERVER MISCONFIGURED: {count} message(s) quarantined because {visible(reason)}. "
-                           "Every return will be quarantined until the mail server is fixed "
-                           "(docs/mail-intake.md, 'What your mail server must do').", err=True)
+                click.echo(
+                    f"MAIL SERVER MISCONFIGURED: {count} message(s) quarantined because {visible(reason)}. "
+                    "Every return will be quarantined until the mail server is fixed "
+                    "(docs/mail-intake.md, 'What your mail server must do').",
+                    err=True,
+                )
             if result.misconfigured and not interval:
                 sys.exit(3)
             if result.errors and not interval:
@@ -126,14 +175,22 @@ def intake(ctx: click.Context, imap: str | None, maildir: Path | None, smtp: str
 
 
 @click.command(context_settings=CLICK_CONTEXT)
-@click.option("--round", "round_id", metavar="ROUND", help="Collection round id (default: the latest).")
+@click.option(
+    "--round", "round_id", metavar="ROUND", help="Collection round id (default: the latest)."
+)
 @click.option("--send", is_flag=True, help="Send the chasers now instead of writing drafts.")
 @click.option("--smtp", metavar="URL", help=SMTP_HELP)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the .eml drafts (default: <workspace>/chasers/<round>).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the .eml drafts (default: <workspace>/chasers/<round>).",
+)
 @click.pass_context
 @friendly_errors
-def chase(ctx: click.Context, round_id: str | None, send: bool, smtp: str | None, out_dir: Path | None) -> None:
+def chase(
+    ctx: click.Context, round_id: str | None, send: bool, smtp: str | None, out_dir: Path | None
+) -> None:
     """Remind each partner whose return is missing or rejected, with the deadline and their
     blank template (or their checked workbook) attached.
 
@@ -155,8 +212,12 @@ def chase(ctx: click.Context, round_id: str | None, send: bool, smtp: str | None
 
 
 @click.group(context_settings=CLICK_CONTEXT)
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Workspace folder holding the configuration and the returns store.")
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Workspace folder holding the configuration and the returns store.",
+)
 @click.pass_context
 def mail_main(ctx: click.Context, workspace: Path) -> None:
     """NI 179 mail intake and chasers."""

@@ -42,16 +42,25 @@ def partnership(ctx: click.Context) -> Partnership:
     return load_workspace_partnership(workspace_path(ctx))
 
 
-round_option = click.option("--round", "round_id", metavar="ROUND",
-                            help="Collection round id (default: the round open today, else the latest "
-                                 "round that has opened; see docs/config.md).")
+round_option = click.option(
+    "--round",
+    "round_id",
+    metavar="ROUND",
+    help="Collection round id (default: the round open today, else the latest "
+    "round that has opened; see docs/config.md).",
+)
 annotate_option = click.option(
-    "--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
+    "--annotate",
+    "annotate_dir",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Write a checked copy of each return into this folder: a fresh template with the return's "
-         "figures and a comment at each finding. None for a file rejected as a whole.")
+    "figures and a comment at each finding. None for a file rejected as a whole.",
+)
 
 
-def write_checked_copy(p: Partnership, report: Report, path: Path, folder: Path, quiet: bool = False) -> None:
+def write_checked_copy(
+    p: Partnership, report: Report, path: Path, folder: Path, quiet: bool = False
+) -> None:
     """The checked copy of one return (``--annotate``), or a line saying why there is none."""
     from xl_ni179.intake.annotate import annotate
 
@@ -61,11 +70,15 @@ def write_checked_copy(p: Partnership, report: Report, path: Path, folder: Path,
     if out is not None:
         echo(f"  Checked copy: {visible(str(out))}")
     else:
-        echo("  No checked copy: the file itself was rejected (or is not one of our templates), so "
-                   "nothing of it is written back; the list above says what to do.")
+        echo(
+            "  No checked copy: the file itself was rejected (or is not one of our templates), so "
+            "nothing of it is written back; the list above says what to do."
+        )
 
 
-def with_progress(items: Iterable[T], total: int, label: str, *, quiet: bool = False) -> Iterator[T]:
+def with_progress(
+    items: Iterable[T], total: int, label: str, *, quiet: bool = False
+) -> Iterator[T]:
     """The items as they come, with a progress bar on stderr while stderr is a terminal
     (none for one file, with ``quiet``, or when the output goes to a file or a program)."""
     if quiet or total < 2 or not sys.stderr.isatty():
@@ -73,7 +86,15 @@ def with_progress(items: Iterable[T], total: int, label: str, *, quiet: bool = F
         return
     from tqdm import tqdm
 
-    with tqdm(items, total=total, desc=label, unit="file", file=sys.stderr, leave=False, dynamic_ncols=True) as bar:
+    with tqdm(
+        items,
+        total=total,
+        desc=label,
+        unit="file",
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+    ) as bar:
         yield from bar
 
 
@@ -91,9 +112,12 @@ def echo(text: str) -> None:
 
 
 @click.group(context_settings=CLICK_CONTEXT)
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
-              help="Workspace folder holding the configuration and the returns store. Default: "
-                   f"{fallback_text('in the current folder', addin=False)} (docs/store.md).")
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Workspace folder holding the configuration and the returns store. Default: "
+    f"{fallback_text('in the current folder', addin=False)} (docs/store.md).",
+)
 @click.version_option(__version__, prog_name="ni179")
 @click.pass_context
 def main(ctx: click.Context, workspace: Path | None) -> None:
@@ -103,7 +127,9 @@ def main(ctx: click.Context, workspace: Path | None) -> None:
     Example: ni179 demo --out demo-output
     """
     ctx.ensure_object(dict)
-    located = locate_workspace(chosen=workspace)  # the same answer as the ribbon's (xl_ni179.store.location)
+    located = locate_workspace(
+        chosen=workspace
+    )  # the same answer as the ribbon's (xl_ni179.store.location)
     ctx.obj["workspace"], ctx.obj["workspace_origin"] = located.path, located.origin
     from xl_ni179.store.activity import set_activity
 

@@ -36,11 +36,14 @@ def rules_markdown() -> str:
     from xl_ni179.rules import RULES
     from xl_ni179.rules.base import CATEGORIES
 
-    lines = [GENERATED, "# Validation rules\n",
-             "Every check has a stable code. **Errors** stop a return being accepted. **Warnings** do not, "
-             "but need an explanation: the partner writes it beside the warning on the workbook's Checks "
-             "sheet, and an explained warning no longer counts as a problem. Words in ‹angle quotes› are "
-             "filled in from the return.\n"]
+    lines = [
+        GENERATED,
+        "# Validation rules\n",
+        "Every check has a stable code. **Errors** stop a return being accepted. **Warnings** do not, "
+        "but need an explanation: the partner writes it beside the warning on the workbook's Checks "
+        "sheet, and an explained warning no longer counts as a problem. Words in ‹angle quotes› are "
+        "filled in from the return.\n",
+    ]
     for category in CATEGORIES:
         rules = [r for r in RULES.values() if r.category == category]
         if not rules:
@@ -49,8 +52,10 @@ def rules_markdown() -> str:
         lines.append("| Code | Severity | What is checked | Message | How to fix |")
         lines.append("|---|---|---|---|---|")
         for r in sorted(rules, key=lambda r: r.code):
-            lines.append(f"| `{r.code}` | {r.severity} | {_placeholders(r.title)} | {_placeholders(r.message)} "
-                         f"| {_placeholders(r.fix)} |")
+            lines.append(
+                f"| `{r.code}` | {r.severity} | {_placeholders(r.title)} | {_placeholders(r.message)} "
+                f"| {_placeholders(r.fix)} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -61,16 +66,21 @@ def schema_markdown(p: Partnership, round_id: str | None = None) -> str:
     from xl_ni179.spec.schema import build_schema
 
     rounds = [p.round(round_id)] if round_id else sorted(p.rounds, key=lambda r: r.deadline)
-    lines = [GENERATED, "# Return schema\n",
-             "The inputs of the return, for each round. Each input is a defined name in the workbook, so it "
-             "can be used in a formula (for example `=gains_procurement_2009_10`). Money is in £000. Gains and "
-             "costs are cumulative since 1 April 2008: the figure for a year is the ongoing gains in place by "
-             "the end of it. `ni179 schema --round ROUND --json` prints the same list.\n"]
+    lines = [
+        GENERATED,
+        "# Return schema\n",
+        "The inputs of the return, for each round. Each input is a defined name in the workbook, so it "
+        "can be used in a formula (for example `=gains_procurement_2009_10`). Money is in £000. Gains and "
+        "costs are cumulative since 1 April 2008: the figure for a year is the ongoing gains in place by "
+        "the end of it. `ni179 schema --round ROUND --json` prints the same list.\n",
+    ]
     for rnd in rounds:
         schema = build_schema(p, rnd)
         lines.append(f"## Round `{rnd.id}` ({rnd.title})\n")
-        lines.append(f"Actual years {', '.join(rnd.actual_years)}; forecast years "
-                     f"{', '.join(rnd.forecast_years) or 'none'}.\n")
+        lines.append(
+            f"Actual years {', '.join(rnd.actual_years)}; forecast years "
+            f"{', '.join(rnd.forecast_years) or 'none'}.\n"
+        )
         for sheet in dict.fromkeys(f.sheet for f in schema.fields):
             lines.append(f"### Sheet `{sheet}` ({rnd.id})\n")
             lines.append("| Defined name | Cell | Type | Required | Year | Label |")
@@ -79,20 +89,31 @@ def schema_markdown(p: Partnership, round_id: str | None = None) -> str:
                 if f.sheet == sheet:
                     allowed = f" ({', '.join(f.allowed)})" if f.allowed else ""
                     year = f"{f.year} {f.year_kind}" if f.year else ""
-                    lines.append(f"| `{f.name}` | {f.cell} | {f.type}{allowed} | "
-                                 f"{'yes' if f.required else 'no'} | {year} | {f.label} |")
+                    lines.append(
+                        f"| `{f.name}` | {f.cell} | {f.type}{allowed} | "
+                        f"{'yes' if f.required else 'no'} | {year} | {f.label} |"
+                    )
             lines.append("")
     return "\n".join(lines)
 
 
 def commands_markdown(group: click.Command) -> str:
-    lines = [GENERATED, "# Commands\n", "Every `ni179` command, with its options. `ni179 COMMAND --help` "
-             "prints the same text.\n"]
+    lines = [
+        GENERATED,
+        "# Commands\n",
+        "Every `ni179` command, with its options. `ni179 COMMAND --help` prints the same text.\n",
+    ]
 
     def walk(cmd: click.Command, path: list[str], parent: click.Context | None = None) -> None:
         # Fixed widths: the page must not depend on the terminal that generated it.
-        ctx = click.Context(cmd, info_name=path[-1], parent=parent, terminal_width=88, max_content_width=88,
-                            **cmd.context_settings)
+        ctx = click.Context(
+            cmd,
+            info_name=path[-1],
+            parent=parent,
+            terminal_width=88,
+            max_content_width=88,
+            **cmd.context_settings,
+        )
         if path[1:]:
             lines.append(f"## `{' '.join(path)}`\n")
             lines.append("```text")
@@ -112,15 +133,25 @@ def write_docs(p: Partnership, out: Path, group: click.Command) -> list[Path]:
     """Write the reference pages; ``group`` is the root ``ni179`` command, whose commands
     are documented (passed in, so this module never imports the package that registers them)."""
     out.mkdir(parents=True, exist_ok=True)
-    pages = {"rules.md": rules_markdown(), "schema.md": schema_markdown(p), "commands.md": commands_markdown(group)}
+    pages = {
+        "rules.md": rules_markdown(),
+        "schema.md": schema_markdown(p),
+        "commands.md": commands_markdown(group),
+    }
     for name, text in pages.items():
         (out / name).write_text(text, "utf-8")
     return [out / name for name in pages]
 
 
 @main.command()
-@click.option("--out", "out_dir", default="docs", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the reference pages into.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="docs",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the reference pages into.",
+)
 @click.pass_context
 @friendly_errors
 def docs(ctx: click.Context, out_dir: Path) -> None:

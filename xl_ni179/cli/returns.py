@@ -45,8 +45,10 @@ def config_check(ctx: click.Context, file: Path | None) -> None:
     from xl_ni179.partnership import load_partnership
 
     p = load_partnership(file) if file else partnership(ctx)
-    click.echo(f"{p.source}: OK: {len(p.organisations)} organisations, {len(p.agreements)} agreements, "
-               f"{len(p.rounds)} round(s), {len(p.projects)} projects.")
+    click.echo(
+        f"{p.source}: OK: {len(p.organisations)} organisations, {len(p.agreements)} agreements, "
+        f"{len(p.rounds)} round(s), {len(p.projects)} projects."
+    )
 
 
 @config.command("show")
@@ -84,12 +86,21 @@ def schema(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
 
 @main.command()
 @round_option
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the workbooks into.")
-@click.option("--org", "orgs", multiple=True, metavar="CODE", help="Only this organisation (repeatable).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the workbooks into.",
+)
+@click.option(
+    "--org", "orgs", multiple=True, metavar="CODE", help="Only this organisation (repeatable)."
+)
 @click.pass_context
 @friendly_errors
-def templates(ctx: click.Context, round_id: str | None, out_dir: Path, orgs: tuple[str, ...]) -> None:
+def templates(
+    ctx: click.Context, round_id: str | None, out_dir: Path, orgs: tuple[str, ...]
+) -> None:
     """Write one return workbook per partner, named NI179_<CODE>_<ROUND>.xlsx.
 
     In a workspace, each organisation's inputs for years that were actual in its latest
@@ -101,7 +112,9 @@ def templates(ctx: click.Context, round_id: str | None, out_dir: Path, orgs: tup
     p = partnership(ctx)
     unknown = [o for o in orgs if p.find_organisation(o) is None]
     if unknown:
-        raise click.BadParameter(f"unknown organisation code(s): {', '.join(unknown)}", param_hint="--org")
+        raise click.BadParameter(
+            f"unknown organisation code(s): {', '.join(unknown)}", param_hint="--org"
+        )
     rnd = p.round(round_id)
     from xl_ni179.partnership import workspace_config
 
@@ -109,23 +122,34 @@ def templates(ctx: click.Context, round_id: str | None, out_dir: Path, orgs: tup
         from xl_ni179.store.issue import issue_templates
         from xl_ni179.store.workspace import Workspace
 
-        paths, prefills = issue_templates(Workspace(workspace_path(ctx)), rnd.id, out_dir, list(orgs) or None)
+        paths, prefills = issue_templates(
+            Workspace(workspace_path(ctx)), rnd.id, out_dir, list(orgs) or None
+        )
     else:
         from xl_ni179.template import write_templates
 
         paths, prefills = write_templates(p, rnd, out_dir, list(orgs) or None), {}
     for path in paths:
         code = path.stem.removeprefix("NI179_").removesuffix(f"_{rnd.id}")
-        mark = f" (prefilled as reported in {prefills[code].round_title})" if code in prefills else ""
+        mark = (
+            f" (prefilled as reported in {prefills[code].round_title})" if code in prefills else ""
+        )
         click.echo(f"{path}{mark}")
-    click.echo(f"Wrote {len(paths)} workbook(s) to {out_dir}; {len(prefills)} prefilled from earlier returns.")
+    click.echo(
+        f"Wrote {len(paths)} workbook(s) to {out_dir}; {len(prefills)} prefilled from earlier returns."
+    )
 
 
 @main.command()
 @click.argument("template", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the filled workbook.")
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the filled workbook.",
+)
 @click.pass_context
 @friendly_errors
 def fill(ctx: click.Context, template: Path, data: Path, out: Path) -> None:
@@ -146,16 +170,28 @@ def fill(ctx: click.Context, template: Path, data: Path, out: Path) -> None:
 # the batch goes on): see the not-a-regular-file rule.
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one entry per file.")
-@click.option("--sender", metavar="EMAIL", help="Check the return's organisation against this sender.")
-@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The organisation's previous accepted return, for the cross-return rules (and to "
-                   "check a return prefilled from it holds its figures as reported).")
+@click.option(
+    "--sender", metavar="EMAIL", help="Check the return's organisation against this sender."
+)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The organisation's previous accepted return, for the cross-return rules (and to "
+    "check a return prefilled from it holds its figures as reported).",
+)
 @annotate_option
 @round_option
 @click.pass_context
 @friendly_errors
-def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender: str | None,
-             previous: Path | None, annotate_dir: Path | None, round_id: str | None) -> None:
+def validate(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    as_json: bool,
+    sender: str | None,
+    previous: Path | None,
+    annotate_dir: Path | None,
+    round_id: str | None,
+) -> None:
     """Validate returned workbooks. Exit 0 if all are acceptable, 1 if any is rejected.
 
     Example: ni179 validate --annotate checked/ returns/*.xlsx
@@ -174,9 +210,17 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, sender:
     prior = validate_file(p, previous) if previous else None
     reports = []  # kept only for --json: a thousand reports need not stay in memory to be printed
     valid = True
-    checked = validate_files(p, files, sender=sender, round_id=round_id, previous=prior,
-                             issued=issued_at(workspace_path(ctx), p))
-    for path, report in zip(files, with_progress(checked, len(files), "Validating", quiet=as_json), strict=True):
+    checked = validate_files(
+        p,
+        files,
+        sender=sender,
+        round_id=round_id,
+        previous=prior,
+        issued=issued_at(workspace_path(ctx), p),
+    )
+    for path, report in zip(
+        files, with_progress(checked, len(files), "Validating", quiet=as_json), strict=True
+    ):
         valid &= report.valid
         if as_json:
             reports.append(report)

@@ -29,8 +29,12 @@ from xl_ni179.text import visible
 
 
 @main.command()
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Partnership configuration to use (default: the built-in Leicestershire one).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Partnership configuration to use (default: the built-in Leicestershire one).",
+)
 @click.pass_context
 @friendly_errors
 def init(ctx: click.Context, config_file: Path | None) -> None:
@@ -41,20 +45,29 @@ def init(ctx: click.Context, config_file: Path | None) -> None:
     from xl_ni179.store.workspace import Workspace
 
     workspace = Workspace.init(workspace_path(ctx), config_file)
-    click.echo(f"Workspace ready at {workspace.path} ({len(workspace.partnership.organisations)} organisations).")
+    click.echo(
+        f"Workspace ready at {workspace.path} ({len(workspace.partnership.organisations)} organisations)."
+    )
 
 
 @main.command()
 # Folders and other special entries are let through here and refused one by one (the rest of
 # the batch goes on): see the not-a-regular-file rule.
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--sender", metavar="EMAIL", help="Who sent the return (checked against the partner's emails).")
+@click.option(
+    "--sender", metavar="EMAIL", help="Who sent the return (checked against the partner's emails)."
+)
 @round_option
 @annotate_option
 @click.pass_context
 @friendly_errors
-def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, round_id: str | None,
-            annotate_dir: Path | None) -> None:
+def receive(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    sender: str | None,
+    round_id: str | None,
+    annotate_dir: Path | None,
+) -> None:
     """Validate and record returned workbooks. Exit 1 if any was rejected.
 
     Example: ni179 receive NI179_MELTON_2008-09-review.xlsx --sender finance@melton.example.org
@@ -73,17 +86,27 @@ def receive(ctx: click.Context, files: tuple[Path, ...], sender: str | None, rou
         org = workspace.partnership.find_organisation(receipt.org_code or "")
         name = org.name if org else "unknown organisation"
         if receipt.outcome == Outcome.DUPLICATE and receipt.report.valid:
-            echo(f"{shown}: {name}: identical to a file already received (version {receipt.version}); "
-                 "recorded as a duplicate.")
+            echo(
+                f"{shown}: {name}: identical to a file already received (version {receipt.version}); "
+                "recorded as a duplicate."
+            )
             continue
-        if receipt.outcome == Outcome.DUPLICATE:  # the same file, sender and round: the same verdict again
-            echo(f"{shown}: {name}: identical to a file already received from {visible(sender or 'the same place')} "
-                 "and rejected; it still needs correcting. Recorded as a duplicate.")
+        if (
+            receipt.outcome == Outcome.DUPLICATE
+        ):  # the same file, sender and round: the same verdict again
+            echo(
+                f"{shown}: {name}: identical to a file already received from {visible(sender or 'the same place')} "
+                "and rejected; it still needs correcting. Recorded as a duplicate."
+            )
             echo(render.to_text(receipt.report, name))
             rejected = True
             continue
-        extra = f" (version {receipt.version}" + (f", replaces version {receipt.supersedes})"
-                                                  if receipt.supersedes else ")") if receipt.version else ""
+        extra = (
+            f" (version {receipt.version}"
+            + (f", replaces version {receipt.supersedes})" if receipt.supersedes else ")")
+            if receipt.version
+            else ""
+        )
         if receipt.late and receipt.outcome == Outcome.ACCEPTED:
             deadline = workspace.partnership.round(receipt.round_id).deadline
             extra += f"; late: the deadline was {deadline:%d %B %Y}"
@@ -117,19 +140,30 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
     held = quarantined_mail(workspace)
     broken = misconfiguration(workspace, held)
     if as_json:
-        click.echo(json.dumps({"round": rnd.id, "deadline": rnd.deadline.isoformat(),
-                               "opens": rnd.opens.isoformat() if rnd.opens else None,
-                               "closes": rnd.closes.isoformat() if rnd.closes else None,
-                               "state": state.to_dict(),
-                               "organisations": [r.to_dict() for r in rows], "missing": missing,
-                               "mail_server_misconfigured": broken.to_dict() if broken else None,
-                               "quarantined_mail": [q.to_dict() for q in held[:QUARANTINE_SHOWN]],
-                               "quarantined_total": len(held)}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "round": rnd.id,
+                    "deadline": rnd.deadline.isoformat(),
+                    "opens": rnd.opens.isoformat() if rnd.opens else None,
+                    "closes": rnd.closes.isoformat() if rnd.closes else None,
+                    "state": state.to_dict(),
+                    "organisations": [r.to_dict() for r in rows],
+                    "missing": missing,
+                    "mail_server_misconfigured": broken.to_dict() if broken else None,
+                    "quarantined_mail": [q.to_dict() for q in held[:QUARANTINE_SHOWN]],
+                    "quarantined_total": len(held),
+                },
+                indent=2,
+            )
+        )
         return
     if broken:
-        click.echo(f"MAIL SERVER MISCONFIGURED: the intake quarantined mail on {broken.received_at:%Y-%m-%d %H:%M} "
-                   f"because {broken.reason}. Every return is quarantined until the mail server is fixed "
-                   "(docs/mail-intake.md); then move the quarantined messages back to the inbox.")
+        click.echo(
+            f"MAIL SERVER MISCONFIGURED: the intake quarantined mail on {broken.received_at:%Y-%m-%d %H:%M} "
+            f"because {broken.reason}. Every return is quarantined until the mail server is fixed "
+            "(docs/mail-intake.md); then move the quarantined messages back to the inbox."
+        )
     click.echo(f"{rnd.title} ({rnd.id}), deadline {rnd.deadline:%d %B %Y}")
     click.echo(f"Round {state.text}.")
     for r in rows:
@@ -141,11 +175,17 @@ def status(ctx: click.Context, round_id: str | None, as_json: bool) -> None:
     if missing:
         click.echo("Returns were not received from: " + _names(missing) + ".")
     if held:
-        click.echo(f"Mail in Quarantine, not answered ({len(held)}): check each with the sender before filing it.")
+        click.echo(
+            f"Mail in Quarantine, not answered ({len(held)}): check each with the sender before filing it."
+        )
         for q in held[:QUARANTINE_SHOWN]:
-            click.echo(f"  {q.received_at:%Y-%m-%d %H:%M}  From: {q.sender}  [{q.label}] {q.reason}")
+            click.echo(
+                f"  {q.received_at:%Y-%m-%d %H:%M}  From: {q.sender}  [{q.label}] {q.reason}"
+            )
         if len(held) > QUARANTINE_SHOWN:
-            click.echo(f"  ... and {len(held) - QUARANTINE_SHOWN} earlier (see the Quarantine folder).")
+            click.echo(
+                f"  ... and {len(held) - QUARANTINE_SHOWN} earlier (see the Quarantine folder)."
+            )
 
 
 QUARANTINE_SHOWN = 20  # the latest quarantined messages listed by `ni179 status`
@@ -157,10 +197,18 @@ def _names(names: list[str]) -> str:
 
 @main.command()
 @round_option
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the master workbook (.xlsx).")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the summary as JSON here.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the master workbook (.xlsx).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the summary as JSON here.",
+)
 @click.pass_context
 @friendly_errors
 def consolidate(ctx: click.Context, round_id: str | None, out: Path, json_out: Path | None) -> None:
@@ -171,15 +219,22 @@ def consolidate(ctx: click.Context, round_id: str | None, out: Path, json_out: P
     from xl_ni179.consolidate.run import consolidate_round
 
     summary = consolidate_round(open_workspace(ctx), round_id, out, json_out)
-    click.echo(f"Wrote {out}: {len(summary.received)} return(s) received, {len(summary.missing)} missing.")
+    click.echo(
+        f"Wrote {out}: {len(summary.received)} return(s) received, {len(summary.missing)} missing."
+    )
     if json_out:
         click.echo(f"Wrote {json_out}")
 
 
 @main.command()
 @round_option
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the paper (Word and HTML).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the paper (Word and HTML).",
+)
 @click.pass_context
 @friendly_errors
 def report(ctx: click.Context, round_id: str | None, out_dir: Path) -> None:
@@ -194,11 +249,22 @@ def report(ctx: click.Context, round_id: str | None, out_dir: Path) -> None:
 
 
 @main.command()
-@click.option("--out", "out_dir", default="demo-output", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for everything the demo writes.")
-@click.option("--round", "round_id", type=click.Choice(["2008-09-review", "2009-10-outturn"]),
-              default="2008-09-review", show_default=True,
-              help="Which round to demonstrate. 2009-10-outturn first receives the 2008/09 review's returns.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="demo-output",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for everything the demo writes.",
+)
+@click.option(
+    "--round",
+    "round_id",
+    type=click.Choice(["2008-09-review", "2009-10-outturn"]),
+    default="2008-09-review",
+    show_default=True,
+    help="Which round to demonstrate. 2009-10-outturn first receives the 2008/09 review's returns.",
+)
 @click.pass_context
 @friendly_errors
 def demo(ctx: click.Context, out_dir: Path, round_id: str) -> None:
@@ -229,13 +295,20 @@ def demo(ctx: click.Context, out_dir: Path, round_id: str) -> None:
             for item in bar:
                 fn(item)
 
-    for line in run_demo(workspace, out_dir, progress=progress, now=AS_OF[round_id], round_id=round_id):
+    for line in run_demo(
+        workspace, out_dir, progress=progress, now=AS_OF[round_id], round_id=round_id
+    ):
         click.echo(line)
 
 
 @main.command()
-@click.option("--out", default="NI179_master.xlsx", show_default=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the master workbook.")
+@click.option(
+    "--out",
+    default="NI179_master.xlsx",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the master workbook.",
+)
 @click.pass_context
 @friendly_errors
 def masterbook(ctx: click.Context, out: Path) -> None:

@@ -22,10 +22,15 @@ from xl_ni179.partnership import targets
 CHART_ROWS = 16  # rows a 7.5 cm chart covers, and a row to spare
 MAX_SERIES = 255  # the most series Excel draws on one chart
 PROGRESS_LABELS = (
-    "Year", "Actual or forecast", "Target: all members (£000)",
-    "Target: organisations with figures (£000)", "Net gains counted (£000)",
-    "Variance against matching target (£000)", "Gains as % of matching target",
-    "Figures from", "Baseline covered",
+    "Year",
+    "Actual or forecast",
+    "Target: all members (£000)",
+    "Target: organisations with figures (£000)",
+    "Net gains counted (£000)",
+    "Variance against matching target (£000)",
+    "Gains as % of matching target",
+    "Figures from",
+    "Baseline covered",
 )
 
 
@@ -35,24 +40,40 @@ def write_dashboard(ws: Sheet, summary: Summary) -> None:
     received = int(orgs["returned"].sum())
     caveat = "Figures are illustrative. " if p.illustrative else ""
     row = title(
-        ws, f"NI 179 {en_dash(rnd.title)}: dashboard",
+        ws,
+        f"NI 179 {en_dash(rnd.title)}: dashboard",
         f"{p.name}. Position at {summary.as_of:%d %B %Y}.",
         f"{caveat}Returns accepted from {received} of {len(orgs)} organisations. Totals cover only "
         f"organisations with figures; the 'matching target' is the target of those organisations, "
-        f"so gains are compared like for like. See '{names.TOTALS}' for coverage by sector.")
+        f"so gains are compared like for like. See '{names.TOTALS}' for coverage by sector.",
+    )
     for agreement in p.agreements:
-        row = section(ws, row, f"{agreement.name}: progress against target (£000), "
-                               f"{targets.basis_text(agreement)}")
+        row = section(
+            ws,
+            row,
+            f"{agreement.name}: progress against target (£000), {targets.basis_text(agreement)}",
+        )
         header_row = row
         rows = []
         for year in agreement.years:
             t = summary.totals[agreement.code][year]
             cov = t["coverage"]
-            rows.append((year, t["kind"] or "Not in this round", t["target"], t["target_covered"],
-                         t["gains"], t["variance"], t["achievement"], cov["text"],
-                         cov["baseline_share"]))
-        row = table(ws, row, PROGRESS_LABELS, rows,
-                    (None, None, MONEY, MONEY, MONEY, MONEY, PCT, None, PCT))
+            rows.append(
+                (
+                    year,
+                    t["kind"] or "Not in this round",
+                    t["target"],
+                    t["target_covered"],
+                    t["gains"],
+                    t["variance"],
+                    t["achievement"],
+                    cov["text"],
+                    cov["baseline_share"],
+                )
+            )
+        row = table(
+            ws, row, PROGRESS_LABELS, rows, (None, None, MONEY, MONEY, MONEY, MONEY, PCT, None, PCT)
+        )
         row = note(ws, row, basis_note(agreement))
         _progress_chart(ws, agreement.name, header_row, len(rows), row + 1)
         row += CHART_ROWS + 2
@@ -65,10 +86,25 @@ def _progress_chart(ws: Sheet, name: str, header_row: int, n: int, row: int) -> 
     """Bars for the gains reported, lines for the two targets, by year."""
     first, last = header_row + 1, header_row + n
     cats = (first, 1, last, 1)
-    ws.add_chart(Chart(
-        row, 1, 18, 7.5, f"{name}: target and gains (£000)", "£000", "#,##0", legend="bottom",
-        series=[Series((header_row, 5), (first, 5, last, 5), cats),
-                *[Series((header_row, col), (first, col, last, col), cats, line=True) for col in (3, 4)]]))
+    ws.add_chart(
+        Chart(
+            row,
+            1,
+            18,
+            7.5,
+            f"{name}: target and gains (£000)",
+            "£000",
+            "#,##0",
+            legend="bottom",
+            series=[
+                Series((header_row, 5), (first, 5, last, 5), cats),
+                *[
+                    Series((header_row, col), (first, col, last, col), cats, line=True)
+                    for col in (3, 4)
+                ],
+            ],
+        )
+    )
 
 
 def _share_section(ws: Sheet, summary: Summary, row: int) -> None:
@@ -79,25 +115,37 @@ def _share_section(ws: Sheet, summary: Summary, row: int) -> None:
     # a later agreement's target is not comparable with gains since April 2008.
     comparable = [a for a in p.agreements if targets.base_year(a) is None]
     later = [a for a in p.agreements if targets.base_year(a) is not None]
-    text = ("One line per organisation with an accepted return (NI 179: gains since April 2008); "
-            "dashed lines are the cumulative targets of the agreements that count from 2008/09.")
+    text = (
+        "One line per organisation with an accepted return (NI 179: gains since April 2008); "
+        "dashed lines are the cumulative targets of the agreements that count from 2008/09."
+    )
     if later:
-        text += (" " + ", ".join(a.name for a in later) + " counts gains from its own first year, "
-                 "so its progress is in its own section above.")
+        text += (
+            " " + ", ".join(a.name for a in later) + " counts gains from its own first year, "
+            "so its progress is in its own section above."
+        )
     lines = []
     gains = summary.gains
-    share = dict(zip(zip(gains["code"], gains["year"], strict=True), gains["share_of_baseline"], strict=True))
+    share = dict(
+        zip(zip(gains["code"], gains["year"], strict=True), gains["share_of_baseline"], strict=True)
+    )
     returned = summary.organisations[summary.organisations["returned"]]
     for code, org in zip(returned.index, returned.to_dict("records"), strict=True):
         lines.append((org["short_name"], *[share.get((code, y)) for y in rnd.years]))
     organisations = len(lines)
     drawn = min(organisations, MAX_SERIES - len(comparable))
     if drawn < organisations:
-        text += (f" The chart draws the first {drawn} of the {organisations} organisations (a chart holds "
-                 f"at most {MAX_SERIES} lines); the table lists them all.")
+        text += (
+            f" The chart draws the first {drawn} of the {organisations} organisations (a chart holds "
+            f"at most {MAX_SERIES} lines); the table lists them all."
+        )
     for agreement in comparable:
-        lines.append((f"Target: {agreement.name}",
-                      *[targets.cumulative_rate(agreement, y) for y in rnd.years]))
+        lines.append(
+            (
+                f"Target: {agreement.name}",
+                *[targets.cumulative_rate(agreement, y) for y in rnd.years],
+            )
+        )
     row = note(ws, row, text)
     header_row = row
     labels = ("Organisation", *rnd.years)
@@ -105,11 +153,29 @@ def _share_section(ws: Sheet, summary: Summary, row: int) -> None:
     if not lines:
         return
     years = len(rnd.years)
-    drawn_rows = [*range(header_row + 1, header_row + 1 + drawn),
-                  *range(header_row + 1 + organisations, header_row + 1 + len(lines))]
-    ws.add_chart(Chart(
-        row + 1, 1, 22, 8, "Cumulative net gains as % of baseline, against target", "Share of baseline", "0%",
-        legend="right",
-        series=[Series((r, 1), (r, 2, r, 1 + years), (header_row, 2, header_row, 1 + years), line=True,
-                       dashed=r > header_row + organisations)
-                for r in drawn_rows]))
+    drawn_rows = [
+        *range(header_row + 1, header_row + 1 + drawn),
+        *range(header_row + 1 + organisations, header_row + 1 + len(lines)),
+    ]
+    ws.add_chart(
+        Chart(
+            row + 1,
+            1,
+            22,
+            8,
+            "Cumulative net gains as % of baseline, against target",
+            "Share of baseline",
+            "0%",
+            legend="right",
+            series=[
+                Series(
+                    (r, 1),
+                    (r, 2, r, 1 + years),
+                    (header_row, 2, header_row, 1 + years),
+                    line=True,
+                    dashed=r > header_row + organisations,
+                )
+                for r in drawn_rows
+            ],
+        )
+    )

@@ -49,13 +49,21 @@ def organisations_frame(p: Partnership, statuses: Mapping[str, OrgStatus]) -> pd
     for order, org in enumerate(p.organisations):
         status = statuses.get(org.code)
         state = status.state if status else MISSING
-        rows.append({
-            "code": org.code, "order": order, "name": org.name, "short_name": org.short_name,
-            "sector": org.sector, "sector_name": p.sectors[org.sector].name,
-            "baseline": float(org.baseline), "state": state,
-            "late": bool(status.late) if status else False, "returned": state == ACCEPTED,
-            "vfm": p.vfm.scores.get(org.code),
-        })
+        rows.append(
+            {
+                "code": org.code,
+                "order": order,
+                "name": org.name,
+                "short_name": org.short_name,
+                "sector": org.sector,
+                "sector_name": p.sectors[org.sector].name,
+                "baseline": float(org.baseline),
+                "state": state,
+                "late": bool(status.late) if status else False,
+                "returned": state == ACCEPTED,
+                "vfm": p.vfm.scores.get(org.code),
+            }
+        )
     frame = pd.DataFrame(rows).set_index("code")
     frame["vfm"] = frame["vfm"].astype("Int64")
     return frame
@@ -64,24 +72,43 @@ def organisations_frame(p: Partnership, statuses: Mapping[str, OrgStatus]) -> pd
 def targets_frame(p: Partnership) -> pd.DataFrame:
     """Every member's annual and cumulative target for every year of every agreement."""
     rows = []
-    baselines = {o.code: float(o.baseline) for o in p.organisations}  # looked up once: partnerships can be large
+    baselines = {
+        o.code: float(o.baseline) for o in p.organisations
+    }  # looked up once: partnerships can be large
     for order, agreement in enumerate(p.agreements):
         # A member listed twice in the file must still be counted once in the total.
         for code in dict.fromkeys(agreement.members):
             baseline = baselines[code]
             for year in agreement.years:
-                rows.append({
-                    "agreement": agreement.code, "agreement_order": order, "code": code, "year": year,
-                    "baseline": baseline,
-                    "annual_rate": targets.annual_rate(agreement, year),
-                    "cumulative_rate": targets.cumulative_rate(agreement, year),
-                    "annual_target": targets.annual_target(agreement, baseline, year),
-                    "cumulative_target": targets.cumulative_target(agreement, baseline, year),
-                    "reported_only": year in agreement.reported_only,
-                })
-    return pd.DataFrame(rows, columns=[
-        "agreement", "agreement_order", "code", "year", "baseline", "annual_rate",
-        "cumulative_rate", "annual_target", "cumulative_target", "reported_only"])
+                rows.append(
+                    {
+                        "agreement": agreement.code,
+                        "agreement_order": order,
+                        "code": code,
+                        "year": year,
+                        "baseline": baseline,
+                        "annual_rate": targets.annual_rate(agreement, year),
+                        "cumulative_rate": targets.cumulative_rate(agreement, year),
+                        "annual_target": targets.annual_target(agreement, baseline, year),
+                        "cumulative_target": targets.cumulative_target(agreement, baseline, year),
+                        "reported_only": year in agreement.reported_only,
+                    }
+                )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "agreement",
+            "agreement_order",
+            "code",
+            "year",
+            "baseline",
+            "annual_rate",
+            "cumulative_rate",
+            "annual_target",
+            "cumulative_target",
+            "reported_only",
+        ],
+    )
 
 
 def _sum(values: list[float | None]) -> float | None:
@@ -89,7 +116,9 @@ def _sum(values: list[float | None]) -> float | None:
     return sum(present) if present else None
 
 
-def gains_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+def gains_frame(
+    p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, Any]]
+) -> pd.DataFrame:
     """Net cumulative gains per organisation and year, from accepted returns only.
 
     A year has a figure when any gains or costs cell for it is filled; blanks beside
@@ -103,20 +132,44 @@ def gains_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, A
         cf_cash = number(values.get("carry_forward_cashable"))
         cf_noncash = number(values.get("carry_forward_noncashable"))
         for year in rnd.years:
-            gross = _sum([number(values.get(gains_name(stream, year))) for stream, _ in WORKSTREAMS])
-            costs = _sum([number(values.get(costs_name(stream, year))) for stream, _ in WORKSTREAMS])
+            gross = _sum(
+                [number(values.get(gains_name(stream, year))) for stream, _ in WORKSTREAMS]
+            )
+            costs = _sum(
+                [number(values.get(costs_name(stream, year))) for stream, _ in WORKSTREAMS]
+            )
             has_figure = gross is not None or costs is not None
             net = (gross or 0.0) - (costs or 0.0) if has_figure else None
-            rows.append({
-                "code": org.code, "year": year, "kind": ACTUAL if rnd.is_actual(year) else FORECAST,
-                "gross": gross, "costs": costs, "net": net, "has_figure": has_figure,
-                "oneoff": number(values.get(oneoff_name(year))),
-                "noncash": number(values.get(noncash_name(year))),
-                "carry_forward_cashable": cf_cash, "carry_forward_noncashable": cf_noncash,
-                "baseline": float(org.baseline),
-            })
-    columns = ["code", "year", "kind", "gross", "costs", "net", "has_figure", "oneoff", "noncash",
-               "carry_forward_cashable", "carry_forward_noncashable", "baseline"]
+            rows.append(
+                {
+                    "code": org.code,
+                    "year": year,
+                    "kind": ACTUAL if rnd.is_actual(year) else FORECAST,
+                    "gross": gross,
+                    "costs": costs,
+                    "net": net,
+                    "has_figure": has_figure,
+                    "oneoff": number(values.get(oneoff_name(year))),
+                    "noncash": number(values.get(noncash_name(year))),
+                    "carry_forward_cashable": cf_cash,
+                    "carry_forward_noncashable": cf_noncash,
+                    "baseline": float(org.baseline),
+                }
+            )
+    columns = [
+        "code",
+        "year",
+        "kind",
+        "gross",
+        "costs",
+        "net",
+        "has_figure",
+        "oneoff",
+        "noncash",
+        "carry_forward_cashable",
+        "carry_forward_noncashable",
+        "baseline",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     for col in columns[3:]:
         if col != "has_figure":
@@ -135,7 +188,9 @@ def _in_year(frame: pd.DataFrame) -> pd.Series:
     """In-year gains: this year's cumulative figure less last year's, where both are known."""
     out = [float("nan")] * len(frame)
     previous: dict[str, tuple[str, float]] = {}  # each organisation's row before, as (year, net)
-    for i, (code, year, net) in enumerate(zip(frame["code"], frame["year"], frame["net"], strict=True)):
+    for i, (code, year, net) in enumerate(
+        zip(frame["code"], frame["year"], frame["net"], strict=True)
+    ):
         before = previous.get(code)
         if year == NI179_FIRST_YEAR:
             out[i] = net
@@ -145,27 +200,47 @@ def _in_year(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=frame.index, dtype="float64")
 
 
-def progress_frame(p: Partnership, targets_df: pd.DataFrame, gains_df: pd.DataFrame,
-                   orgs: pd.DataFrame) -> pd.DataFrame:
+def progress_frame(
+    p: Partnership, targets_df: pd.DataFrame, gains_df: pd.DataFrame, orgs: pd.DataFrame
+) -> pd.DataFrame:
     """Each agreement member's target beside the gains that count towards it; NaN gains
     where there is no figure."""
-    gains_cols = ["code", "year", "kind", "net", "in_year", "carry_forward",
-                  "share_of_baseline", "has_figure"]
-    frame = targets_df.merge(gains_df[gains_cols].rename(columns={"net": "ni179"}),
-                             on=["code", "year"], how="left")
+    gains_cols = [
+        "code",
+        "year",
+        "kind",
+        "net",
+        "in_year",
+        "carry_forward",
+        "share_of_baseline",
+        "has_figure",
+    ]
+    frame = targets_df.merge(
+        gains_df[gains_cols].rename(columns={"net": "ni179"}), on=["code", "year"], how="left"
+    )
     ni179: dict[str, dict[str, float]] = {}  # one pass, not a frame per organisation
-    for code, year, net in zip(gains_df["code"], gains_df["year"], gains_df["net"].where(gains_df["has_figure"]),
-                               strict=True):
+    for code, year, net in zip(
+        gains_df["code"],
+        gains_df["year"],
+        gains_df["net"].where(gains_df["has_figure"]),
+        strict=True,
+    ):
         ni179.setdefault(code, {})[year] = net
     agreements = {a.code: a for a in p.agreements}
-    frame["net"] = pd.Series([
-        targets.counted_gains(agreements[a], y, ni179.get(c, {}))
-        for a, c, y in zip(frame["agreement"], frame["code"], frame["year"], strict=True)],
-        index=frame.index, dtype="float64")
+    frame["net"] = pd.Series(
+        [
+            targets.counted_gains(agreements[a], y, ni179.get(c, {}))
+            for a, c, y in zip(frame["agreement"], frame["code"], frame["year"], strict=True)
+        ],
+        index=frame.index,
+        dtype="float64",
+    )
     frame["has_figure"] = frame["net"].notna()
     # Carry-forward counts towards the organisation's progress, never the NI 179 figure.
     frame["progress"] = frame["net"] + frame["carry_forward"]
     meta = orgs[["order", "short_name", "sector", "returned"]]
     frame = frame.join(meta, on="code")
     frame["variance"] = frame["progress"] - frame["cumulative_target"]
-    return frame.sort_values(["agreement_order", "order", "year"], kind="stable").reset_index(drop=True)
+    return frame.sort_values(["agreement_order", "order", "year"], kind="stable").reset_index(
+        drop=True
+    )

@@ -69,6 +69,10 @@ def write_consolidation(summary: Summary, out: Path) -> Path:
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    return write_workbook(ready(), out, title=f"NI 179 {en_dash(summary.round.title)}: master",
-                          author=summary.partnership.consolidator_name,
-                          created=dt.datetime.combine(summary.as_of, dt.time()))
+    return write_workbook(
+        ready(),
+        out,
+        title=f"NI 179 {en_dash(summary.round.title)}: master",
+        author=summary.partnership.consolidator_name,
+        created=dt.datetime.combine(summary.as_of, dt.time()),
+    )

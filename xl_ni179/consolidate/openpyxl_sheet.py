@@ -21,9 +21,15 @@ _BOX = Border(left=_SIDE, right=_SIDE, top=_SIDE, bottom=_SIDE)
 
 @functools.cache
 def _parts(look: Look) -> tuple[Font, PatternFill | None, Border | None, Alignment | None]:
-    font = Font(name=FONT_NAME, bold=look.bold, italic=look.italic, size=look.size, color=look.color)
+    font = Font(
+        name=FONT_NAME, bold=look.bold, italic=look.italic, size=look.size, color=look.color
+    )
     fill = PatternFill("solid", fgColor=look.fill) if look.fill else None
-    align = Alignment(wrap_text=look.wrap or None, vertical=look.valign) if look.wrap or look.valign else None
+    align = (
+        Alignment(wrap_text=look.wrap or None, vertical=look.valign)
+        if look.wrap or look.valign
+        else None
+    )
     return font, fill, _BOX if look.boxed else None, align
 
 

@@ -12,8 +12,12 @@ if TYPE_CHECKING:
     from xl_ni179.store.workspace import Workspace
 
 
-def summarise(workspace: Workspace, round_id: str | None = None, now: dt.datetime | None = None,
-              vfm_scores: dict[str, int] | None = None) -> Summary:
+def summarise(
+    workspace: Workspace,
+    round_id: str | None = None,
+    now: dt.datetime | None = None,
+    vfm_scores: dict[str, int] | None = None,
+) -> Summary:
     """The consolidation of a round. ``vfm_scores`` (organisation code -> 1-4) replaces the
     configuration's scores: the consolidator keeps the assessors' latest on the master's
     VFM scores sheet."""
@@ -27,13 +31,26 @@ def summarise(workspace: Workspace, round_id: str | None = None, now: dt.datetim
         p = dataclasses.replace(p, vfm=dataclasses.replace(p.vfm, scores=known))
     rnd = p.round(round_id)
     # Every round up to this one, for the trajectory across rounds on the master workbook.
-    history = {r.id: workspace.accepted_returns(r.id) for r in p.rounds if r.deadline <= rnd.deadline}
-    return build_summary(p, rnd, workspace.status(rnd.id, now=now), history[rnd.id],
-                         as_of=now.date() if now else None, history=history)
+    history = {
+        r.id: workspace.accepted_returns(r.id) for r in p.rounds if r.deadline <= rnd.deadline
+    }
+    return build_summary(
+        p,
+        rnd,
+        workspace.status(rnd.id, now=now),
+        history[rnd.id],
+        as_of=now.date() if now else None,
+        history=history,
+    )
 
 
-def consolidate_round(workspace: Workspace, round_id: str | None, out: Path, json_out: Path | None = None,
-                      now: dt.datetime | None = None) -> Summary:
+def consolidate_round(
+    workspace: Workspace,
+    round_id: str | None,
+    out: Path,
+    json_out: Path | None = None,
+    now: dt.datetime | None = None,
+) -> Summary:
     """Write the master workbook (and the JSON summary) from the store; return the summary."""
     from xl_ni179.consolidate import write_consolidation
 
@@ -42,6 +59,8 @@ def consolidate_round(workspace: Workspace, round_id: str | None, out: Path, jso
     write_consolidation(summary, out)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(summary.to_json(), indent=2, default=str, allow_nan=False), "utf-8")
+        json_out.write_text(
+            json.dumps(summary.to_json(), indent=2, default=str, allow_nan=False), "utf-8"
+        )
     workspace.audit("consolidate", {"round": summary.round_json(), "out": str(out)})
     return summary

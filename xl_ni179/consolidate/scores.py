@@ -17,8 +17,8 @@ RAG_COLUMNS = (*RAG_LEVELS, NOT_RATED)
 RAG_MEANINGS = {
     "Green": "On track, with clearly identified plans to generate the savings target.",
     "Amber": "Some risk to achieving the target, from uncertainty over where the savings will "
-             "arise or risks in the savings projects; however, the vast majority of savings are "
-             "achievable.",
+    "arise or risks in the savings projects; however, the vast majority of savings are "
+    "achievable.",
     "Red": "Significant risks to achieving the target.",
 }
 
@@ -31,19 +31,39 @@ VFM_LEVELS = {
 }
 # Use of Resources criteria; 3.2 and 3.3 did not apply to districts in the first year.
 VFM_CRITERIA = (
-    ("Managing the finances", "1.1",
-     "How effectively does the organisation manage finances to deliver value for money?", False),
-    ("Managing the finances", "1.2",
-     "Does the organisation have a sound understanding of its costs and performance and achieve "
-     "efficiencies in its activities?", False),
-    ("Managing resources", "3.1", "Is the organisation making effective use of natural resources?",
-     False),
-    ("Managing resources", "3.2",
-     "Does the organisation manage its assets effectively to deliver its strategic priorities "
-     "and service needs?", True),
-    ("Managing resources", "3.3",
-     "Does the organisation plan, organise and develop its workforce effectively to support the "
-     "achievement of its strategic priorities?", True),
+    (
+        "Managing the finances",
+        "1.1",
+        "How effectively does the organisation manage finances to deliver value for money?",
+        False,
+    ),
+    (
+        "Managing the finances",
+        "1.2",
+        "Does the organisation have a sound understanding of its costs and performance and achieve "
+        "efficiencies in its activities?",
+        False,
+    ),
+    (
+        "Managing resources",
+        "3.1",
+        "Is the organisation making effective use of natural resources?",
+        False,
+    ),
+    (
+        "Managing resources",
+        "3.2",
+        "Does the organisation manage its assets effectively to deliver its strategic priorities "
+        "and service needs?",
+        True,
+    ),
+    (
+        "Managing resources",
+        "3.3",
+        "Does the organisation plan, organise and develop its workforce effectively to support the "
+        "achievement of its strategic priorities?",
+        True,
+    ),
 )
 DISTRICT_SECTOR = "district"
 
@@ -66,18 +86,24 @@ def rag_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, Any
         values = returns[org.code]
         for year in rnd.forecast_years:
             commentary = values.get(rag_commentary_name(year))
-            rows.append({
-                "code": org.code, "short_name": org.short_name, "year": year,
-                "rating": rating(values.get(rag_name(year))),
-                "commentary": str(commentary) if commentary not in (None, "") else "",
-            })
+            rows.append(
+                {
+                    "code": org.code,
+                    "short_name": org.short_name,
+                    "year": year,
+                    "rating": rating(values.get(rag_name(year))),
+                    "commentary": str(commentary) if commentary not in (None, "") else "",
+                }
+            )
     return pd.DataFrame(rows, columns=["code", "short_name", "year", "rating", "commentary"])
 
 
 def rag_counts(rag: pd.DataFrame, rnd: Round) -> dict[str, dict[str, int]]:
     table = pd.crosstab(rag["year"], rag["rating"]) if len(rag) else pd.DataFrame()
     table = table.reindex(index=list(rnd.forecast_years), columns=list(RAG_COLUMNS), fill_value=0)
-    return {year: {col: int(table.at[year, col]) for col in RAG_COLUMNS} for year in rnd.forecast_years}
+    return {
+        year: {col: int(table.at[year, col]) for col in RAG_COLUMNS} for year in rnd.forecast_years
+    }
 
 
 def projected(score: int) -> int:

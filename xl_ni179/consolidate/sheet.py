@@ -160,8 +160,10 @@ class Sheet:
         # is measured once, found by its id (cheaper than hashing its fields).
         looks = {id(look): look for _value, look in self.cells.values()}
         measured = {key: _measured(look) for key, look in looks.items()}
-        return [(row, col, value, measured[id(look)], value.__class__ is str)
-                for (row, col), (value, look) in self.cells.items()]
+        return [
+            (row, col, value, measured[id(look)], value.__class__ is str)
+            for (row, col), (value, look) in self.cells.items()
+        ]
 
     def width(self, col: int) -> float:
         return self.widths.get(col) or measure.DEFAULT_WIDTH
@@ -214,7 +216,9 @@ def print_ready(sheet: Sheet, pages: measure.Pages = measure.DEFAULT_PAGES) -> N
     sheet.landscape = pages.landscape
     frozen_titles = sheet.frozen[0] - 1 if sheet.frozen else 0
     sheet.title_rows = frozen_titles if pages.title_rows is None else pages.title_rows
-    sheet.breaks = measure.page_breaks_of(sheet, sheet.title_rows, pages.landscape) if pages.breaks else []
+    sheet.breaks = (
+        measure.page_breaks_of(sheet, sheet.title_rows, pages.landscape) if pages.breaks else []
+    )
 
 
 def as_stored(value: Any) -> Any:

@@ -61,8 +61,9 @@ class Summary:
 
     def round_state(self) -> RoundState:
         """Open, past its deadline (with how many are late) or closed, at ``as_of``."""
-        return round_state(self.round, list(self.statuses.values()),
-                           dt.datetime.combine(self.as_of, dt.time(12)))
+        return round_state(
+            self.round, list(self.statuses.values()), dt.datetime.combine(self.as_of, dt.time(12))
+        )
 
     def status_sentences(self) -> list[str]:
         """Who returned, who did not, and whose return is on hold (the paper uses these too)."""
@@ -71,8 +72,10 @@ class Summary:
         if self.missing:
             out.append(f"Returns were not received from: {', '.join(self.missing)}.")
         if self.rejected:
-            out.append(f"Returns received but not yet accepted (awaiting a fix): "
-                       f"{', '.join(self.rejected)}.")
+            out.append(
+                f"Returns received but not yet accepted (awaiting a fix): "
+                f"{', '.join(self.rejected)}."
+            )
         return out
 
     # -- headline -------------------------------------------------------------------
@@ -99,18 +102,31 @@ class Summary:
                 comment = values.get(project_comment_name(project.code))
                 if comment not in (None, ""):
                     comments.append({"organisation": org.short_name, "comment": str(comment)})
-            out.append({
-                "code": project.code, "name": project.name, "status": project.status,
-                "participants": [p.organisation(c).short_name for c in project.participants],
-                "funding": [{"code": c, "source": funding[c].source, "purpose": funding[c].purpose,
-                             "amount": funding[c].amount,
-                             "shared_with": [q.name for q in p.projects
-                                             if c in q.funding and q.code != project.code]}
-                            for c in project.funding],
-                "expected_savings": sum(savings) if savings else None,
-                "returns_with_savings": len(savings),
-                "comments": comments,
-            })
+            out.append(
+                {
+                    "code": project.code,
+                    "name": project.name,
+                    "status": project.status,
+                    "participants": [p.organisation(c).short_name for c in project.participants],
+                    "funding": [
+                        {
+                            "code": c,
+                            "source": funding[c].source,
+                            "purpose": funding[c].purpose,
+                            "amount": funding[c].amount,
+                            "shared_with": [
+                                q.name
+                                for q in p.projects
+                                if c in q.funding and q.code != project.code
+                            ],
+                        }
+                        for c in project.funding
+                    ],
+                    "expected_savings": sum(savings) if savings else None,
+                    "returns_with_savings": len(savings),
+                    "comments": comments,
+                }
+            )
         return out
 
     def budget(self) -> dict[str, Any]:
@@ -124,7 +140,9 @@ class Summary:
             "laa_budget": p.laa_budget,
             "feasibility_spent": p.feasibility_spent,
             "laa_allocated": allocated,
-            "laa_allocations": [{"code": f.code, "purpose": f.purpose, "amount": f.amount} for f in laa],
+            "laa_allocations": [
+                {"code": f.code, "purpose": f.purpose, "amount": f.amount} for f in laa
+            ],
             "laa_remaining": p.laa_budget - p.feasibility_spent - allocated,
             "funding_by_source": by_source,
         }
@@ -136,14 +154,20 @@ class Summary:
             values = self.returns.get(code, {})
             for finding in status.findings:
                 explanation = values.get(explain_name(str(finding.get("code", ""))))
-                out.append({
-                    "organisation": status.short_name, "state": status.state,
-                    "code": finding.get("code", ""), "severity": finding.get("severity", ""),
-                    "message": finding.get("message", ""), "fix": finding.get("fix", ""),
-                    "sheet": finding.get("sheet", ""), "cell": finding.get("cell", ""),
-                    "explained": bool(finding.get("explained", False)),
-                    "explanation": str(explanation) if explanation not in (None, "") else "",
-                })
+                out.append(
+                    {
+                        "organisation": status.short_name,
+                        "state": status.state,
+                        "code": finding.get("code", ""),
+                        "severity": finding.get("severity", ""),
+                        "message": finding.get("message", ""),
+                        "fix": finding.get("fix", ""),
+                        "sheet": finding.get("sheet", ""),
+                        "cell": finding.get("cell", ""),
+                        "explained": bool(finding.get("explained", False)),
+                        "explanation": str(explanation) if explanation not in (None, "") else "",
+                    }
+                )
         return out
 
     def organisation_rows(self) -> list[dict[str, Any]]:
@@ -152,29 +176,47 @@ class Summary:
         gains_by = _records_by_code(self.gains)
         progress_by = _records_by_code(self.progress)
         rows = []
-        for code, org in zip(self.organisations.index, self.organisations.to_dict("records"), strict=True):
+        for code, org in zip(
+            self.organisations.index, self.organisations.to_dict("records"), strict=True
+        ):
             status = self.statuses[code]
             mine = gains_by.get(code, [])
-            years = {g["year"]: {
-                "kind": g["kind"], "net_gains": _clean(g["net"]), "in_year": _clean(g["in_year"]),
-                "gains_incl_carry_forward": _clean(g["progress"]),
-                "share_of_baseline": _clean(g["share_of_baseline"]),
-            } for g in mine}
+            years = {
+                g["year"]: {
+                    "kind": g["kind"],
+                    "net_gains": _clean(g["net"]),
+                    "in_year": _clean(g["in_year"]),
+                    "gains_incl_carry_forward": _clean(g["progress"]),
+                    "share_of_baseline": _clean(g["share_of_baseline"]),
+                }
+                for g in mine
+            }
             target_rows: dict[str, dict[str, Any]] = {}
             for r in progress_by.get(code, []):
                 target_rows.setdefault(r["year"], {})[r["agreement"]] = {
-                    "annual": _clean(r["annual_target"]), "cumulative": _clean(r["cumulative_target"]),
-                    "gains_counted": _clean(r["net"]), "variance": _clean(r["variance"])}
+                    "annual": _clean(r["annual_target"]),
+                    "cumulative": _clean(r["cumulative_target"]),
+                    "gains_counted": _clean(r["net"]),
+                    "variance": _clean(r["variance"]),
+                }
             carry = [g["carry_forward"] for g in mine if not pd.isna(g["carry_forward"])]
-            rows.append({
-                "code": code, "name": org["name"], "short_name": org["short_name"],
-                "sector": org["sector"], "baseline": org["baseline"], "state": org["state"],
-                "label": status.label, "late": bool(org["late"]),
-                "vfm": None if pd.isna(org["vfm"]) else int(org["vfm"]),
-                "agreements": [a.code for a in self.partnership.agreements_of(code)],
-                "carry_forward": _clean(max(carry)) if carry else None,
-                "years": years, "targets": target_rows,
-            })
+            rows.append(
+                {
+                    "code": code,
+                    "name": org["name"],
+                    "short_name": org["short_name"],
+                    "sector": org["sector"],
+                    "baseline": org["baseline"],
+                    "state": org["state"],
+                    "label": status.label,
+                    "late": bool(org["late"]),
+                    "vfm": None if pd.isna(org["vfm"]) else int(org["vfm"]),
+                    "agreements": [a.code for a in self.partnership.agreements_of(code)],
+                    "carry_forward": _clean(max(carry)) if carry else None,
+                    "years": years,
+                    "targets": target_rows,
+                }
+            )
         return rows
 
     def to_json(self) -> dict[str, Any]:
@@ -187,11 +229,16 @@ class Summary:
     def round_json(self) -> dict[str, Any]:
         """The round and its state, as in ``to_json`` (without building the rest)."""
         rnd = self.round
-        return {"id": rnd.id, "title": rnd.title, "actual_years": list(rnd.actual_years),
-                "forecast_years": list(rnd.forecast_years), "deadline": rnd.deadline.isoformat(),
-                "opens": rnd.opens.isoformat() if rnd.opens else None,
-                "closes": rnd.closes.isoformat() if rnd.closes else None,
-                "state": self.round_state().to_dict()}
+        return {
+            "id": rnd.id,
+            "title": rnd.title,
+            "actual_years": list(rnd.actual_years),
+            "forecast_years": list(rnd.forecast_years),
+            "deadline": rnd.deadline.isoformat(),
+            "opens": rnd.opens.isoformat() if rnd.opens else None,
+            "closes": rnd.closes.isoformat() if rnd.closes else None,
+            "state": self.round_state().to_dict(),
+        }
 
     def _to_json(self) -> dict[str, Any]:
         data = {
@@ -207,12 +254,21 @@ class Summary:
             "rag": self.rag_counts(),
             "rag_by_organisation": {
                 year: dict(zip(grp["short_name"], grp["rating"], strict=True))
-                for year, grp in self.rag.groupby("year", sort=False)},
+                for year, grp in self.rag.groupby("year", sort=False)
+            },
             **self.vfm,
             "headline_agreement": self.headline_agreement.code,
-            "agreements": [{"code": a.code, "name": a.name, "counts_from": a.counts_from,
-                            "base_year": targets.base_year(a), "reported_only": list(a.reported_only),
-                            "basis": targets.basis_text(a)} for a in self.partnership.agreements],
+            "agreements": [
+                {
+                    "code": a.code,
+                    "name": a.name,
+                    "counts_from": a.counts_from,
+                    "base_year": targets.base_year(a),
+                    "reported_only": list(a.reported_only),
+                    "basis": targets.basis_text(a),
+                }
+                for a in self.partnership.agreements
+            ],
             "totals": self.totals,
             "sector_totals": self.sector_totals,
             "organisations": self.organisation_rows(),
@@ -256,9 +312,15 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
-                  returns: Mapping[str, Mapping[str, Any]], *, as_of: dt.date | None = None,
-                  history: History | None = None) -> Summary:
+def build_summary(
+    p: Partnership,
+    rnd: Round,
+    statuses: list[OrgStatus],
+    returns: Mapping[str, Mapping[str, Any]],
+    *,
+    as_of: dt.date | None = None,
+    history: History | None = None,
+) -> Summary:
     """Consolidate one round. Only accepted returns are counted; the rest are listed.
 
     ``history`` holds the accepted returns of every round (round id -> organisation ->
@@ -268,19 +330,35 @@ def build_summary(p: Partnership, rnd: Round, statuses: list[OrgStatus],
     given = {s.code: s for s in statuses}
     for org in p.organisations:
         by_code[org.code] = given.get(org.code) or OrgStatus(
-            org.code, org.name, org.short_name, org.sector, MISSING)
-    accepted = {code: dict(returns.get(code) or {}) for code, s in by_code.items() if s.state == ACCEPTED}
+            org.code, org.name, org.short_name, org.sector, MISSING
+        )
+    accepted = {
+        code: dict(returns.get(code) or {}) for code, s in by_code.items() if s.state == ACCEPTED
+    }
     orgs = frames.organisations_frame(p, by_code)
     targets_df = frames.targets_frame(p)
     gains_df = frames.gains_frame(p, rnd, accepted)
     progress_df = frames.progress_frame(p, targets_df, gains_df, orgs)
     return Summary(
-        partnership=p, round=rnd, as_of=as_of or dt.date.today(), statuses=by_code,
-        returns=accepted, organisations=orgs, targets=targets_df, gains=gains_df,
-        progress=progress_df, rag=scores.rag_frame(p, rnd, accepted),
+        partnership=p,
+        round=rnd,
+        as_of=as_of or dt.date.today(),
+        statuses=by_code,
+        returns=accepted,
+        organisations=orgs,
+        targets=targets_df,
+        gains=gains_df,
+        progress=progress_df,
+        rag=scores.rag_frame(p, rnd, accepted),
         totals=totals.agreement_totals(p, rnd, progress_df),
         sector_totals=totals.sector_totals(p, rnd, orgs, gains_df),
         vfm=scores.vfm_summary(p, orgs),
-        trajectory=build_trajectory(p, rnd, {**(history or {}), rnd.id: accepted}, headline_agreement(p),
-                                    targets_df=targets_df, gains={rnd.id: gains_df}),
+        trajectory=build_trajectory(
+            p,
+            rnd,
+            {**(history or {}), rnd.id: accepted},
+            headline_agreement(p),
+            targets_df=targets_df,
+            gains={rnd.id: gains_df},
+        ),
     )

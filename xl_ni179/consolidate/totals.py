@@ -21,8 +21,9 @@ ACHIEVED, NOT_ACHIEVED = "achieved", "not achieved"
 LIKELY, AT_RISK, ON_COURSE, NOT_ASSESSED = "likely achieved", "at risk", "on course", "not assessed"
 
 
-def assess(kind: str | None, gains: float | None, target_covered: float | None,
-           complete: bool) -> str:
+def assess(
+    kind: str | None, gains: float | None, target_covered: float | None, complete: bool
+) -> str:
     """Plain words for how the reported gains compare with the matching target."""
     if gains is None or not target_covered:
         return NOT_ASSESSED
@@ -43,8 +44,17 @@ def _sum(values: np.ndarray) -> float | None:
 Columns = dict[str, np.ndarray]
 # What a total reads of a frame. A total is taken some 85 times in a round, each over a few
 # rows: plain arrays, sliced by a mask, cost a fraction of filtering a DataFrame each time.
-_READ = ("has_figure", "short_name", "sector", "returned", "baseline", "cumulative_target", "annual_target", "net",
-         "progress")
+_READ = (
+    "has_figure",
+    "short_name",
+    "sector",
+    "returned",
+    "baseline",
+    "cumulative_target",
+    "annual_target",
+    "net",
+    "progress",
+)
 
 
 def columns(rows: pd.DataFrame) -> Columns:
@@ -76,7 +86,9 @@ def total(rows: Columns, kind: str | None) -> dict[str, Any]:
         "target_covered": target_cov,
         "gains": gains,
         "gains_incl_carry_forward": progress,
-        "gains_share_of_covered_baseline": gains / covered if gains is not None and covered else None,
+        "gains_share_of_covered_baseline": gains / covered
+        if gains is not None and covered
+        else None,
         "achievement": gains / target_cov if gains is not None and target_cov else None,
         "variance": gains - target_cov if gains is not None and target_cov is not None else None,
         "coverage": {
@@ -126,27 +138,35 @@ def agreement_totals(p: Partnership, rnd: Round, progress: pd.DataFrame) -> dict
             entry["counts_from"] = agreement.counts_from
             entry["basis"] = targets.basis_text(agreement, year)
             sectors = year_rows["sector"]
-            entry["by_sector"] = {sector: total(_where(year_rows, sectors == sector), _kind(rnd, year))
-                                  for sector in dict.fromkeys(sectors)}
+            entry["by_sector"] = {
+                sector: total(_where(year_rows, sectors == sector), _kind(rnd, year))
+                for sector in dict.fromkeys(sectors)
+            }
             per_year[year] = entry
         out[agreement.code] = per_year
     return out
 
 
-def sector_totals(p: Partnership, rnd: Round, orgs: pd.DataFrame,
-                  gains: pd.DataFrame) -> dict[str, Any]:
+def sector_totals(
+    p: Partnership, rnd: Round, orgs: pd.DataFrame, gains: pd.DataFrame
+) -> dict[str, Any]:
     """Partnership-wide gains per sector and year (no single target: agreements differ)."""
     out: dict[str, Any] = {}
     base = orgs.reset_index()[["code", "short_name", "sector", "baseline", "returned"]]
     # One join per year (each organisation with its figures, if any), then a slice per sector.
     by_year: dict[str, Columns] = {}
     for year in rnd.years:
-        rows = base.merge(gains[gains["year"] == year][["code", "net", "progress", "has_figure"]], on="code",
-                          how="left")
+        rows = base.merge(
+            gains[gains["year"] == year][["code", "net", "progress", "has_figure"]],
+            on="code",
+            how="left",
+        )
         rows["has_figure"] = rows["has_figure"].astype("boolean").fillna(False).astype(bool)
         by_year[year] = columns(rows)
     for sector in dict.fromkeys(orgs["sector"]):
-        per_year = {year: total(_where(cols, cols["sector"] == sector), _kind(rnd, year))
-                    for year, cols in by_year.items()}
+        per_year = {
+            year: total(_where(cols, cols["sector"] == sector), _kind(rnd, year))
+            for year, cols in by_year.items()
+        }
         out[sector] = {"name": p.sectors[sector].name, "years": per_year}
     return out

@@ -35,14 +35,61 @@ from xl_ni179.partnership import Agreement, Partnership, Round, targets, year_st
 # round id -> organisation code -> figures of its latest accepted return in that round
 History = Mapping[str, Mapping[str, Mapping[str, Any]]]
 
-REPORTED_COLUMNS = ["round", "round_order", "code", "order", "short_name", "year", "kind", "net",
-                    "has_figure", "baseline"]
-TARGET_COLUMNS = ["agreement", "agreement_order", "code", "order", "short_name", "round", "round_order",
-                  "year", "kind", "baseline", "cumulative_rate", "cumulative_target", "gains", "variance"]
-OUTTURN_COLUMNS = ["code", "order", "short_name", "year", "forecast_round", "forecast_order", "forecast",
-                   "outturn_round", "outturn_order", "actual", "difference", "difference_share"]
-PATH_COLUMNS = ["round", "round_order", "year", "kind", "organisations", "members", "baseline_covered",
-                "gains", "target_covered", "share_of_baseline", "target_rate"]
+REPORTED_COLUMNS = [
+    "round",
+    "round_order",
+    "code",
+    "order",
+    "short_name",
+    "year",
+    "kind",
+    "net",
+    "has_figure",
+    "baseline",
+]
+TARGET_COLUMNS = [
+    "agreement",
+    "agreement_order",
+    "code",
+    "order",
+    "short_name",
+    "round",
+    "round_order",
+    "year",
+    "kind",
+    "baseline",
+    "cumulative_rate",
+    "cumulative_target",
+    "gains",
+    "variance",
+]
+OUTTURN_COLUMNS = [
+    "code",
+    "order",
+    "short_name",
+    "year",
+    "forecast_round",
+    "forecast_order",
+    "forecast",
+    "outturn_round",
+    "outturn_order",
+    "actual",
+    "difference",
+    "difference_share",
+]
+PATH_COLUMNS = [
+    "round",
+    "round_order",
+    "year",
+    "kind",
+    "organisations",
+    "members",
+    "baseline_covered",
+    "gains",
+    "target_covered",
+    "share_of_baseline",
+    "target_rate",
+]
 
 
 def round_label(rnd: Round) -> str:
@@ -81,8 +128,10 @@ class Trajectory:
         """One row per year: the target path and each round's share of baseline (chart data)."""
         rows = []
         for year in self.path_years():
-            row: dict[str, Any] = {"year": year,
-                                   "target_rate": targets.cumulative_rate(self.agreement, year)}
+            row: dict[str, Any] = {
+                "year": year,
+                "target_rate": targets.cumulative_rate(self.agreement, year),
+            }
             mine = self.path[self.path["year"] == year].set_index("round")["share_of_baseline"]
             for rnd in self.rounds:
                 row[rnd.id] = mine.get(rnd.id, math.nan)
@@ -102,13 +151,21 @@ class Trajectory:
             for year in years:
                 values = [gains.get((a, code, year, rid), math.nan) for rid in order]
                 figures = [v for v in values if not math.isnan(v)]
-                rows.append({"code": code, "short_name": self.names[code], "year": year,
-                             **dict(zip(order, values, strict=True)),
-                             "latest": figures[-1] if figures else math.nan,
-                             "change": figures[-1] - figures[0] if len(figures) > 1 else math.nan,
-                             "cumulative_target": goal.get((a, code, year), math.nan)})
-        frame = pd.DataFrame(rows, columns=["code", "short_name", "year", *order, "latest", "change",
-                                            "cumulative_target"])
+                rows.append(
+                    {
+                        "code": code,
+                        "short_name": self.names[code],
+                        "year": year,
+                        **dict(zip(order, values, strict=True)),
+                        "latest": figures[-1] if figures else math.nan,
+                        "change": figures[-1] - figures[0] if len(figures) > 1 else math.nan,
+                        "cumulative_target": goal.get((a, code, year), math.nan),
+                    }
+                )
+        frame = pd.DataFrame(
+            rows,
+            columns=["code", "short_name", "year", *order, "latest", "change", "cumulative_target"],
+        )
         frame["variance"] = frame["latest"] - frame["cumulative_target"]
         frame["achievement"] = frame["latest"] / frame["cumulative_target"]
         return frame
@@ -120,77 +177,141 @@ class Trajectory:
         """(agreement, organisation, year, round) -> the gains reported as actual."""
         at = self.against_target
         mine = at[at["kind"] == frames.ACTUAL]
-        return {(a, c, y, r): g for a, c, y, r, g in zip(mine["agreement"], mine["code"], mine["year"],
-                                                         mine["round"], mine["gains"], strict=True)}
+        return {
+            (a, c, y, r): g
+            for a, c, y, r, g in zip(
+                mine["agreement"],
+                mine["code"],
+                mine["year"],
+                mine["round"],
+                mine["gains"],
+                strict=True,
+            )
+        }
 
     @functools.cached_property
     def _cumulative_targets(self) -> dict[tuple[str, str, str], float]:
         """(agreement, organisation, year) -> the cumulative target."""
         t = self.targets
-        return {(a, c, y): v for a, c, y, v in zip(t["agreement"], t["code"], t["year"], t["cumulative_target"],
-                                                   strict=True)}
+        return {
+            (a, c, y): v
+            for a, c, y, v in zip(
+                t["agreement"], t["code"], t["year"], t["cumulative_target"], strict=True
+            )
+        }
 
     def outturn_totals(self) -> list[dict[str, Any]]:
         """Like for like: per year and pair of rounds, the organisations that gave both a
         forecast and an actual, their totals and who came in below their forecast."""
         out = []
         fvo = self.forecast_vs_outturn
-        for (year, f_round, o_round), grp in fvo.groupby(["year", "forecast_round", "outturn_round"],
-                                                        sort=False):
+        for (year, f_round, o_round), grp in fvo.groupby(
+            ["year", "forecast_round", "outturn_round"], sort=False
+        ):
             below = grp[grp["difference"] < 0].sort_values("difference")
             forecast, actual = float(grp["forecast"].sum()), float(grp["actual"].sum())
-            out.append({
-                "year": year, "forecast_round": f_round, "outturn_round": o_round,
-                "forecast_label": self.label(f_round), "outturn_label": self.label(o_round),
-                "organisations": grp["short_name"].tolist(), "forecast": forecast, "actual": actual,
-                "difference": actual - forecast,
-                "difference_share": (actual - forecast) / forecast if forecast else None,
-                "below_forecast": [
-                    {"organisation": n, "forecast": f, "actual": a}
-                    for n, f, a in zip(below["short_name"], below["forecast"], below["actual"],
-                                       strict=True)],
-            })
+            out.append(
+                {
+                    "year": year,
+                    "forecast_round": f_round,
+                    "outturn_round": o_round,
+                    "forecast_label": self.label(f_round),
+                    "outturn_label": self.label(o_round),
+                    "organisations": grp["short_name"].tolist(),
+                    "forecast": forecast,
+                    "actual": actual,
+                    "difference": actual - forecast,
+                    "difference_share": (actual - forecast) / forecast if forecast else None,
+                    "below_forecast": [
+                        {"organisation": n, "forecast": f, "actual": a}
+                        for n, f, a in zip(
+                            below["short_name"], below["forecast"], below["actual"], strict=True
+                        )
+                    ],
+                }
+            )
         return out
 
     def to_json(self) -> dict[str, Any]:
-        fvo = self.forecast_vs_outturn[["short_name", "year", "forecast_round", "forecast",
-                                        "outturn_round", "actual", "difference"]]
+        fvo = self.forecast_vs_outturn[
+            [
+                "short_name",
+                "year",
+                "forecast_round",
+                "forecast",
+                "outturn_round",
+                "actual",
+                "difference",
+            ]
+        ]
         return {
-            "rounds": [{"id": r.id, "title": en_dash(r.title), "actual_years": list(r.actual_years),
-                        "forecast_years": list(r.forecast_years)} for r in self.rounds],
+            "rounds": [
+                {
+                    "id": r.id,
+                    "title": en_dash(r.title),
+                    "actual_years": list(r.actual_years),
+                    "forecast_years": list(r.forecast_years),
+                }
+                for r in self.rounds
+            ],
             "agreement": self.agreement.code,
             "path": self.path.drop(columns=["round_order"]).to_dict("records"),
-            "forecast_vs_outturn": fvo.rename(columns={"short_name": "organisation"}).to_dict("records"),
+            "forecast_vs_outturn": fvo.rename(columns={"short_name": "organisation"}).to_dict(
+                "records"
+            ),
             "forecast_vs_outturn_totals": self.outturn_totals(),
         }
 
 
-def build_trajectory(p: Partnership, upto: Round, history: History, headline: Agreement, *,
-                     targets_df: pd.DataFrame | None = None,
-                     gains: Mapping[str, pd.DataFrame] | None = None) -> Trajectory:
+def build_trajectory(
+    p: Partnership,
+    upto: Round,
+    history: History,
+    headline: Agreement,
+    *,
+    targets_df: pd.DataFrame | None = None,
+    gains: Mapping[str, pd.DataFrame] | None = None,
+) -> Trajectory:
     """The rounds up to ``upto`` (by deadline) that have accepted returns in ``history``.
     ``targets_df`` and ``gains`` (round id -> ``frames.gains_frame`` of its returns in
     ``history``) are those already worked out, so they are not worked out again."""
-    rounds = tuple(r for r in sorted(p.rounds, key=lambda r: r.deadline)
-                   if r.deadline <= upto.deadline and history.get(r.id))
+    rounds = tuple(
+        r
+        for r in sorted(p.rounds, key=lambda r: r.deadline)
+        if r.deadline <= upto.deadline and history.get(r.id)
+    )
     names = {o.code: o.short_name for o in p.organisations}
     reported = reported_frame(p, rounds, history, gains or {})
     # NI 179 by year for each (round, organisation), read once: blank years stay out.
     ni179: dict[tuple[str, str], dict[str, float]] = {}
-    for rid, code, year, net in zip(reported["round"], reported["code"], reported["year"],
-                                    reported["net"].where(reported["has_figure"]), strict=True):
+    for rid, code, year, net in zip(
+        reported["round"],
+        reported["code"],
+        reported["year"],
+        reported["net"].where(reported["has_figure"]),
+        strict=True,
+    ):
         ni179.setdefault((rid, code), {})[year] = net
     against = against_target_frame(p, rounds, ni179)
     return Trajectory(
-        rounds=rounds, agreements=p.agreements, agreement=headline, names=names,
-        targets=frames.targets_frame(p) if targets_df is None else targets_df, reported=reported,
+        rounds=rounds,
+        agreements=p.agreements,
+        agreement=headline,
+        names=names,
+        targets=frames.targets_frame(p) if targets_df is None else targets_df,
+        reported=reported,
         against_target=against,
         forecast_vs_outturn=forecast_vs_outturn_frame(reported),
-        path=path_frame(headline, rounds, against))
+        path=path_frame(headline, rounds, against),
+    )
 
 
-def reported_frame(p: Partnership, rounds: tuple[Round, ...], history: History,
-                   known: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def reported_frame(
+    p: Partnership,
+    rounds: tuple[Round, ...],
+    history: History,
+    known: Mapping[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     parts = []
     order = {o.code: i for i, o in enumerate(p.organisations)}
     known = known or {}
@@ -207,14 +328,17 @@ def reported_frame(p: Partnership, rounds: tuple[Round, ...], history: History,
     return frame[REPORTED_COLUMNS]
 
 
-def against_target_frame(p: Partnership, rounds: tuple[Round, ...],
-                         ni179: Mapping[tuple[str, str], Mapping[str, float]]) -> pd.DataFrame:
+def against_target_frame(
+    p: Partnership, rounds: tuple[Round, ...], ni179: Mapping[tuple[str, str], Mapping[str, float]]
+) -> pd.DataFrame:
     """Each member's gains counted towards each agreement, for each year of each round."""
     rows = []
     order = {o.code: i for i, o in enumerate(p.organisations)}
     orgs = {o.code: o for o in p.organisations}  # looked up once: partnerships can be large
     for a_order, agreement in enumerate(p.agreements):
-        rates = {year: targets.cumulative_rate(agreement, year) for year in agreement.rates}  # once a year
+        rates = {
+            year: targets.cumulative_rate(agreement, year) for year in agreement.rates
+        }  # once a year
         for code in dict.fromkeys(agreement.members):
             org = orgs[code]
             for r_order, rnd in enumerate(rounds):
@@ -226,16 +350,24 @@ def against_target_frame(p: Partnership, rounds: tuple[Round, ...],
                         continue
                     goal = targets.cumulative_target(agreement, org.baseline, year)
                     gains = targets.counted_gains(agreement, year, figures)
-                    rows.append({
-                        "agreement": agreement.code, "agreement_order": a_order, "code": code,
-                        "order": order[code], "short_name": org.short_name,
-                        "round": rnd.id, "round_order": r_order, "year": year,
-                        "kind": frames.ACTUAL if rnd.is_actual(year) else frames.FORECAST,
-                        "baseline": org.baseline,
-                        "cumulative_rate": rates[year],
-                        "cumulative_target": goal, "gains": _nan(gains),
-                        "variance": math.nan if gains is None or goal is None else gains - goal,
-                    })
+                    rows.append(
+                        {
+                            "agreement": agreement.code,
+                            "agreement_order": a_order,
+                            "code": code,
+                            "order": order[code],
+                            "short_name": org.short_name,
+                            "round": rnd.id,
+                            "round_order": r_order,
+                            "year": year,
+                            "kind": frames.ACTUAL if rnd.is_actual(year) else frames.FORECAST,
+                            "baseline": org.baseline,
+                            "cumulative_rate": rates[year],
+                            "cumulative_target": goal,
+                            "gains": _nan(gains),
+                            "variance": math.nan if gains is None or goal is None else gains - goal,
+                        }
+                    )
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
 
@@ -245,20 +377,26 @@ def forecast_vs_outturn_frame(reported: pd.DataFrame) -> pd.DataFrame:
     actual = figures[figures["kind"] == frames.ACTUAL].sort_values("round_order")
     # The outturn is the first round in which the year was actual; later rounds restate it.
     outturn = actual.drop_duplicates(["code", "year"], keep="first")[
-        ["code", "year", "round", "round_order", "net"]].rename(columns={
-            "round": "outturn_round", "round_order": "outturn_order", "net": "actual"})
+        ["code", "year", "round", "round_order", "net"]
+    ].rename(columns={"round": "outturn_round", "round_order": "outturn_order", "net": "actual"})
     forecasts = figures[figures["kind"] == frames.FORECAST][
-        ["code", "order", "short_name", "year", "round", "round_order", "net"]].rename(columns={
-            "round": "forecast_round", "round_order": "forecast_order", "net": "forecast"})
+        ["code", "order", "short_name", "year", "round", "round_order", "net"]
+    ].rename(
+        columns={"round": "forecast_round", "round_order": "forecast_order", "net": "forecast"}
+    )
     frame = forecasts.merge(outturn, on=["code", "year"], how="inner")
     frame = frame[frame["forecast_order"] < frame["outturn_order"]].copy()
     frame["difference"] = frame["actual"] - frame["forecast"]
-    frame["difference_share"] = frame["difference"] / frame["forecast"].where(frame["forecast"] != 0)
+    frame["difference_share"] = frame["difference"] / frame["forecast"].where(
+        frame["forecast"] != 0
+    )
     frame = frame.sort_values(["year", "forecast_order", "order"], key=_year_first, kind="stable")
     return frame.reset_index(drop=True)[OUTTURN_COLUMNS]
 
 
-def path_frame(agreement: Agreement, rounds: tuple[Round, ...], against: pd.DataFrame) -> pd.DataFrame:
+def path_frame(
+    agreement: Agreement, rounds: tuple[Round, ...], against: pd.DataFrame
+) -> pd.DataFrame:
     """The agreement's total per round and year on its target path (actual and forecast years
     alike), over the members that gave a figure, with their baseline and target so the share
     is like for like."""
@@ -272,15 +410,23 @@ def path_frame(agreement: Agreement, rounds: tuple[Round, ...], against: pd.Data
             got = mine[(mine["year"] == year) & mine["gains"].notna()]
             covered = float(got["baseline"].sum())
             gains = float(got["gains"].sum()) if len(got) else math.nan
-            rows.append({
-                "round": rnd.id, "round_order": r_order, "year": year,
-                "kind": frames.ACTUAL if rnd.is_actual(year) else frames.FORECAST,
-                "organisations": len(got), "members": len(dict.fromkeys(agreement.members)),
-                "baseline_covered": covered, "gains": gains,
-                "target_covered": float(got["cumulative_target"].sum()) if len(got) else math.nan,
-                "share_of_baseline": gains / covered if covered else math.nan,
-                "target_rate": targets.cumulative_rate(agreement, year),
-            })
+            rows.append(
+                {
+                    "round": rnd.id,
+                    "round_order": r_order,
+                    "year": year,
+                    "kind": frames.ACTUAL if rnd.is_actual(year) else frames.FORECAST,
+                    "organisations": len(got),
+                    "members": len(dict.fromkeys(agreement.members)),
+                    "baseline_covered": covered,
+                    "gains": gains,
+                    "target_covered": float(got["cumulative_target"].sum())
+                    if len(got)
+                    else math.nan,
+                    "share_of_baseline": gains / covered if covered else math.nan,
+                    "target_rate": targets.cumulative_rate(agreement, year),
+                }
+            )
     return pd.DataFrame(rows, columns=PATH_COLUMNS)
 
 

@@ -12,7 +12,17 @@ from typing import Any
 
 import pandas as pd
 
-from xl_ni179.consolidate.sheet import BOLD, HEADER, NOTE, PLAIN, SECTION, TITLE, Look, Sheet, as_stored
+from xl_ni179.consolidate.sheet import (
+    BOLD,
+    HEADER,
+    NOTE,
+    PLAIN,
+    SECTION,
+    TITLE,
+    Look,
+    Sheet,
+    as_stored,
+)
 from xl_ni179.partnership import Agreement, targets
 from xl_ni179.template.formats import MONEY_FORMAT, PCT_FORMAT
 
@@ -59,7 +69,9 @@ def _stored(value: Any) -> tuple[Any, str | None]:
     return as_stored(value), None
 
 
-def put(ws: Sheet, row: int, col: int, value: Any, fmt: str | None = None, look: Look = PLAIN) -> None:
+def put(
+    ws: Sheet, row: int, col: int, value: Any, fmt: str | None = None, look: Look = PLAIN
+) -> None:
     """Write one value; text always lands as text, never as a formula."""
     stored, kind_format = _stored(value)
     number_format = fmt or kind_format
@@ -99,12 +111,22 @@ def header(ws: Sheet, row: int, labels: Sequence[str], col: int = 1) -> int:
     return row + 1
 
 
-def table(ws: Sheet, row: int, labels: Sequence[str], rows: Iterable[Sequence[Any]],
-          formats: Sequence[str | None] = (), col: int = 1, wrap: Sequence[int] = ()) -> int:
+def table(
+    ws: Sheet,
+    row: int,
+    labels: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    formats: Sequence[str | None] = (),
+    col: int = 1,
+    wrap: Sequence[int] = (),
+) -> int:
     """A header row then data rows; ``formats`` per column; returns the next free row."""
     row = header(ws, row, labels, col)
     boxed = Look(boxed=True)
-    plain = [boxed.but(wrap=True, valign="top") if offset in wrap else boxed for offset in range(len(labels))]
+    plain = [
+        boxed.but(wrap=True, valign="top") if offset in wrap else boxed
+        for offset in range(len(labels))
+    ]
     # Each column's look for each kind of value, worked out once: a table may have thousands of rows.
     looks: dict[tuple[int, str | None], Look] = {}
     for values in rows:
@@ -114,7 +136,9 @@ def table(ws: Sheet, row: int, labels: Sequence[str], rows: Iterable[Sequence[An
             if look is None:
                 number_format = (formats[offset] if offset < len(formats) else None) or kind_format
                 base = plain[offset] if offset < len(plain) else boxed
-                look = looks[(offset, kind_format)] = base.but(number_format=number_format) if number_format else base
+                look = looks[(offset, kind_format)] = (
+                    base.but(number_format=number_format) if number_format else base
+                )
             ws.put(row, col + offset, stored, look)
         row += 1
     return row
@@ -140,10 +164,14 @@ def basis_note(agreement: Agreement) -> str:
     text = f"Gains counted: {targets.basis_text(agreement)}."
     base = targets.base_year(agreement)
     if base:
-        text += (f" From {agreement.counts_from} each figure is NI 179 for the year less NI 179 at the "
-                 f"end of {base}, so gains made before {agreement.label} started do not count towards it.")
+        text += (
+            f" From {agreement.counts_from} each figure is NI 179 for the year less NI 179 at the "
+            f"end of {base}, so gains made before {agreement.label} started do not count towards it."
+        )
     if agreement.reported_only:
         listed = ", ".join(agreement.reported_only)
-        text += (f" {listed}: reported against its own rate (NI 179 for that year) but not counted "
-                 f"towards the cumulative target.")
+        text += (
+            f" {listed}: reported against its own rate (NI 179 for that year) but not counted "
+            f"towards the cumulative target."
+        )
     return text

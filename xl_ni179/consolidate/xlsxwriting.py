@@ -30,11 +30,20 @@ DIGIT_PIXELS = 7  # a digit of Calibri 11, Excel's unit of column width
 DASH_WIDTH = 3  # points: the target lines
 
 
-def write_workbook(sheets: Iterable[Sheet], out: Path, *, title: str, author: str, created: dt.datetime) -> Path:
+def write_workbook(
+    sheets: Iterable[Sheet], out: Path, *, title: str, author: str, created: dt.datetime
+) -> Path:
     """Write ``sheets`` (ready to print: ``sheet.print_ready``) as one workbook at ``out``; each
     recording may be dropped once written (``sheets`` may be a generator)."""
-    wb = xlsxwriter.Workbook(str(out), {"nan_inf_to_errors": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "in_memory": True})
+    wb = xlsxwriter.Workbook(
+        str(out),
+        {
+            "nan_inf_to_errors": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "in_memory": True,
+        },
+    )
     wb.set_properties({"title": title, "author": author, "created": created})
     formats = _Formats(wb)
     for sheet in sheets:
@@ -83,9 +92,15 @@ def _write_sheet(wb: Workbook, ws: Worksheet, sheet: Sheet, formats: _Formats) -
     for row, height in sheet.heights.items():
         ws.set_row(row - 1, height)
     merged = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sheet.merged}
-    by_id: dict[int, Format] = {}  # a sheet holds each look alive: its id is a cheaper key than its fields
+    by_id: dict[
+        int, Format
+    ] = {}  # a sheet holds each look alive: its id is a cheaper key than its fields
     write_string, write_number, write_datetime, write_blank = (
-        ws.write_string, ws.write_number, ws.write_datetime, ws.write_blank)
+        ws.write_string,
+        ws.write_number,
+        ws.write_datetime,
+        ws.write_blank,
+    )
     for (row, col), (value, look) in sheet.cells.items():
         fmt = by_id.get(id(look))
         if fmt is None:
@@ -152,9 +167,13 @@ def _chart(wb: Workbook, ws: Worksheet, name: str, spec: Chart) -> None:
     if line is not None and line is not main:
         main.combine(line)
     main.set_title({"name": spec.title})
-    main.set_y_axis({"name": spec.y_title, "num_format": spec.y_format, "major_gridlines": {"visible": True}})
+    main.set_y_axis(
+        {"name": spec.y_title, "num_format": spec.y_format, "major_gridlines": {"visible": True}}
+    )
     main.set_legend({"position": spec.legend})
     if spec.gaps:
         main.show_blanks_as("gap")
-    main.set_size({"width": round(spec.width * PIXELS_PER_CM), "height": round(spec.height * PIXELS_PER_CM)})
+    main.set_size(
+        {"width": round(spec.width * PIXELS_PER_CM), "height": round(spec.height * PIXELS_PER_CM)}
+    )
     ws.insert_chart(spec.row - 1, spec.col - 1, main, {"object_position": 1})

@@ -44,9 +44,9 @@ COST_SHARE = 0.06
 
 COMMENTARY = {
     "Amber": "Savings plans identified for most of the target; some projects still at business-case "
-             "stage and the timing of shared-service savings is uncertain.",
+    "stage and the timing of shared-service savings is uncertain.",
     "Red": "Significant gap to the target: savings plans not yet identified for a large part of it "
-           "and capacity to deliver them is limited.",
+    "and capacity to deliver them is limited.",
 }
 
 SIGNOFF = {
@@ -84,12 +84,14 @@ def demo_returns(p: Partnership, rnd: Round) -> dict[str, dict[str, Any]]:
         for project in p.projects_of(code):
             data[project_savings_name(project.code)] = round(org.baseline * 0.0005, 1)
         preparer, s151 = SIGNOFF[code]
-        data.update({
-            "signoff_preparer": preparer,
-            "signoff_s151_officer": s151,
-            "signoff_date": "2009-05-12",
-            "signoff_email": org.emails[0],
-        })
+        data.update(
+            {
+                "signoff_preparer": preparer,
+                "signoff_s151_officer": s151,
+                "signoff_date": "2009-05-12",
+                "signoff_email": org.emails[0],
+            }
+        )
         out[code] = data
     return out
 
@@ -106,7 +108,9 @@ AS_OF = {DEMO_ROUND: dt.datetime(2009, 5, 20, 9), OUTTURN_ROUND: dt.datetime(201
 # restatement below); Charnwood, the Fire Authority and the County PCT return for the first
 # time; Blaby, Harborough and the City PCT do not return. Hinckley and Bosworth, Charnwood
 # and the Fire Authority return after the 14 May deadline.
-OUTTURN: dict[str, tuple[float, float, tuple[float, float], tuple[str | None, str | None], dt.date]] = {
+OUTTURN: dict[
+    str, tuple[float, float, tuple[float, float], tuple[str | None, str | None], dt.date]
+] = {
     "COUNTYPCT": (2.8, 5.3, (8.0, 9.6), ("Amber", "Red"), dt.date(2010, 5, 6)),
     "POLICE": (3.1, 5.9, (8.7, 10.4), ("Green", "Amber"), dt.date(2010, 5, 7)),
     "LCC": (3.4, 6.0, (8.9, 10.8), ("Amber", "Amber"), dt.date(2010, 5, 10)),
@@ -120,9 +124,14 @@ OUTTURN: dict[str, tuple[float, float, tuple[float, float], tuple[str | None, st
 }
 
 # Melton restates a 2008/09 figure it reported in the review: (defined name, change in £000, why).
-RESTATED = {"MELTON": ("gains_procurement_2008_09", 18.0,
-                       "A procurement saving on the waste contract, in place from March 2009, was "
-                       "confirmed by the contractor after the 2008/09 review.")}
+RESTATED = {
+    "MELTON": (
+        "gains_procurement_2008_09",
+        18.0,
+        "A procurement saving on the waste contract, in place from March 2009, was "
+        "confirmed by the contractor after the 2008/09 review.",
+    )
+}
 
 OUTTURN_SIGNOFF = {
     **SIGNOFF,
@@ -133,13 +142,18 @@ OUTTURN_SIGNOFF = {
     "OADBY": ("P. Holt, Chief Finance Officer", "P. Holt"),
 }
 EXPLAINED = {
-    "OADBY": {"explain_signoff_not_independent":
-              "A small finance team: the chief finance officer prepared the return and the deputy chief "
-              "executive reviewed it before sign-off."},
+    "OADBY": {
+        "explain_signoff_not_independent": (
+            "A small finance team: the chief finance officer prepared the return and the deputy "
+            "chief executive reviewed it before sign-off."
+        )
+    },
 }
 OUTTURN_COMMENTARY = {"Green": "Savings plans for the year are approved and in the budget."}
-FALL_EXPLANATION = ("Outturn below the figure forecast in the 2008/09 review: some planned savings slipped "
-                    "into later years.")
+FALL_EXPLANATION = (
+    "Outturn below the figure forecast in the 2008/09 review: some planned savings slipped "
+    "into later years."
+)
 
 
 def outturn_returns(p: Partnership, rnd: Round, previous: Round) -> dict[str, dict[str, Any]]:
@@ -162,19 +176,23 @@ def outturn_returns(p: Partnership, rnd: Round, previous: Round) -> dict[str, di
         for year, rating in zip(rnd.forecast_years, ratings, strict=True):
             if rating:
                 data[rag_name(year)] = rating
-                data[rag_commentary_name(year)] = OUTTURN_COMMENTARY.get(rating) or COMMENTARY[rating]
+                data[rag_commentary_name(year)] = (
+                    OUTTURN_COMMENTARY.get(rating) or COMMENTARY[rating]
+                )
         for project in p.projects_of(code):
             data[project_savings_name(project.code)] = round(org.baseline * 0.0006, 1)
         if earlier is not None and _fell(earlier, data, rnd):
             data["explain_gains_withdrawn"] = FALL_EXPLANATION
         data.update(EXPLAINED.get(code, {}))
         preparer, s151 = OUTTURN_SIGNOFF[code]
-        data.update({
-            "signoff_preparer": preparer,
-            "signoff_s151_officer": s151,
-            "signoff_date": (received - dt.timedelta(days=1)).isoformat(),
-            "signoff_email": org.emails[0],
-        })
+        data.update(
+            {
+                "signoff_preparer": preparer,
+                "signoff_s151_officer": s151,
+                "signoff_date": (received - dt.timedelta(days=1)).isoformat(),
+                "signoff_email": org.emails[0],
+            }
+        )
         out[code] = data
     return out
 
@@ -197,8 +215,10 @@ def _year_figures(baseline: float, year: str, share: float) -> dict[str, float]:
 
 def _names_of_year(year: str) -> set[str]:
     """The inputs of one year (a figure reported before stands unless restated)."""
-    return {*(n(stream, year) for stream, _ in WORKSTREAMS for n in (gains_name, costs_name)),
-            *(n(year) for n in (oneoff_name, noncash_name, rag_name, rag_commentary_name))}
+    return {
+        *(n(stream, year) for stream, _ in WORKSTREAMS for n in (gains_name, costs_name)),
+        *(n(year) for n in (oneoff_name, noncash_name, rag_name, rag_commentary_name)),
+    }
 
 
 def _fell(before: dict[str, Any], now: dict[str, Any], rnd: Round) -> bool:

@@ -28,15 +28,23 @@ def _check_demo_folder(path: Path, what: str, option: str) -> None:
     if not path.exists() and not path.is_symlink():
         return  # the demo creates it
     if path.is_symlink() or not path.is_dir():
-        raise DemoFolderError(f"The demo's {what} {path} is {'a link' if path.is_symlink() else 'a file'}, "
-                              f"not a folder the demo made. Nothing was changed. Choose a new folder with "
-                              f"{option}.")
+        raise DemoFolderError(
+            f"The demo's {what} {path} is {'a link' if path.is_symlink() else 'a file'}, "
+            f"not a folder the demo made. Nothing was changed. Choose a new folder with "
+            f"{option}."
+        )
     if is_demo_folder(path) or not any(path.iterdir()):
         return  # the demo's own folder, or an empty one: nothing of anyone else's to lose
-    kind = "an NI 179 workspace" if workspace_config(path) is not None else "a folder the demo did not make"
-    raise DemoFolderError(f"The demo's {what} {path} is {kind}. The demo deletes and rewrites its folders, "
-                          f"so it only works in a new folder or one it made before (holding {DEMO_MARKER}). "
-                          f"Nothing was changed. Choose a new folder with {option}.")
+    kind = (
+        "an NI 179 workspace"
+        if workspace_config(path) is not None
+        else "a folder the demo did not make"
+    )
+    raise DemoFolderError(
+        f"The demo's {what} {path} is {kind}. The demo deletes and rewrites its folders, "
+        f"so it only works in a new folder or one it made before (holding {DEMO_MARKER}). "
+        f"Nothing was changed. Choose a new folder with {option}."
+    )
 
 
 def _claim_demo_folder(path: Path) -> None:
@@ -55,8 +63,13 @@ def _empty(path: Path) -> None:
             child.unlink()
 
 
-def run_demo(workspace_dir: Path, out_dir: Path, progress: Progress = _plain,
-             now: dt.datetime | None = None, round_id: str | None = None) -> list[str]:
+def run_demo(
+    workspace_dir: Path,
+    out_dir: Path,
+    progress: Progress = _plain,
+    now: dt.datetime | None = None,
+    round_id: str | None = None,
+) -> list[str]:
     """The whole cycle on a shipped scenario, in a fresh workspace. Returns what it did.
 
     ``round_id`` is one of the demo rounds (default: the 2008/09 review). The 2009/10 outturn
@@ -73,8 +86,10 @@ def run_demo(workspace_dir: Path, out_dir: Path, progress: Progress = _plain,
 
     round_id = round_id or demo_data.DEMO_ROUND
     if round_id not in demo_data.DEMO_ROUNDS:
-        raise UnknownRoundError(f"There is no demo for round '{round_id}' (demo rounds: "
-                                f"{', '.join(demo_data.DEMO_ROUNDS)}).")
+        raise UnknownRoundError(
+            f"There is no demo for round '{round_id}' (demo rounds: "
+            f"{', '.join(demo_data.DEMO_ROUNDS)})."
+        )
     _check_demo_folder(out_dir, "output folder", "--out")
     _check_demo_folder(workspace_dir, "workspace", "--workspace")
     for folder in (out_dir, workspace_dir):
@@ -87,23 +102,32 @@ def run_demo(workspace_dir: Path, out_dir: Path, progress: Progress = _plain,
             folder.unlink()
         elif folder.exists():
             shutil.rmtree(folder)
-    rounds = demo_data.DEMO_ROUNDS[:demo_data.DEMO_ROUNDS.index(round_id) + 1]
+    rounds = demo_data.DEMO_ROUNDS[: demo_data.DEMO_ROUNDS.index(round_id) + 1]
     lines: list[str] = []
     for rid in rounds:
         lines += _demo_round(workspace, rid, templates_dir, returns_dir, progress)
-    master, summary_path, paper_dir = out_dir / "master.xlsx", out_dir / "summary.json", out_dir / "paper"
+    master, summary_path, paper_dir = (
+        out_dir / "master.xlsx",
+        out_dir / "summary.json",
+        out_dir / "paper",
+    )
     summary = consolidate_round(workspace, round_id, master, summary_path, now=now)
     paper = draft_paper(workspace, round_id, paper_dir, now=now)
     facts = summary.to_json()
-    return [*lines,
-            f"Round {round_id} at {summary.as_of:%d %B %Y}: {summary.round_state().text}",
-            f"Returns were not received from: {', '.join(facts['missing'])}",
-            f"Master workbook: {master}", f"Summary: {summary_path}",
-            *[f"Paper: {x}" for x in paper], f"Workspace: {workspace_dir}"]
+    return [
+        *lines,
+        f"Round {round_id} at {summary.as_of:%d %B %Y}: {summary.round_state().text}",
+        f"Returns were not received from: {', '.join(facts['missing'])}",
+        f"Master workbook: {master}",
+        f"Summary: {summary_path}",
+        *[f"Paper: {x}" for x in paper],
+        f"Workspace: {workspace_dir}",
+    ]
 
 
-def _demo_round(workspace: Workspace, round_id: str, templates_dir: Path, returns_dir: Path,
-                progress: Progress) -> list[str]:
+def _demo_round(
+    workspace: Workspace, round_id: str, templates_dir: Path, returns_dir: Path, progress: Progress
+) -> list[str]:
     """Write one demo round's templates, fill its returns and receive them on their days."""
     from xl_ni179.demo import data as demo_data
     from xl_ni179.template import template_filename
@@ -113,11 +137,16 @@ def _demo_round(workspace: Workspace, round_id: str, templates_dir: Path, return
     rnd = p.round(round_id)
     templates: list[Path] = []
     # Issued as a consolidator would: each prefilled from its latest accepted earlier return.
-    progress(f"Writing partner workbooks ({rnd.id})", [None],
-             lambda _: templates.extend(issue_templates(workspace, rnd.id, templates_dir)[0]))
+    progress(
+        f"Writing partner workbooks ({rnd.id})",
+        [None],
+        lambda _: templates.extend(issue_templates(workspace, rnd.id, templates_dir)[0]),
+    )
     if rnd.id == demo_data.DEMO_ROUND:
         data = demo_data.demo_returns(p, rnd)
-        days = {code: dt.datetime(2009, 5, 8, 10) + dt.timedelta(days=i) for i, code in enumerate(data)}
+        days = {
+            code: dt.datetime(2009, 5, 8, 10) + dt.timedelta(days=i) for i, code in enumerate(data)
+        }
     else:
         data = demo_data.outturn_returns(p, rnd, p.round(demo_data.DEMO_ROUND))
         days = {code: demo_data.received_on(code) for code in data}
@@ -126,11 +155,19 @@ def _demo_round(workspace: Workspace, round_id: str, templates_dir: Path, return
     def fill_and_receive(code: str) -> None:
         name = template_filename(code, rnd.id)
         path = fill_workbook(p, templates_dir / name, data[code], returns_dir / name)
-        receipt = workspace.receive(path, sender=p.organisation(code).emails[0], round_id=rnd.id,
-                             received_at=days[code])
+        receipt = workspace.receive(
+            path, sender=p.organisation(code).emails[0], round_id=rnd.id, received_at=days[code]
+        )
         late = f" (late: received {days[code]:%d %B})" if receipt.late else ""
         received.append(f"{p.organisation(code).name}: {receipt.outcome}{late}")
 
-    progress(f"Filling and receiving returns ({rnd.id})", sorted(data, key=days.__getitem__), fill_and_receive)
-    return [f"Templates: {len(templates)} workbooks for {rnd.id} in {templates_dir}",
-            f"Returns: {len(received)} filled returns for {rnd.id} in {returns_dir}", *[f"  {r}" for r in received]]
+    progress(
+        f"Filling and receiving returns ({rnd.id})",
+        sorted(data, key=days.__getitem__),
+        fill_and_receive,
+    )
+    return [
+        f"Templates: {len(templates)} workbooks for {rnd.id} in {templates_dir}",
+        f"Returns: {len(received)} filled returns for {rnd.id} in {returns_dir}",
+        *[f"  {r}" for r in received],
+    ]

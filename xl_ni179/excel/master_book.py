@@ -40,15 +40,24 @@ SETTINGS, VFM, PROJECTS, NOTES = "Settings", "VFM scores", "Project status", "No
 INPUT_SHEETS = (SETTINGS, VFM, PROJECTS, NOTES)
 # Named cells of the Settings sheet; the ribbon (xl_ni179.excel.ribbon_support) reads them.
 SETTING_ROWS = (
-    (NAME_WORKSPACE, "Workspace folder",
-     "Folder holding the partnership configuration and the returns store (the buttons and the "
-     f"NI179_ worksheet functions of this workbook use it). Blank: {fallback_text('beside this workbook')}."),
-    (NAME_ROUND, "Collection round",
-     "Round the buttons work on. Blank: the round open today, else the latest round that has "
-     "opened (see docs/config.md)."),
-    (NAME_INBOX, "Inbox folder",
-     "Folder of returned workbooks for 'Receive returns from a folder' (used where Excel "
-     "cannot show a folder picker)."),
+    (
+        NAME_WORKSPACE,
+        "Workspace folder",
+        "Folder holding the partnership configuration and the returns store (the buttons and the "
+        f"NI179_ worksheet functions of this workbook use it). Blank: {fallback_text('beside this workbook')}.",
+    ),
+    (
+        NAME_ROUND,
+        "Collection round",
+        "Round the buttons work on. Blank: the round open today, else the latest round that has "
+        "opened (see docs/config.md).",
+    ),
+    (
+        NAME_INBOX,
+        "Inbox folder",
+        "Folder of returned workbooks for 'Receive returns from a folder' (used where Excel "
+        "cannot show a folder picker).",
+    ),
 )
 FIRST_SETTING_ROW = 5
 VFM_CRITERIA = ("1.1", "1.2", "3.1", "3.2", "3.3")
@@ -76,9 +85,12 @@ def _header(ws: Worksheet, row: int, labels: tuple[str, ...], widths: tuple[floa
 
 def _settings(wb: Workbook, p: Partnership) -> None:
     ws = wb.create_sheet(SETTINGS)
-    _title(ws, "NI 179 master workbook: settings",
-           "The NI 179 ribbon buttons read the yellow cells. Folders may be full paths or "
-           "relative to this workbook.")
+    _title(
+        ws,
+        "NI 179 master workbook: settings",
+        "The NI 179 ribbon buttons read the yellow cells. Folders may be full paths or "
+        "relative to this workbook.",
+    )
     if p.illustrative:
         ws["A3"] = "The shipped partnership figures are illustrative."
         ws["A3"].font = NOTE_FONT
@@ -91,23 +103,33 @@ def _settings(wb: Workbook, p: Partnership) -> None:
         style_input(value)
         ws.cell(row, 3, help_text).alignment = WRAP
         wb.defined_names[name] = DefinedName(name, attr_text=f"{SETTINGS}!$B${row}")
-    rounds = DataValidation(type="list", formula1='"' + ",".join(r.id for r in p.rounds) + '"',
-                            allow_blank=True)
+    rounds = DataValidation(
+        type="list", formula1='"' + ",".join(r.id for r in p.rounds) + '"', allow_blank=True
+    )
     rounds.add(f"B{FIRST_SETTING_ROW + 1}")
     ws.add_data_validation(rounds)
 
 
 def _vfm(wb: Workbook, p: Partnership) -> None:
     ws = wb.create_sheet(VFM)
-    _title(ws, f"Value for money scores: {p.vfm.assessment}",
-           "From the external assessors, for every organisation whether or not it sent a return. "
-           "Scores 1 (below minimum requirements) to 4 (well above). Prefilled from the "
-           "configuration; 3.2 and 3.3 did not apply to districts in the first year.")
+    _title(
+        ws,
+        f"Value for money scores: {p.vfm.assessment}",
+        "From the external assessors, for every organisation whether or not it sent a return. "
+        "Scores 1 (below minimum requirements) to 4 (well above). Prefilled from the "
+        "configuration; 3.2 and 3.3 did not apply to districts in the first year.",
+    )
     labels = ("Code", "Organisation", "Sector", "Overall score", *VFM_CRITERIA, "Comment")
     _header(ws, 4, labels, (12, 44, 24, 10, 7, 7, 7, 7, 7, 50))
-    scores = DataValidation(type="whole", operator="between", formula1="1", formula2="4",
-                            allow_blank=True, showErrorMessage=True,
-                            error="A score is a whole number from 1 to 4.")
+    scores = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="1",
+        formula2="4",
+        allow_blank=True,
+        showErrorMessage=True,
+        error="A score is a whole number from 1 to 4.",
+    )
     for i, org in enumerate(p.organisations):
         row = 5 + i
         ws.cell(row, 1, org.code)
@@ -120,17 +142,28 @@ def _vfm(wb: Workbook, p: Partnership) -> None:
     last = 4 + len(p.organisations)
     scores.add(f"D5:I{last}")
     ws.add_data_validation(scores)
-    wb.defined_names["ni179_vfm_scores"] = DefinedName("ni179_vfm_scores",
-                                                       attr_text=f"'{VFM}'!$A$5:$J${last}")
+    wb.defined_names["ni179_vfm_scores"] = DefinedName(
+        "ni179_vfm_scores", attr_text=f"'{VFM}'!$A$5:$J${last}"
+    )
 
 
 def _projects(wb: Workbook, p: Partnership) -> None:
     ws = wb.create_sheet(PROJECTS)
-    _title(ws, "Shared-service projects",
-           "Projects taken forward because of NI 179: keep their status, expected savings and "
-           "next steps here. Prefilled from the configuration.")
-    labels = ("Code", "Project", "Participants", "Funding", "Status",
-              "Expected ongoing savings (£000 a year)", "Next steps and notes")
+    _title(
+        ws,
+        "Shared-service projects",
+        "Projects taken forward because of NI 179: keep their status, expected savings and "
+        "next steps here. Prefilled from the configuration.",
+    )
+    labels = (
+        "Code",
+        "Project",
+        "Participants",
+        "Funding",
+        "Status",
+        "Expected ongoing savings (£000 a year)",
+        "Next steps and notes",
+    )
     _header(ws, 4, labels, (14, 30, 30, 34, 24, 12, 40))
     funding = {f.code: f for f in p.funding}
     for i, project in enumerate(p.projects):
@@ -139,28 +172,45 @@ def _projects(wb: Workbook, p: Partnership) -> None:
         ws.cell(row, 1, project.code)
         ws.cell(row, 2, project.name)
         ws.cell(row, 3, "All partners" if len(names) == len(p.organisations) else ", ".join(names))
-        ws.cell(row, 4, "; ".join(f"{funding[c].source} £{funding[c].amount:,.0f} ({funding[c].purpose})"
-                                  for c in project.funding))
+        ws.cell(
+            row,
+            4,
+            "; ".join(
+                f"{funding[c].source} £{funding[c].amount:,.0f} ({funding[c].purpose})"
+                for c in project.funding
+            ),
+        )
         for col in (3, 4):
             ws.cell(row, col).alignment = WRAP
         for col, value in ((5, project.status), (6, None), (7, None)):
-            style_input(ws.cell(row, col, value), number_format="#,##0.0" if col == 6 else None,
-                        wrap=col != 6)
+            style_input(
+                ws.cell(row, col, value),
+                number_format="#,##0.0" if col == 6 else None,
+                wrap=col != 6,
+            )
 
 
 def _notes(wb: Workbook) -> None:
     ws = wb.create_sheet(NOTES)
-    _title(ws, "Notes", "The consolidator's own notes on the round: queries, decisions, follow-ups.")
+    _title(
+        ws, "Notes", "The consolidator's own notes on the round: queries, decisions, follow-ups."
+    )
     _header(ws, 4, ("Date", "Organisation", "Note", "Follow-up"), (12, 28, 80, 40))
     for row in range(5, 35):
         for col in range(1, 5):
-            style_input(ws.cell(row, col), number_format="dd/mm/yyyy" if col == 1 else None, wrap=col > 2)
+            style_input(
+                ws.cell(row, col), number_format="dd/mm/yyyy" if col == 1 else None, wrap=col > 2
+            )
 
 
 def _shell(wb: Workbook, name: str) -> None:
     ws = wb.create_sheet(name)
-    _title(ws, name, "Filled in by NI 179 > Consolidate from the accepted returns. Anything typed "
-                     "here is replaced at the next refresh: keep your own notes on the Notes sheet.")
+    _title(
+        ws,
+        name,
+        "Filled in by NI 179 > Consolidate from the accepted returns. Anything typed "
+        "here is replaced at the next refresh: keep your own notes on the Notes sheet.",
+    )
     ws["A2"].alignment = Alignment(wrap_text=False)
     ws.sheet_properties.tabColor = REFRESHED_TAB
 
@@ -206,8 +256,11 @@ def _repeatable(data: bytes) -> bytes:
         for item in src.infolist():
             body = src.read(item.filename)
             if item.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + stamp.encode() + rb"\g<2>", body)
+                body = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                    body,
+                )
             info = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0

@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from xl_ni179.errors import Ni179Error
-from xl_ni179.excel.ribbon_sheets import FINDING_COLORS, HEADER_COLOR, ensure_sheet, find_sheet, write_rows
+from xl_ni179.excel.ribbon_sheets import (
+    FINDING_COLORS,
+    HEADER_COLOR,
+    ensure_sheet,
+    find_sheet,
+    write_rows,
+)
 from xl_ni179.excel.ribbon_support import (
     NAME_INBOX,
     NAME_ROUND,
@@ -40,15 +46,27 @@ from xl_ni179.store.outcomes import Outcome, Source
 from xl_ni179.text import visible
 
 MAX_LISTED = 10  # names listed in a message box before "and N more"
-VERSION_MESSAGE = ("The NI 179 add-in (version {addin}) does not match the Python package "
-                   "(version {package}). Rebuild and reinstall the add-in: `ni179 addin build` then "
-                   "`ni179 addin install`, or install package version {addin}.")
+VERSION_MESSAGE = (
+    "The NI 179 add-in (version {addin}) does not match the Python package "
+    "(version {package}). Rebuild and reinstall the add-in: `ni179 addin build` then "
+    "`ni179 addin install`, or install package version {addin}."
+)
 
-__all__ = ["check_version", "consolidate", "draft_chasers", "draft_paper", "generate_templates",
-           "receive_folder", "refresh_status", "settings", "validate_open_workbook"]
+__all__ = [
+    "check_version",
+    "consolidate",
+    "draft_chasers",
+    "draft_paper",
+    "generate_templates",
+    "receive_folder",
+    "refresh_status",
+    "settings",
+    "validate_open_workbook",
+]
 
 
 # -- the buttons -------------------------------------------------------------------------
+
 
 def check_version(addin_version: str, book: Any = None) -> bool:
     """True when the add-in and this package agree; otherwise say how to fix it, False."""
@@ -106,6 +124,7 @@ def draft_chasers(book: Any = None) -> bool:
 
 # -- what each button does ---------------------------------------------------------------
 
+
 def _settings(book: Any) -> None:
     from xl_ni179.errors import WorkspaceError
 
@@ -115,31 +134,45 @@ def _settings(book: Any) -> None:
         workspace = open_workspace(s)
     except WorkspaceError:
         workspace = None
-        answer = alert(book, f"There is no NI 179 workspace at\n{s.workspace}\n\nCreate one there now?",
-                       buttons="yes_no")
+        answer = alert(
+            book,
+            f"There is no NI 179 workspace at\n{s.workspace}\n\nCreate one there now?",
+            buttons="yes_no",
+        )
         if answer == "yes":
             from xl_ni179.store.workspace import Workspace
 
             workspace = Workspace.init(s.workspace)
             lines.append("  Created a new workspace with the built-in partnership configuration.")
     if workspace is None:
-        lines.append(f"  Not a workspace yet. Type the folder in the {SETTINGS_SHEET} sheet "
-                     f"(cell {NAME_WORKSPACE}), or create one with `ni179 --workspace \"{s.workspace}\" init`.")
+        lines.append(
+            f"  Not a workspace yet. Type the folder in the {SETTINGS_SHEET} sheet "
+            f'(cell {NAME_WORKSPACE}), or create one with `ni179 --workspace "{s.workspace}" init`.'
+        )
     else:
         p = workspace.partnership
-        lines.append(f"  {p.name}: {len(p.organisations)} organisations, "
-                     f"rounds: {', '.join(r.id for r in p.rounds)}")
+        lines.append(
+            f"  {p.name}: {len(p.organisations)} organisations, "
+            f"rounds: {', '.join(r.id for r in p.rounds)}"
+        )
         try:
             rnd = p.round(s.round_id)
-            how = "" if s.round_id else " (the round open today, else the latest; set one in cell " \
-                + NAME_ROUND + ")"
+            how = (
+                ""
+                if s.round_id
+                else " (the round open today, else the latest; set one in cell " + NAME_ROUND + ")"
+            )
             lines.append(f"Round: {rnd.id}: {rnd.title}, deadline {rnd.deadline:%d %B %Y}{how}")
         except Ni179Error as exc:
             lines.append(f"Round: {exc}")
     if s.inbox is None:
-        lines.append(f"Inbox folder: not set (cell {NAME_INBOX}); Receive asks for a folder where it can.")
+        lines.append(
+            f"Inbox folder: not set (cell {NAME_INBOX}); Receive asks for a folder where it can."
+        )
     else:
-        lines.append(f"Inbox folder: {s.inbox}" + ("" if s.inbox.is_dir() else "  (does not exist)"))
+        lines.append(
+            f"Inbox folder: {s.inbox}" + ("" if s.inbox.is_dir() else "  (does not exist)")
+        )
     alert(book, "\n".join(lines))
 
 
@@ -152,8 +185,11 @@ def _generate_templates(book: Any) -> None:
     out = workspace.path / "templates" / rnd.id
     status(book, f"Writing partner workbooks for {rnd.id}...")
     paths, prefills = issue_templates(workspace, rnd.id, out)
-    alert(book, f"Wrote {plural(len(paths), 'partner workbook')} for {rnd.title} to\n{out}"
-          + (f"\n{len(prefills)} prefilled from earlier returns." if prefills else ""))
+    alert(
+        book,
+        f"Wrote {plural(len(paths), 'partner workbook')} for {rnd.title} to\n{out}"
+        + (f"\n{len(prefills)} prefilled from earlier returns." if prefills else ""),
+    )
 
 
 def _validate_open_workbook(book: Any) -> None:
@@ -162,8 +198,10 @@ def _validate_open_workbook(book: Any) -> None:
     from xl_ni179.partnership import load_workspace_partnership
 
     if is_master(book):
-        raise Ni179Error("This is the master workbook. Open the partner's return you want to check "
-                         "(make it the active workbook), then click Validate.")
+        raise Ni179Error(
+            "This is the master workbook. Open the partner's return you want to check "
+            "(make it the active workbook), then click Validate."
+        )
     s = read_settings(book, from_book=False)  # a partner's file never chooses our settings
     p = load_workspace_partnership(s.workspace)  # checking needs no store
     status(book, "Checking the open workbook...")
@@ -171,13 +209,26 @@ def _validate_open_workbook(book: Any) -> None:
         report = validate_file(p, _saved_copy(book, Path(tmp)))
     org = p.find_organisation(report.organisation or "")
     who = org.name if org else "unknown organisation"
-    rows: list[list[Any]] = [[f"{who}: {verdict(report)}"],
-                             ["Problems are listed below and their cells coloured (red: error, "
-                              "amber: warning). Nothing has been recorded: use Receive for that."],
-                             [],
-                             ["Severity", "Sheet", "Cell", "What is wrong", "What to do", "Code"]]
-    rows += [[f.severity + (" (explained)" if f.explained else ""), f.sheet, f.cell, f.message, f.fix, f.code]
-             for f in report.findings]
+    rows: list[list[Any]] = [
+        [f"{who}: {verdict(report)}"],
+        [
+            "Problems are listed below and their cells coloured (red: error, "
+            "amber: warning). Nothing has been recorded: use Receive for that."
+        ],
+        [],
+        ["Severity", "Sheet", "Cell", "What is wrong", "What to do", "Code"],
+    ]
+    rows += [
+        [
+            f.severity + (" (explained)" if f.explained else ""),
+            f.sheet,
+            f.cell,
+            f.message,
+            f.fix,
+            f.code,
+        ]
+        for f in report.findings
+    ]
     written = _write_validation_sheet(book, rows)
     for f in report.findings:
         target = find_sheet(book, f.sheet) if f.sheet and f.cell else None
@@ -188,13 +239,19 @@ def _validate_open_workbook(book: Any) -> None:
                 log.warning("Could not colour %s!%s", f.sheet, f.cell)
     summary = f"{who}: {verdict(report)}"
     if written:
-        alert(book, f"{summary}\n\nThe problems are listed on the '{ANNOTATION_SHEET}' sheet.",
-              critical=not report.valid)
+        alert(
+            book,
+            f"{summary}\n\nThe problems are listed on the '{ANNOTATION_SHEET}' sheet.",
+            critical=not report.valid,
+        )
     else:  # the workbook would not take a new sheet: show the list itself
         listed = [f"- {f.severity}: {f.where}: {f.message}" for f in report.findings[:MAX_LISTED]]
         more = len(report.findings) - MAX_LISTED
-        alert(book, "\n".join([summary, "", *listed] + ([f"...and {more} more"] if more > 0 else [])),
-              critical=not report.valid)
+        alert(
+            book,
+            "\n".join([summary, "", *listed] + ([f"...and {more} more"] if more > 0 else [])),
+            critical=not report.valid,
+        )
 
 
 def _saved_copy(book: Any, folder: Path) -> Path:
@@ -251,13 +308,22 @@ def _receive_folder(book: Any) -> None:
     if folder is None:
         return  # the user cancelled the folder dialog
     if not folder.is_dir():
-        raise Ni179Error(f"The folder {folder} does not exist. Set the inbox folder on the "
-                         f"{SETTINGS_SHEET} sheet (cell {NAME_INBOX}).")
-    files = sorted(f for f in folder.glob("*.xlsx") if not f.name.startswith("~$"))  # skip Excel lock files
+        raise Ni179Error(
+            f"The folder {folder} does not exist. Set the inbox folder on the "
+            f"{SETTINGS_SHEET} sheet (cell {NAME_INBOX})."
+        )
+    files = sorted(
+        f for f in folder.glob("*.xlsx") if not f.name.startswith("~$")
+    )  # skip Excel lock files
     if not files:
         alert(book, f"There are no .xlsx files in {folder}.")
         return
-    counts: dict[str, int] = {Outcome.ACCEPTED: 0, Outcome.REJECTED: 0, Outcome.DUPLICATE: 0, "failed": 0}
+    counts: dict[str, int] = {
+        Outcome.ACCEPTED: 0,
+        Outcome.REJECTED: 0,
+        Outcome.DUPLICATE: 0,
+        "failed": 0,
+    }
     to_fix: list[str] = []
 
     def unreadable(path: Path, exc: OSError) -> None:  # one unreadable file must not stop the rest
@@ -266,21 +332,32 @@ def _receive_folder(book: Any) -> None:
         to_fix.append(f"{path.name} (could not be read: is it open in another program?)")
 
     status(book, f"Receiving {plural(len(files), 'file')}...")
-    for i, receipt in enumerate(workspace.receive_many(files, round_id=s.round_id, source=Source.RIBBON,
-                                                unreadable=unreadable), start=1):
+    for i, receipt in enumerate(
+        workspace.receive_many(
+            files, round_id=s.round_id, source=Source.RIBBON, unreadable=unreadable
+        ),
+        start=1,
+    ):
         status(book, f"Received {i} of {len(files)}: {Path(receipt.report.file).name}")
         counts[receipt.outcome] = counts.get(receipt.outcome, 0) + 1
         if receipt.outcome == Outcome.REJECTED:
-            to_fix.append(f"{Path(receipt.report.file).name}: {len(receipt.report.errors)} error(s)")
-        elif receipt.outcome == Outcome.REFUSED:  # a link, folder, pipe or device named like a return
+            to_fix.append(
+                f"{Path(receipt.report.file).name}: {len(receipt.report.errors)} error(s)"
+            )
+        elif (
+            receipt.outcome == Outcome.REFUSED
+        ):  # a link, folder, pipe or device named like a return
             counts["failed"] += 1
             to_fix.append(f"{Path(receipt.report.file).name} (not an ordinary file: not read)")
     if is_master(book):
         _refresh_status(book)  # the master is open: show the new position straight away
-    lines = [f"Received {plural(len(files), 'file')} from {folder}:",
-             f"{counts[Outcome.ACCEPTED]} accepted, {counts[Outcome.REJECTED]} rejected (need fixing), "
-             f"{counts[Outcome.DUPLICATE]} already received" + (f", {counts['failed']} could not be read"
-                                                          if counts["failed"] else "") + "."]
+    lines = [
+        f"Received {plural(len(files), 'file')} from {folder}:",
+        f"{counts[Outcome.ACCEPTED]} accepted, {counts[Outcome.REJECTED]} rejected (need fixing), "
+        f"{counts[Outcome.DUPLICATE]} already received"
+        + (f", {counts['failed']} could not be read" if counts["failed"] else "")
+        + ".",
+    ]
     if to_fix:
         lines += ["", "To follow up:", *to_fix[:MAX_LISTED]]
         if len(to_fix) > MAX_LISTED:
@@ -303,16 +380,20 @@ def _choose_folder(book: Any, inbox: Path | None) -> Path | None:
             return None
         return Path(dialog.SelectedItems(1))
     if inbox is None:
-        raise Ni179Error(f"Type the folder of returned workbooks on the {SETTINGS_SHEET} sheet "
-                         f"(cell {NAME_INBOX}), then click Receive again.")
+        raise Ni179Error(
+            f"Type the folder of returned workbooks on the {SETTINGS_SHEET} sheet "
+            f"(cell {NAME_INBOX}), then click Receive again."
+        )
     return inbox
 
 
 def _require_master(book: Any) -> None:
     # Refreshing adds and rewrites sheets: never do that to a partner's return by mistake.
     if not is_master(book):
-        raise Ni179Error("This button works on the NI 179 master workbook (it has a Settings sheet). "
-                         "Open NI179_master.xlsx and click it there.")
+        raise Ni179Error(
+            "This button works on the NI 179 master workbook (it has a Settings sheet). "
+            "Open NI179_master.xlsx and click it there."
+        )
 
 
 def _summary(book: Any) -> tuple[Any, Any]:
@@ -353,11 +434,15 @@ def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...], workspace: 
     for i, name in enumerate(names, start=1):
         status(book, f"Refreshing '{name}' ({i} of {len(names)})...")
         sheet = record_sheet(name, summary)
-        if name == RETURNS_STATUS and workspace is not None:  # the mail the intake held back, below the table
+        if (
+            name == RETURNS_STATUS and workspace is not None
+        ):  # the mail the intake held back, below the table
             held = quarantined_mail(workspace)
             write_quarantined_mail(sheet, held, misconfiguration(workspace, held))
             fit_columns(sheet)
-        fit_rows(sheet)  # as `ni179 consolidate` does: no text cut off (the page set-up is the shell's)
+        fit_rows(
+            sheet
+        )  # as `ni179 consolidate` does: no text cut off (the page set-up is the shell's)
         copy_sheet(fill_worksheet(sheet, scratch.create_sheet(name)), ensure_sheet(book, name))
 
 
@@ -376,10 +461,15 @@ def _consolidate(book: Any) -> None:
     workspace, summary = _summary(book)
     _refresh_sheets(book, summary, tuple(SHEET_NAMES), workspace)
     facts = summary.to_json()
-    workspace.audit("consolidate", {"round": facts["round"], "out": _book_label(book), "source": "ribbon"})
+    workspace.audit(
+        "consolidate", {"round": facts["round"], "out": _book_label(book), "source": "ribbon"}
+    )
     missing = facts.get("missing") or []
-    alert(book, f"Consolidated {summary.round.title}: {plural(len(facts['received']), 'return')} "
-                f"received, {len(missing)} missing.\nRefreshed: {', '.join(SHEET_NAMES)}.")
+    alert(
+        book,
+        f"Consolidated {summary.round.title}: {plural(len(facts['received']), 'return')} "
+        f"received, {len(missing)} missing.\nRefreshed: {', '.join(SHEET_NAMES)}.",
+    )
 
 
 def _draft_paper(book: Any) -> None:

@@ -101,14 +101,23 @@ def copy_sheet(src: Any, dest: Any) -> None:
     widths and row heights are copied; charts, borders and conditional formats are not.
     """
     dest.clear()
-    if src.max_row < 1 or src.max_column < 1 or (src.max_row == 1 and src.max_column == 1
-                                                  and src.cell(1, 1).value is None):
+    if (
+        src.max_row < 1
+        or src.max_column < 1
+        or (src.max_row == 1 and src.max_column == 1 and src.cell(1, 1).value is None)
+    ):
         return
     values = [[_cell_value(c) for c in row] for row in src.iter_rows()]
     dest["A1"].value = values
     attributes: dict[str, dict[int, list[tuple[int, Any]]]] = {
-        "number_format": {}, "bold": {}, "italic": {}, "size": {}, "font_color": {}, "fill": {},
-        "wrap": {}}
+        "number_format": {},
+        "bold": {},
+        "italic": {},
+        "size": {},
+        "font_color": {},
+        "fill": {},
+        "wrap": {},
+    }
     for row in src.iter_rows():
         for cell in row:
             found = {
@@ -117,7 +126,9 @@ def copy_sheet(src: Any, dest: Any) -> None:
                 "italic": True if cell.font and cell.font.i else None,
                 "size": cell.font.sz if cell.font and cell.font.sz and cell.font.sz != 11 else None,
                 "font_color": _rgb(cell.font.color) if cell.font and cell.font.color else None,
-                "fill": _rgb(cell.fill.fgColor) if cell.fill and cell.fill.fill_type == "solid" else None,
+                "fill": _rgb(cell.fill.fgColor)
+                if cell.fill and cell.fill.fill_type == "solid"
+                else None,
                 "wrap": True if cell.alignment and cell.alignment.wrap_text else None,
             }
             for key, value in found.items():
@@ -135,8 +146,14 @@ def copy_sheet(src: Any, dest: Any) -> None:
         dest.range((rng.min_row, rng.min_col), (rng.max_row, rng.max_col)).merge()
     # Every row's height, in runs of equal heights (a row the source left alone gets Excel's
     # default): rows a wrapped text needs taller, and none left tall from the last refresh.
-    heights = [(row, (src.row_dimensions[row].height if row in src.row_dimensions else None) or DEFAULT_ROW_HEIGHT)
-               for row in range(1, src.max_row + 1)]
+    heights = [
+        (
+            row,
+            (src.row_dimensions[row].height if row in src.row_dimensions else None)
+            or DEFAULT_ROW_HEIGHT,
+        )
+        for row in range(1, src.max_row + 1)
+    ]
     for first, last, height in _runs(heights):
         dest.range((first, 1), (last, 1)).row_height = height
 

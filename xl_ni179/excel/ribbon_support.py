@@ -116,14 +116,21 @@ def read_settings(book: Any, *, from_book: bool = True) -> Settings:
     """
     master = from_book and is_master(book)
     chosen = named_value(book, NAME_WORKSPACE) if master else None
-    located = locate_workspace(chosen=None if chosen is None else str(chosen),
-                               chosen_said=f"the {SETTINGS_SHEET} sheet (cell {NAME_WORKSPACE})",
-                               addin=_addin_workspace(book), base=book_folder(book),
-                               default_said="the default beside the workbook")
+    located = locate_workspace(
+        chosen=None if chosen is None else str(chosen),
+        chosen_said=f"the {SETTINGS_SHEET} sheet (cell {NAME_WORKSPACE})",
+        addin=_addin_workspace(book),
+        base=book_folder(book),
+        default_said="the default beside the workbook",
+    )
     round_id = named_value(book, NAME_ROUND) if master else None
     inbox = named_value(book, NAME_INBOX) if master else None
-    return Settings(located.path, located.said, str(round_id) if round_id is not None else None,
-                    Path(str(inbox)) if inbox is not None else None)
+    return Settings(
+        located.path,
+        located.said,
+        str(round_id) if round_id is not None else None,
+        Path(str(inbox)) if inbox is not None else None,
+    )
 
 
 def log_file(workspace: Path | None) -> Path:
@@ -142,8 +149,9 @@ def _attach_log(path: Path) -> Path:
         log.removeHandler(handler)
         handler.close()
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS,
-                                                   encoding="utf-8")
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
@@ -153,7 +161,9 @@ def _attach_log(path: Path) -> Path:
 def alert(book: Any, message: str, *, critical: bool = False, buttons: str = "ok") -> str | None:
     """A message box in Excel. Returns the button pressed (None where the engine can't say)."""
     try:
-        return book.app.alert(message, title=TITLE, buttons=buttons, mode="critical" if critical else "info")
+        return book.app.alert(
+            message, title=TITLE, buttons=buttons, mode="critical" if critical else "info"
+        )
     except Exception:  # noqa: BLE001 - no way to show it: the log still has it
         log.warning("Could not show a message box: %s", visible(message))
         return None
@@ -167,7 +177,9 @@ def status(book: Any, text: str | bool) -> None:
         pass
 
 
-def run_step(name: str, step: Callable[[Any], Any], book: Any = None, *, from_book: bool = True) -> bool:
+def run_step(
+    name: str, step: Callable[[Any], Any], book: Any = None, *, from_book: bool = True
+) -> bool:
     """Run one button's work; any failure becomes a short message and a logged trace.
 
     ``from_book=False`` for a step that works on a partner's return: its log then goes to
@@ -188,12 +200,18 @@ def run_step(name: str, step: Callable[[Any], Any], book: Any = None, *, from_bo
     except Exception as exc:  # noqa: BLE001 - every failure must reach the user as a message
         where = _log_somewhere(workspace)
         # An exception's text may quote a partner's file: each line of the trace made visible.
-        log.error("%s failed:\n%s", name, "\n".join(visible(line) for line in traceback.format_exc().splitlines()))
+        log.error(
+            "%s failed:\n%s",
+            name,
+            "\n".join(visible(line) for line in traceback.format_exc().splitlines()),
+        )
         if isinstance(exc, Ni179Error):
             text = f"{name}: {exc}"
         else:
-            text = (f"{name} stopped because of an unexpected problem "
-                    f"({type(exc).__name__}: {_short(str(exc))}).")
+            text = (
+                f"{name} stopped because of an unexpected problem "
+                f"({type(exc).__name__}: {_short(str(exc))})."
+            )
         if book is not None:
             alert(book, f"{text}\n\nThe details are in the log file:\n{where}", critical=True)
         else:  # not even a workbook to talk to: the console is all there is
@@ -235,8 +253,10 @@ def open_workspace(settings: Settings) -> Workspace:  # imported lazily, for a f
     try:
         return Workspace(settings.workspace)
     except WorkspaceError as exc:
-        raise WorkspaceError(f"{exc} The workspace folder comes from {settings.workspace_from}; "
-                             f"set it on the {SETTINGS_SHEET} sheet of the master workbook.") from exc
+        raise WorkspaceError(
+            f"{exc} The workspace folder comes from {settings.workspace_from}; "
+            f"set it on the {SETTINGS_SHEET} sheet of the master workbook."
+        ) from exc
 
 
 def plural(n: int, word: str) -> str:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from xl_ni179.partnership import Partnership
     from xl_ni179.store.workspace import Workspace
 
+
 class UdfError(ValueError):
     """Bad arguments in a formula; the message is what the cell shows."""
 
@@ -40,7 +41,9 @@ def workspace_path(caller: Any = None) -> Path:
 
 
 @lru_cache(maxsize=8)
-def _partnership(config: str, mtime: float) -> Partnership:  # imported lazily: a worksheet function starts fast
+def _partnership(
+    config: str, mtime: float
+) -> Partnership:  # imported lazily: a worksheet function starts fast
     # Keyed on the file's modification time so an edited configuration is picked up.
     from xl_ni179.partnership import load_partnership
 
@@ -99,8 +102,14 @@ def _agreement(p: Any, value: Any) -> Any:
     return agreement
 
 
-def target(org_code: Any, year: Any, agreement_code: Any, cumulative: bool = False,
-           workspace: Path | None = None, caller: Any = None) -> float | str:
+def target(
+    org_code: Any,
+    year: Any,
+    agreement_code: Any,
+    cumulative: bool = False,
+    workspace: Path | None = None,
+    caller: Any = None,
+) -> float | str:
     """The organisation's target (£000) in the agreement for the year; "" when the
     organisation is not a member or the agreement sets no target for that year."""
     from xl_ni179.partnership import targets
@@ -116,7 +125,9 @@ def target(org_code: Any, year: Any, agreement_code: Any, cumulative: bool = Fal
     return "" if value is None else value
 
 
-def _latest_return(org_code: Any, workspace: Path | None, caller: Any = None) -> tuple[Any, Any, Any]:
+def _latest_return(
+    org_code: Any, workspace: Path | None, caller: Any = None
+) -> tuple[Any, Any, Any]:
     """(partnership, organisation, latest accepted Report or None) across all rounds."""
     store = _workspace(str(workspace or workspace_path(caller)))
     p = store.partnership
@@ -124,8 +135,13 @@ def _latest_return(org_code: Any, workspace: Path | None, caller: Any = None) ->
     return p, org, store.latest_accepted_report(org.code)
 
 
-def gains(org_code: Any, year: Any, agreement_code: Any = None, workspace: Path | None = None,
-          caller: Any = None) -> float | str:
+def gains(
+    org_code: Any,
+    year: Any,
+    agreement_code: Any = None,
+    workspace: Path | None = None,
+    caller: Any = None,
+) -> float | str:
     """Net cumulative gains (£000) for the year from the organisation's latest accepted
     return: NI 179 (since April 2008), or with an agreement the gains that count towards it
     (since the agreement's first year, as the master workbook counts them). "" when there is
@@ -186,15 +202,25 @@ if HAVE_XLWINGS:
 
     @xw.func
     @xw.arg("cumulative", doc="TRUE for the cumulative target; FALSE (default) for the in-year one")
-    def NI179_TARGET(org_code: str, year: str, agreement_code: str,  # named as Excel names functions
-                     cumulative: bool = False, caller: Any = None) -> float | str:
+    def NI179_TARGET(
+        org_code: str,
+        year: str,
+        agreement_code: str,  # named as Excel names functions
+        cumulative: bool = False,
+        caller: Any = None,
+    ) -> float | str:
         """NI 179 target (£000) of an organisation in an agreement for a year, e.g. ("LCC", "2009/10", "MAA")."""
         return _safely(target, org_code, year, agreement_code, bool(cumulative), None, caller)
 
     @xw.func
-    @xw.arg("agreement_code", doc="optional: an agreement code (e.g. MAA) to count only the gains since "
-                                  "that agreement's first year")
-    def NI179_GAINS(org_code: str, year: str, agreement_code: str = "", caller: Any = None) -> float | str:
+    @xw.arg(
+        "agreement_code",
+        doc="optional: an agreement code (e.g. MAA) to count only the gains since "
+        "that agreement's first year",
+    )
+    def NI179_GAINS(
+        org_code: str, year: str, agreement_code: str = "", caller: Any = None
+    ) -> float | str:
         """Net cumulative cash-releasing gains (£000) from the organisation's latest accepted return;
         with an agreement, the gains counted towards it (e.g. "MAA": since April 2009)."""
         return _safely(gains, org_code, year, agreement_code or None, None, caller)

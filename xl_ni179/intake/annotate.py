@@ -31,14 +31,24 @@ from xl_ni179.spec.schema import ANNOTATION_SHEET, DATE, TEXT, Schema
 from xl_ni179.template.builder import PAGES, build_workbook
 from xl_ni179.template.editable import workbook_bytes
 from xl_ni179.template.printing import Pages, print_ready
-from xl_ni179.template.styles import DATE_FORMAT, FONT_NAME, HEADER_FILL, HEADER_FONT, WRAP, set_text
+from xl_ni179.template.styles import (
+    DATE_FORMAT,
+    FONT_NAME,
+    HEADER_FILL,
+    HEADER_FONT,
+    WRAP,
+    set_text,
+)
 from xl_ni179.text import quote
 
 AUTHOR = "NI 179 validation"
 # A finding's cell is coloured as well as commented: red for an error, amber for a warning
 # still to explain, green for a warning the partner has explained.
-FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C"),
-         "explained": PatternFill("solid", fgColor="C6EFCE")}
+FILLS = {
+    "error": PatternFill("solid", fgColor="FFC7CE"),
+    "warning": PatternFill("solid", fgColor="FFEB9C"),
+    "explained": PatternFill("solid", fgColor="C6EFCE"),
+}
 RESULTS_PAGES = Pages()  # its frozen rows (the verdict, the note and the headings) on every page
 _CELL = re.compile(r"^[A-Z]{1,3}[1-9]\d{0,6}$")
 
@@ -52,8 +62,9 @@ def annotatable(p: Partnership, report: Report) -> bool:
     """
     if any(_whole_file(f.code) for f in report.findings):
         return False
-    return (p.find_organisation(report.organisation or "") is not None
-            and any(r.id == report.round_id for r in p.rounds))
+    return p.find_organisation(report.organisation or "") is not None and any(
+        r.id == report.round_id for r in p.rounds
+    )
 
 
 def _whole_file(code: str) -> bool:
@@ -65,7 +76,9 @@ def annotated_bytes(p: Partnership, report: Report) -> bytes | None:
     """The checked copy as .xlsx bytes; None when nothing may go back (see ``annotatable``)."""
     if not annotatable(p, report):
         return None
-    wb, schema, _ = build_workbook(p, str(report.organisation), p.round(report.round_id), report.prefill)
+    wb, schema, _ = build_workbook(
+        p, str(report.organisation), p.round(report.round_id), report.prefill
+    )
     if report.prefill is not None:
         for f in schema.prefill_fields():  # a prefilled figure the partner cleared stays cleared
             if report.values.get(f.name) is None:
@@ -132,20 +145,33 @@ def _comment_cells(wb: Workbook, report: Report) -> None:
 def _results_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet(ANNOTATION_SHEET, 0)
     ws["A1"] = verdict(report)
-    ws["A1"].font = Font(name=FONT_NAME, bold=True, size=14, color="1E7B34" if report.valid else "B00020")
-    ws["A2"] = ("Each problem is also a comment on its cell, coloured red for an error and amber for a warning. "
-                "Fix each error; check each warning and, if the figure is right, explain it on the Checks "
-                "sheet. Then send the workbook again.")
+    ws["A1"].font = Font(
+        name=FONT_NAME, bold=True, size=14, color="1E7B34" if report.valid else "B00020"
+    )
+    ws["A2"] = (
+        "Each problem is also a comment on its cell, coloured red for an error and amber for a warning. "
+        "Fix each error; check each warning and, if the figure is right, explain it on the Checks "
+        "sheet. Then send the workbook again."
+    )
     heads = ("Severity", "Sheet", "Cell", "What is wrong", "What to do", "Code")
     for i, head in enumerate(heads, start=1):
         cell = ws.cell(4, i, head)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
     listed, omitted = report.listed()
     if omitted:  # a file that breaks one rule thousands of times: the list says how often
-        set_text(ws.cell(5 + len(listed), 4), more_line(omitted, "fix those listed and check the "
-                                                                  "workbook again before sending it"))
+        set_text(
+            ws.cell(5 + len(listed), 4),
+            more_line(omitted, "fix those listed and check the workbook again before sending it"),
+        )
     for row, f in enumerate(listed, start=5):
-        values = (f.severity + (" (explained)" if f.explained else ""), f.sheet, f.cell, f.message, f.fix, f.code)
+        values = (
+            f.severity + (" (explained)" if f.explained else ""),
+            f.sheet,
+            f.cell,
+            f.message,
+            f.fix,
+            f.code,
+        )
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col)
             set_text(cell, value)

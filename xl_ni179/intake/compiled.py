@@ -53,7 +53,10 @@ class ReturnSpec:
         hit = self._names.get(key)
         if hit is None:
             computed = layout.computed_names(self.schema, agreements)
-            hit = self._names[key] = {**self._fields, **{n.lower(): (n, *where) for n, where in computed.items()}}
+            hit = self._names[key] = {
+                **self._fields,
+                **{n.lower(): (n, *where) for n, where in computed.items()},
+            }
         return hit
 
     def expected_locked(self, org_code: str, prefill: Prefill | None = None) -> dict[Where, str]:
@@ -73,8 +76,11 @@ class ReturnSpec:
             locked = {where: own.get(value, value) for where, value in locked.items()}
         if prefill is None:
             return locked
-        out = {where: value for where, value in locked.items()
-               if where not in prior.prior_content(self.schema, None)}
+        out = {
+            where: value
+            for where, value in locked.items()
+            if where not in prior.prior_content(self.schema, None)
+        }
         for where, value in prior.prior_content(self.schema, prefill).items():
             norm = normalise(value)
             if norm is not None:
@@ -92,13 +98,18 @@ class ReturnSpec:
         own = _own(twin, org)
         return own[norm] if twin is not org and norm in own else content.get(where)
 
-    def _twin(self, org_code: str) -> tuple[Organisation, Organisation, dict[Where, str], dict[Where, Any]]:
+    def _twin(
+        self, org_code: str
+    ) -> tuple[Organisation, Organisation, dict[Where, str], dict[Where, Any]]:
         """(the organisation, the twin whose template was built, its locked content
         normalised, and as written)."""
         p = self.partnership
         org = p.organisation(org_code)
-        shape = (org.sector, tuple(a.code for a in p.agreements_of(org.code)),
-                 tuple(pr.code for pr in p.projects_of(org.code)))
+        shape = (
+            org.sector,
+            tuple(a.code for a in p.agreements_of(org.code)),
+            tuple(pr.code for pr in p.projects_of(org.code)),
+        )
         hit = self._shapes.get(shape)
         if hit is None:
             if len(self._shapes) >= SHAPES_KEPT:
@@ -109,8 +120,11 @@ class ReturnSpec:
 
 def _own(twin: Organisation, org: Organisation) -> dict[str | None, Any]:
     """The twin's name, code and baseline (normalised) -> the organisation's own."""
-    return {normalise(twin.name): org.name, normalise(twin.code): org.code,
-            normalise(twin.baseline): org.baseline}
+    return {
+        normalise(twin.name): org.name,
+        normalise(twin.code): org.code,
+        normalise(twin.baseline): org.baseline,
+    }
 
 
 def return_spec(p: Partnership, round_id: str) -> ReturnSpec:
@@ -118,6 +132,8 @@ def return_spec(p: Partnership, round_id: str) -> ReturnSpec:
     return _compiled(ByContent(p.content_key, p), round_id)
 
 
-@lru_cache(maxsize=4)  # a worker meets one round or two; each spec keeps up to SHAPES_KEPT templates
+@lru_cache(
+    maxsize=4
+)  # a worker meets one round or two; each spec keeps up to SHAPES_KEPT templates
 def _compiled(held: ByContent, round_id: str) -> ReturnSpec:
     return ReturnSpec(held.partnership, held.partnership.round(round_id))

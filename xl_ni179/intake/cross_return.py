@@ -24,7 +24,9 @@ from xl_ni179.spec.schema import (
 )
 
 
-def add_cross_return(p: Partnership, report: Report, previous: Report | None, replaces: Report | None) -> None:
+def add_cross_return(
+    p: Partnership, report: Report, previous: Report | None, replaces: Report | None
+) -> None:
     """Compare a validated return with the organisation's earlier accepted ones (from their
     figures: the file itself is not read again)."""
     if report.round_id is None or not report.values or (previous is None and replaces is None):
@@ -34,28 +36,55 @@ def add_cross_return(p: Partnership, report: Report, previous: Report | None, re
     now_values = report.values
     if previous is not None:
         # Gains are cumulative and ongoing: a year's total should not fall below what was reported.
-        held = report.prefill if report.prefill is not None and report.prefill.sha256 == previous.sha256 else None
+        held = (
+            report.prefill
+            if report.prefill is not None and report.prefill.sha256 == previous.sha256
+            else None
+        )
         for year in schema.years:
             if held is not None and held.covers(year, schema):
                 continue  # the workbook held these figures: each change is an actual-restated warning
-            before = [previous.values.get(gains_name(stream, year)) for stream in _workstreams(schema, year)]
+            before = [
+                previous.values.get(gains_name(stream, year))
+                for stream in _workstreams(schema, year)
+            ]
             if not any(is_number(v) for v in before):
                 continue
             now = num_sum([now_values.get(f.name) for f in schema.of_group("gains", year)])
             was = num_sum(before)
             if now < was - TOLERANCE:
                 cell = layout.total_cells(schema, year)["gross"]
-                report.add(sr.GAINS_WITHDRAWN.finding(sheet=GAINS, cell=cell, field=total_name("gross", year),
-                                                      label=f"Gross gains for {year}", value=now, before=was,
-                                                      previous=previous.round_id or "earlier round"))
+                report.add(
+                    sr.GAINS_WITHDRAWN.finding(
+                        sheet=GAINS,
+                        cell=cell,
+                        field=total_name("gross", year),
+                        label=f"Gross gains for {year}",
+                        value=now,
+                        before=was,
+                        previous=previous.round_id or "earlier round",
+                    )
+                )
     if replaces is not None:
         for f in schema.fields:
             if f.year_kind != "actual" or f.group not in ("gains", "costs"):
                 continue
             before_value, value = replaces.values.get(f.name), now_values.get(f.name)
-            if is_number(before_value) and is_number(value) and abs(before_value - value) > TOLERANCE:
-                report.add(sr.RESUBMISSION_CHANGED.finding(sheet=f.sheet, cell=f.cell, field=f.name,
-                                                           label=f.label, value=value, before=before_value))
+            if (
+                is_number(before_value)
+                and is_number(value)
+                and abs(before_value - value) > TOLERANCE
+            ):
+                report.add(
+                    sr.RESUBMISSION_CHANGED.finding(
+                        sheet=f.sheet,
+                        cell=f.cell,
+                        field=f.name,
+                        label=f.label,
+                        value=value,
+                        before=before_value,
+                    )
+                )
     mark_explained(report)
 
 

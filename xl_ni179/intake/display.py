@@ -36,14 +36,18 @@ ALLOWED = {
     DATE: frozenset({canonical(DATE_FORMAT), canonical("yyyy-mm-dd")}) | TEXT_FORMATS,
 }
 ENTRY = {MONEY: "the amount in £000 as a number", DATE: "the date, like 14/05/2009"}
-PAINTER = ("Give sheet {sheet}, cell {cell} back the template's format: click another yellow input cell on the "
-           "{sheet} sheet, click the Format Painter (Excel, Home tab) or Clone Formatting (LibreOffice, the "
-           "paintbrush) button, then click sheet {sheet}, cell {cell}.")
+PAINTER = (
+    "Give sheet {sheet}, cell {cell} back the template's format: click another yellow input cell on the "
+    "{sheet} sheet, click the Format Painter (Excel, Home tab) or Clone Formatting (LibreOffice, the "
+    "paintbrush) button, then click sheet {sheet}, cell {cell}."
+)
 MIN_CONTRAST = 1.3  # text this close to its background's colour cannot be read
 MIN_POINTS = 4.0
 
 
-def check_inputs_shown(raw: RawWorkbook, schema: Schema, report: Report, skip: Collection[str] = ()) -> None:
+def check_inputs_shown(
+    raw: RawWorkbook, schema: Schema, report: Report, skip: Collection[str] = ()
+) -> None:
     """A finding for each input whose cell does not show the value we record (``skip``: the
     inputs already found to hold a formula)."""
     for f in schema.fields:
@@ -67,17 +71,32 @@ def _shown_value(value: Any) -> str:
     return f"'{value}'" if isinstance(value, str) else str(value)
 
 
-def _check_format(f: Field, value: Any, formats: tuple[str, ...], report: Report, when: str) -> bool:
+def _check_format(
+    f: Field, value: Any, formats: tuple[str, ...], report: Report, when: str
+) -> bool:
     allowed = _allowed(f)
     wrong = next((code for code in formats if canonical(code) not in allowed), None)
     if wrong is None:
         return True
-    report.add(INPUT_FORMAT_CHANGED.finding(
-        sheet=f.sheet, cell=f.cell, field=f.name, label=f.label, shown=shows(value, wrong), value=_shown_value(value),
-        format=wrong[:60], when=when, entry=ENTRY.get(f.type, "the text"),
-        undo=(PAINTER if not when else "Remove the conditional formatting from sheet {sheet}, cell {cell} "
-              "(Home > Conditional Formatting > Clear Rules > Clear Rules from Selected Cells)."
-              ).format(sheet=f.sheet, cell=f.cell)))
+    report.add(
+        INPUT_FORMAT_CHANGED.finding(
+            sheet=f.sheet,
+            cell=f.cell,
+            field=f.name,
+            label=f.label,
+            shown=shows(value, wrong),
+            value=_shown_value(value),
+            format=wrong[:60],
+            when=when,
+            entry=ENTRY.get(f.type, "the text"),
+            undo=(
+                PAINTER
+                if not when
+                else "Remove the conditional formatting from sheet {sheet}, cell {cell} "
+                "(Home > Conditional Formatting > Clear Rules > Clear Rules from Selected Cells)."
+            ).format(sheet=f.sheet, cell=f.cell),
+        )
+    )
     return False
 
 
@@ -86,7 +105,7 @@ def _luminance(rgb: str) -> float:
         c = int(hex2, 16) / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (channel(rgb[i:i + 2]) for i in (0, 2, 4))
+    r, g, b = (channel(rgb[i : i + 2]) for i in (0, 2, 4))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
@@ -100,9 +119,17 @@ def contrast(font: str, fill: str) -> float:
 
 
 def _hidden(f: Field, value: Any, report: Report, reason: str, undo: str) -> None:
-    report.add(INPUT_HIDDEN.finding(sheet=f.sheet, cell=f.cell, field=f.name, label=f.label,
-                                    value=_shown_value(value), reason=reason,
-                                    undo=undo.format(sheet=f.sheet, cell=f.cell)))
+    report.add(
+        INPUT_HIDDEN.finding(
+            sheet=f.sheet,
+            cell=f.cell,
+            field=f.name,
+            label=f.label,
+            value=_shown_value(value),
+            reason=reason,
+            undo=undo.format(sheet=f.sheet, cell=f.cell),
+        )
+    )
 
 
 def _covers(sqref: str, cell: str) -> bool:
@@ -122,14 +149,25 @@ def _check_visible(f: Field, value: Any, look: Look, raw: RawWorkbook, report: R
         _hidden(f, value, report, "its text is the colour of its background", PAINTER)
         return
     if look.size < MIN_POINTS:
-        _hidden(f, value, report, f"its text is {look.size:g} points high, too small to read", PAINTER)
+        _hidden(
+            f, value, report, f"its text is {look.size:g} points high, too small to read", PAINTER
+        )
         return
     for merged in raw.merged.get(f.sheet, ()):
         box = bounds(merged)
-        if box is not None and _covers(merged, f.cell) and bounds(f.cell) != (box[0], box[1], box[0], box[1]):
-            _hidden(f, value, report, f"it is covered by the merged cells {merged[:30]}, which show only their "
-                                      "first cell",
-                    f"Select {merged[:30]} and click Home > Merge & Center to unmerge the cells.")
+        if (
+            box is not None
+            and _covers(merged, f.cell)
+            and bounds(f.cell) != (box[0], box[1], box[0], box[1])
+        ):
+            _hidden(
+                f,
+                value,
+                report,
+                f"it is covered by the merged cells {merged[:30]}, which show only their "
+                "first cell",
+                f"Select {merged[:30]} and click Home > Merge & Center to unmerge the cells.",
+            )
             return
     for shading in raw.shading.get(f.sheet, ()):
         if _covers(shading.sqref, f.cell) and not _shading_ok(f, value, look, shading, report):
@@ -137,10 +175,14 @@ def _check_visible(f: Field, value: Any, look: Look, raw: RawWorkbook, report: R
 
 
 def _shading_ok(f: Field, value: Any, look: Look, shading: Shading, report: Report) -> bool:
-    undo = ("Remove the conditional formatting from sheet {sheet}, cell {cell} (Home > Conditional Formatting > Clear "
-            "Rules > Clear Rules from Selected Cells).")
+    undo = (
+        "Remove the conditional formatting from sheet {sheet}, cell {cell} (Home > Conditional Formatting > Clear "
+        "Rules > Clear Rules from Selected Cells)."
+    )
     if shading.hides:
-        _hidden(f, value, report, "a conditional format draws a bar or icon in place of the value", undo)
+        _hidden(
+            f, value, report, "a conditional format draws a bar or icon in place of the value", undo
+        )
         return False
     if shading.font is not None and contrast(shading.font, look.fill) < MIN_CONTRAST:
         _hidden(f, value, report, "a conditional format colours its text like its background", undo)

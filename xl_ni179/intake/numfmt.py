@@ -21,8 +21,20 @@ GENERAL = "general"
 _PLAIN_LITERALS = frozenset("$-+/():!^&'~{}<>= ")
 _SECTION_SPLIT = re.compile(r';(?=(?:[^"]*"[^"]*")*[^"]*\Z)')
 _DATE_TOKEN = re.compile(r"(?i)yyyy|yy|mmmmm|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|am/pm|a/p")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EPOCH = dt.datetime(1899, 12, 30)
 
@@ -37,7 +49,7 @@ def canonical(code: str) -> str:
         if ch == '"':
             end = code.find('"', i + 1)
             end = n if end < 0 else end
-            out.extend("\\" + c for c in code[i + 1:end])
+            out.extend("\\" + c for c in code[i + 1 : end])
             i = end + 1
             continue
         if ch == "\\" and i + 1 < n:
@@ -47,7 +59,7 @@ def canonical(code: str) -> str:
         if ch == "[":
             end = code.find("]", i)
             end = n - 1 if end < 0 else end
-            out.append(code[i:end + 1].lower())
+            out.append(code[i : end + 1].lower())
             i = end + 1
             continue
         out.append("\\" + ch if ch in _PLAIN_LITERALS else ch.lower())
@@ -70,7 +82,11 @@ def _bare(section: str) -> str:
 def is_date(code: str) -> bool:
     """Does the format show numbers as dates or times?"""
     first = _bare(sections(code)[0]).lower()
-    return bool(re.search(r"[dmyhs]", first.replace("general", ""))) and "0" not in first and "#" not in first
+    return (
+        bool(re.search(r"[dmyhs]", first.replace("general", "")))
+        and "0" not in first
+        and "#" not in first
+    )
 
 
 def _literal(section: str) -> str:
@@ -88,16 +104,31 @@ def _date_text(value: float, section: str) -> str:
 
     def token(match: re.Match[str]) -> str:
         t = match.group(0).lower()
-        return {"yyyy": f"{when.year:04d}", "yy": f"{when.year % 100:02d}", "mmmmm": _MONTHS[when.month - 1][0],
-                "mmmm": _MONTHS[when.month - 1], "mmm": _MONTHS[when.month - 1][:3], "mm": f"{when.month:02d}",
-                "m": str(when.month), "dddd": _DAYS[when.weekday()], "ddd": _DAYS[when.weekday()][:3],
-                "dd": f"{when.day:02d}", "d": str(when.day), "hh": f"{when.hour:02d}", "h": str(when.hour),
-                "ss": f"{when.second:02d}", "s": str(when.second),
-                "am/pm": "AM" if when.hour < 12 else "PM", "a/p": "A" if when.hour < 12 else "P"}[t]
+        return {
+            "yyyy": f"{when.year:04d}",
+            "yy": f"{when.year % 100:02d}",
+            "mmmmm": _MONTHS[when.month - 1][0],
+            "mmmm": _MONTHS[when.month - 1],
+            "mmm": _MONTHS[when.month - 1][:3],
+            "mm": f"{when.month:02d}",
+            "m": str(when.month),
+            "dddd": _DAYS[when.weekday()],
+            "ddd": _DAYS[when.weekday()][:3],
+            "dd": f"{when.day:02d}",
+            "d": str(when.day),
+            "hh": f"{when.hour:02d}",
+            "h": str(when.hour),
+            "ss": f"{when.second:02d}",
+            "s": str(when.second),
+            "am/pm": "AM" if when.hour < 12 else "PM",
+            "a/p": "A" if when.hour < 12 else "P",
+        }[t]
 
     pieces = re.split(r'("[^"]*"|\\.)', body)
-    return "".join(p[1:-1] if p.startswith('"') else p[1:] if p.startswith("\\") else _DATE_TOKEN.sub(token, p)
-                   for p in pieces)
+    return "".join(
+        p[1:-1] if p.startswith('"') else p[1:] if p.startswith("\\") else _DATE_TOKEN.sub(token, p)
+        for p in pieces
+    )
 
 
 # The number's placeholders: digits with grouping commas, decimals, then scaling commas.
@@ -119,10 +150,12 @@ def _number_text(value: float, section: str) -> str:
     if digits is None:  # no digit placeholder: the section shows only its text
         return _literal(section)
     places = len(digits.group(1) or "")
-    value = value * 100 ** percent / 1000 ** len(digits.group(2))  # each trailing comma divides by 1,000
+    value = (
+        value * 100**percent / 1000 ** len(digits.group(2))
+    )  # each trailing comma divides by 1,000
     grouped = "," in digits.group(0).rstrip(",")
     text = f"{abs(value):,.{places}f}" if grouped else f"{abs(value):.{places}f}"
-    return _plain(section[:digits.start()]) + text + _plain(section[digits.end():])
+    return _plain(section[: digits.start()]) + text + _plain(section[digits.end() :])
 
 
 def shows(value: Any, code: str) -> str:
@@ -134,8 +167,11 @@ def shows(value: Any, code: str) -> str:
     if isinstance(value, str):
         if len(parts) >= 4:
             text = parts[3]
-            return "nothing" if not _bare(text).strip() and not _literal(text) else \
-                f"'{_literal(text.replace('@', chr(0))).replace(chr(0), value) or value}'"
+            return (
+                "nothing"
+                if not _bare(text).strip() and not _literal(text)
+                else f"'{_literal(text.replace('@', chr(0))).replace(chr(0), value) or value}'"
+            )
         return f"'{value}'"
     if not isinstance(value, int | float):
         return f"'{value}'"

@@ -21,7 +21,9 @@ def shared_pool() -> BoundedPool:
     with _lock:
         if _pool is None:
             workers = max(1, min(2, os.cpu_count() or 1))
-            _pool = BoundedPool(workers=workers, preload=["xl_ni179.intake.batch", "xl_ni179.intake.validate"])
+            _pool = BoundedPool(
+                workers=workers, preload=["xl_ni179.intake.batch", "xl_ni179.intake.validate"]
+            )
             atexit.register(close_shared_pool)
         return _pool
 

@@ -50,20 +50,33 @@ class Limits:
 
     def place_at(self, row: int, column: int, coord: str, sheet: str) -> None:
         if row > self.max_row or column > self.max_column:
-            raise self.fail(P.SHEET_TOO_LARGE, sheet=sheet, cell=coord, rows=f"{self.max_row:,}",
-                            columns=self.max_column)
+            raise self.fail(
+                P.SHEET_TOO_LARGE,
+                sheet=sheet,
+                cell=coord,
+                rows=f"{self.max_row:,}",
+                columns=self.max_column,
+            )
 
     def cells(self, count: int, sheet: str) -> None:
         if count > L.MAX_CELLS_PER_SHEET:
-            raise self.fail(P.TOO_MANY_CELLS, sheet=sheet,
-                            detail=f"sheet '{sheet[:40]}' has more than {L.MAX_CELLS_PER_SHEET:,} cells")
+            raise self.fail(
+                P.TOO_MANY_CELLS,
+                sheet=sheet,
+                detail=f"sheet '{sheet[:40]}' has more than {L.MAX_CELLS_PER_SHEET:,} cells",
+            )
         if self.total + count > L.MAX_CELLS_TOTAL:
-            raise self.fail(P.TOO_MANY_CELLS, detail=f"more than {L.MAX_CELLS_TOTAL:,} cells across all sheets")
+            raise self.fail(
+                P.TOO_MANY_CELLS, detail=f"more than {L.MAX_CELLS_TOTAL:,} cells across all sheets"
+            )
 
     def text(self, value: str) -> None:
         if len(value) > L.MAX_STRING_CHARS:
-            raise self.fail(P.TOO_MUCH_TEXT, detail=f"one piece of text is longer than the "
-                                                    f"{L.MAX_STRING_CHARS:,} characters a cell can hold")
+            raise self.fail(
+                P.TOO_MUCH_TEXT,
+                detail=f"one piece of text is longer than the "
+                f"{L.MAX_STRING_CHARS:,} characters a cell can hold",
+            )
 
 
 @dataclass(frozen=True)
@@ -100,11 +113,17 @@ class RawWorkbook:
     date1904: bool = False  # serial numbers count days from 1904 (Mac Excel's old default)
     protected: dict[str, bool] = field(default_factory=dict)
     cells: dict[str, dict[str, Any]] = field(default_factory=dict)  # formulas as Formula
-    cached: dict[str, dict[str, Any]] = field(default_factory=dict)  # formula results: never trusted
-    styles: dict[str, dict[str, int]] = field(default_factory=dict)  # the cell format of each styled cell
+    cached: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # formula results: never trusted
+    styles: dict[str, dict[str, int]] = field(
+        default_factory=dict
+    )  # the cell format of each styled cell
     looks: Styles = NO_STYLES  # the workbook's cell formats
     merged: dict[str, list[str]] = field(default_factory=dict)  # each sheet's merged ranges
-    shading: dict[str, list[Shading]] = field(default_factory=dict)  # conditional formats that change a look
+    shading: dict[str, list[Shading]] = field(
+        default_factory=dict
+    )  # conditional formats that change a look
     # Each sheet's links, {sheet: {ref: target}}: the address of the link's external
     # relationship, or #place for a link inside the workbook (xl_ni179.checks.hyperlinks).
     hyperlinks: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xl_ni179.intake.raw import DefinedName, Limits, RawWorkbook, Shading, SheetInfo, XlsxLimitError, address
+from xl_ni179.intake.raw import (
+    DefinedName,
+    Limits,
+    RawWorkbook,
+    Shading,
+    SheetInfo,
+    XlsxLimitError,
+    address,
+)
 from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety import problems as P
 from xl_ni179.intake.safety.graph import OFFICE, R_NS, Graph, read_relationships
@@ -39,8 +47,20 @@ from xl_ni179.intake.values import (
 )
 from xl_ni179.spec.formulas import Formula
 
-__all__ = ["DAYS_1904", "Formula", "XlsxReadError", "XlsxLimitError", "XlsxAmbiguity", "RawWorkbook",
-           "DefinedName", "Reading", "Shading", "SheetInfo", "read_package", "read_workbook"]
+__all__ = [
+    "DAYS_1904",
+    "Formula",
+    "XlsxReadError",
+    "XlsxLimitError",
+    "XlsxAmbiguity",
+    "RawWorkbook",
+    "DefinedName",
+    "Reading",
+    "Shading",
+    "SheetInfo",
+    "read_package",
+    "read_workbook",
+]
 
 
 THEME = OFFICE + "theme"
@@ -73,7 +93,9 @@ def read_package(path: str | os.PathLike[str]) -> Reading:
         except Stop as stop:
             problem = stop.problem
         except ZIP_ERRORS as exc:
-            problem = P.CORRUPT_FILE.problem(detail=f"its zip structure is broken: {shown(str(exc))}")
+            problem = P.CORRUPT_FILE.problem(
+                detail=f"its zip structure is broken: {shown(str(exc))}"
+            )
         return Reading([problem])
 
 
@@ -101,8 +123,10 @@ def _read(parts: Parts, graph: Graph) -> RawWorkbook:
     _workbook(parts.tree(graph.workbook), graph, raw)
     theme = next((r.part for r in graph.workbook_rels if r.type == THEME and r.part), None)
     try:
-        raw.looks = read_styles(parts.tree(graph.styles) if graph.styles else None,
-                                parts.tree(theme) if theme and parts.is_xml(theme) else None)
+        raw.looks = read_styles(
+            parts.tree(graph.styles) if graph.styles else None,
+            parts.tree(theme) if theme and parts.is_xml(theme) else None,
+        )
     except XlsxAmbiguity as exc:
         raise XlsxAmbiguity(exc.detail) from None
     limits = Limits()
@@ -133,7 +157,9 @@ def _links(parts: Parts, part: str, sheet: str, raw: RawWorkbook) -> None:
     for el in parts.tree(part).iterfind(f"{MAIN}hyperlinks/{MAIN}hyperlink"):
         rid, place = el.get(f"{{{R_NS}}}id"), el.get("location")
         target = targets.get(rid, "") if rid else ""
-        links[el.get("ref") or ""] = target + (f"#{place}" if place else "") if target else f"#{place or ''}"
+        links[el.get("ref") or ""] = (
+            target + (f"#{place}" if place else "") if target else f"#{place or ''}"
+        )
     if links:
         raw.hyperlinks[sheet] = links
 
@@ -160,25 +186,59 @@ class _SheetRead:
 _SHEETS: dict[tuple[Any, ...], _SheetRead] = {}
 
 
-def _read_sheet(parts: Parts, part: str, strings: list[str], sheet: str, limits: Limits, raw: RawWorkbook) -> None:
+def _read_sheet(
+    parts: Parts, part: str, strings: list[str], sheet: str, limits: Limits, raw: RawWorkbook
+) -> None:
     data = parts.data(part)
     # A sheet with links needs its relationships too, and is always read.
-    key = None if b"hyperlink" in data or not memorable(data) else (
-        data, raw.date1904, len(raw.looks.looks), tuple(raw.looks.differentials),
-        (L.MAX_ROWS, L.MAX_COLUMNS, L.MAX_CELLS_PER_SHEET, L.MAX_STRING_CHARS, L.MAX_ELEMENTS_LARGE))
+    key = (
+        None
+        if b"hyperlink" in data or not memorable(data)
+        else (
+            data,
+            raw.date1904,
+            len(raw.looks.looks),
+            tuple(raw.looks.differentials),
+            (
+                L.MAX_ROWS,
+                L.MAX_COLUMNS,
+                L.MAX_CELLS_PER_SHEET,
+                L.MAX_STRING_CHARS,
+                L.MAX_ELEMENTS_LARGE,
+            ),
+        )
+    )
     held = recall(_SHEETS, key) if key is not None else None
     if held is None:
         read_sheet(parts.tree(part), strings, sheet, limits, raw)
         if key is not None and not limits.last_used_strings:
-            remember(_SHEETS, key, _SheetRead(raw.cells[sheet], raw.cached[sheet], raw.styles[sheet],
-                                              raw.merged[sheet], raw.shading[sheet], raw.protected[sheet],
-                                              limits.last))
+            remember(
+                _SHEETS,
+                key,
+                _SheetRead(
+                    raw.cells[sheet],
+                    raw.cached[sheet],
+                    raw.styles[sheet],
+                    raw.merged[sheet],
+                    raw.shading[sheet],
+                    raw.protected[sheet],
+                    limits.last,
+                ),
+            )
             raw.cells[sheet], raw.cached[sheet] = dict(raw.cells[sheet]), dict(raw.cached[sheet])
         return
     limits.cells(held.count, sheet)
     limits.total += held.count
-    raw.cells[sheet], raw.cached[sheet], raw.styles[sheet] = dict(held.cells), dict(held.cached), dict(held.styled)
-    raw.merged[sheet], raw.shading[sheet], raw.protected[sheet] = list(held.merged), list(held.shading), held.protected
+    raw.cells[sheet], raw.cached[sheet], raw.styles[sheet] = (
+        dict(held.cells),
+        dict(held.cached),
+        dict(held.styled),
+    )
+    raw.merged[sheet], raw.shading[sheet], raw.protected[sheet] = (
+        list(held.merged),
+        list(held.shading),
+        held.protected,
+    )
 
 
 def _workbook(root: Any, graph: Graph, raw: RawWorkbook) -> None:
@@ -190,23 +250,33 @@ def _workbook(root: Any, graph: Graph, raw: RawWorkbook) -> None:
     if properties:
         raw.date1904 = truth(properties[0].get("date1904"), "the workbook's date system")
     protection = root.find(MAIN + "workbookProtection")
-    raw.structure_locked = protection is not None and protection.get("lockStructure") in ("1", "true")
+    raw.structure_locked = protection is not None and protection.get("lockStructure") in (
+        "1",
+        "true",
+    )
     for el in root.iterfind(f"{MAIN}definedNames/{MAIN}definedName"):
         name, text, local = el.get("name", ""), el.text or "", el.get("localSheetId")
         sheet = None
         if local is not None:  # sheet-scoped: kept apart, as it can shadow a workbook name
             if not (local.isascii() and local.isdigit()) or int(local) >= len(names):
-                raise XlsxAmbiguity(f"the defined name '{shown(name, 40)}' belongs to a sheet that does not exist")
+                raise XlsxAmbiguity(
+                    f"the defined name '{shown(name, 40)}' belongs to a sheet that does not exist"
+                )
             sheet = names[int(local)]
         if sheet is None:
             raw.names[name] = text
-        raw.defined.append(DefinedName(name, text, sheet, truth(el.get("hidden"), "a name's hidden flag")))
+        raw.defined.append(
+            DefinedName(name, text, sheet, truth(el.get("hidden"), "a name's hidden flag"))
+        )
 
 
 def _shared_strings(root: Any, limits: Limits) -> list[str]:
     declared = root.get("uniqueCount", "0")
     if not declared.isdigit() or len(declared) > 12 or int(declared) > L.MAX_SHARED_STRINGS:
-        raise limits.fail(P.TOO_MUCH_TEXT, detail=f"the text table claims {declared[:20]} different pieces of text")
+        raise limits.fail(
+            P.TOO_MUCH_TEXT,
+            detail=f"the text table claims {declared[:20]} different pieces of text",
+        )
     strings: list[str] = []
     for si in root:
         if si.tag != MAIN + "si":
@@ -214,8 +284,10 @@ def _shared_strings(root: Any, limits: Limits) -> list[str]:
                 continue
             raise XlsxAmbiguity("the table of text holds something other than text")
         if len(strings) >= L.MAX_SHARED_STRINGS:
-            raise limits.fail(P.TOO_MUCH_TEXT, detail=f"more than {L.MAX_SHARED_STRINGS:,} different "
-                                                      "pieces of text")
+            raise limits.fail(
+                P.TOO_MUCH_TEXT,
+                detail=f"more than {L.MAX_SHARED_STRINGS:,} different pieces of text",
+            )
         first = si[0] if len(si) == 1 else None
         if first is not None and first.tag == T:  # plain text: the usual
             text = first.text or ""

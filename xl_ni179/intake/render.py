@@ -30,8 +30,9 @@ def more_line(omitted: int, where: str | None) -> str:
     return f"... and {rest}: {where}." if where else f"... and {rest}."
 
 
-def to_text(report: Report, org_name: str | None = None, *, limit: int = MAX_LISTED,
-            rest: str | None = None) -> str:
+def to_text(
+    report: Report, org_name: str | None = None, *, limit: int = MAX_LISTED, rest: str | None = None
+) -> str:
     """The report for a terminal, a log or a plain-text email: at most ``limit`` findings,
     then a line saying how many more (and ``rest``: where they are all listed)."""
     who = org_name or report.organisation or "unknown organisation"
@@ -57,26 +58,35 @@ def to_json_obj(report: Report, org_name: str | None = None) -> dict:
 def to_json(reports: list[Report], org_names: Mapping[str, str] | None = None) -> str:
     """The reports as a JSON list; ``org_names`` (code -> name) gives each its organisation_name."""
     names = org_names or {}
-    return json.dumps([to_json_obj(r, names.get(r.organisation or "")) for r in reports], indent=2, default=str)
+    return json.dumps(
+        [to_json_obj(r, names.get(r.organisation or "")) for r in reports], indent=2, default=str
+    )
 
 
-def to_html(report: Report, org_name: str | None = None, *, limit: int = MAX_LISTED,
-            rest: str | None = None) -> str:
+def to_html(
+    report: Report, org_name: str | None = None, *, limit: int = MAX_LISTED, rest: str | None = None
+) -> str:
     """A self-contained fragment for an email reply (inline styles: mail clients drop <style>),
     listing at most ``limit`` findings as ``to_text`` does."""
     esc = html.escape
     who = esc(org_name or report.organisation or "your organisation")
     colour = "#1e7b34" if report.valid else "#b00020"
-    parts = [f'<p style="font-weight:bold;color:{colour}">{esc(verdict(report))}: return from {who}</p>']
+    parts = [
+        f'<p style="font-weight:bold;color:{colour}">{esc(verdict(report))}: return from {who}</p>'
+    ]
     listed, omitted = report.listed(limit)
     if listed:
-        parts.append('<table style="border-collapse:collapse" border="1" cellpadding="4">'
-                     "<tr><th>Severity</th><th>Where</th><th>What is wrong</th><th>What to do</th>"
-                     "<th>Code</th></tr>")
+        parts.append(
+            '<table style="border-collapse:collapse" border="1" cellpadding="4">'
+            "<tr><th>Severity</th><th>Where</th><th>What is wrong</th><th>What to do</th>"
+            "<th>Code</th></tr>"
+        )
         for f in listed:
             sev = f.severity + (" (explained)" if f.explained else "")
-            parts.append(f"<tr><td>{esc(sev)}</td><td>{esc(f.where)}</td><td>{esc(f.message)}</td>"
-                         f"<td>{esc(f.fix)}</td><td>{esc(f.code)}</td></tr>")
+            parts.append(
+                f"<tr><td>{esc(sev)}</td><td>{esc(f.where)}</td><td>{esc(f.message)}</td>"
+                f"<td>{esc(f.fix)}</td><td>{esc(f.code)}</td></tr>"
+            )
         parts.append("</table>")
     if omitted:
         parts.append(f"<p>{esc(more_line(omitted, rest))}</p>")

@@ -29,7 +29,11 @@ _X14 = "{http://schemas.microsoft.com/office/spreadsheetml/2009/9/main}"
 SHEET_DATA, ROW, CELL = MAIN + "sheetData", MAIN + "row", MAIN + "c"
 V, F, IS, T, R = MAIN + "v", MAIN + "f", MAIN + "is", MAIN + "t", MAIN + "r"
 RPH, EXT_LIST = MAIN + "rPh", MAIN + "extLst"
-DIMENSION, MERGE_CELLS, PROTECTION = MAIN + "dimension", MAIN + "mergeCells", MAIN + "sheetProtection"
+DIMENSION, MERGE_CELLS, PROTECTION = (
+    MAIN + "dimension",
+    MAIN + "mergeCells",
+    MAIN + "sheetProtection",
+)
 CONDITIONAL = MAIN + "conditionalFormatting"
 _AREAS = frozenset({DIMENSION, MERGE_CELLS, MAIN + "hyperlinks"})
 
@@ -41,7 +45,9 @@ def truth(value: str | None, what: str = "") -> bool:
         return False
     if value in ("1", "true"):
         return True
-    raise XlsxAmbiguity(f"{what or 'a setting'} is '{shown(value, 20)}', which programs read differently")
+    raise XlsxAmbiguity(
+        f"{what or 'a setting'} is '{shown(value, 20)}', which programs read differently"
+    )
 
 
 def text_of(el: Any, limits: Limits, what: str) -> str:
@@ -61,7 +67,9 @@ def text_of(el: Any, limits: Limits, what: str) -> str:
         elif tag not in (RPH, MAIN + "phoneticPr", EXT_LIST):
             raise XlsxAmbiguity(f"{what} holds content that programs read differently")
     if plain is not None and runs:
-        raise XlsxAmbiguity(f"{what} has both plain text and formatted text, which programs show differently")
+        raise XlsxAmbiguity(
+            f"{what} has both plain text and formatted text, which programs show differently"
+        )
     text = unescape(plain if plain is not None else "".join(runs))
     if len(text) > L.MAX_STRING_CHARS:
         limits.text(text)
@@ -132,7 +140,9 @@ def read_sheet(root: Any, strings: list[str], sheet: str, limits: Limits, raw: R
     cells: dict[str, Any] = {}
     cached: dict[str, Any] = {}
     styled: dict[str, int] = {}
-    shared: dict[str, tuple[str, str, tuple[int, int, int, int]]] = {}  # si -> (master, text, block)
+    shared: dict[
+        str, tuple[str, str, tuple[int, int, int, int]]
+    ] = {}  # si -> (master, text, block)
     spans: list[_Span] = []
     own_formula: set[str] = set()
     count = 0
@@ -154,8 +164,10 @@ def read_sheet(root: Any, strings: list[str], sheet: str, limits: Limits, raw: R
             elif r.isascii() and r.isdigit() and int(r) > row_number:
                 row_number = int(r)
             else:
-                raise XlsxAmbiguity(f"row {shown(r, 12)} is written twice, out of order or without a number",
-                                    cell=f"row {shown(r, 12)}")
+                raise XlsxAmbiguity(
+                    f"row {shown(r, 12)} is written twice, out of order or without a number",
+                    cell=f"row {shown(r, 12)}",
+                )
             if row_number > max_row:  # named by its first cell, as a person would look for it
                 first = row[0].get("r") if len(row) else None
                 limits.place_at(row_number, 1, first or f"A{row_number}", sheet)
@@ -164,7 +176,9 @@ def read_sheet(root: Any, strings: list[str], sheet: str, limits: Limits, raw: R
                 if c.tag != CELL:
                     if c.tag == EXT_LIST:
                         continue
-                    raise XlsxAmbiguity(f"row {row_number} holds something other than cells", cell=f"A{row_number}")
+                    raise XlsxAmbiguity(
+                        f"row {row_number} holds something other than cells", cell=f"A{row_number}"
+                    )
                 count += 1
                 coord = c.get("r")
                 hit = addresses.get(coord)  # None (no address) is a miss, like any other
@@ -174,13 +188,17 @@ def read_sheet(root: Any, strings: list[str], sheet: str, limits: Limits, raw: R
                 if hit[1] > max_column or hit[0] > max_row:
                     limits.place_at(hit[0], hit[1], coord, sheet)
                 if hit[0] != row_number or hit[1] <= column:
-                    raise XlsxAmbiguity("the cell is written twice, out of order, or in another row's place")
+                    raise XlsxAmbiguity(
+                        "the cell is written twice, out of order, or in another row's place"
+                    )
                 column = hit[1]
                 style = c.get("s")
                 if style is not None and style != "0":
                     if not (style.isascii() and style.isdigit()) or int(style) >= formats:
-                        raise XlsxAmbiguity(f"the cell's format is '{shown(style, 12)}', which the style sheet "
-                                            "does not define")
+                        raise XlsxAmbiguity(
+                            f"the cell's format is '{shown(style, 12)}', which the style sheet "
+                            "does not define"
+                        )
                     styled[coord] = int(style)
                 n = len(c)
                 if not n:
@@ -195,7 +213,11 @@ def read_sheet(root: Any, strings: list[str], sheet: str, limits: Limits, raw: R
                         cells[coord] = value
                     continue
                 if n == 1 and tag == IS and kind == "inlineStr":
-                    text = first[0].text if len(first) == 1 and first[0].tag == T and not len(first[0]) else None
+                    text = (
+                        first[0].text
+                        if len(first) == 1 and first[0].tag == T and not len(first[0])
+                        else None
+                    )
                     if text is None or "_x" in text or len(text) > max_chars:
                         text = _inline(first, limits)  # rich text, escapes, empty or too long
                     cells[coord] = text
@@ -249,8 +271,13 @@ def read_sheet(root: Any, strings: list[str], sheet: str, limits: Limits, raw: R
     raw.cells[sheet], raw.cached[sheet], raw.styles[sheet] = cells, cached, styled
 
 
-def _formula(f: Any, coord: str, sheet: str, shared: dict[str, tuple[str, str, tuple[int, int, int, int]]],
-             spans: list[_Span]) -> Formula:
+def _formula(
+    f: Any,
+    coord: str,
+    sheet: str,
+    shared: dict[str, tuple[str, str, tuple[int, int, int, int]]],
+    spans: list[_Span],
+) -> Formula:
     """The formula a cell's <f> gives it, with every kind written once for many cells."""
     text, kind = f.text or "", f.get("t") or "normal"
     if kind == "shared":
@@ -259,8 +286,10 @@ def _formula(f: Any, coord: str, sheet: str, shared: dict[str, tuple[str, str, t
             raise XlsxAmbiguity("the cell's shared formula has no number")
         if text:
             if si in shared:  # programs disagree on which master a cell then follows
-                raise XlsxAmbiguity(f"the shared formula {shown(si, 12)} is defined twice "
-                                    f"(in {shared[si][0]} and {coord})")
+                raise XlsxAmbiguity(
+                    f"the shared formula {shown(si, 12)} is defined twice "
+                    f"(in {shared[si][0]} and {coord})"
+                )
             block = bounds(f.get("ref") or coord)
             if block is None or (block[0], block[1]) != _corner(coord):
                 raise XlsxAmbiguity("the shared formula does not start at its own cell")
@@ -273,8 +302,10 @@ def _formula(f: Any, coord: str, sheet: str, shared: dict[str, tuple[str, str, t
         col, row = _corner(coord)
         min_col, min_row, max_col, max_row = master[2]
         if not (min_col <= col <= max_col and min_row <= row <= max_row):
-            raise XlsxAmbiguity(f"the cell uses the shared formula of {master[0]} from outside the cells it "
-                                f"covers ({shown(f'{min_col}:{max_col}', 30)})")
+            raise XlsxAmbiguity(
+                f"the cell uses the shared formula of {master[0]} from outside the cells it "
+                f"covers ({shown(f'{min_col}:{max_col}', 30)})"
+            )
         return Formula(translate(master[1], master[0], coord))
     if kind == "dataTable":
         formula = _data_table(f)
@@ -295,7 +326,11 @@ def _screened(text: str, sheet: str, coord: str) -> None:
     concern = screen(text)
     if concern is not None:
         where = f"sheet {shown(sheet, 40)}, cell {coord}"
-        raise Stop(concern.kind.problem(sheet=sheet, cell=coord, detail=f"the formula in {where}: {concern.what}"))
+        raise Stop(
+            concern.kind.problem(
+                sheet=sheet, cell=coord, detail=f"the formula in {where}: {concern.what}"
+            )
+        )
 
 
 def _corner(coord: str) -> tuple[int, int]:
@@ -303,8 +338,15 @@ def _corner(coord: str) -> tuple[int, int]:
     return column, row
 
 
-def _spread(span: _Span, cells: dict[str, Any], cached: dict[str, Any], own: set[str], budget: int,
-            sheet: str, limits: Limits) -> None:
+def _spread(
+    span: _Span,
+    cells: dict[str, Any],
+    cached: dict[str, Any],
+    own: set[str],
+    budget: int,
+    sheet: str,
+    limits: Limits,
+) -> None:
     """Give every cell of an array or data-table formula's block that formula (it is written
     once, on the block's first cell), as Excel and Calc show it there."""
     block = bounds(span.ref)
@@ -313,15 +355,19 @@ def _spread(span: _Span, cells: dict[str, Any], cached: dict[str, Any], own: set
     min_col, min_row, max_col, max_row = block
     limits.place_at(max_row, max_col, f"{get_column_letter(min(max_col, 18278))}{max_row}", sheet)
     if (max_col - min_col + 1) * (max_row - min_row + 1) > max(budget, 1) + L.MAX_COLUMNS:
-        raise XlsxAmbiguity("the formula covers far more cells than the sheet holds", cell=span.anchor)
+        raise XlsxAmbiguity(
+            "the formula covers far more cells than the sheet holds", cell=span.anchor
+        )
     for row in range(min_row, max_row + 1):
         for col in range(min_col, max_col + 1):
             coord = f"{get_column_letter(col)}{row}"
             if coord == span.anchor:
                 continue
             if coord in own:
-                raise XlsxAmbiguity(f"the cell has a formula of its own inside the block of {span.anchor}",
-                                    cell=coord)
+                raise XlsxAmbiguity(
+                    f"the cell has a formula of its own inside the block of {span.anchor}",
+                    cell=coord,
+                )
             if coord in cells:
                 cached[coord] = cells[coord]
             cells[coord] = span.formula
@@ -343,8 +389,10 @@ def _sheet_extras(root: Any, data: Any, sheet: str, limits: Limits, raw: RawWork
         if stray is None:
             stray = next(child.iter(ROW, SHEET_DATA), None)
         if stray is not None:
-            raise XlsxAmbiguity("the sheet holds cells outside its data, which some programs read",
-                                cell=stray.get("r") or "")
+            raise XlsxAmbiguity(
+                "the sheet holds cells outside its data, which some programs read",
+                cell=stray.get("r") or "",
+            )
         if tag in _AREAS:
             for element in (child,) if tag == DIMENSION else child:
                 ref = element.get("ref") or ""
@@ -361,7 +409,9 @@ def _sheet_extras(root: Any, data: Any, sheet: str, limits: Limits, raw: RawWork
             _x14_shading(child, shading)
     raw.merged[sheet] = merged
     # Protection counts whatever password form it carries (legacy hash, algorithmName/hashValue, none).
-    raw.protected[sheet] = protection is not None and truth(protection.get("sheet"), "the sheet's protection")
+    raw.protected[sheet] = protection is not None and truth(
+        protection.get("sheet"), "the sheet's protection"
+    )
     raw.shading[sheet] = shading
 
 
@@ -369,12 +419,23 @@ def _shading(block: Any, raw: RawWorkbook, shading: list[Shading]) -> None:
     """A conditional format's rules that change how its cells look."""
     sqref = block.get("sqref") or ""
     for rule in block.iterfind(MAIN + "cfRule"):
-        hides = any(el.get("showValue") in ("0", "false") for el in rule.iter(MAIN + "dataBar", MAIN + "iconSet"))
+        hides = any(
+            el.get("showValue") in ("0", "false")
+            for el in rule.iter(MAIN + "dataBar", MAIN + "iconSet")
+        )
         dxf = rule.get("dxfId")
         differential = raw.looks.differential(int(dxf)) if dxf and dxf.isdigit() else None
-        if hides or (differential and (differential.format is not None or differential.font is not None)):
-            shading.append(Shading(sqref, differential.format if differential else None,
-                                   differential.font if differential else None, hides))
+        if hides or (
+            differential and (differential.format is not None or differential.font is not None)
+        ):
+            shading.append(
+                Shading(
+                    sqref,
+                    differential.format if differential else None,
+                    differential.font if differential else None,
+                    hides,
+                )
+            )
 
 
 def _x14_shading(extensions: Any, shading: list[Shading]) -> None:
@@ -382,9 +443,16 @@ def _x14_shading(extensions: Any, shading: list[Shading]) -> None:
     for block in extensions.iter(_X14 + "conditionalFormatting"):
         sqref = " ".join(el.text or "" for el in block.iter(_XM + "sqref"))
         for rule in block.iter(_X14 + "cfRule"):
-            hides = any(el.get("showValue") in ("0", "false") for el in rule.iter(_X14 + "dataBar", _X14 + "iconSet"))
+            hides = any(
+                el.get("showValue") in ("0", "false")
+                for el in rule.iter(_X14 + "dataBar", _X14 + "iconSet")
+            )
             fmt = next(rule.iter(MAIN + "numFmt"), None)
             colour = next(rule.iter(MAIN + "color"), None)
             font = (colour.get("rgb") or "")[-6:].upper() or None if colour is not None else None
             if hides or fmt is not None or font is not None:
-                shading.append(Shading(sqref, fmt.get("formatCode", "") if fmt is not None else None, font, hides))
+                shading.append(
+                    Shading(
+                        sqref, fmt.get("formatCode", "") if fmt is not None else None, font, hides
+                    )
+                )

@@ -20,12 +20,35 @@ from xl_ni179.intake.values import XlsxAmbiguity
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 # Theme colours by the index a style gives (SpreadsheetML swaps the first two pairs).
-_THEME_ORDER = ("lt1", "dk1", "lt2", "dk2", "accent1", "accent2", "accent3", "accent4", "accent5", "accent6",
-                "hlink", "folHlink")
+_THEME_ORDER = (
+    "lt1",
+    "dk1",
+    "lt2",
+    "dk2",
+    "accent1",
+    "accent2",
+    "accent3",
+    "accent4",
+    "accent5",
+    "accent6",
+    "hlink",
+    "folHlink",
+)
 # Office's default theme, for a workbook that has none.
-_DEFAULT_THEME = {"lt1": "FFFFFF", "dk1": "000000", "lt2": "EEECE1", "dk2": "1F497D", "accent1": "4F81BD",
-                  "accent2": "C0504D", "accent3": "9BBB59", "accent4": "8064A2", "accent5": "4BACC6",
-                  "accent6": "F79646", "hlink": "0000FF", "folHlink": "800080"}
+_DEFAULT_THEME = {
+    "lt1": "FFFFFF",
+    "dk1": "000000",
+    "lt2": "EEECE1",
+    "dk2": "1F497D",
+    "accent1": "4F81BD",
+    "accent2": "C0504D",
+    "accent3": "9BBB59",
+    "accent4": "8064A2",
+    "accent5": "4BACC6",
+    "accent6": "F79646",
+    "hlink": "0000FF",
+    "folHlink": "800080",
+}
 BLACK, WHITE = "000000", "FFFFFF"
 
 
@@ -82,7 +105,7 @@ def theme_colours(root: Any | None) -> dict[str, str]:
 
 
 def _tinted(rgb: str, tint: float) -> str:
-    channels = [int(rgb[i:i + 2], 16) for i in (0, 2, 4)]
+    channels = [int(rgb[i : i + 2], 16) for i in (0, 2, 4)]
     if tint > 0:
         channels = [round(c + (255 - c) * tint) for c in channels]
     elif tint < 0:
@@ -114,8 +137,15 @@ class _Colours:
         elif indexed is not None and indexed.isdigit():
             number = int(indexed)
             # 64 and 65 are the system's text and window colours.
-            colour = BLACK if number == 64 else WHITE if number == 65 else \
-                self.indexed[number][-6:].upper() if number < len(self.indexed) else default
+            colour = (
+                BLACK
+                if number == 64
+                else WHITE
+                if number == 65
+                else self.indexed[number][-6:].upper()
+                if number < len(self.indexed)
+                else default
+            )
         else:
             return default
         try:
@@ -132,7 +162,9 @@ def _number(value: str | None, default: int = 0) -> int:
     if value is None:
         return default
     if not value.isascii() or not value.isdigit():
-        raise XlsxAmbiguity(f"the style sheet holds the number '{value[:20]}', which programs read differently")
+        raise XlsxAmbiguity(
+            f"the style sheet holds the number '{value[:20]}', which programs read differently"
+        )
     return int(value)
 
 
@@ -168,15 +200,25 @@ def read_styles(root: Any | None, theme: Any | None = None) -> Styles:
         if font_id >= max(len(fonts), 1) or fill_id >= max(len(fills), 1):
             raise XlsxAmbiguity("a cell format uses a font or fill the style sheet does not define")
         font, size = fonts[font_id] if fonts else (BLACK, 11.0)
-        looks.append(Look(_formats(_number(el.get("numFmtId")), codes), font, fills[fill_id] if fills else WHITE,
-                          size))
+        looks.append(
+            Look(
+                _formats(_number(el.get("numFmtId")), codes),
+                font,
+                fills[fill_id] if fills else WHITE,
+                size,
+            )
+        )
     differentials = []
     for el in root.iterfind(f"{MAIN}dxfs/{MAIN}dxf"):
         fmt = el.find(f"{MAIN}numFmt")
         font = el.find(f"{MAIN}font")
         colour = font.find(f"{MAIN}color") if font is not None else None
-        differentials.append(Differential(fmt.get("formatCode", "") if fmt is not None else None,
-                                          colours.of(colour, BLACK) if colour is not None else None))
+        differentials.append(
+            Differential(
+                fmt.get("formatCode", "") if fmt is not None else None,
+                colours.of(colour, BLACK) if colour is not None else None,
+            )
+        )
     return Styles(looks or [DEFAULT], differentials)
 
 
@@ -194,4 +236,6 @@ def _formats(number: int, codes: dict[int, str]) -> tuple[str, ...]:
         return (own,)
     if built_in is not None:
         return (built_in,)
-    return (f"[unknown format {number}]",)  # a locale's own format, which another program shows otherwise
+    return (
+        f"[unknown format {number}]",
+    )  # a locale's own format, which another program shows otherwise

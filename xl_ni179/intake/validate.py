@@ -54,7 +54,9 @@ class ReturnValues:
     schema: Schema
     baseline: float
 
-    _inputs: dict[str, Any] = field(default_factory=dict, init=False, repr=False)  # the rules ask again and again
+    _inputs: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False
+    )  # the rules ask again and again
 
     def input(self, name: str) -> Any:
         try:
@@ -70,8 +72,14 @@ class ReturnValues:
         return self.raw.value(sheet, coord)
 
 
-def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None = None,
-                        round_id: str | None = None, issued: Iterable[IssuedTemplate] = ()) -> Report:
+def validate_in_process(
+    p: Partnership,
+    path: str | Path,
+    *,
+    sender: str | None = None,
+    round_id: str | None = None,
+    issued: Iterable[IssuedTemplate] = (),
+) -> Report:
     """The whole check of one file in this process (what each pool worker runs)."""
     path = Path(path)
     report = Report(file=str(path), sha256=file_sha256(path))
@@ -84,9 +92,19 @@ def validate_in_process(p: Partnership, path: str | Path, *, sender: str | None 
     return report
 
 
-def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sender: str | None = None,
-                      round_id: str | None = None, issued: Iterable[IssuedTemplate] = ()) -> None:
-    meta = {str(raw.value(META, f"A{i}")): raw.value(META, f"B{i}") for i in range(1, len(META_KEYS) + 3)}
+def validate_workbook(
+    p: Partnership,
+    raw: RawWorkbook,
+    report: Report,
+    *,
+    sender: str | None = None,
+    round_id: str | None = None,
+    issued: Iterable[IssuedTemplate] = (),
+) -> None:
+    meta = {
+        str(raw.value(META, f"A{i}")): raw.value(META, f"B{i}")
+        for i in range(1, len(META_KEYS) + 3)
+    }
     if META not in raw.cells or meta.get("template_id") != TEMPLATE_ID:
         report.add(sr.NOT_OUR_TEMPLATE.finding())
         return
@@ -96,13 +114,22 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
     report.organisation = org.code if org else None
     cover_code = raw.value(COVER, layout.COVER_CODE_CELL)
     if cover_code is not None and str(cover_code) != org_code:
-        report.add(sr.ORG_MISMATCH.finding(sheet=COVER, cell=layout.COVER_CODE_CELL, found=org_code, cover=cover_code))
+        report.add(
+            sr.ORG_MISMATCH.finding(
+                sheet=COVER, cell=layout.COVER_CODE_CELL, found=org_code, cover=cover_code
+            )
+        )
     spec = return_spec(p, (rnd or p.latest_round).id)  # who may send is the same in every round
     if org is None:
         report.add(sr.UNKNOWN_ORG.finding(found=org_code))
-    elif sender and not (match := p.sender(sender)).may_send_for(org.code):  # xl_ni179.partnership.senders
-        report.add(sr.SENDER_AMBIGUOUS.finding(sender=sender, organisations=match.names) if match.ambiguous
-                   else sr.SENDER_MISMATCH.finding(organisation=org.name, sender=sender))
+    elif sender and not (match := p.sender(sender)).may_send_for(
+        org.code
+    ):  # xl_ni179.partnership.senders
+        report.add(
+            sr.SENDER_AMBIGUOUS.finding(sender=sender, organisations=match.names)
+            if match.ambiguous
+            else sr.SENDER_MISMATCH.finding(organisation=org.name, sender=sender)
+        )
     if rnd is None:
         return
     report.round_id = rnd.id
@@ -123,9 +150,15 @@ def validate_workbook(p: Partnership, raw: RawWorkbook, report: Report, *, sende
         if check.field in formulas or not check.fails(values):
             continue
         f = schema.get(check.field)
-        report.add(RULES[check.code].finding(sheet=check.sheet, cell=check.cell, field=check.field,
-                                             label=f.label if f else check.label,
-                                             **check.message_params(values)))
+        report.add(
+            RULES[check.code].finding(
+                sheet=check.sheet,
+                cell=check.cell,
+                field=check.field,
+                label=f.label if f else check.label,
+                **check.message_params(values),
+            )
+        )
     report.extend(stale_results(schema, values, raw.cached.get(GAINS, {})))
     report.values = {f.name: values.input(f.name) for f in schema.fields}
     mark_explained(report)
@@ -141,8 +174,11 @@ def _round(p: Partnership, meta: dict, round_id: str | None, report: Report) -> 
         report.add(sr.WRONG_ROUND.finding(found=rnd.id, expected=round_id))
     version = str(meta.get("template_version") or "")
     if version != rnd.template_version:
-        report.add(sr.TEMPLATE_OUTDATED.finding(found=version or "unknown", round=rnd.id,
-                                                expected=rnd.template_version))
+        report.add(
+            sr.TEMPLATE_OUTDATED.finding(
+                found=version or "unknown", round=rnd.id, expected=rnd.template_version
+            )
+        )
     return rnd
 
 
@@ -158,12 +194,16 @@ def _sheets(raw: RawWorkbook, report: Report) -> None:
 
 # Names programs add of their own accord: print areas and titles, filters, Gnumeric's sheet
 # titles. A built-in name that holds a formula is still reported.
-_BUILT_IN = frozenset(f"_xlnm.{n}" for n in ("print_area", "print_titles", "_filterdatabase", "sheet_title",
-                                             "criteria", "extract"))
+_BUILT_IN = frozenset(
+    f"_xlnm.{n}"
+    for n in ("print_area", "print_titles", "_filterdatabase", "sheet_title", "criteria", "extract")
+)
 _GNUMERIC_PRINT = frozenset(("print_area", "print_titles"))
 
 
-def _names(raw: RawWorkbook, schema: Schema, report: Report, ours: dict[str, tuple[str, str, str]]) -> None:
+def _names(
+    raw: RawWorkbook, schema: Schema, report: Report, ours: dict[str, tuple[str, str, str]]
+) -> None:
     """Our names where we put them (in any spelling), and no name of anyone else's.
 
     A name the template did not create can do harm however harmless it looks: one scoped
@@ -180,9 +220,18 @@ def _names(raw: RawWorkbook, schema: Schema, report: Report, ours: dict[str, tup
             found[key] = d
         elif not _allowed(d):
             scope = f" on the sheet '{d.sheet}'" if d.sheet is not None else ""
-            detail = (" (a second definition of the name)" if d.sheet is None and key in ours else
-                      " (it hides the template's own name on that sheet)" if key in ours else "")
-            report.add(sr.NAME_ADDED.finding(sheet=d.sheet or "", name=d.name[:60], scope=scope, detail=detail))
+            detail = (
+                " (a second definition of the name)"
+                if d.sheet is None and key in ours
+                else " (it hides the template's own name on that sheet)"
+                if key in ours
+                else ""
+            )
+            report.add(
+                sr.NAME_ADDED.finding(
+                    sheet=d.sheet or "", name=d.name[:60], scope=scope, detail=detail
+                )
+            )
     for key, (name, sheet, cell) in ours.items():
         f = fields.get(key)
         label = f.label if f else "a cell the template names"
@@ -190,8 +239,11 @@ def _names(raw: RawWorkbook, schema: Schema, report: Report, ours: dict[str, tup
         if defined is None:
             report.add(sr.NAME_MISSING.finding(sheet=sheet, cell=cell, field=name, label=label))
         elif not same_place(parse_reference(defined.text), (sheet, cell)):
-            report.add(sr.NAME_MOVED.finding(sheet=sheet, cell=cell, field=name, label=label,
-                                             found=defined.text[:80]))
+            report.add(
+                sr.NAME_MOVED.finding(
+                    sheet=sheet, cell=cell, field=name, label=label, found=defined.text[:80]
+                )
+            )
 
 
 def _allowed(d: DefinedName) -> bool:
@@ -212,34 +264,52 @@ def _plain_reference(text: str) -> bool:
     except TokenizerError:
         return False
     return all(t.type in (Token.OPERAND, Token.WSPACE) or t.value == "," for t in tokens) and all(
-        t.subtype != Token.RANGE or "[" not in t.value for t in tokens)  # no other workbook
+        t.subtype != Token.RANGE or "[" not in t.value for t in tokens
+    )  # no other workbook
 
 
-def _locked(spec: ReturnSpec, raw: RawWorkbook, org_code: str, report: Report,
-            issued: frozenset[IssuedTemplate]) -> None:
+def _locked(
+    spec: ReturnSpec,
+    raw: RawWorkbook,
+    org_code: str,
+    report: Report,
+    issued: frozenset[IssuedTemplate],
+) -> None:
     # A sheet the template does not have is one sheet-added finding, not a finding per cell
     # that would read the sender's own text back to them.
-    found = locked_cells({k: v for k, v in raw.cells.items() if k in SHEETS or k == META}, spec.schema)
+    found = locked_cells(
+        {k: v for k, v in raw.cells.items() if k in SHEETS or k == META}, spec.schema
+    )
     prefill = report.prefill
     if issued:
-        held = IssuedTemplate(spec.round.id, org_code, prefill.round_id if prefill else None,
-                              prefill.sha256 if prefill else None, fingerprint(found))
+        held = IssuedTemplate(
+            spec.round.id,
+            org_code,
+            prefill.round_id if prefill else None,
+            prefill.sha256 if prefill else None,
+            fingerprint(found),
+        )
         if held in issued:  # the template as we issued it: nothing to rebuild
             return
     expected = spec.expected_locked(org_code, prefill)
     if found == expected:  # the usual case, and far cheaper than listing differences
         return
     changed = list(differences(expected, found))
-    for i, (sheet, cell, _expected, _now) in enumerate(changed[:MAX_LOCKED_FINDINGS + 1]):
+    for i, (sheet, cell, _expected, _now) in enumerate(changed[: MAX_LOCKED_FINDINGS + 1]):
         if i == MAX_LOCKED_FINDINGS:  # one more finding says how many are left unlisted
             more = f" {len(changed) - MAX_LOCKED_FINDINGS - 1} more locked cells differ from the template too."
         else:
             more = ""
         # Each side in its own spelling: the template's text, and what the file holds now.
-        report.add(sr.LOCKED_CHANGED.finding(
-            sheet=sheet, cell=cell,
-            expected=shown(spec.template_content(org_code, (sheet, cell), prefill)),
-            found=shown(raw.value(sheet, cell)), more=more))
+        report.add(
+            sr.LOCKED_CHANGED.finding(
+                sheet=sheet,
+                cell=cell,
+                expected=shown(spec.template_content(org_code, (sheet, cell), prefill)),
+                found=shown(raw.value(sheet, cell)),
+                more=more,
+            )
+        )
 
 
 def _protection(raw: RawWorkbook, report: Report) -> None:
@@ -269,6 +339,9 @@ def _input_formulas(raw: RawWorkbook, schema: Schema, report: Report) -> set[str
         value = raw.value(f.sheet, f.cell)
         if isinstance(value, Formula):
             names.add(f.name)
-            report.add(sr.INPUT_FORMULA.finding(sheet=f.sheet, cell=f.cell, field=f.name, label=f.label,
-                                                found=str(value)))
+            report.add(
+                sr.INPUT_FORMULA.finding(
+                    sheet=f.sheet, cell=f.cell, field=f.name, label=f.label, found=str(value)
+                )
+            )
     return names

@@ -39,8 +39,10 @@ def _escaped(match: re.Match[str]) -> str:
         return chr(code)
     # Excel shows any _xHHHH_ as the character HHHH; LibreOffice only a control character or
     # the underscore (_x005F_, which Excel writes before text that looks like an escape).
-    raise XlsxAmbiguity(f"the text holds {match.group(0)}, which Excel shows as '{chr(code)}' and LibreOffice "
-                        "as it is written")
+    raise XlsxAmbiguity(
+        f"the text holds {match.group(0)}, which Excel shows as '{chr(code)}' and LibreOffice "
+        "as it is written"
+    )
 
 
 def unescape(text: str) -> str:
@@ -59,7 +61,9 @@ def translate(text: str, origin: str, coord: str) -> str:
     try:
         return Translator("=" + text, origin).translate_formula(coord)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises several kinds on a malformed formula
-        raise XlsxReadError(f"the shared formula in {origin} cannot be read ({type(exc).__name__})") from None
+        raise XlsxReadError(
+            f"the shared formula in {origin} cannot be read ({type(exc).__name__})"
+        ) from None
 
 
 def bounds(ref: str) -> tuple[int, int, int, int] | None:
@@ -74,7 +78,9 @@ def bounds(ref: str) -> tuple[int, int, int, int] | None:
     return min_col, min_row, max_col, max_row
 
 
-_EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 0 as Excel counts (its 1900 leap-year slip included)
+_EPOCH_1900 = dt.datetime(
+    1899, 12, 30
+)  # serial 0 as Excel counts (its 1900 leap-year slip included)
 DAYS_1904 = 1462  # serial of 1904-01-01 in the 1900 date system
 
 
@@ -84,7 +90,9 @@ def _iso_serial(text: str, date1904: bool) -> float:
         when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         # Excel repairs such a file, Calc shows the text: two figures for one cell.
-        raise XlsxAmbiguity(f"a cell marked as a date holds {text[:40]!r}, which is not a date") from None
+        raise XlsxAmbiguity(
+            f"a cell marked as a date holds {text[:40]!r}, which is not a date"
+        ) from None
     if when.tzinfo is not None:
         when = when.replace(tzinfo=None)
     serial = (when - _EPOCH_1900).total_seconds() / 86400
@@ -107,8 +115,10 @@ def typed(kind: str, v: str | None, strings: list[str], date1904: bool = False) 
     if kind == "s":
         if not (v.isascii() and v.isdigit()) or int(v) >= len(strings):
             # Excel repairs such a file, Calc shows the cell empty.
-            raise XlsxAmbiguity(f"the cell refers to text number {v[:20]!r} of the shared strings, which the "
-                                "file does not hold")
+            raise XlsxAmbiguity(
+                f"the cell refers to text number {v[:20]!r} of the shared strings, which the "
+                "file does not hold"
+            )
         return strings[int(v)]
     if kind in ("str", "e"):
         return v

@@ -43,7 +43,11 @@ def issued_in(records: Iterable[Mapping[str, Any]], p: Partnership) -> frozenset
     for detail in records:
         # A record not in the shape ``store.issue`` writes is passed over: its returns are then
         # compared with a template built for them, which is slower but just as sure.
-        if not isinstance(detail, dict) or detail.get("issue_key") != key or not isinstance(detail.get("round"), str):
+        if (
+            not isinstance(detail, dict)
+            or detail.get("issue_key") != key
+            or not isinstance(detail.get("round"), str)
+        ):
             continue
         prefilled, fingerprints = detail.get("prefilled") or {}, detail.get("fingerprints") or {}
         if not (isinstance(prefilled, dict) and isinstance(fingerprints, dict)):
@@ -51,7 +55,11 @@ def issued_in(records: Iterable[Mapping[str, Any]], p: Partnership) -> frozenset
         for code, fp in fingerprints.items():
             source = prefilled.get(code) or {}
             if isinstance(fp, str) and isinstance(source, dict):
-                out.add(IssuedTemplate(detail["round"], code, source.get("round"), source.get("sha256"), fp))
+                out.add(
+                    IssuedTemplate(
+                        detail["round"], code, source.get("round"), source.get("sha256"), fp
+                    )
+                )
     return frozenset(out)
 
 

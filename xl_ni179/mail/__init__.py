@@ -22,10 +22,13 @@ else:
     from typing import Any
 
     _FROM = {
-        "draft_chasers": "xl_ni179.mail.chasers", "send_chasers": "xl_ni179.mail.chasers",
-        "IntakeResult": "xl_ni179.mail.intake", "process": "xl_ni179.mail.intake",
+        "draft_chasers": "xl_ni179.mail.chasers",
+        "send_chasers": "xl_ni179.mail.chasers",
+        "IntakeResult": "xl_ni179.mail.intake",
+        "process": "xl_ni179.mail.intake",
         "MailMessage": "xl_ni179.store.mail_ledger",
-        "ImapSource": "xl_ni179.mail.sources", "MaildirSource": "xl_ni179.mail.sources",
+        "ImapSource": "xl_ni179.mail.sources",
+        "MaildirSource": "xl_ni179.mail.sources",
         "open_source": "xl_ni179.mail.sources",
     }
 
@@ -34,5 +37,14 @@ else:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         return getattr(import_module(_FROM[name]), name)
 
-__all__ = ["ImapSource", "IntakeResult", "MailMessage", "MaildirSource", "draft_chasers", "open_source",
-           "process", "send_chasers"]
+
+__all__ = [
+    "ImapSource",
+    "IntakeResult",
+    "MailMessage",
+    "MaildirSource",
+    "draft_chasers",
+    "open_source",
+    "process",
+    "send_chasers",
+]

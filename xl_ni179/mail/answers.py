@@ -27,9 +27,14 @@ MB = 1024 * 1024
 
 def _report(sub: Submission) -> Report:
     data = sub.report or {}
-    return Report(file=clean_text(sub.original_name, 120), organisation=sub.org_code, round_id=sub.round_id,
-                  findings=[Finding(**f) for f in data.get("findings", [])], sha256=sub.sha256,
-                  omitted=int(data.get("omitted") or 0))
+    return Report(
+        file=clean_text(sub.original_name, 120),
+        organisation=sub.org_code,
+        round_id=sub.round_id,
+        findings=[Finding(**f) for f in data.get("findings", [])],
+        sha256=sub.sha256,
+        omitted=int(data.get("omitted") or 0),
+    )
 
 
 def build_reply(workspace: Workspace, row: MailMessage) -> EmailMessage:
@@ -50,14 +55,27 @@ def build_reply(workspace: Workspace, row: MailMessage) -> EmailMessage:
             original = s.get(Submission, sub.duplicate_of) if sub.duplicate_of else None
         report = _report(sub)
         if row.outcome == MailOutcome.REJECTED:
-            files = _annotated(workspace, sub)  # none after a file-level rejection: nothing of it goes back
+            files = _annotated(
+                workspace, sub
+            )  # none after a file-level rejection: nothing of it goes back
     budget = p.reply_limit_bytes
-    limits = [MAX_LISTED, *(n for n in LISTED_STEPS if report is not None and n < len(report.findings))]
+    limits = [
+        MAX_LISTED,
+        *(n for n in LISTED_STEPS if report is not None and n < len(report.findings)),
+    ]
     message = None
-    for attach in ((True, False) if files else (False,)):
+    for attach in (True, False) if files else (False,):
         for limit in limits:
-            message = _compose(workspace, row, sub, original, report, files if attach else [],
-                               bool(files) and not attach, limit)
+            message = _compose(
+                workspace,
+                row,
+                sub,
+                original,
+                report,
+                files if attach else [],
+                bool(files) and not attach,
+                limit,
+            )
             if _wire_size(message) <= budget:
                 return message
     assert message is not None  # the last try lists nothing and attaches nothing: a few kilobytes
@@ -92,7 +110,9 @@ class _Facts:
 
     @property
     def shown(self) -> str:
-        return self.report.file if self.report is not None else ""  # the sender's file name, one clean line
+        return (
+            self.report.file if self.report is not None else ""
+        )  # the sender's file name, one clean line
 
 
 @dataclass(frozen=True)
@@ -109,13 +129,21 @@ class _Reply:
 def _accepted(f: _Facts) -> list[str]:
     assert f.sub is not None and f.report is not None
     p, round_id = f.p, f.sub.round_id
-    rnd = p.round(round_id).title if round_id and any(r.id == round_id for r in p.rounds) else "the current round"
-    lines = [f"Thank you. Your NI 179 return for {rnd} ('{f.shown}') has been accepted as version {f.sub.version}."]
+    rnd = (
+        p.round(round_id).title
+        if round_id and any(r.id == round_id for r in p.rounds)
+        else "the current round"
+    )
+    lines = [
+        f"Thank you. Your NI 179 return for {rnd} ('{f.shown}') has been accepted as version {f.sub.version}."
+    ]
     if f.report.unexplained_warnings:
-        lines.append(f"It has {len(f.report.unexplained_warnings)} warning(s) listed below. They do "
-                     "not stop the return being accepted. Please check each one: if the figure is "
-                     "right, explain it in the Explanation column of the Checks sheet (no need to "
-                     "change it), and send the workbook again when you can.")
+        lines.append(
+            f"It has {len(f.report.unexplained_warnings)} warning(s) listed below. They do "
+            "not stop the return being accepted. Please check each one: if the figure is "
+            "right, explain it in the Explanation column of the Checks sheet (no need to "
+            "change it), and send the workbook again when you can."
+        )
     lines.append("If you send a corrected workbook later, the latest accepted version counts.")
     return lines
 
@@ -123,20 +151,29 @@ def _accepted(f: _Facts) -> list[str]:
 def _rejected(f: _Facts) -> list[str]:
     assert f.report is not None
     if f.files:
-        what = ("Each problem is also marked as a comment on its cell in the attached checked copy: "
-                "a fresh return template with your figures copied in. Please correct them (there or "
-                "in your own workbook) and send the workbook again, attached to an email to this address.")
+        what = (
+            "Each problem is also marked as a comment on its cell in the attached checked copy: "
+            "a fresh return template with your figures copied in. Please correct them (there or "
+            "in your own workbook) and send the workbook again, attached to an email to this address."
+        )
     elif f.left_off:
-        what = ("The checked copy of your workbook is not attached: with this many problems it would "
-                f"make this message larger than the {f.p.reply_limit_bytes / MB:g} MB our mail system "
-                "sends. Please correct the problems listed below in your own workbook and send it "
-                "again, attached to an email to this address.")
+        what = (
+            "The checked copy of your workbook is not attached: with this many problems it would "
+            f"make this message larger than the {f.p.reply_limit_bytes / MB:g} MB our mail system "
+            "sends. Please correct the problems listed below in your own workbook and send it "
+            "again, attached to an email to this address."
+        )
     else:
-        what = ("No workbook is attached: this file could not be opened safely as one of our return "
-                "templates, so no copy of it is sent back. Please do what the list below says and send "
-                "the workbook again, attached to an email to this address.")
-    return [f"Your NI 179 return ('{f.shown}') could not be accepted: it has {len(f.report.errors)} error(s), "
-            "listed below.", what]
+        what = (
+            "No workbook is attached: this file could not be opened safely as one of our return "
+            "templates, so no copy of it is sent back. Please do what the list below says and send "
+            "the workbook again, attached to an email to this address."
+        )
+    return [
+        f"Your NI 179 return ('{f.shown}') could not be accepted: it has {len(f.report.errors)} error(s), "
+        "listed below.",
+        what,
+    ]
 
 
 def _original_state(f: _Facts) -> str:
@@ -146,46 +183,62 @@ def _original_state(f: _Facts) -> str:
 def _duplicate(f: _Facts) -> list[str]:
     assert f.report is not None
     when = f.original.received_at.strftime("%d %B %Y %H:%M") if f.original else "earlier"
-    if _original_state(f) == Outcome.REJECTED:  # the same file from the same sender: the same verdict
-        return [f"We already have this exact workbook ('{f.shown}'), received {when}. "
-                f"It could not be accepted then, so it cannot be now: it has {len(f.report.errors)} "
-                "error(s), listed below.",
-                "Please correct them in your workbook and send the corrected workbook again."]
-    return [f"We already have this exact workbook ('{f.shown}'), received {when} and {_original_state(f)}. "
-            "Nothing more is needed.",
-            "If you meant to send a corrected version, please attach the corrected workbook."]
+    if (
+        _original_state(f) == Outcome.REJECTED
+    ):  # the same file from the same sender: the same verdict
+        return [
+            f"We already have this exact workbook ('{f.shown}'), received {when}. "
+            f"It could not be accepted then, so it cannot be now: it has {len(f.report.errors)} "
+            "error(s), listed below.",
+            "Please correct them in your workbook and send the corrected workbook again.",
+        ]
+    return [
+        f"We already have this exact workbook ('{f.shown}'), received {when} and {_original_state(f)}. "
+        "Nothing more is needed.",
+        "If you meant to send a corrected version, please attach the corrected workbook.",
+    ]
 
 
 def _no_workbook(f: _Facts) -> list[str]:
-    return ["Your message to the NI 179 returns mailbox had no Excel workbook attached, so there was "
-            "nothing to record.",
-            "Please reply with your completed return workbook attached as an .xlsx file (the file "
-            "we sent you, named like NI179_<your code>_<round>.xlsx)."]
+    return [
+        "Your message to the NI 179 returns mailbox had no Excel workbook attached, so there was "
+        "nothing to record.",
+        "Please reply with your completed return workbook attached as an .xlsx file (the file "
+        "we sent you, named like NI179_<your code>_<round>.xlsx).",
+    ]
 
 
 def _several(f: _Facts) -> list[str]:
-    return [f"Your message had {_count(f.detail)} workbooks attached ({_names(f.detail)}). None of them "
-            "has been recorded.",
-            "Please send one return per message, so that each is checked and acknowledged on its "
-            "own: send each workbook in a separate email."]
+    return [
+        f"Your message had {_count(f.detail)} workbooks attached ({_names(f.detail)}). None of them "
+        "has been recorded.",
+        "Please send one return per message, so that each is checked and acknowledged on its "
+        "own: send each workbook in a separate email.",
+    ]
 
 
 def _wrong_format(f: _Facts) -> list[str]:
-    return [f"{_names(f.detail)} is not an .xlsx workbook, so it could not be checked.",
-            "Please open it in Excel, choose File > Save As > 'Excel Workbook (*.xlsx)' (not .xls, "
-            "not macro-enabled .xlsm), and send the .xlsx file."]
+    return [
+        f"{_names(f.detail)} is not an .xlsx workbook, so it could not be checked.",
+        "Please open it in Excel, choose File > Save As > 'Excel Workbook (*.xlsx)' (not .xls, "
+        "not macro-enabled .xlsm), and send the .xlsx file.",
+    ]
 
 
 def _zipped(f: _Facts) -> list[str]:
-    return [f"{_names(f.detail)} is a compressed (zip) file. We do not open compressed attachments.",
-            "Please attach the .xlsx return workbook itself, not a zip file containing it."]
+    return [
+        f"{_names(f.detail)} is a compressed (zip) file. We do not open compressed attachments.",
+        "Please attach the .xlsx return workbook itself, not a zip file containing it.",
+    ]
 
 
 def _oversize(f: _Facts) -> list[str]:
-    return [f"Your message is {f.detail.get('size', 0) / MB:.1f} MB, larger than the "
-            f"{f.detail.get('limit', 0) / MB:.3g} MB this mailbox accepts, so it was not opened.",
-            "Please send only the return workbook (a completed return is well under 1 MB), without "
-            "other attachments or pictures."]
+    return [
+        f"Your message is {f.detail.get('size', 0) / MB:.1f} MB, larger than the "
+        f"{f.detail.get('limit', 0) / MB:.3g} MB this mailbox accepts, so it was not opened.",
+        "Please send only the return workbook (a completed return is well under 1 MB), without "
+        "other attachments or pictures.",
+    ]
 
 
 # Each outcome that is answered, and how. (A quarantined message is never answered: the
@@ -193,8 +246,9 @@ def _oversize(f: _Facts) -> list[str]:
 REPLIES: dict[MailOutcome, _Reply] = {
     MailOutcome.ACCEPTED: _Reply("accepted", _accepted),
     MailOutcome.REJECTED: _Reply("NOT accepted - please correct and resend", _rejected),
-    MailOutcome.DUPLICATE: _Reply("already received", _duplicate,
-                                  lambda f: _original_state(f) == Outcome.REJECTED),
+    MailOutcome.DUPLICATE: _Reply(
+        "already received", _duplicate, lambda f: _original_state(f) == Outcome.REJECTED
+    ),
     MailOutcome.NO_WORKBOOK: _Reply("no workbook attached", _no_workbook),
     MailOutcome.SEVERAL_WORKBOOKS: _Reply("please send one return per message", _several),
     MailOutcome.WRONG_FORMAT: _Reply("workbook in the wrong format", _wrong_format),
@@ -203,8 +257,16 @@ REPLIES: dict[MailOutcome, _Reply] = {
 }
 
 
-def _compose(workspace: Workspace, row: MailMessage, sub: Submission | None, original: Submission | None,
-             report: Report | None, files: list[tuple[str, bytes]], left_off: bool, limit: int) -> EmailMessage:
+def _compose(
+    workspace: Workspace,
+    row: MailMessage,
+    sub: Submission | None,
+    original: Submission | None,
+    report: Report | None,
+    files: list[tuple[str, bytes]],
+    left_off: bool,
+    limit: int,
+) -> EmailMessage:
     p = workspace.partnership
     if row.outcome == MailOutcome.QUARANTINE:  # the consolidator is told; the sender never is
         return build_notice(p, row)
@@ -214,14 +276,28 @@ def _compose(workspace: Workspace, row: MailMessage, sub: Submission | None, ori
     facts = _Facts(p, row, sub, original, report, files, left_off)
     org = p.organisation_for_email(row.sender or "")
     who = org.name if org else "your organisation"
-    sign = f"{p.consolidator_name}\n{p.consolidator_email}\n(This is an automatic reply: please do not " \
-           "reply to it unless you are sending a return.)"
-    text_extra, html_extra = _findings(facts, who, limit) if reply.lists_findings(facts) else ("", "")
-    cc = [p.consolidator_email] if (row.sender or "").lower() != p.consolidator_email.lower() else []
-    return compose(to=[row.sender or ""], cc=cc, from_addr=p.consolidator_email, subject=_subject(row, reply),
-                   paragraphs=[f"Dear colleague at {who},", *reply.lines(facts), sign],
-                   message_id=row.reply_message_id or "", in_reply_to=row.message_id, text_extra=text_extra,
-                   html_extra=html_extra, attachments=files)
+    sign = (
+        f"{p.consolidator_name}\n{p.consolidator_email}\n(This is an automatic reply: please do not "
+        "reply to it unless you are sending a return.)"
+    )
+    text_extra, html_extra = (
+        _findings(facts, who, limit) if reply.lists_findings(facts) else ("", "")
+    )
+    cc = (
+        [p.consolidator_email] if (row.sender or "").lower() != p.consolidator_email.lower() else []
+    )
+    return compose(
+        to=[row.sender or ""],
+        cc=cc,
+        from_addr=p.consolidator_email,
+        subject=_subject(row, reply),
+        paragraphs=[f"Dear colleague at {who},", *reply.lines(facts), sign],
+        message_id=row.reply_message_id or "",
+        in_reply_to=row.message_id,
+        text_extra=text_extra,
+        html_extra=html_extra,
+        attachments=files,
+    )
 
 
 def _subject(row: MailMessage, reply: _Reply) -> str:
@@ -235,11 +311,20 @@ def _findings(f: _Facts, who: str, limit: int) -> tuple[str, str]:
         return "", ""
     from xl_ni179.spec.schema import ANNOTATION_SHEET  # the checked copy's results sheet
 
-    listed = f"the first {len(f.report.findings)}" if f.report.omitted else f"all {len(f.report.findings)}"
-    rest = (f"{listed} are listed on the '{ANNOTATION_SHEET}' sheet of the attached checked copy" if f.files else
-            "please fix those listed and send the workbook again; any that remain will be listed in our next reply")
-    return (render.to_text(f.report, who, limit=limit, rest=rest),
-            render.to_html(f.report, who, limit=limit, rest=rest))
+    listed = (
+        f"the first {len(f.report.findings)}"
+        if f.report.omitted
+        else f"all {len(f.report.findings)}"
+    )
+    rest = (
+        f"{listed} are listed on the '{ANNOTATION_SHEET}' sheet of the attached checked copy"
+        if f.files
+        else "please fix those listed and send the workbook again; any that remain will be listed in our next reply"
+    )
+    return (
+        render.to_text(f.report, who, limit=limit, rest=rest),
+        render.to_html(f.report, who, limit=limit, rest=rest),
+    )
 
 
 NAMES_SHOWN = 10  # attachment names a reply repeats; a message may carry thousands
@@ -253,7 +338,9 @@ def _count(detail: dict) -> int:
 def _names(detail: dict) -> str:
     names = [str(n) for n in detail.get("names", [])]
     shown = ", ".join(names[:NAMES_SHOWN])
-    return shown + (f" and {_count(detail) - NAMES_SHOWN} more" if _count(detail) > NAMES_SHOWN else "")
+    return shown + (
+        f" and {_count(detail) - NAMES_SHOWN} more" if _count(detail) > NAMES_SHOWN else ""
+    )
 
 
 def _annotated(workspace: Workspace, sub: Submission) -> list[tuple[str, bytes]]:

@@ -75,14 +75,18 @@ def problem(raw: bytes, max_bytes: int, *, headers_only: bool = False) -> str | 
 
 def _scan(raw: bytes, max_bytes: int, headers_only: bool) -> Size:
     if not headers_only and len(raw) > max_bytes:
-        raise _Over(f"the message is {len(raw):,} bytes, more than the {max_bytes:,} this mailbox accepts")
+        raise _Over(
+            f"the message is {len(raw):,} bytes, more than the {max_bytes:,} this mailbox accepts"
+        )
     # One spelling of line ends, as the parser reads \r\n, \r and \n alike.
     data = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if not headers_only:
         containers = len(_CONTAINER.findall(b"\n" + data))
         if containers > MAX_CONTAINERS:
-            raise _Over(f"the message declares {containers:,} nested MIME containers; at most "
-                        f"{MAX_CONTAINERS} are read")
+            raise _Over(
+                f"the message declares {containers:,} nested MIME containers; at most "
+                f"{MAX_CONTAINERS} are read"
+            )
     scan = _Scan(data)
     end, ctype = scan.header_block(0, top=True)
     if headers_only:
@@ -106,8 +110,9 @@ class _Scan:
 
     # -- header blocks ----------------------------------------------------------------------
 
-    def header_block(self, start: int, *, top: bool = False,
-                     in_digest: bool = False) -> tuple[int, tuple[bytes, bytes, bytes | None]]:
+    def header_block(
+        self, start: int, *, top: bool = False, in_digest: bool = False
+    ) -> tuple[int, tuple[bytes, bytes, bytes | None]]:
         """Measure the header block at ``start``; (where its body starts, (type, subtype, boundary))."""
         data, pos = self.data, start
         fields: list[bytes] = []
@@ -130,7 +135,9 @@ class _Scan:
                 most = MAX_HEADER_BYTES if top else MAX_PART_HEADER_BYTES
                 raise _Over(f"the {what} {'is' if top else 'are'} more than {most:,} bytes")
             if len(fields[-1]) > MAX_FIELD_BYTES:
-                raise _Over(f"its {_name(fields[-1])} header is more than {MAX_FIELD_BYTES:,} bytes long")
+                raise _Over(
+                    f"its {_name(fields[-1])} header is more than {MAX_FIELD_BYTES:,} bytes long"
+                )
             pos = line_end
         size = pos - start
         if top:
@@ -141,16 +148,20 @@ class _Scan:
         for field in fields:
             words = len(_ENCODED_WORD.findall(field))
             if words > MAX_ENCODED_WORDS_PER_FIELD:
-                raise _Over(f"its {_name(field)} header holds {words:,} encoded-words; at most "
-                            f"{MAX_ENCODED_WORDS_PER_FIELD} are read")
+                raise _Over(
+                    f"its {_name(field)} header holds {words:,} encoded-words; at most "
+                    f"{MAX_ENCODED_WORDS_PER_FIELD} are read"
+                )
             self.encoded_words += words
             if self.encoded_words > MAX_ENCODED_WORDS:
                 raise _Over(f"its headers hold more than {MAX_ENCODED_WORDS:,} encoded-words")
             match = _FIELD_NAME.match(field)
             if match and match[1].lower() == b"content-type":
-                content_types.append(field[match.end():])
+                content_types.append(field[match.end() :])
         if len(content_types) > 1:
-            raise _Over("one of its parts has two Content-Type headers, which no mail program writes")
+            raise _Over(
+                "one of its parts has two Content-Type headers, which no mail program writes"
+            )
         default = (b"message", b"rfc822", None) if in_digest else (b"text", b"plain", None)
         return pos, _content_type(content_types[0]) if content_types else default
 
@@ -168,7 +179,9 @@ class _Scan:
         if not boundaries:
             return None
         if self._delimiters is None:
-            alternatives = b"|".join(re.escape(b) for b in sorted(boundaries, key=len, reverse=True))
+            alternatives = b"|".join(
+                re.escape(b) for b in sorted(boundaries, key=len, reverse=True)
+            )
             self._delimiters = re.compile(rb"^--(" + alternatives + rb")(--)?[ \t]*$", re.M)
         return self._delimiters
 
@@ -240,7 +253,9 @@ def _without_comments(value: bytes) -> bytes:
             quoted = ch == b'"'
             out += ch
     if depth or quoted:
-        raise _Over("a Content-Type header has an unclosed comment or quotation, which no mail program writes")
+        raise _Over(
+            "a Content-Type header has an unclosed comment or quotation, which no mail program writes"
+        )
     return bytes(out)
 
 
@@ -262,7 +277,9 @@ def _content_type(value: bytes) -> tuple[bytes, bytes, bytes | None]:
     if not names:
         return maintype, subtype, None  # no boundary: the parser reads the body as text
     if len(names) > 1 or any(names):
-        raise _Over("a multipart's boundary is written in pieces or twice, which no mail program does")
+        raise _Over(
+            "a multipart's boundary is written in pieces or twice, which no mail program does"
+        )
     found = _BOUNDARY_VALUE.search(value)
     if found is None:
         raise _Over("a multipart's boundary cannot be read")

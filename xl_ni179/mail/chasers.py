@@ -23,14 +23,27 @@ from xl_ni179.template.builder import checked_filename
 def _annotated(workspace: Workspace, st: OrgStatus, round_id: str) -> list[tuple[str, bytes]]:
     """The checked copy of the partner's latest rejected return (built from the store, never
     from the file); nothing when that return was rejected as a whole file."""
-    sub = next((x for x in reversed(workspace.submissions(round_id)) if x.org_code == st.code
-                and x.sha256 == st.sha256 and x.outcome != Outcome.DUPLICATE), None) if st.sha256 else None
+    sub = (
+        next(
+            (
+                x
+                for x in reversed(workspace.submissions(round_id))
+                if x.org_code == st.code
+                and x.sha256 == st.sha256
+                and x.outcome != Outcome.DUPLICATE
+            ),
+            None,
+        )
+        if st.sha256
+        else None
+    )
     data = workspace.annotated_copy(sub.id) if sub is not None else None
     return [(checked_filename(st.code, round_id), data)] if data else []
 
 
-def build_chasers(workspace: Workspace, round_id: str | None = None,
-                  today: dt.date | None = None) -> list[tuple[OrgStatus, EmailMessage]]:
+def build_chasers(
+    workspace: Workspace, round_id: str | None = None, today: dt.date | None = None
+) -> list[tuple[OrgStatus, EmailMessage]]:
     """One reminder per partner whose return is missing or rejected, ready to draft or send."""
     p = workspace.partnership
     rnd = p.round(round_id)
@@ -46,41 +59,62 @@ def build_chasers(workspace: Workspace, round_id: str | None = None,
             continue  # nobody to write to; status still shows the gap
         if st.state == State.MISSING:
             subject = f"Reminder: NI 179 return for {rnd.title} due {deadline} - not yet received"
-            lines = [f"Dear colleague at {org.name},",
-                     f"We have not yet received your NI 179 value-for-money return for {rnd.title}. {when}",
-                     _attached(prefill := workspace.prefill(org.code, rnd.id)) + " Please fill it in (the Checks "
-                     "sheet shows anything still to do), have it signed off, and send it back as an .xlsx "
-                     f"attachment to {p.consolidator_email}."]
-            files = [(template_filename(org.code, rnd.id), build_template(p, org.code, rnd, prefill))]
+            lines = [
+                f"Dear colleague at {org.name},",
+                f"We have not yet received your NI 179 value-for-money return for {rnd.title}. {when}",
+                _attached(prefill := workspace.prefill(org.code, rnd.id))
+                + " Please fill it in (the Checks "
+                "sheet shows anything still to do), have it signed off, and send it back as an .xlsx "
+                f"attachment to {p.consolidator_email}.",
+            ]
+            files = [
+                (template_filename(org.code, rnd.id), build_template(p, org.code, rnd, prefill))
+            ]
         else:
             errors = [f for f in st.findings if f["severity"] == "error"]
             theirs = p.sender(st.sender).may_send_for(org.code)  # sent from their own address
             subject = f"Reminder: NI 179 return for {rnd.title} due {deadline} - corrections needed"
-            lines = [f"Dear colleague at {org.name},",
-                     f"The return {'you sent' if theirs else 'we received for you'} for {rnd.title} could "
-                     f"not be accepted: it has {len(errors)} error(s) still to correct. {when}",
-                     *(f"- {f.get('message')} What to do: {f.get('fix')}" for f in errors[:20])]
+            lines = [
+                f"Dear colleague at {org.name},",
+                f"The return {'you sent' if theirs else 'we received for you'} for {rnd.title} could "
+                f"not be accepted: it has {len(errors)} error(s) still to correct. {when}",
+                *(f"- {f.get('message')} What to do: {f.get('fix')}" for f in errors[:20]),
+            ]
             files = _annotated(workspace, st, rnd.id) if theirs else []
             if files:
-                lines.append("The attached checked copy (a fresh return template with your figures copied in) "
-                             "marks each problem as a comment on its cell. "
-                             f"Please correct your workbook and send it again to {p.consolidator_email}.")
+                lines.append(
+                    "The attached checked copy (a fresh return template with your figures copied in) "
+                    "marks each problem as a comment on its cell. "
+                    f"Please correct your workbook and send it again to {p.consolidator_email}."
+                )
             elif theirs:
-                lines.append(f"Please correct your workbook and send it again to {p.consolidator_email}.")
+                lines.append(
+                    f"Please correct your workbook and send it again to {p.consolidator_email}."
+                )
             else:  # we can't show it came from them: never send them a file someone else made
-                lines.append("We cannot confirm that workbook came from your registered address, so "
-                             "it is not attached. Please correct your own copy of the return and send it from "
-                             f"your registered address to {p.consolidator_email}.")
+                lines.append(
+                    "We cannot confirm that workbook came from your registered address, so "
+                    "it is not attached. Please correct your own copy of the return and send it from "
+                    f"your registered address to {p.consolidator_email}."
+                )
         lines.append(f"Thank you,\n{p.consolidator_name}\n{p.consolidator_email}")
         seed = f"chaser:{rnd.id}:{org.code}:{dt.datetime.now(dt.UTC).isoformat()}"
-        msg = compose(to=list(org.emails), from_addr=p.consolidator_email, subject=subject,
-                      paragraphs=lines, message_id=stable_message_id(seed, p.consolidator_email),
-                      attachments=files, auto="auto-generated")
+        msg = compose(
+            to=list(org.emails),
+            from_addr=p.consolidator_email,
+            subject=subject,
+            paragraphs=lines,
+            message_id=stable_message_id(seed, p.consolidator_email),
+            attachments=files,
+            auto="auto-generated",
+        )
         out.append((st, msg))
     return out
 
 
-def draft_chasers(workspace: Workspace, round_id: str | None = None, out_dir: str | Path | None = None) -> list[Path]:
+def draft_chasers(
+    workspace: Workspace, round_id: str | None = None, out_dir: str | Path | None = None
+) -> list[Path]:
     """Write one .eml draft per partner to chase (default folder ``<workspace>/chasers/<round>``)."""
     rnd = workspace.partnership.round(round_id)
     folder = Path(out_dir) if out_dir else workspace.path / "chasers" / rnd.id
@@ -109,5 +143,7 @@ def send_chasers(workspace: Workspace, round_id: str | None, smtp_url: str) -> l
 def _attached(prefill: Any) -> str:
     if prefill is None:
         return "Your blank return workbook is attached."
-    return (f"Your return workbook is attached, with the figures you reported in {prefill.round_title} "
-            "filled in.")
+    return (
+        f"Your return workbook is attached, with the figures you reported in {prefill.round_title} "
+        "filled in."
+    )

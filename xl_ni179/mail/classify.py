@@ -108,7 +108,7 @@ def visible_text(value: str | None, limit: int = 200) -> str:
         else:
             out.append(ch)
     text = " ".join("".join(out).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def contents(msg: EmailMessage) -> Contents:

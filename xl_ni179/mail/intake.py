@@ -78,7 +78,9 @@ ERROR_CHARS = 1_000  # of an error's text, shown and stored
 
 @dataclass
 class IntakeResult:
-    outcomes: Counter[str] = field(default_factory=Counter)  # MailOutcome -> messages finished this run
+    outcomes: Counter[str] = field(
+        default_factory=Counter
+    )  # MailOutcome -> messages finished this run
     errors: list[str] = field(default_factory=list)  # messages left in the inbox for next time
     # why messages were quarantined because our mail server is set up wrongly (every
     # message would be): reported loudly, apart from ordinary quarantines
@@ -106,7 +108,11 @@ class _Decision:
 
 
 UNREAD = "not-read"  # quarantined on its raw bytes, before anything parsed it (bounds.py)
-ANSWERABLE = (Step.RECEIVED, Step.SENDING, Step.REPLIED)  # decided, so a reply may be due: not yet moved
+ANSWERABLE = (
+    Step.RECEIVED,
+    Step.SENDING,
+    Step.REPLIED,
+)  # decided, so a reply may be due: not yet moved
 
 
 def _what_it_holds(d: _Decision, msg: EmailMessage) -> None:
@@ -117,7 +123,10 @@ def _what_it_holds(d: _Decision, msg: EmailMessage) -> None:
         d.hashes = [found.workbooks[0].sha256]
         d.step, d.outcome = Step.CLAIMED, None
     elif found.workbooks:
-        d.outcome, d.detail = MailOutcome.SEVERAL_WORKBOOKS, _names([w.name for w in found.workbooks])
+        d.outcome, d.detail = (
+            MailOutcome.SEVERAL_WORKBOOKS,
+            _names([w.name for w in found.workbooks]),
+        )
     elif found.archives:
         d.outcome, d.detail = MailOutcome.ZIPPED, _names(found.archives)
     elif found.wrong_format:
@@ -130,7 +139,7 @@ def _claimed_from(data: bytes) -> str:
     """The From header's text as the message gives it (unparsed, cleaned, short)."""
     import re
 
-    found = re.search(rb"(?im)^from[ \t]*:[ \t]*([^\r\n]{0,200})", data[:bounds.MAX_HEADER_BYTES])
+    found = re.search(rb"(?im)^from[ \t]*:[ \t]*([^\r\n]{0,200})", data[: bounds.MAX_HEADER_BYTES])
     text = found[1].decode("utf-8", "replace") if found else ""
     return f"'{clean_text(text, 80)}'" if text.strip() else "no one"
 
@@ -150,8 +159,15 @@ def _parse(data: bytes) -> EmailMessage:
     return email.message_from_bytes(data, policy=email.policy.default)
 
 
-def process(workspace: Workspace, source: MailSource, smtp: SmtpSender | str, *, authserv_id: str | None,
-            max_bytes: int = MAX_BYTES, received_by: str | None = None) -> IntakeResult:
+def process(
+    workspace: Workspace,
+    source: MailSource,
+    smtp: SmtpSender | str,
+    *,
+    authserv_id: str | None,
+    max_bytes: int = MAX_BYTES,
+    received_by: str | None = None,
+) -> IntakeResult:
     """Handle every message in the inbox once; safe to run again at any time.
 
     ``authserv_id`` names the receiving mail server whose Authentication-Results header is
@@ -168,7 +184,7 @@ def process(workspace: Workspace, source: MailSource, smtp: SmtpSender | str, *,
     refs = source.messages()
     intake.reconcile({ref.key for ref in refs}, result)
     for start in range(0, len(refs), BATCH):
-        intake.handle_batch(refs[start:start + BATCH], result)
+        intake.handle_batch(refs[start : start + BATCH], result)
     return result
 
 
@@ -184,18 +200,24 @@ def _one_message(workspace: Workspace, ref: MessageRef, result: IntakeResult) ->
         _note_error(workspace, ref, exc, result)
 
 
-def _note_error(workspace: Workspace, ref: MessageRef, exc: Exception, result: IntakeResult) -> None:
+def _note_error(
+    workspace: Workspace, ref: MessageRef, exc: Exception, result: IntakeResult
+) -> None:
     # An error's text may carry the sender's (a server's answer quoting it): bounded, as stored.
     if isinstance(exc, MailSourceError):  # SMTP or IMAP trouble: the message stays for the next run
         result.errors.append(f"{ref.key}: {quote(str(exc), ERROR_CHARS)}")
         workspace.audit("mail-error", {"message": ref.key, "error": quote(str(exc), ERROR_CHARS)})
         return
-    result.errors.append(f"{ref.key}: could not be handled ({type(exc).__name__}: {quote(str(exc), ERROR_CHARS)}); "
-                         "it stays in the inbox - please forward it to IT support")
+    result.errors.append(
+        f"{ref.key}: could not be handled ({type(exc).__name__}: {quote(str(exc), ERROR_CHARS)}); "
+        "it stays in the inbox - please forward it to IT support"
+    )
     workspace.audit("mail-error", {"message": ref.key, "error": quote(repr(exc), ERROR_CHARS)})
 
 
-NAMES_KEPT = 20  # attachment names kept in the ledger and the audit log; a message may carry thousands
+NAMES_KEPT = (
+    20  # attachment names kept in the ledger and the audit log; a message may carry thousands
+)
 
 
 def _names(names: list[str]) -> dict[str, object]:
@@ -224,8 +246,14 @@ def _clear_temp(workspace: Workspace) -> None:
 
 
 class _Intake:
-    def __init__(self, workspace: Workspace, source: MailSource, smtp: SmtpSender, max_bytes: int,
-                 trust: Trust) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        source: MailSource,
+        smtp: SmtpSender,
+        max_bytes: int,
+        trust: Trust,
+    ) -> None:
         self.workspace, self.source, self.smtp = workspace, source, smtp
         self.max_bytes, self.trust = max_bytes, trust
 
@@ -244,9 +272,12 @@ class _Intake:
         """Finish rows whose message has left the inbox: a run killed after the move but
         before recording it, or a message a person moved. Answer it if that is still due."""
         with self.workspace.reading() as s:
-            rows = s.scalars(select(MailMessage).where(
-                MailMessage.step.in_(ANSWERABLE),
-                MailMessage.mailbox_key.startswith(self.source.prefix, autoescape=True))).all()
+            rows = s.scalars(
+                select(MailMessage).where(
+                    MailMessage.step.in_(ANSWERABLE),
+                    MailMessage.mailbox_key.startswith(self.source.prefix, autoescape=True),
+                )
+            ).all()
         for stale in rows:
             if stale.mailbox_key in present:
                 continue
@@ -269,13 +300,17 @@ class _Intake:
         # time, and a run killed mid-batch releases its messages with it.
         with ExitStack() as locks:
             rows = [taken for ref in refs if (taken := self._take(ref, locks, result)) is not None]
-            failed = self._store([(ref, row) for ref, row in rows if row.step == Step.CLAIMED], result)
+            failed = self._store(
+                [(ref, row) for ref, row in rows if row.step == Step.CLAIMED], result
+            )
             for ref, row in rows:
                 if ref.key not in failed:
                     with _one_message(self.workspace, ref, result):
                         self._finish(ref, row, result)
 
-    def _take(self, ref: MessageRef, locks: ExitStack, result: IntakeResult) -> tuple[MessageRef, MailMessage] | None:
+    def _take(
+        self, ref: MessageRef, locks: ExitStack, result: IntakeResult
+    ) -> tuple[MessageRef, MailMessage] | None:
         """The message and its ledger row, claimed if it was not yet; None when it is not ours
         to handle now."""
         with _one_message(self.workspace, ref, result):
@@ -306,7 +341,10 @@ class _Intake:
             self._update(row, step=Step.MOVED)
         if row.outcome:
             result.outcomes[row.outcome] += 1
-        if row.outcome == MailOutcome.QUARANTINE and (row.detail or {}).get("kind") == MISCONFIGURED:
+        if (
+            row.outcome == MailOutcome.QUARANTINE
+            and (row.detail or {}).get("kind") == MISCONFIGURED
+        ):
             result.misconfigured.append(str(row.detail.get("reason", "")))
 
     # -- claim: decide what the message is, before anything with a side effect --------------
@@ -337,23 +375,45 @@ class _Intake:
         """The new row (step READING) of a message seen for the first time, or put back in
         the inbox; None when another run wrote it first."""
         requeued = earlier.id if earlier is not None else None
-        reading = MailMessage(mailbox_key=ref.key, hashes=[], claimed_at=_now(), step=Step.READING,
-                              submission_ids=[], detail={"requeued": requeued} if requeued else {},
-                              updated_at=_now(), reads=1, config_sha=self.workspace.config_sha)
+        reading = MailMessage(
+            mailbox_key=ref.key,
+            hashes=[],
+            claimed_at=_now(),
+            step=Step.READING,
+            submission_ids=[],
+            detail={"requeued": requeued} if requeued else {},
+            updated_at=_now(),
+            reads=1,
+            config_sha=self.workspace.config_sha,
+        )
         try:
-            with self.workspace.session() as s:  # one transaction: a kill never loses the "put back"
+            with (
+                self.workspace.session() as s
+            ):  # one transaction: a kill never loses the "put back"
                 if earlier is not None:
                     live = s.get_one(MailMessage, earlier.id)
-                    live.mailbox_key, live.updated_at = f"{earlier.mailbox_key}#{earlier.id}", _now()
-                    self.workspace.audit("mail-requeued", {"message": ref.key, "earlier": earlier.id,
-                                                    "earlier_outcome": earlier.outcome}, session=s)
+                    live.mailbox_key, live.updated_at = (
+                        f"{earlier.mailbox_key}#{earlier.id}",
+                        _now(),
+                    )
+                    self.workspace.audit(
+                        "mail-requeued",
+                        {
+                            "message": ref.key,
+                            "earlier": earlier.id,
+                            "earlier_outcome": earlier.outcome,
+                        },
+                        session=s,
+                    )
                     s.flush()  # the key is free before the new row takes it
                 s.add(reading)
         except IntegrityError:
             return None
         return reading
 
-    def _record_decision(self, ref: MessageRef, row_id: int, d: _Decision, requeued: int | None) -> MailMessage:
+    def _record_decision(
+        self, ref: MessageRef, row_id: int, d: _Decision, requeued: int | None
+    ) -> MailMessage:
         """Write what was decided to the message's row; the repeat check and the claim are one
         write transaction."""
         with self.workspace.session() as s:
@@ -361,23 +421,55 @@ class _Intake:
             if d.may_repeat and requeued is None:
                 why = self._repeat(s, row.id, d)
                 if why:
-                    d.step, d.outcome, d.detail, d.reply_message_id = Step.RECEIVED, MailOutcome.REPEAT, \
-                        {"reason": why}, None
-            for name in ("message_id", "sender", "subject", "hashes", "step", "outcome", "folder",
-                         "detail", "reply_message_id"):
+                    d.step, d.outcome, d.detail, d.reply_message_id = (
+                        Step.RECEIVED,
+                        MailOutcome.REPEAT,
+                        {"reason": why},
+                        None,
+                    )
+            for name in (
+                "message_id",
+                "sender",
+                "subject",
+                "hashes",
+                "step",
+                "outcome",
+                "folder",
+                "detail",
+                "reply_message_id",
+            ):
                 setattr(row, name, getattr(d, name))
             row.config_sha, row.updated_at = self.workspace.config_sha, _now()
-            self.workspace.audit("mail", {"message": ref.key, "message_id": row.message_id, "sender": row.sender,
-                                   "outcome": row.outcome or "workbook", "detail": row.detail}, session=s)
+            self.workspace.audit(
+                "mail",
+                {
+                    "message": ref.key,
+                    "message_id": row.message_id,
+                    "sender": row.sender,
+                    "outcome": row.outcome or "workbook",
+                    "detail": row.detail,
+                },
+                session=s,
+            )
         return row
 
     def _set_aside(self, ref: MessageRef, row: MailMessage) -> MailMessage:
-        why = (f"the intake stopped {MAX_READS} times while reading this message, so it was set aside "
-               "unread (a message can be built to exhaust the program reading it)")
+        why = (
+            f"the intake stopped {MAX_READS} times while reading this message, so it was set aside "
+            "unread (a message can be built to exhaust the program reading it)"
+        )
         detail = {"reason": why, "kind": UNREAD, "label": "set aside unread", "from": "(not read)"}
-        self._update(row, step=Step.RECEIVED, outcome=MailOutcome.QUARANTINE, folder=Folder.QUARANTINE,
-                     detail=detail, reply_message_id=None)
-        self.workspace.audit("mail", {"message": ref.key, "outcome": MailOutcome.QUARANTINE, "detail": row.detail})
+        self._update(
+            row,
+            step=Step.RECEIVED,
+            outcome=MailOutcome.QUARANTINE,
+            folder=Folder.QUARANTINE,
+            detail=detail,
+            reply_message_id=None,
+        )
+        self.workspace.audit(
+            "mail", {"message": ref.key, "outcome": MailOutcome.QUARANTINE, "detail": row.detail}
+        )
         return row
 
     def _decide(self, ref: MessageRef, requeued: int | None) -> _Decision:
@@ -391,8 +483,11 @@ class _Intake:
         # Everything taken from the message into the ledger is cleaned here, once: it is
         # shown in replies and copied into our headers (Subject, In-Reply-To, References).
         sender = check_sender(msg, self.trust)
-        d = _Decision(message_id=raw_message_id(msg), sender=sender.address,
-                      subject=clean_text(str(msg.get("Subject") or "")))
+        d = _Decision(
+            message_id=raw_message_id(msg),
+            sender=sender.address,
+            subject=clean_text(str(msg.get("Subject") or "")),
+        )
         unbelieved = self._unbelieved(sender)
         reason = automatic_reason(msg)
         if reason:
@@ -415,38 +510,67 @@ class _Intake:
         None when it is."""
         if sender.problem:
             return sender.problem, sender.kind or STRANGER
-        match = self.workspace.partnership.sender(sender.address)  # one organisation, or none (partnership.senders)
+        match = self.workspace.partnership.sender(
+            sender.address
+        )  # one organisation, or none (partnership.senders)
         if match.problem:
             return match.problem, AMBIGUOUS if match.ambiguous else STRANGER
         return None
 
-    def _unread(self, ref: MessageRef, requeued: int | None, data: bytes, too_big: str) -> _Decision:
+    def _unread(
+        self, ref: MessageRef, requeued: int | None, data: bytes, too_big: str
+    ) -> _Decision:
         """A message too costly to read: nothing of it is parsed, so its sender is unknown, and
         what it claims is shown, marked so."""
         claimed = _claimed_from(data)
         why = f"it was not read, because {too_big} (it says it is from {claimed}; not checked)"
-        d = _Decision(outcome=MailOutcome.QUARANTINE, folder=Folder.QUARANTINE,
-                      detail={"reason": why, "kind": UNREAD, "label": "too costly to read", "from": claimed})
+        d = _Decision(
+            outcome=MailOutcome.QUARANTINE,
+            folder=Folder.QUARANTINE,
+            detail={"reason": why, "kind": UNREAD, "label": "too costly to read", "from": claimed},
+        )
         if notice_due(self.workspace.partnership, None, UNREAD, claimed):  # it may be a partner's
             d.reply_message_id = self._reply_id(ref, requeued)
         return d
 
-    def _automatic(self, d: _Decision, msg: EmailMessage, reason: str, *, believed: bool) -> _Decision:
+    def _automatic(
+        self, d: _Decision, msg: EmailMessage, reason: str, *, believed: bool
+    ) -> _Decision:
         """An out-of-office or other robot: never answered. A partner's (``believed``) is
         harmless; robots we do not know may be worth a look. Our header on a message not From
         our address is someone copying it: a robot."""
-        own = reason == "our own message" and d.sender == self.workspace.partnership.consolidator_email.lower()
-        d.outcome, d.detail = MailOutcome.OWN_REPLY if own else MailOutcome.AUTOMATIC, {"reason": reason}
+        own = (
+            reason == "our own message"
+            and d.sender == self.workspace.partnership.consolidator_email.lower()
+        )
+        d.outcome, d.detail = (
+            MailOutcome.OWN_REPLY if own else MailOutcome.AUTOMATIC,
+            {"reason": reason},
+        )
         d.folder = Folder.PROCESSED if own or believed else Folder.QUARANTINE
         if d.folder == Folder.QUARANTINE:  # listed for the consolidator, never notified (robots)
-            d.detail = quarantine_detail(msg, f"automatic mail ({reason}) from a sender not proven "
-                                         "to be a partner", "automatic")
+            d.detail = quarantine_detail(
+                msg,
+                f"automatic mail ({reason}) from a sender not proven to be a partner",
+                "automatic",
+            )
         return d
 
-    def _quarantine(self, ref: MessageRef, requeued: int | None, d: _Decision, msg: EmailMessage, why: str,
-                    kind: str) -> _Decision:
+    def _quarantine(
+        self,
+        ref: MessageRef,
+        requeued: int | None,
+        d: _Decision,
+        msg: EmailMessage,
+        why: str,
+        kind: str,
+    ) -> _Decision:
         """Held for the consolidator, with a notice when the message may be a partner's."""
-        d.outcome, d.folder, d.detail = MailOutcome.QUARANTINE, Folder.QUARANTINE, quarantine_detail(msg, why, kind)
+        d.outcome, d.folder, d.detail = (
+            MailOutcome.QUARANTINE,
+            Folder.QUARANTINE,
+            quarantine_detail(msg, why, kind),
+        )
         if notice_due(self.workspace.partnership, d.sender, kind, d.detail["from"]):
             d.reply_message_id = self._reply_id(ref, requeued)  # the notice to the consolidator
         return d
@@ -460,10 +584,17 @@ class _Intake:
         """Why this message needs no answer: this sender's same message (by Message-ID) or
         workbook was handled under the same configuration. A quarantined one was neither
         stored nor answered, so it does not count."""
-        earlier = [r for r in s.scalars(select(MailMessage).where(
-            MailMessage.sender == d.sender, MailMessage.id != own_id,
-            MailMessage.config_sha == self.workspace.config_sha)).all()
-            if r.outcome != MailOutcome.QUARANTINE and r.step != Step.READING]
+        earlier = [
+            r
+            for r in s.scalars(
+                select(MailMessage).where(
+                    MailMessage.sender == d.sender,
+                    MailMessage.id != own_id,
+                    MailMessage.config_sha == self.workspace.config_sha,
+                )
+            ).all()
+            if r.outcome != MailOutcome.QUARANTINE and r.step != Step.READING
+        ]
         if d.message_id and any(r.message_id == d.message_id for r in earlier):
             return "same Message-ID already handled"
         if d.hashes and any(d.hashes[0] in (r.hashes or []) for r in earlier):
@@ -472,7 +603,9 @@ class _Intake:
 
     # -- store: workspace.receive_many, or adopt what a killed run already stored --------------------
 
-    def _store(self, claimed: list[tuple[MessageRef, MailMessage]], result: IntakeResult) -> set[str]:
+    def _store(
+        self, claimed: list[tuple[MessageRef, MailMessage]], result: IntakeResult
+    ) -> set[str]:
         """Store the claimed messages' workbooks; the keys of those that failed."""
         failed: set[str] = set()
         pending: list[tuple[MessageRef, MailMessage, Incoming]] = []
@@ -484,19 +617,31 @@ class _Intake:
                         self._stored(row, sub_id)
                         continue
                     sha = row.hashes[0]
-                    workbook = next(w for w in contents(_parse(self.source.fetch(ref))).workbooks if w.sha256 == sha)
+                    workbook = next(
+                        w
+                        for w in contents(_parse(self.source.fetch(ref))).workbooks
+                        if w.sha256 == sha
+                    )
                     # a generated name: the sender's file name is only ever shown, never used as a path
                     path = Path(folder) / f"{len(pending)}.xlsx"
                     path.write_bytes(workbook.data)
-                    pending.append((ref, row, Incoming(path, row.sender, row.claimed_at, workbook.name)))
+                    pending.append(
+                        (ref, row, Incoming(path, row.sender, row.claimed_at, workbook.name))
+                    )
                     continue
                 failed.add(ref.key)
             while pending:  # after a failure the rest go on in a new batch
                 try:
-                    for receipt in self.workspace.receive_many([item for _, _, item in pending], source=Source.MAIL):
+                    for receipt in self.workspace.receive_many(
+                        [item for _, _, item in pending], source=Source.MAIL
+                    ):
                         _pause()
-                        if receipt.submission_id is None:  # our own temporary file, refused: never "stored"
-                            raise RuntimeError(f"the workbook could not be kept ({receipt.outcome})")
+                        if (
+                            receipt.submission_id is None
+                        ):  # our own temporary file, refused: never "stored"
+                            raise RuntimeError(
+                                f"the workbook could not be kept ({receipt.outcome})"
+                            )
                         self._stored(pending[0][1], receipt.submission_id)
                         pending.pop(0)
                         _pause()
@@ -510,23 +655,46 @@ class _Intake:
         # A submission with this hash, sender and our claim time was made for this very
         # message by a run that died before recording it: adopt it, don't receive twice.
         with self.workspace.reading() as s:
-            return s.scalar(select(Submission.id).where(
-                Submission.sha256 == row.hashes[0], Submission.sender == row.sender, Submission.source == Source.MAIL,
-                Submission.received_at == row.claimed_at).order_by(Submission.id).limit(1))
+            return s.scalar(
+                select(Submission.id)
+                .where(
+                    Submission.sha256 == row.hashes[0],
+                    Submission.sender == row.sender,
+                    Submission.source == Source.MAIL,
+                    Submission.received_at == row.claimed_at,
+                )
+                .order_by(Submission.id)
+                .limit(1)
+            )
 
     def _stored(self, row: MailMessage, sub_id: int) -> None:
         with self.workspace.reading() as s:
             outcome = s.get_one(Submission, sub_id).outcome
-        self._update(row, step=Step.RECEIVED, outcome=outcome, submission_ids=[sub_id],
-                     folder=Folder.REJECTED if outcome == Outcome.REJECTED else Folder.PROCESSED)
+        self._update(
+            row,
+            step=Step.RECEIVED,
+            outcome=outcome,
+            submission_ids=[sub_id],
+            folder=Folder.REJECTED if outcome == Outcome.REJECTED else Folder.PROCESSED,
+        )
 
     # -- reply -------------------------------------------------------------------------------
 
     def _reply(self, row: MailMessage) -> None:
-        resend = row.step == Step.SENDING  # a run died mid-send: same Message-ID, so the same message
+        resend = (
+            row.step == Step.SENDING
+        )  # a run died mid-send: same Message-ID, so the same message
         message = build_reply(self.workspace, row)
         self._update(row, step=Step.SENDING)
         self.smtp.send(message)
         self._update(row, step=Step.REPLIED)
-        self.workspace.audit("mail-reply", {"message": row.mailbox_key, "reply": row.reply_message_id,
-                                     "to": row.sender, "outcome": row.outcome, "resend": resend})
+        self.workspace.audit(
+            "mail-reply",
+            {
+                "message": row.mailbox_key,
+                "reply": row.reply_message_id,
+                "to": row.sender,
+                "outcome": row.outcome,
+                "resend": resend,
+            },
+        )

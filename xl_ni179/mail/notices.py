@@ -22,14 +22,22 @@ from xl_ni179.store.mail_ledger import MailMessage
 
 STRANGER = "stranger"  # authenticated, but not a registered address
 AMBIGUOUS = "ambiguous-sender"  # authenticated, but registered for several organisations (partnership.senders)
-LABELS = {**KIND_LABELS, STRANGER: "address not registered", AMBIGUOUS: "address registered for several partners"}
+LABELS = {
+    **KIND_LABELS,
+    STRANGER: "address not registered",
+    AMBIGUOUS: "address registered for several partners",
+}
 
 
 def quarantine_detail(msg: Message, why: str, kind: str) -> dict[str, str]:
     """What the ledger keeps about a quarantined message, every value safe to show."""
     raw_from = [str(v) for k, v in msg.raw_items() if str(k).strip().lower() == "from"]
-    return {"reason": visible_text(why, 400), "kind": kind, "label": LABELS.get(kind, kind),
-            "from": visible_text(" / ".join(raw_from) or "(no From header)", 200)}
+    return {
+        "reason": visible_text(why, 400),
+        "kind": kind,
+        "label": LABELS.get(kind, kind),
+        "from": visible_text(" / ".join(raw_from) or "(no From header)", 200),
+    }
 
 
 def notice_due(p: Partnership, address: str | None, kind: str, shown_from: str = "") -> bool:
@@ -55,39 +63,53 @@ def build_notice(p: Partnership, row: MailMessage) -> EmailMessage:
     claimed = f" ({org.name}'s registered address)" if org else ""
     if kind == MISCONFIGURED:
         subject = "NI 179: MAIL SERVER MISCONFIGURED, returns quarantined"
-        lines = [f"A message from {sender}{claimed}, received {when}, was quarantined because the mail "
-                 "server that receives the returns mailbox is not set up as the intake needs:",
-                 d.get("reason", ""),
-                 "Until this is fixed every return will be quarantined in the same way, genuine or not. "
-                 "Please pass this message to your mail administrator with docs/mail-intake.md "
-                 "(section 'What your mail server must do'). Once it is fixed, move the quarantined "
-                 "messages back to the inbox: they are checked again."]
+        lines = [
+            f"A message from {sender}{claimed}, received {when}, was quarantined because the mail "
+            "server that receives the returns mailbox is not set up as the intake needs:",
+            d.get("reason", ""),
+            "Until this is fixed every return will be quarantined in the same way, genuine or not. "
+            "Please pass this message to your mail administrator with docs/mail-intake.md "
+            "(section 'What your mail server must do'). Once it is fixed, move the quarantined "
+            "messages back to the inbox: they are checked again.",
+        ]
     elif kind == AMBIGUOUS:
         listed = p.sender(row.sender).names or "several organisations"
         subject = f"NI 179 intake: message held, its address is registered for several partners (From {sender})"
-        lines = [f"A message from {sender}, received {when}, was quarantined: that address is registered for "
-                 f"{listed}, so nothing shows which of them sent it. Nothing was stored and no reply was sent.",
-                 "List the address under one organisation only (its 'emails' in the configuration), then move "
-                 "the message from Quarantine back to the inbox: it is checked again. Or, once you know whose "
-                 "return it is, file the workbook with 'ni179 receive FILE' (without --sender it is filed under "
-                 "the organisation the workbook names)."]
+        lines = [
+            f"A message from {sender}, received {when}, was quarantined: that address is registered for "
+            f"{listed}, so nothing shows which of them sent it. Nothing was stored and no reply was sent.",
+            "List the address under one organisation only (its 'emails' in the configuration), then move "
+            "the message from Quarantine back to the inbox: it is checked again. Or, once you know whose "
+            "return it is, file the workbook with 'ni179 receive FILE' (without --sender it is filed under "
+            "the organisation the workbook names).",
+        ]
     elif kind == FORGED:
         subject = f"NI 179 intake: forged message quarantined (From {sender})"
-        lines = [f"A message claiming to be from {sender}{claimed}, received {when}, carried an "
-                 "authentication header that only our own mail server may write, so it was "
-                 "quarantined: nothing was stored and nobody was answered.",
-                 d.get("reason", ""),
-                 "If the partner did not send it, nothing needs doing. If they say they did, ask for "
-                 "it to be sent again and tell your mail administrator."]
+        lines = [
+            f"A message claiming to be from {sender}{claimed}, received {when}, carried an "
+            "authentication header that only our own mail server may write, so it was "
+            "quarantined: nothing was stored and nobody was answered.",
+            d.get("reason", ""),
+            "If the partner did not send it, nothing needs doing. If they say they did, ask for "
+            "it to be sent again and tell your mail administrator.",
+        ]
     else:
         subject = f"NI 179 intake: message quarantined, not answered (From {sender})"
-        lines = [f"A message from {sender}{claimed}, received {when}, was quarantined: its sender could "
-                 "not be proven, so nothing was stored and no reply was sent.",
-                 f"Why: {d.get('reason', '')}",
-                 "If it is a genuine return, check with the partner (by phone, or an email you write "
-                 "yourself), then file the workbook with 'ni179 receive FILE --sender ADDRESS', or fix "
-                 "the cause and move the message from Quarantine back to the inbox."]
+        lines = [
+            f"A message from {sender}{claimed}, received {when}, was quarantined: its sender could "
+            "not be proven, so nothing was stored and no reply was sent.",
+            f"Why: {d.get('reason', '')}",
+            "If it is a genuine return, check with the partner (by phone, or an email you write "
+            "yourself), then file the workbook with 'ni179 receive FILE --sender ADDRESS', or fix "
+            "the cause and move the message from Quarantine back to the inbox.",
+        ]
     subject_line = f"Subject of the message: {visible_text(row.subject or '', 200) or '(none)'}"
-    return compose(to=[p.consolidator_email], from_addr=p.consolidator_email, subject=subject[:200],
-                   paragraphs=[*lines, subject_line, "(Sent by the NI 179 mail intake.)"],
-                   message_id=row.reply_message_id or "", in_reply_to=None, auto="auto-generated")
+    return compose(
+        to=[p.consolidator_email],
+        from_addr=p.consolidator_email,
+        subject=subject[:200],
+        paragraphs=[*lines, subject_line, "(Sent by the NI 179 mail intake.)"],
+        message_id=row.reply_message_id or "",
+        in_reply_to=None,
+        auto="auto-generated",
+    )

@@ -27,10 +27,20 @@ def stable_message_id(seed: str, from_addr: str) -> str:
     return f"<ni179.{hashlib.sha256(seed.encode()).hexdigest()[:24]}@{domain}>"
 
 
-def compose(*, to: list[str], from_addr: str, subject: str, paragraphs: list[str], message_id: str,
-            cc: list[str] | None = None, html_extra: str = "", text_extra: str = "",
-            attachments: list[tuple[str, bytes]] | None = None, in_reply_to: str | None = None,
-            auto: str = "auto-replied") -> EmailMessage:
+def compose(
+    *,
+    to: list[str],
+    from_addr: str,
+    subject: str,
+    paragraphs: list[str],
+    message_id: str,
+    cc: list[str] | None = None,
+    html_extra: str = "",
+    text_extra: str = "",
+    attachments: list[tuple[str, bytes]] | None = None,
+    in_reply_to: str | None = None,
+    auto: str = "auto-replied",
+) -> EmailMessage:
     """A multipart plain + HTML message; attachments are .xlsx workbooks."""
     msg = EmailMessage()
     msg["From"] = from_addr
@@ -71,8 +81,12 @@ class SmtpSender:
         u = self.url
         try:
             if u.scheme == "smtps":
-                client: smtplib.SMTP = smtplib.SMTP_SSL(u.host, u.port or 465, timeout=self.timeout,
-                                                        context=ssl.create_default_context())
+                client: smtplib.SMTP = smtplib.SMTP_SSL(
+                    u.host,
+                    u.port or 465,
+                    timeout=self.timeout,
+                    context=ssl.create_default_context(),
+                )
             else:
                 client = smtplib.SMTP(u.host, u.port or 25, timeout=self.timeout)
             with client:
@@ -81,8 +95,10 @@ class SmtpSender:
                     client.starttls(context=ssl.create_default_context())
                     client.ehlo()
                 elif u.scheme == "smtp" and not _is_loopback(u.host):
-                    raise MailSourceError(f"{u.host} does not offer STARTTLS; use smtps:// so that mail "
-                                          "and passwords are not sent unencrypted.")
+                    raise MailSourceError(
+                        f"{u.host} does not offer STARTTLS; use smtps:// so that mail "
+                        "and passwords are not sent unencrypted."
+                    )
                 token = environment.oauth_token(environment.SMTP)
                 if token and u.user:  # Exchange Online / Gmail: SMTP AUTH XOAUTH2
                     auth = f"user={u.user}\x01auth=Bearer {token}\x01\x01"

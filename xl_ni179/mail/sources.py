@@ -106,7 +106,9 @@ class MaildirSource:
             except OSError:
                 continue
             for entry in entries:
-                if entry.name.split(self.box.colon)[0] == handle and entry.is_file(follow_symlinks=False):
+                if entry.name.split(self.box.colon)[0] == handle and entry.is_file(
+                    follow_symlinks=False
+                ):
                     self._paths[handle] = Path(entry.path)
                     return self._paths[handle]
         return None
@@ -127,7 +129,7 @@ class MaildirSource:
         except FileNotFoundError:
             raise MessageGone(f"{ref.handle} is no longer in the inbox") from None
         end = re.search(rb"\r?\n\r?\n", head)
-        return head[:end.end()] if end else head
+        return head[: end.end()] if end else head
 
     def fetch(self, ref: MessageRef) -> bytes:
         try:
@@ -162,8 +164,9 @@ class MaildirSource:
 
 def _is_loopback(host: str) -> bool:
     try:
-        return all(ipaddress.ip_address(info[4][0]).is_loopback
-                   for info in socket.getaddrinfo(host, None))
+        return all(
+            ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None)
+        )
     except (OSError, ValueError):
         return False
 
@@ -181,13 +184,16 @@ class MailUrl:
 def parse_url(url: str, schemes: tuple[str, ...], env_prefix: str) -> MailUrl:
     parts = urlsplit(url)
     if parts.scheme not in schemes:
-        raise MailSourceError(f"'{url}': the address must start with {' or '.join(s + '://' for s in schemes)}")
+        raise MailSourceError(
+            f"'{url}': the address must start with {' or '.join(s + '://' for s in schemes)}"
+        )
     if not parts.hostname:
         raise MailSourceError(f"'{url}': no server name")
     user = unquote(parts.username) if parts.username else environment.user(env_prefix)
     password = unquote(parts.password) if parts.password else environment.password(env_prefix)
-    return MailUrl(parts.scheme, parts.hostname, parts.port, user, password,
-                   unquote(parts.path.lstrip("/")))
+    return MailUrl(
+        parts.scheme, parts.hostname, parts.port, user, password, unquote(parts.path.lstrip("/"))
+    )
 
 
 class ImapSource:
@@ -200,11 +206,14 @@ class ImapSource:
     def __init__(self, url: str, timeout: float = 60) -> None:
         u = parse_url(url, ("imap", "imaps"), environment.IMAP)
         if u.scheme == "imap" and not _is_loopback(u.host):
-            raise MailSourceError(f"'{u.host}': plain imap:// would send the password unencrypted; "
-                                  "use imaps:// (plain IMAP is allowed only on this computer).")
+            raise MailSourceError(
+                f"'{u.host}': plain imap:// would send the password unencrypted; "
+                "use imaps:// (plain IMAP is allowed only on this computer)."
+            )
         if not u.user:
-            raise MailSourceError("No IMAP user: put it in the URL (imaps://user@host/INBOX) or set "
-                                  "NI179_IMAP_USER.")
+            raise MailSourceError(
+                "No IMAP user: put it in the URL (imaps://user@host/INBOX) or set NI179_IMAP_USER."
+            )
         self.folder = u.path or "INBOX"
         token = environment.oauth_token(environment.IMAP)
         try:
@@ -216,8 +225,10 @@ class ImapSource:
                 auth = f"user={u.user}\x01auth=Bearer {token}\x01\x01".encode()
                 self.imap.authenticate("XOAUTH2", lambda _: auth)
             elif u.password is None:
-                raise MailSourceError("No IMAP password: put it in the URL or set NI179_IMAP_PASSWORD "
-                                      "(or NI179_IMAP_OAUTH_TOKEN for OAuth2).")
+                raise MailSourceError(
+                    "No IMAP password: put it in the URL or set NI179_IMAP_PASSWORD "
+                    "(or NI179_IMAP_OAUTH_TOKEN for OAuth2)."
+                )
             else:
                 self.imap.login(u.user, u.password)
             self.caps = {c.upper() for c in _words(self.imap.capability()[1])}
@@ -246,14 +257,18 @@ class ImapSource:
         uids = data[0].split() if data and data[0] else []
         if not uids:
             return []
-        data = self._cmd("the sizes", self.imap.uid, "FETCH", b",".join(uids).decode(), "(RFC822.SIZE)")
+        data = self._cmd(
+            "the sizes", self.imap.uid, "FETCH", b",".join(uids).decode(), "(RFC822.SIZE)"
+        )
         refs = []
         for item in data:
             line = item[0] if isinstance(item, tuple) else item
             uid = re.search(rb"UID (\d+)", line or b"")
             size = re.search(rb"RFC822\.SIZE (\d+)", line or b"")
             if uid and size:
-                refs.append(MessageRef(f"{self.prefix}{int(uid[1])}", int(size[1]), uid[1].decode()))
+                refs.append(
+                    MessageRef(f"{self.prefix}{int(uid[1])}", int(size[1]), uid[1].decode())
+                )
         return sorted(refs, key=lambda r: int(r.handle))
 
     def present(self, ref: MessageRef) -> bool:

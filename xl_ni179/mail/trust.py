@@ -40,20 +40,26 @@ AUTHSERV_SETTING = "--authserv-id (or NI179_AUTHSERV_ID)"
 # RFC 5322 dot-atom local part; a host name of letters, digits and hyphens. No quoted local
 # parts, address literals or routes: nobody sends a return from those.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-ADDRESS_RE = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]"
-                        r"(?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+ADDRESS_RE = re.compile(
+    rf"{_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]"
+    r"(?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+)
 AUTHSERV_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 # What kind of problem a verdict names (kept in the ledger and shown to the consolidator).
 NOT_AUTHENTICATED = "not-authenticated"  # the From or our server's results do not prove the sender
-FORGED = "forged-results"  # a header claiming our server's name where only the sender could write it
+FORGED = (
+    "forged-results"  # a header claiming our server's name where only the sender could write it
+)
 ALTERED = "altered-after-signing"  # our server's dkim=fail: the signed message was changed
 NO_DMARC = "no-dmarc"  # the partner's domain publishes no DMARC record, and no aligned DKIM pass
 MISCONFIGURED = "server-misconfigured"  # our mail server's setup would quarantine everyone
 KIND_LABELS = {
-    NOT_AUTHENTICATED: "not authenticated", FORGED: "forged authentication header",
-    ALTERED: "changed after signing", NO_DMARC: "partner publishes no DMARC record",
+    NOT_AUTHENTICATED: "not authenticated",
+    FORGED: "forged authentication header",
+    ALTERED: "changed after signing",
+    NO_DMARC: "partner publishes no DMARC record",
     MISCONFIGURED: "MAIL SERVER MISCONFIGURED",
 }
 
@@ -86,10 +92,13 @@ def require_authserv_id(value: str | None) -> str:
             f"The intake needs {AUTHSERV_SETTING}: the name your receiving mail server writes at the "
             "start of its Authentication-Results header (for example mx.county.example.org). Without "
             "it, anyone could write that header and pass as a partner. Open the headers of a message "
-            "a partner sent to the returns mailbox to find it; see docs/mail-intake.md.")
+            "a partner sent to the returns mailbox to find it; see docs/mail-intake.md."
+        )
     if not AUTHSERV_RE.fullmatch(value):
-        raise MailSettingError(f"{AUTHSERV_SETTING} '{value}' is not a server name: give only the name "
-                               "before the first ';' of your server's Authentication-Results header.")
+        raise MailSettingError(
+            f"{AUTHSERV_SETTING} '{value}' is not a server name: give only the name "
+            "before the first ';' of your server's Authentication-Results header."
+        )
     return value.lower()
 
 
@@ -101,8 +110,10 @@ def require_trust(authserv_id: str | None, received_by: str | None = None) -> Tr
     authserv = require_authserv_id(authserv_id)
     by = (received_by or "").strip().rstrip(".")
     if by and not AUTHSERV_RE.fullmatch(by):
-        raise MailSettingError(f"{RECEIVED_SETTING} '{by}' is not a server name: give the name after 'by' in "
-                               "the Received header your receiving server adds (e.g. mx.county.example.org).")
+        raise MailSettingError(
+            f"{RECEIVED_SETTING} '{by}' is not a server name: give the name after 'by' in "
+            "the Received header your receiving server adds (e.g. mx.county.example.org)."
+        )
     return Trust(authserv, by.lower().rstrip(".") if by else authserv)
 
 
@@ -125,7 +136,9 @@ def from_address(msg: Message) -> tuple[str | None, str | None]:
         header = msg["From"]
     except Exception:  # noqa: BLE001 - the parser's own bugs on hostile input: not one address
         header = None
-    if isinstance(header, AddressHeader) and isinstance(header, BaseHeader):  # as email.policy.default parses it
+    if isinstance(header, AddressHeader) and isinstance(
+        header, BaseHeader
+    ):  # as email.policy.default parses it
         groups, defects = header.groups, header.defects
     else:
         groups, defects = (), ("unreadable",)
@@ -133,7 +146,10 @@ def from_address(msg: Message) -> tuple[str | None, str | None]:
         return None, "the From header is malformed"
     addresses = [a for g in groups for a in g.addresses]
     if len(addresses) != 1:
-        return None, f"the From header names {len(addresses)} addresses; a return must come from one"
+        return (
+            None,
+            f"the From header names {len(addresses)} addresses; a return must come from one",
+        )
     if any(g.display_name is not None for g in groups):
         return None, "the From header is a group list, not one address"
     address = addresses[0]
@@ -146,10 +162,11 @@ def from_address(msg: Message) -> tuple[str | None, str | None]:
     if len(legacy) != 1 or legacy[0][1].lower() != spec.lower():
         return None, "the From header can be read as more than one address"
     if "@" in address.display_name or "@" in legacy[0][0]:
-        return None, "the From header shows an address in its name or comment, not only as the address"
+        return (
+            None,
+            "the From header shows an address in its name or comment, not only as the address",
+        )
     return spec.lower(), None
-
-
 
 
 class UnreadableResults(Exception):
@@ -158,7 +175,9 @@ class UnreadableResults(Exception):
 
 def header_fields(msg: Message) -> list[tuple[str, str]]:
     """Every header field, topmost first: (lower-cased name, raw value unfolded)."""
-    return [(str(k).strip().lower(), re.sub(r"\r?\n(?=[ \t])", "", str(v))) for k, v in msg.raw_items()]
+    return [
+        (str(k).strip().lower(), re.sub(r"\r?\n(?=[ \t])", "", str(v))) for k, v in msg.raw_items()
+    ]
 
 
 def _authserv_id_of(value: str) -> str:
@@ -181,8 +200,10 @@ def _claims(value: str, authserv_id: str) -> bool:
     """Does this header claim to be our server's? Read loosely: any spelling of our name
     before the first ';' (a comment before it, folding, case, spaces) counts."""
     head = " ".join(value.split(";", 1)[0].lower().split())
-    return _authserv_id_of(value) == authserv_id or re.search(
-        rf"(?<![\w.-]){re.escape(authserv_id)}\.?(?![\w-])", head) is not None
+    return (
+        _authserv_id_of(value) == authserv_id
+        or re.search(rf"(?<![\w.-]){re.escape(authserv_id)}\.?(?![\w-])", head) is not None
+    )
 
 
 # A delivery hop above our line (Dovecot's LMTP, a local delivery agent) is not our line.
@@ -196,8 +217,12 @@ def _hop_of(value: str, received_by: str) -> str | None:
     # taken out first, so no address can spell our name into a header above our line.
     text = re.sub(r'"(?:[^"\\]|\\.)*"', " ", value)
     text = re.sub(r"<[^<>]*>", " ", text)
-    found = re.search(rf"(?:^|[\s)])by\s+{re.escape(received_by)}\.?(?=[\s(;]|$)((?:\s*\([^()]*\))*)"
-                      r"\s*(?:with\s+([^\s;()]+))?", text, re.IGNORECASE)
+    found = re.search(
+        rf"(?:^|[\s)])by\s+{re.escape(received_by)}\.?(?=[\s(;]|$)((?:\s*\([^()]*\))*)"
+        r"\s*(?:with\s+([^\s;()]+))?",
+        text,
+        re.IGNORECASE,
+    )
     if found is None:
         return None
     return "delivery" if found[2] and _DELIVERY.fullmatch(found[2]) else "reception"
@@ -212,12 +237,24 @@ class _Zones:
 
 
 def _zones(fields: list[tuple[str, str]], trust: Trust) -> _Zones:
-    line = next((i for i, (name, value) in enumerate(fields)
-                 if name == "received" and _hop_of(value, trust.received_by) == "reception"), None)
+    line = next(
+        (
+            i
+            for i, (name, value) in enumerate(fields)
+            if name == "received" and _hop_of(value, trust.received_by) == "reception"
+        ),
+        None,
+    )
     above = fields[:line] if line is not None else []
-    below = fields[line + 1:] if line is not None else fields
-    ours = [v for n, v in above if n == "authentication-results" and _authserv_id_of(v) == trust.authserv_id]
-    claims = [v for n, v in below if n == "authentication-results" and _claims(v, trust.authserv_id)]
+    below = fields[line + 1 :] if line is not None else fields
+    ours = [
+        v
+        for n, v in above
+        if n == "authentication-results" and _authserv_id_of(v) == trust.authserv_id
+    ]
+    claims = [
+        v for n, v in below if n == "authentication-results" and _claims(v, trust.authserv_id)
+    ]
     spf = []
     for name, value in above:
         if name == "received-spf":
@@ -231,14 +268,18 @@ def _zones(fields: list[tuple[str, str]], trust: Trust) -> _Zones:
 
 # What the connecting client said of itself (its HELO name and envelope sender) is not needed
 # for the verdict, and its odd but legal forms ([203.0.113.9], non-ASCII addresses) stop the parser.
-_SENDER_CHOSEN = re.compile(r"(\bsmtp\.(?:helo|mailfrom)\s*=\s*)(\"(?:[^\"\\]|\\.)*\"|[^\s;]+)", re.IGNORECASE)
+_SENDER_CHOSEN = re.compile(
+    r"(\bsmtp\.(?:helo|mailfrom)\s*=\s*)(\"(?:[^\"\\]|\\.)*\"|[^\s;]+)", re.IGNORECASE
+)
 _FAIL_TEXT = re.compile(r"(?<![\w.-])(dmarc|spf|dkim)\s*=\s*fail(?![\w-])", re.IGNORECASE)
 _MAILFROM = re.compile(r"\bsmtp\.mailfrom\s*=\s*\"?([^\s;\"]+)", re.IGNORECASE)
 
 
 def _parse(value: str) -> authres.AuthenticationResultsHeader:
     try:
-        return authres.AuthenticationResultsHeader.parse_value(_SENDER_CHOSEN.sub(r"\1unread", value))
+        return authres.AuthenticationResultsHeader.parse_value(
+            _SENDER_CHOSEN.sub(r"\1unread", value)
+        )
     except Exception:  # noqa: BLE001 - whatever the parser objects to, the verdict is the same
         raise UnreadableResults("could not be read") from None
 
@@ -247,15 +288,20 @@ def _aligned(domain: str, from_domain: str) -> bool:
     """The same domain, or one a subdomain of the other (DMARC's relaxed alignment, without
     a public suffix list: a partner cannot sign for a public suffix)."""
     domain = domain.lower().rstrip(".")
-    return bool(domain) and (domain == from_domain or from_domain.endswith("." + domain)
-                             or domain.endswith("." + from_domain))
+    return bool(domain) and (
+        domain == from_domain
+        or from_domain.endswith("." + domain)
+        or domain.endswith("." + from_domain)
+    )
 
 
 def _results(header: authres.AuthenticationResultsHeader) -> list[tuple[str, str, dict[str, str]]]:
     out = []
     for r in header.results:
-        props = {f"{str(p.type).lower()}.{str(p.name).lower()}": str(p.value).lower().rstrip(".")
-                 for p in r.properties}
+        props = {
+            f"{str(p.type).lower()}.{str(p.name).lower()}": str(p.value).lower().rstrip(".")
+            for p in r.properties
+        }
         out.append((str(r.method).lower(), str(r.result).lower(), props))
     return out
 
@@ -269,41 +315,56 @@ def verdict(msg: Message, trust: Trust, address: str) -> tuple[str | None, str |
     if zones.line is None:
         return MISCONFIGURED, (
             f"the message has no Received header 'by {trust.received_by}', so the intake cannot tell "
-            f"{ours}'s headers from the sender's (check {RECEIVED_SETTING})")
+            f"{ours}'s headers from the sender's (check {RECEIVED_SETTING})"
+        )
     if not zones.ours:
         if zones.claims_below:
             return MISCONFIGURED, (
                 f"{server}'s Authentication-Results are below its own Received header 'by "
                 f"{trust.received_by}', where the sender could have written them (a second pass "
-                f"through the server, or {RECEIVED_SETTING} names the wrong hop)")
+                f"through the server, or {RECEIVED_SETTING} names the wrong hop)"
+            )
         return MISCONFIGURED, f"{server} added no Authentication-Results header to this message"
     if zones.claims_below:
-        return FORGED, (f"the message came with its own Authentication-Results header claiming to be "
-                        f"{ours}'s: a forgery")
+        return FORGED, (
+            f"the message came with its own Authentication-Results header claiming to be "
+            f"{ours}'s: a forgery"
+        )
     for value in zones.ours:
         failed = _FAIL_TEXT.search(value)
         if failed:  # final, whatever else the headers say or however they parse
             method = failed[1].lower()
             if method == "dkim":
-                return ALTERED, (f"{server} reports dkim=fail: the partner's domain signed the message "
-                                 "and it was changed after signing (a footer added by a gateway, or "
-                                 "tampering), so what arrived is not what the partner sent")
+                return ALTERED, (
+                    f"{server} reports dkim=fail: the partner's domain signed the message "
+                    "and it was changed after signing (a footer added by a gateway, or "
+                    "tampering), so what arrived is not what the partner sent"
+                )
             return NOT_AUTHENTICATED, f"{server} reports {method}=fail"
     try:
         parsed = [_results(_parse(v)) for v in zones.ours]
     except UnreadableResults as exc:
-        return NOT_AUTHENTICATED, f"{server}'s Authentication-Results header {exc}, so the message is not believed"
+        return (
+            NOT_AUTHENTICATED,
+            f"{server}'s Authentication-Results header {exc}, so the message is not believed",
+        )
     with_dmarc = [i for i, results in enumerate(parsed) if any(m == "dmarc" for m, _, _ in results)]
     if not with_dmarc:
-        return MISCONFIGURED, (f"{server} reports no DMARC result, so the From address is not proven "
-                               "(is OpenDMARC running, and after OpenDKIM?)")
+        return MISCONFIGURED, (
+            f"{server} reports no DMARC result, so the From address is not proven "
+            "(is OpenDMARC running, and after OpenDKIM?)"
+        )
     if with_dmarc[0] != 0:
-        return MISCONFIGURED, (f"{server} added an Authentication-Results header after its DMARC result: "
-                               "a milter runs after OpenDMARC (list OpenDKIM first, OpenDMARC last)")
+        return MISCONFIGURED, (
+            f"{server} added an Authentication-Results header after its DMARC result: "
+            "a milter runs after OpenDMARC (list OpenDKIM first, OpenDMARC last)"
+        )
     results = [r for rs in parsed for r in rs]
     domain = address.rpartition("@")[2].lower()
-    dkim_pass = any(m == "dkim" and res == "pass" and _aligned(p.get("header.d", ""), domain)
-                    for m, res, p in results)
+    dkim_pass = any(
+        m == "dkim" and res == "pass" and _aligned(p.get("header.d", ""), domain)
+        for m, res, p in results
+    )
     spf_seen = list(zones.spf)
     for value in zones.ours:
         for method, res, _ in _results(_parse(value)):
@@ -318,21 +379,30 @@ def verdict(msg: Message, trust: Trust, address: str) -> tuple[str | None, str |
         if res == "none" and checked == domain:
             if dkim_pass:
                 continue  # no DMARC record, but the partner's own domain signed it
-            return NO_DMARC, (f"{domain} publishes no DMARC record and the message carries no valid "
-                              f"DKIM signature of {domain}, so nothing proves the From address")
+            return NO_DMARC, (
+                f"{domain} publishes no DMARC record and the message carries no valid "
+                f"DKIM signature of {domain}, so nothing proves the From address"
+            )
         if res != "pass":
-            return NOT_AUTHENTICATED, (f"{server} reports dmarc={res}: the sender's domain does not prove "
-                                       "its From address")
+            return NOT_AUTHENTICATED, (
+                f"{server} reports dmarc={res}: the sender's domain does not prove its From address"
+            )
         if checked != domain:
-            return NOT_AUTHENTICATED, (f"DMARC passed for {checked or 'an unnamed domain'}, not for {domain}, "
-                                       "the domain of the From address")
+            return NOT_AUTHENTICATED, (
+                f"DMARC passed for {checked or 'an unnamed domain'}, not for {domain}, "
+                "the domain of the From address"
+            )
         if not dkim_pass and not spf_pass:
             if not spf_seen:
-                return MISCONFIGURED, (f"{server} reports dmarc=pass but records neither a DKIM pass for "
-                                       f"{domain} nor any SPF result, so the pass cannot be checked "
-                                       "(add policyd-spf, or SPFSelfValidate in OpenDMARC)")
-            return FORGED, (f"{server} reports dmarc=pass, but its own results show neither a DKIM pass nor "
-                            f"an SPF pass for {domain}: the DMARC check read a header the sender wrote")
+                return MISCONFIGURED, (
+                    f"{server} reports dmarc=pass but records neither a DKIM pass for "
+                    f"{domain} nor any SPF result, so the pass cannot be checked "
+                    "(add policyd-spf, or SPFSelfValidate in OpenDMARC)"
+                )
+            return FORGED, (
+                f"{server} reports dmarc=pass, but its own results show neither a DKIM pass nor "
+                f"an SPF pass for {domain}: the DMARC check read a header the sender wrote"
+            )
     return None, None
 
 

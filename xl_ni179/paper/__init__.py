@@ -21,7 +21,10 @@ def write_paper(summary: Summary, p: Partnership, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     blocks = build_paper(summary, p)
     stem = paper_stem(summary)
-    return [write_docx(blocks, out_dir / f"{stem}.docx"), write_html(blocks, out_dir / f"{stem}.html")]
+    return [
+        write_docx(blocks, out_dir / f"{stem}.docx"),
+        write_html(blocks, out_dir / f"{stem}.html"),
+    ]
 
 
 __all__ = ["Block", "build_paper", "paper_stem", "render_html", "write_paper"]

@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     from xl_ni179.store.workspace import Workspace
 
 
-def draft_paper(workspace: Workspace, round_id: str | None, out_dir: Path,
-                now: dt.datetime | None = None) -> list[Path]:
+def draft_paper(
+    workspace: Workspace, round_id: str | None, out_dir: Path, now: dt.datetime | None = None
+) -> list[Path]:
     from xl_ni179.paper import write_paper
 
     summary = summarise(workspace, round_id, now)

@@ -20,8 +20,16 @@ td.num { text-align: right; }
 
 def render_html(blocks: list[Block]) -> str:
     title = next((b.text for b in blocks if b.kind == "title"), "Progress paper")
-    parts = ["<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
-             f"<title>{escape(title)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en-GB">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+    ]
     parts += [_block(b) for b in blocks]
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
@@ -59,6 +67,11 @@ def _table(rows: list[list[str]]) -> str:
     for values in rows[1:]:
         cells = "".join(
             f'<td class="num">{escape(v)}</td>' if i and is_number(v) else f"<td>{escape(v)}</td>"
-            for i, v in enumerate(values))
+            for i, v in enumerate(values)
+        )
         body.append(f"<tr>{cells}</tr>")
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
+    return (
+        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody>\n</table>"
+    )

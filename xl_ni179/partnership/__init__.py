@@ -28,7 +28,27 @@ from xl_ni179.partnership.model import (
     year_start,
 )
 
-__all__ = ["CONFIG_CODE_RE", "DEFAULT_CONFIG_NAME", "EMAIL_RE", "METHODS", "NI179_FIRST_YEAR", "YEAR_RE", "Agreement",
-           "Funding", "Organisation", "Partnership", "Project", "Round", "Sector", "Vfm", "WORKSPACE_CONFIG_NAME",
-           "default_config_text", "load_partnership", "load_workspace_partnership", "parse_partnership",
-           "workspace_config", "year_key", "year_start"]
+__all__ = [
+    "CONFIG_CODE_RE",
+    "DEFAULT_CONFIG_NAME",
+    "EMAIL_RE",
+    "METHODS",
+    "NI179_FIRST_YEAR",
+    "YEAR_RE",
+    "Agreement",
+    "Funding",
+    "Organisation",
+    "Partnership",
+    "Project",
+    "Round",
+    "Sector",
+    "Vfm",
+    "WORKSPACE_CONFIG_NAME",
+    "default_config_text",
+    "load_partnership",
+    "load_workspace_partnership",
+    "parse_partnership",
+    "workspace_config",
+    "year_key",
+    "year_start",
+]

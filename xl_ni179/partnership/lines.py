@@ -88,7 +88,7 @@ def _scan_value(line: str, depth: int) -> tuple[str | None, int]:
             if ch == quote:
                 quote = None
         elif line.startswith('"""', i) or line.startswith("'''", i):
-            delimiter = line[i:i + 3]
+            delimiter = line[i : i + 3]
             end = line.find(delimiter, i + 3)
             if end < 0:
                 return delimiter, depth

@@ -181,7 +181,9 @@ class Partnership:
             if rnd.id == round_id:
                 return rnd
         known = ", ".join(r.id for r in self.rounds)
-        raise UnknownRoundError(f"There is no round '{round_id}' in the configuration (rounds: {known}).")
+        raise UnknownRoundError(
+            f"There is no round '{round_id}' in the configuration (rounds: {known})."
+        )
 
     @property
     def latest_round(self) -> Round:
@@ -190,8 +192,11 @@ class Partnership:
 
     def open_rounds(self, day: dt.date) -> list[Round]:
         """Rounds taking returns on ``day``, the most recently opened first."""
-        return sorted((r for r in self.rounds if r.is_open_on(day)),
-                      key=lambda r: (r.opens or r.deadline, r.deadline), reverse=True)
+        return sorted(
+            (r for r in self.rounds if r.is_open_on(day)),
+            key=lambda r: (r.opens or r.deadline, r.deadline),
+            reverse=True,
+        )
 
     def default_round(self, day: dt.date) -> Round:
         """The round a command works on when none is named.

@@ -82,14 +82,18 @@ class SenderMatch(Generic[Org]):
     def names(self) -> str:
         """The organisations listing the address, in words: "A", "A and B", "A, B and C"."""
         names = [org.name for org in self.listed_by]
-        return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+        return (
+            " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+        )
 
     @property
     def problem(self) -> str | None:
         """Why the address speaks for no organisation, in the consolidator's terms; None if it does."""
         if self.ambiguous:
-            return (f"{self.address} is registered for {len(self.listed_by)} organisations ({self.names}), so "
-                    "nothing shows which of them sent it; list the address under one organisation only")
+            return (
+                f"{self.address} is registered for {len(self.listed_by)} organisations ({self.names}), so "
+                "nothing shows which of them sent it; list the address under one organisation only"
+            )
         if not self.listed_by:
             return f"{self.address or 'the sender'} is not registered for any partner"
         return None

@@ -91,7 +91,11 @@ def rate_term(agreement: Agreement, year: str, cumulative: bool) -> Term | None:
         return None
     if year in agreement.reported_only:
         return Rate(agreement.rates[year])
-    upto = tuple(Rate(agreement.rates[y]) for y in counted_years(agreement) if year_start(y) <= year_start(year))
+    upto = tuple(
+        Rate(agreement.rates[y])
+        for y in counted_years(agreement)
+        if year_start(y) <= year_start(year)
+    )
     if agreement.method == "compound":
         if not cumulative and len(upto) > 1:
             return Difference(Growth(upto), Growth(upto[:-1]))
@@ -135,7 +139,9 @@ def base_year(agreement: Agreement) -> str | None:
     return previous_year(agreement.counts_from)
 
 
-def counted_gains(agreement: Agreement, year: str, ni179: Mapping[str, float | None]) -> float | None:
+def counted_gains(
+    agreement: Agreement, year: str, ni179: Mapping[str, float | None]
+) -> float | None:
     """Gains that count towards ``agreement`` in ``year``, from NI 179 by year (cumulative since
     April 2008). None when a figure it needs is missing.
 
@@ -173,14 +179,18 @@ def target_notes(agreement: Agreement, years: Sequence[str]) -> list[str]:
     first_counted = next((y for y in counted if y in years), None)
     for year in [y for y in agreement.reported_only if y in years]:
         own = cumulative_rate(agreement, year)
-        text = (f"{agreement.name}: {year} is reported against its own {agreement.rates[year]:g}% of baseline "
-                f"but does not count towards the cumulative target, which starts in {agreement.counts_from} "
-                f"({agreement.label}'s first year).")
+        text = (
+            f"{agreement.name}: {year} is reported against its own {agreement.rates[year]:g}% of baseline "
+            f"but does not count towards the cumulative target, which starts in {agreement.counts_from} "
+            f"({agreement.label}'s first year)."
+        )
         then = cumulative_rate(agreement, first_counted) if first_counted else None
         if first_counted is not None and then is not None and own is not None:
             same = ", the same as" if round(then, 9) == round(own, 9) else ", beside"
-            text += (f" So the cumulative target for {first_counted} is that year's own "
-                     f"{then * 100:g}%{same} {year}'s {own * 100:g}%.")
+            text += (
+                f" So the cumulative target for {first_counted} is that year's own "
+                f"{then * 100:g}%{same} {year}'s {own * 100:g}%."
+            )
         notes.append(text)
     outside = [y for y in years if y not in agreement.rates]
     after = [y for y in outside if year_start(y) > year_start(agreement.years[-1])]
@@ -188,11 +198,15 @@ def target_notes(agreement: Agreement, years: Sequence[str]) -> list[str]:
     if after:
         total = cumulative_rate(agreement, counted[-1]) if counted else None
         whole = f" ({total * 100:.1f}% in all)" if total is not None else ""
-        notes.append(f"{agreement.name} sets no target for {_and(after)}: its targets end with "
-                     f"{agreement.years[-1]}{whole}.")
+        notes.append(
+            f"{agreement.name} sets no target for {_and(after)}: its targets end with "
+            f"{agreement.years[-1]}{whole}."
+        )
     if before:
-        notes.append(f"{agreement.name} sets no target for {_and(before)}: its targets start in "
-                     f"{agreement.years[0]}.")
+        notes.append(
+            f"{agreement.name} sets no target for {_and(before)}: its targets start in "
+            f"{agreement.years[0]}."
+        )
     return notes
 
 

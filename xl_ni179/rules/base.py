@@ -20,7 +20,10 @@ CATEGORIES = ("file", "structure", "receipt", "data", "cross-return")
 # fixed; a warning is looked at and, if the figure is right, explained (not changed). The
 # workbook's Checks sheet and every reply take their words from here.
 ACTION: dict[Severity, str] = {"error": "Fix", "warning": "Explain"}
-CELL_ACTION: dict[Severity, str] = {"error": "Fix", "warning": "Check"}  # one cell's check, on Check details
+CELL_ACTION: dict[Severity, str] = {
+    "error": "Fix",
+    "warning": "Check",
+}  # one cell's check, on Check details
 EXPLAINED = "Explained"
 PASSED = "OK"
 EXPLAINED_FIX = "Nothing more to do: you have explained this on the Checks sheet."
@@ -47,10 +50,26 @@ class Rule:
         """What the Checks sheet says while this rule fails: Fix, or Explain for a warning."""
         return ACTION[self.severity]
 
-    def finding(self, *, sheet: str = "", cell: str = "", field: str = "", label: str = "",
-                explained: bool = False, **params: Any) -> Finding:
-        values = {key: _bounded(value) for key, value in
-                  {"sheet": sheet, "cell": cell, "field": field, "label": label or field, **params}.items()}
+    def finding(
+        self,
+        *,
+        sheet: str = "",
+        cell: str = "",
+        field: str = "",
+        label: str = "",
+        explained: bool = False,
+        **params: Any,
+    ) -> Finding:
+        values = {
+            key: _bounded(value)
+            for key, value in {
+                "sheet": sheet,
+                "cell": cell,
+                "field": field,
+                "label": label or field,
+                **params,
+            }.items()
+        }
         return Finding(
             code=self.code,
             severity=self.severity,

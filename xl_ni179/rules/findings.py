@@ -41,8 +41,13 @@ class Finding:
 
     def __post_init__(self) -> None:
         # Also for findings rebuilt from a store that an older version wrote unbounded.
-        for name, limit in (("message", MESSAGE_CHARS), ("fix", MESSAGE_CHARS), ("sheet", PLACE_CHARS),
-                            ("cell", PLACE_CHARS), ("field", PLACE_CHARS)):
+        for name, limit in (
+            ("message", MESSAGE_CHARS),
+            ("fix", MESSAGE_CHARS),
+            ("sheet", PLACE_CHARS),
+            ("cell", PLACE_CHARS),
+            ("field", PLACE_CHARS),
+        ):
             value = getattr(self, name)
             if len(value) > limit:
                 object.__setattr__(self, name, quote(value, limit))

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from xl_ni179.rules.base import Rule, register
 
-ROUND_CLOSED = register(Rule(
-    "round-closed", "error", "receipt", "The return's round was still open when the return arrived.",
-    "This return is for the '{round}' round, which closed on {closed}; it arrived on {received}. {open_now}",
-    "Returns for '{round}' are no longer taken. {next_step}"))
+ROUND_CLOSED = register(
+    Rule(
+        "round-closed",
+        "error",
+        "receipt",
+        "The return's round was still open when the return arrived.",
+        "This return is for the '{round}' round, which closed on {closed}; it arrived on {received}. {open_now}",
+        "Returns for '{round}' are no longer taken. {next_step}",
+    )
+)

@@ -59,8 +59,11 @@ def canonical_formula(text: str) -> str:
         if kind == Token.WSPACE:
             # Between two operands a space is Excel's intersection operator; elsewhere it is layout.
             nxt = following[i]
-            if previous in _OPERANDS_BEFORE and nxt is not None and (
-                    nxt.type == Token.OPERAND or nxt.subtype == Token.OPEN):
+            if (
+                previous in _OPERANDS_BEFORE
+                and nxt is not None
+                and (nxt.type == Token.OPERAND or nxt.subtype == Token.OPEN)
+            ):
                 out.append(" ")
             continue
         if kind == Token.OPERAND:
@@ -70,9 +73,13 @@ def canonical_formula(text: str) -> str:
         if kind == Token.FUNC and sub == Token.OPEN:
             name = value[:-1].upper()
             while name.startswith(_PREFIXES):
-                name = name[len("_XLFN."):]
-            if name in ("TRUE", "FALSE") and i + 1 < len(tokens) and tokens[i + 1].type == Token.FUNC \
-                    and tokens[i + 1].subtype == Token.CLOSE:
+                name = name[len("_XLFN.") :]
+            if (
+                name in ("TRUE", "FALSE")
+                and i + 1 < len(tokens)
+                and tokens[i + 1].type == Token.FUNC
+                and tokens[i + 1].subtype == Token.CLOSE
+            ):
                 out.append(name)  # TRUE() is TRUE
                 skip = i + 1
                 previous = (Token.OPERAND, "")
@@ -108,7 +115,7 @@ def _reference(text: str) -> str:
     # 'Sheet'!A1:'Sheet'!B2 is Sheet!A1:B2
     first, colon, second = joined.partition(":")
     if colon and "!" in first and second.startswith(first.rsplit("!", 1)[0] + "!"):
-        joined = first + ":" + second[len(first.rsplit("!", 1)[0]) + 1:]
+        joined = first + ":" + second[len(first.rsplit("!", 1)[0]) + 1 :]
     return joined
 
 

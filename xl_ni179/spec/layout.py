@@ -49,8 +49,10 @@ def costs_range(schema: Schema, year: str) -> str:
 def net_cells(schema: Schema, year: str) -> list[tuple[str, str, str, str]]:
     """(workstream, net cell, gains name, costs name) for each workstream in ``year``."""
     col = _col(schema, year)
-    return [(stream, f"{col}{row}", gains_name(stream, year), costs_name(stream, year))
-            for (stream, _), row in zip(WORKSTREAMS, block_rows(NET_HEADER), strict=True)]
+    return [
+        (stream, f"{col}{row}", gains_name(stream, year), costs_name(stream, year))
+        for (stream, _), row in zip(WORKSTREAMS, block_rows(NET_HEADER), strict=True)
+    ]
 
 
 def net_formula(gains_name: str, costs_name: str) -> str:
@@ -59,8 +61,10 @@ def net_formula(gains_name: str, costs_name: str) -> str:
 
 def total_cells(schema: Schema, year: str) -> dict[str, str]:
     col = _col(schema, year)
-    return {kind: f"{col}{total_row(header)}"
-            for kind, header in (("gross", GROSS_HEADER), ("costs", COSTS_HEADER), ("net", NET_HEADER))}
+    return {
+        kind: f"{col}{total_row(header)}"
+        for kind, header in (("gross", GROSS_HEADER), ("costs", COSTS_HEADER), ("net", NET_HEADER))
+    }
 
 
 def total_formula(schema: Schema, kind: str, year: str) -> str:
@@ -71,8 +75,16 @@ def total_formula(schema: Schema, kind: str, year: str) -> str:
 BASELINE_CELL = f"B{BASELINE_ROW}"
 # The Cover sheet: a label in column A and its value in column B, a row each from
 # COVER_FIRST_ROW in this order, then the return's status after a blank row.
-COVER_LABELS = ("Organisation", "Organisation code", "Sector", "Guidance to follow", "Collection round",
-                "Years in this return", "Deadline", "Send the completed workbook to")
+COVER_LABELS = (
+    "Organisation",
+    "Organisation code",
+    "Sector",
+    "Guidance to follow",
+    "Collection round",
+    "Years in this return",
+    "Deadline",
+    "Send the completed workbook to",
+)
 COVER_FIRST_ROW = 4
 STATUS_ROW = COVER_FIRST_ROW + len(COVER_LABELS) + 1
 

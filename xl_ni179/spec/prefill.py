@@ -38,8 +38,9 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def prefill_from(p: Partnership, rnd: Round, previous: Report | None,
-                 schema: Schema | None = None) -> Prefill | None:
+def prefill_from(
+    p: Partnership, rnd: Round, previous: Report | None, schema: Schema | None = None
+) -> Prefill | None:
     """What ``previous`` (an accepted return of an earlier round) fills in for ``rnd``:
     its figures for the years that were actual in it; None if it fills in nothing."""
     if previous is None or not previous.round_id:
@@ -48,15 +49,19 @@ def prefill_from(p: Partnership, rnd: Round, previous: Report | None,
     if source is None or source.deadline >= rnd.deadline:
         return None
     schema = schema or build_schema(p, rnd)
-    values = {f.name: float(previous.values[f.name]) for f in schema.prefill_fields()
-              if f.year in source.actual_years and _number(previous.values.get(f.name))}
+    values = {
+        f.name: float(previous.values[f.name])
+        for f in schema.prefill_fields()
+        if f.year in source.actual_years and _number(previous.values.get(f.name))
+    }
     if not values:
         return None
     return Prefill(source.id, source.title, previous.sha256, values)
 
 
-def claimed_prefill(p: Partnership, rnd: Round, schema: Schema, meta: dict[str, Any],
-                    cell: Any) -> Prefill | None:
+def claimed_prefill(
+    p: Partnership, rnd: Round, schema: Schema, meta: dict[str, Any], cell: Any
+) -> Prefill | None:
     """The prefill a returned workbook says it was issued with, and the figures it holds in
     its "as reported" column (``cell(sheet, coord)`` reads the workbook). Not yet trusted."""
     round_id, sha = meta.get(PREFILL_ROUND_KEY), meta.get(PREFILL_SHA_KEY)
@@ -85,7 +90,11 @@ def verify_prefill(p: Partnership, report: Report, source: Report | None) -> Non
     claimed: Prefill | None = report.prefill
     if claimed is None or report.round_id is None:
         return
-    if source is None or source.organisation != report.organisation or source.round_id != claimed.round_id:
+    if (
+        source is None
+        or source.organisation != report.organisation
+        or source.round_id != claimed.round_id
+    ):
         report.add(sr.PREFILL_UNKNOWN.finding(sheet=GAINS, round=claimed.round_title))
         report.prefill = None  # a checked copy sent back is then a plain template of the round
         return
@@ -97,5 +106,12 @@ def verify_prefill(p: Partnership, report: Report, source: Report | None) -> Non
     for f in schema.prefill_fields():
         a, b = want.get(f.name), claimed.values.get(f.name)
         if (a is None) != (b is None) or (a is not None and b is not None and abs(a - b) > 1e-6):
-            report.add(sr.LOCKED_CHANGED.finding(sheet=GAINS, cell=schema.prior_cell(f), expected=_shown(a),
-                                                 found=_shown(b), more=""))
+            report.add(
+                sr.LOCKED_CHANGED.finding(
+                    sheet=GAINS,
+                    cell=schema.prior_cell(f),
+                    expected=_shown(a),
+                    found=_shown(b),
+                    more="",
+                )
+            )

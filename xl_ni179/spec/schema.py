@@ -40,7 +40,15 @@ TOLERANCE = 0.05
 # The Checks sheet summarises each rule; Check details lists each check of each cell (a
 # table of its own, so that neither scrolls under the other's headings).
 COVER, GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, CHECK_DETAILS, META = (
-    "Cover", "Gains", "Forecast", "Projects", "Sign-off", "Checks", "Check details", "_meta")
+    "Cover",
+    "Gains",
+    "Forecast",
+    "Projects",
+    "Sign-off",
+    "Checks",
+    "Check details",
+    "_meta",
+)
 SHEETS = (COVER, GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, CHECK_DETAILS, META)
 # The sheet a checked copy (and the ribbon's Validate) puts first, listing the findings; a
 # return that comes back with it is let in.
@@ -139,7 +147,8 @@ class Schema:
         found = self._groups.get((group, year))
         if found is None:
             found = self._groups[(group, year)] = tuple(
-                f for f in self.fields if f.group == group and (year is None or f.year == year))
+                f for f in self.fields if f.group == group and (year is None or f.year == year)
+            )
         return list(found)
 
     def year_column(self, year: str) -> str:
@@ -147,7 +156,9 @@ class Schema:
 
     def prefill_fields(self) -> list[Field]:
         """The inputs filled in from an earlier return: a prefill year's gains, costs and memo lines."""
-        return [f for f in self.fields if f.year in self.prefill_years and f.group in PREFILL_GROUPS]
+        return [
+            f for f in self.fields if f.year in self.prefill_years and f.group in PREFILL_GROUPS
+        ]
 
     def prior_column(self, year: str) -> str:
         """Where the figures as reported before sit, to the right of the round's years."""
@@ -212,53 +223,154 @@ def explain_name(code: str) -> str:
     return "explain_" + code.replace("-", "_")
 
 
-def build_schema(partnership: Partnership, rnd: Round, warning_codes: list[str] | None = None) -> Schema:
+def build_schema(
+    partnership: Partnership, rnd: Round, warning_codes: list[str] | None = None
+) -> Schema:
     """The fields of a return for ``rnd``. ``warning_codes`` get an explanation box each."""
     if warning_codes is None:
         from xl_ni179.rules import RULES
 
-        warning_codes = [r.code for r in RULES.values()
-                         if r.severity == "warning" and r.category in ("data", "cross-return")]
+        warning_codes = [
+            r.code
+            for r in RULES.values()
+            if r.severity == "warning" and r.category in ("data", "cross-return")
+        ]
     fields: list[Field] = []
     for index, year in enumerate(rnd.years):
         col = column_letters(FIRST_YEAR_COL + index)
         kind = "actual" if rnd.is_actual(year) else "forecast"
         required = kind == "actual"
-        for (stream, stream_label), g_row, c_row in zip(WORKSTREAMS, block_rows(GROSS_HEADER),
-                                                 block_rows(COSTS_HEADER), strict=True):
-            fields.append(Field(gains_name(stream, year),
-                                f"{stream_label}: gross ongoing cash-releasing gains, {year} ({kind})",
-                                GAINS, f"{col}{g_row}", MONEY, required, year, kind, group="gains",
-                                help="£000, cumulative since 1 April 2008; enter 0 if none"))
-            fields.append(Field(costs_name(stream, year),
-                                f"{stream_label}: costs of achieving the gains, {year} ({kind})",
-                                GAINS, f"{col}{c_row}", MONEY, required, year, kind, group="costs",
-                                help="£000, cumulative since 1 April 2008; enter 0 if none"))
-        fields.append(Field(oneoff_name(year), f"One-off savings, {year} (memo, does not count)", GAINS,
-                            f"{col}{MEMO_ONEOFF_ROW}", MONEY, False, year, kind, group="memo"))
-        fields.append(Field(noncash_name(year), f"Non-cashable gains, {year} (memo, does not count)", GAINS,
-                            f"{col}{MEMO_NONCASH_ROW}", MONEY, False, year, kind, group="memo"))
-    fields.append(Field("carry_forward_cashable", "2004 spending review over-achievement carried forward: cashable",
-                        GAINS, f"B{CARRY_CASH_ROW}", MONEY, group="carry_forward",
-                        help="£000; only if you exceeded the 2004 spending review target"))
-    fields.append(Field("carry_forward_noncashable",
-                        "2004 spending review over-achievement carried forward: non-cashable",
-                        GAINS, f"B{CARRY_NONCASH_ROW}", MONEY, group="carry_forward",
-                        help="£000; only if you exceeded the 2004 spending review target"))
+        for (stream, stream_label), g_row, c_row in zip(
+            WORKSTREAMS, block_rows(GROSS_HEADER), block_rows(COSTS_HEADER), strict=True
+        ):
+            fields.append(
+                Field(
+                    gains_name(stream, year),
+                    f"{stream_label}: gross ongoing cash-releasing gains, {year} ({kind})",
+                    GAINS,
+                    f"{col}{g_row}",
+                    MONEY,
+                    required,
+                    year,
+                    kind,
+                    group="gains",
+                    help="£000, cumulative since 1 April 2008; enter 0 if none",
+                )
+            )
+            fields.append(
+                Field(
+                    costs_name(stream, year),
+                    f"{stream_label}: costs of achieving the gains, {year} ({kind})",
+                    GAINS,
+                    f"{col}{c_row}",
+                    MONEY,
+                    required,
+                    year,
+                    kind,
+                    group="costs",
+                    help="£000, cumulative since 1 April 2008; enter 0 if none",
+                )
+            )
+        fields.append(
+            Field(
+                oneoff_name(year),
+                f"One-off savings, {year} (memo, does not count)",
+                GAINS,
+                f"{col}{MEMO_ONEOFF_ROW}",
+                MONEY,
+                False,
+                year,
+                kind,
+                group="memo",
+            )
+        )
+        fields.append(
+            Field(
+                noncash_name(year),
+                f"Non-cashable gains, {year} (memo, does not count)",
+                GAINS,
+                f"{col}{MEMO_NONCASH_ROW}",
+                MONEY,
+                False,
+                year,
+                kind,
+                group="memo",
+            )
+        )
+    fields.append(
+        Field(
+            "carry_forward_cashable",
+            "2004 spending review over-achievement carried forward: cashable",
+            GAINS,
+            f"B{CARRY_CASH_ROW}",
+            MONEY,
+            group="carry_forward",
+            help="£000; only if you exceeded the 2004 spending review target",
+        )
+    )
+    fields.append(
+        Field(
+            "carry_forward_noncashable",
+            "2004 spending review over-achievement carried forward: non-cashable",
+            GAINS,
+            f"B{CARRY_NONCASH_ROW}",
+            MONEY,
+            group="carry_forward",
+            help="£000; only if you exceeded the 2004 spending review target",
+        )
+    )
     for i, year in enumerate(rnd.forecast_years):
         row = FORECAST_FIRST_ROW + i
-        fields.append(Field(rag_name(year), f"Forecast confidence (Green/Amber/Red), {year}", FORECAST,
-                            f"B{row}", CHOICE, False, year, "forecast", RAG_VALUES, group="rag"))
-        fields.append(Field(rag_commentary_name(year), f"Commentary on the forecast for {year}", FORECAST,
-                            f"C{row}", TEXT, False, year, "forecast", group="commentary",
-                            help="required for Amber or Red"))
+        fields.append(
+            Field(
+                rag_name(year),
+                f"Forecast confidence (Green/Amber/Red), {year}",
+                FORECAST,
+                f"B{row}",
+                CHOICE,
+                False,
+                year,
+                "forecast",
+                RAG_VALUES,
+                group="rag",
+            )
+        )
+        fields.append(
+            Field(
+                rag_commentary_name(year),
+                f"Commentary on the forecast for {year}",
+                FORECAST,
+                f"C{row}",
+                TEXT,
+                False,
+                year,
+                "forecast",
+                group="commentary",
+                help="required for Amber or Red",
+            )
+        )
     for i, project in enumerate(partnership.projects):
         row = PROJECT_FIRST_ROW + i
-        fields.append(Field(project_savings_name(project.code),
-                            f"{project.name}: expected ongoing savings (£000 a year)",
-                            PROJECTS, f"C{row}", MONEY, group="project"))
-        fields.append(Field(project_comment_name(project.code), f"{project.name}: progress and comments",
-                            PROJECTS, f"D{row}", TEXT, group="project"))
+        fields.append(
+            Field(
+                project_savings_name(project.code),
+                f"{project.name}: expected ongoing savings (£000 a year)",
+                PROJECTS,
+                f"C{row}",
+                MONEY,
+                group="project",
+            )
+        )
+        fields.append(
+            Field(
+                project_comment_name(project.code),
+                f"{project.name}: progress and comments",
+                PROJECTS,
+                f"D{row}",
+                TEXT,
+                group="project",
+            )
+        )
     signoff = [
         ("signoff_preparer", "Prepared by (name and job title)", TEXT, True),
         ("signoff_s151_officer", "Section 151 officer or equivalent (name)", TEXT, True),
@@ -267,15 +379,33 @@ def build_schema(partnership: Partnership, rnd: Round, warning_codes: list[str] 
         ("signoff_phone", "Contact telephone", TEXT, False),
     ]
     for i, (name, label, kind, required) in enumerate(signoff):
-        fields.append(Field(name, label, SIGNOFF, f"B{SIGNOFF_FIRST_ROW + i}", kind, required, group="signoff"))
+        fields.append(
+            Field(
+                name, label, SIGNOFF, f"B{SIGNOFF_FIRST_ROW + i}", kind, required, group="signoff"
+            )
+        )
     for i, code in enumerate(warning_codes):
-        fields.append(Field(explain_name(code), f"Explanation for warning {code}", CHECKS,
-                            f"F{CHECKS_FIRST_ROW + i}", TEXT, group="explain",
-                            help="explain why the figures are right; an explained warning no longer blocks"))
+        fields.append(
+            Field(
+                explain_name(code),
+                f"Explanation for warning {code}",
+                CHECKS,
+                f"F{CHECKS_FIRST_ROW + i}",
+                TEXT,
+                group="explain",
+                help="explain why the figures are right; an explained warning no longer blocks",
+            )
+        )
     earlier = [r for r in partnership.rounds if r.deadline < rnd.deadline]
     prefill_years = tuple(y for y in rnd.actual_years if any(y in r.actual_years for r in earlier))
-    return Schema(rnd.id, tuple(rnd.years), tuple(rnd.actual_years), tuple(fields), prefill_years,
-                  rnd.deadline + dt.timedelta(days=SIGNING_SLACK_DAYS))
+    return Schema(
+        rnd.id,
+        tuple(rnd.years),
+        tuple(rnd.actual_years),
+        tuple(fields),
+        prefill_years,
+        rnd.deadline + dt.timedelta(days=SIGNING_SLACK_DAYS),
+    )
 
 
 # The Checks sheet lists warning rules first so their explanation boxes sit at fixed rows.

@@ -46,8 +46,10 @@ def open_engine(url: str | URL) -> Engine:
     if kind == "sqlite":
         connect_args = {"timeout": wait}
     elif kind == "postgresql":
-        connect_args = {"application_name": activity()[:63],
-                        "options": f"-c lock_timeout={int(wait * 1000)}"}
+        connect_args = {
+            "application_name": activity()[:63],
+            "options": f"-c lock_timeout={int(wait * 1000)}",
+        }
     try:
         engine = create_engine(url, connect_args=connect_args)
     except ModuleNotFoundError as exc:
@@ -57,10 +59,15 @@ def open_engine(url: str | URL) -> Engine:
         kind = make_url(url).drivername
         module = (exc.name or "").partition(".")[0]
         extra = DRIVER_EXTRAS.get(module)
-        how = (f"install it with: pip install 'xl_ni179[{extra}]'" if extra
-               else f"install the Python package that provides {module or 'it'}")
-        raise WorkspaceError(f"The store's database ({kind}://…, as NI179_DATABASE_URL names it) needs the "
-                             f"driver {module or kind}, which is not installed: {how}.") from None
+        how = (
+            f"install it with: pip install 'xl_ni179[{extra}]'"
+            if extra
+            else f"install the Python package that provides {module or 'it'}"
+        )
+        raise WorkspaceError(
+            f"The store's database ({kind}://…, as NI179_DATABASE_URL names it) needs the "
+            f"driver {module or kind}, which is not installed: {how}."
+        ) from None
     if kind == "sqlite":
         _sqlite_turns(engine, wait)
     elif kind == "postgresql":
@@ -101,7 +108,11 @@ def _sqlite_turns(engine: Engine, wait: float) -> None:
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
-    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
+    return (
+        "database is locked" in text
+        or "database is busy" in text
+        or "database table is locked" in text
+    )
 
 
 def _postgresql_turns(engine: Engine, wait: float) -> None:

@@ -12,8 +12,9 @@ from xl_ni179.store.issued import TEMPLATES_ACTION
 from xl_ni179.store.workspace import Workspace
 
 
-def issue_templates(workspace: Workspace, round_id: str | None, out_dir: Path,
-                    orgs: list[str] | None = None) -> tuple[list[Path], dict[str, Any]]:
+def issue_templates(
+    workspace: Workspace, round_id: str | None, out_dir: Path, orgs: list[str] | None = None
+) -> tuple[list[Path], dict[str, Any]]:
     """Write the round's templates, each prefilled from the organisation's latest accepted
     return of an earlier round; returns the paths and {organisation: Prefill} used."""
     from xl_ni179.intake.worker_context import issue_key
@@ -29,8 +30,16 @@ def issue_templates(workspace: Workspace, round_id: str | None, out_dir: Path,
                 prefills[org.code] = found
     fingerprints: dict[str, str] = {}
     paths = write_templates(p, rnd, out_dir, orgs, prefills, fingerprints)
-    workspace.audit(TEMPLATES_ACTION, {"round": rnd.id, "out": str(out_dir),
-                           "prefilled": {code: {"round": f.round_id, "sha256": f.sha256}
-                                         for code, f in prefills.items()},
-                           "fingerprints": fingerprints, "issue_key": issue_key(p)})
+    workspace.audit(
+        TEMPLATES_ACTION,
+        {
+            "round": rnd.id,
+            "out": str(out_dir),
+            "prefilled": {
+                code: {"round": f.round_id, "sha256": f.sha256} for code, f in prefills.items()
+            },
+            "fingerprints": fingerprints,
+            "issue_key": issue_key(p),
+        },
+    )
     return paths, prefills

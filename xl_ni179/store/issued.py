@@ -54,7 +54,9 @@ def template_issues(session: Session) -> list[dict[str, Any]]:
 
     from xl_ni179.store.models import AuditEntry
 
-    return list(session.scalars(select(AuditEntry.detail).where(AuditEntry.action == TEMPLATES_ACTION)))
+    return list(
+        session.scalars(select(AuditEntry.detail).where(AuditEntry.action == TEMPLATES_ACTION))
+    )
 
 
 def _stored_records(url: str | URL) -> list[dict[str, Any]]:
@@ -82,7 +84,9 @@ def _sqlite_records(db: Path) -> Iterable[dict[str, Any]] | None:
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchall()
         if revision != [(migrate.HEAD,)]:
             return None
-        rows = conn.execute(f"SELECT detail FROM {AUDIT_TABLE} WHERE action = ?", (TEMPLATES_ACTION,)).fetchall()
+        rows = conn.execute(
+            f"SELECT detail FROM {AUDIT_TABLE} WHERE action = ?", (TEMPLATES_ACTION,)
+        ).fetchall()
         return [json.loads(detail) for (detail,) in rows]
     except (sqlite3.Error, ValueError, TypeError):
         return None

@@ -90,9 +90,14 @@ def user_conf_workspace(home: Path | None = None) -> str | None:
     return None
 
 
-def locate_workspace(*, chosen: str | Path | None = None, chosen_said: str = "the --workspace option",
-                     addin: str | None = None, base: Path | None = None,
-                     default_said: str = "the default in the current folder") -> Located:
+def locate_workspace(
+    *,
+    chosen: str | Path | None = None,
+    chosen_said: str = "the --workspace option",
+    addin: str | None = None,
+    base: Path | None = None,
+    default_said: str = "the default in the current folder",
+) -> Located:
     """The workspace folder, by ``ORDER``.
 
     ``chosen`` is the door's own choice (``--workspace``, or the master's Settings cell),
@@ -108,7 +113,11 @@ def locate_workspace(*, chosen: str | Path | None = None, chosen_said: str = "th
     )
     for origin, value, said in candidates:
         if value is not None and str(value).strip():
-            text = str(value) if isinstance(value, Path) else os.path.expandvars(os.path.expanduser(str(value).strip()))
+            text = (
+                str(value)
+                if isinstance(value, Path)
+                else os.path.expandvars(os.path.expanduser(str(value).strip()))
+            )
             return Located(_from(base, Path(text)), origin, said)
     return Located(_from(base, Path(DEFAULT_NAME)), Origin.DEFAULT, default_said)
 

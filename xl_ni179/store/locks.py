@@ -32,12 +32,23 @@ from xl_ni179 import environment
 from xl_ni179.errors import StoreBusyError
 from xl_ni179.store.activity import activity, set_activity
 
-__all__ = ["StoreBusyError", "activity", "busy_error", "lock_receiving", "lock_wait", "set_activity", "try_lock"]
+__all__ = [
+    "StoreBusyError",
+    "activity",
+    "busy_error",
+    "lock_receiving",
+    "lock_wait",
+    "set_activity",
+    "try_lock",
+]
 
-DEFAULT_WAIT = 30.0  # seconds: long enough for any one write (they take milliseconds), short for a person
+DEFAULT_WAIT = (
+    30.0  # seconds: long enough for any one write (they take milliseconds), short for a person
+)
 HOLDER_SUFFIX = "-holder"
 LOCKS_DIR = "locks"  # beside a SQLite store: one empty file per lock slot
 SLOTS = 4096  # lock files are named by slot, so there are never more than this many
+
 
 def lock_wait() -> float:
     """Seconds to wait for a store another process is writing to (``NI179_LOCK_WAIT``)."""
@@ -51,14 +62,19 @@ def lock_wait() -> float:
 
 # -- SQLite: who holds the write lock ------------------------------------------------------------
 
+
 def _holder_file(database: str) -> Path:
     return Path(database + HOLDER_SUFFIX)
 
 
 def note_holding(database: str) -> None:
     """Called once this process holds SQLite's write lock: say who we are, for a waiter."""
-    record = {"pid": os.getpid(), "host": socket.gethostname(), "activity": activity(),
-              "since": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    record = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "activity": activity(),
+        "since": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
     _write_holder(database, json.dumps(record).encode())
 
 
@@ -69,7 +85,9 @@ def note_released(database: str) -> None:
 def _write_holder(database: str, data: bytes) -> None:
     # Only the process holding the write lock writes here, so writers never interleave.
     try:
-        fd = os.open(_holder_file(database), os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        fd = os.open(
+            _holder_file(database), os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644
+        )
     except OSError:
         return  # a read-only folder: a waiter is then told less, nothing worse
     try:
@@ -144,7 +162,9 @@ def _openers(database: str) -> list[str]:
             name = (entry / "comm").read_text().strip() or name
             # field 22 of stat, counted after the ")" that ends the command name
             ticks = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[19])
-            started = dt.datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK")).astimezone()
+            started = dt.datetime.fromtimestamp(
+                boot + ticks / os.sysconf("SC_CLK_TCK")
+            ).astimezone()
             since = _when(started.isoformat())
         except (OSError, ValueError, IndexError):
             pass
@@ -169,13 +189,17 @@ def busy_error(database: str, waited: float) -> StoreBusyError:
         who = f"{holder} is writing to it"
     else:
         openers = _openers(database)
-        who = ("it is held by another program that has the file open: " + "; ".join(openers) if openers
-               else "another program has it open and is writing to it (for example a database browser "
-                    "with unsaved changes, or an ni179 command on another computer)")
+        who = (
+            "it is held by another program that has the file open: " + "; ".join(openers)
+            if openers
+            else "another program has it open and is writing to it (for example a database browser "
+            "with unsaved changes, or an ni179 command on another computer)"
+        )
     return StoreBusyError(
         f"The returns store ({database}) is busy: {who}. Waited {waited:g} seconds, so this command stopped "
         f"and recorded nothing more: run it again once that program has finished (if it has stopped "
-        f"responding, end it). To wait longer, set {environment.LOCK_WAIT} to a number of seconds.")
+        f"responding, end it). To wait longer, set {environment.LOCK_WAIT} to a number of seconds."
+    )
 
 
 def busy_error_postgresql(engine: Engine, waited: float) -> StoreBusyError:
@@ -183,23 +207,30 @@ def busy_error_postgresql(engine: Engine, waited: float) -> StoreBusyError:
     holders: list[str] = []
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(
-                "SELECT pid, application_name, xact_start FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL "
-                "ORDER BY xact_start LIMIT 5")).all()
+            rows = conn.execute(
+                text(
+                    "SELECT pid, application_name, xact_start FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL "
+                    "ORDER BY xact_start LIMIT 5"
+                )
+            ).all()
         for pid, name, start in rows:
             since = _when(start.isoformat()) if isinstance(start, dt.datetime) else "unknown"
-            holders.append(f"{_shown(str(name or 'a program'))} (database session {pid}, since {since})")
+            holders.append(
+                f"{_shown(str(name or 'a program'))} (database session {pid}, since {since})"
+            )
     except Exception:  # noqa: BLE001 - the message must be given whatever the server says to this query
         holders = []
     who = ("held by " + "; ".join(holders)) if holders else "held by another session"
     return StoreBusyError(
         f"The returns store (the shared database) is busy: {who}. Waited {waited:g} seconds, so this command "
         f"stopped and recorded nothing more: run it again once that has finished. To wait longer, set "
-        f"{environment.LOCK_WAIT} to a number of seconds.")
+        f"{environment.LOCK_WAIT} to a number of seconds."
+    )
 
 
 # -- locks on one job -----------------------------------------------------------------------------
+
 
 def _key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
@@ -243,7 +274,11 @@ _SLOTS = _FileSlots()
 
 def lock_folder(engine: Engine) -> Path | None:
     """Where a SQLite store's job locks live (None for other databases)."""
-    if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+    if (
+        engine.dialect.name != "sqlite"
+        or not engine.url.database
+        or engine.url.database == ":memory:"
+    ):
         return None
     db = Path(engine.url.database)
     return db.parent / f"{db.name}-{LOCKS_DIR}"

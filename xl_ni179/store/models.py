@@ -46,10 +46,22 @@ class Submission(Base):
     # each in one write transaction; these stop whatever gets past that): one verdict per
     # verdict key, and one of each version number per organisation and round.
     __table_args__ = (
-        Index("uq_submissions_verdict", "verdict_key", unique=True,
-              sqlite_where=ORIGINALS, postgresql_where=ORIGINALS),
-        Index("uq_submissions_version", "org_code", "round_id", "version", unique=True,
-              sqlite_where=ORIGINALS, postgresql_where=ORIGINALS),
+        Index(
+            "uq_submissions_verdict",
+            "verdict_key",
+            unique=True,
+            sqlite_where=ORIGINALS,
+            postgresql_where=ORIGINALS,
+        ),
+        Index(
+            "uq_submissions_version",
+            "org_code",
+            "round_id",
+            "version",
+            unique=True,
+            sqlite_where=ORIGINALS,
+            postgresql_where=ORIGINALS,
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     round_id: Mapped[str | None] = mapped_column(String(64), index=True)

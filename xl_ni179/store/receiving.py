@@ -99,17 +99,27 @@ class Receiving:
                     digest.update(chunk)
                     out.write(chunk)
             if digest.hexdigest() != sha256:
-                raise WorkspaceError(f"{source} changed while it was being received, so it was not recorded: "
-                                     "receive it again once it is saved.")
+                raise WorkspaceError(
+                    f"{source} changed while it was being received, so it was not recorded: "
+                    "receive it again once it is saved."
+                )
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         return target, True
 
-    def receive(self, file: str | Path, *, sender: str | None = None, round_id: str | None = None,
-                received_at: dt.datetime | None = None, original_name: str | None = None,
-                source: Source = Source.CLI, pool: Any = None) -> Receipt:
+    def receive(
+        self,
+        file: str | Path,
+        *,
+        sender: str | None = None,
+        round_id: str | None = None,
+        received_at: dt.datetime | None = None,
+        original_name: str | None = None,
+        source: Source = Source.CLI,
+        pool: Any = None,
+    ) -> Receipt:
         """Validate a returned file and record it: accepted, rejected or a duplicate.
 
         A duplicate is the same file from the same sender for the same round, checked
@@ -123,13 +133,24 @@ class Receiving:
         ``received_at`` (naive UTC; now if not given) is when the return arrived: after its
         round's deadline it is late, after the round closed it is refused.
         """
-        (receipt,) = self.receive_many([Incoming(Path(file), sender, received_at, original_name)],
-                                       round_id=round_id, source=source, pool=pool)
+        (receipt,) = self.receive_many(
+            [Incoming(Path(file), sender, received_at, original_name)],
+            round_id=round_id,
+            source=source,
+            pool=pool,
+        )
         return receipt
 
-    def receive_many(self, files: Iterable[str | Path | Incoming], *, sender: str | None = None,
-                     round_id: str | None = None, source: Source = Source.CLI, pool: Any = None,
-                     unreadable: Callable[[Path, OSError], None] | None = None) -> Iterator[Receipt]:
+    def receive_many(
+        self,
+        files: Iterable[str | Path | Incoming],
+        *,
+        sender: str | None = None,
+        round_id: str | None = None,
+        source: Source = Source.CLI,
+        pool: Any = None,
+        unreadable: Callable[[Path, OSError], None] | None = None,
+    ) -> Iterator[Receipt]:
         """Receive many files: each as ``receive`` would, receipts in the order given.
 
         The files are validated together on every worker of the pool while this process
@@ -143,7 +164,9 @@ class Receiving:
         from xl_ni179.intake.screen import NotRegularFile, file_sha256
 
         if round_id:
-            self.partnership.round(round_id)  # an unknown round is the caller's mistake: say so before any work
+            self.partnership.round(
+                round_id
+            )  # an unknown round is the caller's mistake: say so before any work
         items: list[Incoming] = []
         keys: list[tuple[str, str]] = []
         # Each file in the order given: its index among the files read, or the receipt that
@@ -169,20 +192,34 @@ class Receiving:
         for entry in order:
             yield entry if isinstance(entry, Receipt) else next(received)
 
-    def _receive_batches(self, items: list[Incoming], keys: list[tuple[str, str]], round_id: str | None,
-                         source: Source, pool: Any) -> Iterator[Receipt]:
+    def _receive_batches(
+        self,
+        items: list[Incoming],
+        keys: list[tuple[str, str]],
+        round_id: str | None,
+        source: Source,
+        pool: Any,
+    ) -> Iterator[Receipt]:
         # The pool knows a file by its path: the same path with another sender starts a new
         # batch, validated once the one before it is recorded.
         start, senders = 0, dict[Path, str | None]()
         for i, item in enumerate(items):
             if senders.setdefault(item.file, item.sender) != item.sender:
-                yield from self._receive_batch(items[start:i], keys[start:i], round_id, source, pool)
+                yield from self._receive_batch(
+                    items[start:i], keys[start:i], round_id, source, pool
+                )
                 start, senders = i, {item.file: item.sender}
         if items:
             yield from self._receive_batch(items[start:], keys[start:], round_id, source, pool)
 
-    def _receive_batch(self, items: list[Incoming], keys: list[tuple[str, str]], round_id: str | None,
-                       source: Source, pool: Any) -> Iterator[Receipt]:
+    def _receive_batch(
+        self,
+        items: list[Incoming],
+        keys: list[tuple[str, str]],
+        round_id: str | None,
+        source: Source,
+        pool: Any,
+    ) -> Iterator[Receipt]:
         from xl_ni179.intake.batch import validate_files
 
         # Each verdict is worked out once: the first file with a new key is validated, the
@@ -192,9 +229,14 @@ class Receiving:
             if key not in seen:
                 fresh.append(i)
                 seen.add(key)
-        reports = validate_files(self.partnership, [items[i].file for i in fresh],
-                                 senders=[items[i].sender for i in fresh], round_id=round_id, pool=pool,
-                                 issued=self.issued_templates())
+        reports = validate_files(
+            self.partnership,
+            [items[i].file for i in fresh],
+            senders=[items[i].sender for i in fresh],
+            round_id=round_id,
+            pool=pool,
+            issued=self.issued_templates(),
+        )
         wanted = set(fresh)
         for i, (item, (sha, key)) in enumerate(zip(items, keys, strict=True)):
             report = next(reports) if i in wanted else None
@@ -203,11 +245,23 @@ class Receiving:
     def _verdicts(self, keys: set[str]) -> set[str]:
         """Which of these verdict keys the store already holds."""
         with self.reading() as s:
-            return set(s.scalars(select(Submission.verdict_key).where(Submission.verdict_key.in_(keys),
-                                                                      Submission.outcome != Outcome.DUPLICATE)))
+            return set(
+                s.scalars(
+                    select(Submission.verdict_key).where(
+                        Submission.verdict_key.in_(keys), Submission.outcome != Outcome.DUPLICATE
+                    )
+                )
+            )
 
-    def _receive_checked(self, item: Incoming, sha: str, key: str, report: Report | None, round_id: str | None,
-                         source: Source) -> Receipt:
+    def _receive_checked(
+        self,
+        item: Incoming,
+        sha: str,
+        key: str,
+        report: Report | None,
+        round_id: str | None,
+        source: Source,
+    ) -> Receipt:
         """Record one file given its validation report (None: a duplicate is expected).
 
         Everything from "is this a duplicate?" to the new row is one write transaction, the
@@ -225,42 +279,64 @@ class Receiving:
         received_at = item.received_at or now_utc()
         with self.session() as s:
             lock_receiving(s)
-            dup = s.scalars(select(Submission).where(Submission.verdict_key == key,
-                                                     Submission.outcome != Outcome.DUPLICATE)
-                            .order_by(Submission.id)).first()
+            dup = s.scalars(
+                select(Submission)
+                .where(Submission.verdict_key == key, Submission.outcome != Outcome.DUPLICATE)
+                .order_by(Submission.id)
+            ).first()
             if dup is not None:  # also when another process recorded it since the batch began
                 return self._record_duplicate(s, item, dup, sha, key, received_at, source)
             if report is None:  # the batch's workers are busy: they cannot check this file now
-                raise WorkspaceError(f"The verdict on {item.file} was removed from the store while it was being "
-                                     "received: receive the file again.")
+                raise WorkspaceError(
+                    f"The verdict on {item.file} was removed from the store while it was being "
+                    "received: receive the file again."
+                )
             filed = p.filed_under(report.organisation, item.sender)  # xl_ni179.partnership.senders
             if filed and filed == report.organisation and report.round_id:
                 # Only the organisation's own earlier returns: never compare (and so quote) another's.
                 # Asked now, not when the batch began: an earlier receipt may be one of them.
                 if report.prefill is not None:
                     verify_prefill(p, report, self.accepted_report(filed, report.prefill.sha256))
-                add_cross_return(p, report, self.latest_accepted_report(filed, before_round=report.round_id),
-                                 self.latest_accepted_report(filed, round_id=report.round_id))
+                add_cross_return(
+                    p,
+                    report,
+                    self.latest_accepted_report(filed, before_round=report.round_id),
+                    self.latest_accepted_report(filed, round_id=report.round_id),
+                )
             if report.round_id:
                 closed = closed_round_finding(p, report.round_id, received_at)
                 if closed is not None:
                     report.add(closed)
-            if report.sha256 and report.sha256 != sha:  # the worker read other bytes than were hashed
-                raise WorkspaceError(f"{item.file} changed while it was being received, so it was not recorded: "
-                                     "receive it again once it is saved.")
+            if (
+                report.sha256 and report.sha256 != sha
+            ):  # the worker read other bytes than were hashed
+                raise WorkspaceError(
+                    f"{item.file} changed while it was being received, so it was not recorded: "
+                    "receive it again once it is saved."
+                )
             report.sha256 = sha
             outcome = Outcome.ACCEPTED if report.valid else Outcome.REJECTED
             stored, created = self.store_file(item.file, sha)
             try:
-                sub, supersedes = self._record(s, item, report, filed, sha, key, stored, outcome, received_at,
-                                               source)
+                sub, supersedes = self._record(
+                    s, item, report, filed, sha, key, stored, outcome, received_at, source
+                )
             except BaseException:
                 if created:  # nothing refers to the new file: leave the store exactly as it was
                     stored.unlink(missing_ok=True)
                 raise
         late = bool(report.round_id) and received_at.date() > p.round(report.round_id).deadline
-        return Receipt(outcome, report, sub.id, filed, report.round_id, sub.version,
-                       supersedes, stored_path=stored, late=late)
+        return Receipt(
+            outcome,
+            report,
+            sub.id,
+            filed,
+            report.round_id,
+            sub.version,
+            supersedes,
+            stored_path=stored,
+            late=late,
+        )
 
     @property
     def config_sha(self) -> str:
@@ -276,7 +352,9 @@ class Receiving:
         from xl_ni179.intake.compiled import return_spec
         from xl_ni179.spec.schema import TEXT
 
-        return frozenset(f.name for f in return_spec(self.partnership, round_id).schema.fields if f.type == TEXT)
+        return frozenset(
+            f.name for f in return_spec(self.partnership, round_id).schema.fields if f.type == TEXT
+        )
 
     def verdict_key(self, sha: str, sender: str | None, round_id: str | None) -> str:
         """What a verdict depends on besides the rules: the file, who sent it, the round
@@ -290,32 +368,75 @@ class Receiving:
     def issued_templates(self) -> frozenset[IssuedTemplate]:
         raise NotImplementedError
 
-    def latest_accepted_report(self, org_code: str, *, round_id: str | None = None,
-                               before_round: str | None = None) -> Report | None:
+    def latest_accepted_report(
+        self, org_code: str, *, round_id: str | None = None, before_round: str | None = None
+    ) -> Report | None:
         raise NotImplementedError
 
-    def _record(self, s: Session, item: Incoming, report: Report, org_code: str | None, sha: str, key: str,
-                stored: Path, outcome: Outcome, received_at: dt.datetime,
-                source: Source) -> tuple[Submission, int | None]:
+    def _record(
+        self,
+        s: Session,
+        item: Incoming,
+        report: Report,
+        org_code: str | None,
+        sha: str,
+        key: str,
+        stored: Path,
+        outcome: Outcome,
+        received_at: dt.datetime,
+        source: Source,
+    ) -> tuple[Submission, int | None]:
         """The new submission, and the accepted version it supersedes (if any)."""
         if s.get(StoredFile, sha) is None:
-            s.add(StoredFile(sha256=sha, size=stored.stat().st_size,
-                             path=str(stored.relative_to(self.path)), first_seen=received_at))
+            s.add(
+                StoredFile(
+                    sha256=sha,
+                    size=stored.stat().st_size,
+                    path=str(stored.relative_to(self.path)),
+                    first_seen=received_at,
+                )
+            )
         version = None
         supersedes = None
         if org_code and report.round_id:
-            version = 1 + (s.scalar(select(func.count()).select_from(Submission).where(
-                Submission.org_code == org_code, Submission.round_id == report.round_id,
-                Submission.outcome != Outcome.DUPLICATE)) or 0)
+            version = 1 + (
+                s.scalar(
+                    select(func.count())
+                    .select_from(Submission)
+                    .where(
+                        Submission.org_code == org_code,
+                        Submission.round_id == report.round_id,
+                        Submission.outcome != Outcome.DUPLICATE,
+                    )
+                )
+                or 0
+            )
             if outcome == Outcome.ACCEPTED:
-                supersedes = s.scalar(select(Submission.version).where(
-                    Submission.org_code == org_code, Submission.round_id == report.round_id,
-                    Submission.outcome == Outcome.ACCEPTED).order_by(Submission.id.desc()).limit(1))
-        sub = Submission(round_id=report.round_id, org_code=org_code, sha256=sha, verdict_key=key,
-                         sender=item.sender, original_name=item.original_name or item.file.name,
-                         source=source, received_at=received_at,
-                         outcome=outcome, version=version, errors=len(report.errors),
-                         warnings=len(report.unexplained_warnings), report=report.to_dict())
+                supersedes = s.scalar(
+                    select(Submission.version)
+                    .where(
+                        Submission.org_code == org_code,
+                        Submission.round_id == report.round_id,
+                        Submission.outcome == Outcome.ACCEPTED,
+                    )
+                    .order_by(Submission.id.desc())
+                    .limit(1)
+                )
+        sub = Submission(
+            round_id=report.round_id,
+            org_code=org_code,
+            sha256=sha,
+            verdict_key=key,
+            sender=item.sender,
+            original_name=item.original_name or item.file.name,
+            source=source,
+            received_at=received_at,
+            outcome=outcome,
+            version=version,
+            errors=len(report.errors),
+            warnings=len(report.unexplained_warnings),
+            report=report.to_dict(),
+        )
         s.add(sub)
         s.flush()
         # Kept for rejected returns too: the checked copy sent back is rebuilt from them,
@@ -323,32 +444,84 @@ class Receiving:
         rows = _figures(sub.id, report.values, self._text_inputs(report.round_id))
         if rows:  # one executemany, not an INSERT per figure
             s.execute(insert(Figure), rows)
-        self.audit("receive", {"submission": sub.id, "outcome": outcome, "organisation": org_code,
-                               "file_names": report.organisation, "round": report.round_id,
-                               "version": version, "sha256": sha, "sender": item.sender,
-                               "source": source}, session=s)
+        self.audit(
+            "receive",
+            {
+                "submission": sub.id,
+                "outcome": outcome,
+                "organisation": org_code,
+                "file_names": report.organisation,
+                "round": report.round_id,
+                "version": version,
+                "sha256": sha,
+                "sender": item.sender,
+                "source": source,
+            },
+            session=s,
+        )
         s.flush()
         return sub, supersedes
 
-    def _record_duplicate(self, s: Session, item: Incoming, dup: Submission, sha: str, key: str,
-                          received_at: dt.datetime, source: Source) -> Receipt:
-        report = Report(file=str(item.file), organisation=dup.org_code, round_id=dup.round_id, sha256=sha)
+    def _record_duplicate(
+        self,
+        s: Session,
+        item: Incoming,
+        dup: Submission,
+        sha: str,
+        key: str,
+        received_at: dt.datetime,
+        source: Source,
+    ) -> Receipt:
+        report = Report(
+            file=str(item.file), organisation=dup.org_code, round_id=dup.round_id, sha256=sha
+        )
         report.findings = [Finding(**f) for f in dup.report.get("findings", [])]
         report.omitted = int(dup.report.get("omitted") or 0)
-        sub = Submission(round_id=dup.round_id, org_code=dup.org_code, sha256=sha, verdict_key=key,
-                         sender=item.sender, original_name=item.original_name or item.file.name,
-                         source=source, received_at=received_at,
-                         outcome=Outcome.DUPLICATE, version=dup.version, duplicate_of=dup.id,
-                         errors=dup.errors, warnings=dup.warnings, report=dup.report)
+        sub = Submission(
+            round_id=dup.round_id,
+            org_code=dup.org_code,
+            sha256=sha,
+            verdict_key=key,
+            sender=item.sender,
+            original_name=item.original_name or item.file.name,
+            source=source,
+            received_at=received_at,
+            outcome=Outcome.DUPLICATE,
+            version=dup.version,
+            duplicate_of=dup.id,
+            errors=dup.errors,
+            warnings=dup.warnings,
+            report=dup.report,
+        )
         s.add(sub)
         s.flush()
-        self.audit("receive", {"submission": sub.id, "outcome": Outcome.DUPLICATE, "duplicate_of": dup.id,
-                               "sha256": sha, "sender": item.sender, "source": source}, session=s)
-        return Receipt(Outcome.DUPLICATE, report, sub.id, dup.org_code, dup.round_id, dup.version,
-                       duplicate_of=dup.id, stored_path=self.path / FILES_DIR / sha[:2] / f"{sha}.xlsx")
+        self.audit(
+            "receive",
+            {
+                "submission": sub.id,
+                "outcome": Outcome.DUPLICATE,
+                "duplicate_of": dup.id,
+                "sha256": sha,
+                "sender": item.sender,
+                "source": source,
+            },
+            session=s,
+        )
+        return Receipt(
+            Outcome.DUPLICATE,
+            report,
+            sub.id,
+            dup.org_code,
+            dup.round_id,
+            dup.version,
+            duplicate_of=dup.id,
+            stored_path=self.path / FILES_DIR / sha[:2] / f"{sha}.xlsx",
+        )
 
 
-def _figures(submission_id: int, values: dict[str, Any], text_inputs: frozenset[str] | None) -> list[dict[str, Any]]:
+def _figures(
+    submission_id: int, values: dict[str, Any], text_inputs: frozenset[str] | None
+) -> list[dict[str, Any]]:
     """The rows of a return's figures. Text where a figure, date, rating or address belongs is
     an error whatever it says: only its first few hundred characters are kept (enough for
     the checked copy to show it), so a small file cannot fill the store with text."""
@@ -360,6 +533,12 @@ def _figures(submission_id: int, values: dict[str, Any], text_inputs: frozenset[
         text = None if number else str(value)
         if text is not None and text_inputs is not None and name not in text_inputs:
             text = quote(text)
-        rows.append({"submission_id": submission_id, "name": name,
-                     "number": float(value) if number else None, "text": text})
+        rows.append(
+            {
+                "submission_id": submission_id,
+                "name": name,
+                "number": float(value) if number else None,
+                "text": text,
+            }
+        )
     return rows

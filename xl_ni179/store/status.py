@@ -31,7 +31,9 @@ class OrgStatus:
 
     @property
     def label(self) -> str:
-        text = {ACCEPTED: "Accepted", REJECTED: "Rejected: awaiting a fix", MISSING: "Missing"}[self.state]
+        text = {ACCEPTED: "Accepted", REJECTED: "Rejected: awaiting a fix", MISSING: "Missing"}[
+            self.state
+        ]
         return text + (" (late)" if self.late else "")
 
     def to_dict(self) -> dict:
@@ -75,11 +77,16 @@ def round_state(rnd: Round, statuses: list[OrgStatus], now: dt.datetime) -> Roun
     missing = len(late) - received
     closes = f"; closes {_day(rnd.closes)}" if rnd.closes else ""
     if rnd.opens and day < rnd.opens:
-        state, text = NOT_OPEN, f"not open yet: opens {_day(rnd.opens)}, deadline {_day(rnd.deadline)}{closes}"
+        state, text = (
+            NOT_OPEN,
+            f"not open yet: opens {_day(rnd.opens)}, deadline {_day(rnd.deadline)}{closes}",
+        )
     elif day <= rnd.deadline:
         state, text = OPEN, f"open: deadline {_day(rnd.deadline)}{closes}"
     else:
-        parts = [f"{received} received late"] * bool(received) + [f"{missing} still missing"] * bool(missing)
+        parts = [f"{received} received late"] * bool(received) + [
+            f"{missing} still missing"
+        ] * bool(missing)
         count = f"{len(late)} late" + (f" ({', '.join(parts)})" if parts else "")
         if rnd.closes is not None and rnd.is_closed_on(day):
             state, text = CLOSED, f"closed on {_day(rnd.closes)}: returns are refused; {count}"

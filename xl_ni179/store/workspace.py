@@ -17,7 +17,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xl_ni179.errors import WorkspaceError
-from xl_ni179.partnership import Partnership, default_config_text, load_partnership, parse_partnership
+from xl_ni179.partnership import (
+    Partnership,
+    default_config_text,
+    load_partnership,
+    parse_partnership,
+)
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.store import migrate
 from xl_ni179.store.database import BEGIN_OPTION, open_engine
@@ -32,12 +37,21 @@ if TYPE_CHECKING:
     from xl_ni179.intake.worker_context import IssuedTemplate
     from xl_ni179.spec.prefill import Prefill
 
-__all__ = ["CONFIG_NAME", "DB_NAME", "FILES_DIR", "Incoming", "Receipt", "Workspace",
-           "is_demo_folder"]
+__all__ = [
+    "CONFIG_NAME",
+    "DB_NAME",
+    "FILES_DIR",
+    "Incoming",
+    "Receipt",
+    "Workspace",
+    "is_demo_folder",
+]
 
 DEMO_MARKER = "NI179-DEMO-FOLDER.txt"  # in a folder `ni179 demo` made, and may delete again
-DEMO_MARKER_TEXT = ("This folder was made by `ni179 demo`. Running the demo again deletes and rewrites "
-                    "what is in it: do not keep real returns here.\n")
+DEMO_MARKER_TEXT = (
+    "This folder was made by `ni179 demo`. Running the demo again deletes and rewrites "
+    "what is in it: do not keep real returns here.\n"
+)
 
 
 _now = now_utc
@@ -52,20 +66,28 @@ class Workspace(Receiving):
     def __init__(self, path: str | Path, url: str | None = None) -> None:
         self.path = Path(path)
         if not (self.path / CONFIG_NAME).exists():
-            raise WorkspaceError(f"{self.path} is not a workspace (no {CONFIG_NAME}); create one with "
-                                 "`ni179 init`.")
+            raise WorkspaceError(
+                f"{self.path} is not a workspace (no {CONFIG_NAME}); create one with `ni179 init`."
+            )
         self.partnership: Partnership = load_partnership(self.path / CONFIG_NAME)
         self.url = url or store_url(self.path)
         self.engine: Engine = open_engine(self.url)
         migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Read-only sessions begin deferred: on SQLite they never wait for a writer's turn.
-        self._readers = sessionmaker(self.engine.execution_options(**{BEGIN_OPTION: "DEFERRED"}),
-                                     expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{BEGIN_OPTION: "DEFERRED"}), expire_on_commit=False
+        )
 
     @classmethod
-    def init(cls, path: str | Path, config: str | Path | None = None, url: str | None = None, *,
-             allow_demo: bool = False) -> Workspace:
+    def init(
+        cls,
+        path: str | Path,
+        config: str | Path | None = None,
+        url: str | None = None,
+        *,
+        allow_demo: bool = False,
+    ) -> Workspace:
         """Create (or reuse) a workspace folder with a checked copy of ``config``.
 
         A folder the demo made is refused (unless the demo itself asks): the next demo run
@@ -73,11 +95,15 @@ class Workspace(Receiving):
         """
         path = Path(path)
         if is_demo_folder(path) and not allow_demo:
-            raise WorkspaceError(f"{path} holds the demo ({DEMO_MARKER}): running `ni179 demo` again would "
-                                 "delete it. Use another folder for the real collection, or delete this "
-                                 "one first.")
+            raise WorkspaceError(
+                f"{path} holds the demo ({DEMO_MARKER}): running `ni179 demo` again would "
+                "delete it. Use another folder for the real collection, or delete this "
+                "one first."
+            )
         text = Path(config).read_text("utf-8") if config else default_config_text()
-        parse_partnership(text, str(config or "built-in configuration"))  # refuse a broken file up front
+        parse_partnership(
+            text, str(config or "built-in configuration")
+        )  # refuse a broken file up front
         path.mkdir(parents=True, exist_ok=True)
         target = path / CONFIG_NAME
         if not target.exists():
@@ -112,9 +138,16 @@ class Workspace(Receiving):
 
     def latest_accepted(self, org_code: str, round_id: str) -> Submission | None:
         with self.reading() as s:
-            return s.scalars(select(Submission).where(
-                Submission.org_code == org_code, Submission.round_id == round_id,
-                Submission.outcome == Outcome.ACCEPTED).order_by(Submission.id.desc()).limit(1)).first()
+            return s.scalars(
+                select(Submission)
+                .where(
+                    Submission.org_code == org_code,
+                    Submission.round_id == round_id,
+                    Submission.outcome == Outcome.ACCEPTED,
+                )
+                .order_by(Submission.id.desc())
+                .limit(1)
+            ).first()
 
     def figures(self, submission_id: int) -> dict[str, Any]:
         with self.reading() as s:
@@ -133,14 +166,20 @@ class Workspace(Receiving):
                 sub = s.get(Submission, sub.duplicate_of)
         if sub is None:
             return None
-        report = Report(file=sub.original_name or "", organisation=sub.org_code, round_id=sub.round_id,
-                        findings=[Finding(**f) for f in (sub.report or {}).get("findings", [])],
-                        values=self.figures(sub.id), sha256=sub.sha256,
-                        omitted=int((sub.report or {}).get("omitted") or 0))
+        report = Report(
+            file=sub.original_name or "",
+            organisation=sub.org_code,
+            round_id=sub.round_id,
+            findings=[Finding(**f) for f in (sub.report or {}).get("findings", [])],
+            values=self.figures(sub.id),
+            sha256=sub.sha256,
+            omitted=int((sub.report or {}).get("omitted") or 0),
+        )
         return annotated_bytes(self.partnership, report)
 
-    def latest_accepted_report(self, org_code: str, *, round_id: str | None = None,
-                               before_round: str | None = None) -> Report | None:
+    def latest_accepted_report(
+        self, org_code: str, *, round_id: str | None = None, before_round: str | None = None
+    ) -> Report | None:
         """The organisation's latest accepted return in ``round_id``, or in any round before
         ``before_round`` (by deadline), as a Report carrying its figures."""
         p = self.partnership
@@ -148,25 +187,45 @@ class Workspace(Receiving):
             rounds = [round_id]
         else:
             limit = p.round(before_round).deadline if before_round else None
-            rounds = [r.id for r in sorted(p.rounds, key=lambda r: r.deadline, reverse=True)
-                      if limit is None or r.deadline < limit]
+            rounds = [
+                r.id
+                for r in sorted(p.rounds, key=lambda r: r.deadline, reverse=True)
+                if limit is None or r.deadline < limit
+            ]
         for rid in rounds:
             sub = self.latest_accepted(org_code, rid)
             if sub is not None:
-                return Report(file=sub.original_name or "", organisation=org_code, round_id=rid,
-                              values=self.figures(sub.id), sha256=sub.sha256)
+                return Report(
+                    file=sub.original_name or "",
+                    organisation=org_code,
+                    round_id=rid,
+                    values=self.figures(sub.id),
+                    sha256=sub.sha256,
+                )
         return None
 
     def accepted_report(self, org_code: str, sha256: str) -> Report | None:
         """The organisation's accepted return with this file hash (any round and version)."""
         with self.reading() as s:
-            sub = s.scalars(select(Submission).where(
-                Submission.org_code == org_code, Submission.sha256 == sha256,
-                Submission.outcome == Outcome.ACCEPTED).order_by(Submission.id).limit(1)).first()
+            sub = s.scalars(
+                select(Submission)
+                .where(
+                    Submission.org_code == org_code,
+                    Submission.sha256 == sha256,
+                    Submission.outcome == Outcome.ACCEPTED,
+                )
+                .order_by(Submission.id)
+                .limit(1)
+            ).first()
         if sub is None:
             return None
-        return Report(file=sub.original_name or "", organisation=org_code, round_id=sub.round_id,
-                      values=self.figures(sub.id), sha256=sub.sha256)
+        return Report(
+            file=sub.original_name or "",
+            organisation=org_code,
+            round_id=sub.round_id,
+            values=self.figures(sub.id),
+            sha256=sub.sha256,
+        )
 
     def prefill(self, org_code: str, round_id: str) -> Prefill | None:  # imported lazily
         """What the organisation's template for ``round_id`` fills in: the figures of its
@@ -174,7 +233,9 @@ class Workspace(Receiving):
         from xl_ni179.spec.prefill import prefill_from
 
         rnd = self.partnership.round(round_id)
-        return prefill_from(self.partnership, rnd, self.latest_accepted_report(org_code, before_round=rnd.id))
+        return prefill_from(
+            self.partnership, rnd, self.latest_accepted_report(org_code, before_round=rnd.id)
+        )
 
     def issued_templates(self) -> frozenset[IssuedTemplate]:
         """The templates issued from this workspace (``store.issue``) under the present
@@ -192,32 +253,49 @@ class Workspace(Receiving):
         returns reads in a fraction of a second."""
         with self.reading() as s:
             latest: dict[str, int] = {}
-            for code, sub_id in s.execute(select(Submission.org_code, Submission.id).where(
-                    Submission.round_id == round_id, Submission.outcome == Outcome.ACCEPTED).order_by(Submission.id)):
+            for code, sub_id in s.execute(
+                select(Submission.org_code, Submission.id)
+                .where(Submission.round_id == round_id, Submission.outcome == Outcome.ACCEPTED)
+                .order_by(Submission.id)
+            ):
                 if code is not None:
                     latest[code] = sub_id  # the last one wins: the latest
-            wanted = {org.code: latest[org.code] for org in self.partnership.organisations if org.code in latest}
+            wanted = {
+                org.code: latest[org.code]
+                for org in self.partnership.organisations
+                if org.code in latest
+            }
             by_sub: dict[int, dict[str, Any]] = {sub_id: {} for sub_id in wanted.values()}
             ids = list(by_sub)
             for start in range(0, len(ids), FIGURES_PER_QUERY):
                 for sub_id, name, number, text in s.execute(
-                        select(Figure.submission_id, Figure.name, Figure.number, Figure.text)
-                        .where(Figure.submission_id.in_(ids[start:start + FIGURES_PER_QUERY]))
-                        .order_by(Figure.submission_id, Figure.id)):
+                    select(Figure.submission_id, Figure.name, Figure.number, Figure.text)
+                    .where(Figure.submission_id.in_(ids[start : start + FIGURES_PER_QUERY]))
+                    .order_by(Figure.submission_id, Figure.id)
+                ):
                     by_sub[sub_id][name] = number if number is not None else text
         return {code: by_sub[sub_id] for code, sub_id in wanted.items()}
 
-    def status(self, round_id: str | None = None, now: dt.datetime | None = None) -> list[OrgStatus]:
+    def status(
+        self, round_id: str | None = None, now: dt.datetime | None = None
+    ) -> list[OrgStatus]:
         p = self.partnership
         now = now or _now()
         rnd = p.round(round_id, on=now.date())
         deadline = dt.datetime.combine(rnd.deadline, dt.time(23, 59, 59))
         with self.reading() as s:
-            subs = s.scalars(select(Submission).where(Submission.round_id == rnd.id,
-                                                      Submission.outcome != Outcome.DUPLICATE)
-                             .order_by(Submission.id)).all()
-            chased = dict(s.execute(select(Chaser.org_code, func.max(Chaser.at))
-                                    .where(Chaser.round_id == rnd.id).group_by(Chaser.org_code)).all())
+            subs = s.scalars(
+                select(Submission)
+                .where(Submission.round_id == rnd.id, Submission.outcome != Outcome.DUPLICATE)
+                .order_by(Submission.id)
+            ).all()
+            chased = dict(
+                s.execute(
+                    select(Chaser.org_code, func.max(Chaser.at))
+                    .where(Chaser.round_id == rnd.id)
+                    .group_by(Chaser.org_code)
+                ).all()
+            )
         by_org: dict[str | None, list[Submission]] = {}  # grouped once: a round may have hundreds
         for x in subs:
             by_org.setdefault(x.org_code, []).append(x)
@@ -226,18 +304,34 @@ class Workspace(Receiving):
             mine = by_org.get(org.code, [])
             accepted = [x for x in mine if x.outcome == Outcome.ACCEPTED]
             current = accepted[-1] if accepted else (mine[-1] if mine else None)
-            base: dict[str, Any] = dict(code=org.code, name=org.name, short_name=org.short_name,
-                                        sector=org.sector, last_chased=chased.get(org.code))
+            base: dict[str, Any] = dict(
+                code=org.code,
+                name=org.name,
+                short_name=org.short_name,
+                sector=org.sector,
+                last_chased=chased.get(org.code),
+            )
             if current is None:
                 out.append(OrgStatus(state=State.MISSING, late=now > deadline, **base))
                 continue
             findings = tuple(current.report.get("findings", []))
-            warnings = tuple(f["message"] for f in findings if f["severity"] == "warning" and not f["explained"])
-            out.append(OrgStatus(state=State.ACCEPTED if accepted else State.REJECTED,
-                                 late=(accepted[0].received_at if accepted else now) > deadline,
-                                 version=current.version, received_at=current.received_at,
-                                 sender=current.sender, sha256=current.sha256, errors=current.errors,
-                                 warnings=warnings, findings=findings, **base))
+            warnings = tuple(
+                f["message"] for f in findings if f["severity"] == "warning" and not f["explained"]
+            )
+            out.append(
+                OrgStatus(
+                    state=State.ACCEPTED if accepted else State.REJECTED,
+                    late=(accepted[0].received_at if accepted else now) > deadline,
+                    version=current.version,
+                    received_at=current.received_at,
+                    sender=current.sender,
+                    sha256=current.sha256,
+                    errors=current.errors,
+                    warnings=warnings,
+                    findings=findings,
+                    **base,
+                )
+            )
         return out
 
     def submissions(self, round_id: str | None = None) -> list[Submission]:
@@ -250,7 +344,9 @@ class Workspace(Receiving):
     def record_chaser(self, round_id: str, org_code: str, mode: str, detail: str = "") -> None:
         with self.session() as s:
             s.add(Chaser(round_id=round_id, org_code=org_code, at=_now(), mode=mode, detail=detail))
-            self.audit("chase", {"round": round_id, "organisation": org_code, "mode": mode}, session=s)
+            self.audit(
+                "chase", {"round": round_id, "organisation": org_code, "mode": mode}, session=s
+            )
 
 
 def is_demo_folder(path: Path) -> bool:

@@ -21,4 +21,5 @@ else:
             return getattr(import_module("xl_ni179.template.builder"), name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = ["build_template", "template_filename", "write_templates"]

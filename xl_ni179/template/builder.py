@@ -35,10 +35,26 @@ TEMPLATE_ID = "ni179-return"
 # How each visible sheet prints (xl_ni179.template.printing): A4 landscape, one page wide,
 # page breaks between tables. The rows repeated on every page are those frozen on screen:
 # the title and the column headings (on Gains, the year headings over all three blocks).
-PAGES = {COVER: Pages(title_rows=2), GAINS: Pages(), FORECAST: Pages(), PROJECTS: Pages(), SIGNOFF: Pages(),
-         CHECKS: Pages(), CHECK_DETAILS: Pages()}
-META_KEYS = ("template_id", "template_version", "round", "organisation", "schema", "fingerprint",
-             "generator", PREFILL_ROUND_KEY, PREFILL_SHA_KEY)
+PAGES = {
+    COVER: Pages(title_rows=2),
+    GAINS: Pages(),
+    FORECAST: Pages(),
+    PROJECTS: Pages(),
+    SIGNOFF: Pages(),
+    CHECKS: Pages(),
+    CHECK_DETAILS: Pages(),
+}
+META_KEYS = (
+    "template_id",
+    "template_version",
+    "round",
+    "organisation",
+    "schema",
+    "fingerprint",
+    "generator",
+    PREFILL_ROUND_KEY,
+    PREFILL_SHA_KEY,
+)
 
 
 def template_filename(org_code: str, round_id: str) -> str:
@@ -53,8 +69,9 @@ def checked_filename(org_code: str | None, round_id: str | None) -> str:
     return "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", part) for part in parts if part) + ".xlsx"
 
 
-def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None
-                   ) -> tuple[Workbook, Schema, dict[str, str | None]]:
+def build_workbook(
+    p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None
+) -> tuple[Workbook, Schema, dict[str, str | None]]:
     """The template as an openpyxl workbook, its schema and its metadata; ``prefill`` fills
     in the figures of the organisation's last accepted return (see xl_ni179.spec.prefill)."""
     org = p.organisation(org_code)
@@ -62,20 +79,27 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
     data_checks = build_checks(schema)
     wb = Workbook()
     wb.worksheets[0].title = COVER  # the sheet a new workbook starts with
-    sheet = {name: wb.create_sheet(name) for name in (GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, CHECK_DETAILS,
-                                                      META)}
+    sheet = {
+        name: wb.create_sheet(name)
+        for name in (GAINS, FORECAST, PROJECTS, SIGNOFF, CHECKS, CHECK_DETAILS, META)
+    }
     sheet[COVER] = wb[COVER]
     for f in schema.fields:
         sheets.name_cell(sheet[f.sheet], f.name, f.cell)
     sheets.gains(sheet[GAINS], p, org, rnd, schema)
     prior.draw(sheet[GAINS], schema, prefill)
-    sheets.money_validation(sheet[GAINS], [f.cell for f in schema.fields if f.type == MONEY and f.sheet == GAINS])
+    sheets.money_validation(
+        sheet[GAINS], [f.cell for f in schema.fields if f.type == MONEY and f.sheet == GAINS]
+    )
     sheets.forecast(sheet[FORECAST], rnd, schema)
     sheets.projects(sheet[PROJECTS], p, org)
-    sheets.money_validation(sheet[PROJECTS], [f.cell for f in schema.fields
-                                               if f.type == MONEY and f.sheet == PROJECTS])
+    sheets.money_validation(
+        sheet[PROJECTS], [f.cell for f in schema.fields if f.type == MONEY and f.sheet == PROJECTS]
+    )
     sheets.signoff(sheet[SIGNOFF], schema)
-    blocking = sheets.checks(sheet[CHECKS], schema, sheets.check_details(sheet[CHECK_DETAILS], data_checks))
+    blocking = sheets.checks(
+        sheet[CHECKS], schema, sheets.check_details(sheet[CHECK_DETAILS], data_checks)
+    )
     sheets.cover(sheet[COVER], p, org, rnd, blocking)
     cells = openpyxl_cells(wb)
     meta = {
@@ -106,8 +130,9 @@ def build_workbook(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
     return wb, schema, meta
 
 
-def locked_content(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None
-                   ) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], Any]]:
+def locked_content(
+    p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None
+) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], Any]]:
     """The template's locked cells: normalised (what a return is compared with), and as
     the template wrote them (for messages)."""
     wb, schema, _ = build_workbook(p, org_code, rnd, prefill)
@@ -116,26 +141,36 @@ def locked_content(p: Partnership, org_code: str, rnd: Round, prefill: Prefill |
     return locked, {where: cells[where[0]][where[1]] for where in locked}
 
 
-def build_locked(p: Partnership, org_code: str, round_id: str, prefill: Prefill | None = None
-                 ) -> dict[tuple[str, str], str]:
+def build_locked(
+    p: Partnership, org_code: str, round_id: str, prefill: Prefill | None = None
+) -> dict[tuple[str, str], str]:
     """The locked content, built from the template itself (what the receipt's expected
     locked content must equal)."""
     return locked_content(p, org_code, p.round(round_id), prefill)[0]
 
 
-def _template(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None) -> tuple[bytes, str]:
+def _template(
+    p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None
+) -> tuple[bytes, str]:
     """The workbook's bytes and its locked-content fingerprint."""
     wb, schema, meta = build_workbook(p, org_code, rnd, prefill)
     return workbook_bytes(wb, schema), str(meta["fingerprint"])
 
 
-def build_template(p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None) -> bytes:
+def build_template(
+    p: Partnership, org_code: str, rnd: Round, prefill: Prefill | None = None
+) -> bytes:
     return _template(p, org_code, rnd, prefill)[0]
 
 
-def write_templates(p: Partnership, rnd: Round, out_dir: Path, orgs: list[str] | None = None,
-                    prefills: dict[str, Prefill] | None = None,
-                    fingerprints: dict[str, str] | None = None) -> list[Path]:
+def write_templates(
+    p: Partnership,
+    rnd: Round,
+    out_dir: Path,
+    orgs: list[str] | None = None,
+    prefills: dict[str, Prefill] | None = None,
+    fingerprints: dict[str, str] | None = None,
+) -> list[Path]:
     """One template per organisation (or per code in ``orgs``) into ``out_dir``; an
     organisation in ``prefills`` gets its earlier figures filled in. ``fingerprints``, if
     given, receives each organisation's locked-content fingerprint (to record the issue)."""

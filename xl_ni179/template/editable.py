@@ -44,9 +44,13 @@ def editable_ranges(data: bytes, inputs: Mapping[str, Sequence[str]]) -> bytes:
         root = etree.fromstring(source.read(part))
         anchor = next(el for name in BEFORE if (el := root.find(f"{{{MAIN}}}{name}")) is not None)
         ranges = etree.Element(f"{{{MAIN}}}protectedRanges")
-        etree.SubElement(ranges, f"{{{MAIN}}}protectedRange", name=RANGE_NAME, sqref=" ".join(cells))
+        etree.SubElement(
+            ranges, f"{{{MAIN}}}protectedRange", name=RANGE_NAME, sqref=" ".join(cells)
+        )
         anchor.addnext(ranges)
-        changed[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        changed[part] = etree.tostring(
+            root, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -58,12 +62,17 @@ def _sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
     """{sheet name: its part's path in the package}."""
     book = etree.fromstring(package.read("xl/workbook.xml"))
     rels = etree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iterfind(f"{{{PKG_REL}}}Relationship")}
+    targets = {
+        r.get("Id"): r.get("Target", "") for r in rels.iterfind(f"{{{PKG_REL}}}Relationship")
+    }
     out = {}
     for sheet in book.iterfind(f"{{{MAIN}}}sheets/{{{MAIN}}}sheet"):
         target = targets[sheet.get(f"{{{REL}}}id")]
-        out[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else \
-            posixpath.normpath(posixpath.join("xl", target))
+        out[sheet.get("name", "")] = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join("xl", target))
+        )
     return out
 
 

@@ -20,8 +20,11 @@ def read_meta(wb: Any) -> dict[str, str]:
     if META not in wb.sheetnames:
         raise FillError("This workbook is not an NI 179 template: it has no template information.")
     ws = wb[META]
-    return {str(ws.cell(r, 1).value): str(ws.cell(r, 2).value) for r in range(1, ws.max_row + 1)
-            if ws.cell(r, 1).value}
+    return {
+        str(ws.cell(r, 1).value): str(ws.cell(r, 2).value)
+        for r in range(1, ws.max_row + 1)
+        if ws.cell(r, 1).value
+    }
 
 
 def load_data(path: Path) -> dict[str, Any]:
@@ -45,8 +48,11 @@ def fill_workbook(p: Partnership, template: Path, data: dict[str, Any], out: Pat
     schema = build_schema(p, p.round(meta.get("round")))
     unknown = sorted(k for k in data if k not in schema)
     if unknown:
-        raise FillError("Not inputs of this return: " + ", ".join(unknown)
-                        + ". Run `ni179 schema` to list the input names.")
+        raise FillError(
+            "Not inputs of this return: "
+            + ", ".join(unknown)
+            + ". Run `ni179 schema` to list the input names."
+        )
     for name, value in data.items():
         f = schema.field(name)
         cell = wb[f.sheet][f.cell]
@@ -65,4 +71,3 @@ def fill_workbook(p: Partnership, template: Path, data: dict[str, Any], out: Pat
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(workbook_bytes(wb, schema))  # openpyxl dropped the editable ranges on loading
     return out
-

@@ -48,9 +48,15 @@ def shown(value: Any) -> str:
 
 def openpyxl_cells(wb: Any) -> dict[str, dict[str, Any]]:
     """{sheet: {cell: value}} of an openpyxl workbook, formulas wrapped as Formula."""
-    return {ws.title: {c.coordinate: Formula(c.value) if c.data_type == "f" else c.value
-                       for row in ws.iter_rows() for c in row if c.value is not None}
-            for ws in wb.worksheets}
+    return {
+        ws.title: {
+            c.coordinate: Formula(c.value) if c.data_type == "f" else c.value
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None
+        }
+        for ws in wb.worksheets
+    }
 
 
 def locked_cells(cells: CellMap, schema: Schema) -> dict[tuple[str, str], str]:
@@ -75,12 +81,18 @@ def fingerprint(locked: Mapping[tuple[str, str], str]) -> str:
     # In (sheet, cell) order, hashed at once. Sorting the lines themselves gives that order
     # faster: names and addresses hold no NUL (XML cannot), so each line's key ends at the
     # lowest character there is, and no two lines share a key.
-    return hashlib.sha256("".join(sorted([f"{sheet}\x00{coord}\x00{value}\x01"
-                                          for (sheet, coord), value in locked.items()])).encode()).hexdigest()
+    return hashlib.sha256(
+        "".join(
+            sorted(
+                [f"{sheet}\x00{coord}\x00{value}\x01" for (sheet, coord), value in locked.items()]
+            )
+        ).encode()
+    ).hexdigest()
 
 
-def differences(expected: Mapping[tuple[str, str], str], found: Mapping[tuple[str, str], str]
-                ) -> Iterable[tuple[str, str, str | None, str | None]]:
+def differences(
+    expected: Mapping[tuple[str, str], str], found: Mapping[tuple[str, str], str]
+) -> Iterable[tuple[str, str, str | None, str | None]]:
     """(sheet, cell, expected, found) for each locked cell that differs, in sheet order."""
     for key in sorted(set(expected) | set(found)):
         if expected.get(key) != found.get(key):

@@ -117,8 +117,10 @@ def fit_rows_of(sheet: Layout) -> None:
     text is wrapped, over the empty cells it can take (merged with its own) up to the
     first cell in its way. A row keeps a height it was given if that is taller.
     """
-    areas = {(r1, c1): (sum(sheet.width(c) for c in range(c1, c2 + 1)), c2, r2 - r1 + 1)
-             for r1, c1, r2, c2 in sheet.merges()}
+    areas = {
+        (r1, c1): (sum(sheet.width(c) for c in range(c1, c2 + 1)), c2, r2 - r1 + 1)
+        for r1, c1, r2, c2 in sheet.merges()
+    }
     needed: dict[int, float] = {}
     last_col = sheet.last_col
     typing_room = textfit.row_height(INPUT_LINES)
@@ -145,7 +147,9 @@ def fit_rows_of(sheet: Layout) -> None:
                 width = room
         if not wrapped:
             sheet.wrap(row, col)
-        height = textfit.row_height(textfit.lines_needed(value, width, look.size, look.bold), look.size)
+        height = textfit.row_height(
+            textfit.lines_needed(value, width, look.size, look.bold), look.size
+        )
         if height > needed.get(row, 0.0):
             needed[row] = height
     single = textfit.row_height(1, textfit.DEFAULT_SIZE)
@@ -174,7 +178,9 @@ def fit_columns_of(sheet: Layout, most: float = 40.0) -> None:
     for (col, look), found in texts.items():
         needed[col] = max(needed.get(col, 0.0), textfit.width_for(found, look.size, look.bold))
     for (col, look), number in numbers.items():
-        shown = _shown(-abs(number), look.number_format)  # with its minus sign, the widest it can be
+        shown = _shown(
+            -abs(number), look.number_format
+        )  # with its minus sign, the widest it can be
         needed[col] = max(needed.get(col, 0.0), textfit.width_for([shown], look.size, look.bold))
     for col, width in needed.items():
         if width > sheet.width(col):
@@ -186,7 +192,9 @@ def _shown(value: object, number_format: str) -> str:
     if isinstance(value, bool):
         return "FALSE"
     if isinstance(value, int | float):
-        decimals = number_format.split(";")[0].split(".")[1].count("0") if "." in number_format else 0
+        decimals = (
+            number_format.split(";")[0].split(".")[1].count("0") if "." in number_format else 0
+        )
         shown = f"{value * 100 if '%' in number_format else value:,.{decimals}f}"
         return shown + ("%" if "%" in number_format else "") + " "  # room for the sign's place
     if hasattr(value, "strftime"):
@@ -195,6 +203,7 @@ def _shown(value: object, number_format: str) -> str:
 
 
 # -- page breaks --------------------------------------------------------------------------------
+
 
 def _row_height(sheet: Layout, row: int) -> float:
     return sheet.height(row) or DEFAULT_HEIGHT

@@ -49,8 +49,15 @@ from xl_ni179.template.measure import (  # noqa: F401 - measure's names, as prin
     page_breaks_of,
 )
 
-PAGE_MARGINS = PageMargins(left=MARGINS.left, right=MARGINS.right, top=MARGINS.top, bottom=MARGINS.bottom,
-                           header=MARGINS.header, footer=MARGINS.footer)
+PAGE_MARGINS = PageMargins(
+    left=MARGINS.left,
+    right=MARGINS.right,
+    top=MARGINS.top,
+    bottom=MARGINS.bottom,
+    header=MARGINS.header,
+    footer=MARGINS.footer,
+)
+
 
 def print_ready(ws: Worksheet, pages: Pages = DEFAULT_PAGES) -> None:
     """Fit the rows to their text, then set up ``ws`` to print as ``pages`` says."""
@@ -72,7 +79,9 @@ def print_ready(ws: Worksheet, pages: Pages = DEFAULT_PAGES) -> None:
     ws.row_breaks = RowBreak()
     if pages.breaks:
         for row in page_breaks(ws, titles, pages.landscape):
-            ws.row_breaks.append(Break(id=row - 1))  # a break after row id: the page starts at ``row``
+            ws.row_breaks.append(
+                Break(id=row - 1)
+            )  # a break after row id: the page starts at ``row``
 
 
 def title_rows(ws: Worksheet) -> int:
@@ -83,6 +92,7 @@ def title_rows(ws: Worksheet) -> int:
 
 
 # -- row heights --------------------------------------------------------------------------------
+
 
 def _width(ws: Worksheet, letter: str) -> float:
     dim = ws.column_dimensions.get(letter)
@@ -98,7 +108,9 @@ class _Sheet:
         self.cells = ws._cells  # (row, column) -> cell; reading it creates no cell, unlike ws.cell
         self.widths: dict[int, float] = {}
         self._looks: dict[tuple[int, ...], CellLook] = {}
-        self._last_col = max((c for (_r, c), cell in self.cells.items() if cell.value is not None), default=0)
+        self._last_col = max(
+            (c for (_r, c), cell in self.cells.items() if cell.value is not None), default=0
+        )
 
     @property
     def last_col(self) -> int:
@@ -133,20 +145,32 @@ class _Sheet:
     def wrap(self, row: int, col: int) -> None:
         cell = self.cells[(row, col)]
         old = cell.alignment
-        cell.alignment = Alignment(horizontal=old.horizontal, vertical=old.vertical or "top",
-                                   wrap_text=True, indent=old.indent)
+        cell.alignment = Alignment(
+            horizontal=old.horizontal,
+            vertical=old.vertical or "top",
+            wrap_text=True,
+            indent=old.indent,
+        )
 
     def look(self, cell: Cell | MergedCell) -> CellLook:
         # openpyxl's private style array, a handful of indices: the stubs do not name it.
         key = tuple(cell._style) if cell.has_style else ()  # type: ignore[union-attr]
         found = self._looks.get(key)
         if found is None:
-            font, alignment, border, protection = cell.font, cell.alignment, cell.border, cell.protection
+            font, alignment, border, protection = (
+                cell.font,
+                cell.alignment,
+                cell.border,
+                cell.protection,
+            )
             found = self._looks[key] = CellLook(
                 float(font.sz) if font is not None and font.sz else textfit.DEFAULT_SIZE,
-                bool(font is not None and font.b), bool(alignment is not None and alignment.wrap_text),
+                bool(font is not None and font.b),
+                bool(alignment is not None and alignment.wrap_text),
                 bool(border is not None and border.left is not None and border.left.style),
-                bool(cell.has_style and protection is not None and not protection.locked), cell.number_format)
+                bool(cell.has_style and protection is not None and not protection.locked),
+                cell.number_format,
+            )
         return found
 
     def blocked(self, row: int, col: int) -> bool:
@@ -178,8 +202,7 @@ def fit_columns(ws: Worksheet, most: float = 40.0) -> None:
 
 # -- page breaks --------------------------------------------------------------------------------
 
+
 def page_breaks(ws: Worksheet, titles: int, landscape: bool = True) -> list[int]:
     """``page_breaks_of`` an openpyxl worksheet."""
     return page_breaks_of(_Sheet(ws), titles, landscape)
-
-

@@ -37,14 +37,20 @@ def prior_content(schema: Schema, prefill: Prefill | None) -> dict[tuple[str, st
         out[(GAINS, NOTE_CELL)] = (
             f"The {_years(covered)} figures are filled in as you reported them in {prefill.round_title}; "
             f"column {columns} keeps them as reported. Change one only to restate it: the Checks sheet "
-            "then asks you to explain why.")
+            "then asks you to explain why."
+        )
     else:
-        out[(GAINS, NOTE_CELL)] = (f"You have no accepted earlier return with {_years(list(schema.prefill_years))} "
-                                   "figures, so enter them in full.")
+        out[(GAINS, NOTE_CELL)] = (
+            f"You have no accepted earlier return with {_years(list(schema.prefill_years))} "
+            "figures, so enter them in full."
+        )
     for year in schema.prefill_years:
         col = schema.prior_column(year)
-        mark = (f"{year} as reported in {prefill.round_title}" if year in covered and prefill is not None
-                else f"{year} as reported before: none")
+        mark = (
+            f"{year} as reported in {prefill.round_title}"
+            if year in covered and prefill is not None
+            else f"{year} as reported before: none"
+        )
         for row in HEADER_ROWS:
             out[(GAINS, f"{col}{row}")] = mark
     if prefill is not None:

@@ -64,8 +64,11 @@ TOP = Alignment(vertical="top")
 BLOCK_HEADING = "Workstream (£000)"
 RAG_DEFINITIONS = (
     ("Green", "On track, with clearly identified plans to generate the savings target."),
-    ("Amber", "Some risk to the target, from uncertainty over where savings will arise or risk in the "
-              "projects, but the vast majority of savings are achievable."),
+    (
+        "Amber",
+        "Some risk to the target, from uncertainty over where savings will arise or risk in the "
+        "projects, but the vast majority of savings are achievable.",
+    ),
     ("Red", "Significant risks to achieving the target."),
 )
 
@@ -93,11 +96,17 @@ def note(ws: Worksheet, coord: str, text: str) -> None:
 
 def cover(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, blocking_ref: str) -> None:
     title(ws, "NI 179 value for money return", rnd.title)
-    years = "; ".join([f"{y} actual" for y in rnd.actual_years] + [f"{y} forecast" for y in rnd.forecast_years])
+    years = "; ".join(
+        [f"{y} actual" for y in rnd.actual_years] + [f"{y} forecast" for y in rnd.forecast_years]
+    )
     values = {
-        "Organisation": org.name, "Organisation code": org.code, "Sector": p.sectors[org.sector].name,
-        "Guidance to follow": p.sectors[org.sector].guidance, "Collection round": f"{rnd.title} ({rnd.id})",
-        "Years in this return": years, "Deadline": rnd.deadline.strftime("%d %B %Y").lstrip("0"),
+        "Organisation": org.name,
+        "Organisation code": org.code,
+        "Sector": p.sectors[org.sector].name,
+        "Guidance to follow": p.sectors[org.sector].guidance,
+        "Collection round": f"{rnd.title} ({rnd.id})",
+        "Years in this return": years,
+        "Deadline": rnd.deadline.strftime("%d %B %Y").lstrip("0"),
         "Send the completed workbook to": p.consolidator_email,
     }
     for i, label in enumerate(layout.COVER_LABELS, start=layout.COVER_FIRST_ROW):
@@ -106,8 +115,10 @@ def cover(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, blocking
         ws.cell(i, 2, values[label]).alignment = WRAP
     status, row = layout.STATUS_CELL, layout.STATUS_ROW
     ws.cell(row, 1, "Status").font = BOLD
-    ws[status] = (f'=IF({blocking_ref}=0,"Ready to submit",{blocking_ref}&" problem(s) to fix: '
-                  f'see the Checks sheet")')
+    ws[status] = (
+        f'=IF({blocking_ref}=0,"Ready to submit",{blocking_ref}&" problem(s) to fix: '
+        f'see the Checks sheet")'
+    )
     ws[status].font = TITLE_FONT
     ws.row_dimensions[row].height = textfit.row_height(1, TITLE_FONT.sz or textfit.DEFAULT_SIZE)
     ws.conditional_formatting.add(status, FormulaRule(formula=[f"{blocking_ref}=0"], fill=GREEN))
@@ -144,11 +155,17 @@ def cover(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, blocking
 
 def gains(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schema: Schema) -> None:
     title(ws, "Gains: ongoing cash-releasing value for money gains (£000)", org.name)
-    note(ws, "A3", "Cumulative since 1 April 2008. Enter 0 where there are none; actual years must be "
-                   "complete. Net gains and totals are calculated.")
-    blocks = ((GROSS_HEADER, "A. Gross ongoing cash-releasing gains", "gains"),
-              (COSTS_HEADER, "B. Costs of achieving the gains", "costs"),
-              (NET_HEADER, "C. Net gains (NI 179)", None))
+    note(
+        ws,
+        "A3",
+        "Cumulative since 1 April 2008. Enter 0 where there are none; actual years must be "
+        "complete. Net gains and totals are calculated.",
+    )
+    blocks = (
+        (GROSS_HEADER, "A. Gross ongoing cash-releasing gains", "gains"),
+        (COSTS_HEADER, "B. Costs of achieving the gains", "costs"),
+        (NET_HEADER, "C. Net gains (NI 179)", None),
+    )
     for header, label, group in blocks:
         # The heading row names no block: the first one stays on screen (frozen) and on
         # every printed page over all three. Each block's title is on the row below it.
@@ -171,13 +188,19 @@ def gains(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schema: 
             ws[cell].font = BOLD
             name_cell(ws, total_name(kind, year), cell)
             ws.cell(total_row(header), 1, "Total").font = BOLD
-    _year_header(ws, MEMO_ONEOFF_ROW - 1, "Memo: do not count towards NI 179", rnd, schema, kinds=False)
+    _year_header(
+        ws, MEMO_ONEOFF_ROW - 1, "Memo: do not count towards NI 179", rnd, schema, kinds=False
+    )
     ws.cell(MEMO_ONEOFF_ROW, 1, "One-off savings")
     ws.cell(MEMO_NONCASH_ROW, 1, "Non-cashable gains")
     for f in schema.of_group("memo"):
         style_input(ws[f.cell], MONEY_FORMAT)
     carry = schema.of_group("carry_forward")
-    style_header(ws.cell(CARRY_CASH_ROW - 1, 1, "2004 spending review over-achievement carried forward (£000)"))
+    style_header(
+        ws.cell(
+            CARRY_CASH_ROW - 1, 1, "2004 spending review over-achievement carried forward (£000)"
+        )
+    )
     for f, label in zip(carry, ("Cashable", "Non-cashable"), strict=True):
         ws[f"A{f.cell[1:]}"] = label
         style_input(ws[f.cell], MONEY_FORMAT)
@@ -188,7 +211,9 @@ def gains(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schema: 
     ws.freeze_panes = f"B{GROSS_HEADER + 1}"  # the year headings stay on screen
 
 
-def _year_header(ws: Worksheet, row: int, label: str, rnd: Round, schema: Schema, kinds: bool = True) -> None:
+def _year_header(
+    ws: Worksheet, row: int, label: str, rnd: Round, schema: Schema, kinds: bool = True
+) -> None:
     style_header(ws.cell(row, 1, label))
     for year in rnd.years:
         col = schema.year_column(year)
@@ -249,13 +274,26 @@ def _targets(ws: Worksheet, p: Partnership, org: Organisation, rnd: Round, schem
 
 def forecast(ws: Worksheet, rnd: Round, schema: Schema) -> None:
     title(ws, "Forecast confidence", "How likely is each future year's target to be met?")
-    note(ws, "A3", "Choose Green, Amber or Red, or leave a year unrated. Amber and Red need a commentary.")
-    for col, label in zip("ABC", ("Year", "Rating", "Commentary (required for Amber or Red)"), strict=True):
+    note(
+        ws,
+        "A3",
+        "Choose Green, Amber or Red, or leave a year unrated. Amber and Red need a commentary.",
+    )
+    for col, label in zip(
+        "ABC", ("Year", "Rating", "Commentary (required for Amber or Red)"), strict=True
+    ):
         style_header(ws[f"{col}{FORECAST_FIRST_ROW - 1}"])
         ws[f"{col}{FORECAST_FIRST_ROW - 1}"] = label
     # The drop-down offers the three words; nothing is refused as it is typed (see money_validation).
-    rag = DataValidation(type="list", formula1='"Green,Amber,Red"', allow_blank=True, showErrorMessage=False,
-                         showInputMessage=True, promptTitle="Rating", prompt="Green, Amber or Red, from the list.")
+    rag = DataValidation(
+        type="list",
+        formula1='"Green,Amber,Red"',
+        allow_blank=True,
+        showErrorMessage=False,
+        showInputMessage=True,
+        promptTitle="Rating",
+        prompt="Green, Amber or Red, from the list.",
+    )
     ws.add_data_validation(rag)
     row = FORECAST_FIRST_ROW
     for f in schema.of_group("rag"):
@@ -284,8 +322,13 @@ def forecast(ws: Worksheet, rnd: Round, schema: Schema) -> None:
 def projects(ws: Worksheet, p: Partnership, org: Organisation) -> None:
     title(ws, "Shared-service projects", "Projects taken forward because of NI 179")
     note(ws, "A3", "Give expected ongoing savings (£000 a year) for the projects you take part in.")
-    heads = ("Project", "Your organisation takes part", "Expected ongoing savings (£000 a year)",
-             "Progress and comments", "Funding")
+    heads = (
+        "Project",
+        "Your organisation takes part",
+        "Expected ongoing savings (£000 a year)",
+        "Progress and comments",
+        "Funding",
+    )
     for col, label in zip("ABCDE", heads, strict=True):
         style_header(ws[f"{col}{PROJECT_FIRST_ROW - 1}"])
         ws[f"{col}{PROJECT_FIRST_ROW - 1}"] = label
@@ -296,15 +339,23 @@ def projects(ws: Worksheet, p: Partnership, org: Organisation) -> None:
         ws.cell(row, 2, "Yes" if org.code in project.participants else "No")
         style_input(ws[f"C{row}"], MONEY_FORMAT)
         style_input(ws[f"D{row}"], wrap=True)
-        ws.cell(row, 5, "; ".join(f"{funding[c].source} £{funding[c].amount:,.0f}" for c in project.funding))
+        ws.cell(
+            row,
+            5,
+            "; ".join(f"{funding[c].source} £{funding[c].amount:,.0f}" for c in project.funding),
+        )
     for col, width in zip("ABCDE", (36, 14, 18, 50, 18), strict=True):
         ws.column_dimensions[col].width = width
 
 
 def signoff(ws: Worksheet, schema: Schema) -> None:
     title(ws, "Sign-off", "Who prepared and approved this return")
-    note(ws, "A3", "By signing off, the section 151 officer (or equivalent) confirms the figures follow "
-                   "your sector's guidance.")
+    note(
+        ws,
+        "A3",
+        "By signing off, the section 151 officer (or equivalent) confirms the figures follow "
+        "your sector's guidance.",
+    )
     for f in schema.of_group("signoff"):
         row = int(f.cell[1:])
         ws.cell(row, 1, f.label + (" *" if f.required else "")).font = BOLD
@@ -313,8 +364,12 @@ def signoff(ws: Worksheet, schema: Schema) -> None:
             _date_reading(ws, f.cell)
     last = SIGNOFF_FIRST_ROW + len(schema.of_group("signoff"))
     note(ws, f"A{last + 1}", "* required")
-    note(ws, f"A{last + 2}", f"Type the date day first or year first, for example {dates.EXAMPLES}. "
-                             "The grey cell beside it shows the date as it is read.")
+    note(
+        ws,
+        f"A{last + 2}",
+        f"Type the date day first or year first, for example {dates.EXAMPLES}. "
+        "The grey cell beside it shows the date as it is read.",
+    )
     labels = [f.label + " *" for f in schema.of_group("signoff")]
     ws.column_dimensions["A"].width = textfit.width_for(labels, bold=True)
     ws.column_dimensions["B"].width = 45
@@ -336,9 +391,17 @@ def money_validation(ws: Worksheet, cells: list[str]) -> None:
     """A hint on each money cell, and no message box. A box that stops the entry takes the
     keys typed while it is open (Calc put them in the wrong cells) and can put back a figure
     the officer meant to change; what is wrong is shown on the Checks sheet instead."""
-    dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(MONEY_CEILING),
-                        allow_blank=True, showErrorMessage=False, showInputMessage=True, promptTitle="Amount in £000",
-                        prompt="A plain number: no £ sign or commas. Enter 0 if there were none.")
+    dv = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2=str(MONEY_CEILING),
+        allow_blank=True,
+        showErrorMessage=False,
+        showInputMessage=True,
+        promptTitle="Amount in £000",
+        prompt="A plain number: no £ sign or commas. Enter 0 if there were none.",
+    )
     ws.add_data_validation(dv)
     for cell in cells:
         dv.add(ws[cell])
@@ -348,8 +411,12 @@ def check_details(ws: Worksheet, data_checks: list[Check]) -> tuple[str, str]:
     """Write the Check details sheet: one row per check of one cell. Returns the references
     of its codes and its results, for the Checks sheet to count failures by rule."""
     title(ws, "Check details", "Each check of each cell, live as you type")
-    note(ws, "A3", f"'{CELL_ACTION['error']}' marks an error to correct; '{CELL_ACTION['warning']}' a warning: "
-                   "if the figure is right, explain it on the Checks sheet instead of changing it.")
+    note(
+        ws,
+        "A3",
+        f"'{CELL_ACTION['error']}' marks an error to correct; '{CELL_ACTION['warning']}' a warning: "
+        "if the figure is right, explain it on the Checks sheet instead of changing it.",
+    )
     for i, label in enumerate(("Code", "Where", "What", "Result"), start=1):
         style_header(ws.cell(CHECKS_FIRST_ROW - 1, i, label))
     # One row per check, kept to four cells: a return is read cell by cell on receipt, and
@@ -363,8 +430,9 @@ def check_details(ws: Worksheet, data_checks: list[Check]) -> tuple[str, str]:
         result = ws.cell(i, 4, f"=IF({check.excel},1,0)")
         result.number_format = formats[RULES[check.code].severity]
     end = CHECKS_FIRST_ROW + len(data_checks) - 1
-    ws.conditional_formatting.add(f"D{CHECKS_FIRST_ROW}:D{end}",
-                                  FormulaRule(formula=[f"D{CHECKS_FIRST_ROW}=1"], fill=RED))
+    ws.conditional_formatting.add(
+        f"D{CHECKS_FIRST_ROW}:D{end}", FormulaRule(formula=[f"D{CHECKS_FIRST_ROW}=1"], fill=RED)
+    )
     # Each column as wide as its longest entry, so that each check stays on one line.
     for letter, entries in zip("ABC", columns, strict=True):
         ws.column_dimensions[letter].width = textfit.width_for(entries, least=10, most=90)
@@ -378,15 +446,29 @@ def checks(ws: Worksheet, schema: Schema, details: tuple[str, str]) -> str:
     """Write the Checks sheet, one row per rule, counting the failures on Check details
     (``details``: its codes and results); return the reference of the blocking-problems total."""
     title(ws, "Checks", "Every check this workbook makes, live as you type")
-    note(ws, "A3", "Fix each row marked 'Fix'. A row marked 'Explain' is a warning: check the figure and, "
-                   "if it is right, say why in column F. The Check details sheet shows which cells fail.")
-    heads = ("Code", "Severity", "What is checked", "Problems", "Status", "Explanation (warnings)", "Blocking")
+    note(
+        ws,
+        "A3",
+        "Fix each row marked 'Fix'. A row marked 'Explain' is a warning: check the figure and, "
+        "if it is right, say why in column F. The Check details sheet shows which cells fail.",
+    )
+    heads = (
+        "Code",
+        "Severity",
+        "What is checked",
+        "Problems",
+        "Status",
+        "Explanation (warnings)",
+        "Blocking",
+    )
     for i, label in enumerate(heads, start=1):
         style_header(ws.cell(CHECKS_FIRST_ROW - 1, i, label))
     explained = schema.of_group("explain")
     warn_codes = [f.name for f in explained]
     in_book = [r for r in RULES.values() if r.in_workbook]
-    listed = [r for r in RULES.values() if r.severity == "warning" and explain_name(r.code) in warn_codes]
+    listed = [
+        r for r in RULES.values() if r.severity == "warning" and explain_name(r.code) in warn_codes
+    ]
     listed += [r for r in in_book if r.severity == "error"]
     code_rng, fail_rng = details
     for i, rule in enumerate(listed):
@@ -397,14 +479,19 @@ def checks(ws: Worksheet, schema: Schema, details: tuple[str, str]) -> str:
         for index in (1, 2, 4, 5, 7):  # level with the first line of the title, which wraps
             ws.cell(row, index).alignment = TOP
         if rule.in_workbook:
-            ws.cell(row, 4, f'=SUMIF({code_rng},A{row},{fail_rng})')
-            explained_word = f'IF(LEN(TRIM(F{row}))>0,"{EXPLAINED}","{rule.action}")' \
-                if rule.severity == "warning" else f'"{rule.action}"'
+            ws.cell(row, 4, f"=SUMIF({code_rng},A{row},{fail_rng})")
+            explained_word = (
+                f'IF(LEN(TRIM(F{row}))>0,"{EXPLAINED}","{rule.action}")'
+                if rule.severity == "warning"
+                else f'"{rule.action}"'
+            )
             ws.cell(row, 5, f'=IF(D{row}=0,"{PASSED}",{explained_word})')
             ws.cell(row, 7, f'=IF(E{row}="{rule.action}",D{row},0)')
         else:
             ws.cell(row, 4, "–")
-            ws.cell(row, 5, "Checked on receipt").alignment = WRAP  # wrapped: never over the yellow F
+            ws.cell(
+                row, 5, "Checked on receipt"
+            ).alignment = WRAP  # wrapped: never over the yellow F
             ws.cell(row, 7, 0)
         if rule.severity == "warning":
             style_input(ws.cell(row, 6), wrap=True)
@@ -415,9 +502,13 @@ def checks(ws: Worksheet, schema: Schema, details: tuple[str, str]) -> str:
     status_range = f"E{CHECKS_FIRST_ROW}:E{end}"
     first = f"E{CHECKS_FIRST_ROW}"
     for word, fill in ((ACTION["error"], RED), (ACTION["warning"], AMBER)):
-        ws.conditional_formatting.add(status_range, FormulaRule(formula=[f'{first}="{word}"'], fill=fill))
-    ws.conditional_formatting.add(status_range, FormulaRule(
-        formula=[f'OR({first}="{PASSED}",{first}="{EXPLAINED}")'], fill=GREEN))
+        ws.conditional_formatting.add(
+            status_range, FormulaRule(formula=[f'{first}="{word}"'], fill=fill)
+        )
+    ws.conditional_formatting.add(
+        status_range,
+        FormulaRule(formula=[f'OR({first}="{PASSED}",{first}="{EXPLAINED}")'], fill=GREEN),
+    )
     ws["A2"] = f'=IF(G{total}=0,"Ready to submit",G{total}&" problem(s) to fix")'
     ws["A2"].font = BOLD
     for col, width in zip("ABCDEFG", (24, 10, 48, 10, 12, 55, 9), strict=True):

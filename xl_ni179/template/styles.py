@@ -27,7 +27,9 @@ NOTE_FONT = Font(name=FONT_NAME, italic=True, color="595959")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def style_input(cell: Cell | MergedCell, number_format: str | None = None, wrap: bool = False) -> None:
+def style_input(
+    cell: Cell | MergedCell, number_format: str | None = None, wrap: bool = False
+) -> None:
     cell.fill = INPUT_FILL
     cell.border = BOX
     cell.protection = Protection(locked=False)
@@ -47,8 +49,6 @@ def style_calc(cell: Cell | MergedCell, number_format: str = MONEY_FORMAT) -> No
     cell.fill = CALC_FILL
     cell.border = BOX
     cell.number_format = number_format
-
-
 
 
 def set_text(cell: Cell, text: str) -> None:

@@ -18,19 +18,42 @@ if TYPE_CHECKING:
         build_addin,
         read_addin,
     )
-    from xl_ni179.excel.addin.sources import ADDIN_FILENAME, RIBBON_CALLS, VERSION_CHECK, AddinBuildError
+    from xl_ni179.excel.addin.sources import (
+        ADDIN_FILENAME,
+        RIBBON_CALLS,
+        VERSION_CHECK,
+        AddinBuildError,
+    )
 else:
     from importlib import import_module
     from typing import Any
 
-    _FROM = {"ADDIN_FILENAME": "sources", "CONF_SHEET": "build", "WORKSPACE_KEY": "build", "AddinInfo": "build",
-             "build_addin": "build", "read_addin": "build", "RIBBON_CALLS": "sources", "VERSION_CHECK": "sources",
-             "AddinBuildError": "sources"}
+    _FROM = {
+        "ADDIN_FILENAME": "sources",
+        "CONF_SHEET": "build",
+        "WORKSPACE_KEY": "build",
+        "AddinInfo": "build",
+        "build_addin": "build",
+        "read_addin": "build",
+        "RIBBON_CALLS": "sources",
+        "VERSION_CHECK": "sources",
+        "AddinBuildError": "sources",
+    }
 
     def __getattr__(name: str) -> Any:
         if name in _FROM:
             return getattr(import_module(f"xl_ni179.excel.addin.{_FROM[name]}"), name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__all__ = ["ADDIN_FILENAME", "CONF_SHEET", "RIBBON_CALLS", "VERSION_CHECK", "WORKSPACE_KEY", "AddinBuildError",
-           "AddinInfo", "build_addin", "read_addin"]
+
+__all__ = [
+    "ADDIN_FILENAME",
+    "CONF_SHEET",
+    "RIBBON_CALLS",
+    "VERSION_CHECK",
+    "WORKSPACE_KEY",
+    "AddinBuildError",
+    "AddinInfo",
+    "build_addin",
+    "read_addin",
+]

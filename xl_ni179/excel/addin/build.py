@@ -43,10 +43,24 @@ from xl_ni179.excel.addin.sources import (
     check_sources,
     macros_dir,
 )
-from xl_ni179.excel.addin.vbaproject import VbaModule, VbaProjectError, build_vba_project, read_template
+from xl_ni179.excel.addin.vbaproject import (
+    VbaModule,
+    VbaProjectError,
+    build_vba_project,
+    read_template,
+)
 
-__all__ = ["ADDIN_FILENAME", "CONF_SHEET", "RIBBON_CALLS", "VERSION_CHECK", "WORKSPACE_KEY",
-           "AddinBuildError", "AddinInfo", "build_addin", "read_addin"]
+__all__ = [
+    "ADDIN_FILENAME",
+    "CONF_SHEET",
+    "RIBBON_CALLS",
+    "VERSION_CHECK",
+    "WORKSPACE_KEY",
+    "AddinBuildError",
+    "AddinInfo",
+    "build_addin",
+    "read_addin",
+]
 
 TEMPLATE_FILE = "quickstart_addin_ribbon.xlam"
 SAMPLE_MODULE = "RibbonMyAddin"  # the template's sample ribbon module we replace
@@ -59,8 +73,14 @@ _PROJECT_NAME_RE = re.compile(r'^(Public Const PROJECT_NAME As String = )"myaddi
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say; any fixed date would do
 _CUSTOM_UI_PART = "customUI/customUI.xml"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REPLACED_PARTS = (_CUSTOM_UI_PART, "xl/vbaProject.bin", "xl/workbook.xml",
-                   "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "docProps/core.xml")
+_REPLACED_PARTS = (
+    _CUSTOM_UI_PART,
+    "xl/vbaProject.bin",
+    "xl/workbook.xml",
+    "xl/worksheets/sheet1.xml",
+    "xl/sharedStrings.xml",
+    "docProps/core.xml",
+)
 
 
 @dataclass(frozen=True)
@@ -137,13 +157,13 @@ def _sheet_parts(rows: list[tuple[str, object]]) -> tuple[bytes, bytes]:
         '<sheetFormatPr defaultRowHeight="15.75"/>'
         '<cols><col min="1" max="1" width="30" style="1" customWidth="1"/>'
         '<col min="2" max="2" width="60" style="1" customWidth="1"/></cols>'
-        f'<sheetData>{"".join(cells)}</sheetData>'
+        f"<sheetData>{''.join(cells)}</sheetData>"
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
         "</worksheet>"
     )
     shared = (
         f'{head}<sst xmlns="{_MAIN_NS}" count="{refs}" uniqueCount="{len(strings)}">'
-        + "".join(f"<si><t xml:space=\"preserve\">{escape(s)}</t></si>" for s in strings)
+        + "".join(f'<si><t xml:space="preserve">{escape(s)}</t></si>' for s in strings)
         + "</sst>"
     )
     return sheet.encode("utf-8"), shared.encode("utf-8")
@@ -205,11 +225,11 @@ def addin_parts(*, interpreter: str | None, workspace: str | None) -> dict[str, 
         raise AddinBuildError(f"Cannot write the VBA project: {exc}") from None
     parts[_CUSTOM_UI_PART] = custom_ui
     workbook = parts["xl/workbook.xml"].decode("utf-8")
-    workbook = _replace_once(workbook, f'name="{_TEMPLATE_CONF_SHEET}"', f'name="{CONF_SHEET}"',
-                             "settings sheet name")
+    workbook = _replace_once(
+        workbook, f'name="{_TEMPLATE_CONF_SHEET}"', f'name="{CONF_SHEET}"', "settings sheet name"
+    )
     # Drop the template author's saved folder (an absPath hint Excel rewrites on save).
-    workbook = re.sub(r"<mc:AlternateContent\b.*?</mc:AlternateContent>", "", workbook,
-                      flags=re.S)
+    workbook = re.sub(r"<mc:AlternateContent\b.*?</mc:AlternateContent>", "", workbook, flags=re.S)
     parts["xl/workbook.xml"] = workbook.encode("utf-8")
     sheet, shared = _sheet_parts(_settings_rows(interpreter, workspace))
     parts["xl/worksheets/sheet1.xml"], parts["xl/sharedStrings.xml"] = sheet, shared
@@ -269,15 +289,22 @@ def read_addin(path: Path) -> AddinInfo:
     except (OSError, KeyError, zipfile.BadZipFile, VbaProjectError) as exc:
         raise AddinBuildError(f"{path} is not an add-in built by ni179: {exc}") from None
     ns = {"m": _MAIN_NS}
-    strings = ["".join(t.text or "" for t in si.iter(f"{{{_MAIN_NS}}}t"))
-               for si in shared.findall("m:si", ns)]
+    strings = [
+        "".join(t.text or "" for t in si.iter(f"{{{_MAIN_NS}}}t"))
+        for si in shared.findall("m:si", ns)
+    ]
     settings: dict[str, str] = {}
     for row in sheet.iterfind("m:sheetData/m:row", ns):
         values = []
         for c in row.findall("m:c", ns):
             v = c.findtext("m:v", default="", namespaces=ns)
-            values.append(strings[int(v)] if c.get("t") == "s" else
-                          ("TRUE" if v == "1" else "FALSE") if c.get("t") == "b" else v)
+            values.append(
+                strings[int(v)]
+                if c.get("t") == "s"
+                else ("TRUE" if v == "1" else "FALSE")
+                if c.get("t") == "b"
+                else v
+            )
         if values:
             settings[values[0]] = values[1] if len(values) > 1 else ""
     modules = {m.name: m.source for m in vba.modules}

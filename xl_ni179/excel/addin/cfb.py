@@ -120,14 +120,26 @@ def _dir_entry(e: _Entry, size: int) -> bytes:
     encoded = e.name.encode("utf-16-le") + b"\x00\x00"
     return struct.pack(
         "<64sHBBIII16sIQQIQ",
-        encoded, len(encoded), e.kind, e.color, e.left, e.right, e.child,
-        bytes(16), 0, 0, 0, e.start, size,
+        encoded,
+        len(encoded),
+        e.kind,
+        e.color,
+        e.left,
+        e.right,
+        e.child,
+        bytes(16),
+        0,
+        0,
+        0,
+        e.start,
+        size,
     )
 
 
 def _empty_dir_entry() -> bytes:
-    return struct.pack("<64sHBBIII16sIQQIQ", b"", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM,
-                       bytes(16), 0, 0, 0, 0, 0)
+    return struct.pack(
+        "<64sHBBIII16sIQQIQ", b"", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM, bytes(16), 0, 0, 0, 0, 0
+    )
 
 
 def _sectors(n_bytes: int, size: int) -> int:
@@ -182,8 +194,24 @@ def write_compound_file(streams: Mapping[str, bytes]) -> bytes:
     difat = list(range(n_fat)) + [FREESECT] * (109 - n_fat)
     header = struct.pack(
         "<8s16sHHHHH6sIIIIIIIII109I",
-        _SIGNATURE, bytes(16), 0x003E, 0x0003, 0xFFFE, 9, 6, bytes(6),
-        0, n_fat, dir_start, 0, MINI_CUTOFF, minifat_start, n_minifat, ENDOFCHAIN, 0, *difat,
+        _SIGNATURE,
+        bytes(16),
+        0x003E,
+        0x0003,
+        0xFFFE,
+        9,
+        6,
+        bytes(6),
+        0,
+        n_fat,
+        dir_start,
+        0,
+        MINI_CUTOFF,
+        minifat_start,
+        n_minifat,
+        ENDOFCHAIN,
+        0,
+        *difat,
     )
     body = [
         struct.pack(f"<{len(fat)}I", *fat),

@@ -45,12 +45,17 @@ _SUB_RE = re.compile(
 )
 _RIBBON_ARG_RE = re.compile(r"^\s*(?:ByRef\s+|ByVal\s+)?\w+\s+As\s+IRibbonControl\s*$", re.I)
 _CALL_RE = re.compile(
-    r'RunPython "import ' + re.escape(RIBBON_MODULE) + r' as r; r\.check_version\(\'" & '
+    r'RunPython "import '
+    + re.escape(RIBBON_MODULE)
+    + r' as r; r\.check_version\(\'" & '
     + VERSION_CONST
     + r' & "\'\) and r\.(\w+)\(\)"'
 )
-_CONST_RE = re.compile(r'^([ \t]*Public[ \t]+Const[ \t]+' + VERSION_CONST + r'[ \t]+As[ \t]+String'
-                       r'[ \t]*=[ \t]*)"[^"\n]*"', re.MULTILINE)
+_CONST_RE = re.compile(
+    r"^([ \t]*Public[ \t]+Const[ \t]+" + VERSION_CONST + r"[ \t]+As[ \t]+String"
+    r'[ \t]*=[ \t]*)"[^"\n]*"',
+    re.MULTILINE,
+)
 _SAFE_VERSION = re.compile(r"^[0-9A-Za-z.+!_-]+$")
 
 
@@ -104,8 +109,12 @@ def ribbon_buttons(custom_ui: bytes, namespace: str) -> list[RibbonButton]:
         raise AddinBuildError(f"macros/{CUSTOM_UI_FILE}: duplicate ids {', '.join(dupes)}")
     return [
         RibbonButton(
-            el.get("id", ""), el.get("label", ""), el.get("onAction", ""),
-            el.get("imageMso", ""), el.get("screentip", ""), el.get("supertip", ""),
+            el.get("id", ""),
+            el.get("label", ""),
+            el.get("onAction", ""),
+            el.get("imageMso", ""),
+            el.get("screentip", ""),
+            el.get("supertip", ""),
         )
         for el in root.iter(f"{{{namespace}}}button")
     ]
@@ -141,8 +150,9 @@ def check_sources(custom_ui: bytes, bas: str, namespace: str) -> list[RibbonButt
     used = {b.on_action.partition(".")[2] for b in buttons}
     problems += [f"Sub {n}: no ribbon button calls it" for n in sorted(set(RIBBON_CALLS) - used)]
     if len(_CONST_RE.findall(bas)) != 1:
-        problems.append(f'{BAS_FILE} must declare Public Const {VERSION_CONST} As String = "..." '
-                        "exactly once")
+        problems.append(
+            f'{BAS_FILE} must declare Public Const {VERSION_CONST} As String = "..." exactly once'
+        )
     if not bas.lstrip().startswith(f'Attribute VB_Name = "{MODULE_NAME}"'):
         problems.append(f'{BAS_FILE} must start with Attribute VB_Name = "{MODULE_NAME}"')
     if problems:

@@ -151,17 +151,19 @@ def _encode(text: str, codepage: int, what: str) -> bytes:
 def _module_records(module: VbaModule, codepage: int) -> bytes:
     name = _encode(module.name, codepage, f"module name {module.name!r}")
     uname = module.name.encode("utf-16-le")
-    return b"".join([
-        _record(0x19, name),  # MODULENAME
-        _record(0x47, uname),  # MODULENAMEUNICODE
-        _record(0x1A, name) + _record(0x32, uname),  # MODULESTREAMNAME (+ unicode)
-        _record(0x1C, b"") + _record(0x48, b""),  # MODULEDOCSTRING (+ unicode): none
-        _record(_MODULEOFFSET, struct.pack("<I", 0)),  # source starts at 0: no p-code
-        _record(0x1E, struct.pack("<I", 0)),  # MODULEHELPCONTEXT
-        _record(0x2C, struct.pack("<H", 0xFFFF)),  # MODULECOOKIE: "SHOULD be 0xFFFF"
-        _record(_MODULETYPE[module.kind], b""),
-        _record(_MODULETERMINATOR, b""),
-    ])
+    return b"".join(
+        [
+            _record(0x19, name),  # MODULENAME
+            _record(0x47, uname),  # MODULENAMEUNICODE
+            _record(0x1A, name) + _record(0x32, uname),  # MODULESTREAMNAME (+ unicode)
+            _record(0x1C, b"") + _record(0x48, b""),  # MODULEDOCSTRING (+ unicode): none
+            _record(_MODULEOFFSET, struct.pack("<I", 0)),  # source starts at 0: no p-code
+            _record(0x1E, struct.pack("<I", 0)),  # MODULEHELPCONTEXT
+            _record(0x2C, struct.pack("<H", 0xFFFF)),  # MODULECOOKIE: "SHOULD be 0xFFFF"
+            _record(_MODULETYPE[module.kind], b""),
+            _record(_MODULETERMINATOR, b""),
+        ]
+    )
 
 
 def _project_stream(name: str, pid: str, modules: tuple[VbaModule, ...]) -> str:
@@ -201,8 +203,10 @@ def build_vba_project(
         raise VbaProjectError("two modules have the same name")
     name = _encode(project_name, cp, "project name")
     dir_stream = (
-        b"".join(_record(rid, name if rid == _PROJECTNAME else payload)
-                 for rid, payload in template.info_records)
+        b"".join(
+            _record(rid, name if rid == _PROJECTNAME else payload)
+            for rid, payload in template.info_records
+        )
         + _record(_PROJECTMODULES, struct.pack("<H", len(modules)))
         + _record(_PROJECTCOOKIE, struct.pack("<H", 0xFFFF))
         + b"".join(_module_records(m, cp) for m in modules)
@@ -214,7 +218,8 @@ def build_vba_project(
         "PROJECTwm": b"".join(
             _encode(m.name, cp, m.name) + b"\x00" + m.name.encode("utf-16-le") + b"\x00\x00"
             for m in modules
-        ) + b"\x00\x00",
+        )
+        + b"\x00\x00",
         "VBA/_VBA_PROJECT": VBA_PROJECT_STREAM,
         "VBA/dir": compress(dir_stream),
     }

@@ -41,4 +41,5 @@ else:
             return getattr(package, name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = ["BoundedPool", "Outcome", "PoolError", "inspect_package", "open_package", "run_bounded"]

@@ -63,8 +63,13 @@ _STDERR_READ = 256 * 1024  # of the worker's log, from its end
 _STDERR_SHOWN = 2000
 # What allocators print when they give up; a worker that dies after printing one of these
 # ran out of memory rather than hitting a bug.
-_MEMORY_MARKERS = (b"MemoryError", b"memory allocation of", b"Cannot allocate memory",
-                   b"std::bad_alloc", b"out of memory")
+_MEMORY_MARKERS = (
+    b"MemoryError",
+    b"memory allocation of",
+    b"Cannot allocate memory",
+    b"std::bad_alloc",
+    b"out of memory",
+)
 
 
 class PoolError(RuntimeError):
@@ -124,7 +129,7 @@ def _worker_main(conn: Any, memory_limit: int | None, stderr_path: str) -> None:
         if task == _STOP:
             return
         if task.startswith(_CONTEXT):
-            pending = task[len(_CONTEXT):]  # unpickled by the first task that uses it
+            pending = task[len(_CONTEXT) :]  # unpickled by the first task that uses it
             continue
         if os.fstat(2).st_size:
             os.ftruncate(2, 0)  # keep only this file's messages
@@ -168,7 +173,9 @@ def _main_module_hidden() -> Iterator[None]:
         yield
         return
     with _MAIN_LOCK:
-        saved = {key: main.__dict__[key] for key in ("__file__", "__spec__") if key in main.__dict__}
+        saved = {
+            key: main.__dict__[key] for key in ("__file__", "__spec__") if key in main.__dict__
+        }
         main.__dict__.pop("__file__", None)
         main.__spec__ = None
         try:
@@ -182,8 +189,12 @@ class _Worker:
         fd, self.stderr_path = tempfile.mkstemp(prefix="worker-", suffix=".log", dir=log_dir)
         os.close(fd)
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, name="ni179-bounded-worker",
-                                   args=(child, memory_limit, self.stderr_path), daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main,
+            name="ni179-bounded-worker",
+            args=(child, memory_limit, self.stderr_path),
+            daemon=True,
+        )
         with _main_module_hidden():
             self.process.start()
         child.close()
@@ -268,9 +279,16 @@ class BoundedPool:
     on a fresh worker before the file is blamed.
     """
 
-    def __init__(self, workers: int = 2, *, timeout: float = L.PARSE_TIMEOUT_SECONDS,
-                 memory_limit: int | None = L.MEMORY_LIMIT_BYTES, preload: Sequence[str] = (),
-                 max_tasks: int = 250, start_method: str = "forkserver") -> None:
+    def __init__(
+        self,
+        workers: int = 2,
+        *,
+        timeout: float = L.PARSE_TIMEOUT_SECONDS,
+        memory_limit: int | None = L.MEMORY_LIMIT_BYTES,
+        preload: Sequence[str] = (),
+        max_tasks: int = 250,
+        start_method: str = "forkserver",
+    ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.workers = workers
@@ -301,13 +319,25 @@ class BoundedPool:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def run(self, fn: Callable[..., Any], path: str | os.PathLike[str], *,
-            timeout: float | None = None, context: bytes | None = None) -> Outcome:
+    def run(
+        self,
+        fn: Callable[..., Any],
+        path: str | os.PathLike[str],
+        *,
+        timeout: float | None = None,
+        context: bytes | None = None,
+    ) -> Outcome:
         """``fn(path)`` in a worker; a crash, timeout or memory blow-up becomes a finding."""
         return next(self.map(fn, [path], timeout=timeout, context=context))
 
-    def map(self, fn: Callable[..., Any], paths: Iterable[str | os.PathLike[str]], *,
-            timeout: float | None = None, context: bytes | None = None) -> Iterator[Outcome]:
+    def map(
+        self,
+        fn: Callable[..., Any],
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        timeout: float | None = None,
+        context: bytes | None = None,
+    ) -> Iterator[Outcome]:
         """``fn`` on every path, on as many workers as are free; outcomes come in order.
 
         With ``context`` (an object pickled by the caller), ``fn(unpickled context, path)``
@@ -320,9 +350,15 @@ class BoundedPool:
         limit = self.timeout if timeout is None else timeout
         message = _CONTEXT + context if context is not None else None
         # Pickling here makes a lambda or a closure fail in the caller, not in a worker.
-        jobs = (_Job(i, os.fspath(p), pickle.dumps((fn, os.fspath(p), message is not None),
-                                                   pickle.HIGHEST_PROTOCOL), message)
-                for i, p in enumerate(paths))
+        jobs = (
+            _Job(
+                i,
+                os.fspath(p),
+                pickle.dumps((fn, os.fspath(p), message is not None), pickle.HIGHEST_PROTOCOL),
+                message,
+            )
+            for i, p in enumerate(paths)
+        )
         retries: deque[_Job] = deque()
         free: list[_Worker | None] = []  # workers this call holds that are not busy
         busy: dict[int, tuple[_Worker, _Job]] = {}  # by the file descriptor of its pipe
@@ -362,10 +398,15 @@ class BoundedPool:
                             free.append(worker)
                             raise
                         free.append(worker if keep else None)
-                        lost = not keep and outcome.problem is not None \
+                        lost = (
+                            not keep
+                            and outcome.problem is not None
                             and outcome.problem.code != P.PARSE_TIMEOUT.code
+                        )
                         if lost and job.warm and not job.fresh:
-                            retries.append(_Job(job.index, job.path, job.task, job.context, fresh=True))
+                            retries.append(
+                                _Job(job.index, job.path, job.task, job.context, fresh=True)
+                            )
                         else:
                             done[job.index] = outcome
                 while next_out in done:
@@ -417,13 +458,15 @@ class BoundedPool:
             pass  # it died while idle; the wait sees the closed pipe and reports it
         return worker
 
-    def _collect(self, worker: _Worker, job: _Job, answered: bool,
-                 limit: float) -> tuple[Outcome, bool]:
+    def _collect(
+        self, worker: _Worker, job: _Job, answered: bool, limit: float
+    ) -> tuple[Outcome, bool]:
         """The outcome of a finished or timed-out job, and whether its worker can go on."""
         if not answered:
             worker.stop(kill=True)
-            return self._failed(job, P.PARSE_TIMEOUT, f"no result after {limit:g} s; worker "
-                                "killed", seconds=limit), False
+            return self._failed(
+                job, P.PARSE_TIMEOUT, f"no result after {limit:g} s; worker killed", seconds=limit
+            ), False
         try:
             data = worker.conn.recv_bytes()
         except (EOFError, OSError):
@@ -449,13 +492,21 @@ class BoundedPool:
             params["seconds"] = seconds
         elif rule is P.PARSE_MEMORY:
             params["megabytes"] = (self.memory_limit or 0) // L.MB
-        return Outcome(job.path, problem=rule.problem(**params), detail=detail,
-                       seconds=time.monotonic() - job.started)
+        return Outcome(
+            job.path,
+            problem=rule.problem(**params),
+            detail=detail,
+            seconds=time.monotonic() - job.started,
+        )
 
 
-def run_bounded(fn: Callable[[str], Any], path: str | os.PathLike[str], *,
-                timeout: float = L.PARSE_TIMEOUT_SECONDS,
-                memory_limit: int | None = L.MEMORY_LIMIT_BYTES) -> Outcome:
+def run_bounded(
+    fn: Callable[[str], Any],
+    path: str | os.PathLike[str],
+    *,
+    timeout: float = L.PARSE_TIMEOUT_SECONDS,
+    memory_limit: int | None = L.MEMORY_LIMIT_BYTES,
+) -> Outcome:
     """One file, one fresh worker: for a script or a one-off check. Use a pool for many."""
     with BoundedPool(1, timeout=timeout, memory_limit=memory_limit) as pool:
         return pool.run(fn, path)

@@ -32,37 +32,100 @@ _FETCHES = "fetches data from the internet"
 _RUNS = "runs a program or macro code"
 _MACRO = "is an Excel 4.0 macro function"
 OUTWARD: dict[str, str] = {
-    "WEBSERVICE": _FETCHES, "FILTERXML": "reads data fetched from the internet", "IMAGE": _FETCHES,
-    "STOCKHISTORY": _FETCHES, "TRANSLATE": "sends text to an online service",
-    "DETECTLANGUAGE": "sends text to an online service", "COPILOT": "sends data to an online service",
-    "PY": "runs Python code on an online service", "RTD": "takes live data from another program",
-    "DDE": "takes data from another program", "DDEAUTO": "takes data from another program",
-    "CALL": _RUNS, "REGISTER": _RUNS, "REGISTER.ID": _RUNS, "EXEC": _RUNS, "EXECUTE": _RUNS, "RUN": _RUNS,
+    "WEBSERVICE": _FETCHES,
+    "FILTERXML": "reads data fetched from the internet",
+    "IMAGE": _FETCHES,
+    "STOCKHISTORY": _FETCHES,
+    "TRANSLATE": "sends text to an online service",
+    "DETECTLANGUAGE": "sends text to an online service",
+    "COPILOT": "sends data to an online service",
+    "PY": "runs Python code on an online service",
+    "RTD": "takes live data from another program",
+    "DDE": "takes data from another program",
+    "DDEAUTO": "takes data from another program",
+    "CALL": _RUNS,
+    "REGISTER": _RUNS,
+    "REGISTER.ID": _RUNS,
+    "EXEC": _RUNS,
+    "EXECUTE": _RUNS,
+    "RUN": _RUNS,
     "INFO": "reads facts about the computer, such as its folders",
     "HYPERLINK": "opens a link to a web page or another file",
     "INDIRECT": "builds a reference from text, which LibreOffice can point at another file",
     "SQL.REQUEST": "queries a database",
     # The CUBE functions read an external data connection.
-    **{f"CUBE{name}": "reads an external data connection" for name in (
-        "KPIMEMBER", "MEMBER", "MEMBERPROPERTY", "RANKEDMEMBER", "SET", "SETCOUNT", "VALUE")},
+    **{
+        f"CUBE{name}": "reads an external data connection"
+        for name in (
+            "KPIMEMBER",
+            "MEMBER",
+            "MEMBERPROPERTY",
+            "RANKEDMEMBER",
+            "SET",
+            "SETCOUNT",
+            "VALUE",
+        )
+    },
     # Excel 4.0 macro functions run from a defined name: they read and write files, start
     # programs, talk to other programs over DDE, or build any formula from text.
-    **{name: _MACRO for name in (
-        "EVALUATE", "FORMULA", "FORMULA.ARRAY", "FORMULA.FILL", "FOPEN", "FCLOSE", "FREAD", "FREADLN",
-        "FWRITE", "FWRITELN", "FSIZE", "FPOS", "FILES", "DIRECTORY", "OPEN", "SAVE.AS", "SEND.KEYS",
-        "SEND.MAIL", "APP.ACTIVATE", "INITIATE", "REQUEST", "POKE", "TERMINATE", "SET.NAME",
-        "SET.VALUE", "HALT", "ALERT", "RETURN", "GOTO", "ON.TIME", "ON.KEY", "ON.ENTRY", "ON.SHEET",
-        "ON.WINDOW", "ON.RECALC", "ON.DATA", "ON.DOUBLECLICK", "UNREGISTER")},
+    **{
+        name: _MACRO
+        for name in (
+            "EVALUATE",
+            "FORMULA",
+            "FORMULA.ARRAY",
+            "FORMULA.FILL",
+            "FOPEN",
+            "FCLOSE",
+            "FREAD",
+            "FREADLN",
+            "FWRITE",
+            "FWRITELN",
+            "FSIZE",
+            "FPOS",
+            "FILES",
+            "DIRECTORY",
+            "OPEN",
+            "SAVE.AS",
+            "SEND.KEYS",
+            "SEND.MAIL",
+            "APP.ACTIVATE",
+            "INITIATE",
+            "REQUEST",
+            "POKE",
+            "TERMINATE",
+            "SET.NAME",
+            "SET.VALUE",
+            "HALT",
+            "ALERT",
+            "RETURN",
+            "GOTO",
+            "ON.TIME",
+            "ON.KEY",
+            "ON.ENTRY",
+            "ON.SHEET",
+            "ON.WINDOW",
+            "ON.RECALC",
+            "ON.DATA",
+            "ON.DOUBLECLICK",
+            "UNREGISTER",
+        )
+    },
 }
 # Prefixes Excel writes before a function's name in the file; each is taken off in turn.
 _NAME_PREFIXES = ("_XLFN.", "_XLWS.", "_XLPM.")
 # Functions whose name says they are not Excel's own: an add-in's code (XLL) or a macro's.
-_FOREIGN_PREFIXES = {"_XLL.": "calls a function of an add-in program", "_XLUDF.": "calls a macro function"}
+_FOREIGN_PREFIXES = {
+    "_XLL.": "calls a function of an add-in program",
+    "_XLUDF.": "calls a macro function",
+}
 # Excel 4.0 macro functions that read the workbook, the computer or the network: GET.CELL,
 # GET.WORKSPACE (the operating system, the user's folders), GET.DOCUMENT...
 _MACRO_FAMILIES = ("GET.", "WORKBOOK.", "WINDOW.", "FILE.")
 
-_ADDRESS = re.compile(r"(?:https?|ftp|file|mailto|smb|webdav)\s*:|\\\\|//[A-Za-z0-9]", re.IGNORECASE)
+_ADDRESS = re.compile(
+    r"(?:https?|ftp|file|mailto|smb|webdav)\s*:|\\\\|//[A-Za-z0-9]", re.IGNORECASE
+)
 _DDE_FUNCTION = re.compile(r"\bDDE(?:AUTO)?\s*\(", re.IGNORECASE)
 _WORKBOOK_IN_REF = re.compile(r"\[[^\[\]]*\][^\[\]!\"]*!")
 _IDENTIFIER = re.compile(r"[A-Za-z_\\][A-Za-z0-9_.\\]*")
@@ -217,6 +280,7 @@ def _screen_unreadable(formula: str) -> Concern | None:
 # as every formula of a hostile file is new.
 _CLEAN: set[str] = set()
 _CLEAN_MAX = 16384
+
 
 def screen(formula: str) -> Concern | None:
     """Why this formula (with or without its leading '=') reaches outside the workbook, or None."""

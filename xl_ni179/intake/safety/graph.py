@@ -34,15 +34,23 @@ STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 MS_2006 = "http://schemas.microsoft.com/office/2006/relationships/"
 
 OFFICE_DOCUMENT = OFFICE + "officeDocument"
-WORKSHEET, CHARTSHEET, DIALOGSHEET = OFFICE + "worksheet", OFFICE + "chartsheet", OFFICE + "dialogsheet"
+WORKSHEET, CHARTSHEET, DIALOGSHEET = (
+    OFFICE + "worksheet",
+    OFFICE + "chartsheet",
+    OFFICE + "dialogsheet",
+)
 MACROSHEETS = (MS_2006 + "xlMacrosheet", MS_2006 + "xlIntlMacrosheet")
 SHARED_STRINGS, STYLES = OFFICE + "sharedStrings", OFFICE + "styles"
 
 SML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
 WORKBOOK_TYPES = frozenset({SML + "sheet.main+xml", SML + "template.main+xml"})
-MACRO_WORKBOOK_TYPES = frozenset({"application/vnd.ms-excel.sheet.macroenabled.main+xml",
-                                  "application/vnd.ms-excel.template.macroenabled.main+xml",
-                                  "application/vnd.ms-excel.addin.macroenabled.main+xml"})
+MACRO_WORKBOOK_TYPES = frozenset(
+    {
+        "application/vnd.ms-excel.sheet.macroenabled.main+xml",
+        "application/vnd.ms-excel.template.macroenabled.main+xml",
+        "application/vnd.ms-excel.addin.macroenabled.main+xml",
+    }
+)
 BINARY_WORKBOOK_TYPE = "application/vnd.ms-excel.sheet.binary.macroenabled.main"
 WORKSHEET_TYPE, CHARTSHEET_TYPE = SML + "worksheet+xml", SML + "chartsheet+xml"
 STRINGS_TYPE, STYLES_TYPE = SML + "sharedstrings+xml", SML + "styles+xml"
@@ -51,11 +59,22 @@ STRINGS_TYPE, STYLES_TYPE = SML + "sharedstrings+xml", SML + "styles+xml"
 # have been reached in. A part with one of these roots reached any other way (or not at
 # all) is a second workbook, sheet, text table or style sheet: another program could
 # read it instead of ours.
-ROLES = {f"{{{MAIN}}}workbook": "workbook", f"{{{MAIN}}}worksheet": "sheet", f"{{{MAIN}}}sst": "shared strings",
-         f"{{{MAIN}}}styleSheet": "styles", f"{{{MAIN}}}chartsheet": "sheet", f"{{{MAIN}}}dialogsheet": "sheet"}
+ROLES = {
+    f"{{{MAIN}}}workbook": "workbook",
+    f"{{{MAIN}}}worksheet": "sheet",
+    f"{{{MAIN}}}sst": "shared strings",
+    f"{{{MAIN}}}styleSheet": "styles",
+    f"{{{MAIN}}}chartsheet": "sheet",
+    f"{{{MAIN}}}dialogsheet": "sheet",
+}
 # The content types of those parts, by the same roles.
-TYPE_ROLES = {**{t: "workbook" for t in WORKBOOK_TYPES | MACRO_WORKBOOK_TYPES}, WORKSHEET_TYPE: "sheet",
-              CHARTSHEET_TYPE: "sheet", STRINGS_TYPE: "shared strings", STYLES_TYPE: "styles"}
+TYPE_ROLES = {
+    **{t: "workbook" for t in WORKBOOK_TYPES | MACRO_WORKBOOK_TYPES},
+    WORKSHEET_TYPE: "sheet",
+    CHARTSHEET_TYPE: "sheet",
+    STRINGS_TYPE: "shared strings",
+    STYLES_TYPE: "styles",
+}
 SHEET_STATES = frozenset({"visible", "hidden", "veryHidden"})
 
 
@@ -102,14 +121,20 @@ class ContentTypes:
         for el in root:
             tag = el.tag.rpartition("}")[2] if isinstance(el.tag, str) else ""
             if tag == "Override":
-                key, kind, into = el.get("PartName", "").lstrip("/").casefold(), "part", self.overrides
+                key, kind, into = (
+                    el.get("PartName", "").lstrip("/").casefold(),
+                    "part",
+                    self.overrides,
+                )
             elif tag == "Default":
                 key, kind, into = el.get("Extension", "").casefold(), "extension", self.defaults
             else:
                 continue
             value = el.get("ContentType", "").strip().lower()
             if into.get(key, value) != value:
-                raise ambiguous(f"the {kind} '{shown(key, 60)}' is given two different content types")
+                raise ambiguous(
+                    f"the {kind} '{shown(key, 60)}' is given two different content types"
+                )
             into[key] = value
 
     def of(self, part: str) -> str:
@@ -136,7 +161,9 @@ def resolve(source: str, target: str) -> str | None:
     return None if path.startswith("..") or path in (".", "") else path
 
 
-def read_relationships(parts: Parts, source: str, rels_name: str | None = None) -> list[Relationship]:
+def read_relationships(
+    parts: Parts, source: str, rels_name: str | None = None
+) -> list[Relationship]:
     """The relationships of ``source`` ("" for the package), internal ones resolved.
 
     Two relationships with one Id are ambiguous (a program takes either), as is a target
@@ -154,12 +181,16 @@ def read_relationships(parts: Parts, source: str, rels_name: str | None = None) 
         rid, kind, target = el.get("Id", ""), el.get("Type", "").strip(), el.get("Target", "")
         mode = el.get("TargetMode", "Internal")
         if rid in ids:
-            raise ambiguous(f"two relationships of '{shown(source or 'the package', 60)}' have the Id "
-                            f"'{shown(rid, 30)}'")
+            raise ambiguous(
+                f"two relationships of '{shown(source or 'the package', 60)}' have the Id "
+                f"'{shown(rid, 30)}'"
+            )
         ids.add(rid)
         if mode not in ("Internal", "External"):
-            raise ambiguous(f"a relationship of '{shown(source or 'the package', 60)}' has the target mode "
-                            f"'{shown(mode, 30)}'")
+            raise ambiguous(
+                f"a relationship of '{shown(source or 'the package', 60)}' has the target mode "
+                f"'{shown(mode, 30)}'"
+            )
         rel = Relationship(rid, kind, target, mode == "External")
         if not rel.external:
             rel.part = _internal_target(parts, source, target)
@@ -181,7 +212,9 @@ def read_graph(parts: Parts) -> Graph:
     """Follow the package's relationships to the workbook and what it is made of."""
     if parts.find(CONTENT_TYPES) is None:
         raise Stop(P.MISSING_PART.problem(detail=f"the part '{CONTENT_TYPES}'"))
-    types = ContentTypes(parts.tree(parts.find(CONTENT_TYPES) or CONTENT_TYPES, L.MAX_ELEMENTS_SMALL))
+    types = ContentTypes(
+        parts.tree(parts.find(CONTENT_TYPES) or CONTENT_TYPES, L.MAX_ELEMENTS_SMALL)
+    )
     graph = Graph(types)
     package = read_relationships(parts, "", PACKAGE_RELS)
     if any(r.type.startswith(STRICT_OFFICE) for r in package):
@@ -214,28 +247,38 @@ def _check_workbook_type(declared: str, part: str) -> None:
         raise Stop(P.MACROS.problem(detail="it is saved as a macro-enabled workbook, .xlsm"))
     if declared == BINARY_WORKBOOK_TYPE:
         raise Stop(P.BINARY_XLSB.problem())
-    raise ambiguous(f"the main workbook '{shown(part, 60)}' is declared as "
-                    f"'{shown(declared or 'nothing', 60)}', not as a workbook")
+    raise ambiguous(
+        f"the main workbook '{shown(part, 60)}' is declared as "
+        f"'{shown(declared or 'nothing', 60)}', not as a workbook"
+    )
 
 
-def _reached(graph: Graph, rel: Relationship, role: str, content_type: str | None, what: str) -> str:
+def _reached(
+    graph: Graph, rel: Relationship, role: str, content_type: str | None, what: str
+) -> str:
     """The part a followed relationship reaches, checked against its declared type and any
     other role it was reached in."""
     if rel.external:
         raise ambiguous(f"the {what} is another file, '{shown(rel.target, 60)}'")
     if any(ch in rel.target for ch in "%\\?#"):
         # Programs decode escapes, back-slashes and fragments differently, or not at all.
-        raise ambiguous(f"the {what} is named '{shown(rel.target, 60)}', which programs read differently")
+        raise ambiguous(
+            f"the {what} is named '{shown(rel.target, 60)}', which programs read differently"
+        )
     if resolve(graph.workbook if role != "workbook" else "", rel.target) is None:
         raise ambiguous(f"the {what} is outside the file ('{shown(rel.target, 60)}')")
     if rel.part is None:
         raise Stop(P.MISSING_PART.problem(detail=f"the {what}"))
     declared = graph.types.of(rel.part)
     if content_type is not None and declared != content_type:
-        raise ambiguous(f"the {what} '{shown(rel.part, 60)}' is declared as '{shown(declared or 'nothing', 60)}'")
+        raise ambiguous(
+            f"the {what} '{shown(rel.part, 60)}' is declared as '{shown(declared or 'nothing', 60)}'"
+        )
     earlier = graph.roles.get(rel.part)
     if earlier is not None:
-        raise ambiguous(f"the part '{shown(rel.part, 60)}' is reached both as the {earlier} and as the {what}")
+        raise ambiguous(
+            f"the part '{shown(rel.part, 60)}' is reached both as the {earlier} and as the {what}"
+        )
     graph.roles[rel.part] = role
     return rel.part
 
@@ -256,7 +299,11 @@ def _workbook_parts(parts: Parts, graph: Graph) -> None:
             raise Stop(P.STRICT_XLSX.problem())
         if rel.type in (DIALOGSHEET, *MACROSHEETS):
             raise Stop(P.MACROS.problem(detail="an Excel 4.0 macro sheet or dialog sheet"))
-        if rel.external or rel.part is None or rel.type in (SHARED_STRINGS, STYLES, WORKSHEET, CHARTSHEET):
+        if (
+            rel.external
+            or rel.part is None
+            or rel.type in (SHARED_STRINGS, STYLES, WORKSHEET, CHARTSHEET)
+        ):
             continue
         # A relationship of another type to a part that holds, or is declared as, a workbook,
         # a sheet, a text table or a style sheet: Excel passes it by, a program that reads
@@ -264,8 +311,10 @@ def _workbook_parts(parts: Parts, graph: Graph) -> None:
         role = TYPE_ROLES.get(graph.types.of(rel.part))
         root = _root_tag(parts, rel.part)
         if role is not None or root in ROLES:
-            raise ambiguous(f"the workbook links to '{shown(rel.part, 60)}', which looks like its "
-                            f"{role or ROLES[root]}, by a relationship of another kind")
+            raise ambiguous(
+                f"the workbook links to '{shown(rel.part, 60)}', which looks like its "
+                f"{role or ROLES[root]}, by a relationship of another kind"
+            )
 
 
 def _root_tag(parts: Parts, name: str) -> str:
@@ -286,25 +335,33 @@ def _sheets(root: Any, graph: Graph) -> None:
             name, state = el.get("name", ""), el.get("state", "visible")
             rid, sheet_id = el.get(f"{{{R_NS}}}id"), el.get("sheetId", "")
             if not name or name.casefold() in names:
-                raise ambiguous(f"two sheets are called '{shown(name, 40)}'" if name else "a sheet has no name")
+                raise ambiguous(
+                    f"two sheets are called '{shown(name, 40)}'" if name else "a sheet has no name"
+                )
             if sheet_id in ids:
                 raise ambiguous(f"two sheets have the number {shown(sheet_id, 20)}")
             if state not in SHEET_STATES:
-                raise ambiguous(f"the sheet '{shown(name, 40)}' is '{shown(state, 20)}', which programs read "
-                                "differently")
+                raise ambiguous(
+                    f"the sheet '{shown(name, 40)}' is '{shown(state, 20)}', which programs read "
+                    "differently"
+                )
             names.add(name.casefold())
             ids.add(sheet_id)
             rel = by_id.get(rid or "")
             if rel is None:
                 raise ambiguous(f"the sheet '{shown(name, 40)}' points at no part of the file")
             if rel.type in (DIALOGSHEET, *MACROSHEETS):
-                raise Stop(P.MACROS.problem(detail=f"the macro or dialog sheet '{shown(name, 40)}'"))
+                raise Stop(
+                    P.MACROS.problem(detail=f"the macro or dialog sheet '{shown(name, 40)}'")
+                )
             if rel.type == WORKSHEET:
                 kind, content_type = "worksheet", WORKSHEET_TYPE
             elif rel.type == CHARTSHEET:
                 kind, content_type = "chartsheet", CHARTSHEET_TYPE
             else:
-                raise ambiguous(f"the sheet '{shown(name, 40)}' points at a part that is not a sheet")
+                raise ambiguous(
+                    f"the sheet '{shown(name, 40)}' points at a part that is not a sheet"
+                )
             if rel.part is not None and graph.roles.get(rel.part) == "sheet":
                 raise ambiguous(f"two sheets share the part '{shown(rel.part, 60)}'")
             part = _reached(graph, rel, "sheet", content_type, f"sheet '{shown(name, 40)}'")

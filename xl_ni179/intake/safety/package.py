@@ -24,7 +24,11 @@ from typing import BinaryIO
 
 from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety import problems as P
-from xl_ni179.intake.safety.binaries import check_binaries, flagged_by_name, targets_of_printer_settings
+from xl_ni179.intake.safety.binaries import (
+    check_binaries,
+    flagged_by_name,
+    targets_of_printer_settings,
+)
 from xl_ni179.intake.safety.graph import (
     CONTENT_TYPES,
     MAIN,
@@ -55,11 +59,32 @@ from xl_ni179.intake.safety.sniff import (
 from xl_ni179.intake.safety.xmlscan import Stop, shown
 
 # What zipfile and zlib raise on damaged data; a bug of ours raises anything else.
-ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
-              RuntimeError, struct.error, UnicodeDecodeError)
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+    UnicodeDecodeError,
+)
 
-BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf",
-                   ".wmf", ".wdp", ".jfif")
+BINARY_SUFFIXES = (
+    ".bin",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".emf",
+    ".wmf",
+    ".wdp",
+    ".jfif",
+)
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 
 
@@ -105,8 +130,13 @@ def open_package(path: str | os.PathLike[str]) -> Iterator[Opened]:
         yield Opened([P.EMPTY_FILE.problem()])
         return
     if size > L.MAX_FILE_BYTES:
-        yield Opened([P.TOO_LARGE.problem(
-            detail=f"the file is {_mb(size)}; a return may be at most {_mb(L.MAX_FILE_BYTES)}")])
+        yield Opened(
+            [
+                P.TOO_LARGE.problem(
+                    detail=f"the file is {_mb(size)}; a return may be at most {_mb(L.MAX_FILE_BYTES)}"
+                )
+            ]
+        )
         return
     with open(path, "rb") as fh:
         head = fh.read(len(OLE_MAGIC))
@@ -127,8 +157,9 @@ def open_package(path: str | os.PathLike[str]) -> Iterator[Opened]:
             except Stop as stop:
                 found.add(stop.problem)
             except ZIP_ERRORS as exc:
-                found.add(P.CORRUPT_FILE.problem(
-                    detail=f"its zip structure is broken: {shown(str(exc))}"))
+                found.add(
+                    P.CORRUPT_FILE.problem(detail=f"its zip structure is broken: {shown(str(exc))}")
+                )
             yield opened
 
 
@@ -145,6 +176,7 @@ def _mb(n: int) -> str:
 
 # --- the zip container -------------------------------------------------------------------------
 
+
 def _check_directory(fh: BinaryIO, size: int) -> None:
     """Read the zip's end record ourselves, so that a table of contents with a million
     entries is refused before zipfile builds an object for each."""
@@ -153,12 +185,15 @@ def _check_directory(fh: BinaryIO, size: int) -> None:
     tail = fh.read(tail_len)
     pos = tail.rfind(b"PK\x05\x06")
     if pos < 0 or pos + 22 > len(tail):
-        raise Stop(P.CORRUPT_FILE.problem(
-            detail="the end of the file is missing; it may have been cut off while being sent"))
+        raise Stop(
+            P.CORRUPT_FILE.problem(
+                detail="the end of the file is missing; it may have been cut off while being sent"
+            )
+        )
     _, disk, cd_disk, _, entries, cd_size, _, _ = struct.unpack_from("<4s4H2LH", tail, pos)
     if entries == 0xFFFF or cd_size == 0xFFFFFFFF:
         locator = pos - 20
-        if locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
+        if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
             offset = struct.unpack_from("<Q", tail, locator + 8)[0]
             fh.seek(offset)
             record = fh.read(56)
@@ -178,14 +213,19 @@ def _open_zip(fh: BinaryIO, size: int) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(fh)
     except ZIP_ERRORS as exc:
-        raise Stop(P.CORRUPT_FILE.problem(
-            detail=f"its table of contents cannot be read: {shown(str(exc))}")) from None
+        raise Stop(
+            P.CORRUPT_FILE.problem(
+                detail=f"its table of contents cannot be read: {shown(str(exc))}"
+            )
+        ) from None
 
 
 def _inspect_zip(zf: zipfile.ZipFile, found: _Found, opened: Opened) -> None:
     infos = zf.infolist()
     if len(infos) > L.MAX_PARTS:
-        raise Stop(P.TOO_MANY_PARTS.problem(detail=f"{len(infos):,} parts; at most {L.MAX_PARTS:,}"))
+        raise Stop(
+            P.TOO_MANY_PARTS.problem(detail=f"{len(infos):,} parts; at most {L.MAX_PARTS:,}")
+        )
     _check_entries(zf, infos, found)
     if found.items:
         return
@@ -234,31 +274,46 @@ def _check_entries(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _Fo
             found.add(P.DUPLICATE_PART.problem(detail=f"'{shown(name)}' is stored twice"))
         elif name.casefold() in folded:
             # Part names are case-insensitive in Office files: these are the same part.
-            found.add(P.DUPLICATE_PART.problem(
-                detail=f"'{shown(folded[name.casefold()])}' and '{shown(name)}' differ only in "
-                       "capital letters"))
+            found.add(
+                P.DUPLICATE_PART.problem(
+                    detail=f"'{shown(folded[name.casefold()])}' and '{shown(name)}' differ only in "
+                    "capital letters"
+                )
+            )
         names.add(name)
         folded.setdefault(name.casefold(), name)
         if info.flag_bits & 0x1:
             found.add(P.PASSWORD_PROTECTED.problem())
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            found.add(P.CORRUPT_FILE.problem(
-                detail=f"part {shown(name)} is compressed in a way Excel never uses"))
+            found.add(
+                P.CORRUPT_FILE.problem(
+                    detail=f"part {shown(name)} is compressed in a way Excel never uses"
+                )
+            )
         elif info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
             found.add(P.CORRUPT_FILE.problem(detail=f"part {shown(name)} has inconsistent sizes"))
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > L.RATIO_MIN_BYTES and ratio > L.MAX_RATIO:
-            found.add(P.ZIP_BOMB.problem(
-                detail=f"part {shown(name)} would grow {ratio:,.0f} times, to "
-                       f"{_mb(info.file_size)}"))
+            found.add(
+                P.ZIP_BOMB.problem(
+                    detail=f"part {shown(name)} would grow {ratio:,.0f} times, to "
+                    f"{_mb(info.file_size)}"
+                )
+            )
         elif info.file_size > L.MAX_PART_BYTES:
-            found.add(P.TOO_LARGE.problem(
-                detail=f"part {shown(name)} is {_mb(info.file_size)} when opened; at most "
-                       f"{_mb(L.MAX_PART_BYTES)}"))
+            found.add(
+                P.TOO_LARGE.problem(
+                    detail=f"part {shown(name)} is {_mb(info.file_size)} when opened; at most "
+                    f"{_mb(L.MAX_PART_BYTES)}"
+                )
+            )
     if total > L.MAX_TOTAL_BYTES and not found.has(P.ZIP_BOMB.code, P.TOO_LARGE.code):
-        found.add(P.TOO_LARGE.problem(
-            detail=f"its contents are {_mb(total)} when opened; at most {_mb(L.MAX_TOTAL_BYTES)}"))
+        found.add(
+            P.TOO_LARGE.problem(
+                detail=f"its contents are {_mb(total)} when opened; at most {_mb(L.MAX_TOTAL_BYTES)}"
+            )
+        )
     _check_overlaps(zf, infos, found)
 
 
@@ -269,19 +324,23 @@ def _check_overlaps(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], found: _F
     ends = [i.header_offset for i in ordered[1:]] + [getattr(zf, "start_dir", 1 << 62)]
     for info, limit in zip(ordered, ends, strict=True):
         if info.header_offset + 30 + info.compress_size > limit:
-            found.add(P.CORRUPT_FILE.problem(
-                detail=f"part {shown(info.filename)} overlaps another part"))
+            found.add(
+                P.CORRUPT_FILE.problem(detail=f"part {shown(info.filename)} overlaps another part")
+            )
             return
 
 
 # --- the parts ---------------------------------------------------------------------------------
+
 
 def _screen_parts(parts: Parts, graph: Graph, found: _Found) -> None:
     """Read and screen every part once: relationships, XML parts (kept parsed), pictures."""
     sheets = {s.part: s.name for s in graph.sheets}
     binaries: list[zipfile.ZipInfo] = []
     printer_targets: set[str] = set()
-    strays: list[tuple[str, str]] = []  # (what it looks like, part): parts the file does not use as such
+    strays: list[
+        tuple[str, str]
+    ] = []  # (what it looks like, part): parts the file does not use as such
     for name, info in parts.infos.items():
         if found.full:
             return
@@ -289,7 +348,9 @@ def _screen_parts(parts: Parts, graph: Graph, found: _Found) -> None:
         try:
             if low.startswith("xl/media/") or low.endswith(BINARY_SUFFIXES):
                 if not flagged_by_name(low):
-                    binaries.append(info)  # no reader of ours parses them: checked below for what they are
+                    binaries.append(
+                        info
+                    )  # no reader of ours parses them: checked below for what they are
             elif name == CONTENT_TYPES:
                 continue  # read with the relationships
             elif low.endswith(".rels"):
@@ -302,14 +363,21 @@ def _screen_parts(parts: Parts, graph: Graph, found: _Found) -> None:
         except Stop as stop:
             found.add(stop.problem)
         except ZIP_ERRORS as exc:
-            found.add(P.CORRUPT_FILE.problem(detail=f"part {shown(name)} cannot be unpacked: {shown(str(exc))}"))
+            found.add(
+                P.CORRUPT_FILE.problem(
+                    detail=f"part {shown(name)} cannot be unpacked: {shown(str(exc))}"
+                )
+            )
     if strays:
         # A second workbook, sheet, text table or style sheet: another program could read it
         # instead of the one Excel reads. The workbook first: it says the most.
         strays.sort(key=lambda s: (s[0] != "workbook", s[1]))
         named = "; ".join(f"a second {shape}, '{shown(name, 60)}'" for shape, name in strays[:3])
-        found.add(P.AMBIGUOUS_PACKAGE.problem(
-            detail=f"it holds {named}, which Excel does not use but another program could read"))
+        found.add(
+            P.AMBIGUOUS_PACKAGE.problem(
+                detail=f"it holds {named}, which Excel does not use but another program could read"
+            )
+        )
     if not found.full:
         try:
             for problem in check_binaries(parts.zf, binaries, graph.types.of, printer_targets):
@@ -317,25 +385,57 @@ def _screen_parts(parts: Parts, graph: Graph, found: _Found) -> None:
         except Stop as stop:
             found.add(stop.problem)
         except ZIP_ERRORS as exc:
-            found.add(P.CORRUPT_FILE.problem(detail=f"a binary part cannot be unpacked: {shown(str(exc))}"))
+            found.add(
+                P.CORRUPT_FILE.problem(
+                    detail=f"a binary part cannot be unpacked: {shown(str(exc))}"
+                )
+            )
 
 
 def _source_of(rels_name: str) -> str:
     """The part a relationships part belongs to: xl/_rels/workbook.xml.rels -> xl/workbook.xml."""
     folder, base = posixpath.split(rels_name)
-    return posixpath.join(posixpath.dirname(folder), base[: -len(".rels")]) if folder.endswith("_rels") else ""
+    return (
+        posixpath.join(posixpath.dirname(folder), base[: -len(".rels")])
+        if folder.endswith("_rels")
+        else ""
+    )
 
 
 _SHEET_DATA = f"{{{MAIN}}}sheetData"
 # A sheet's elements that no program reads a formula from (the cells are read by the reader).
-_NO_FORMULAS = frozenset(f"{{{MAIN}}}{tag}" for tag in (
-    "sheetData", "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetProtection", "printOptions",
-    "pageMargins", "pageSetup", "headerFooter", "mergeCells", "phoneticPr", "rowBreaks", "colBreaks",
-    "ignoredErrors", "drawing", "legacyDrawing", "legacyDrawingHF", "picture", "tableParts"))
+_NO_FORMULAS = frozenset(
+    f"{{{MAIN}}}{tag}"
+    for tag in (
+        "sheetData",
+        "sheetPr",
+        "dimension",
+        "sheetViews",
+        "sheetFormatPr",
+        "cols",
+        "sheetProtection",
+        "printOptions",
+        "pageMargins",
+        "pageSetup",
+        "headerFooter",
+        "mergeCells",
+        "phoneticPr",
+        "rowBreaks",
+        "colBreaks",
+        "ignoredErrors",
+        "drawing",
+        "legacyDrawing",
+        "legacyDrawingHF",
+        "picture",
+        "tableParts",
+    )
+)
 _EXTERNAL_LINK = f"{{{MAIN}}}externalLink"
 
 
-def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, strays: list[tuple[str, str]]) -> None:
+def _screen_part(
+    parts: Parts, graph: Graph, name: str, sheet: str | None, strays: list[tuple[str, str]]
+) -> None:
     content_type = graph.types.of(name)
     if "vmldrawing" in content_type or name.lower().endswith(".vml"):
         # Excel's legacy drawings (comments' boxes, form controls) are often not
@@ -346,13 +446,23 @@ def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, stray
         return
     if not parts.is_xml(name):
         if name.lower().endswith(".xml") or content_type.endswith("xml") or name in graph.roles:
-            raise Stop(P.CORRUPT_FILE.problem(detail=f"part {shown(name)} should be XML but is not"))
+            raise Stop(
+                P.CORRUPT_FILE.problem(detail=f"part {shown(name)} should be XML but is not")
+            )
         return
-    if name not in graph.roles and content_type not in TYPE_ROLES and not _may_hold_formulas(parts.data(name)):
+    if (
+        name not in graph.roles
+        and content_type not in TYPE_ROLES
+        and not _may_hold_formulas(parts.data(name))
+    ):
         parts.check_dtd(name)  # a theme, the document's properties...: nothing a program calculates
         return
     role = graph.roles.get(name)
-    memo = (parts.data(name), L.MAX_ELEMENTS_LARGE) if sheet is not None and memorable(parts.data(name)) else None
+    memo = (
+        (parts.data(name), L.MAX_ELEMENTS_LARGE)
+        if sheet is not None and memorable(parts.data(name))
+        else None
+    )
     if memo is not None and recall(_SCREENED_SHEETS, memo):
         return  # these very bytes were screened as a sheet, and passed: a template's unchanged sheet
     root = parts.tree(name)
@@ -362,8 +472,11 @@ def _screen_part(parts: Parts, graph: Graph, name: str, sheet: str | None, stray
         screen_tree(root, name)  # its formulas too, cells and all: no reader of ours reads it
         return
     if role is not None and ROLES.get(root.tag) != role:
-        raise Stop(P.AMBIGUOUS_PACKAGE.problem(
-            detail=f"the part '{shown(name, 60)}', reached as the {role}, holds something else"))
+        raise Stop(
+            P.AMBIGUOUS_PACKAGE.problem(
+                detail=f"the part '{shown(name, 60)}', reached as the {role}, holds something else"
+            )
+        )
     if role is not None:
         check_markup_compatibility(root, parts.data(name), name, workbook=role == "workbook")
     if sheet is not None:
@@ -398,8 +511,13 @@ _SCREENED_SHEETS: dict[tuple[bytes, int], bool] = {}
 # workbook, sheets, tables, pivot tables, Excel 2010's x14 and xm), charts and the drawings
 # that hold shapes. A part that names none of them (a theme, the document's properties) has
 # nothing a program calculates or reads as a figure.
-_FORMULA_SPACES = (b"/spreadsheetml/", b"/office/excel/", b"/drawingml/2006/chart", b"/drawingml/2014/chartex",
-                   b"/drawingml/2006/spreadsheetDrawing")
+_FORMULA_SPACES = (
+    b"/spreadsheetml/",
+    b"/office/excel/",
+    b"/drawingml/2006/chart",
+    b"/drawingml/2014/chartex",
+    b"/drawingml/2006/spreadsheetDrawing",
+)
 
 
 def _may_hold_formulas(data: bytes) -> bool:
@@ -413,7 +531,11 @@ def _check_content_types(types: ContentTypes, parts: Parts, found: _Found) -> No
     declared = [ct for part, ct in types.overrides.items() if parts.find(part) is not None]
     declared += [ct for ext, ct in types.defaults.items() if ext in used]
     for content_type in declared:
-        if "macroenabled" in content_type or "vbaproject" in content_type or "macrosheet" in content_type:
+        if (
+            "macroenabled" in content_type
+            or "vbaproject" in content_type
+            or "macrosheet" in content_type
+        ):
             found.add(P.MACROS.problem(detail="it is saved as a macro-enabled workbook, .xlsm"))
         elif "connections+xml" in content_type or "querytable+xml" in content_type:
             found.add(P.DATA_CONNECTION.problem(detail="a connection to another data source"))
@@ -438,7 +560,10 @@ def _check_names(parts: Parts, found: _Found) -> None:
         elif low.startswith("xl/model/"):
             found.add(P.DATA_CONNECTION.problem(detail="a Power Pivot data model"))
         elif low.startswith("xl/embeddings/"):
-            found.add(P.EMBEDDED_OBJECT.problem(
-                detail=f"the embedded file '{shown(posixpath.basename(name))}'"))
+            found.add(
+                P.EMBEDDED_OBJECT.problem(
+                    detail=f"the embedded file '{shown(posixpath.basename(name))}'"
+                )
+            )
         elif low.startswith("xl/activex/"):
             found.add(P.EMBEDDED_OBJECT.problem(detail="an ActiveX control"))

@@ -23,8 +23,15 @@ from xl_ni179.intake.safety.xmlscan import Stop, chunks, dtd_finding, shown, xml
 # DTDs are refused on the bytes (below) before lxml sees a part; lxml is still told never
 # to load one, expand an entity or reach the network. Comments and processing
 # instructions carry nothing any program reads as content.
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                          remove_comments=True, remove_pis=True, collect_ids=False)
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+    collect_ids=False,
+)
 _DTD = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
 
 
@@ -61,7 +68,9 @@ class Parts:
             return True
         kind = container_kind(head)
         if kind is not None:
-            raise Stop(P.EMBEDDED_OBJECT.problem(detail=f"the part '{shown(name)}' is really {kind}"))
+            raise Stop(
+                P.EMBEDDED_OBJECT.problem(detail=f"the part '{shown(name)}' is really {kind}")
+            )
         return False
 
     def check_dtd(self, name: str) -> None:
@@ -84,19 +93,30 @@ class Parts:
             return held
         data = self.data(name)
         if not self.is_xml(name):
-            raise Stop(P.CORRUPT_FILE.problem(detail=f"part {shown(name)} should be XML but is not"))
+            raise Stop(
+                P.CORRUPT_FILE.problem(detail=f"part {shown(name)} should be XML but is not")
+            )
         self.check_dtd(name)
         # Every element opens with '<' and a closing tag with '</': their difference bounds
         # the elements, so a flood is refused before lxml builds anything.
         if len(data) > max_elements and data.count(b"<") - data.count(b"</") > max_elements:
-            raise Stop(P.TOO_LARGE.problem(detail=f"part {shown(name)} has more than {max_elements:,} XML elements"))
+            raise Stop(
+                P.TOO_LARGE.problem(
+                    detail=f"part {shown(name)} has more than {max_elements:,} XML elements"
+                )
+            )
         try:
             root = etree.fromstring(data, _PARSER)
         except etree.XMLSyntaxError as exc:
             if "depth" in str(exc).lower():  # lxml stops very deep nesting
-                raise Stop(P.TOO_LARGE.problem(detail=f"part {shown(name)} nests its XML too deeply")) from None
-            raise Stop(P.CORRUPT_FILE.problem(detail=f"part {shown(name)} is not well-formed XML "
-                                                     f"({shown(str(exc), 60)})")) from None
+                raise Stop(
+                    P.TOO_LARGE.problem(detail=f"part {shown(name)} nests its XML too deeply")
+                ) from None
+            raise Stop(
+                P.CORRUPT_FILE.problem(
+                    detail=f"part {shown(name)} is not well-formed XML ({shown(str(exc), 60)})"
+                )
+            ) from None
         if root.getroottree().docinfo.doctype:
             raise Stop(dtd_finding(name))
         self._trees[name] = root

@@ -22,8 +22,11 @@ TEXT_SNIFF_BYTES = 64 * 1024
 
 # Files that travel inside an Office package to run or to be opened: never a picture,
 # printer settings or XML, whatever the part is called.
-_CONTAINERS = ((OLE_MAGIC, "an Office compound file"), (ZIP_MAGIC, "a zip archive"),
-               (b"MZ", "a Windows program"))
+_CONTAINERS = (
+    (OLE_MAGIC, "an Office compound file"),
+    (ZIP_MAGIC, "a zip archive"),
+    (b"MZ", "a Windows program"),
+)
 _HTML_RE = re.compile(r"<(?:html|!doctype\s+html|table|head|body|meta)\b")
 
 
@@ -45,9 +48,14 @@ def classify_ole(data: bytes) -> Problem:
         names = {name.casefold() for name in _ole_entry_names(data)}
     except Exception as exc:  # noqa: BLE001 - olefile raises OSError, struct.error, ValueError... on a broken file
         # olefile's own words only where it says what is broken (not, say, Python's int limits).
-        why = str(exc)[:100] if isinstance(exc, OSError) else "its tables of contents cannot be followed"
+        why = (
+            str(exc)[:100]
+            if isinstance(exc, OSError)
+            else "its tables of contents cannot be followed"
+        )
         return P.CORRUPT_FILE.problem(
-            detail=f"it looks like an old Excel or Office file, but its structure is broken: {why}")
+            detail=f"it looks like an old Excel or Office file, but its structure is broken: {why}"
+        )
     if {"encryptioninfo", "encryptedpackage"} <= names:
         return P.PASSWORD_PROTECTED.problem()
     if "workbook" in names or "book" in names:
@@ -58,16 +66,20 @@ def classify_ole(data: bytes) -> Problem:
         return P.NOT_A_WORKBOOK.problem(detail="it is an old-format PowerPoint file (.ppt)")
     if "__substg1.0_0037001f" in names or "__properties_version1.0" in names:
         return P.NOT_A_WORKBOOK.problem(
-            detail="it is a saved Outlook email (.msg); send the workbook attached to it instead")
+            detail="it is a saved Outlook email (.msg); send the workbook attached to it instead"
+        )
     return P.NOT_A_WORKBOOK.problem(detail="it is an Office file of another kind")
 
 
 def _decode_text(head: bytes) -> str | None:
     """The head of the file as text, or None when it looks binary."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                          (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if head.startswith(bom):
-            return codecs.getincrementaldecoder(encoding)("replace").decode(head[len(bom):])
+            return codecs.getincrementaldecoder(encoding)("replace").decode(head[len(bom) :])
     if b"\0" in head:
         # Excel's "Unicode Text" export is UTF-16 and may lack a BOM: every other byte is 0.
         even, odd = head[0::2], head[1::2]
@@ -102,7 +114,8 @@ def classify_other(head: bytes) -> Problem:
         return P.HTML_FILE.problem()  # "Single File Web Page" (.mht) that Excel can save
     if "urn:schemas-microsoft-com:office:spreadsheet" in low or 'progid="excel.sheet"' in low:
         return P.NOT_A_WORKBOOK.problem(
-            detail="it is an 'XML Spreadsheet 2003' file; save it as Excel Workbook (*.xlsx)")
+            detail="it is an 'XML Spreadsheet 2003' file; save it as Excel Workbook (*.xlsx)"
+        )
     if _HTML_RE.search(low):
         return P.HTML_FILE.problem()
     if low.startswith("<"):
@@ -124,7 +137,8 @@ def other_zip_format(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -
             return P.ODS_FILE.problem()
         if kind.startswith(b"application/vnd.oasis.opendocument"):
             return P.NOT_A_WORKBOOK.problem(
-                detail="it is an OpenDocument file, but not a spreadsheet")
+                detail="it is an OpenDocument file, but not a spreadsheet"
+            )
     if "content.xml" in by_name and "META-INF/manifest.xml" in by_name:
         return P.ODS_FILE.problem()
     if "xl/workbook.bin" in lower:

@@ -28,6 +28,7 @@ def shown(text: str, width: int = 80) -> str:
 
 # --- decompression and encodings -------------------------------------------------------------
 
+
 def chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
     """The part's decompressed bytes, a chunk at a time, stopping at the part size limit.
 
@@ -40,13 +41,29 @@ def chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
         while chunk := stream.read(L.CHUNK_BYTES):
             total += len(chunk)
             if total > limit:
-                raise Stop(P.TOO_LARGE.problem(
-                    detail=f"part {shown(info.filename)} holds more than its declared size"))
+                raise Stop(
+                    P.TOO_LARGE.problem(
+                        detail=f"part {shown(info.filename)} holds more than its declared size"
+                    )
+                )
             yield chunk
 
 
-_ACCEPTED_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be", "us-ascii",
-                       "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252"}
+_ACCEPTED_ENCODINGS = {
+    "utf-8",
+    "utf8",
+    "utf-16",
+    "utf16",
+    "utf-16le",
+    "utf-16be",
+    "us-ascii",
+    "ascii",
+    "iso-8859-1",
+    "latin-1",
+    "latin1",
+    "windows-1252",
+    "cp1252",
+}
 _DECLARED_RE = re.compile(r"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
 
 
@@ -57,10 +74,14 @@ def xml_encoding(head: bytes, part: str) -> str | None:
     in ASCII or UTF-16 (UTF-32, UTF-7, EBCDIC...) would hide a DTD from the byte scan, and
     Excel never writes them, so they are refused.
     """
-    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\x00\x00\x00<",
-                        b"<\x00\x00\x00")):
-        raise Stop(P.CORRUPT_FILE.problem(
-            detail=f"part {shown(part)} uses a text encoding (UTF-32) Excel does not write"))
+    if head.startswith(
+        (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\x00\x00\x00<", b"<\x00\x00\x00")
+    ):
+        raise Stop(
+            P.CORRUPT_FILE.problem(
+                detail=f"part {shown(part)} uses a text encoding (UTF-32) Excel does not write"
+            )
+        )
     if head.startswith(b"\xff\xfe") or head.startswith(b"<\x00"):
         family = "utf-16-le"
     elif head.startswith(b"\xfe\xff") or head.startswith(b"\x00<"):
@@ -78,9 +99,12 @@ def xml_encoding(head: bytes, part: str) -> str | None:
         name = declared.group(1).strip().lower()
         wide = name.replace("-", "").startswith("utf16")
         if name not in _ACCEPTED_ENCODINGS or wide != (family != "utf-8"):
-            raise Stop(P.CORRUPT_FILE.problem(
-                detail=f"part {shown(part)} declares a text encoding ({shown(name, 20)}) that "
-                       "does not match its contents or that Excel does not write"))
+            raise Stop(
+                P.CORRUPT_FILE.problem(
+                    detail=f"part {shown(part)} declares a text encoding ({shown(name, 20)}) that "
+                    "does not match its contents or that Excel does not write"
+                )
+            )
     return family
 
 
