@@ -220,7 +220,7 @@ def _shared_strings(root: Any, limits: Limits) -> list[str]:
         if first is not None and first.tag == T:  # plain text: the usual
             text = first.text or ""
             text = unescape(text) if "_x" in text else text
-            if len(text) > L.MAX_STRING_CHARS:
+            if len(text) > L.TEXT_SURELY_FITS:
                 limits.text(text)
         else:
             text = text_of(si, limits, f"piece of text {len(strings)} in the table of text")
