@@ -315,3 +315,35 @@ def test_a_sheet_read_from_memory_never_shows_another_files_text(returns_dir, tm
     assert "Green" in ratings(first)
     assert "Green" not in ratings(second) and "Red" in ratings(second)
     assert "Green" in ratings(first)  # and the first is still read as its own
+
+
+@pytest.mark.parametrize("spelling", ["inline", "shared"])
+def test_a_text_is_measured_as_excel_measures_it_in_utf16_units(spelling, tmp_path):
+    """Excel's 32,767-character limit counts UTF-16 units, an emoji being two; so does
+    XlsxWriter, which silently cut the master's copy of a longer text. A text of 20,000 emoji
+    (40,000 units) is refused with too-much-text; 16,000 emoji (32,000 units) are read whole."""
+    from helpers import hostile
+
+    from xl_ni179.intake.reader import read_package
+
+    def read(count: int) -> tuple[list[str], list[str]]:
+        pkg = hostile.Pkg(hostile.make_base(tmp_path / "base.xlsx"))
+        text = "\U0001f600" * count
+        if spelling == "inline":
+            pkg.cells(f'<row r="1999"><c r="A1999" t="inlineStr"><is><t>{text}</t></is></c></row>')
+        else:
+            pkg.parts[hostile._strings(pkg)] = hostile._sst(f"<si><t>{text}</t></si>")
+            pkg.cells('<row r="1999"><c r="A1999" t="s"><v>0</v></c></row>')
+        out = tmp_path / f"{count}.xlsx"
+        out.write_bytes(pkg.zip())
+        reading = read_package(out)
+        texts = [
+            v
+            for c in (reading.workbook.cells.values() if reading.workbook else ())
+            for v in c.values()
+            if isinstance(v, str) and v.startswith("\U0001f600")
+        ]
+        return [p.code for p in reading.problems], texts
+
+    assert read(20_000) == (["too-much-text"], [])
+    assert read(16_000) == ([], ["\U0001f600" * 16_000])

@@ -17,6 +17,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -28,6 +29,7 @@ A4 = 9  # Excel's paper size code
 PIXELS_PER_CM = 96 / 2.54
 DIGIT_PIXELS = 7  # a digit of Calibri 11, Excel's unit of column width
 DASH_WIDTH = 3  # points: the target lines
+TEXT_CUT = -2  # what XlsxWriter's write_string returns when it silently shortened the text
 
 
 def write_workbook(
@@ -112,7 +114,11 @@ def _write_sheet(wb: Workbook, ws: Worksheet, sheet: Sheet, formats: _Formats) -
         if value is None or value == "":  # an empty text is a blank cell, as Excel stores one
             write_blank(r, c, None, fmt)
         elif isinstance(value, str):
-            write_string(r, c, value, fmt)
+            if write_string(r, c, value, fmt) == TEXT_CUT:  # over 32,767 UTF-16 units: cut short
+                raise ValueError(
+                    f"the text for sheet {sheet.name}, cell {xl_rowcol_to_cell(r, c)} is longer "
+                    "than a cell can hold, so the master workbook would show it cut short"
+                )
         elif isinstance(value, dt.date):
             write_datetime(r, c, value, fmt)
         else:

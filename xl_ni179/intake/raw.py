@@ -71,11 +71,17 @@ class Limits:
             )
 
     def text(self, value: str) -> None:
-        if len(value) > L.MAX_STRING_CHARS:
+        # Counted as Excel counts (and XlsxWriter cuts the master's text): in UTF-16 units,
+        # so a text of emoji that passes here is never cut short on its way to the master.
+        if (
+            len(value) > L.TEXT_SURELY_FITS
+            and len(value.encode("utf-16-le")) // 2 > L.MAX_STRING_CHARS
+        ):
             raise self.fail(
                 P.TOO_MUCH_TEXT,
                 detail=f"one piece of text is longer than the "
-                f"{L.MAX_STRING_CHARS:,} characters a cell can hold",
+                f"{L.MAX_STRING_CHARS:,} characters a cell can hold "
+                "(an emoji and some symbols count as two)",
             )
 
 

@@ -225,7 +225,10 @@ def _read_sheet(
                     limits.last,
                 ),
             )
+            # The memo keeps what was read; this file gets copies, as every later one does.
             raw.cells[sheet], raw.cached[sheet] = dict(raw.cells[sheet]), dict(raw.cached[sheet])
+            raw.styles[sheet], raw.merged[sheet] = dict(raw.styles[sheet]), list(raw.merged[sheet])
+            raw.shading[sheet] = list(raw.shading[sheet])
         return
     limits.cells(held.count, sheet)
     limits.total += held.count
@@ -292,7 +295,7 @@ def _shared_strings(root: Any, limits: Limits) -> list[str]:
         if first is not None and first.tag == T:  # plain text: the usual
             text = first.text or ""
             text = unescape(text) if "_x" in text else text
-            if len(text) > L.MAX_STRING_CHARS:
+            if len(text) > L.TEXT_SURELY_FITS:
                 limits.text(text)
         else:
             text = text_of(si, limits, f"piece of text {len(strings)} in the table of text")

@@ -71,7 +71,7 @@ def text_of(el: Any, limits: Limits, what: str) -> str:
             f"{what} has both plain text and formatted text, which programs show differently"
         )
     text = unescape(plain if plain is not None else "".join(runs))
-    if len(text) > L.MAX_STRING_CHARS:
+    if len(text) > L.TEXT_SURELY_FITS:
         limits.text(text)
     return text
 
@@ -93,7 +93,7 @@ def _inline(el: Any, limits: Limits) -> str:
     if first is not None and first.tag == T and not len(first):  # plain text: the usual
         value: str = first.text or ""
         value = unescape(value) if "_x" in value else value
-        if len(value) > L.MAX_STRING_CHARS:
+        if len(value) > L.TEXT_SURELY_FITS:
             limits.text(value)
         return value
     return text_of(el, limits, "the cell's text")
@@ -151,7 +151,7 @@ def read_sheet(root: Any, strings: list[str], sheet: str, limits: Limits, raw: R
     date1904 = raw.date1904
     formats = len(raw.looks.looks)
     addresses, known = ADDRESSES, _FORMULAS
-    max_chars = L.MAX_STRING_CHARS
+    max_chars = L.TEXT_SURELY_FITS  # longer texts are measured (limits.text)
     coord: str | None = ""
     used_strings = False
     try:

@@ -28,7 +28,12 @@ MAX_CELLS_TOTAL = 200_000
 
 # Text.
 MAX_SHARED_STRINGS = 50_000
-MAX_STRING_CHARS = 32_767  # Excel's own limit for the text of one cell
+MAX_STRING_CHARS = (
+    32_767  # Excel's own limit for the text of one cell, in UTF-16 units (an emoji is two)
+)
+# A text of at most this many characters is within the limit whatever they are (a character
+# is at most two UTF-16 units): only a longer one need be measured.
+TEXT_SURELY_FITS = MAX_STRING_CHARS // 2
 
 # XML elements in one part, counted on the bytes before lxml parses it: a bound on scanning
 # time and on the tree lxml builds (~300 bytes an element: 500,000 cost ~145 MB). A sheet at
