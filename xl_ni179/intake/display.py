@@ -13,6 +13,7 @@ right.
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
 from typing import Any
 
 from xl_ni179.intake.numfmt import canonical, shows
@@ -132,16 +133,17 @@ def _hidden(f: Field, value: Any, report: Report, reason: str, undo: str) -> Non
     )
 
 
+@lru_cache(maxsize=2048)  # the template's areas come back in every return; a hostile file's are new
+def _boxes(sqref: str) -> tuple[tuple[int, int, int, int], ...]:
+    return tuple(box for area in sqref.split() if (box := bounds(area)) is not None)
+
+
 def _covers(sqref: str, cell: str) -> bool:
-    target = bounds(cell)
-    if target is None:
+    target = _boxes(cell)
+    if not target:
         return False
-    col, row = target[0], target[1]
-    for area in sqref.split():
-        box = bounds(area)
-        if box is not None and box[0] <= col <= box[2] and box[1] <= row <= box[3]:
-            return True
-    return False
+    col, row = target[0][0], target[0][1]
+    return any(box[0] <= col <= box[2] and box[1] <= row <= box[3] for box in _boxes(sqref))
 
 
 def _check_visible(f: Field, value: Any, look: Look, raw: RawWorkbook, report: Report) -> None:
@@ -154,11 +156,12 @@ def _check_visible(f: Field, value: Any, look: Look, raw: RawWorkbook, report: R
         )
         return
     for merged in raw.merged.get(f.sheet, ()):
-        box = bounds(merged)
+        boxes = _boxes(merged)
+        box = boxes[0] if len(boxes) == 1 else None
         if (
             box is not None
             and _covers(merged, f.cell)
-            and bounds(f.cell) != (box[0], box[1], box[0], box[1])
+            and _boxes(f.cell) != ((box[0], box[1], box[0], box[1]),)
         ):
             _hidden(
                 f,

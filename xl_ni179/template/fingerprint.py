@@ -70,10 +70,15 @@ def locked_cells(cells: CellMap, schema: Schema) -> dict[tuple[str, str], str]:
             continue
         skip = inputs.get(sheet, ())
         for coord, value in sheet_cells.items():
-            if coord not in skip:
-                norm = normalise(value)
-                if norm is not None:
-                    out[(sheet, coord)] = norm
+            if coord in skip:
+                continue
+            if type(value) is str:  # most locked cells are labels: normalise's first case, inline
+                if value:
+                    out[(sheet, coord)] = value.replace("\r\n", "\n") if "\r" in value else value
+                continue
+            norm = normalise(value)
+            if norm is not None:
+                out[(sheet, coord)] = norm
     return out
 
 
