@@ -9,47 +9,19 @@ import pytest
 from helpers import libreoffice
 from helpers.components import require_component
 from helpers.consolidate_seed import FORMULA_LIKE, seed_partnership, seed_returns, statuses_for
+from helpers.summary_golden import seeded_summary
 from openpyxl import load_workbook
 
 from xl_ni179.consolidate import SHEET_NAMES, build_summary, write_consolidation
 from xl_ni179.consolidate.master import record_sheet
 from xl_ni179.consolidate.xlhelpers import FILLS, MONEY
-from xl_ni179.store.status import REJECTED
 
 
 @pytest.fixture(scope="module")
 def summary():
-    p, rnd = seed_partnership()
-    returns = seed_returns(p, rnd)
-    returns["CHARN"] = seed_returns(p, rnd)["MELTON"]  # sent in, but rejected
-    findings = (
-        {
-            "code": "gains-jump",
-            "severity": "warning",
-            "message": "Gains doubled",
-            "fix": "Explain the jump",
-            "sheet": "Gains",
-            "cell": "B8",
-            "explained": True,
-        },
-        {
-            "code": "rag-needs-commentary",
-            "severity": "warning",
-            "message": "=Amber needs a commentary",
-            "fix": "Add one",
-            "sheet": "Forecast",
-            "cell": "C6",
-            "explained": False,
-        },
-    )
-    statuses = [
-        s if s.code != "LCC" else type(s)(**{**s.__dict__, "findings": findings})
-        for s in statuses_for(
-            p, set(returns) - {"CHARN"}, states={"CHARN": REJECTED}, late={"POLICE", "BLABY"}
-        )
-    ]
-    returns["LCC"]["explain_gains_jump"] = "=a one-off restructuring, explained"
-    return build_summary(p, rnd, statuses, returns)
+    """The seed round with a rejected return, late returns, findings and partner text that
+    starts like a formula (the same round the summary's golden file is made from)."""
+    return seeded_summary()
 
 
 @pytest.fixture(scope="module")
