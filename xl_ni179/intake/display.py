@@ -110,6 +110,7 @@ def _luminance(rgb: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+@lru_cache(maxsize=1024)  # a return's inputs share a few colours; a hostile file's are bounded
 def contrast(font: str, fill: str) -> float:
     """The contrast ratio of two colours (1 = the same, 21 = black on white)."""
     try:

@@ -39,7 +39,7 @@ from xl_ni179.spec.schema import (
     Schema,
 )
 from xl_ni179.template.builder import META_KEYS, TEMPLATE_ID
-from xl_ni179.template.fingerprint import differences, fingerprint, locked_cells, shown
+from xl_ni179.template.fingerprint import differences, locked_cells, locked_fingerprint, shown
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +212,7 @@ def _names(
     or runs a macro (Auto_Open) when anything refers to it. Only the names programs add
     themselves are let through, and only when they hold plain references.
     """
-    fields = {f.name.lower(): f for f in schema.fields}
+    fields = schema.by_folded_name
     found: dict[str, DefinedName] = {}
     for d in raw.defined:
         key = d.name.lower()
@@ -277,9 +277,7 @@ def _locked(
 ) -> None:
     # A sheet the template does not have is one sheet-added finding, not a finding per cell
     # that would read the sender's own text back to them.
-    found = locked_cells(
-        {k: v for k, v in raw.cells.items() if k in SHEETS or k == META}, spec.schema
-    )
+    ours = {k: v for k, v in raw.cells.items() if k in SHEETS or k == META}
     prefill = report.prefill
     if issued:
         held = IssuedTemplate(
@@ -287,10 +285,11 @@ def _locked(
             org_code,
             prefill.round_id if prefill else None,
             prefill.sha256 if prefill else None,
-            fingerprint(found),
+            locked_fingerprint(ours, spec.schema),
         )
         if held in issued:  # the template as we issued it: nothing to rebuild
             return
+    found = locked_cells(ours, spec.schema)
     expected = spec.expected_locked(org_code, prefill)
     if found == expected:  # the usual case, and far cheaper than listing differences
         return

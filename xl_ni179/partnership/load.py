@@ -24,6 +24,7 @@ import datetime as dt
 import re
 import tomllib
 from collections.abc import Callable
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -171,7 +172,7 @@ def parse_partnership(text: str, source: str) -> Partnership:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "", f"is not valid TOML: {exc}") from None
-    reader = _Reader(source, key_lines(text))
+    reader = _Reader(source, text)
     partnership = reader.partnership(data)
     if reader.problems:
         problems = sorted(reader.problems, key=lambda p: p.line or 0)
@@ -206,9 +207,15 @@ def _kind_name(kind: type | tuple) -> str:
 class _Reader:
     """Turns the parsed TOML into dataclasses, recording every problem on the way."""
 
-    def __init__(self, source: str, lines: dict[str, int]) -> None:
-        self.source, self.lines = source, lines
+    def __init__(self, source: str, text: str) -> None:
+        self.source, self.text = source, text
         self.problems: list[ConfigProblem] = []
+
+    @cached_property
+    def lines(self) -> dict[str, int]:
+        # Placed only once a problem needs its line: scanning the layout of a large
+        # configuration costs more than parsing it, on every command.
+        return key_lines(self.text)
 
     def fail(self, key: str, problem: str) -> Any:
         self.problems.append(ConfigProblem(key, problem, line_of(self.lines, key)))

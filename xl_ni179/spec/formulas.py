@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
+from openpyxl.formula.tokenizer import Token, Tokenizer
 
 
 class Formula(str):
@@ -36,12 +36,25 @@ def unwrap(text: str) -> str:
 
 
 @lru_cache(maxsize=16384)  # returns repeat the same few hundred formulas; bounded for hostile files
+def tokens_of(formula: str) -> tuple[Token, ...] | None:
+    """The tokens of ``formula`` (which starts with '='), None when it cannot be followed.
+
+    Shared by the formula screen and ``canonical_formula``, which read every formula of a
+    return: lexing is most of the cost of the first return a worker reads. The tokens are
+    read, never changed.
+    """
+    try:
+        return tuple(Tokenizer(formula).items)
+    except Exception:  # noqa: BLE001 - the tokenizer raises a bare Exception on text it cannot follow
+        return None
+
+
+@lru_cache(maxsize=16384)  # returns repeat the same few hundred formulas; bounded for hostile files
 def canonical_formula(text: str) -> str:
     """One spelling for every way of writing the same formula (no leading '=')."""
     body = unwrap(text)
-    try:
-        tokens = Tokenizer("=" + body).items
-    except TokenizerError:
+    tokens = tokens_of("=" + body)
+    if tokens is None:
         return "\x00" + body  # unreadable: equal only to the very same text
     following: list[Token | None] = [None] * len(tokens)  # the next token that is not a space
     upcoming = None
@@ -126,6 +139,7 @@ def same_formula(a: str, b: str) -> bool:
 _REF_RE = re.compile(r"^=?\s*(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)\s*$")
 
 
+@lru_cache(maxsize=4096)  # every return defines the same names; bounded for hostile files
 def parse_reference(text: str) -> tuple[str, str] | None:
     """'Sheet name'!$B$8, Gains!B8, gains!b8 ... -> ("Sheet name", "B8"); None for anything else.
 

@@ -130,6 +130,11 @@ class Schema:
     def _by_name(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
 
+    @cached_property
+    def by_folded_name(self) -> dict[str, Field]:
+        """Each input by its name in lower case, as defined names are compared."""
+        return {f.name.lower(): f for f in self.fields}
+
     def field(self, name: str) -> Field:
         return self._by_name[name]
 

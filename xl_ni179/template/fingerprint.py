@@ -10,7 +10,7 @@ spelling, for messages.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from xl_ni179.spec.formulas import Formula, canonical_formula
@@ -59,40 +59,73 @@ def openpyxl_cells(wb: Any) -> dict[str, dict[str, Any]]:
     }
 
 
-def locked_cells(cells: CellMap, schema: Schema) -> dict[tuple[str, str], str]:
-    """Every non-input, non-empty cell outside the metadata sheet, normalised."""
+def _inputs_by_sheet(schema: Schema) -> dict[str, set[str]]:
     inputs: dict[str, set[str]] = {}
     for f in schema.fields:
         inputs.setdefault(f.sheet, set()).add(f.cell)
+    return inputs
+
+
+def _locked_of_sheet(sheet_cells: Mapping[str, Any], skip: Collection[str]) -> dict[str, str]:
+    """{cell: normalised content} of one sheet's non-input, non-empty cells."""
     out = {}
-    for sheet, sheet_cells in cells.items():
-        if sheet == META:
+    for coord, value in sheet_cells.items():
+        if coord in skip:
             continue
-        skip = inputs.get(sheet, ())
-        for coord, value in sheet_cells.items():
-            if coord in skip:
-                continue
-            if type(value) is str:  # most locked cells are labels: normalise's first case, inline
-                if value:
-                    out[(sheet, coord)] = value.replace("\r\n", "\n") if "\r" in value else value
-                continue
-            norm = normalise(value)
-            if norm is not None:
-                out[(sheet, coord)] = norm
+        if type(value) is str:  # most locked cells are labels: normalise's first case, inline
+            if value:
+                out[coord] = value.replace("\r\n", "\n") if "\r" in value else value
+            continue
+        norm = normalise(value)
+        if norm is not None:
+            out[coord] = norm
     return out
 
 
+def locked_cells(cells: CellMap, schema: Schema) -> dict[tuple[str, str], str]:
+    """Every non-input, non-empty cell outside the metadata sheet, normalised."""
+    inputs = _inputs_by_sheet(schema)
+    return {
+        (sheet, coord): value
+        for sheet, sheet_cells in cells.items()
+        if sheet != META
+        for coord, value in _locked_of_sheet(sheet_cells, inputs.get(sheet, ())).items()
+    }
+
+
 def fingerprint(locked: Mapping[tuple[str, str], str]) -> str:
-    # In (sheet, cell) order, hashed at once. Sorting the lines themselves gives that order
-    # faster: names and addresses hold no NUL (XML cannot), so each line's key ends at the
-    # lowest character there is, and no two lines share a key.
-    return hashlib.sha256(
-        "".join(
-            sorted(
-                [f"{sheet}\x00{coord}\x00{value}\x01" for (sheet, coord), value in locked.items()]
-            )
-        ).encode()
-    ).hexdigest()
+    """The hash of locked content: each (sheet, cell, content), in (sheet, cell) order."""
+    by_sheet: dict[str, dict[str, str]] = {}
+    for (sheet, coord), value in locked.items():
+        by_sheet.setdefault(sheet, {})[coord] = value
+    return _hash(by_sheet)
+
+
+def locked_fingerprint(cells: CellMap, schema: Schema) -> str:
+    """``fingerprint(locked_cells(cells, schema))``, without building the whole map: what
+    each return is checked by against the templates issued."""
+    inputs = _inputs_by_sheet(schema)
+    return _hash(
+        {
+            sheet: _locked_of_sheet(sheet_cells, inputs.get(sheet, ()))
+            for sheet, sheet_cells in cells.items()
+            if sheet != META
+        }
+    )
+
+
+def _hash(by_sheet: Mapping[str, Mapping[str, str]]) -> str:
+    # Names and addresses hold no NUL (XML cannot), so these lines, sorted as text, would
+    # come in (sheet, cell) order too: the hash has always been of that order.
+    digest = hashlib.sha256()
+    for sheet in sorted(by_sheet):
+        contents = by_sheet[sheet]
+        digest.update(
+            "".join(
+                [f"{sheet}\x00{coord}\x00{contents[coord]}\x01" for coord in sorted(contents)]
+            ).encode()
+        )
+    return digest.hexdigest()
 
 
 def differences(

@@ -229,11 +229,10 @@ def has_external_ref(formula: str) -> bool:
 
 
 def _tokens(formula: str) -> list[tuple[str, str, str]] | None:
-    from openpyxl.formula.tokenizer import Tokenizer
+    from xl_ni179.spec.formulas import tokens_of
 
-    try:
-        items = Tokenizer("=" + formula.removeprefix("=")).items
-    except Exception:  # noqa: BLE001 - the tokenizer raises a bare Exception on text it cannot follow
+    items = tokens_of("=" + formula.removeprefix("="))
+    if items is None:
         return None
     return [(t.value, t.type, t.subtype) for t in items]
 
