@@ -76,10 +76,21 @@ def targets_frame(p: Partnership) -> pd.DataFrame:
         o.code: float(o.baseline) for o in p.organisations
     }  # looked up once: partnerships can be large
     for order, agreement in enumerate(p.agreements):
+        # Each year's rates once per agreement, not per member: the same arithmetic
+        # (targets.annual_target is the baseline times annual_rate) over hundreds of members.
+        rates = [
+            (
+                year,
+                targets.annual_rate(agreement, year),
+                targets.cumulative_rate(agreement, year),
+                year in agreement.reported_only,
+            )
+            for year in agreement.years
+        ]
         # A member listed twice in the file must still be counted once in the total.
         for code in dict.fromkeys(agreement.members):
             baseline = baselines[code]
-            for year in agreement.years:
+            for year, annual, cumulative, reported_only in rates:
                 rows.append(
                     {
                         "agreement": agreement.code,
@@ -87,11 +98,11 @@ def targets_frame(p: Partnership) -> pd.DataFrame:
                         "code": code,
                         "year": year,
                         "baseline": baseline,
-                        "annual_rate": targets.annual_rate(agreement, year),
-                        "cumulative_rate": targets.cumulative_rate(agreement, year),
-                        "annual_target": targets.annual_target(agreement, baseline, year),
-                        "cumulative_target": targets.cumulative_target(agreement, baseline, year),
-                        "reported_only": year in agreement.reported_only,
+                        "annual_rate": annual,
+                        "cumulative_rate": cumulative,
+                        "annual_target": None if annual is None else baseline * annual,
+                        "cumulative_target": None if cumulative is None else baseline * cumulative,
+                        "reported_only": reported_only,
                     }
                 )
     return pd.DataFrame(
