@@ -21,8 +21,11 @@ def shared_pool() -> BoundedPool:
     with _lock:
         if _pool is None:
             workers = max(1, min(2, os.cpu_count() or 1))
+            # email_validator is imported by the contact email check on first use; in the
+            # fork server, every worker has it without importing it again.
             _pool = BoundedPool(
-                workers=workers, preload=["xl_ni179.intake.batch", "xl_ni179.intake.validate"]
+                workers=workers,
+                preload=["xl_ni179.intake.batch", "xl_ni179.intake.validate", "email_validator"],
             )
             atexit.register(close_shared_pool)
         return _pool
