@@ -189,13 +189,13 @@ def test_hostile_messages_do_not_stop_the_genuine_return_beside_them(tmp_path, s
 POISON = b"X-Test-Poison: yes"
 KILLED_WHILE_READING = f"""
 import os, signal, sys
-from xl_ni179.mail import intake
-real = intake._parse
+from xl_ni179.mail import decision
+real = decision.parse
 def dying(data):  # stands for whatever parse could still blow up: the process dies mid-claim
     if {POISON!r} in data:
         os.kill(os.getpid(), signal.SIGKILL)
     return real(data)
-intake._parse = dying
+decision.parse = dying
 from xl_ni179.cli import main
 sys.exit(main(sys.argv[1:]))
 """

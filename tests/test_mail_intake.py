@@ -335,7 +335,7 @@ def test_crash_after_move_is_reconciled(tmp_path, smtp, ws, books):
 def test_crash_after_store_adopts_the_submission(tmp_path, smtp, ws, books, monkeypatch):
     """Killed between ws.receive and the ledger update: the next run must not receive again
     (that would record a duplicate and answer 'already received')."""
-    from xl_ni179.mail import intake
+    from xl_ni179.mail.ledger import Ledger
 
     msg = message(
         email_of(ws, "LCC"),
@@ -344,16 +344,16 @@ def test_crash_after_store_adopts_the_submission(tmp_path, smtp, ws, books, monk
         attachments=[("r.xlsx", books["LCC"])],
     )
     make_maildir(tmp_path / "Maildir", [msg])
-    real = intake._Intake._update
+    real = Ledger.update
 
     def dying_update(self, row, **changes):
         if changes.get("step") == "received":
             raise RuntimeError("killed")
         real(self, row, **changes)
 
-    monkeypatch.setattr(intake._Intake, "_update", dying_update)
+    monkeypatch.setattr(Ledger, "update", dying_update)
     assert process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV).errors
-    monkeypatch.setattr(intake._Intake, "_update", real)
+    monkeypatch.setattr(Ledger, "update", real)
     again = process(ws, MaildirSource(tmp_path / "Maildir"), smtp.url, authserv_id=AUTHSERV)
     assert again.outcomes == {"accepted": 1}
     assert [s.outcome for s in ws.submissions()] == ["accepted"]
