@@ -65,7 +65,7 @@ def test_config_page_explains_every_table_of_the_config():
 
 def test_config_page_explains_every_key_the_configuration_takes():
     """The configuration refuses any key it does not declare; the page names each one it does."""
-    from xl_ni179.partnership.load import KEYS
+    from xl_ni179.partnership.keys import KEYS
 
     text = (DOCS / "config.md").read_text("utf-8")
     for table, keys in KEYS.items():
