@@ -96,7 +96,7 @@ def test_crash_mid_receive_leaves_the_store_unchanged(ws, returns_dir, monkeypat
         raise RuntimeError("power cut")
 
     # The figures are written inside the same transaction as the submission row.
-    monkeypatch.setattr("xl_ni179.store.receiving._figures", crash)
+    monkeypatch.setattr("xl_ni179.store.recording._figures", crash)
     with pytest.raises(RuntimeError):
         ws.receive(returns_dir / "NI179_LCITY_2008-09-review.xlsx", received_at=IN_TIME)
     assert counts(ws) == before

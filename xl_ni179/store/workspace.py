@@ -30,7 +30,8 @@ from xl_ni179.store.issued import template_issues
 from xl_ni179.store.models import AuditEntry, Chaser, Figure, Submission
 from xl_ni179.store.outcomes import Outcome, State
 from xl_ni179.store.paths import CONFIG_NAME, DB_NAME, FILES_DIR, store_url
-from xl_ni179.store.receiving import Incoming, Receipt, Receiving, now_utc
+from xl_ni179.store.receiving import Receiving
+from xl_ni179.store.recording import Incoming, Receipt, now_utc
 from xl_ni179.store.status import OrgStatus
 
 if TYPE_CHECKING:
