@@ -26,7 +26,7 @@ from xl_ni179.spec.schema import (
     Schema,
     build_schema,
 )
-from xl_ni179.template import prior, sheets
+from xl_ni179.template import prior, sheets, sheets_checks, sheets_gains
 from xl_ni179.template.editable import workbook_bytes
 from xl_ni179.template.fingerprint import fingerprint, locked_cells, openpyxl_cells
 from xl_ni179.template.printing import Pages, print_ready
@@ -86,7 +86,7 @@ def build_workbook(
     sheet[COVER] = wb[COVER]
     for f in schema.fields:
         sheets.name_cell(sheet[f.sheet], f.name, f.cell)
-    sheets.gains(sheet[GAINS], p, org, rnd, schema)
+    sheets_gains.gains(sheet[GAINS], p, org, rnd, schema)
     prior.draw(sheet[GAINS], schema, prefill)
     sheets.money_validation(
         sheet[GAINS], [f.cell for f in schema.fields if f.type == MONEY and f.sheet == GAINS]
@@ -97,8 +97,8 @@ def build_workbook(
         sheet[PROJECTS], [f.cell for f in schema.fields if f.type == MONEY and f.sheet == PROJECTS]
     )
     sheets.signoff(sheet[SIGNOFF], schema)
-    blocking = sheets.checks(
-        sheet[CHECKS], schema, sheets.check_details(sheet[CHECK_DETAILS], data_checks)
+    blocking = sheets_checks.checks(
+        sheet[CHECKS], schema, sheets_checks.check_details(sheet[CHECK_DETAILS], data_checks)
     )
     sheets.cover(sheet[COVER], p, org, rnd, blocking)
     cells = openpyxl_cells(wb)
