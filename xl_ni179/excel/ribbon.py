@@ -5,7 +5,8 @@ The add-in's VBA (macros/NI179.bas) runs, for each click,
 Each step takes the workbook the button was clicked in (``book``, by default
 ``xlwings.Book.caller()``), calls the library and shows the result in Excel. No
 computation lives here. Failures become a short message box; the trace goes to
-``<workspace>/logs/ribbon.log``.
+``<workspace>/logs/ribbon.log``. The steps on partners' returns are in ``ribbon_returns``,
+those on the master workbook in ``ribbon_master``.
 
 Heavy packages (xlwings, pandas, openpyxl, SQLAlchemy) are imported inside the steps:
 Python starts afresh for every click and the import of this module must stay quick.

@@ -79,6 +79,7 @@ def _refresh_sheets(book: Any, summary: Any, names: tuple[str, ...], workspace: 
 
 
 def refresh_returns_status(book: Any) -> None:
+    """Rewrite the master's Returns status sheet, the quarantined mail below its table."""
     from xl_ni179.consolidate.names import RETURNS_STATUS
 
     _require_master(book)
@@ -87,6 +88,7 @@ def refresh_returns_status(book: Any) -> None:
 
 
 def consolidate_master(book: Any) -> None:
+    """Rewrite every consolidated sheet of the master and record the run in the audit log."""
     from xl_ni179.consolidate import SHEET_NAMES
 
     _require_master(book)

@@ -39,6 +39,7 @@ MAX_LISTED = 10  # names listed in a message box before "and N more"
 
 
 def check_open_workbook(book: Any) -> None:
+    """Validate the partner's return open in Excel; list its findings and colour their cells."""
     from xl_ni179.intake.batch import validate_file
     from xl_ni179.intake.render import verdict
     from xl_ni179.partnership import load_workspace_partnership
@@ -148,6 +149,7 @@ def _unlock_structure(book: Any) -> bool:
 
 
 def receive_returns(book: Any) -> None:
+    """Receive every .xlsx return in the chosen folder; say what became of them."""
     s = read_settings(book)
     workspace = open_workspace(s)
     folder = _choose_folder(book, s.inbox)
