@@ -33,7 +33,7 @@ from lxml import etree
 
 from helpers.ooxml import CT, MAIN, NS, PKG_REL, REL, Package
 from helpers.partner_text import add_shared_string, cell_of, shared_strings_part
-from xl_ni179.checks.data import computed_cells
+from xl_ni179.checks.computed import computed_cells
 from xl_ni179.spec.schema import GAINS, Schema
 
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"

@@ -19,20 +19,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from xl_ni179.checks.data import (
-    MONEY_CEILING,
-    TOLERANCE,
-    Computed,
-    Values,
-    blank,
-    computed_cells,
-    is_number,
-    normalise_formula,
-)
+from xl_ni179.checks.base import Values, blank, is_number
+from xl_ni179.checks.computed import Computed, computed_cells, normalise_formula
+from xl_ni179.checks.inputs import MONEY_CEILING
 from xl_ni179.rules.findings import Finding
 from xl_ni179.rules.structure_rules import STALE_RESULT
 from xl_ni179.spec.formulas import Formula
-from xl_ni179.spec.schema import GAINS, Schema
+from xl_ni179.spec.schema import GAINS, TOLERANCE, Schema
 
 EMITS = (STALE_RESULT.code,)
 # What a formula shows when it cannot be calculated: not a figure anyone would sign.

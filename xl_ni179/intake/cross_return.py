@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from xl_ni179.checks.data import blank, is_number, num_sum
+from xl_ni179.checks.base import blank, is_number, num_sum
 from xl_ni179.partnership import Partnership
 from xl_ni179.rules import structure_rules as sr
 from xl_ni179.rules.base import EXPLAINED_FIX
