@@ -20,12 +20,8 @@ package imports no rules; ``xl_ni179.intake.screen`` turns problems into finding
 
 from typing import TYPE_CHECKING
 
-from xl_ni179.intake.safety.bounded import (
-    BoundedPool,
-    Outcome,
-    PoolError,
-    run_bounded,
-)
+from xl_ni179.intake.safety.bounded import BoundedPool, Outcome, run_bounded
+from xl_ni179.intake.safety.worker import PoolError
 
 if TYPE_CHECKING:  # the type checker reads this instead of __getattr__, which it does not see
     from xl_ni179.intake.safety.package import inspect_package, open_package
