@@ -32,8 +32,9 @@ from xl_ni179.intake.raw import (
 )
 from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety import problems as P
+from xl_ni179.intake.safety.container import ZIP_ERRORS
 from xl_ni179.intake.safety.graph import OFFICE, R_NS, Graph, read_relationships
-from xl_ni179.intake.safety.package import ZIP_ERRORS, open_package
+from xl_ni179.intake.safety.package import open_package
 from xl_ni179.intake.safety.parts import Parts, memorable, recall, remember
 from xl_ni179.intake.safety.problems import Problem
 from xl_ni179.intake.safety.xmlscan import Stop, shown

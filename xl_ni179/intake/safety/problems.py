@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from xl_ni179.intake.safety import limits as L
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -65,3 +67,24 @@ XML_DTD = Kind("xml-dtd")
 ZIP_BOMB = Kind("zip-bomb")
 
 CODES = frozenset(k.code for k in globals().values() if isinstance(k, Kind))
+
+
+class Found:
+    """Findings so far: one per code and sheet, and no more than MAX_FINDINGS."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+        self._keys: set[tuple[str, str]] = set()
+
+    def add(self, problem: Problem) -> None:
+        key = (problem.code, problem.sheet)
+        if key not in self._keys and len(self.items) < L.MAX_FINDINGS:
+            self._keys.add(key)
+            self.items.append(problem)
+
+    def has(self, *codes: str) -> bool:
+        return any(f.code in codes for f in self.items)
+
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= L.MAX_FINDINGS

@@ -1,6 +1,6 @@
 """What the parts of a return may not carry, wherever they stand in the package.
 
-Each part is screened once, as it is read (``xl_ni179.intake.safety.package``):
+Each part is screened once, as it is read (``xl_ni179.intake.safety.part_screening``):
 
 * relationships: links out of the file (other than web and mail links), macros,
   connections, embedded objects and controls, live (RTD) data;
