@@ -11,10 +11,6 @@ from __future__ import annotations
 
 from xl_ni179.checks import across_years, computed, inputs, signoff
 from xl_ni179.checks.base import Check, DataCheck
-
-# Named here too for the modules that import them from here (intake/validate.py, template/sheets.py).
-from xl_ni179.checks.base import is_number as is_number
-from xl_ni179.checks.inputs import MONEY_CEILING as MONEY_CEILING
 from xl_ni179.spec.schema import Schema
 
 # The Checks sheet lists its rows in this order, so the templates depend on it.

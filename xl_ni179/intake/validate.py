@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xl_ni179.checks.data import is_number
+from xl_ni179.checks.base import is_number
 from xl_ni179.checks.hyperlinks import link_findings
 from xl_ni179.checks.saved import stale_results
 from xl_ni179.intake.compiled import ReturnSpec, return_spec

@@ -11,7 +11,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_ni179.checks import dates
-from xl_ni179.checks.data import MONEY_CEILING
+from xl_ni179.checks.inputs import MONEY_CEILING
 from xl_ni179.partnership import Organisation, Partnership, Round
 from xl_ni179.spec import layout
 from xl_ni179.spec.schema import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_ni179.checks.data import Check
+from xl_ni179.checks.base import Check
 from xl_ni179.rules import RULES
 from xl_ni179.rules.base import ACTION, CELL_ACTION, EXPLAINED, PASSED
 from xl_ni179.rules.findings import place
