@@ -127,9 +127,8 @@ def templates(
         from xl_ni179.store.issue import issue_templates
         from xl_ni179.store.workspace import Workspace
 
-        paths, prefills = issue_templates(
-            Workspace(workspace_path(ctx)), rnd.id, out_dir, list(orgs) or None
-        )
+        with Workspace(workspace_path(ctx)) as workspace:
+            paths, prefills = issue_templates(workspace, rnd.id, out_dir, list(orgs) or None)
     else:
         from xl_ni179.template import write_templates
 
