@@ -261,7 +261,8 @@ def test_a_busy_shared_database_names_the_session_holding_it(tmp_path, postgres,
         in err
     ), err
     assert "Waited 2 seconds, so this command stopped and recorded nothing more" in err
-    assert Workspace(ws.path, url=url).submissions() == []
+    with Workspace(ws.path, url=url) as again:
+        assert again.submissions() == []
 
 
 def test_a_store_with_receipts_recorded_at_once_before_is_repaired_on_upgrade(tmp_path, store_url):
