@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from xl_ni179.intake.annotate import annotate, annotated_bytes
 from xl_ni179.intake.batch import validate_file
-from xl_ni179.rules.findings import Report
+from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.spec.schema import build_schema
 
 # Partner text that a spreadsheet would read as a formula if it were written as one.
@@ -110,15 +110,27 @@ def test_annotating_a_file_that_is_not_a_workbook_writes_nothing(partnership, tm
 
 def test_values_a_cell_cannot_hold_land_as_text(partnership):
     """An infinite number or a control character (a crafted file can carry both) must not stop
-    the copy being written, or the reply would never go."""
+    the copy being written, or the reply would never go; and the control character is shown,
+    not dropped, in the cell and in the comment quoting it."""
     report = Report(
         file="x.xlsx",
         organisation="MELTON",
         round_id="2008-09-review",
         values={"gains_procurement_2008_09": float("inf"), "signoff_phone": "0116\x07 496 0000"},
+        findings=[
+            Finding(
+                "money-not-a-number",
+                "error",
+                "This entry should be a number, but it contains '1\x1b[31m2'.",
+                "Type the figure as a number.",
+                "Gains",
+                "B9",
+            )
+        ],
     )
     wb = load_workbook(io.BytesIO(annotated_bytes(partnership, report)))
-    assert wb["Gains"]["B8"].value == "inf" and wb["Sign-off"]["B9"].value == "0116 496 0000"
+    assert wb["Gains"]["B8"].value == "inf" and wb["Sign-off"]["B9"].value == "0116\\x07 496 0000"
+    assert "contains '1\\x1b[31m2'" in wb["Gains"]["B9"].comment.text
 
 
 @pytest.mark.slow

@@ -99,6 +99,7 @@ def test_the_cell_bomb_costs_the_main_process_nothing(corpus, tmp_path):
             stderr=subprocess.STDOUT,
         )
         _, status, _usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by proc.wait()
     elapsed = time.monotonic() - started
     output = (tmp_path / "out.txt").read_text()
     assert os.waitstatus_to_exitcode(status) == 1, output

@@ -21,7 +21,8 @@ from email.message import EmailMessage, Message
 from pathlib import Path
 
 import pytest
-from helpers.mailservers import AUTHSERV, message, parse, stamp
+from helpers.intake_command import intake_args, intake_argv
+from helpers.mailservers import message, parse, stamp
 
 import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.mail import bounds
@@ -110,19 +111,7 @@ def measured_intake(ws: Path, maildir: Path, smtp: str) -> tuple[int, str, float
             "-c",
             MEASURE,
             str(peak),
-            sys.executable,
-            "-m",
-            "xl_ni179",
-            "--workspace",
-            str(ws),
-            "intake",
-            "--maildir",
-            str(maildir),
-            "--smtp",
-            smtp,
-            "--once",
-            "--authserv-id",
-            AUTHSERV,
+            *intake_argv(ws, maildir=maildir, smtp=smtp),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -213,18 +202,7 @@ def test_a_message_that_kills_the_run_is_set_aside_and_blocks_nothing(tmp_path, 
     box.add(genuine)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NI179_DATABASE_URL", None)
-    args = [
-        "--workspace",
-        str(ws.path),
-        "intake",
-        "--maildir",
-        str(tmp_path / "Maildir"),
-        "--smtp",
-        smtp.url,
-        "--once",
-        "--authserv-id",
-        AUTHSERV,
-    ]
+    args = intake_args(ws.path, maildir=tmp_path / "Maildir", smtp=smtp.url)
     codes = []
     for _ in range(MAX_READS + 1):
         proc = subprocess.run(

@@ -13,13 +13,13 @@ import mailbox
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from helpers.mailservers import AUTHSERV, message, parse
+from helpers.intake_command import intake_argv
+from helpers.mailservers import message, parse
 
 import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo.data import demo_returns
@@ -40,21 +40,7 @@ def intake(ws: Path, maildir: Path, smtp: str, delay: str = "0") -> subprocess.P
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NI179_INTAKE_STEP_DELAY": delay}
     env.pop("NI179_DATABASE_URL", None)
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "xl_ni179",
-            "--workspace",
-            str(ws),
-            "intake",
-            "--maildir",
-            str(maildir),
-            "--smtp",
-            smtp,
-            "--once",
-            "--authserv-id",
-            AUTHSERV,
-        ],
+        intake_argv(ws, maildir=maildir, smtp=smtp),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -300,22 +286,13 @@ def test_a_running_intake_checks_again_under_the_configuration_as_edited(tmp_pat
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NI179_DATABASE_URL", None)
     service = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "xl_ni179",
-            "--workspace",
-            str(ws.path),
-            "intake",
-            "--maildir",
-            str(tmp_path / "Maildir"),
-            "--smtp",
-            smtp.url,
-            "--interval",
-            "5",
-            "--authserv-id",
-            AUTHSERV,
-        ],
+        intake_argv(
+            ws.path,
+            maildir=tmp_path / "Maildir",
+            smtp=smtp.url,
+            once=False,
+            extra=("--interval", "5"),
+        ),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -8,13 +8,13 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from helpers.mailservers import AUTHSERV, SmtpSink, message, parse
+from helpers.intake_command import NI179_MAIL, intake_argv
+from helpers.mailservers import SmtpSink, message, parse
 
 import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo.data import demo_returns
@@ -40,21 +40,7 @@ def sink():
 def run_intake(ws: Path, maildir: Path, smtp: str) -> subprocess.Popen:
     env = {**os.environ, "NI179_INTAKE_STEP_DELAY": "0.04", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "xl_ni179.mail",
-            "--workspace",
-            str(ws),
-            "intake",
-            "--maildir",
-            str(maildir),
-            "--smtp",
-            smtp,
-            "--once",
-            "--authserv-id",
-            AUTHSERV,
-        ],
+        intake_argv(ws, program=NI179_MAIL, maildir=maildir, smtp=smtp),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -101,7 +87,8 @@ def test_kill_anywhere_stores_and_answers_once(tmp_path, sink):
     mailbox.Maildir(tmp_path / "Empty", create=True)
     started = time.monotonic()
     proc = run_intake(ws.path, tmp_path / "Empty", sink.url)
-    assert proc.wait(60) == 0, proc.communicate()[1].decode()
+    _out, err = proc.communicate(timeout=60)  # (reads and closes its pipes too)
+    assert proc.returncode == 0, err.decode()
     startup = time.monotonic() - started
     batches = 0
     for _ in range(KILLS):

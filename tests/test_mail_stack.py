@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from helpers.intake_command import intake_argv
 from helpers.mailservers import XLSX, SmtpSink
 from helpers.mailstack import (
     AUTHSERV,
@@ -122,22 +123,15 @@ def intake(
     stack: MailStack, ws: Workspace, box: str, smtp: SmtpSink, *extra: str
 ) -> subprocess.CompletedProcess:
     """``ni179 intake`` as the consolidator's scheduled task runs it: a process of its own."""
-    argv = [
-        *NI179,
-        "--workspace",
-        str(ws.path),
-        "intake",
-        "--imap",
-        stack.imap_url(box),
-        "--smtp",
-        smtp.url,
-        "--authserv-id",
-        AUTHSERV,
-        "--once",
-        *extra,
-    ]
     return subprocess.run(
-        argv,
+        intake_argv(
+            ws.path,
+            program=NI179,
+            imap=stack.imap_url(box),
+            smtp=smtp.url,
+            authserv_id=AUTHSERV,
+            extra=extra,
+        ),
         capture_output=True,
         text=True,
         timeout=300,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers.intake_command import intake_args
 from helpers.mailservers import AUTHSERV, RECEIVED, Dovecot, SmtpSink, message, parse, stamp
 
 import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
@@ -394,15 +395,13 @@ def test_intake_refuses_to_start_without_the_authserv_id(tmp_path, monkeypatch, 
     box.add(
         message(LCC, ws.partnership.consolidator_email, "R", attachments=[("r.xlsx", books["lcc"])])
     )
-    args = [
-        "--workspace",
-        str(ws.path),
-        "intake",
-        "--maildir",
-        str(tmp_path / "Maildir"),
-        "--smtp",
-        "smtp://127.0.0.1:1",
-    ]
+    args = intake_args(
+        ws.path,
+        maildir=tmp_path / "Maildir",
+        smtp="smtp://127.0.0.1:1",
+        once=False,
+        authserv_id=None,
+    )
     result = CliRunner().invoke(mail_main, args)
     assert result.exit_code == 2
     assert (

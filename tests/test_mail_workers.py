@@ -6,13 +6,13 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from helpers.mailservers import AUTHSERV, Dovecot, SmtpSink, message
+from helpers.intake_command import NI179_MAIL, intake_argv
+from helpers.mailservers import Dovecot, SmtpSink, message
 
 import xl_ni179.store.mail_ledger  # noqa: F401 - the ledger table is created with the store
 from xl_ni179.demo.data import demo_returns
@@ -43,33 +43,20 @@ def worker(workspace: Path, imap: str, smtp: str, db: str) -> subprocess.Popen:
         "PYTHONPATH": str(ROOT),
     }
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "xl_ni179.mail",
-            "--workspace",
-            str(workspace),
-            "intake",
-            "--imap",
-            imap,
-            "--smtp",
-            smtp,
-            "--once",
-            "--authserv-id",
-            AUTHSERV,
-        ],
+        intake_argv(workspace, program=NI179_MAIL, imap=imap, smtp=smtp),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
 
 
-def test_two_workers_share_one_mailbox_and_store(tmp_path, servers, postgres):
+def test_two_workers_share_one_mailbox_and_store(tmp_path, servers, postgres, request):
     from helpers.pgserver import fresh_database
 
     dovecot, sink = servers
     db = fresh_database(postgres)
     ws = Workspace.init(tmp_path / "ws", url=db)
+    request.addfinalizer(ws.close)  # its connections to the shared server
     p = ws.partnership
     rnd = p.round("2008-09-review")
     data = demo_returns(p, rnd)

@@ -254,7 +254,8 @@ def test_any_other_store_is_opened_as_every_command_opens_it(tmp_path, monkeypat
         monkeypatch.setenv("NI179_DATABASE_URL", fresh_database(postgres))
     ws = tmp_path / "ws"
     _issue(ws, tmp_path / "templates")
-    held = Workspace(ws).issued_templates()
+    with Workspace(ws) as workspace:
+        held = workspace.issued_templates()
     assert len(held) == 13
     opened = []
     real = issued_module._stored_records

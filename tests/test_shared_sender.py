@@ -9,6 +9,7 @@ which organisations list the address.
 from __future__ import annotations
 
 import mailbox
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -55,6 +56,25 @@ def test_the_address_speaks_for_neither_organisation():
     assert LCC in match.problem and HINCK in match.problem
     # The organisations' own addresses are still theirs alone.
     assert p.sender("finance@leicestershire-cc.example.org").organisation.code == "LCC"
+
+
+def test_config_check_warns_of_the_address_naming_both_organisations(tmp_path):
+    """It said only "OK": the consolidator learnt of the shared address when a partner's
+    return sat in quarantine."""
+    config = tmp_path / "shared.toml"
+    config.write_text(_shared_config(), "utf-8")
+    result = CliRunner().invoke(main, ["config", "check", str(config)])
+    assert result.exit_code == 0, result.output  # the file is valid; the warning is advice
+    ok, warning = result.output.strip().split("\n")
+    assert ok.endswith("OK: 13 organisations, 3 agreements, 2 round(s), 7 projects.")
+    assert warning.startswith(f"Warning: {SHARED} is in the emails of both {LCC} and {HINCK}.")
+    assert "counted for none of them" in warning and "quarantine" in warning
+    assert "Keep the address under the one organisation that sends from it" in warning
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "config.md").read_text("utf-8")
+    assert warning in docs.splitlines(), "docs/config.md shows another warning"
+
+    alone = CliRunner().invoke(main, ["config", "check"])  # the built-in file shares none
+    assert alone.exit_code == 0 and "Warning" not in alone.output
 
 
 def test_a_return_received_from_it_counts_for_neither(ws, make_return):

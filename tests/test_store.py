@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -243,3 +244,32 @@ def test_a_postgresql_store_without_its_driver_names_the_extra(tmp_path, monkeyp
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert "pip install 'xl_ni179[postgres]'" in result.output and "psycopg" in result.output
     assert "s3cret" not in result.output
+
+
+def _open_files_under(folder) -> list[str]:
+    fds = Path("/proc/self/fd")
+    found = []
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed while listed (the listing's own descriptor)
+            continue
+        if target.startswith(str(folder)):
+            found.append(target)
+    return found
+
+
+def test_a_command_run_in_process_leaves_no_connection_to_the_store_open(tmp_path):
+    """The ribbon and the tests run commands in Excel's or pytest's process: the store the
+    command opened was left open until the garbage collector ran (a ResourceWarning, and on
+    PostgreSQL a server session held)."""
+    runner = CliRunner()
+    ws = tmp_path / "ws"
+    assert runner.invoke(main, ["--workspace", str(ws), "init"]).exit_code == 0
+    result = runner.invoke(main, ["--workspace", str(ws), "status", "--round", ROUND])
+    assert result.exit_code == 0, result.output
+    assert _open_files_under(ws) == []
+    with Workspace(ws) as workspace:
+        assert workspace.submissions() == []
+        assert _open_files_under(ws) != []  # (the check sees an open store)
+    assert _open_files_under(ws) == []

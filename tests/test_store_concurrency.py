@@ -164,6 +164,12 @@ def hold(script: str, arg: str, env: dict[str, str]) -> subprocess.Popen:
     return proc
 
 
+def end(holder: subprocess.Popen) -> None:
+    """Kill a holder, wait for it and close its pipes."""
+    holder.send_signal(signal.SIGKILL)
+    holder.communicate(timeout=10)
+
+
 @pytest.mark.slow
 def test_a_locked_store_waits_a_bounded_time_then_names_the_holder(tmp_path, returns_dir):
     ws = Workspace.init(tmp_path / "ws")
@@ -184,8 +190,7 @@ def test_a_locked_store_waits_a_bounded_time_then_names_the_holder(tmp_path, ret
         ((code, out, err),) = run_at_once([receive], env, timeout=60)
         waited = time.monotonic() - started
     finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait(10)
+        end(holder)
     assert code == 2, (out, err)
     assert "Traceback" not in err
     assert err.startswith("Error: The returns store (") and "is busy" in err
@@ -201,8 +206,7 @@ def test_a_locked_store_waits_a_bounded_time_then_names_the_holder(tmp_path, ret
             [[*NI179, "--workspace", str(ws.path), "status", "--round", ROUND]], env, 60
         )
     finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait(10)
+        end(holder)
     assert code == 2 and "Traceback" not in err, err
     assert f"ni179 consolidate (process {holder.pid}, since " in err, err
     assert status[0][0] == 0, status  # `ni179 status` only reads: a writer does not hold it up
@@ -250,15 +254,15 @@ def test_a_busy_shared_database_names_the_session_holding_it(tmp_path, postgres,
             60,
         )
     finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait(10)
+        end(holder)
     assert code == 2 and "Traceback" not in err, err
     assert (
         "The returns store (the shared database) is busy: held by ni179 consolidate (test) (database session "
         in err
     ), err
     assert "Waited 2 seconds, so this command stopped and recorded nothing more" in err
-    assert Workspace(ws.path, url=url).submissions() == []
+    with Workspace(ws.path, url=url) as again:
+        assert again.submissions() == []
 
 
 def test_a_store_with_receipts_recorded_at_once_before_is_repaired_on_upgrade(tmp_path, store_url):

@@ -172,6 +172,8 @@ def _end(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     proc.wait(timeout=30)
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 # -- comparing -------------------------------------------------------------------------------

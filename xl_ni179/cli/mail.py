@@ -30,7 +30,9 @@ def _workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast 
     from xl_ni179.store import mail_ledger  # noqa: F401 - the ledger table, with the store
     from xl_ni179.store.workspace import Workspace
 
-    return Workspace(Path(ctx.obj["workspace"]))
+    workspace = Workspace(Path(ctx.obj["workspace"]))
+    ctx.call_on_close(workspace.close)  # when the command ends (in-process callers go on)
+    return workspace
 
 
 def _config_changed(workspace: Workspace) -> bool:
@@ -130,9 +132,10 @@ def intake(
     workspace = _workspace(ctx)
     while True:
         if interval and _config_changed(workspace):
-            workspace = _workspace(
-                ctx
-            )  # a sender added, a date moved: held messages are checked against it
+            # A sender added, a date moved: held messages are checked against it. The old
+            # store's connections are closed now, not left open for the life of the service.
+            old, workspace = workspace, _workspace(ctx)
+            old.close()
         try:
             source = open_source(imap=imap, maildir=maildir)
             try:

@@ -32,7 +32,9 @@ def workspace_path(ctx: click.Context) -> Path:
 def open_workspace(ctx: click.Context) -> Workspace:  # imported lazily, for a fast start
     from xl_ni179.store.workspace import Workspace
 
-    return Workspace(workspace_path(ctx))
+    workspace = Workspace(workspace_path(ctx))
+    ctx.call_on_close(workspace.close)  # when the command ends (in-process callers go on)
+    return workspace
 
 
 def partnership(ctx: click.Context) -> Partnership:

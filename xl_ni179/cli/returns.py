@@ -38,6 +38,9 @@ def config_check(ctx: click.Context, file: Path | None) -> None:
     """Check a configuration file and list every problem in it, each with its line and key
     (unknown or misspelt keys among them). Exit 2 if there is any.
 
+    Then warn of what the file allows but will go wrong (an email address listed by two
+    organisations, whose returns count for neither); a warning alone leaves the exit status 0.
+
     Without FILE, checks the workspace's configuration (or the built-in one).
 
     Example: ni179 config check partnership.toml
@@ -49,6 +52,8 @@ def config_check(ctx: click.Context, file: Path | None) -> None:
         f"{p.source}: OK: {len(p.organisations)} organisations, {len(p.agreements)} agreements, "
         f"{len(p.rounds)} round(s), {len(p.projects)} projects."
     )
+    for warning in p.warnings():
+        click.echo(f"Warning: {warning}")
 
 
 @config.command("show")
@@ -122,9 +127,8 @@ def templates(
         from xl_ni179.store.issue import issue_templates
         from xl_ni179.store.workspace import Workspace
 
-        paths, prefills = issue_templates(
-            Workspace(workspace_path(ctx)), rnd.id, out_dir, list(orgs) or None
-        )
+        with Workspace(workspace_path(ctx)) as workspace:
+            paths, prefills = issue_templates(workspace, rnd.id, out_dir, list(orgs) or None)
     else:
         from xl_ni179.template import write_templates
 

@@ -45,6 +45,7 @@ def init(ctx: click.Context, config_file: Path | None) -> None:
     from xl_ni179.store.workspace import Workspace
 
     workspace = Workspace.init(workspace_path(ctx), config_file)
+    ctx.call_on_close(workspace.close)
     click.echo(
         f"Workspace ready at {workspace.path} ({len(workspace.partnership.organisations)} organisations)."
     )

@@ -13,17 +13,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from xl_ni179.template import measure
 from xl_ni179.template.formats import FORMULA_STARTS
+from xl_ni179.text import in_cell
 
-# Characters an .xlsx file cannot hold (XML 1.0 forbids them): dropped, as openpyxl's
-# ILLEGAL_CHARACTERS_RE does for the other workbooks (template.styles.set_text).
-ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 HEADER_BLUE = "1F4E78"
 BORDER_GREY = "999999"  # a table's thin border
 
@@ -115,9 +112,11 @@ class Sheet:
 
     def put(self, row: int, col: int, value: Any, look: Look = PLAIN) -> None:
         """Store a value as written by ``xlhelpers.put``: text stays text (with the quote prefix
-        when it starts like a formula), characters a workbook cannot hold are dropped."""
+        when it starts like a formula), control and other hidden characters made visible as
+        escapes (``text.in_cell``): an .xlsx cannot hold most of them, and dropping them would
+        hide that the partner's text held them."""
         if isinstance(value, str):
-            value = ILLEGAL.sub("", value)
+            value = in_cell(value)
             if value.startswith(FORMULA_STARTS):
                 look = look.but(quote=True)
         self.cells[(row, col)] = (value, look)

@@ -18,7 +18,6 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import MergedCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -39,7 +38,7 @@ from xl_ni179.template.styles import (
     WRAP,
     set_text,
 )
-from xl_ni179.text import quote
+from xl_ni179.text import in_cell, quote
 
 AUTHOR = "NI 179 validation"
 # A finding's cell is coloured as well as commented: red for an error, amber for a warning
@@ -132,7 +131,7 @@ def _comment_cells(wb: Workbook, report: Report) -> None:
             by_cell.setdefault((f.sheet, f.cell), []).append(f)
     for (sheet, cell), found in by_cell.items():
         notes = [f"{f.severity.upper()} {f.code}: {f.message} {f.fix}" for f in found]
-        comment = Comment(ILLEGAL_CHARACTERS_RE.sub("", "\n\n".join(notes)), AUTHOR)
+        comment = Comment(in_cell("\n\n".join(notes)), AUTHOR)
         comment.width, comment.height = 320, 160
         target = wb[sheet][cell]
         target.comment = comment

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 from xl_ni179.errors import UnknownRoundError
-from xl_ni179.partnership.senders import SenderMatch, filed_under, normal_address, sender_index
+from xl_ni179.partnership.senders import (
+    SenderMatch,
+    filed_under,
+    normal_address,
+    sender_index,
+    shared_addresses,
+)
 
 YEAR_RE = re.compile(r"^(\d{4})/(\d{2})$")
 # A code in the configuration (organisation, sector, agreement, project): it is used in file and
@@ -223,6 +229,11 @@ class Partnership:
         an address listed by several means)."""
         key = normal_address(address or "")
         return SenderMatch(key, self._senders.get(key, ()))
+
+    def warnings(self) -> list[str]:
+        """What the configuration allows but will make go wrong, in the consolidator's terms
+        (``ni179 config check`` prints them): an address listed by several organisations."""
+        return [match.config_warning for match in shared_addresses(self.organisations)]
 
     def filed_under(self, named: str | None, sender: str | None) -> str | None:
         """The organisation a return naming ``named``, sent from ``sender``, counts for."""

@@ -52,6 +52,16 @@ def sender_index(organisations: Iterable[Org]) -> dict[str, tuple[Org, ...]]:
     return index
 
 
+def shared_addresses(organisations: Iterable[Org]) -> list[SenderMatch[Org]]:
+    """Every address two or more organisations list, in configuration order: each is matched
+    to none of them (``ni179 config check`` warns of them)."""
+    return [
+        SenderMatch(address, listed_by)
+        for address, listed_by in sender_index(organisations).items()
+        if len(listed_by) > 1
+    ]
+
+
 @dataclass(frozen=True)
 class SenderMatch(Generic[Org]):
     """An address and the organisations that list it (``Partnership.sender``)."""
@@ -97,6 +107,21 @@ class SenderMatch(Generic[Org]):
         if not self.listed_by:
             return f"{self.address or 'the sender'} is not registered for any partner"
         return None
+
+    @property
+    def config_warning(self) -> str:
+        """What an address listed by several organisations does, and what to change, for
+        ``ni179 config check``."""
+        two = len(self.listed_by) == 2
+        which = "both" if two else f"all {len(self.listed_by)} of"
+        others = "the other its own address" if two else "each of the others its own"
+        return (
+            f"{self.address} is in the emails of {which} {self.names}. Nothing in a message "
+            "shows which of them sent it, so a return from this address is counted for none "
+            "of them: the mail intake holds its messages in quarantine, and `ni179 receive "
+            "--sender` rejects the return (sender-ambiguous). Keep the address under the one "
+            f"organisation that sends from it, and give {others}."
+        )
 
 
 def filed_under(named: str | None, sender: SenderMatch[Org] | None) -> str | None:

@@ -113,6 +113,18 @@ class Workspace(Receiving):
         workspace.audit("init", {"config": str(config or "built-in")})
         return workspace
 
+    def close(self) -> None:
+        """Close the store's connections. A command's process ends anyway; a long-running one
+        (the intake service, Excel's ribbon) or a test would otherwise leave them open until
+        the garbage collector finds them. The workspace opens new ones if used again."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction that may write: committed on success, rolled back entirely on any

@@ -1,7 +1,6 @@
 """The look of the workbooks: inputs yellow and unlocked, everything else locked."""
 
 from openpyxl.cell import Cell, MergedCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
 # The font, number formats and formula starts, declared once for every writer (formats.py).
@@ -14,6 +13,7 @@ from xl_ni179.template.formats import (  # noqa: F401 - offered here as they alw
     PCT_FORMAT,
     TEXT_FORMAT,
 )
+from xl_ni179.text import in_cell
 
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -57,10 +57,11 @@ def set_text(cell: Cell, text: str) -> None:
     Text starting with '=' would be written as a formula, so it is forced to a string. Text
     starting with any of ``FORMULA_STARTS`` also gets Excel's quote prefix (the leading
     apostrophe), so it stays text when the consolidator edits the cell: '+cmd|...' or
-    '@SUM(...)' would otherwise become a live formula. Characters a workbook cannot hold are
-    dropped rather than failing the whole workbook.
+    '@SUM(...)' would otherwise become a live formula. Control and other hidden characters
+    (most of which a workbook cannot hold) are written as visible escapes (``text.in_cell``),
+    neither failing the whole workbook nor silently dropped.
     """
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
+    cell.value = in_cell(text)
     if cell.data_type == "f":
         cell.data_type = "s"
     cell.quotePrefix = isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS)
