@@ -6,6 +6,8 @@ hostile file is stopped before it can cost more than a second or a few megabytes
 Checks read these names at call time, so a caller (or a test) can change one.
 """
 
+from xl_ni179.text import CELL_UNITS
+
 MB = 1024 * 1024
 
 # The package (zip) as a whole.
@@ -28,9 +30,7 @@ MAX_CELLS_TOTAL = 200_000
 
 # Text.
 MAX_SHARED_STRINGS = 50_000
-MAX_STRING_CHARS = (
-    32_767  # Excel's own limit for the text of one cell, in UTF-16 units (an emoji is two)
-)
+MAX_STRING_CHARS = CELL_UNITS  # Excel's own limit for the text of one cell, in UTF-16 units
 # A text of at most this many characters is within the limit whatever they are (a character
 # is at most two UTF-16 units): only a longer one need be measured.
 TEXT_SURELY_FITS = MAX_STRING_CHARS // 2
