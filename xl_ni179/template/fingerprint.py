@@ -19,19 +19,33 @@ from xl_ni179.spec.schema import META, Schema
 CellMap = Mapping[str, Mapping[str, Any]]
 
 
+# Every kind of content but text is marked with a NUL and a letter, and a text that itself
+# starts with a NUL (a return can write one as _x0000_) is marked too, so two cells of
+# different kinds never normalise alike: a total replaced by the text of its formula, or a
+# year by the text of its number, shows something else and is a changed cell.
+MARK = "\x00"
+_TEXT, _FORMULA, _NUMBER, _TRUTH, _OTHER = (MARK + kind for kind in "t=nbo")
+
+
 def normalise(value: Any) -> str | None:
     kind = type(value)
     if kind is str:  # most locked cells are labels
-        return value.replace("\r\n", "\n") if value else None
+        return _text(value) if value else None
     if kind is Formula:
-        return "=" + canonical_formula(value)
+        return _FORMULA + canonical_formula(value)
     if value is None:
         return None
     if kind is bool:
-        return "TRUE" if value else "FALSE"
+        return _TRUTH + ("TRUE" if value else "FALSE")
     if isinstance(value, int | float):
-        return repr(round(float(value), 6))
-    return str(value).replace("\r\n", "\n") or None
+        return _NUMBER + repr(round(float(value), 6))
+    text = str(value).replace("\r\n", "\n")
+    return _OTHER + text if text else None
+
+
+def _text(value: str) -> str:
+    text = value.replace("\r\n", "\n") if "\r" in value else value
+    return _TEXT + text if text.startswith(MARK) else text
 
 
 def shown(value: Any) -> str:
@@ -74,7 +88,7 @@ def _locked_of_sheet(sheet_cells: Mapping[str, Any], skip: Collection[str]) -> d
             continue
         if type(value) is str:  # most locked cells are labels: normalise's first case, inline
             if value:
-                out[coord] = value.replace("\r\n", "\n") if "\r" in value else value
+                out[coord] = value if value[0] != MARK and "\r" not in value else _text(value)
             continue
         norm = normalise(value)
         if norm is not None:
@@ -115,15 +129,20 @@ def locked_fingerprint(cells: CellMap, schema: Schema) -> str:
 
 
 def _hash(by_sheet: Mapping[str, Mapping[str, str]]) -> str:
-    # Names and addresses hold no NUL (XML cannot), so these lines, sorted as text, would
-    # come in (sheet, cell) order too: the hash has always been of that order.
+    # In (sheet, cell) order. A sheet's name and a cell's address hold no NUL (XML cannot),
+    # and each content is preceded by its length, so one cell's content can never read as
+    # the end of its own line and the start of another's: the lines say one thing only.
     digest = hashlib.sha256()
     for sheet in sorted(by_sheet):
         contents = by_sheet[sheet]
         digest.update(
             "".join(
-                [f"{sheet}\x00{coord}\x00{contents[coord]}\x01" for coord in sorted(contents)]
-            ).encode()
+                [
+                    f"{sheet}\x00{coord}\x00{len(text)}\x00{text}"
+                    for coord in sorted(contents)
+                    for text in (contents[coord],)
+                ]
+            ).encode("utf-8", "surrogatepass")
         )
     return digest.hexdigest()
 
