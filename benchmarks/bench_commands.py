@@ -51,6 +51,10 @@ for path in open(sys.argv[1], encoding="utf-8").read().split("\n"):
         cells += sum(len(row) for row in wb.get_sheet_by_name(name).to_python())
 print(cells)
 """
+CONSOLIDATE_IMPORTS = (
+    "import xl_ni179.cli, xl_ni179.store.workspace, xl_ni179.consolidate.master, "
+    "xl_ni179.consolidate.xlsxwriting"
+)
 # Every return of a generated data set received into a new workspace, as the consolidator's
 # store holds them by the end of a round (run once, in its own process, not timed).
 RECEIVE_ALL = r"""
@@ -356,6 +360,13 @@ def main(argv: list[str] | None = None) -> None:
             commands["python -c pass (for scale)"] = (
                 [sys.executable, "-c", "pass"],
                 floor_env,
+                (0,),
+            )
+            # What the command imports before it does any work: how much of the target the
+            # libraries it stands on leave for the work.
+            commands["python -c: import what consolidate imports (for scale)"] = (
+                [sys.executable, "-c", CONSOLIDATE_IMPORTS],
+                envs[""],
                 (0,),
             )
             with CpuWatch() as cpu:
