@@ -1,0 +1,54 @@
+"""Attacks on the day's changes (review2): each test failed before its fix."""
+
+from __future__ import annotations
+
+import zipfile
+
+from xl_ni179.intake.annotate import annotated_bytes
+from xl_ni179.intake.reader import read_workbook
+from xl_ni179.rules.findings import Finding, Report
+from xl_ni179.spec.schema import build_schema
+
+# Excel shows _xHHHH_ in a cell's or comment's text as the character HHHH. A partner's cell
+# can hold those seven characters as text (written _x005F_x202E_, as Excel writes them), and a
+# sheet name can hold them as they are; a copy that writes them back unescaped shows a
+# right-to-left override and a bell instead, the very characters in_cell makes visible.
+LITERAL = "Meet _x202E_ at noon _x0007_"
+
+
+def _copy(partnership, tmp_path):
+    report = Report(
+        file="x.xlsx",
+        organisation="MELTON",
+        round_id="2008-09-review",
+        values={"signoff_phone": LITERAL},
+        findings=[
+            Finding(
+                "money-not-a-number",
+                "error",
+                f"This entry should be a number, but it contains '{LITERAL}'.",
+                "Type the figure as a number.",
+                "Gains",
+                "B9",
+            )
+        ],
+    )
+    out = tmp_path / "checked.xlsx"
+    out.write_bytes(annotated_bytes(partnership, report))
+    return report, out
+
+
+def test_the_checked_copy_shows_escape_like_text_as_the_partner_wrote_it(partnership, tmp_path):
+    report, out = _copy(partnership, tmp_path)
+    schema = build_schema(partnership, partnership.round(report.round_id))
+    phone = schema.field("signoff_phone")
+    # Our reader reads a cell's text as Excel shows it (and refuses what Excel and Calc show
+    # differently): the partner's own text comes back, not a hidden character.
+    raw = read_workbook(out)
+    assert raw.value(phone.sheet, phone.cell) == LITERAL
+    shown = [v for v in raw.cells["Validation results"].values() if isinstance(v, str)]
+    assert any(LITERAL in v for v in shown)
+    # The comment too: Excel reads its text the same way, so it is written escaped.
+    with zipfile.ZipFile(out) as zf:
+        xml = b"".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/comments"))
+    assert b"_x005F_x202E_" in xml and b"_x005F_x0007_" in xml
