@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
 import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
 
 from xl_ni179.intake.annotate import annotated_bytes
 from xl_ni179.intake.reader import read_workbook
+from xl_ni179.intake.validate import validate_in_process
 from xl_ni179.rules.findings import Finding, Report
 from xl_ni179.spec.schema import build_schema
 
@@ -52,3 +59,39 @@ def test_the_checked_copy_shows_escape_like_text_as_the_partner_wrote_it(partner
     with zipfile.ZipFile(out) as zf:
         xml = b"".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/comments"))
     assert b"_x005F_x202E_" in xml and b"_x005F_x0007_" in xml
+
+
+def _long_formula_return(make_return, tmp_path, n: int, chars: int) -> Path:
+    """A filled return with one cell of ``n`` long formulas, each of about ``chars`` characters,
+    in an empty corner of the Gains sheet (each a different formula)."""
+    path = make_return("MELTON")
+    wb = load_workbook(path)
+    ws = wb["Gains"]
+    terms = chars // 4
+    for i in range(n):
+        ws[f"AZ{300 + i}"] = "=" + "+".join(["A1"] * terms) + f"+{i}"
+    out = tmp_path / "long-formulas.xlsx"
+    wb.save(out)
+    return out
+
+
+@pytest.mark.slow
+def test_a_returns_formulas_leave_little_behind_in_the_worker(partnership, make_return, tmp_path):
+    """A worker validates return after return, keeping what it learnt of formulas for the next
+    file. A hostile file's formulas (no limit on their length) must not stay behind by the
+    hundred megabytes: the next partner's return, read by the same worker under its memory
+    limit, would be refused as too large for no fault of its own."""
+    hostile = _long_formula_return(make_return, tmp_path, 12, 32_000)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        report = validate_in_process(partnership, str(hostile))
+        del report
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # The file holds 384,000 characters of formulas; their tokens are about 60 bytes a
+    # character. What stays behind must be a small part of that.
+    assert kept < 8_000_000, f"{kept:,} bytes kept after one file"
