@@ -95,3 +95,34 @@ def test_a_returns_formulas_leave_little_behind_in_the_worker(partnership, make_
     # The file holds 384,000 characters of formulas; their tokens are about 60 bytes a
     # character. What stays behind must be a small part of that.
     assert kept < 8_000_000, f"{kept:,} bytes kept after one file"
+
+
+@pytest.mark.slow
+def test_a_twin_whose_baseline_is_also_a_year_gives_each_organisation_its_own_template(
+    demo_round,
+):
+    """Without a recorded fingerprint, a return is compared with its shape's template built
+    once for a twin, with the twin's name, code and baseline replaced by the organisation's
+    own. A twin whose baseline (£000) is also a year heading of the Gains sheet must not
+    have those headings replaced too: every genuine return of its shape would be refused."""
+    from xl_ni179.intake.compiled import return_spec
+    from xl_ni179.partnership.load import default_config_text, parse_partnership
+    from xl_ni179.template.builder import build_locked
+
+    text = default_config_text()
+    assert "baseline = 12500\n" in text  # BLABY, the first district: its shape's twin
+    p = parse_partnership(text.replace("baseline = 12500\n", "baseline = 2010\n"), "test")
+    spec = return_spec(p, demo_round.id)
+    twin = p.organisation("BLABY")
+    assert spec.expected_locked(twin.code) == build_locked(p, twin.code, demo_round.id)
+    same_shape = [
+        o
+        for o in p.organisations
+        if o is not twin
+        and o.sector == twin.sector
+        and p.agreements_of(o.code) == p.agreements_of(twin.code)
+        and p.projects_of(o.code) == p.projects_of(twin.code)
+    ]
+    assert same_shape
+    for org in same_shape:
+        assert spec.expected_locked(org.code) == build_locked(p, org.code, demo_round.id), org.code
