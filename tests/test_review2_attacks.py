@@ -126,3 +126,29 @@ def test_a_twin_whose_baseline_is_also_a_year_gives_each_organisation_its_own_te
     assert same_shape
     for org in same_shape:
         assert spec.expected_locked(org.code) == build_locked(p, org.code, demo_round.id), org.code
+
+
+@pytest.mark.slow
+def test_the_ribbons_results_sheet_shows_a_partners_control_characters(
+    make_return, monkeypatch, tmp_path
+):
+    """The Validate button lists the findings on a sheet of the open workbook: a finding that
+    quotes the partner's text shows its control characters as escapes, as the checked copy
+    and the master do, not as characters Excel shows as nothing (or a terminal obeys)."""
+    from helpers.remote_book import Replay, remote_book
+
+    from xl_ni179.excel import ribbon
+
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("NI179_WORKSPACE", raising=False)
+    # _x001B_ is how a workbook holds an escape character: Excel reads it as one.
+    path = make_return("MELTON", {"signoff_email": "nobody_x001B_[2J"})
+    book = remote_book(path, name=str(path))
+    assert ribbon.validate_open_workbook(book) is True
+    replay = Replay.of(book)
+    shown = [
+        str(replay.value("Validation results", f"{c}{r}")) for c in "ABCDEF" for r in range(1, 12)
+    ]
+    assert any("nobody\\x1b[2J" in v for v in shown), " | ".join(shown)
+    assert not any("\x1b" in v for v in shown)
