@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from xl_ni179.text import in_cell
+
 # Text Excel would read as a formula (or, for + - @, try to): written with a leading
 # apostrophe, Excel's own "this is text" marker, which both COM and Office.js honour
 # and which does not become part of the cell's value. The same starts as
@@ -25,9 +27,12 @@ FINDING_COLORS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
 
 
 def as_text(value: Any) -> Any:
-    """``value`` ready for ``range.value``: strings that look like formulas stay text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """``value`` ready for ``range.value``: strings that look like formulas stay text, and
+    control and other hidden characters (a finding quoting the partner's text) are shown as
+    escapes (``text.in_cell``), as in every workbook we write."""
+    if isinstance(value, str):
+        value = in_cell(value)
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if isinstance(value, bool):
         return value
     if isinstance(value, dt.date | dt.datetime | int | float) or value is None:

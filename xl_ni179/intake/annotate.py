@@ -50,6 +50,16 @@ FILLS = {
 }
 RESULTS_PAGES = Pages()  # its frozen rows (the verdict, the note and the headings) on every page
 _CELL = re.compile(r"^[A-Z]{1,3}[1-9]\d{0,6}$")
+# Excel (and our reader) read _xHHHH_ in a cell's or comment's text as the character HHHH, and
+# openpyxl writes text as it is. A partner's text can hold those seven characters (their Excel
+# saved them as _x005F_x202E_), so they are escaped the same way, or the copy would show a
+# right-to-left override or a bell in their place, and refuse to be read when sent back.
+_LITERAL_ESCAPE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
+
+
+def _as_written(text: str) -> str:
+    """``text`` for openpyxl to write so that Excel shows these very characters."""
+    return _LITERAL_ESCAPE.sub(r"_x005F\1", text) if "_x" in text else text
 
 
 def annotatable(p: Partnership, report: Report) -> bool:
@@ -117,7 +127,7 @@ def _copy_values(wb: Workbook, schema: Schema, values: dict[str, Any]) -> None:
             if f.type == DATE:  # a date given as a date, not typed as text: shown as one
                 cell.number_format = DATE_FORMAT
         else:
-            set_text(cell, str(value) if f.type == TEXT else quote(str(value)))
+            set_text(cell, _as_written(str(value) if f.type == TEXT else quote(str(value))))
 
 
 def _kind(f: Finding) -> str:
@@ -131,7 +141,7 @@ def _comment_cells(wb: Workbook, report: Report) -> None:
             by_cell.setdefault((f.sheet, f.cell), []).append(f)
     for (sheet, cell), found in by_cell.items():
         notes = [f"{f.severity.upper()} {f.code}: {f.message} {f.fix}" for f in found]
-        comment = Comment(in_cell("\n\n".join(notes)), AUTHOR)
+        comment = Comment(_as_written(in_cell("\n\n".join(notes))), AUTHOR)
         comment.width, comment.height = 320, 160
         target = wb[sheet][cell]
         target.comment = comment
@@ -173,7 +183,7 @@ def _results_sheet(wb: Workbook, report: Report) -> None:
         )
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col)
-            set_text(cell, value)
+            set_text(cell, _as_written(value))
             cell.alignment = WRAP
         ws.cell(row, 1).fill = FILLS[_kind(f)]
         if f.sheet in wb.sheetnames and _CELL.match(f.cell or ""):

@@ -12,6 +12,7 @@ A template issued from a workspace has its locked-content fingerprint recorded
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -70,10 +71,9 @@ class ReturnSpec:
         equals building each template.
         """
         org, twin, locked, _ = self._twin(org_code)
-        if twin is not org:
-            # An organisation's name, code and baseline are never blank, so each normalises to text.
-            own = {k: n for k, v in _own(twin, org).items() if (n := normalise(v)) is not None}
-            locked = {where: own.get(value, value) for where, value in locked.items()}
+        # An organisation's name, code and baseline are never blank, so each normalises.
+        own = {k: n for k, v in _own(twin, org).items() if (n := normalise(v)) is not None}
+        locked = {where: own.get(value, value) for where, value in locked.items()}
         if prefill is None:
             return locked
         out = {
@@ -96,7 +96,7 @@ class ReturnSpec:
         org, twin, locked, content = self._twin(org_code)
         norm = locked.get(where)
         own = _own(twin, org)
-        return own[norm] if twin is not org and norm in own else content.get(where)
+        return own[norm] if norm in own else content.get(where)
 
     def _twin(
         self, org_code: str
@@ -114,8 +114,20 @@ class ReturnSpec:
         if hit is None:
             if len(self._shapes) >= SHAPES_KEPT:
                 del self._shapes[next(iter(self._shapes))]  # the oldest
-            hit = self._shapes[shape] = (org, *locked_content(p, org.code, self.round))
+            # Built with a name and baseline no other cell can hold (a baseline of 2010 is
+            # also a year heading), so only the cells that show them are made the org's own.
+            stand_in = replace(org, name=_STAND_IN_NAME, baseline=_STAND_IN_BASELINE)
+            twin_p = replace(
+                p, organisations=tuple(stand_in if o is org else o for o in p.organisations)
+            )
+            hit = self._shapes[shape] = (stand_in, *locked_content(twin_p, org.code, self.round))
         return org, *hit
+
+
+# What the template of a shape is built with in place of its first organisation's name and
+# baseline: a text and a figure no label, heading or constant of a template can be.
+_STAND_IN_NAME = "(the organisation of this shape: its name is put in its place)"
+_STAND_IN_BASELINE = 987_654_321.125
 
 
 def _own(twin: Organisation, org: Organisation) -> dict[str | None, Any]:

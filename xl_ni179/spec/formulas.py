@@ -12,7 +12,10 @@ another reference, operator, constant or function still makes them different.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
+from typing import Any
 
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
@@ -35,7 +38,19 @@ def unwrap(text: str) -> str:
     return text[1:] if text.startswith("=") else text
 
 
-@lru_cache(maxsize=16384)  # returns repeat the same few hundred formulas; bounded for hostile files
+# The tokens of the formulas met last, bounded by their length rather than their number: a
+# token takes about 60 bytes a character of its formula, and a hostile file's formulas can
+# be as long as it likes, so a count would let one file leave hundreds of megabytes in the
+# worker for the next partner's return to run out of memory over. Every template's formulas
+# together are about 40,000 characters; a formula longer than a sixteenth of the budget is
+# never kept, so no one formula pushes the template's out.
+TOKENS_KEPT_CHARS = 100_000
+_TOKENS: OrderedDict[str, tuple[Token, ...] | None] = OrderedDict()
+_tokens_lock = threading.Lock()
+_tokens_chars = 0
+_MISSING = object()  # what the dictionary gives for a formula it does not hold
+
+
 def tokens_of(formula: str) -> tuple[Token, ...] | None:
     """The tokens of ``formula`` (which starts with '='), None when it cannot be followed.
 
@@ -43,10 +58,24 @@ def tokens_of(formula: str) -> tuple[Token, ...] | None:
     return: lexing is most of the cost of the first return a worker reads. The tokens are
     read, never changed.
     """
+    global _tokens_chars
+    with _tokens_lock:
+        held: Any = _TOKENS.get(formula, _MISSING)
+        if held is not _MISSING:
+            _TOKENS.move_to_end(formula)
+            return held
     try:
-        return tuple(Tokenizer(formula).items)
+        tokens: tuple[Token, ...] | None = tuple(Tokenizer(formula).items)
     except Exception:  # noqa: BLE001 - the tokenizer raises a bare Exception on text it cannot follow
-        return None
+        tokens = None
+    if len(formula) <= TOKENS_KEPT_CHARS // 16:
+        with _tokens_lock:
+            if formula not in _TOKENS:
+                _TOKENS[formula] = tokens
+                _tokens_chars += len(formula)
+                while _tokens_chars > TOKENS_KEPT_CHARS:
+                    _tokens_chars -= len(_TOKENS.popitem(last=False)[0])
+    return tokens
 
 
 @lru_cache(maxsize=16384)  # returns repeat the same few hundred formulas; bounded for hostile files
