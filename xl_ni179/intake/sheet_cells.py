@@ -105,11 +105,12 @@ _FORMULAS: dict[str, Formula] = {}
 
 
 _FORMULAS_MAX = 16384
+_FORMULA_LONGEST = 4096  # longer formulas are screened each time: no file leaves megabytes behind
 
 
 def _formula_of(text: str) -> Formula:
     formula = Formula("=" + text)
-    if len(_FORMULAS) < _FORMULAS_MAX:
+    if len(_FORMULAS) < _FORMULAS_MAX and len(text) <= _FORMULA_LONGEST:
         _FORMULAS[text] = formula
     return formula
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Generic, TypeVar
 
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
@@ -38,49 +38,69 @@ def unwrap(text: str) -> str:
     return text[1:] if text.startswith("=") else text
 
 
-# The tokens of the formulas met last, bounded by their length rather than their number: a
-# token takes about 60 bytes a character of its formula, and a hostile file's formulas can
-# be as long as it likes, so a count would let one file leave hundreds of megabytes in the
-# worker for the next partner's return to run out of memory over. Every template's formulas
-# together are about 40,000 characters; a formula longer than a sixteenth of the budget is
-# never kept, so no one formula pushes the template's out.
-TOKENS_KEPT_CHARS = 100_000
-_TOKENS: OrderedDict[str, tuple[Token, ...] | None] = OrderedDict()
-_tokens_lock = threading.Lock()
-_tokens_chars = 0
-_MISSING = object()  # what the dictionary gives for a formula it does not hold
+# What a worker learns of formulas is kept for the next return, bounded by the length of
+# the formulas rather than their number: a token takes about 60 bytes a character of its
+# formula and a hostile file's formulas can be as long as it likes, so a count would let one
+# file leave hundreds of megabytes behind for the next partner's return to run out of memory
+# over. Every template's formulas together are about 40,000 characters; a formula longer
+# than a sixteenth of the budget is never kept, so no one formula pushes the template's out.
+KEPT_CHARS = 100_000
+LONGEST_KEPT = KEPT_CHARS // 16
+Result = TypeVar("Result")
 
 
-def tokens_of(formula: str) -> tuple[Token, ...] | None:
-    """The tokens of ``formula`` (which starts with '='), None when it cannot be followed.
+class _KeptByLength(Generic[Result]):
+    """``fn`` of a formula's text, the results of the formulas met first kept up to
+    ``KEPT_CHARS`` characters of formula text in all (then the oldest make way).
 
-    Shared by the formula screen and ``canonical_formula``, which read every formula of a
-    return: lexing is most of the cost of the first return a worker reads. The tokens are
-    read, never changed.
+    A plain dictionary, read without a lock: a return asks for several hundred formulas,
+    nearly all kept, and an LRU's bookkeeping on each of those reads (cachetools', say)
+    costs the return half a millisecond more than the lexing it saves on the first return.
     """
-    global _tokens_chars
-    with _tokens_lock:
-        held: Any = _TOKENS.get(formula, _MISSING)
-        if held is not _MISSING:
-            _TOKENS.move_to_end(formula)
-            return held
+
+    def __init__(self, fn: Callable[[str], Result]) -> None:
+        self.fn = fn
+        self.kept: dict[str, Result] = {}
+        self.chars = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, text: str) -> Result:
+        try:
+            return self.kept[text]
+        except KeyError:
+            pass
+        result = self.fn(text)
+        if len(text) <= LONGEST_KEPT:
+            with self.lock:
+                if text not in self.kept:
+                    self.kept[text] = result
+                    self.chars += len(text)
+                    while self.chars > KEPT_CHARS:
+                        oldest = next(iter(self.kept))
+                        del self.kept[oldest]
+                        self.chars -= len(oldest)
+        return result
+
+    def cache_clear(self) -> None:
+        with self.lock:
+            self.kept.clear()
+            self.chars = 0
+
+
+def _tokens(formula: str) -> tuple[Token, ...] | None:
     try:
-        tokens: tuple[Token, ...] | None = tuple(Tokenizer(formula).items)
+        return tuple(Tokenizer(formula).items)
     except Exception:  # noqa: BLE001 - the tokenizer raises a bare Exception on text it cannot follow
-        tokens = None
-    if len(formula) <= TOKENS_KEPT_CHARS // 16:
-        with _tokens_lock:
-            if formula not in _TOKENS:
-                _TOKENS[formula] = tokens
-                _tokens_chars += len(formula)
-                while _tokens_chars > TOKENS_KEPT_CHARS:
-                    _tokens_chars -= len(_TOKENS.popitem(last=False)[0])
-    return tokens
+        return None
 
 
-@lru_cache(maxsize=16384)  # returns repeat the same few hundred formulas; bounded for hostile files
-def canonical_formula(text: str) -> str:
-    """One spelling for every way of writing the same formula (no leading '=')."""
+# The tokens of ``formula`` (which starts with '='), None when it cannot be followed. Shared by
+# the formula screen and ``canonical_formula``, which read every formula of a return: lexing
+# is most of the cost of the first return a worker reads. The tokens are read, never changed.
+tokens_of = _KeptByLength(_tokens)
+
+
+def _canonical(text: str) -> str:
     body = unwrap(text)
     tokens = tokens_of("=" + body)
     if tokens is None:
@@ -130,6 +150,11 @@ def canonical_formula(text: str) -> str:
         out.append(value)
         previous = (kind, sub)
     return "".join(out)
+
+
+# One spelling for every way of writing the same formula (no leading '='): returns repeat
+# the same few hundred formulas.
+canonical_formula = _KeptByLength(_canonical)
 
 
 def _operand(sub: str, value: str) -> str:

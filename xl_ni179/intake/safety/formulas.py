@@ -279,6 +279,7 @@ def _screen_unreadable(formula: str) -> Concern | None:
 # as every formula of a hostile file is new.
 _CLEAN: set[str] = set()
 _CLEAN_MAX = 16384
+_CLEAN_LONGEST = 4096  # longer formulas are screened each time: no file leaves megabytes behind
 
 
 def screen(formula: str) -> Concern | None:
@@ -286,6 +287,6 @@ def screen(formula: str) -> Concern | None:
     if formula in _CLEAN:
         return None
     concern = _screen_text(formula)
-    if concern is None and len(_CLEAN) < _CLEAN_MAX:
+    if concern is None and len(_CLEAN) < _CLEAN_MAX and len(formula) <= _CLEAN_LONGEST:
         _CLEAN.add(formula)
     return concern
