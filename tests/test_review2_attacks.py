@@ -152,3 +152,28 @@ def test_the_ribbons_results_sheet_shows_a_partners_control_characters(
     ]
     assert any("nobody\\x1b[2J" in v for v in shown), " | ".join(shown)
     assert not any("\x1b" in v for v in shown)
+
+
+@pytest.mark.slow
+def test_the_ribbons_message_box_shows_a_partners_control_characters(
+    make_return, monkeypatch, tmp_path
+):
+    """When the open workbook will not take the results sheet (a protected structure, say),
+    the Validate button lists the findings in a message box instead: the partner's text there
+    shows its control characters as escapes too, and our own line breaks stay line breaks."""
+    from helpers.remote_book import Replay, remote_book
+
+    from xl_ni179.excel import ribbon, ribbon_returns
+
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("NI179_WORKSPACE", raising=False)
+    # The remote engine's fake book always takes a new sheet: this one refuses it.
+    monkeypatch.setattr(ribbon_returns, "_write_validation_sheet", lambda book, rows: False)
+    path = make_return("MELTON", {"signoff_email": "nobody_x001B_[2J"})
+    book = remote_book(path, name=str(path))
+    assert ribbon.validate_open_workbook(book) is True
+    (alert,) = Replay.of(book).alerts
+    assert "nobody\\x1b[2J" in alert["prompt"]
+    assert "\x1b" not in alert["prompt"]
+    assert "\n- error: sheet Sign-off" in alert["prompt"]

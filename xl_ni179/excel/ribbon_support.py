@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xl_ni179.store.location import CONF_KEY, USER_CONF, locate_workspace
-from xl_ni179.text import visible
+from xl_ni179.text import in_cell, visible
 
 if TYPE_CHECKING:
     from xl_ni179.store.workspace import Workspace
@@ -159,10 +159,13 @@ def _attach_log(path: Path) -> Path:
 
 
 def alert(book: Any, message: str, *, critical: bool = False, buttons: str = "ok") -> str | None:
-    """A message box in Excel. Returns the button pressed (None where the engine can't say)."""
+    """A message box in Excel. Returns the button pressed (None where the engine can't say).
+
+    A message may quote a partner's text: its control characters are shown as escapes, as in
+    a cell (``in_cell``), and its line breaks stay line breaks."""
     try:
         return book.app.alert(
-            message, title=TITLE, buttons=buttons, mode="critical" if critical else "info"
+            in_cell(message), title=TITLE, buttons=buttons, mode="critical" if critical else "info"
         )
     except Exception:  # noqa: BLE001 - no way to show it: the log still has it
         log.warning("Could not show a message box: %s", visible(message))
