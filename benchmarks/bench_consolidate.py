@@ -139,7 +139,7 @@ def run_one(data: Path, work: Path, profile: bool, top: int) -> dict[str, Any]:
 
     now = dt.datetime(2009, 5, 20, 9)
     out = work / "out"
-    # Consolidation imports pandas on first use: timed on its own so the per-return figures are not
+    # Consolidation imports its modules on first use: timed on its own so the per-return figures are not
     # skewed by a constant (bench_startup.py measures start-up).
     started = time.perf_counter()
     import xl_ni179.consolidate  # noqa: F401
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
             f"| outcomes {r['outcomes']}"
         )
         print(
-            f"import of the consolidation modules (pandas...) {r['import_s']:.2f} s, not counted below"
+            f"import of the consolidation modules {r['import_s']:.2f} s, not counted below"
         )
         print(
             f"consolidate_round {r['consolidate_s']:.2f} s = {r['consolidate_s'] / n * 1000:.1f} ms a return "

@@ -115,7 +115,7 @@ from xl_ni179.store.workspace import Workspace
 t.append(time.perf_counter())
 ws = Workspace(sys.argv[1])  # opens the store: configuration, engine, migrations check
 t.append(time.perf_counter())
-import xl_ni179.consolidate  # pandas and the master-workbook writers
+import xl_ni179.consolidate  # the summary and the master-workbook writers
 t.append(time.perf_counter())
 from xl_ni179.consolidate.run import consolidate_round
 consolidate_round(ws, sys.argv[2], __import__("pathlib").Path(sys.argv[3]))
@@ -137,7 +137,7 @@ STEP_NAMES = (
     "import xl_ni179.cli (click, every command group)",
     "import xl_ni179.store.workspace (SQLAlchemy, store)",
     "Workspace(path): config, engine, migrations",
-    "import xl_ni179.consolidate (pandas...)",
+    "import xl_ni179.consolidate (summary, workbook writers)",
     "consolidate_round: summary and master workbook",
 )
 

@@ -100,7 +100,7 @@ def seed_returns(p: Partnership, rnd: Round) -> dict[str, dict[str, Any]]:
 
 
 def net_of(values: dict[str, Any], year: str) -> float | None:
-    """Net gains straight from a return's cells (the definition, for checking the pandas sums)."""
+    """Net gains straight from a return's cells (the definition, for checking the sums)."""
     yk = year_key(year)
     gains = [values.get(f"gains_{ws}_{yk}") for ws, _ in WORKSTREAMS]
     costs = [values.get(f"costs_{ws}_{yk}") for ws, _ in WORKSTREAMS]

@@ -27,12 +27,12 @@ def run() -> None:
     """The ``ni179`` program: ``main``, then an exit that skips tearing the interpreter down.
 
     Freeing every module and object at exit costs a short command like ``consolidate`` a
-    tenth of a second or more (pandas, openpyxl, SQLAlchemy). Once the command has finished,
+    tenth of a second or more (openpyxl, SQLAlchemy). Once the command has finished,
     the exit handlers run (the worker pool, temporary folders, logging), the output is
     flushed and the process ends. Every file the commands write is closed by then. While a
     thread other than this one still runs, the ordinary exit waits for it instead.
     """
-    # Importing pandas, openpyxl and SQLAlchemy makes hundreds of thousands of objects, and
+    # Importing openpyxl and SQLAlchemy makes hundreds of thousands of objects, and
     # the collector's default (a pass every 700) keeps scanning them: 5% of a short command.
     # A pass every 100,000 still frees cycles in long runs (the older generations as usual).
     gc.set_threshold(100_000)

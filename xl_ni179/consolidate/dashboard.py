@@ -37,7 +37,7 @@ PROGRESS_LABELS = (
 def write_dashboard(ws: Sheet, summary: Summary) -> None:
     p, rnd = summary.partnership, summary.round
     orgs = summary.organisations
-    received = int(orgs["returned"].sum())
+    received = sum(1 for o in orgs.values() if o["returned"])
     caveat = "Figures are illustrative. " if p.illustrative else ""
     row = title(
         ws,
@@ -125,12 +125,10 @@ def _share_section(ws: Sheet, summary: Summary, row: int) -> None:
             "so its progress is in its own section above."
         )
     lines = []
-    gains = summary.gains
-    share = dict(
-        zip(zip(gains["code"], gains["year"], strict=True), gains["share_of_baseline"], strict=True)
-    )
-    returned = summary.organisations[summary.organisations["returned"]]
-    for code, org in zip(returned.index, returned.to_dict("records"), strict=True):
+    share = {(g["code"], g["year"]): g["share_of_baseline"] for g in summary.gains}
+    for code, org in summary.organisations.items():
+        if not org["returned"]:
+            continue
         lines.append((org["short_name"], *[share.get((code, y)) for y in rnd.years]))
     organisations = len(lines)
     drawn = min(organisations, MAX_SERIES - len(comparable))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,9 +57,10 @@ def consolidate_round(
     """Write the master workbook (and the JSON summary) from the store; return the summary."""
     from xl_ni179.consolidate import write_consolidation
 
-    summary = summarise(workspace, round_id, now)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_consolidation(summary, out)
+    with collector_paused():
+        summary = summarise(workspace, round_id, now)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_consolidation(summary, out)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(
@@ -64,3 +68,21 @@ def consolidate_round(
         )
     workspace.audit("consolidate", {"round": summary.round_json(), "out": str(out)})
     return summary
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run a block without the cycle collector, then collect as before.
+
+    Writing a master workbook makes some hundred thousand objects (rows, cells, looks) that
+    all live until the file is written. The collector would scan them again and again and
+    free nothing: a tenth of the command's time for a large round. Reference counting
+    still frees everything else as usual; the cycles the block leaves are collected when the
+    collector runs again after it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
-
-import pandas as pd
 
 from xl_ni179.partnership import Partnership, Round
 from xl_ni179.spec.schema import rag_commentary_name, rag_name
@@ -77,7 +75,9 @@ def rating(value: Any) -> str:
     return NOT_RATED
 
 
-def rag_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+def rag_frame(
+    p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     """One row per accepted return x forecast year: the rating and its commentary."""
     rows = []
     for org in p.organisations:
@@ -95,15 +95,24 @@ def rag_frame(p: Partnership, rnd: Round, returns: Mapping[str, Mapping[str, Any
                     "commentary": str(commentary) if commentary not in (None, "") else "",
                 }
             )
-    return pd.DataFrame(rows, columns=["code", "short_name", "year", "rating", "commentary"])
+    return rows
 
 
-def rag_counts(rag: pd.DataFrame, rnd: Round) -> dict[str, dict[str, int]]:
-    table = pd.crosstab(rag["year"], rag["rating"]) if len(rag) else pd.DataFrame()
-    table = table.reindex(index=list(rnd.forecast_years), columns=list(RAG_COLUMNS), fill_value=0)
-    return {
-        year: {col: int(table.at[year, col]) for col in RAG_COLUMNS} for year in rnd.forecast_years
-    }
+def rag_counts(rag: list[dict[str, Any]], rnd: Round) -> dict[str, dict[str, int]]:
+    """Forecast year -> how many returns gave each rating (every level, zero included)."""
+    counts = {year: dict.fromkeys(RAG_COLUMNS, 0) for year in rnd.forecast_years}
+    for r in rag:
+        if r["year"] in counts:
+            counts[r["year"]][r["rating"]] += 1
+    return counts
+
+
+def rag_by_organisation(rag: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Forecast year -> organisation short name -> its rating."""
+    out: dict[str, dict[str, str]] = {}
+    for r in rag:
+        out.setdefault(r["year"], {})[r["short_name"]] = r["rating"]
+    return out
 
 
 def projected(score: int) -> int:
@@ -111,28 +120,32 @@ def projected(score: int) -> int:
     return max(1, score - 1)
 
 
-def vfm_counts(scores: pd.Series) -> dict[str, int]:
-    counts = scores.dropna().astype(int).value_counts()
-    return {str(s): int(counts.get(s, 0)) for s in VFM_SCORES}
+def vfm_counts(scores: Iterable[int | None]) -> dict[str, int]:
+    given = [s for s in scores if s is not None]
+    return {str(s): given.count(s) for s in VFM_SCORES}
 
 
-def vfm_summary(p: Partnership, orgs: pd.DataFrame) -> dict[str, Any]:
+def vfm_summary(p: Partnership, orgs: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     """Score distributions over every organisation in the configuration, returned or not."""
-    scores = orgs["vfm"]
-    districts = orgs[orgs["sector"] == DISTRICT_SECTOR]["vfm"].dropna().astype(int)
-    at_target = int((districts >= p.vfm.target).sum())
+    scores = [o["vfm"] for o in orgs.values()]
+    districts = [
+        o["vfm"] for o in orgs.values() if o["sector"] == DISTRICT_SECTOR and o["vfm"] is not None
+    ]
+    at_target = sum(1 for d in districts if d >= p.vfm.target)
     return {
         "vfm": vfm_counts(scores),
-        "vfm_projected": vfm_counts(scores.dropna().astype(int).map(projected)),
-        "vfm_not_scored": orgs.loc[scores.isna(), "short_name"].tolist(),
+        "vfm_projected": vfm_counts(projected(s) for s in scores if s is not None),
+        "vfm_not_scored": [o["short_name"] for o in orgs.values() if o["vfm"] is None],
         "vfm_districts": {
-            "count": int(len(districts)),
+            "count": len(districts),
             "at_or_above_target": at_target,
-            "share": at_target / len(districts) if len(districts) else None,
+            "share": at_target / len(districts) if districts else None,
             "national_share": p.vfm.national_district_share,
             "target": p.vfm.target,
             "by_score": vfm_counts(districts),
-            "projected_at_or_above_target": int((districts.map(projected) >= p.vfm.target).sum()),
+            "projected_at_or_above_target": sum(
+                1 for d in districts if projected(d) >= p.vfm.target
+            ),
         },
         "vfm_assessment": p.vfm.assessment,
     }

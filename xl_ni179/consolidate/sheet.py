@@ -107,6 +107,10 @@ class Sheet:
     title_rows: int = 0
     breaks: list[int] = field(default_factory=list)
     landscape: bool = True
+    # ``items`` as last made; measuring asks for it three times over an unchanged sheet.
+    _items: list[tuple[int, int, object, measure.CellLook, bool]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -120,11 +124,13 @@ class Sheet:
             if value.startswith(FORMULA_STARTS):
                 look = look.but(quote=True)
         self.cells[(row, col)] = (value, look)
+        self._items = None
 
     def restyle(self, row: int, col: int, **changes: Any) -> None:
         """Change part of a cell's look (a blank cell gets one)."""
         value, look = self.cells.get((row, col), (None, PLAIN))
         self.cells[(row, col)] = (value, look.but(**changes))
+        self._items = None
 
     def value(self, row: int, col: int) -> Any:
         found = self.cells.get((row, col))
@@ -157,12 +163,14 @@ class Sheet:
     def items(self) -> Iterable[tuple[int, int, object, measure.CellLook, bool]]:
         # A list made in one pass (measuring walks every cell three times); each distinct look
         # is measured once, found by its id (cheaper than hashing its fields).
-        looks = {id(look): look for _value, look in self.cells.values()}
-        measured = {key: _measured(look) for key, look in looks.items()}
-        return [
-            (row, col, value, measured[id(look)], value.__class__ is str)
-            for (row, col), (value, look) in self.cells.items()
-        ]
+        if self._items is None:
+            looks = {id(look): look for _value, look in self.cells.values()}
+            measured = {key: _measured(look) for key, look in looks.items()}
+            self._items = [
+                (row, col, value, measured[id(look)], value.__class__ is str)
+                for (row, col), (value, look) in self.cells.items()
+            ]
+        return self._items
 
     def width(self, col: int) -> float:
         return self.widths.get(col) or measure.DEFAULT_WIDTH
@@ -183,6 +191,7 @@ class Sheet:
         self.merged.append((row, first, row, last))
         for col in range(first + 1, last + 1):
             self.cells.pop((row, col), None)
+        self._items = None
 
     def wrap(self, row: int, col: int) -> None:
         look = self.look_of(row, col)
@@ -221,7 +230,8 @@ def print_ready(sheet: Sheet, pages: measure.Pages = measure.DEFAULT_PAGES) -> N
 
 
 def as_stored(value: Any) -> Any:
-    """A value as the workbook holds it: numpy scalars as Python's, sums rid of float noise."""
+    """A value as the workbook holds it: sums rid of float noise, other scalars (a Decimal) as
+    Python's own."""
     if type(value) is float:
         return float(f"{value:.12g}")
     if isinstance(value, str | dt.date) or value is None:

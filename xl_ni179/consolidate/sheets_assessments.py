@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from xl_ni179.consolidate.scores import (
     RAG_COLUMNS,
     RAG_LEVELS,
@@ -67,15 +65,12 @@ def write_forecast_confidence(ws: Sheet, summary: Summary) -> None:
         ws,
         row,
         ("Organisation", "Year", "Rating", "Commentary"),
-        [
-            (r["short_name"], r["year"], r["rating"], r["commentary"])
-            for r in rag.to_dict("records")
-        ],
+        [(r["short_name"], r["year"], r["rating"], r["commentary"]) for r in rag],
         wrap=(3,),
     )
-    for offset, rating in enumerate(rag["rating"]):
-        ws.restyle(first + offset, 3, fill=FILLS[rating])
-    if rag.empty:
+    for offset, r in enumerate(rag):
+        ws.restyle(first + offset, 3, fill=FILLS[r["rating"]])
+    if not rag:
         note(ws, row, "No accepted returns yet.")
     widths(ws, (26, 10, 10, 90, 10, 10))
 
@@ -157,11 +152,11 @@ def write_value_for_money(ws: Sheet, summary: Summary) -> None:
                 (
                     o["short_name"],
                     o["sector_name"],
-                    None if pd.isna(o["vfm"]) else int(o["vfm"]),
-                    None if pd.isna(o["vfm"]) else projected(int(o["vfm"])),
+                    o["vfm"],
+                    None if o["vfm"] is None else projected(o["vfm"]),
                     summary.statuses[code].label,
                 )
-                for code, o in zip(orgs.index, orgs.to_dict("records"), strict=True)
+                for code, o in orgs.items()
             ],
         )
         + 1

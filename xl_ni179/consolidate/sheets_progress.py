@@ -63,13 +63,10 @@ def write_savings(ws: Sheet, summary: Summary) -> None:
         "counted including carry-forward less the cumulative target.",
     )
     ws.freeze(row, 2)  # the titles and the organisations' names stay on screen
-    # Rows as plain records, looked up in dicts: a pandas lookup per cell would cost
-    # milliseconds each over hundreds of organisations.
-    gains = {(g["code"], g["year"]): g for g in summary.gains.to_dict("records")}
+    # Looked up in a dict: a search per cell would be quadratic over hundreds of organisations.
+    gains = {(g["code"], g["year"]): g for g in summary.gains}
     rows: list[list[Any]] = []
-    for code, org in zip(
-        summary.organisations.index, summary.organisations.to_dict("records"), strict=True
-    ):
+    for code, org in summary.organisations.items():
         label = summary.statuses[code].label
         for year in rnd.years:
             g = gains.get((code, year))
@@ -100,9 +97,9 @@ def write_savings(ws: Sheet, summary: Summary) -> None:
     )
     ws.autofilter(header_row, 1, row - 1, len(SAVINGS_LABELS))
     by_agreement: dict[str, list[dict[str, Any]]] = {}
-    for t in summary.progress.to_dict("records"):
+    for t in summary.progress:
         by_agreement.setdefault(t["agreement"], []).append(t)
-    names = summary.organisations["short_name"].to_dict()
+    names = {code: o["short_name"] for code, o in summary.organisations.items()}
     for agreement in p.agreements:
         row = section(
             ws,

@@ -69,7 +69,7 @@ def write_trajectory(ws: Sheet, summary: Summary) -> None:
 def _returns(traj: Trajectory | None, round_id: str) -> str:
     if traj is None:
         return "no returns"
-    n = traj.reported.loc[traj.reported["round"] == round_id, "code"].nunique()
+    n = traj.returns_in(round_id)
     return f"{n} return{'s' if n != 1 else ''}"
 
 
@@ -88,7 +88,7 @@ def _path(ws: Sheet, traj: Trajectory, row: int) -> int:
         "compare like for like; the dashed line is the agreement's cumulative target.",
     )
     by_year = traj.path_by_year()
-    if by_year.empty:
+    if not by_year:
         return note(
             ws, row, f"No round has reported on a year that counts towards the {a.name} target."
         )
@@ -98,7 +98,7 @@ def _path(ws: Sheet, traj: Trajectory, row: int) -> int:
         ws,
         row,
         labels,
-        by_year.itertuples(index=False, name=None),
+        by_year,
         (None, PCT, *[PCT] * len(traj.rounds)),
     )
     _chart(ws, traj, header_row, len(by_year), row + 1)
@@ -116,17 +116,17 @@ def _path(ws: Sheet, traj: Trajectory, row: int) -> int:
     )
     detail = [
         (
-            round_label(next(r for r in traj.rounds if r.id == x.round)),
-            x.year,
-            x.kind,
-            f"{x.organisations} of {x.members}",
-            x.baseline_covered,
-            x.gains,
-            x.target_covered,
-            x.share_of_baseline,
-            x.target_rate,
+            traj.label(x["round"]),
+            x["year"],
+            x["kind"],
+            f"{x['organisations']} of {x['members']}",
+            x["baseline_covered"],
+            x["gains"],
+            x["target_covered"],
+            x["share_of_baseline"],
+            x["target_rate"],
         )
-        for x in traj.path.itertuples(index=False)
+        for x in traj.path
     ]
     row = table(ws, row, labels, detail, (None, None, None, None, MONEY, MONEY, MONEY, PCT, PCT))
     ws.set_height(row - len(detail) - 1, TALL_HEADER)
@@ -163,8 +163,7 @@ def _chart(ws: Sheet, traj: Trajectory, header_row: int, n: int, row: int) -> No
 
 def _forecasts(ws: Sheet, traj: Trajectory, row: int) -> int:
     row = section(ws, row, "Forecasts against outturn (£000)")
-    fvo = traj.forecast_vs_outturn
-    if fvo.empty:
+    if not traj.forecast_vs_outturn:
         return note(
             ws,
             row,
@@ -189,26 +188,21 @@ def _forecasts(ws: Sheet, traj: Trajectory, row: int) -> int:
     )
     lines: list[tuple] = []
     totals: list[int] = []  # positions of the total lines, styled once the table is written
-    for total in traj.outturn_totals():
-        mine = fvo[
-            (fvo["year"] == total["year"])
-            & (fvo["forecast_round"] == total["forecast_round"])
-            & (fvo["outturn_round"] == total["outturn_round"])
-        ]
+    for total, (_, mine) in zip(traj.outturn_totals(), traj.outturn_groups(), strict=True):
         f_label, o_label = total["forecast_label"], total["outturn_label"]
         lines += [
             (
-                x.short_name,
-                x.year,
+                x["short_name"],
+                x["year"],
                 f_label,
-                x.forecast,
+                x["forecast"],
                 o_label,
-                x.actual,
-                x.difference,
-                x.difference_share,
-                outturn_words(x.year, f_label, x.forecast, o_label, x.actual),
+                x["actual"],
+                x["difference"],
+                x["difference_share"],
+                outturn_words(x["year"], f_label, x["forecast"], o_label, x["actual"]),
             )
-            for x in mine.itertuples(index=False)
+            for x in mine
         ]
         n = len(total["organisations"])
         totals.append(len(lines))
@@ -256,8 +250,8 @@ def _actuals(ws: Sheet, traj: Trajectory, row: int) -> int:
         "Latest as % of target",
     )
     for agreement in traj.agreements:
-        frame = traj.actuals_by_round(agreement)
-        if frame.empty:
+        rows = traj.actuals_by_round(agreement)
+        if not rows:
             continue
         row = section(
             ws,
@@ -275,7 +269,7 @@ def _actuals(ws: Sheet, traj: Trajectory, row: int) -> int:
                 x["variance"],
                 x["achievement"],
             )
-            for x in frame.to_dict("records")
+            for x in rows
         ]
         row = table(
             ws,

@@ -1,6 +1,6 @@
 """The consolidated picture of one round: what the master workbook and the paper show.
 
-``build_summary`` does the arithmetic once (pandas tables in ``frames``); the workbook,
+``build_summary`` does the arithmetic once (the tables in ``frames``); the workbook,
 the paper and ``to_json`` only read the result, so they cannot disagree.
 """
 
@@ -11,8 +11,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import pandas as pd
 
 from xl_ni179.consolidate import frames, scores, totals
 from xl_ni179.consolidate.trajectory import History, Trajectory, build_trajectory
@@ -28,11 +26,11 @@ class Summary:
     as_of: dt.date
     statuses: dict[str, OrgStatus]  # every organisation, config order; unknown ones are missing
     returns: dict[str, dict[str, Any]]  # accepted returns only
-    organisations: pd.DataFrame
-    targets: pd.DataFrame
-    gains: pd.DataFrame
-    progress: pd.DataFrame
-    rag: pd.DataFrame
+    organisations: dict[str, frames.Row]  # code -> row, config order
+    targets: list[frames.Row]
+    gains: list[frames.Row]
+    progress: list[frames.Row]
+    rag: list[frames.Row]
     totals: dict[str, Any]
     sector_totals: dict[str, Any]
     vfm: dict[str, Any]
@@ -40,8 +38,7 @@ class Summary:
 
     # -- who returned ---------------------------------------------------------------
     def names_in_state(self, state: str) -> list[str]:
-        orgs = self.organisations
-        return orgs.loc[orgs["state"] == state, "short_name"].tolist()
+        return [o["short_name"] for o in self.organisations.values() if o["state"] == state]
 
     @property
     def received(self) -> list[str]:
@@ -57,7 +54,7 @@ class Summary:
 
     @property
     def late(self) -> list[str]:
-        return self.organisations.loc[self.organisations["late"], "short_name"].tolist()
+        return [o["short_name"] for o in self.organisations.values() if o["late"]]
 
     def round_state(self) -> RoundState:
         """Open, past its deadline (with how many are late) or closed, at ``as_of``."""
@@ -176,9 +173,7 @@ class Summary:
         gains_by = _records_by_code(self.gains)
         progress_by = _records_by_code(self.progress)
         rows = []
-        for code, org in zip(
-            self.organisations.index, self.organisations.to_dict("records"), strict=True
-        ):
+        for code, org in self.organisations.items():
             status = self.statuses[code]
             mine = gains_by.get(code, [])
             years = {
@@ -199,7 +194,7 @@ class Summary:
                     "gains_counted": _clean(r["net"]),
                     "variance": _clean(r["variance"]),
                 }
-            carry = [g["carry_forward"] for g in mine if not pd.isna(g["carry_forward"])]
+            carry = [g["carry_forward"] for g in mine if not frames.missing(g["carry_forward"])]
             rows.append(
                 {
                     "code": code,
@@ -210,7 +205,7 @@ class Summary:
                     "state": org["state"],
                     "label": status.label,
                     "late": bool(org["late"]),
-                    "vfm": None if pd.isna(org["vfm"]) else int(org["vfm"]),
+                    "vfm": org["vfm"],
                     "agreements": [a.code for a in self.partnership.agreements_of(code)],
                     "carry_forward": _clean(max(carry)) if carry else None,
                     "years": years,
@@ -252,10 +247,7 @@ class Summary:
             "rejected": self.rejected,
             "late": self.late,
             "rag": self.rag_counts(),
-            "rag_by_organisation": {
-                year: dict(zip(grp["short_name"], grp["rating"], strict=True))
-                for year, grp in self.rag.groupby("year", sort=False)
-            },
+            "rag_by_organisation": scores.rag_by_organisation(self.rag),
             **self.vfm,
             "headline_agreement": self.headline_agreement.code,
             "agreements": [
@@ -280,10 +272,10 @@ class Summary:
         return _clean(data)
 
 
-def _records_by_code(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """The frame's rows as records, grouped by their "code" column, in order."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for record in frame.to_dict("records"):
+def _records_by_code(rows: list[frames.Row]) -> dict[str, list[frames.Row]]:
+    """The rows grouped by their "code", in order."""
+    out: dict[str, list[frames.Row]] = {}
+    for record in rows:
         out.setdefault(record["code"], []).append(record)
     return out
 
@@ -294,7 +286,7 @@ def headline_agreement(p: Partnership) -> Agreement:
 
 
 def _clean(value: Any) -> Any:
-    """JSON-safe: NaN and infinity become None (JSON has neither), numpy scalars become Python ones."""
+    """JSON-safe: NaN and infinity become None (JSON has neither)."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value  # most values: nothing to do
@@ -302,10 +294,6 @@ def _clean(value: Any) -> Any:
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
-    if value is None or value is pd.NA:
-        return None
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
     if isinstance(value, float):
         # Sums of one-decimal figures pick up float noise (1948.7000000000007).
         return float(f"{value:.12g}") if math.isfinite(value) else None
@@ -336,9 +324,9 @@ def build_summary(
         code: dict(returns.get(code) or {}) for code, s in by_code.items() if s.state == ACCEPTED
     }
     orgs = frames.organisations_frame(p, by_code)
-    targets_df = frames.targets_frame(p)
-    gains_df = frames.gains_frame(p, rnd, accepted)
-    progress_df = frames.progress_frame(p, targets_df, gains_df, orgs)
+    target_rows = frames.targets_frame(p)
+    gain_rows = frames.gains_frame(p, rnd, accepted)
+    progress_rows = frames.progress_frame(p, target_rows, gain_rows, orgs)
     return Summary(
         partnership=p,
         round=rnd,
@@ -346,19 +334,19 @@ def build_summary(
         statuses=by_code,
         returns=accepted,
         organisations=orgs,
-        targets=targets_df,
-        gains=gains_df,
-        progress=progress_df,
+        targets=target_rows,
+        gains=gain_rows,
+        progress=progress_rows,
         rag=scores.rag_frame(p, rnd, accepted),
-        totals=totals.agreement_totals(p, rnd, progress_df),
-        sector_totals=totals.sector_totals(p, rnd, orgs, gains_df),
+        totals=totals.agreement_totals(p, rnd, progress_rows),
+        sector_totals=totals.sector_totals(p, rnd, orgs, gain_rows),
         vfm=scores.vfm_summary(p, orgs),
         trajectory=build_trajectory(
             p,
             rnd,
             {**(history or {}), rnd.id: accepted},
             headline_agreement(p),
-            targets_df=targets_df,
-            gains={rnd.id: gains_df},
+            target_rows=target_rows,
+            gains={rnd.id: gain_rows},
         ),
     )

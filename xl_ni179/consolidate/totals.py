@@ -9,11 +9,10 @@ compared like for like, and ``coverage`` says how much of the whole the figure c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
+from xl_ni179.consolidate.frames import Row, total_of
 from xl_ni179.partnership import Partnership, Round, targets
 
 # How a total reads against its target; the paper turns these into sentences.
@@ -35,54 +34,24 @@ def assess(
     return ON_COURSE if met else AT_RISK
 
 
-def _sum(values: np.ndarray) -> float | None:
-    """The sum of the figures there are; None when there are none (pandas' ``min_count=1``)."""
-    present = values[~pd.isna(values)]
-    return float(present.sum()) if len(present) else None
-
-
-Columns = dict[str, np.ndarray]
-# What a total reads of a frame. A total is taken some 85 times in a round, each over a few
-# rows: plain arrays, sliced by a mask, cost a fraction of filtering a DataFrame each time.
-_READ = (
-    "has_figure",
-    "short_name",
-    "sector",
-    "returned",
-    "baseline",
-    "cumulative_target",
-    "annual_target",
-    "net",
-    "progress",
-)
-
-
-def columns(rows: pd.DataFrame) -> Columns:
-    """The columns of ``rows`` that ``total`` reads, as arrays."""
-    return {name: rows[name].to_numpy() for name in _READ if name in rows}
-
-
-def _where(cols: Columns, mask: np.ndarray) -> Columns:
-    return {name: values[mask] for name, values in cols.items()}
-
-
-def total(rows: Columns, kind: str | None) -> dict[str, Any]:
-    """One total over ``rows`` (``columns`` of one row per organisation, all for the same year)."""
-    has = rows["has_figure"].astype(bool)
-    names = rows["short_name"]
-    members, returned, figures = len(names), int(rows["returned"].sum()), int(has.sum())
-    base = rows["baseline"].astype(float)
-    baseline, covered = float(np.nansum(base)), float(np.nansum(base[has]))
-    cumulative = rows.get("cumulative_target")
-    target = _sum(cumulative) if cumulative is not None else None
-    target_cov = _sum(cumulative[has]) if cumulative is not None else None
-    gains = _sum(rows["net"][has])
-    progress = _sum(rows["progress"][has])
+def total(rows: list[Row], kind: str | None) -> dict[str, Any]:
+    """One total over ``rows`` (one per organisation, all for the same year). Rows without
+    a "cumulative_target" (sector totals) have no target."""
+    with_figures = [r for r in rows if r["has_figure"]]
+    members, figures = len(rows), len(with_figures)
+    returned = sum(1 for r in rows if r["returned"])
+    baseline = total_of(r["baseline"] for r in rows) or 0.0
+    covered = total_of(r["baseline"] for r in with_figures) or 0.0
+    has_target = bool(rows) and "cumulative_target" in rows[0]
+    target = total_of(r["cumulative_target"] for r in rows) if has_target else None
+    target_cov = total_of(r["cumulative_target"] for r in with_figures) if has_target else None
+    gains = total_of(r["net"] for r in with_figures)
+    progress = total_of(r["progress"] for r in with_figures)
     share = covered / baseline if baseline else None
     out: dict[str, Any] = {
         "kind": kind,
         "target": target,
-        "annual_target": _sum(rows["annual_target"]) if "annual_target" in rows else None,
+        "annual_target": total_of(r["annual_target"] for r in rows) if has_target else None,
         "target_covered": target_cov,
         "gains": gains,
         "gains_incl_carry_forward": progress,
@@ -98,8 +67,8 @@ def total(rows: Columns, kind: str | None) -> dict[str, Any]:
             "baseline": baseline,
             "baseline_covered": covered,
             "baseline_share": share,
-            "organisations_with_figures": names[has].tolist(),
-            "organisations_without_figures": names[~has].tolist(),
+            "organisations_with_figures": [r["short_name"] for r in with_figures],
+            "organisations_without_figures": [r["short_name"] for r in rows if not r["has_figure"]],
             "text": coverage_text(figures, members, share),
         },
     }
@@ -120,53 +89,66 @@ def _kind(rnd: Round, year: str) -> str | None:
     return "Forecast" if year in rnd.forecast_years else None
 
 
-def agreement_totals(p: Partnership, rnd: Round, progress: pd.DataFrame) -> dict[str, Any]:
+def agreement_totals(p: Partnership, rnd: Round, progress: list[Row]) -> dict[str, Any]:
     """{agreement code: {year: total with by_sector}} for every year of every agreement."""
     out: dict[str, Any] = {}
-    # The whole table as arrays once, sliced by masks (filtering the frame per agreement and
-    # year costs a millisecond each; a partnership may have dozens of agreements).
-    every = columns(progress)
-    codes, years = progress["agreement"].to_numpy(), progress["year"].to_numpy()
+    # Grouped in one pass: filtering the whole table per agreement and year would be
+    # quadratic, and a partnership may have dozens of agreements.
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for r in progress:
+        groups.setdefault((r["agreement"], r["year"]), []).append(r)
     for agreement in p.agreements:
-        mine = codes == agreement.code
         per_year: dict[str, Any] = {}
         for year in agreement.years:
-            year_rows = _where(every, mine & (years == year))
+            year_rows = groups.get((agreement.code, year), [])
             entry = total(year_rows, _kind(rnd, year))
             entry["reported_only"] = year in agreement.reported_only
             # The words say what the gains figure is: the agreement's, not NI 179's, from its start.
             entry["counts_from"] = agreement.counts_from
             entry["basis"] = targets.basis_text(agreement, year)
-            sectors = year_rows["sector"]
             entry["by_sector"] = {
-                sector: total(_where(year_rows, sectors == sector), _kind(rnd, year))
-                for sector in dict.fromkeys(sectors)
+                sector: total(rows, _kind(rnd, year)) for sector, rows in _by_sector(year_rows)
             }
             per_year[year] = entry
         out[agreement.code] = per_year
     return out
 
 
+def _by_sector(rows: list[Row]) -> list[tuple[str, list[Row]]]:
+    """The rows of each sector, sectors in the order they first appear."""
+    groups: dict[str, list[Row]] = {}
+    for r in rows:
+        groups.setdefault(r["sector"], []).append(r)
+    return list(groups.items())
+
+
 def sector_totals(
-    p: Partnership, rnd: Round, orgs: pd.DataFrame, gains: pd.DataFrame
+    p: Partnership, rnd: Round, orgs: Mapping[str, Row], gains: list[Row]
 ) -> dict[str, Any]:
     """Partnership-wide gains per sector and year (no single target: agreements differ)."""
-    out: dict[str, Any] = {}
-    base = orgs.reset_index()[["code", "short_name", "sector", "baseline", "returned"]]
-    # One join per year (each organisation with its figures, if any), then a slice per sector.
-    by_year: dict[str, Columns] = {}
+    found = {(g["code"], g["year"]): g for g in gains}
+    by_year: dict[str, list[tuple[str, list[Row]]]] = {}
     for year in rnd.years:
-        rows = base.merge(
-            gains[gains["year"] == year][["code", "net", "progress", "has_figure"]],
-            on="code",
-            how="left",
-        )
-        rows["has_figure"] = rows["has_figure"].astype("boolean").fillna(False).astype(bool)
-        by_year[year] = columns(rows)
-    for sector in dict.fromkeys(orgs["sector"]):
+        rows = []
+        for code, org in orgs.items():  # every organisation, with its figures if any
+            g = found.get((code, year))
+            rows.append(
+                {
+                    "short_name": org["short_name"],
+                    "sector": org["sector"],
+                    "baseline": org["baseline"],
+                    "returned": org["returned"],
+                    "net": g["net"] if g else None,
+                    "progress": g["progress"] if g else None,
+                    "has_figure": bool(g and g["has_figure"]),
+                }
+            )
+        by_year[year] = _by_sector(rows)
+    out: dict[str, Any] = {}
+    for sector in dict.fromkeys(o["sector"] for o in orgs.values()):
         per_year = {
-            year: total(_where(cols, cols["sector"] == sector), _kind(rnd, year))
-            for year, cols in by_year.items()
+            year: total(dict(groups).get(sector, []), _kind(rnd, year))
+            for year, groups in by_year.items()
         }
         out[sector] = {"name": p.sectors[sector].name, "years": per_year}
     return out

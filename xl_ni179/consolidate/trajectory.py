@@ -1,8 +1,8 @@
 """The trajectory across rounds: what each round's accepted returns said about each year.
 
 A round's summary sees that round only. NI 179 runs over several years, so each year is
-first forecast and later reported as actual; these tables line the rounds up (£000, NaN
-where there is no figure, never zero):
+first forecast and later reported as actual; these tables (rows as dicts) line the rounds
+up (£000, NaN where there is no figure, never zero):
 
 - ``reported``: round x organisation with an accepted return in it x year of the round:
   NI 179 (cumulative net gains since April 2008), actual or forecast in that round.
@@ -26,9 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from xl_ni179.consolidate import frames
+from xl_ni179.consolidate.frames import NAN, Row, divide, figure, missing
 from xl_ni179.consolidate.text import en_dash
 from xl_ni179.partnership import Agreement, Partnership, Round, targets, year_start
 
@@ -47,49 +46,6 @@ REPORTED_COLUMNS = [
     "has_figure",
     "baseline",
 ]
-TARGET_COLUMNS = [
-    "agreement",
-    "agreement_order",
-    "code",
-    "order",
-    "short_name",
-    "round",
-    "round_order",
-    "year",
-    "kind",
-    "baseline",
-    "cumulative_rate",
-    "cumulative_target",
-    "gains",
-    "variance",
-]
-OUTTURN_COLUMNS = [
-    "code",
-    "order",
-    "short_name",
-    "year",
-    "forecast_round",
-    "forecast_order",
-    "forecast",
-    "outturn_round",
-    "outturn_order",
-    "actual",
-    "difference",
-    "difference_share",
-]
-PATH_COLUMNS = [
-    "round",
-    "round_order",
-    "year",
-    "kind",
-    "organisations",
-    "members",
-    "baseline_covered",
-    "gains",
-    "target_covered",
-    "share_of_baseline",
-    "target_rate",
-]
 
 
 def round_label(rnd: Round) -> str:
@@ -104,11 +60,11 @@ class Trajectory:
     agreements: tuple[Agreement, ...]
     agreement: Agreement  # the headline agreement, whose path the chart shows
     names: dict[str, str]  # organisation code -> short name, in configuration order
-    targets: pd.DataFrame  # frames.targets_frame
-    reported: pd.DataFrame
-    against_target: pd.DataFrame
-    forecast_vs_outturn: pd.DataFrame
-    path: pd.DataFrame
+    targets: list[Row]  # frames.targets_frame
+    reported: list[Row]
+    against_target: list[Row]
+    forecast_vs_outturn: list[Row]
+    path: list[Row]
 
     @property
     def has_history(self) -> bool:
@@ -124,21 +80,24 @@ class Trajectory:
         covered = {y for r in self.rounds for y in r.years}
         return [y for y in targets.counted_years(self.agreement) if y in covered]
 
-    def path_by_year(self) -> pd.DataFrame:
-        """One row per year: the target path and each round's share of baseline (chart data)."""
-        rows = []
-        for year in self.path_years():
-            row: dict[str, Any] = {
-                "year": year,
-                "target_rate": targets.cumulative_rate(self.agreement, year),
-            }
-            mine = self.path[self.path["year"] == year].set_index("round")["share_of_baseline"]
-            for rnd in self.rounds:
-                row[rnd.id] = mine.get(rnd.id, math.nan)
-            rows.append(row)
-        return pd.DataFrame(rows, columns=["year", "target_rate", *[r.id for r in self.rounds]])
+    def returns_in(self, round_id: str) -> int:
+        """How many organisations' accepted returns the round has."""
+        return len({r["code"] for r in self.reported if r["round"] == round_id})
 
-    def actuals_by_round(self, agreement: Agreement) -> pd.DataFrame:
+    def path_by_year(self) -> list[tuple[Any, ...]]:
+        """One row per year: the year, the target path and each round's share of baseline
+        (chart data; NaN where a round did not cover the year)."""
+        shares = {(r["year"], r["round"]): r["share_of_baseline"] for r in self.path}
+        return [
+            (
+                year,
+                targets.cumulative_rate(self.agreement, year),
+                *[shares.get((year, rnd.id), NAN) for rnd in self.rounds],
+            )
+            for year in self.path_years()
+        ]
+
+    def actuals_by_round(self, agreement: Agreement) -> list[Row]:
         """One row per member x year that some round reported as actual: the cumulative target,
         the gains reported as actual in each round (a column per round id), the latest, and
         how far it moved between the first and the latest round. Members without figures keep
@@ -149,67 +108,51 @@ class Trajectory:
         rows = []
         for code in dict.fromkeys(agreement.members):
             for year in years:
-                values = [gains.get((a, code, year, rid), math.nan) for rid in order]
+                values = [gains.get((a, code, year, rid), NAN) for rid in order]
                 figures = [v for v in values if not math.isnan(v)]
+                latest = figures[-1] if figures else NAN
+                goal_of = goal.get((a, code, year), NAN)
                 rows.append(
                     {
                         "code": code,
                         "short_name": self.names[code],
                         "year": year,
                         **dict(zip(order, values, strict=True)),
-                        "latest": figures[-1] if figures else math.nan,
-                        "change": figures[-1] - figures[0] if len(figures) > 1 else math.nan,
-                        "cumulative_target": goal.get((a, code, year), math.nan),
+                        "latest": latest,
+                        "change": figures[-1] - figures[0] if len(figures) > 1 else NAN,
+                        "cumulative_target": goal_of,
+                        "variance": latest - goal_of,
+                        "achievement": divide(latest, goal_of),
                     }
                 )
-        frame = pd.DataFrame(
-            rows,
-            columns=["code", "short_name", "year", *order, "latest", "change", "cumulative_target"],
-        )
-        frame["variance"] = frame["latest"] - frame["cumulative_target"]
-        frame["achievement"] = frame["latest"] / frame["cumulative_target"]
-        return frame
+        return rows
 
     # Looked up once for every agreement's table: filtering the frames per agreement costs
     # milliseconds each, and a partnership may have dozens of agreements.
     @functools.cached_property
     def _actual_gains(self) -> dict[tuple[str, str, str, str], float]:
         """(agreement, organisation, year, round) -> the gains reported as actual."""
-        at = self.against_target
-        mine = at[at["kind"] == frames.ACTUAL]
         return {
-            (a, c, y, r): g
-            for a, c, y, r, g in zip(
-                mine["agreement"],
-                mine["code"],
-                mine["year"],
-                mine["round"],
-                mine["gains"],
-                strict=True,
-            )
+            (r["agreement"], r["code"], r["year"], r["round"]): r["gains"]
+            for r in self.against_target
+            if r["kind"] == frames.ACTUAL
         }
 
     @functools.cached_property
     def _cumulative_targets(self) -> dict[tuple[str, str, str], float]:
         """(agreement, organisation, year) -> the cumulative target."""
-        t = self.targets
         return {
-            (a, c, y): v
-            for a, c, y, v in zip(
-                t["agreement"], t["code"], t["year"], t["cumulative_target"], strict=True
-            )
+            (t["agreement"], t["code"], t["year"]): t["cumulative_target"] for t in self.targets
         }
 
     def outturn_totals(self) -> list[dict[str, Any]]:
         """Like for like: per year and pair of rounds, the organisations that gave both a
         forecast and an actual, their totals and who came in below their forecast."""
         out = []
-        fvo = self.forecast_vs_outturn
-        for (year, f_round, o_round), grp in fvo.groupby(
-            ["year", "forecast_round", "outturn_round"], sort=False
-        ):
-            below = grp[grp["difference"] < 0].sort_values("difference")
-            forecast, actual = float(grp["forecast"].sum()), float(grp["actual"].sum())
+        for (year, f_round, o_round), grp in self.outturn_groups():
+            below = sorted((x for x in grp if x["difference"] < 0), key=lambda x: x["difference"])
+            forecast = math.fsum(x["forecast"] for x in grp)
+            actual = math.fsum(x["actual"] for x in grp)
             out.append(
                 {
                     "year": year,
@@ -217,33 +160,32 @@ class Trajectory:
                     "outturn_round": o_round,
                     "forecast_label": self.label(f_round),
                     "outturn_label": self.label(o_round),
-                    "organisations": grp["short_name"].tolist(),
+                    "organisations": [x["short_name"] for x in grp],
                     "forecast": forecast,
                     "actual": actual,
                     "difference": actual - forecast,
                     "difference_share": (actual - forecast) / forecast if forecast else None,
                     "below_forecast": [
-                        {"organisation": n, "forecast": f, "actual": a}
-                        for n, f, a in zip(
-                            below["short_name"], below["forecast"], below["actual"], strict=True
-                        )
+                        {
+                            "organisation": x["short_name"],
+                            "forecast": x["forecast"],
+                            "actual": x["actual"],
+                        }
+                        for x in below
                     ],
                 }
             )
         return out
 
+    def outturn_groups(self) -> list[tuple[tuple[str, str, str], list[Row]]]:
+        """``forecast_vs_outturn`` grouped by year, forecast round and outturn round, in the
+        order each group first appears."""
+        groups: dict[tuple[str, str, str], list[Row]] = {}
+        for x in self.forecast_vs_outturn:
+            groups.setdefault((x["year"], x["forecast_round"], x["outturn_round"]), []).append(x)
+        return list(groups.items())
+
     def to_json(self) -> dict[str, Any]:
-        fvo = self.forecast_vs_outturn[
-            [
-                "short_name",
-                "year",
-                "forecast_round",
-                "forecast",
-                "outturn_round",
-                "actual",
-                "difference",
-            ]
-        ]
         return {
             "rounds": [
                 {
@@ -255,10 +197,16 @@ class Trajectory:
                 for r in self.rounds
             ],
             "agreement": self.agreement.code,
-            "path": self.path.drop(columns=["round_order"]).to_dict("records"),
-            "forecast_vs_outturn": fvo.rename(columns={"short_name": "organisation"}).to_dict(
-                "records"
-            ),
+            "path": [{k: v for k, v in x.items() if k != "round_order"} for x in self.path],
+            "forecast_vs_outturn": [
+                {
+                    "organisation": x["short_name"],
+                    **{k: x[k] for k in ("year", "forecast_round", "forecast", "outturn_round")},
+                    "actual": x["actual"],
+                    "difference": x["difference"],
+                }
+                for x in self.forecast_vs_outturn
+            ],
             "forecast_vs_outturn_totals": self.outturn_totals(),
         }
 
@@ -269,11 +217,11 @@ def build_trajectory(
     history: History,
     headline: Agreement,
     *,
-    targets_df: pd.DataFrame | None = None,
-    gains: Mapping[str, pd.DataFrame] | None = None,
+    target_rows: list[Row] | None = None,
+    gains: Mapping[str, list[Row]] | None = None,
 ) -> Trajectory:
     """The rounds up to ``upto`` (by deadline) that have accepted returns in ``history``.
-    ``targets_df`` and ``gains`` (round id -> ``frames.gains_frame`` of its returns in
+    ``target_rows`` and ``gains`` (round id -> ``frames.gains_frame`` of its returns in
     ``history``) are those already worked out, so they are not worked out again."""
     rounds = tuple(
         r
@@ -283,22 +231,17 @@ def build_trajectory(
     names = {o.code: o.short_name for o in p.organisations}
     reported = reported_frame(p, rounds, history, gains or {})
     # NI 179 by year for each (round, organisation), read once: blank years stay out.
-    ni179: dict[tuple[str, str], dict[str, float]] = {}
-    for rid, code, year, net in zip(
-        reported["round"],
-        reported["code"],
-        reported["year"],
-        reported["net"].where(reported["has_figure"]),
-        strict=True,
-    ):
-        ni179.setdefault((rid, code), {})[year] = net
+    ni179: dict[tuple[str, str], dict[str, float | None]] = {}
+    for r in reported:
+        net = r["net"] if r["has_figure"] else None
+        ni179.setdefault((r["round"], r["code"]), {})[r["year"]] = net
     against = against_target_frame(p, rounds, ni179)
     return Trajectory(
         rounds=rounds,
         agreements=p.agreements,
         agreement=headline,
         names=names,
-        targets=frames.targets_frame(p) if targets_df is None else targets_df,
+        targets=frames.targets_frame(p) if target_rows is None else target_rows,
         reported=reported,
         against_target=against,
         forecast_vs_outturn=forecast_vs_outturn_frame(reported),
@@ -310,34 +253,34 @@ def reported_frame(
     p: Partnership,
     rounds: tuple[Round, ...],
     history: History,
-    known: Mapping[str, pd.DataFrame] | None = None,
-) -> pd.DataFrame:
-    parts = []
-    order = {o.code: i for i, o in enumerate(p.organisations)}
+    known: Mapping[str, list[Row]] | None = None,
+) -> list[Row]:
+    rows = []
+    orgs = {o.code: (i, o.short_name) for i, o in enumerate(p.organisations)}
     known = known or {}
     for r_order, rnd in enumerate(rounds):
         found = known.get(rnd.id)
-        gains = frames.gains_frame(p, rnd, history[rnd.id]) if found is None else found.copy()
-        gains["round"], gains["round_order"] = rnd.id, r_order
-        parts.append(gains)
-    if not parts:
-        return pd.DataFrame(columns=REPORTED_COLUMNS)
-    frame = pd.concat(parts, ignore_index=True)
-    frame["order"] = frame["code"].map(order)
-    frame["short_name"] = frame["code"].map({o.code: o.short_name for o in p.organisations})
-    return frame[REPORTED_COLUMNS]
+        gains = frames.gains_frame(p, rnd, history[rnd.id]) if found is None else found
+        for g in gains:
+            order, short_name = orgs[g["code"]]
+            extra = {"round": rnd.id, "round_order": r_order, "order": order}
+            row = {**g, **extra, "short_name": short_name}
+            rows.append({k: row[k] for k in REPORTED_COLUMNS})
+    return rows
 
 
 def against_target_frame(
-    p: Partnership, rounds: tuple[Round, ...], ni179: Mapping[tuple[str, str], Mapping[str, float]]
-) -> pd.DataFrame:
+    p: Partnership,
+    rounds: tuple[Round, ...],
+    ni179: Mapping[tuple[str, str], Mapping[str, float | None]],
+) -> list[Row]:
     """Each member's gains counted towards each agreement, for each year of each round."""
     rows = []
     order = {o.code: i for i, o in enumerate(p.organisations)}
     orgs = {o.code: o for o in p.organisations}  # looked up once: partnerships can be large
     for a_order, agreement in enumerate(p.agreements):
         rates = {
-            year: targets.cumulative_rate(agreement, year) for year in agreement.rates
+            year: figure(targets.cumulative_rate(agreement, year)) for year in agreement.rates
         }  # once a year
         for code in dict.fromkeys(agreement.members):
             org = orgs[code]
@@ -348,8 +291,9 @@ def against_target_frame(
                 for year in rnd.years:
                     if year not in agreement.rates:
                         continue
-                    goal = targets.cumulative_target(agreement, org.baseline, year)
-                    gains = targets.counted_gains(agreement, year, figures)
+                    # targets.cumulative_target, with the year's rate found once above
+                    goal = rates[year] * float(org.baseline)
+                    gains = figure(targets.counted_gains(agreement, year, figures))
                     rows.append(
                         {
                             "agreement": agreement.code,
@@ -361,55 +305,68 @@ def against_target_frame(
                             "round_order": r_order,
                             "year": year,
                             "kind": frames.ACTUAL if rnd.is_actual(year) else frames.FORECAST,
-                            "baseline": org.baseline,
+                            "baseline": float(org.baseline),
                             "cumulative_rate": rates[year],
                             "cumulative_target": goal,
-                            "gains": _nan(gains),
-                            "variance": math.nan if gains is None or goal is None else gains - goal,
+                            "gains": gains,
+                            "variance": gains - goal,
                         }
                     )
-    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    return rows
 
 
-def forecast_vs_outturn_frame(reported: pd.DataFrame) -> pd.DataFrame:
+def forecast_vs_outturn_frame(reported: list[Row]) -> list[Row]:
     """Each forecast a round made for a year that a later round reported as actual."""
-    figures = reported.loc[reported["has_figure"].astype(bool)]
-    actual = figures[figures["kind"] == frames.ACTUAL].sort_values("round_order")
+    figures = [r for r in reported if r["has_figure"]]
     # The outturn is the first round in which the year was actual; later rounds restate it.
-    outturn = actual.drop_duplicates(["code", "year"], keep="first")[
-        ["code", "year", "round", "round_order", "net"]
-    ].rename(columns={"round": "outturn_round", "round_order": "outturn_order", "net": "actual"})
-    forecasts = figures[figures["kind"] == frames.FORECAST][
-        ["code", "order", "short_name", "year", "round", "round_order", "net"]
-    ].rename(
-        columns={"round": "forecast_round", "round_order": "forecast_order", "net": "forecast"}
-    )
-    frame = forecasts.merge(outturn, on=["code", "year"], how="inner")
-    frame = frame[frame["forecast_order"] < frame["outturn_order"]].copy()
-    frame["difference"] = frame["actual"] - frame["forecast"]
-    frame["difference_share"] = frame["difference"] / frame["forecast"].where(
-        frame["forecast"] != 0
-    )
-    frame = frame.sort_values(["year", "forecast_order", "order"], key=_year_first, kind="stable")
-    return frame.reset_index(drop=True)[OUTTURN_COLUMNS]
+    outturn: dict[tuple[str, str], Row] = {}
+    for r in sorted(figures, key=lambda r: r["round_order"]):
+        if r["kind"] == frames.ACTUAL:
+            outturn.setdefault((r["code"], r["year"]), r)
+    rows = []
+    for f in figures:
+        o = outturn.get((f["code"], f["year"]))
+        if f["kind"] != frames.FORECAST or o is None or f["round_order"] >= o["round_order"]:
+            continue
+        difference = o["net"] - f["net"]
+        rows.append(
+            {
+                "code": f["code"],
+                "order": f["order"],
+                "short_name": f["short_name"],
+                "year": f["year"],
+                "forecast_round": f["round"],
+                "forecast_order": f["round_order"],
+                "forecast": f["net"],
+                "outturn_round": o["round"],
+                "outturn_order": o["round_order"],
+                "actual": o["net"],
+                "difference": difference,
+                "difference_share": difference / f["net"] if f["net"] != 0 else NAN,
+            }
+        )
+    rows.sort(key=lambda r: (year_start(r["year"]), r["forecast_order"], r["order"]))
+    return rows
 
 
-def path_frame(
-    agreement: Agreement, rounds: tuple[Round, ...], against: pd.DataFrame
-) -> pd.DataFrame:
+def path_frame(agreement: Agreement, rounds: tuple[Round, ...], against: list[Row]) -> list[Row]:
     """The agreement's total per round and year on its target path (actual and forecast years
     alike), over the members that gave a figure, with their baseline and target so the share
     is like for like."""
     rows = []
     path = targets.counted_years(agreement)
+    members = len(dict.fromkeys(agreement.members))
+    given: dict[tuple[str, str], list[Row]] = {}
+    for x in against:
+        if x["agreement"] == agreement.code and not missing(x["gains"]):
+            given.setdefault((x["round"], x["year"]), []).append(x)
     for r_order, rnd in enumerate(rounds):
-        mine = against[(against["agreement"] == agreement.code) & (against["round"] == rnd.id)]
         for year in rnd.years:
             if year not in path:
                 continue
-            got = mine[(mine["year"] == year) & mine["gains"].notna()]
-            covered = float(got["baseline"].sum())
-            gains = float(got["gains"].sum()) if len(got) else math.nan
+            got = given.get((rnd.id, year), [])
+            covered = math.fsum(x["baseline"] for x in got)
+            gains = math.fsum(x["gains"] for x in got) if got else NAN
             rows.append(
                 {
                     "round": rnd.id,
@@ -417,22 +374,14 @@ def path_frame(
                     "year": year,
                     "kind": frames.ACTUAL if rnd.is_actual(year) else frames.FORECAST,
                     "organisations": len(got),
-                    "members": len(dict.fromkeys(agreement.members)),
+                    "members": members,
                     "baseline_covered": covered,
                     "gains": gains,
-                    "target_covered": float(got["cumulative_target"].sum())
-                    if len(got)
-                    else math.nan,
-                    "share_of_baseline": gains / covered if covered else math.nan,
+                    "target_covered": math.fsum(x["cumulative_target"] for x in got)
+                    if got
+                    else NAN,
+                    "share_of_baseline": gains / covered if covered else NAN,
                     "target_rate": targets.cumulative_rate(agreement, year),
                 }
             )
-    return pd.DataFrame(rows, columns=PATH_COLUMNS)
-
-
-def _year_first(column: pd.Series) -> pd.Series:
-    return column.map(year_start) if column.name == "year" else column
-
-
-def _nan(value: float | None) -> float:
-    return math.nan if value is None else float(value)
+    return rows

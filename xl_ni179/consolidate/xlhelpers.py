@@ -10,8 +10,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import pandas as pd
-
 from xl_ni179.consolidate.sheet import (
     BOLD,
     HEADER,
@@ -54,7 +52,7 @@ def _stored(value: Any) -> tuple[Any, str | None]:
         return value, None
     if kind is float:
         return (None, None) if value != value else (as_stored(value), None)  # NaN: no figure
-    if value is None or value is pd.NaT or value is pd.NA:
+    if value is None:
         return None, None
     if isinstance(value, str):
         return value, None

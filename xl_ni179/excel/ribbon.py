@@ -8,7 +8,7 @@ computation lives here. Failures become a short message box; the trace goes to
 ``<workspace>/logs/ribbon.log``. The steps on partners' returns are in ``ribbon_returns``,
 those on the master workbook in ``ribbon_master``.
 
-Heavy packages (xlwings, pandas, openpyxl, SQLAlchemy) are imported inside the steps:
+Heavy packages (xlwings, openpyxl, SQLAlchemy) are imported inside the steps:
 Python starts afresh for every click and the import of this module must stay quick.
 """
 

@@ -1,6 +1,6 @@
 """What every ribbon button shares: finding its settings, logging, messages, progress.
 
-Nothing here imports xlwings, pandas, openpyxl or SQLAlchemy at module level: Excel
+Nothing here imports xlwings, openpyxl or SQLAlchemy at module level: Excel
 starts a fresh Python for each click, so the import has to stay quick. The functions
 take the xlwings Book the button was clicked in and touch it only through xlwings' own
 object model, so they run the same on Excel (COM) and on xlwings' remote engine.

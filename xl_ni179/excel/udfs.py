@@ -158,8 +158,8 @@ def gains(
     if year not in rnd.years:
         return ""
     # The consolidation's own arithmetic, so the cell agrees with the master sheets.
-    frame = gains_frame(p, rnd, {org.code: report.values})
-    ni179 = dict(zip(frame["year"], frame["net"].where(frame["has_figure"]), strict=True))
+    rows = gains_frame(p, rnd, {org.code: report.values})
+    ni179 = {g["year"]: g["net"] if g["has_figure"] else None for g in rows}
     value = ni179.get(year) if agreement is None else targets.counted_gains(agreement, year, ni179)
     return "" if value is None or value != value else float(value)  # NaN: no figure
 

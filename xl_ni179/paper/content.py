@@ -9,6 +9,7 @@ says what coverage a figure rests on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,10 +199,10 @@ def _headline(summary: Summary, year: str) -> list[str]:
 def _forecast_sentence(summary: Summary) -> str:
     parts = []
     for year in summary.round.forecast_years:
-        rows = summary.gains[(summary.gains["year"] == year) & summary.gains["has_figure"]]
-        if rows.empty:
+        rows = [g for g in summary.gains if g["year"] == year and g["has_figure"]]
+        if not rows:
             continue
-        share = rows["net"].sum() / rows["baseline"].sum()
+        share = math.fsum(g["net"] for g in rows) / math.fsum(g["baseline"] for g in rows)
         parts.append(f"{percent(share)} by {year} ({number_word(len(rows))} organisations)")
     if not parts:
         return "No forecast figures have been returned."

@@ -163,14 +163,19 @@ class Partnership:
         content = repr([getattr(self, f.name) for f in fields(self) if f.compare])
         return hashlib.sha256(content.encode()).hexdigest()
 
-    def organisation(self, code: str) -> Organisation:
+    @cached_property
+    def _by_code(self) -> dict[str, Organisation]:
+        """Each code's organisation (the first listed, should a code be listed twice)."""
+        found: dict[str, Organisation] = {}
         for org in self.organisations:
-            if org.code == code:
-                return org
-        raise KeyError(code)
+            found.setdefault(org.code, org)
+        return found
+
+    def organisation(self, code: str) -> Organisation:
+        return self._by_code[code]
 
     def find_organisation(self, code: str) -> Organisation | None:
-        return next((o for o in self.organisations if o.code == code), None)
+        return self._by_code.get(code)
 
     def agreements_of(self, org_code: str) -> list[Agreement]:
         return [a for a in self.agreements if org_code in a.members]

@@ -71,6 +71,9 @@ def open_engine(url: str | URL) -> Engine:
     if kind == "sqlite":
         _sqlite_turns(engine, wait)
     elif kind == "postgresql":
+        from xl_ni179.store.models import for_postgresql
+
+        for_postgresql()
         _postgresql_turns(engine, wait)
     return engine
 

@@ -28,6 +28,24 @@ class Base(DeclarativeBase):
     pass
 
 
+def _one_per_original(name: str, *columns: str) -> Index:
+    """A unique index over the rows that are a verdict of their own (``ORIGINALS``).
+
+    The condition is declared here for SQLite only; ``for_postgresql`` adds PostgreSQL's.
+    Declaring it for PostgreSQL at import would load SQLAlchemy's PostgreSQL dialect into
+    every command on a SQLite store: some 50 ms, an eighth of what ``consolidate`` imports."""
+    return Index(name, *columns, unique=True, sqlite_where=ORIGINALS)
+
+
+def for_postgresql() -> None:
+    """Give the partial indexes their PostgreSQL condition: the same ``ORIGINALS``. Called
+    where PostgreSQL's dialect is loaded anyway (an engine on a PostgreSQL store) and by
+    ``schema_models``, the tables as the migrations describe them."""
+    for index in Base.metadata.tables[Submission.__tablename__].indexes:
+        if index.dialect_kwargs.get("sqlite_where") is ORIGINALS:
+            index.dialect_kwargs["postgresql_where"] = ORIGINALS
+
+
 class StoredFile(Base):
     """A received file's bytes, kept once by content hash (never by the sender's name)."""
 
@@ -46,22 +64,8 @@ class Submission(Base):
     # each in one write transaction; these stop whatever gets past that): one verdict per
     # verdict key, and one of each version number per organisation and round.
     __table_args__ = (
-        Index(
-            "uq_submissions_verdict",
-            "verdict_key",
-            unique=True,
-            sqlite_where=ORIGINALS,
-            postgresql_where=ORIGINALS,
-        ),
-        Index(
-            "uq_submissions_version",
-            "org_code",
-            "round_id",
-            "version",
-            unique=True,
-            sqlite_where=ORIGINALS,
-            postgresql_where=ORIGINALS,
-        ),
+        _one_per_original("uq_submissions_verdict", "verdict_key"),
+        _one_per_original("uq_submissions_version", "org_code", "round_id", "version"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     round_id: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -280,8 +280,11 @@ class Workspace(Receiving):
             }
             by_sub: dict[int, dict[str, Any]] = {sub_id: {} for sub_id in wanted.values()}
             ids = list(by_sub)
+            # Plain rows through the session's connection: the ORM's handling of a column
+            # query costs a third more over the tens of thousands of figures of a large round.
+            conn = s.connection()
             for start in range(0, len(ids), FIGURES_PER_QUERY):
-                for sub_id, name, number, text in s.execute(
+                for sub_id, name, number, text in conn.execute(
                     select(Figure.submission_id, Figure.name, Figure.number, Figure.text)
                     .where(Figure.submission_id.in_(ids[start : start + FIGURES_PER_QUERY]))
                     .order_by(Figure.submission_id, Figure.id)

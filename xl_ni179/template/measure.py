@@ -163,21 +163,29 @@ def fit_columns_of(sheet: Layout, most: float = 40.0) -> None:
     numbers as formatted), up to ``most``; a column is never narrowed. A table's cells are
     those with a border: titles and notes run on over empty cells and are left alone."""
     # Per column and look: the distinct texts, and the number furthest from zero (the widest).
-    texts: dict[tuple[int, CellLook], set[str]] = {}
-    numbers: dict[tuple[int, CellLook], float] = {}
-    for _row, col, value, look, _is_text in sheet.items():
+    # Looks are told apart by identity here (equal looks are usually one object): hashing
+    # their fields for every cell of a long table costs more than measuring twice.
+    texts: dict[tuple[int, int], set[str]] = {}
+    numbers: dict[tuple[int, int], float] = {}
+    looks: dict[int, CellLook] = {}
+    for _row, col, value, look, is_text in sheet.items():
         if value is None or not look.boxed or look.wrap:
             continue
-        key = (col, look)
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        key = (col, id(look))
+        looks[key[1]] = look
+        if is_text:
+            texts.setdefault(key, set()).add(str(value))  # text is shown as it is
+        elif isinstance(value, int | float) and not isinstance(value, bool):
             if abs(value) >= abs(numbers.get(key, 0.0)):
                 numbers[key] = value
         else:
             texts.setdefault(key, set()).add(_shown(value, look.number_format))
     needed: dict[int, float] = {}
-    for (col, look), found in texts.items():
+    for (col, look_id), found in texts.items():
+        look = looks[look_id]
         needed[col] = max(needed.get(col, 0.0), textfit.width_for(found, look.size, look.bold))
-    for (col, look), number in numbers.items():
+    for (col, look_id), number in numbers.items():
+        look = looks[look_id]
         shown = _shown(
             -abs(number), look.number_format
         )  # with its minus sign, the widest it can be
@@ -216,7 +224,8 @@ def _used(sheet: Layout) -> tuple[set[int], int, int]:
     for row, col, value, _look, _is_text in sheet.items():
         if value is not None:
             rows.add(row)
-            last_col = max(last_col, col)
+            if col > last_col:
+                last_col = col
     last_row = max(rows, default=0)
     for row, first_col, width, height in sheet.charts():
         span = int(height / CHART_ROW_CM) + 1
