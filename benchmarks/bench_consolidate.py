@@ -273,9 +273,7 @@ def main(argv: list[str] | None = None) -> None:
             f"return (first tenth {r['first_tenth_ms']:.0f} ms, last tenth {r['last_tenth_ms']:.0f} ms) "
             f"| outcomes {r['outcomes']}"
         )
-        print(
-            f"import of the consolidation modules {r['import_s']:.2f} s, not counted below"
-        )
+        print(f"import of the consolidation modules {r['import_s']:.2f} s, not counted below")
         print(
             f"consolidate_round {r['consolidate_s']:.2f} s = {r['consolidate_s'] / n * 1000:.1f} ms a return "
             f"({r['received_in_summary']} received in the summary); master {r['master_kb']:.0f} kB, "
