@@ -217,9 +217,12 @@ def consolidate(ctx: click.Context, round_id: str | None, out: Path, json_out: P
 
     Example: ni179 consolidate --out master.xlsx --json summary.json
     """
-    from xl_ni179.consolidate.run import consolidate_round
+    from xl_ni179.consolidate.run import collector_paused, consolidate_round
 
-    summary = consolidate_round(open_workspace(ctx), round_id, out, json_out)
+    # A short command: what it imports and builds is kept to the end, so the collector
+    # would only scan it (the store's and the writers' imports included).
+    with collector_paused():
+        summary = consolidate_round(open_workspace(ctx), round_id, out, json_out)
     click.echo(
         f"Wrote {out}: {len(summary.received)} return(s) received, {len(summary.missing)} missing."
     )

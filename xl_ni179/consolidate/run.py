@@ -55,9 +55,9 @@ def consolidate_round(
     now: dt.datetime | None = None,
 ) -> Summary:
     """Write the master workbook (and the JSON summary) from the store; return the summary."""
-    from xl_ni179.consolidate import write_consolidation
-
     with collector_paused():
+        from xl_ni179.consolidate import write_consolidation
+
         summary = summarise(workspace, round_id, now)
         out.parent.mkdir(parents=True, exist_ok=True)
         write_consolidation(summary, out)
