@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from xl_ni179.consolidate.frames import divide
 from xl_ni179.consolidate.scores import (
     RAG_COLUMNS,
     RAG_LEVELS,
@@ -202,7 +203,7 @@ def _forecast_sentence(summary: Summary) -> str:
         rows = [g for g in summary.gains if g["year"] == year and g["has_figure"]]
         if not rows:
             continue
-        share = math.fsum(g["net"] for g in rows) / math.fsum(g["baseline"] for g in rows)
+        share = divide(math.fsum(g["net"] for g in rows), math.fsum(g["baseline"] for g in rows))
         parts.append(f"{percent(share)} by {year} ({number_word(len(rows))} organisations)")
     if not parts:
         return "No forecast figures have been returned."
