@@ -27,6 +27,7 @@ from xl_ni179.excel.ribbon_support import (
     alert,
     caller,
     open_workspace,
+    opened,
     plural,
     read_settings,
     run_step,
@@ -131,7 +132,7 @@ def _settings(book: Any) -> None:
         if answer == "yes":
             from xl_ni179.store.workspace import Workspace
 
-            workspace = Workspace.init(s.workspace)
+            workspace = opened(Workspace.init(s.workspace))
             lines.append("  Created a new workspace with the built-in partnership configuration.")
     if workspace is None:
         lines.append(

@@ -192,6 +192,7 @@ def run_step(
     from xl_ni179.errors import Ni179Error
 
     workspace = None
+    opened_before = len(_OPENED)
     try:
         book = caller(book)
         workspace = read_settings(book, from_book=from_book).workspace
@@ -221,8 +222,30 @@ def run_step(
             print(visible(f"{text} Details: {where}"), file=sys.stderr)
         return False
     finally:
+        _close_opened_since(opened_before)
         if book is not None:
             status(book, False)
+
+
+# The workspaces a button's step opened. Excel keeps the Python process running between
+# clicks, so each click closes the store connections it opened (a command's process ends
+# and frees them; this one would keep them until the collector finds them).
+_OPENED: list[Workspace] = []
+
+
+def opened(workspace: Workspace) -> Workspace:
+    """``workspace``, closed when the button's step ends (``run_step``)."""
+    _OPENED.append(workspace)
+    return workspace
+
+
+def _close_opened_since(mark: int) -> None:
+    while len(_OPENED) > mark:
+        workspace = _OPENED.pop()
+        try:
+            workspace.close()
+        except Exception:  # closing must not hide the step's own outcome
+            log.warning("Could not close the workspace's store connections", exc_info=True)
 
 
 def _log_somewhere(workspace: Path | None) -> Path:
@@ -254,7 +277,7 @@ def open_workspace(settings: Settings) -> Workspace:  # imported lazily, for a f
 
     set_activity("the NI 179 ribbon in Excel")  # what another command names while it waits for us
     try:
-        return Workspace(settings.workspace)
+        return opened(Workspace(settings.workspace))
     except WorkspaceError as exc:
         raise WorkspaceError(
             f"{exc} The workspace folder comes from {settings.workspace_from}; "
