@@ -7,12 +7,10 @@ is part of its speed: no data-frame library, and no PostgreSQL dialect on a SQLi
 from __future__ import annotations
 
 import gc
-import json
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
+from helpers.loaded_modules import command_loads
 
 from xl_ni179.cli import main
 
@@ -30,22 +28,8 @@ def test_consolidate_loads_no_data_frames_and_no_postgresql_dialect(tmp_path, ma
     assert result.exit_code == 0, result.output
     out = tmp_path / "master.xlsx"
     args = ["--workspace", ws, "consolidate", "--round", "2008-09-review", "--out", str(out)]
-    script = (
-        "import json, sys\n"
-        "from xl_ni179.cli import main\n"
-        "try:\n"
-        f"    main({args!r})\n"
-        "except SystemExit as exc:\n"
-        "    code = exc.code\n"
-        f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
-        "print(json.dumps([code, heavy]))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
-    )
-    assert done.returncode == 0, done.stderr
-    code, heavy = json.loads(done.stdout.strip().splitlines()[-1])
-    assert code == 0 and out.is_file(), done.stdout
+    code, heavy, out_text = command_loads(args, HEAVY, tmp_path)
+    assert code == 0 and out.is_file(), out_text
     assert heavy == []
 
 

@@ -279,8 +279,7 @@ def test_the_validate_command_itself_loads_no_parser_and_no_database_library(
 ):
     """The command hands each file to the pool's workers (which load the readers once, in the
     fork server), so its own start-up is short: neither openpyxl, lxml nor SQLAlchemy."""
-    import subprocess
-    import sys
+    from helpers.loaded_modules import command_loads
 
     from xl_ni179.template.fill import fill_workbook
 
@@ -292,22 +291,10 @@ def test_the_validate_command_itself_loads_no_parser_and_no_database_library(
         tmp_path / "MELTON.xlsx",
     )
     args = ["--workspace", str(ws), "validate", "--round", "2008-09-review", str(good)]
-    script = (
-        "import json, sys\n"
-        "from xl_ni179.cli import main\n"
-        "try:\n"
-        f"    main({args!r})\n"
-        "except SystemExit as exc:\n"
-        "    code = exc.code\n"
-        "heavy = sorted(m for m in ('openpyxl', 'lxml', 'sqlalchemy', 'numpy', 'pandas') if m in sys.modules)\n"
-        "print(json.dumps([code, heavy]))\n"
+    code, heavy, out = command_loads(
+        args, ("openpyxl", "lxml", "sqlalchemy", "numpy", "pandas"), tmp_path
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
-    )
-    assert done.returncode == 0, done.stderr
-    code, heavy = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "MELTON" in done.stdout and code == 0
+    assert "MELTON" in out and code == 0
     assert heavy == []
 
 
