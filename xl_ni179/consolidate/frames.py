@@ -62,11 +62,6 @@ def figure(value: float | None) -> float:
     return NAN if value is None else float(value)
 
 
-def given(value: float) -> float | None:
-    """NaN back to None, for code that asks ``is None``."""
-    return None if math.isnan(value) else value
-
-
 def total_of(values: Iterable[Any]) -> float | None:
     """The sum of the figures there are (correctly rounded); None when there are none."""
     present = [v for v in values if v is not None and v == v]  # NaN is not equal to itself
