@@ -38,8 +38,8 @@ from helpers.return_part_edits import declare, default_type, relate
 
 
 def everything(pkg: Pkg) -> Pkg:
-    """All of the above in one file, as a long-lived workbook in a Microsoft 365 tenancy
-    ends up."""
+    """Every part excel_book_parts and excel_sheet_parts build, in one file, as a long-lived
+    workbook in a Microsoft 365 tenancy ends up."""
     for builder in (
         calc_chain,
         printer_settings,
