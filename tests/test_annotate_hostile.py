@@ -11,7 +11,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from helpers import hostile
+from helpers import hostile_corpus
 from helpers.checked_copy import (
     assert_nothing_of_phishing,
     assert_only_ours,
@@ -29,7 +29,7 @@ SECONDS_PER_CASE = 5
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, returns_dir):
     real = returns_dir / "NI179_MELTON_2008-09-review.xlsx"
-    return hostile.build_corpus(real, tmp_path_factory.mktemp("hostile"))
+    return hostile_corpus.build_corpus(real, tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.mark.slow
@@ -133,7 +133,9 @@ def test_receive_annotate_writes_the_checked_copy_from_the_store(
     runner = CliRunner()
     assert runner.invoke(main, ["--workspace", str(ws_dir), "init"]).exit_code == 0
     bad = make_return("MELTON", {"signoff_email": "nobody"}, name="melton.xlsx")
-    dde = hostile.build_corpus(returns_dir / "NI179_MELTON_2008-09-review.xlsx", tmp_path / "h")
+    dde = hostile_corpus.build_corpus(
+        returns_dir / "NI179_MELTON_2008-09-review.xlsx", tmp_path / "h"
+    )
     (dde,) = [p for p, code in dde if p.name == "dde-formula.xlsx"]
     with package_reads() as reads:
         result = runner.invoke(

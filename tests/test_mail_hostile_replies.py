@@ -8,7 +8,7 @@ import io
 import time
 
 import pytest
-from helpers import hostile
+from helpers import hostile_corpus
 from helpers.checked_copy import (
     assert_nothing_of_phishing,
     assert_only_ours,
@@ -47,7 +47,7 @@ def test_hostile_returns_by_mail_get_no_workbook_back(
     ws = Workspace.init(tmp_path / "ws")
     p = ws.partnership
     sender, to = p.organisation("MELTON").emails[0], p.consolidator_email
-    corpus = hostile.build_corpus(returns_dir / MELTON_RETURN, tmp_path / "hostile")
+    corpus = hostile_corpus.build_corpus(returns_dir / MELTON_RETURN, tmp_path / "hostile")
     data_cases = {  # rejected for what they hold, not for the file itself
         "phishing.xlsx": phishing_return(returns_dir / MELTON_RETURN, tmp_path / "phishing.xlsx"),
         "formula-text.xlsx": make_return(
@@ -147,7 +147,7 @@ def test_chasers_attach_only_our_template(tmp_path, returns_dir, make_return):
 
     ws = Workspace.init(tmp_path / "ws")
     p = ws.partnership
-    corpus = hostile.build_corpus(returns_dir / MELTON_RETURN, tmp_path / "hostile")
+    corpus = hostile_corpus.build_corpus(returns_dir / MELTON_RETURN, tmp_path / "hostile")
     (dde,) = [path for path, _ in corpus if path.name == "dde-formula.xlsx"]
     assert ws.receive(dde, sender=p.organisation("MELTON").emails[0]).outcome == "rejected"
     bad = make_return(

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers.reading_cases import CASES, Case
+from helpers.reading_case_edits import Case
+from helpers.reading_cases import CASES
 
 from xl_ni179.cli import main
 from xl_ni179.store.workspace import Workspace
@@ -153,7 +154,7 @@ def calc_view(built, returns_dir, tmp_path_factory, partnership) -> tuple[dict, 
     """The accepted spellings and example 7's formats, opened in LibreOffice Calc through UNO:
     (files, {file: what Calc holds and shows}, {name: report})."""
     from helpers.components import require_component
-    from helpers.reading_cases import build_accepted
+    from helpers.reading_cases_accepted import build_accepted
     from helpers.realprograms import UNO_HINT, cells_in_calc, system_uno
 
     from xl_ni179.intake.batch import validate_files
@@ -175,7 +176,7 @@ def calc_view(built, returns_dir, tmp_path_factory, partnership) -> tuple[dict, 
 def test_accepted_spellings_record_what_calc_shows(calc_view, partnership, demo_round):
     """Unusual but unambiguous spellings are accepted, with the figures the return was made
     with; LibreOffice Calc, through UNO, shows exactly those figures and texts in every input."""
-    from helpers.reading_cases import ACCEPTED, UNESCAPED_TEXT
+    from helpers.reading_cases_accepted import ACCEPTED, UNESCAPED_TEXT
 
     from xl_ni179.spec.schema import build_schema
 
@@ -268,12 +269,12 @@ def test_a_sheet_read_before_is_only_read_from_memory_when_it_is_the_very_same(
 
 def test_the_reader_gives_each_sheets_links_and_where_they_go(tmp_path):
     """As xl_ni179.checks.hyperlinks reads them: the external relationship's address, or #place."""
-    from helpers import hostile
+    from helpers.base_package import make_base
     from helpers.ooxml import Package
 
     from xl_ni179.intake.reader import read_workbook
 
-    base = hostile.make_base(tmp_path / "base.xlsx")
+    base = make_base(tmp_path / "base.xlsx")
     assert read_workbook(base).hyperlinks == {"Savings": {"A8": "https://www.example.org/ni179"}}
     pkg = Package(base)
     part = pkg.sheet_parts()["Notes"]
@@ -322,17 +323,17 @@ def test_a_text_is_measured_as_excel_measures_it_in_utf16_units(spelling, tmp_pa
     """Excel's 32,767-character limit counts UTF-16 units, an emoji being two; so does
     XlsxWriter, which silently cut the master's copy of a longer text. A text of 20,000 emoji
     (40,000 units) is refused with too-much-text; 16,000 emoji (32,000 units) are read whole."""
-    from helpers import hostile
+    from helpers.base_package import Pkg, make_base, sst_xml, strings_part
 
     from xl_ni179.intake.reader import read_package
 
     def read(count: int) -> tuple[list[str], list[str]]:
-        pkg = hostile.Pkg(hostile.make_base(tmp_path / "base.xlsx"))
+        pkg = Pkg(make_base(tmp_path / "base.xlsx"))
         text = "\U0001f600" * count
         if spelling == "inline":
             pkg.cells(f'<row r="1999"><c r="A1999" t="inlineStr"><is><t>{text}</t></is></c></row>')
         else:
-            pkg.parts[hostile._strings(pkg)] = hostile._sst(f"<si><t>{text}</t></si>")
+            pkg.parts[strings_part(pkg)] = sst_xml(f"<si><t>{text}</t></si>")
             pkg.cells('<row r="1999"><c r="A1999" t="s"><v>0</v></c></row>')
         out = tmp_path / f"{count}.xlsx"
         out.write_bytes(pkg.zip())

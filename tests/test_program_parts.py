@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import hostile, program_parts
+from helpers import base_package, excel_book_parts, program_parts
 from helpers.components import require_component
 from helpers.libreoffice import convert
 
@@ -42,7 +42,7 @@ def accepted(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     files = {}
     for name, builder in program_parts.ACCEPTED:
         path = out / name
-        path.write_bytes(builder(hostile.Pkg(base)).zip())
+        path.write_bytes(builder(base_package.Pkg(base)).zip())
         files[name] = path
     return files
 
@@ -53,7 +53,7 @@ def dangerous(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     files = {}
     for name, _, builder in program_parts.DANGEROUS:
         path = out / name
-        path.write_bytes(builder(hostile.Pkg(base)))
+        path.write_bytes(builder(base_package.Pkg(base)))
         files[name] = path
     return files
 
@@ -241,7 +241,7 @@ def test_what_calc_and_gnumeric_write_is_accepted_and_known(resaved: dict[str, P
 def test_calc_keeps_the_sensitivity_label_it_was_given(resaved: dict[str, Path]) -> None:
     with zipfile.ZipFile(resaved["calc-everything.xlsx"]) as zf:
         custom = zf.read("docProps/custom.xml").decode()
-    assert f"MSIP_Label_{program_parts.LABEL}_Enabled" in custom
+    assert f"MSIP_Label_{excel_book_parts.LABEL}_Enabled" in custom
 
 
 @pytest.mark.parametrize(

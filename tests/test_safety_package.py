@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import hostile
+from helpers import base_package, benign_packages, hostile_corpus
 
 from xl_ni179.intake.safety import limits as L
 from xl_ni179.intake.safety.formulas import has_dde
@@ -20,7 +20,7 @@ from xl_ni179.partnership import Partnership
 from xl_ni179.rules import RULES
 from xl_ni179.rules.findings import Finding
 
-CASES = {name: code for name, code, _ in hostile.CASES}
+CASES = {name: code for name, code, _ in hostile_corpus.CASES}
 SECONDS_PER_FILE = 5.0  # generous: most files take about a millisecond
 # Valid OOXML the strict reader still refuses as damaged: cells without an address (r=""),
 # which no program we receive returns from writes.
@@ -29,18 +29,18 @@ READER_REFUSES = {"cells-without-refs.xlsx"}
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return hostile.make_base(tmp_path_factory.mktemp("base") / "base.xlsx")
+    return base_package.make_base(tmp_path_factory.mktemp("base") / "base.xlsx")
 
 
 @pytest.fixture(scope="module")
 def corpus(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    built = hostile.build_corpus(base, tmp_path_factory.mktemp("hostile"))
+    built = hostile_corpus.build_corpus(base, tmp_path_factory.mktemp("hostile"))
     return {path.name: path for path, _ in built}
 
 
 @pytest.fixture(scope="module")
 def benign(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return {p.name: p for p in hostile.build_benign(base, tmp_path_factory.mktemp("benign"))}
+    return {p.name: p for p in hostile_corpus.build_benign(base, tmp_path_factory.mktemp("benign"))}
 
 
 def file_findings(partnership: Partnership, path: Path) -> list[Finding]:
@@ -63,7 +63,7 @@ def test_corpus_covers_every_pre_parse_rule() -> None:
         and code != "not-a-regular-file"
     }
     assert set(CASES.values()) == pre_parse
-    assert hostile.IN_CELLS <= set(CASES)
+    assert hostile_corpus.IN_CELLS <= set(CASES)
 
 
 def test_base_has_no_findings(partnership, base: Path) -> None:
@@ -88,12 +88,12 @@ def test_hostile_file_is_rejected_with_its_finding(
         assert finding.message and finding.fix
 
 
-@pytest.mark.parametrize("name", [name for name in CASES if name not in hostile.IN_CELLS])
+@pytest.mark.parametrize("name", [name for name in CASES if name not in hostile_corpus.IN_CELLS])
 def test_package_problems_are_found_before_any_reader(name: str, corpus: dict[str, Path]) -> None:
     assert CASES[name] in [f.code for f in inspect_file(corpus[name])]
 
 
-@pytest.mark.parametrize("name", [name for name, _ in hostile.BENIGN])
+@pytest.mark.parametrize("name", [name for name, _ in benign_packages.BENIGN])
 def test_harmless_variant_passes(name: str, partnership, benign: dict[str, Path]) -> None:
     assert inspect_file(benign[name]) == []
     if name not in READER_REFUSES:
@@ -177,9 +177,9 @@ def test_corpus_built_from_a_real_return(partnership, returns_dir: Path, tmp_pat
     """The same cases, made from a filled-in return of the real template."""
     real = sorted(returns_dir.glob("*.xlsx"))[0]
     assert validate_in_process(partnership, real).findings == []
-    for path, code in hostile.build_corpus(real, tmp_path / "hostile"):
+    for path, code in hostile_corpus.build_corpus(real, tmp_path / "hostile"):
         assert code in [f.code for f in validate_in_process(partnership, path).findings], path.name
-    for path in hostile.build_benign(real, tmp_path / "benign"):
+    for path in hostile_corpus.build_benign(real, tmp_path / "benign"):
         assert inspect_file(path) == [], path.name
         if path.name not in READER_REFUSES:
             assert file_findings(partnership, path) == [], path.name

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from helpers import hostile
+from helpers import hostile_corpus, misbehaving_parsers
 
 from xl_ni179.intake.batch import validate_files
 from xl_ni179.intake.safety import BoundedPool
@@ -17,7 +17,7 @@ def test_every_hostile_file_is_rejected_by_name_and_the_run_goes_on(
     partnership, returns_dir, tmp_path
 ):
     real = returns_dir / "NI179_MELTON_2008-09-review.xlsx"
-    corpus = hostile.build_corpus(real, tmp_path / "hostile")
+    corpus = hostile_corpus.build_corpus(real, tmp_path / "hostile")
     assert len(corpus) >= 35
     files = [path for path, _ in corpus] + [real]
     started = time.perf_counter()
@@ -38,9 +38,9 @@ def test_every_hostile_file_is_rejected_by_name_and_the_run_goes_on(
 def test_a_parser_crash_does_not_stop_the_next_validation(partnership, returns_dir):
     real = returns_dir / "NI179_NWL_2008-09-review.xlsx"
     with BoundedPool(workers=1, timeout=20) as pool:
-        crashed = pool.run(hostile.segfault, real)
+        crashed = pool.run(misbehaving_parsers.segfault, real)
         assert crashed.problem.code == "parse-crashed"
-        hung = pool.run(hostile.hang, real, timeout=1)
+        hung = pool.run(misbehaving_parsers.hang, real, timeout=1)
         assert hung.problem.code == "parse-timeout"
         (report,) = validate_files(partnership, [real], pool=pool)
     assert report.valid and report.organisation == "NWL"
