@@ -1,4 +1,4 @@
-"""Shared fixtures: the built-in partnership, templates, the demo returns, LibreOffice."""
+"""Shared fixtures: the built-in partnership, templates, the demo returns, LibreOffice, mail servers."""
 
 from __future__ import annotations
 
