@@ -1,9 +1,11 @@
-"""Shared fixtures: the built-in partnership, templates, the demo returns, LibreOffice."""
+"""Shared fixtures: the built-in partnership, templates, the demo returns, LibreOffice, mail servers."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from helpers import components
@@ -14,6 +16,11 @@ from xl_ni179.demo.data import DEMO_ROUND, demo_returns
 from xl_ni179.partnership import load_partnership
 from xl_ni179.template import template_filename, write_templates
 from xl_ni179.template.fill import fill_workbook
+
+if TYPE_CHECKING:
+    from helpers.mailstack import MailStack
+
+    from xl_ni179.store.workspace import Workspace
 
 # Fixtures that start a real program or server: a test that uses one is marked real_component.
 COMPONENT_FIXTURES = {"libreoffice", "postgres", "dovecot"}
@@ -158,3 +165,31 @@ def sink():
 def smtp(sink):
     sink.clear()
     return sink
+
+
+# The real mail stack (helpers.mailstack), the partners' returns its tests send, and a fresh
+# workspace, shared by the mail stack's test modules (test_mail_stack_*.py); like the servers
+# above, one stack per test module. (Modules that need other books or another workspace
+# define their own.)
+@pytest.fixture(scope="module")
+def stack() -> Iterator[MailStack]:
+    from helpers.mailstack import MailStack
+
+    server = MailStack()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory) -> dict[str, Path]:
+    """Each partner's filled return (and Melton's with an error) as .xlsx files."""
+    from helpers.mailstack_intake import partner_books
+
+    return partner_books(tmp_path_factory.mktemp("books"))
+
+
+@pytest.fixture
+def ws(tmp_path) -> Workspace:
+    from xl_ni179.store.workspace import Workspace
+
+    return Workspace.init(tmp_path / "ws")
